@@ -1,0 +1,31 @@
+// A JobSink for the terminal: a one-line progress bar with rate and ETA on stderr, redrawn at
+// most a few times a second, and log lines above it.
+#pragma once
+#include "core/api/job_sink.h"
+
+#include <chrono>
+#include <string>
+
+namespace ds::app {
+
+class TerminalProgress : public api::JobSink {
+public:
+    explicit TerminalProgress(std::string label, bool enabled = true);
+    ~TerminalProgress() override;
+
+    void onProgress(const api::JobProgress& p) override;
+    void onLog(const std::string& line) override;
+    void finish();
+
+private:
+    void clearLine();
+
+    std::string label_;
+    bool enabled_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point lastDraw_{};
+};
+
+std::string formatDuration(double seconds);
+
+}  // namespace ds::app

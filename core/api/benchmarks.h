@@ -1,0 +1,26 @@
+// Benchmarks behind `diffusion-studio-cli bench ...`: each returns a JSON report.
+#pragma once
+#include "core/util/stop_token.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace ds::api {
+
+struct SampleBenchOptions {
+    int ddimSteps = 50;
+    int ddimBatch = 64;
+    int ddpmSteps = 1000;        // the schedule length T
+    int ddpmBatch = 16;
+    int ddpmMeasuredSteps = 100; // timed steps of the T (the per-step cost is constant); T: all
+    int repeats = 1;             // best of N for each measurement
+    std::string device = "cpu";
+    bool channelsLast = false;
+};
+
+// Seconds per image for DDIM and DDPM sampling with lucidrains'
+// Unet(dim=32, dim_mults=(1,2,4), channels=1) at 32x32 (random weights).
+nlohmann::json benchSample(const SampleBenchOptions& options);
+
+}  // namespace ds::api

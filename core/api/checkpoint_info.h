@@ -1,0 +1,32 @@
+// What a checkpoint holds, for `diffusion-studio-cli info` and the app's open dialogs.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ds::api {
+
+struct CheckpointInfo {
+    std::string path;
+    std::string kind;          // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion"
+    std::string version;       // the file's version entry
+    std::string architecture;  // Unet(...) summary
+    int64_t parameterCount = 0;
+    int64_t step = -1;
+    std::vector<std::string> weights;  // "online", "ema"
+    int imageSize = 0;         // 0: not recorded
+    int timesteps = 0;
+    std::string objective;
+    std::string betaSchedule;
+    std::string sha256;
+    nlohmann::json details;    // everything above plus the configs, as JSON
+
+    std::string toText() const;
+};
+
+// Throws ds::Error "path: problem" for files that are not checkpoints we can open.
+CheckpointInfo inspectCheckpoint(const std::string& path);
+
+}  // namespace ds::api

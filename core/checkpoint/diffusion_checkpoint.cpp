@@ -1,0 +1,171 @@
+#include "core/checkpoint/diffusion_checkpoint.h"
+
+#include "core/checkpoint/py_json.h"
+#include "core/checkpoint/unet_architecture.h"
+#include "core/diffusion/beta_schedule.h"
+#include "core/io/torch_file.h"
+#include "core/util/error.h"
+
+namespace ds::checkpoint {
+
+namespace {
+
+bool isStateDictOfDiffusion(const StateDict& sd) { return sd.contains("betas") && sd.contains("model.init_conv.weight"); }
+
+std::string describeTopLevel(const io::PyValue& root) {
+    if (!root.is(io::PyValue::Kind::Dict)) return std::string("a ") + root.kindName();
+    std::string keys;
+    for (const auto& k : root.keys()) keys += (keys.empty() ? "" : ", ") + k;
+    return "a dict with keys {" + keys + "}";
+}
+
+void readDiffusionConfig(DiffusionCheckpoint& ck) {
+    const auto betas = ck.online.at("betas");
+    ck.diffusion.timesteps = static_cast<int>(betas.numel());
+    ck.diffusion.betaSchedule = inferBetaSchedule(betas);
+    std::string objective;
+    bool minSnr = false;
+    double gamma = 5.0;
+    if (inferObjective(ck.online.at("alphas_cumprod"), ck.online.at("loss_weight"), objective, minSnr, gamma)) {
+        ck.diffusion.objective = objective;
+        ck.diffusion.minSnrLossWeight = minSnr;
+        ck.diffusion.minSnrGamma = gamma;
+    }
+}
+
+}  // namespace
+
+int64_t DiffusionCheckpoint::parameterCount() const {
+    int64_t n = 0;
+    for (const auto& [name, t] : online.entries())
+        if (name.rfind("model.", 0) == 0) n += t.numel();
+    return n;
+}
+
+std::string inferBetaSchedule(const torch::Tensor& betas) {
+    const auto b = betas.to(torch::kDouble);
+    for (const char* name : {"sigmoid", "cosine", "linear"}) {
+        auto ref = diffusion::betaSchedule(name, b.numel()).to(torch::kFloat).to(torch::kDouble);
+        if (torch::allclose(b, ref, 1e-5, 1e-8)) return name;
+    }
+    return "custom";
+}
+
+bool inferObjective(const torch::Tensor& alphasCumprod, const torch::Tensor& lossWeight, std::string& objective,
+                    bool& minSnr, double& gamma) {
+    const auto ac = alphasCumprod.to(torch::kDouble);
+    const auto w = lossWeight.to(torch::kDouble);
+    const auto snr = ac / (1.0 - ac);
+    // For each objective, undo its division to recover the (maybe clipped) SNR; the right one
+    // gives min(snr, gamma) for some gamma (infinite when not clipped).
+    const std::vector<std::pair<std::string, torch::Tensor>> candidates{
+        {"pred_noise", w * snr}, {"pred_x0", w}, {"pred_v", w * (snr + 1.0)}};
+    for (const auto& [name, clipped] : candidates) {
+        if (torch::allclose(clipped, snr, 1e-4, 1e-6)) {
+            objective = name;
+            minSnr = false;
+            return true;
+        }
+        const double g = clipped.max().item<double>();
+        if (torch::allclose(clipped, snr.clamp_max(g), 1e-4, 1e-6)) {
+            objective = name;
+            minSnr = true;
+            gamma = g;
+            return true;
+        }
+    }
+    return false;
+}
+
+DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path) {
+    const auto root = io::loadTorchFile(path);
+    DiffusionCheckpoint ck;
+    ck.path = path;
+    try {
+        if (!root->is(io::PyValue::Kind::Dict)) throw Error("not a diffusion checkpoint: it holds " + describeTopLevel(*root));
+        if (root->contains("model_state_dict") || root->contains("net_model"))
+            throw Error("a flow-matching checkpoint; diffusion sampling needs a lucidrains or Diffusion Studio DDPM checkpoint");
+
+        StateDict whole;
+        if (const auto* model = root->find("model"); model && model->is(io::PyValue::Kind::Dict))
+            whole = StateDict::fromPyDict(*model).withoutWrapperPrefixes();
+        else
+            whole = StateDict::fromPyDict(*root).withoutWrapperPrefixes();  // a bare GaussianDiffusion state_dict
+        if (!isStateDictOfDiffusion(whole)) {
+            const auto unet = whole.withPrefix("model.");
+            if (looksLikeLegacyLucidrainsUnet(unet) || looksLikeLegacyLucidrainsUnet(whole)) {
+                const auto* v = root->find("version");
+                throw Error(std::string("a denoising_diffusion_pytorch 1.x checkpoint") +
+                            (v && v->is(io::PyValue::Kind::String) ? " (version " + v->asString() + ")" : "") +
+                            ": its Unet layout (GroupNorm blocks, fn.fn. wrappers) is not supported; use 2.x");
+            }
+            throw Error("not a diffusion checkpoint: it holds " + describeTopLevel(*root));
+        }
+        ck.online = whole;
+        if (const auto* ema = root->find("ema"); ema && ema->is(io::PyValue::Kind::Dict))
+            ck.ema = StateDict::fromPyDict(*ema).withPrefix("ema_model.");
+        if (const auto* v = root->find("version"); v && v->is(io::PyValue::Kind::String)) ck.version = v->asString();
+        if (const auto* s = root->find("step"); s && s->is(io::PyValue::Kind::Int)) ck.step = s->asInt();
+
+        const auto unetKeys = whole.withPrefix("model.");
+        if (looksLikeLegacyLucidrainsUnet(unetKeys))
+            throw Error("a denoising_diffusion_pytorch 1.x checkpoint" +
+                        (ck.version.empty() ? std::string() : " (version " + ck.version + ")") +
+                        ": its Unet layout is not supported; use 2.x");
+        ck.unet = inferUnetConfig(unetKeys);
+        readDiffusionConfig(ck);
+
+        ck.format = "lucidrains";
+        if (const auto* cfg = root->find("config"); cfg && cfg->is(io::PyValue::Kind::Dict)) {
+            ck.runConfig = toJson(*cfg);
+            ck.format = "diffusion-studio";
+            if (ck.runConfig.contains("diffusion")) {
+                const auto stored = diffusion::DiffusionConfig::fromJson(ck.runConfig["diffusion"]);
+                ck.diffusion.imageSize = stored.imageSize;
+                ck.diffusion.samplingTimesteps = stored.samplingTimesteps;
+                ck.diffusion.autoNormalize = stored.autoNormalize;
+                ck.diffusion.ddimSamplingEta = stored.ddimSamplingEta;
+                ck.imageSizeKnown = true;
+            }
+            if (ck.runConfig.contains("unet")) {
+                const auto stored = nn::UnetConfig::fromJson(ck.runConfig["unet"]);
+                ck.unet.sinusoidalPosEmbTheta = stored.sinusoidalPosEmbTheta;
+                ck.unet.dropout = stored.dropout;
+                ck.unet.randomFourierFeatures = stored.randomFourierFeatures;
+            }
+        }
+    } catch (const Error& e) {
+        throw fileError(path, e.what());
+    }
+    return ck;
+}
+
+diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, const ModelBuildOptions& options) {
+    try {
+        if (options.weights != "ema" && options.weights != "online")
+            throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
+        if (options.weights == "ema" && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
+        auto config = ck.diffusion;
+        if (options.imageSize > 0) config.imageSize = options.imageSize;
+        else if (!ck.imageSizeKnown)
+            throw Error("the image size is not recorded in this checkpoint: give it with --image-size");
+        if (!options.objective.empty()) config.objective = options.objective;
+        if (config.imageSize % ck.unet.downsampleFactor() != 0)
+            throw Error("image size " + std::to_string(config.imageSize) + " is not a multiple of " +
+                        std::to_string(ck.unet.downsampleFactor()) + " (the Unet halves it " +
+                        std::to_string(ck.unet.numStages() - 1) + " times)");
+
+        const auto& source = options.weights == "ema" ? ck.ema : ck.online;
+        diffusion::GaussianDiffusion model(nn::Unet(ck.unet), config);
+        // The stored buffers win over the recomputed schedule (they are what the model was trained with);
+        // an objective override must keep its own loss_weight, which sampling does not use.
+        source.loadInto(*model, options.weights == "ema" ? "the EMA weights" : "the online weights");
+        model->eval();
+        model->to(options.device);
+        return model;
+    } catch (const Error& e) {
+        throw fileError(ck.path, e.what());
+    }
+}
+
+}  // namespace ds::checkpoint

@@ -1,0 +1,54 @@
+// Opening diffusion checkpoints: lucidrains Trainer files (`model-N.pt`: {step, model, opt, ema,
+// scaler, version}) and ours (the same layout plus `config`). The architecture is read from the
+// tensor shapes, the schedule from the stored buffers, the objective from `loss_weight`.
+#pragma once
+#include "core/checkpoint/state_dict.h"
+#include "core/diffusion/diffusion_config.h"
+#include "core/diffusion/gaussian_diffusion.h"
+#include "core/io/py_value.h"
+#include "core/nn/unet_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace ds::checkpoint {
+
+struct DiffusionCheckpoint {
+    std::string path;
+    std::string format;       // "lucidrains" | "diffusion-studio"
+    std::string version;      // the file's `version` entry ("" when absent)
+    int64_t step = -1;        // -1 when absent
+    StateDict online;         // GaussianDiffusion keys: the 13 buffers and model.*
+    StateDict ema;            // the same keys, from ema_model.* (empty when absent)
+    nn::UnetConfig unet;
+    diffusion::DiffusionConfig diffusion;
+    bool imageSizeKnown = false;  // lucidrains files do not record it
+    nlohmann::json runConfig;     // our `config` entry (null for lucidrains files)
+
+    bool hasEma() const { return !ema.empty(); }
+    int64_t parameterCount() const;  // Unet parameters
+};
+
+// Reads and identifies a checkpoint. Throws ds::Error "path: problem" for files that are not
+// diffusion checkpoints, truncated files, 1.x-era layouts and flow-matching checkpoints.
+DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path);
+
+struct ModelBuildOptions {
+    std::string weights = "ema";    // ema | online
+    int imageSize = 0;              // 0: from the checkpoint (an error when it is unknown)
+    std::string objective;          // "": inferred
+    torch::Device device = torch::kCPU;
+};
+
+// A GaussianDiffusion with the chosen weights loaded, in eval mode, on the chosen device.
+diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ckpt, const ModelBuildOptions& options);
+
+// Which objective a loss_weight buffer was made for (and whether min-SNR clipping was on);
+// returns false when it matches none.
+bool inferObjective(const torch::Tensor& alphasCumprod, const torch::Tensor& lossWeight, std::string& objective,
+                    bool& minSnr, double& gamma);
+// "linear" | "cosine" | "sigmoid" | "custom" for a betas buffer.
+std::string inferBetaSchedule(const torch::Tensor& betas);
+
+}  // namespace ds::checkpoint

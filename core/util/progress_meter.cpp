@@ -1,0 +1,25 @@
+#include "core/util/progress_meter.h"
+
+namespace ds {
+
+ProgressMeter::ProgressMeter(int64_t total, std::string unit)
+    : total_(total), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
+
+double ProgressMeter::elapsedSeconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+api::JobProgress ProgressMeter::at(int64_t done) const {
+    api::JobProgress p;
+    p.done = done;
+    p.total = total_;
+    p.unit = unit_;
+    p.elapsedSeconds = elapsedSeconds();
+    if (done > 0 && p.elapsedSeconds > 0) {
+        p.ratePerSecond = static_cast<double>(done) / p.elapsedSeconds;
+        p.etaSeconds = static_cast<double>(total_ - done) / p.ratePerSecond;
+    }
+    return p;
+}
+
+}  // namespace ds
