@@ -101,6 +101,13 @@ void prepareOutDir(const std::string& dir, int count) {
     }
 }
 
+// Fail before sampling, not after minutes of it, when an output cannot be written.
+void checkOutputFolder(const std::string& path) {
+    if (path.empty()) return;
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent)) throw fileError(path, "its folder does not exist");
+}
+
 Plan makePlan(const SampleRequest& r, at::Generator& gen) {
     Plan plan;
     plan.device = parseDevice(r.device);
@@ -133,6 +140,8 @@ DenoiseFrame makeFrame(const diffusion::DenoiseStep& s, const diffusion::Gaussia
 
 SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken& stop) {
     validate(r);
+    checkOutputFolder(r.gridPath);
+    checkOutputFolder(r.saveTensorsPath);
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
     Plan plan = makePlan(r, gen);

@@ -1,0 +1,199 @@
+// End-to-end tests of diffusion-studio-cli on real files: info, sample (checked against the
+// original Python DDIM outputs through --init-noise / --save-tensors), PNG metadata, and clear
+// one-line errors for bad input.
+#include "core/io/png_file.h"
+#include "core/io/torch_file.h"
+#include "core/util/sha256.h"
+#include "tests/support/reference_tensors.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace ds;
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliResult runCli(const QStringList& args) {
+    QProcess p;
+    p.start(DS_CLI_PATH, args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+const std::string kModel = test::fixturePath("ddpm_lucidrains_tiny/model-1.pt");
+
+std::string readPngValue(const std::string& path, const std::string& key) {
+    for (const auto& [k, v] : io::readPngText(path))
+        if (k == key) return v;
+    return {};
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString tmp(const QString& name) const { return dir_.filePath(name); }
+
+private Q_SLOTS:
+    void infoDescribesLucidrainsCheckpoint() {
+        const auto r = runCli({"--threads", "1", "info", QString::fromStdString(kModel)});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("lucidrains"), qPrintable(r.out));
+        QVERIFY(r.out.contains("dim_mults=(1,2)"));
+        QVERIFY(r.out.contains("full_attn=(0,1)"));
+        QVERIFY(r.out.contains("online, ema"));
+        QVERIFY(r.out.contains("2.1.1"));
+        QVERIFY(r.out.contains("pred_v"));
+        QVERIFY(r.out.contains("240401"));
+    }
+
+    void infoPrintsJson() {
+        const auto r = runCli({"info", QString::fromStdString(kModel), "--json", "--threads", "1"});
+        QCOMPARE(r.exitCode, 0);
+        const auto doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(doc["step"].toInt(), 3);
+        QCOMPARE(doc["unet"].toObject()["dim"].toInt(), 16);
+        QCOMPARE(doc["diffusion"].toObject()["timesteps"].toInt(), 100);
+        QCOMPARE(doc["sha256"].toString().toStdString(), sha256File(kModel));
+    }
+
+    void sampleReproducesPythonDdim() {
+        const auto ref = test::loadReferenceTensors(test::fixturePath("ddpm_lucidrains_tiny/reference.pt"));
+        const auto noise = tmp("noise.pt").toStdString();
+        io::saveTorchFile(noise, io::PyValue::tensor(ref.at("ddim_x_T")));
+        const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
+                               "16", "--weights", "online", "--steps", "10", "--init-noise", QString::fromStdString(noise),
+                               "--save-tensors", tmp("out.pt"), "--grid", tmp("grid.png"), "--out-dir", tmp("images"),
+                               "--batch-size", "3", "--seed", "7"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+
+        const auto out = test::loadReferenceTensors(tmp("out.pt").toStdString());
+        QVERIFY(test::maxAbsDiff(out.at("samples"), ref.at("ddim_final")) < 1e-3);
+        QVERIFY(test::maxAbsDiff(out.at("x0_preds"), ref.at("ddim_x0_preds")) < 1e-3);
+        QVERIFY(test::maxAbsDiff(out.at("xs"), ref.at("ddim_all_x")) < 1e-3);
+
+        const auto sha = sha256File(kModel);
+        for (int i = 0; i < 4; ++i) {
+            const auto png = tmp(QString("images/%1.png").arg(i, 5, 10, QChar('0'))).toStdString();
+            QVERIFY2(std::filesystem::exists(png), png.c_str());
+            QCOMPARE(readPngValue(png, "ds.sampler"), std::string("ddim"));
+            QCOMPARE(readPngValue(png, "ds.steps"), std::string("10"));
+            QCOMPARE(readPngValue(png, "ds.seed"), std::string("7"));
+            QCOMPARE(readPngValue(png, "ds.index"), std::to_string(i));
+            QCOMPARE(readPngValue(png, "ds.checkpoint_sha256"), sha);
+            const auto img = cv::imread(png, cv::IMREAD_UNCHANGED);
+            QCOMPARE(img.cols, 16);
+            QCOMPARE(img.channels(), 1);
+        }
+        const auto grid = cv::imread(tmp("grid.png").toStdString(), cv::IMREAD_UNCHANGED);
+        QCOMPARE(grid.cols, 2 * 18 + 2);  // 2 columns of 16 px with 2 px padding
+        QCOMPARE(readPngValue(tmp("grid.png").toStdString(), "ds.version"), std::string(DS_VERSION));
+        // The written samples are the saved tensors, quantised.
+        const auto first = cv::imread(tmp("images/00000.png").toStdString(), cv::IMREAD_UNCHANGED);
+        const double px = first.at<uint8_t>(5, 7) / 255.0;
+        QVERIFY(std::abs(px - out.at("samples")[0][0][5][7].item<double>()) <= 0.5 / 255.0 + 1e-6);
+    }
+
+    void sameSeedSameImagesWhateverTheBatch() {
+        const auto a = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
+                               "16", "--num", "3", "--batch-size", "3", "--steps", "5", "--seed", "3", "--save-tensors", tmp("a.pt")});
+        const auto b = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
+                               "16", "--num", "3", "--batch-size", "1", "--steps", "5", "--seed", "3", "--save-tensors", tmp("b.pt")});
+        QVERIFY2(a.exitCode == 0 && b.exitCode == 0, qPrintable(a.err + b.err));
+        const auto ta = test::loadReferenceTensors(tmp("a.pt").toStdString());
+        const auto tb = test::loadReferenceTensors(tmp("b.pt").toStdString());
+        QVERIFY(test::maxAbsDiff(ta.at("samples"), tb.at("samples")) < 1e-5);
+        QCOMPARE(ta.at("x0_preds").sizes().vec(), (std::vector<int64_t>{5, 3, 1, 16, 16}));
+    }
+
+    void ddpmSamplingRunsEveryTimestep() {
+        const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
+                               "16", "--sampler", "ddpm", "--num", "2", "--save-tensors", tmp("ddpm.pt")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto t = test::loadReferenceTensors(tmp("ddpm.pt").toStdString());
+        QCOMPARE(t.at("x0_preds").size(0), int64_t(100));
+        QCOMPARE(t.at("xs").size(1), int64_t(101));
+        QVERIFY(t.at("samples").min().item<double>() >= 0.0);
+        QVERIFY(t.at("samples").max().item<double>() <= 1.0);
+    }
+
+    void refusesToOverwriteSamples() {
+        QDir().mkpath(tmp("taken"));
+        QFile f(tmp("taken/00000.png"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("keep me");
+        f.close();
+        const auto r = runCli({"sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16", "--num",
+                               "1", "--steps", "2", "--out-dir", tmp("taken")});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY(r.err.contains("00000.png"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("keep me"));
+    }
+
+    void badInputGivesOneLineError_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QString>("expected");
+        {
+            std::ifstream in(kModel, std::ios::binary);
+            std::string bytes((std::istreambuf_iterator<char>(in)), {});
+            std::ofstream(tmp("truncated.pt").toStdString(), std::ios::binary).write(bytes.data(), bytes.size() / 2);
+            std::ofstream(tmp("notes.pt").toStdString()) << "these are my notes, not a checkpoint\n";
+            io::saveTorchFile(tmp("tensor.pt").toStdString(), io::PyValue::tensor(torch::zeros({2, 3})));
+        }
+        const QStringList size{"--image-size", "16"};
+        QTest::newRow("truncated") << tmp("truncated.pt") << size << "";
+        QTest::newRow("not a checkpoint") << tmp("notes.pt") << size << "not a PyTorch file";
+        QTest::newRow("a bare tensor") << tmp("tensor.pt") << size << "not a diffusion checkpoint";
+        QTest::newRow("flow checkpoint") << QString::fromStdString(test::fixturePath("cfm_g4vrel_tiny/ckpt.tar")) << size
+                                         << "flow-matching";
+        QTest::newRow("missing file") << tmp("nope.pt") << size << "";
+        QTest::newRow("no image size") << QString::fromStdString(kModel) << QStringList{} << "--image-size";
+        QTest::newRow("bad image size") << QString::fromStdString(kModel) << QStringList{"--image-size", "15"} << "multiple of 2";
+        QTest::newRow("bad init noise") << QString::fromStdString(kModel)
+                                        << QStringList{"--image-size", "16", "--init-noise", tmp("tensor.pt")} << "tensor.pt";
+    }
+    void badInputGivesOneLineError() {
+        QFETCH(QString, file);
+        QFETCH(QStringList, extra);
+        QFETCH(QString, expected);
+        const auto r = runCli(QStringList{"sample", "--checkpoint", file, "--grid", tmp("never.png"), "--steps", "2"} + extra);
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.exitCode > 0, "crashed");
+        const QString err = r.err.trimmed();
+        QVERIFY2(err.startsWith("error: "), qPrintable(err));
+        QVERIFY2(!err.contains('\n'), qPrintable(err));
+        QVERIFY2(err.contains(QFileInfo(file).fileName()) || err.contains("tensor.pt"), qPrintable(err));
+        QVERIFY2(err.contains(expected), qPrintable(err));
+        QVERIFY(!QFile::exists(tmp("never.png")));
+        // info agrees (except for sampling-only problems).
+        if (extra.size() == 2 && expected != "--image-size" && !expected.startsWith("multiple")) {
+            const auto info = runCli({"info", file});
+            QVERIFY(info.exitCode > 0);
+            QVERIFY(info.err.contains(QFileInfo(file).fileName()));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
