@@ -4,6 +4,7 @@
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
 #include "core/api/sampling.h"
+#include "core/api/training.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
 #include "core/util/thread_config.h"
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -81,6 +83,114 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
     cmd->add_flag("--channels-last", o.channelsLast, "run in channels-last memory format");
 }
 
+// `train` options: each one given on the command line overrides the preset or --config file.
+struct TrainArgs {
+    std::string configFile;
+    std::string preset = "tiny";
+    std::string runDir;
+    std::string data;
+    int imageSize = 0, channels = 0, dim = 0, timesteps = 0, batchSize = 0, gradAccum = 0, loaderThreads = 0;
+    std::vector<int> dimMults;
+    std::string objective, schedule, lrSchedule, device;
+    double lr = 0, emaDecay = 0;
+    int64_t steps = 0, saveEvery = 0, sampleEvery = 0, warmup = -1;
+    uint64_t seed = 0;
+    bool seedGiven = false;
+};
+
+void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
+    cmd->add_option("--config", a.configFile, "a run's config.json to start from (instead of a preset)");
+    cmd->add_option("--preset", a.preset, "tiny (CPU, minutes), lsun64, lsun128 (the seed project's)")
+        ->check(CLI::IsMember({"tiny", "lsun64", "lsun128"}));
+    cmd->add_option("--run-dir", a.runDir, "run directory (default: runs/<date>-<time>)");
+    cmd->add_option("--data", a.data, "fashion-mnist or a folder of images");
+    cmd->add_option("--image-size", a.imageSize, "training image size");
+    cmd->add_option("--channels", a.channels, "1 or 3")->check(CLI::IsMember({1, 3}));
+    cmd->add_option("--dim", a.dim, "Unet base width");
+    cmd->add_option("--dim-mults", a.dimMults, "Unet stage multipliers, e.g. 1,2,4")->delimiter(',');
+    cmd->add_option("--objective", a.objective, "pred_noise, pred_x0 or pred_v")
+        ->check(CLI::IsMember({"pred_noise", "pred_x0", "pred_v"}));
+    cmd->add_option("--schedule", a.schedule, "beta schedule: linear, cosine or sigmoid")
+        ->check(CLI::IsMember({"linear", "cosine", "sigmoid"}));
+    cmd->add_option("--timesteps", a.timesteps, "diffusion timesteps T");
+    cmd->add_option("--batch-size", a.batchSize, "images per step (per accumulation step)");
+    cmd->add_option("--grad-accum", a.gradAccum, "gradient accumulation steps");
+    cmd->add_option("--lr", a.lr, "peak learning rate");
+    cmd->add_option("--lr-schedule", a.lrSchedule, "constant, linear or cosine")
+        ->check(CLI::IsMember({"constant", "linear", "cosine"}));
+    cmd->add_option("--warmup", a.warmup, "learning-rate warm-up steps");
+    cmd->add_option("--steps", a.steps, "total optimizer steps");
+    cmd->add_option("--ema-decay", a.emaDecay, "EMA decay (beta)");
+    cmd->add_option("--save-every", a.saveEvery, "checkpoint every K steps");
+    cmd->add_option("--sample-every", a.sampleEvery, "preview grid every K steps");
+    cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads");
+    cmd->add_option("--seed", a.seed, "random seed")->each([&a](const std::string&) { a.seedGiven = true; });
+    cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
+}
+
+ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
+    ds::train::TrainConfig c;
+    if (!a.configFile.empty()) {
+        std::ifstream in(a.configFile);
+        if (!in) throw ds::fileError(a.configFile, "cannot open");
+        try {
+            c = ds::train::TrainConfig::fromJson(nlohmann::json::parse(in));
+        } catch (const std::exception& e) {
+            throw ds::fileError(a.configFile, firstLine(e.what()));
+        }
+    } else {
+        c = ds::train::TrainConfig::fromPreset(a.preset);
+    }
+    if (!a.data.empty()) c.data = a.data;
+    if (a.imageSize > 0) c.diffusion.imageSize = a.imageSize;
+    if (a.channels > 0) c.unet.channels = a.channels;
+    if (a.dim > 0) c.unet.dim = a.dim;
+    if (!a.dimMults.empty()) c.unet.dimMults = a.dimMults;
+    if (!a.objective.empty()) c.diffusion.objective = a.objective;
+    if (!a.schedule.empty()) c.diffusion.betaSchedule = a.schedule;
+    if (a.timesteps > 0) c.diffusion.timesteps = a.timesteps;
+    if (c.diffusion.samplingTimesteps > c.diffusion.timesteps) c.diffusion.samplingTimesteps = 0;
+    if (a.batchSize > 0) c.batchSize = a.batchSize;
+    if (a.gradAccum > 0) c.gradAccum = a.gradAccum;
+    if (a.lr > 0) c.lr.lr = a.lr;
+    if (!a.lrSchedule.empty()) c.lr.kind = a.lrSchedule;
+    if (a.warmup >= 0) c.lr.warmupSteps = a.warmup;
+    if (a.steps > 0) c.steps = a.steps;
+    if (a.emaDecay > 0) c.ema.beta = a.emaDecay;
+    if (a.saveEvery > 0) c.saveEvery = a.saveEvery;
+    if (a.sampleEvery > 0) c.sampleEvery = a.sampleEvery;
+    if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
+    if (a.seedGiven) c.seed = a.seed;
+    if (!a.device.empty()) c.device = a.device;
+    if (c.data.empty()) throw ds::Error("preset " + c.preset + " needs --data (a folder of images)");
+    c.validate();
+    return c;
+}
+
+void reportTraining(const ds::api::TrainResult& r) {
+    std::fprintf(stderr, "%s at step %lld of %lld, last loss %.5f, %.1f s\n", r.finished ? "finished" : "stopped",
+                 static_cast<long long>(r.step), static_cast<long long>(r.totalSteps), r.lastLoss, r.seconds);
+    std::cout << r.runDir << "\n";
+}
+
+int runTrain(const TrainArgs& a) {
+    const auto config = trainConfigFrom(a);
+    const std::string runDir = a.runDir.empty() ? ds::api::defaultRunDir() : a.runDir;
+    ds::app::TerminalProgress progress("training", isatty(STDERR_FILENO));
+    const auto r = ds::api::startTraining(config, runDir, progress, gStop);
+    progress.finish();
+    reportTraining(r);
+    return r.finished ? 0 : 130;
+}
+
+int runResume(const std::string& runDir, int64_t steps) {
+    ds::app::TerminalProgress progress("training", isatty(STDERR_FILENO));
+    const auto r = ds::api::resumeTraining(runDir, steps, progress, gStop);
+    progress.finish();
+    reportTraining(r);
+    return r.finished ? 0 : 130;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,11 +210,26 @@ int main(int argc, char** argv) {
     auto* sample = app.add_subcommand("sample", "generate images from a diffusion checkpoint (DDIM or DDPM)");
     addSampleOptions(sample, sampleRequest);
 
+    TrainArgs trainArgs;
+    auto* train = app.add_subcommand("train", "train a DDPM (default: the tiny preset on Fashion-MNIST)");
+    addTrainOptions(train, trainArgs);
+
+    std::string resumeDir;
+    int64_t resumeSteps = 0;
+    auto* resume = app.add_subcommand("resume", "continue a training run from its latest checkpoint");
+    resume->add_option("run-dir", resumeDir, "the run directory")->required();
+    resume->add_option("--steps", resumeSteps, "new total of steps");
+
     ds::api::SampleBenchOptions benchSampleOptions;
     auto* bench = app.add_subcommand("bench", "benchmarks that print JSON");
     bench->require_subcommand(1);
     auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 (batch 64), DDPM-1000 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
+    ds::api::TrainBenchOptions benchTrainOptions;
+    auto* benchTrain = bench->add_subcommand("train", "images/s of a training step (forward, backward, Adam)");
+    benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size");
+    benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps");
+    benchTrain->add_option("--device", benchTrainOptions.device, "cpu, cuda or cuda:N");
 
     CLI11_PARSE(app, argc, argv);
 
@@ -113,6 +238,12 @@ int main(int argc, char** argv) {
         ds::configureThreads(threads);
         if (info->parsed()) return runInfo(infoArgs);
         if (sample->parsed()) return runSample(sampleRequest);
+        if (train->parsed()) return runTrain(trainArgs);
+        if (resume->parsed()) return runResume(resumeDir, resumeSteps);
+        if (benchTrain->parsed()) {
+            std::cout << ds::api::benchTrain(benchTrainOptions).dump(2) << "\n";
+            return 0;
+        }
         if (benchSample->parsed()) {
             std::cout << ds::api::benchSample(benchSampleOptions).dump(2) << "\n";
             return 0;

@@ -34,10 +34,10 @@ void TerminalProgress::onProgress(const api::JobProgress& p) {
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(width, '.');
     clearLine();
-    std::fprintf(stderr, "%s [%s] %3d%% %lld/%lld %s, %.2f %s/s, elapsed %s, ETA %s", label_.c_str(), bar.c_str(),
+    std::fprintf(stderr, "%s [%s] %3d%% %lld/%lld %s, %.2f %s/s%s, elapsed %s, ETA %s", label_.c_str(), bar.c_str(),
                  static_cast<int>(fraction * 100), static_cast<long long>(p.done), static_cast<long long>(p.total),
-                 p.unit.c_str(), p.ratePerSecond, p.unit.c_str(), formatDuration(p.elapsedSeconds).c_str(),
-                 formatDuration(p.etaSeconds).c_str());
+                 p.unit.c_str(), p.ratePerSecond, p.unit.c_str(), status_.c_str(),
+                 formatDuration(p.elapsedSeconds).c_str(), formatDuration(p.etaSeconds).c_str());
     std::fflush(stderr);
     drawn_ = true;
 }
@@ -45,6 +45,15 @@ void TerminalProgress::onProgress(const api::JobProgress& p) {
 void TerminalProgress::onLog(const std::string& line) {
     clearLine();
     std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void TerminalProgress::onMetrics(const api::TrainMetrics& m) {
+    constexpr double kBeta = 0.98;
+    lossEma_ = kBeta * lossEma_ + (1 - kBeta) * m.loss;
+    lossWeight_ = kBeta * lossWeight_ + (1 - kBeta);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", loss %.4f, %.1f img/s", lossEma_ / lossWeight_, m.imagesPerSecond);
+    status_ = buf;
 }
 
 void TerminalProgress::finish() {

@@ -15,6 +15,8 @@ public:
 
     void onProgress(const api::JobProgress& p) override;
     void onLog(const std::string& line) override;
+    // Training: the line also shows the smoothed loss and images/s.
+    void onMetrics(const api::TrainMetrics& m) override;
     void finish();
 
 private:
@@ -24,6 +26,9 @@ private:
     bool enabled_;
     bool drawn_ = false;
     std::chrono::steady_clock::time_point lastDraw_{};
+    std::string status_;      // extra text after the bar
+    double lossEma_ = 0.0;    // debiased exponential average of the loss
+    double lossWeight_ = 0.0;
 };
 
 std::string formatDuration(double seconds);

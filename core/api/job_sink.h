@@ -28,12 +28,26 @@ struct DenoiseFrame {
     Image x0;
 };
 
+// One logged training step.
+struct TrainMetrics {
+    int64_t step = 0;        // optimizer steps done
+    int64_t totalSteps = 0;
+    double loss = 0.0;       // this step's loss
+    double lr = 0.0;
+    double gradNorm = 0.0;   // before clipping
+    double imagesPerSecond = 0.0;
+    double wallSeconds = 0.0;  // training time since the run started, across resumes
+    int64_t epoch = 0;
+};
+
 class JobSink {
 public:
     virtual ~JobSink() = default;
     virtual void onProgress(const JobProgress&) {}
     virtual void onLog(const std::string&) {}
     virtual void onFrame(const DenoiseFrame&) {}
+    virtual void onMetrics(const TrainMetrics&) {}
+    virtual void onPreview(int64_t /*step*/, const Image& /*grid*/) {}
     // True when the sink wants onFrame calls (building frames costs time).
     virtual bool wantsFrames() const { return false; }
 };

@@ -1,0 +1,95 @@
+#include "core/train/run_directory.h"
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace ds::train {
+
+namespace fs = std::filesystem;
+
+RunDirectory::RunDirectory(std::string path, TrainConfig config) : path_(std::move(path)), config_(std::move(config)) {}
+
+std::string RunDirectory::configPath() const { return (fs::path(path_) / "config.json").string(); }
+std::string RunDirectory::metricsPath() const { return (fs::path(path_) / "metrics.jsonl").string(); }
+std::string RunDirectory::checkpointsDir() const { return (fs::path(path_) / "checkpoints").string(); }
+std::string RunDirectory::samplesDir() const { return (fs::path(path_) / "samples").string(); }
+
+std::string RunDirectory::checkpointPath(int64_t step) const {
+    return (fs::path(checkpointsDir()) / ("step-" + std::to_string(step) + ".pt")).string();
+}
+
+std::string RunDirectory::samplePath(int64_t step) const {
+    return (fs::path(samplesDir()) / ("step-" + std::to_string(step) + ".png")).string();
+}
+
+void RunDirectory::makeFolders() const {
+    std::error_code ec;
+    for (const auto& dir : {path_, checkpointsDir(), samplesDir()}) {
+        fs::create_directories(dir, ec);
+        if (ec) throw fileError(dir, "cannot create the folder (" + ec.message() + ")");
+    }
+}
+
+RunDirectory RunDirectory::create(const std::string& path, const TrainConfig& config) {
+    config.validate();
+    RunDirectory run(path, config);
+    if (fs::exists(run.configPath()))
+        throw fileError(path, "already holds a training run; resume it with `resume " + path + "` or choose another --run-dir");
+    run.makeFolders();
+    run.updateConfig(config);
+    return run;
+}
+
+RunDirectory RunDirectory::open(const std::string& path) {
+    if (!fs::is_directory(path)) throw fileError(path, "is not a folder");
+    RunDirectory run(path, TrainConfig{});
+    std::ifstream in(run.configPath());
+    if (!in) throw fileError(path, "is not a training run (no config.json)");
+    try {
+        run.config_ = TrainConfig::fromJson(nlohmann::json::parse(in));
+        run.config_.validate();
+    } catch (const nlohmann::json::exception& e) {
+        throw fileError(run.configPath(), std::string("unreadable: ") + e.what());
+    } catch (const Error& e) {
+        throw fileError(run.configPath(), e.what());
+    }
+    run.makeFolders();
+    return run;
+}
+
+void RunDirectory::updateConfig(const TrainConfig& config) {
+    config.validate();
+    config_ = config;
+    writeFileAtomically(configPath(), config.toJson().dump(2) + "\n");
+}
+
+std::vector<std::pair<int64_t, std::string>> RunDirectory::checkpoints() const {
+    static const std::regex name(R"(step-(\d+)\.pt)");
+    std::vector<std::pair<int64_t, std::string>> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(checkpointsDir(), ec)) {
+        std::smatch m;
+        const std::string file = entry.path().filename().string();
+        if (entry.is_regular_file() && std::regex_match(file, m, name)) found.emplace_back(std::stoll(m[1]), entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+std::optional<std::string> RunDirectory::latestCheckpoint() const {
+    const auto all = checkpoints();
+    if (all.empty()) return std::nullopt;
+    return all.back().second;
+}
+
+void RunDirectory::pruneCheckpoints(int keepLast) const {
+    const auto all = checkpoints();
+    for (size_t i = 0; i + static_cast<size_t>(keepLast) < all.size(); ++i) std::remove(all[i].second.c_str());
+}
+
+}  // namespace ds::train

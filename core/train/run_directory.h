@@ -1,0 +1,43 @@
+// A training run on disk: config.json, metrics.jsonl, checkpoints/step-N.pt (atomic, the last
+// N kept), samples/step-N.png. Resume = open the folder.
+#pragma once
+#include "core/train/train_config.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ds::train {
+
+class RunDirectory {
+public:
+    // A new run: the folder must not hold a run already (config.json). Writes config.json.
+    static RunDirectory create(const std::string& path, const TrainConfig& config);
+    // An existing run; throws ds::Error naming the folder when it is not a run of this format.
+    static RunDirectory open(const std::string& path);
+
+    const std::string& path() const { return path_; }
+    const TrainConfig& config() const { return config_; }
+    void updateConfig(const TrainConfig& config);  // e.g. resume with a new total of steps
+
+    std::string configPath() const;
+    std::string metricsPath() const;
+    std::string checkpointsDir() const;
+    std::string samplesDir() const;
+    std::string checkpointPath(int64_t step) const;
+    std::string samplePath(int64_t step) const;
+
+    std::vector<std::pair<int64_t, std::string>> checkpoints() const;  // by step, ascending
+    std::optional<std::string> latestCheckpoint() const;
+    void pruneCheckpoints(int keepLast) const;
+
+private:
+    RunDirectory(std::string path, TrainConfig config);
+    void makeFolders() const;
+
+    std::string path_;
+    TrainConfig config_;
+};
+
+}  // namespace ds::train

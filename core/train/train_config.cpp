@@ -1,0 +1,142 @@
+#include "core/train/train_config.h"
+
+#include "core/util/error.h"
+
+namespace ds::train {
+
+void TrainConfig::validate() const {
+    unet.resolved();
+    diffusion.validate();
+    lr.validate();
+    if (unet.channels != 1 && unet.channels != 3) throw Error("channels must be 1 or 3");
+    if (diffusion.imageSize % unet.downsampleFactor() != 0)
+        throw Error("image size " + std::to_string(diffusion.imageSize) + " is not a multiple of " +
+                    std::to_string(unet.downsampleFactor()) + " (dim_mults has " + std::to_string(unet.numStages()) +
+                    " stages)");
+    if (batchSize < 1) throw Error("batch size must be at least 1");
+    if (gradAccum < 1) throw Error("gradient accumulation must be at least 1");
+    if (steps < 1) throw Error("steps must be at least 1");
+    if (saveEvery < 1 || sampleEvery < 1 || logEvery < 1) throw Error("save/sample/log intervals must be at least 1");
+    if (keepLast < 1) throw Error("keep-last must be at least 1");
+    if (ema.beta < 0.0 || ema.beta >= 1.0) throw Error("EMA decay must be in [0, 1)");
+    if (ema.updateEvery < 1) throw Error("EMA update-every must be at least 1");
+    if (gradClip < 0.0) throw Error("gradient clipping norm must not be negative");
+    if (sampleCount < 1 || sampleSteps < 1) throw Error("sample count and steps must be at least 1");
+    if (loaderThreads < 1) throw Error("loader threads must be at least 1");
+}
+
+nlohmann::json TrainConfig::toJson() const {
+    return {{"format", "diffusion-studio-run"},
+            {"format_version", kFormatVersion},
+            {"preset", preset},
+            {"data", {{"source", data}, {"hflip", hflip}, {"loader_threads", loaderThreads}}},
+            {"unet", unet.toJson()},
+            {"diffusion", diffusion.toJson()},
+            {"optim", {{"batch_size", batchSize}, {"grad_accum", gradAccum}, {"lr", lr.toJson()},
+                       {"adam_betas", {adamBeta1, adamBeta2}}, {"adam_eps", adamEps}, {"grad_clip", gradClip}}},
+            {"ema", {{"beta", ema.beta}, {"update_every", ema.updateEvery}, {"update_after_step", ema.updateAfterStep},
+                     {"inv_gamma", ema.invGamma}, {"power", ema.power}, {"min_value", ema.minValue}}},
+            {"schedule", {{"steps", steps}, {"log_every", logEvery}, {"save_every", saveEvery},
+                          {"sample_every", sampleEvery}, {"sample_count", sampleCount}, {"sample_steps", sampleSteps},
+                          {"keep_last", keepLast}}},
+            {"seed", seed},
+            {"device", device}};
+}
+
+TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
+    if (j.value("format", std::string()) != "diffusion-studio-run")
+        throw Error("not a Diffusion Studio run configuration");
+    const int version = j.value("format_version", 0);
+    if (version != kFormatVersion)
+        throw Error("run configuration format version " + std::to_string(version) + " is not supported (this build reads " +
+                    std::to_string(kFormatVersion) + ")");
+    TrainConfig c;
+    try {
+        c.preset = j.value("preset", std::string());
+        const auto& d = j.at("data");
+        c.data = d.at("source").get<std::string>();
+        c.hflip = d.value("hflip", false);
+        c.loaderThreads = d.value("loader_threads", c.loaderThreads);
+        c.unet = nn::UnetConfig::fromJson(j.at("unet"));
+        c.diffusion = diffusion::DiffusionConfig::fromJson(j.at("diffusion"));
+        const auto& o = j.at("optim");
+        c.batchSize = o.at("batch_size");
+        c.gradAccum = o.at("grad_accum");
+        c.lr = LrSchedule::fromJson(o.at("lr"));
+        c.adamBeta1 = o.at("adam_betas").at(0);
+        c.adamBeta2 = o.at("adam_betas").at(1);
+        c.adamEps = o.value("adam_eps", c.adamEps);
+        c.gradClip = o.value("grad_clip", c.gradClip);
+        const auto& e = j.at("ema");
+        c.ema.beta = e.at("beta");
+        c.ema.updateEvery = e.at("update_every");
+        c.ema.updateAfterStep = e.at("update_after_step");
+        c.ema.invGamma = e.value("inv_gamma", c.ema.invGamma);
+        c.ema.power = e.value("power", c.ema.power);
+        c.ema.minValue = e.value("min_value", c.ema.minValue);
+        const auto& s = j.at("schedule");
+        c.steps = s.at("steps");
+        c.logEvery = s.value("log_every", c.logEvery);
+        c.saveEvery = s.at("save_every");
+        c.sampleEvery = s.at("sample_every");
+        c.sampleCount = s.value("sample_count", c.sampleCount);
+        c.sampleSteps = s.value("sample_steps", c.sampleSteps);
+        c.keepLast = s.value("keep_last", c.keepLast);
+        c.seed = j.value("seed", c.seed);
+        c.device = j.value("device", c.device);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("malformed run configuration: ") + e.what());
+    }
+    return c;
+}
+
+TrainConfig TrainConfig::fromPreset(const std::string& name) {
+    TrainConfig c;
+    c.preset = name;
+    if (name == "tiny") {
+        // Fashion-MNIST on a CPU in minutes: a small Unet, Adam with a short warm-up.
+        c.unet.dim = 16;
+        c.unet.dimMults = {1, 2, 4};
+        c.unet.channels = 1;
+        c.diffusion.imageSize = 32;
+        c.diffusion.timesteps = 1000;
+        c.diffusion.samplingTimesteps = 50;
+        c.batchSize = 32;
+        c.lr.lr = 1e-3;
+        c.lr.kind = "cosine";
+        c.lr.warmupSteps = 100;
+        c.lr.finalFactor = 0.1;
+        c.ema.beta = 0.995;
+        c.ema.updateEvery = 1;
+        c.ema.updateAfterStep = 50;
+        c.steps = 1500;
+        c.saveEvery = 250;
+        c.sampleEvery = 250;
+        return c;
+    }
+    if (name == "lsun64" || name == "lsun128") {
+        // The seed project's LSUN recipe (lucidrains Trainer): dim 64, mults 1,2,4,8, lr 8e-5,
+        // batch 32 with 2 accumulation steps, EMA 0.995, T = 1000 with 250 DDIM steps.
+        c.data = "";
+        c.unet.dim = 64;
+        c.unet.dimMults = {1, 2, 4, 8};
+        c.unet.channels = 3;
+        c.diffusion.imageSize = name == "lsun64" ? 64 : 128;
+        c.diffusion.timesteps = 1000;
+        c.diffusion.samplingTimesteps = 250;
+        c.batchSize = 32;
+        c.gradAccum = 2;
+        c.lr.lr = 8e-5;
+        c.ema.beta = 0.995;
+        c.ema.updateEvery = 10;
+        c.hflip = true;
+        c.steps = 700000;
+        c.saveEvery = 1000;
+        c.sampleEvery = 1000;
+        c.sampleSteps = 250;
+        return c;
+    }
+    throw Error("unknown preset '" + name + "' (expected tiny, lsun64 or lsun128)");
+}
+
+}  // namespace ds::train

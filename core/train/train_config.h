@@ -1,0 +1,54 @@
+// Everything needed to rebuild a training run's model, data and optimiser: written to the run
+// directory's config.json and into every checkpoint. Presets give sensible starting points.
+#pragma once
+#include "core/diffusion/diffusion_config.h"
+#include "core/nn/unet_config.h"
+#include "core/train/ema_config.h"
+#include "core/train/lr_schedule.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace ds::train {
+
+struct TrainConfig {
+    static constexpr int kFormatVersion = 1;
+
+    std::string preset;                 // the preset it started from ("" for none)
+    std::string data = "fashion-mnist"; // fashion-mnist | a folder of images
+    bool hflip = false;
+    int loaderThreads = 2;
+
+    nn::UnetConfig unet;
+    diffusion::DiffusionConfig diffusion;
+
+    int batchSize = 32;
+    int gradAccum = 1;
+    LrSchedule lr;
+    double adamBeta1 = 0.9;
+    double adamBeta2 = 0.99;
+    double adamEps = 1e-8;
+    double gradClip = 1.0;  // 0: off
+    EmaConfig ema;
+
+    int64_t steps = 2000;
+    int64_t logEvery = 10;
+    int64_t saveEvery = 500;
+    int64_t sampleEvery = 500;
+    int sampleCount = 16;
+    int sampleSteps = 50;   // DDIM steps of the preview grids
+    int keepLast = 3;
+    uint64_t seed = 0;
+    std::string device = "auto";
+
+    void validate() const;  // throws ds::Error naming the bad option
+    nlohmann::json toJson() const;
+    // Throws ds::Error for a config of another format version.
+    static TrainConfig fromJson(const nlohmann::json& j);
+    // tiny | lsun64 | lsun128; throws ds::Error for others.
+    static TrainConfig fromPreset(const std::string& name);
+};
+
+}  // namespace ds::train

@@ -1,0 +1,253 @@
+#include "core/train/trainer.h"
+
+#include "core/checkpoint/py_json.h"
+#include "core/checkpoint/state_dict.h"
+#include "core/data/fashion_mnist_source.h"
+#include "core/data/image_folder_source.h"
+#include "core/io/image_tensor.h"
+#include "core/io/png_file.h"
+#include "core/io/torch_file.h"
+#include "core/train/adam_state.h"
+#include "core/util/device.h"
+#include "core/util/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace ds::train {
+
+namespace {
+
+double nowSeconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Preview grids always start from the same noise, so successive grids show progress.
+constexpr uint64_t kPreviewSeedSalt = 0x5eedf00dULL;
+
+int64_t intEntry(const io::PyValue& dict, const std::string& key) {
+    const auto& v = dict.at(key);
+    return v.is(io::PyValue::Kind::Tensor) ? v.asTensor().item<int64_t>() : v.asInt();
+}
+
+}  // namespace
+
+Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop)
+    : run_(std::move(run)), config_(run_.config()), sink_(sink), stop_(stop), device_(parseDevice(config_.device)),
+      gen_(at::detail::createCPUGenerator(config_.seed)) {
+    torch::manual_seed(config_.seed);  // the global generator: parameter init and dropout
+    buildModel();
+    buildData();
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::buildModel() {
+    model_ = diffusion::GaussianDiffusion(nn::Unet(config_.unet), config_.diffusion);
+    emaModel_ = diffusion::GaussianDiffusion(nn::Unet(config_.unet), config_.diffusion);
+    model_->to(device_);
+    emaModel_->to(device_);
+    model_->train();
+    emaModel_->eval();
+    ema_ = std::make_unique<Ema>(model_.ptr(), emaModel_.ptr(), config_.ema);
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        model_->parameters(), torch::optim::AdamOptions(config_.lr.lr)
+                                  .betas({config_.adamBeta1, config_.adamBeta2})
+                                  .eps(config_.adamEps));
+}
+
+void Trainer::buildData() {
+    const data::ImageTransform transform{config_.diffusion.imageSize, config_.unet.channels};
+    if (config_.data == "fashion-mnist") {
+        source_ = std::make_shared<data::FashionMnistSource>(data::FashionMnistSource::defaultDirectory(), "train", transform);
+    } else {
+        auto folder = std::make_shared<data::ImageFolderSource>(config_.data, transform, data::ImageFolderOptions{}, &stop_);
+        const auto report = folder->report();
+        if (report.skipped > 0) {
+            std::string names;
+            for (const auto& n : report.firstSkipped) names += "\n  " + n;
+            sink_.onLog("skipped " + std::to_string(report.skipped) + " unreadable files in " + config_.data + ":" + names);
+        }
+        source_ = folder;
+    }
+    const int64_t perStep = int64_t(config_.batchSize);
+    if (int64_t(source_->size()) < perStep)
+        throw Error(source_->describe() + " has " + std::to_string(source_->size()) +
+                    " images, fewer than one batch of " + std::to_string(perStep));
+    sink_.onLog("data: " + source_->describe());
+}
+
+io::PyValuePtr Trainer::checkpointValue() {
+    using io::PyValue;
+    auto root = PyValue::dict(false);
+    // lucidrains Trainer's layout first, so its loading code works on our files.
+    root->set("step", PyValue::integer(step_));
+    root->set("model", checkpoint::StateDict::fromModule(*model_).toPyDict());
+    root->set("opt", adamStateDict(*optimizer_));
+    root->set("ema", ema_->stateDict());
+    root->set("scaler", PyValue::none());
+    root->set("version", PyValue::str(std::string("diffusion-studio ") + DS_VERSION));
+    // Ours: what a resume needs to continue the same trajectory.
+    root->set("config", checkpoint::fromJson(config_.toJson()));
+    auto rng = PyValue::dict(false);
+    rng->set("train", PyValue::tensor(gen_.get_state()));
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    rng->set("torch", PyValue::tensor(global.get_state()));
+    root->set("rng", rng);
+    auto data = PyValue::dict(false);
+    data->set("epoch", PyValue::integer(position_.epoch));
+    data->set("batch_in_epoch", PyValue::integer(position_.batchInEpoch));
+    root->set("data", data);
+    root->set("wall_seconds", PyValue::real(wallOffset_ + (sessionStart_ > 0 ? nowSeconds() - sessionStart_ : 0.0)));
+    return root;
+}
+
+void Trainer::restoreFrom(const std::string& path) {
+    const auto root = io::loadTorchFile(path);
+    try {
+        step_ = root->at("step").asInt();
+        checkpoint::StateDict::fromPyDict(root->at("model")).loadInto(*model_, "the model weights");
+        loadAdamStateDict(*optimizer_, root->at("opt"));
+        ema_->loadStateDict(root->at("ema"));
+        const auto& rng = root->at("rng");
+        gen_.set_state(rng.at("train").asTensor());
+        at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle on the same state
+        global.set_state(rng.at("torch").asTensor());
+        const auto& data = root->at("data");
+        position_ = {intEntry(data, "epoch"), intEntry(data, "batch_in_epoch")};
+        wallOffset_ = root->at("wall_seconds").asFloat();
+    } catch (const Error& e) {
+        throw fileError(path, std::string("cannot resume from this checkpoint: ") + e.what());
+    }
+    lastCheckpoint_ = path;
+}
+
+bool Trainer::restoreLatestCheckpoint() {
+    auto all = run_.checkpoints();
+    // Newest first; a damaged newest checkpoint falls back to the one before.
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        try {
+            restoreFrom(it->second);
+            MetricsLog::truncateAfter(run_.metricsPath(), step_);
+            sink_.onLog("resuming from " + it->second + " at step " + std::to_string(step_));
+            return true;
+        } catch (const Error& e) {
+            sink_.onLog(std::string("warning: ") + e.what());
+        }
+    }
+    if (!all.empty()) throw fileError(run_.path(), "none of its checkpoints can be read");
+    return false;
+}
+
+double Trainer::trainStep() {
+    const double lr = config_.lr.at(step_, config_.steps);
+    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    optimizer_->zero_grad();
+    double lossSum = 0.0;
+    for (int micro = 0; micro < config_.gradAccum; ++micro) {
+        auto batch = loader_->next();
+        position_ = loader_->position();
+        auto loss = model_->trainingLoss(batch.images.to(device_), gen_);
+        (loss / double(config_.gradAccum)).backward();
+        lossSum += loss.item<double>();
+    }
+    const double loss = lossSum / config_.gradAccum;
+    if (!std::isfinite(loss)) {
+        metrics_->append({{"step", step_ + 1}, {"loss", nullptr}, {"error", "non-finite loss"}});
+        throw Error("non-finite loss (" + std::to_string(loss) + ") at step " + std::to_string(step_ + 1) +
+                    "; training stopped. The last good checkpoint is " +
+                    (lastCheckpoint_ ? *lastCheckpoint_ : std::string("(none yet)")) +
+                    ". Lower the learning rate or check the data.");
+    }
+    const double maxNorm = config_.gradClip > 0 ? config_.gradClip : std::numeric_limits<double>::infinity();
+    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(model_->parameters(), maxNorm);
+    optimizer_->step();
+    ema_->update();
+    ++step_;
+    return loss;
+}
+
+void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSeconds) {
+    api::TrainMetrics m;
+    m.step = step_;
+    m.totalSteps = config_.steps;
+    m.loss = loss;
+    m.lr = lr;
+    m.gradNorm = gradNorm;
+    m.imagesPerSecond = stepSeconds > 0 ? double(config_.batchSize) * config_.gradAccum / stepSeconds : 0.0;
+    m.wallSeconds = wallOffset_ + nowSeconds() - sessionStart_;
+    m.epoch = position_.epoch;
+    sink_.onMetrics(m);
+    if (step_ % config_.logEvery == 0 || step_ == config_.steps)
+        metrics_->append({{"step", m.step}, {"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.gradNorm},
+                          {"images_per_sec", m.imagesPerSecond}, {"wall_time", m.wallSeconds}, {"epoch", m.epoch}});
+}
+
+void Trainer::writePreview() {
+    torch::NoGradGuard noGrad;
+    at::Generator gen = at::detail::createCPUGenerator(config_.seed ^ kPreviewSeedSalt);
+    const int64_t s = config_.diffusion.imageSize;
+    auto noise = torch::randn({config_.sampleCount, config_.unet.channels, s, s}, gen).to(device_);
+    const int steps = std::min(config_.sampleSteps, config_.diffusion.timesteps);
+    auto x = emaModel_->ddimSample(noise, steps, 0.0, gen);
+    const auto grid = io::makeGrid(emaModel_->unnormalize(x).clamp(0, 1).cpu());
+    const auto image = io::toImage(grid);
+    io::writePng(run_.samplePath(step_), image.pixels.data(), image.width, image.height, image.channels,
+                 {{"Software", std::string("Diffusion Studio ") + DS_VERSION},
+                  {"ds.sampler", "ddim"}, {"ds.steps", std::to_string(steps)}, {"ds.eta", "0"},
+                  {"ds.weights", "ema"}, {"ds.train_step", std::to_string(step_)}});
+    sink_.onPreview(step_, image);
+}
+
+void Trainer::saveCheckpoint() {
+    const auto path = run_.checkpointPath(step_);
+    io::saveTorchFile(path, checkpointValue());
+    metrics_->sync();
+    lastCheckpoint_ = path;
+    run_.pruneCheckpoints(config_.keepLast);
+    sink_.onLog("checkpoint " + path);
+}
+
+void Trainer::run() {
+    sessionStart_ = nowSeconds();
+    data::BatchLoaderOptions options;
+    options.sampler.batchSize = config_.batchSize;
+    options.sampler.seed = config_.seed;
+    options.sampler.horizontalFlip = config_.hflip;
+    options.start = position_;
+    options.workers = config_.loaderThreads;
+    loader_ = std::make_unique<data::BatchLoader>(source_, options);
+    metrics_ = std::make_unique<MetricsLog>(run_.metricsPath());
+
+    const int64_t firstStep = step_;
+    int64_t lastSaved = lastCheckpoint_ ? step_ : -1;
+    while (step_ < config_.steps && !stop_.stopRequested()) {
+        const double lr = config_.lr.at(step_, config_.steps);
+        const double t0 = nowSeconds();
+        lastLoss_ = trainStep();
+        logMetrics(lastLoss_, lastGradNorm_, lr, nowSeconds() - t0);
+
+        api::JobProgress p;
+        p.done = step_;
+        p.total = config_.steps;
+        p.unit = "steps";
+        p.elapsedSeconds = nowSeconds() - sessionStart_;
+        p.ratePerSecond = double(step_ - firstStep) / std::max(1e-9, p.elapsedSeconds);
+        p.etaSeconds = double(config_.steps - step_) / std::max(1e-9, p.ratePerSecond);
+        sink_.onProgress(p);
+
+        const bool last = step_ == config_.steps;
+        if (step_ % config_.sampleEvery == 0 || last) writePreview();
+        if (step_ % config_.saveEvery == 0 || last) {
+            saveCheckpoint();
+            lastSaved = step_;
+        }
+    }
+    // Stopped between checkpoints: keep the step reached.
+    if (step_ != lastSaved && step_ > firstStep) saveCheckpoint();
+    loader_->stop();
+}
+
+}  // namespace ds::train

@@ -1,0 +1,71 @@
+// The training loop: data -> loss -> Adam (with accumulation, clipping, LR schedule) -> EMA,
+// with metrics, preview grids and crash-safe checkpoints in a RunDirectory. A fixed seed makes a
+// run repeatable, and a run stopped (or killed) and resumed continues the same trajectory: the
+// checkpoint holds the model, Adam, EMA, RNG states and the data position.
+#pragma once
+#include "core/api/job_sink.h"
+#include "core/data/batch_loader.h"
+#include "core/diffusion/gaussian_diffusion.h"
+#include "core/train/ema.h"
+#include "core/train/metrics_log.h"
+#include "core/train/run_directory.h"
+#include "core/util/stop_token.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <optional>
+
+namespace ds::train {
+
+class Trainer {
+public:
+    Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop);
+    ~Trainer();
+
+    // Restores the newest readable checkpoint; false when the run has none (fresh start).
+    bool restoreLatestCheckpoint();
+    // Trains to the configured total; returns when done, stopped or on error (thrown).
+    void run();
+
+    int64_t step() const { return step_; }
+    const RunDirectory& runDirectory() const { return run_; }
+    std::optional<std::string> lastCheckpoint() const { return lastCheckpoint_; }
+    double lastLoss() const { return lastLoss_; }
+    diffusion::GaussianDiffusion& model() { return model_; }
+
+private:
+    void buildModel();
+    void buildData();
+    double trainStep();  // one optimizer step; returns the loss
+    void logMetrics(double loss, double gradNorm, double lr, double stepSeconds);
+    void saveCheckpoint();
+    void writePreview();
+    void restoreFrom(const std::string& path);
+    io::PyValuePtr checkpointValue();
+
+    RunDirectory run_;
+    TrainConfig config_;
+    api::JobSink& sink_;
+    const StopToken& stop_;
+    torch::Device device_;
+
+    diffusion::GaussianDiffusion model_{nullptr};
+    diffusion::GaussianDiffusion emaModel_{nullptr};
+    std::unique_ptr<Ema> ema_;
+    std::unique_ptr<torch::optim::Adam> optimizer_;
+    std::shared_ptr<const data::ImageSource> source_;
+    std::unique_ptr<data::BatchLoader> loader_;
+    data::LoaderPosition position_;  // of the next batch
+    at::Generator gen_;              // timesteps and noise
+    std::unique_ptr<MetricsLog> metrics_;
+
+    int64_t step_ = 0;
+    double wallOffset_ = 0.0;  // training seconds of earlier sessions
+    double sessionStart_ = 0.0;
+    double lastGradNorm_ = 0.0;
+    double lastLoss_ = 0.0;
+    std::optional<std::string> lastCheckpoint_;
+};
+
+}  // namespace ds::train

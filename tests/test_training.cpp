@@ -1,0 +1,278 @@
+// Training on real data (Fashion-MNIST from Debian) with tiny models: the loss falls, a run
+// stopped at step k and resumed ends with the same parameters as a straight run (bitwise, one
+// thread), checkpoints load in Python, and bad input is refused clearly.
+#include "core/api/training.h"
+#include "core/checkpoint/diffusion_checkpoint.h"
+#include "core/io/torch_file.h"
+#include "core/train/metrics_log.h"
+#include "core/util/error.h"
+#include "tests/support/reference_tensors.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace ds;
+namespace fs = std::filesystem;
+
+namespace {
+
+train::TrainConfig tinyConfig(int64_t steps) {
+    auto c = train::TrainConfig::fromPreset("tiny");
+    c.unet.dim = 8;
+    c.unet.dimMults = {1, 2};
+    c.unet.attnHeads = {2};
+    c.unet.attnDimHead = {8};
+    c.diffusion.imageSize = 16;
+    c.diffusion.timesteps = 100;
+    c.diffusion.samplingTimesteps = 10;
+    c.batchSize = 8;
+    c.steps = steps;
+    c.lr.warmupSteps = 5;
+    c.saveEvery = 4;
+    c.sampleEvery = 1000;
+    c.sampleCount = 4;
+    c.sampleSteps = 5;
+    c.logEvery = 1;
+    c.ema.updateAfterStep = 2;
+    c.loaderThreads = 2;
+    c.device = "cpu";
+    return c;
+}
+
+// Stops the run after a given step (what Ctrl-C or the Stop button does), keeps the losses.
+class StoppingSink : public api::JobSink {
+public:
+    StoppingSink(StopToken& stop, int64_t stopAfter) : stop_(stop), stopAfter_(stopAfter) {}
+    void onMetrics(const api::TrainMetrics& m) override {
+        losses.push_back(m.loss);
+        if (m.step == stopAfter_) stop_.requestStop();
+    }
+    std::vector<double> losses;
+
+private:
+    StopToken& stop_;
+    int64_t stopAfter_;
+};
+
+checkpoint::StateDict weightsOf(const std::string& checkpointPath, const std::string& which) {
+    const auto root = io::loadTorchFile(checkpointPath);
+    auto sd = checkpoint::StateDict::fromPyDict(root->at(which));
+    return which == "ema" ? sd.withPrefix("ema_model.") : sd;
+}
+
+bool bitwiseEqual(const checkpoint::StateDict& a, const checkpoint::StateDict& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a.entries()[i].first != b.entries()[i].first || !torch::equal(a.entries()[i].second, b.entries()[i].second))
+            return false;
+    return true;
+}
+
+double mean(const std::vector<double>& v, size_t from, size_t to) {
+    double s = 0;
+    for (size_t i = from; i < to; ++i) s += v[i];
+    return s / double(to - from);
+}
+
+}  // namespace
+
+class TestTraining : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+
+private Q_SLOTS:
+    void initTestCase() { torch::set_num_threads(1); }
+
+    void lossFallsOnFashionMnist() {
+        auto c = tinyConfig(120);
+        c.saveEvery = 1000;
+        StopToken stop;
+        StoppingSink sink(stop, -1);
+        const auto r = api::startTraining(c, path("falls"), sink, stop);
+        QVERIFY(r.finished);
+        QCOMPARE(int(sink.losses.size()), 120);
+        const double first = mean(sink.losses, 0, 15), last = mean(sink.losses, 105, 120);
+        QVERIFY2(last < 0.6 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
+        // The final checkpoint opens as a sampling checkpoint with its recorded image size.
+        const auto ck = checkpoint::readDiffusionCheckpoint(r.lastCheckpoint);
+        QCOMPARE(ck.format, std::string("diffusion-studio"));
+        QVERIFY(ck.imageSizeKnown);
+        QCOMPARE(ck.diffusion.imageSize, 16);
+        QCOMPARE(ck.step, int64_t(120));
+        QVERIFY(fs::exists(path("falls/samples/step-120.png")));
+        QCOMPARE(int(train::MetricsLog::read(path("falls/metrics.jsonl")).size()), 120);
+    }
+
+    void stoppedAndResumedRunMatchesStraightRun_data() {
+        QTest::addColumn<int>("stopAt");
+        QTest::newRow("at a checkpoint") << 8;
+        QTest::newRow("between checkpoints") << 5;
+    }
+    void stoppedAndResumedRunMatchesStraightRun() {
+        QFETCH(int, stopAt);
+        const auto c = tinyConfig(12);
+        const std::string straight = path("straight-" + std::to_string(stopAt));
+        const std::string split = path("split-" + std::to_string(stopAt));
+        {
+            StopToken stop;
+            StoppingSink sink(stop, -1);
+            QVERIFY(api::startTraining(c, straight, sink, stop).finished);
+        }
+        {
+            StopToken stop;
+            StoppingSink sink(stop, stopAt);
+            const auto r = api::startTraining(c, split, sink, stop);
+            QVERIFY(!r.finished);
+            QCOMPARE(r.step, int64_t(stopAt));
+            QVERIFY(fs::exists(split + "/checkpoints/step-" + std::to_string(stopAt) + ".pt"));
+        }
+        {
+            StopToken stop;
+            StoppingSink sink(stop, -1);
+            const auto r = api::resumeTraining(split, 0, sink, stop);
+            QVERIFY(r.finished);
+            QCOMPARE(int(sink.losses.size()), 12 - stopAt);
+        }
+        const auto a = straight + "/checkpoints/step-12.pt", b = split + "/checkpoints/step-12.pt";
+        QVERIFY(bitwiseEqual(weightsOf(a, "model"), weightsOf(b, "model")));
+        QVERIFY(bitwiseEqual(weightsOf(a, "ema"), weightsOf(b, "ema")));
+        // The metrics continue without gaps or repeats.
+        const auto records = train::MetricsLog::read(split + "/metrics.jsonl");
+        QCOMPARE(int(records.size()), 12);
+        for (int i = 0; i < 12; ++i) QCOMPARE(records[i]["step"].get<int>(), i + 1);
+        const auto straightRecords = train::MetricsLog::read(straight + "/metrics.jsonl");
+        QCOMPARE(records.back()["loss"].get<double>(), straightRecords.back()["loss"].get<double>());
+    }
+
+    void resumeCanExtendTheRun() {
+        const auto c = tinyConfig(4);
+        StopToken stop;
+        StoppingSink sink(stop, -1);
+        QVERIFY(api::startTraining(c, path("extend"), sink, stop).finished);
+        const auto r = api::resumeTraining(path("extend"), 6, sink, stop);
+        QVERIFY(r.finished);
+        QCOMPARE(r.step, int64_t(6));
+        QCOMPARE(int(train::MetricsLog::read(path("extend/metrics.jsonl")).size()), 6);
+    }
+
+    void checkpointLoadsInPython() {
+        const auto c = tinyConfig(2);
+        StopToken stop;
+        StoppingSink sink(stop, -1);
+        const auto r = api::startTraining(c, path("python"), sink, stop);
+        QProcess probe;
+        probe.start("/usr/bin/python3", {"-c", "import torch"});
+        if (!probe.waitForFinished(60000) || probe.exitCode() != 0) QSKIP("python3-torch is not installed");
+        // The seed project's own loading code: take data['model'], strip 'model.', load into the Unet.
+        const QString script = QString(R"(
+import sys, torch
+d = torch.load(sys.argv[1], map_location='cpu')
+assert set(['step', 'model', 'opt', 'ema', 'version']) <= set(d.keys()), d.keys()
+assert d['step'] == 2
+assert type(d['model']).__name__ == 'OrderedDict'
+assert len([k for k in d['model'] if not k.startswith('model.')]) == 13
+unet = {k[len('model.'):]: v for k, v in d['model'].items() if k.startswith('model.')}
+assert unet['init_conv.weight'].shape == (8, 1, 7, 7)
+assert any(k.startswith('ema_model.model.') for k in d['ema'])
+opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros_like(v)) for v in unet.values()], lr=1e-4, betas=(0.9, 0.99))
+opt.load_state_dict(d['opt'])
+print('ok')
+)");
+        QProcess py;
+        py.start("/usr/bin/python3", {"-c", script, QString::fromStdString(r.lastCheckpoint)});
+        QVERIFY(py.waitForFinished(120000));
+        QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
+        QCOMPARE(py.readAllStandardOutput().trimmed(), QByteArray("ok"));
+    }
+
+    void badDataIsRefusedBeforeTraining_data() {
+        QTest::addColumn<QString>("folder");
+        QTest::addColumn<QString>("expected");
+        fs::create_directories(path("empty"));
+        fs::create_directories(path("texts"));
+        for (int i = 0; i < 3; ++i) std::ofstream(path("texts/note" + std::to_string(i) + ".png")) << "not an image";
+        QTest::newRow("empty folder") << QString::fromStdString(path("empty")) << "empty";
+        QTest::newRow("no images") << QString::fromStdString(path("texts")) << "texts";
+        QTest::newRow("missing folder") << QString::fromStdString(path("absent")) << "absent";
+    }
+    void badDataIsRefusedBeforeTraining() {
+        QFETCH(QString, folder);
+        QFETCH(QString, expected);
+        auto c = tinyConfig(2);
+        c.data = folder.toStdString();
+        StopToken stop;
+        StoppingSink sink(stop, -1);
+        const std::string run = path("bad-" + fs::path(folder.toStdString()).filename().string());
+        try {
+            api::startTraining(c, run, sink, stop);
+            QFAIL("training started on bad data");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains(expected), e.what());
+        }
+        QVERIFY(!fs::exists(run + "/checkpoints") || fs::is_empty(run + "/checkpoints"));
+    }
+
+    void corruptImageAmongGoodOnesIsSkipped() {
+        fs::create_directories(path("mixed/sub"));
+        cv::Mat img(20, 24, CV_8UC3);
+        for (int i = 0; i < 10; ++i) {
+            cv::randu(img, 0, 255);
+            cv::imwrite(path("mixed/sub/img" + std::to_string(i) + ".png"), img);
+        }
+        std::ofstream(path("mixed/broken.jpg"), std::ios::binary) << "\xFF\xD8\xFF\xE0 truncated";
+        auto c = tinyConfig(2);
+        c.data = path("mixed");
+        c.unet.channels = 3;
+        c.batchSize = 4;
+        struct LogSink : StoppingSink {
+            using StoppingSink::StoppingSink;
+            void onLog(const std::string& line) override { log += line + "\n"; }
+            std::string log;
+        };
+        StopToken stop;
+        LogSink sink(stop, -1);
+        QVERIFY(api::startTraining(c, path("mixed-run"), sink, stop).finished);
+        QVERIFY2(QString::fromStdString(sink.log).contains("skipped 1"), sink.log.c_str());
+        QVERIFY(QString::fromStdString(sink.log).contains("broken.jpg"));
+    }
+
+    void runOfAnotherVersionIsRefused() {
+        fs::create_directories(path("future"));
+        auto j = tinyConfig(2).toJson();
+        j["format_version"] = 99;
+        std::ofstream(path("future/config.json")) << j.dump();
+        StopToken stop;
+        StoppingSink sink(stop, -1);
+        try {
+            api::resumeTraining(path("future"), 0, sink, stop);
+            QFAIL("resumed a run of another version");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("version 99"), e.what());
+            QVERIFY(QString(e.what()).contains("future"));
+        }
+    }
+
+    void existingRunIsNotOverwritten() {
+        const auto c = tinyConfig(2);
+        StopToken stop;
+        StoppingSink sink(stop, -1);
+        QVERIFY(api::startTraining(c, path("once"), sink, stop).finished);
+        try {
+            api::startTraining(c, path("once"), sink, stop);
+            QFAIL("a second run was started in the same folder");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("resume"));
+        }
+        QVERIFY(fs::exists(path("once/checkpoints/step-2.pt")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTraining)
+#include "test_training.moc"
