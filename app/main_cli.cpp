@@ -234,6 +234,8 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     std::signal(SIGINT, onSigint);
+    // A file-size limit (or a full quota) must fail the write with a clear error, not kill us.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         ds::configureThreads(threads);
         if (info->parsed()) return runInfo(infoArgs);
