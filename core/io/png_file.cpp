@@ -1,5 +1,6 @@
 #include "core/io/png_file.h"
 
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <zlib.h>
@@ -34,7 +35,6 @@ constexpr size_t kIdatSize = size_t(1) << 20;
 constexpr size_t kDeflateBuffer = size_t(1) << 16;
 constexpr int kDeflateLevel = 6;
 constexpr size_t kMaxKeywordLength = 79;
-constexpr int kCreateAttempts = 16;
 
 using FilePtr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
@@ -262,84 +262,16 @@ int64_t sizeOf(std::FILE* f) {
     if (_fseeki64(f, 0, SEEK_END) != 0) return -1;
     return _ftelli64(f);
 }
-int syncFile(std::FILE* f) { return _commit(_fileno(f)); }
-void syncParentDirectory(const std::string&) {}  // Windows has no directory fsync
 #else
 bool seekTo(std::FILE* f, uint64_t offset) { return fseeko(f, off_t(offset), SEEK_SET) == 0; }
 int64_t sizeOf(std::FILE* f) {
     if (fseeko(f, 0, SEEK_END) != 0) return -1;
     return int64_t(ftello(f));
 }
-int syncFile(std::FILE* f) { return fsync(fileno(f)); }
-
-// Makes the rename itself durable. Best effort: the image is already complete on disk, so a
-// failure here is not worth failing the save for.
-void syncParentDirectory(const std::string& path) {
-    std::string dir = std::filesystem::path(path).parent_path().string();
-    if (dir.empty()) dir = ".";
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
 #endif
 
 bool readExact(std::FILE* f, void* buffer, size_t size) {
     return std::fread(buffer, 1, size, f) == size;
-}
-
-std::string temporaryNameFor(const std::string& path) {
-    static std::atomic<uint64_t> counter{0};
-    std::random_device device;
-    const uint64_t unique = ((uint64_t(device()) << 32) ^ device()) + counter++;
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%016llx", static_cast<unsigned long long>(unique));
-    return path + suffix;
-}
-
-// Creates a new temporary file next to `path`. "x" refuses existing files, so a name collision
-// can never clobber someone else's file; it just retries with another name.
-std::FILE* createTemporary(const std::string& path, std::string& tempPath) {
-    int error = 0;
-    for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
-        tempPath = temporaryNameFor(path);
-        errno = 0;
-        if (std::FILE* file = std::fopen(tempPath.c_str(), "wbx")) return file;
-        error = errno;
-        if (error != EEXIST) break;
-    }
-    throw fileError(path, std::string("cannot create temporary file: ") + std::strerror(error));
-}
-
-// Writes, flushes, syncs and closes `file`. Returns the problem, or "" on success.
-std::string writeAndClose(std::FILE* file, const std::vector<uint8_t>& bytes) {
-    std::string problem;
-    errno = 0;
-    if (std::fwrite(bytes.data(), 1, bytes.size(), file) != bytes.size() || std::fflush(file) != 0)
-        problem = std::string("write failed: ") + std::strerror(errno);
-    else if (syncFile(file) != 0)
-        problem = std::string("sync failed: ") + std::strerror(errno);
-    if (std::fclose(file) != 0 && problem.empty())
-        problem = std::string("close failed: ") + std::strerror(errno);
-    return problem;
-}
-
-void writeAtomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-    std::string tempPath;
-    std::FILE* file = createTemporary(path, tempPath);
-    std::string problem = writeAndClose(file, bytes);
-    if (problem.empty()) {
-        // std::filesystem::rename replaces an existing file on every platform (std::rename does
-        // not on Windows).
-        std::error_code ec;
-        std::filesystem::rename(tempPath, path, ec);
-        if (ec) problem = "cannot rename temporary file: " + ec.message();
-    }
-    if (!problem.empty()) {
-        std::remove(tempPath.c_str());
-        throw fileError(path, problem);
-    }
-    syncParentDirectory(path);
 }
 
 // Reads a text chunk's data and checks its CRC; the file is positioned at the data.
@@ -382,7 +314,7 @@ void writePng(const std::string& path, const uint8_t* pixels, int width, int hei
     } catch (const Error& e) {
         throw fileError(path, e.what());
     }
-    writeAtomically(path, bytes);
+    writeFileAtomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 PngText readPngText(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "core/io/torch_file.h"
 
+#include "core/util/atomic_file.h"
+
 #include "core/io/pickler.h"
 #include "core/io/unpickler.h"
 #include "core/io/zip_archive_reader.h"
@@ -236,30 +238,6 @@ std::string archivePrefix(const std::string& path) {
     return plain ? stem : "archive";
 }
 
-// A hidden sibling of `path`, so the final rename stays within one file system.
-std::string temporaryPath(const std::string& path) {
-    const fs::path target(path);
-    std::random_device random;
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(random()));
-    return (target.parent_path() / ("." + target.filename().string() + ".tmp-" + suffix)).string();
-}
-
-// Makes the rename itself durable (POSIX); best effort, as some file systems refuse it.
-void syncDirectory(const std::string& path) {
-#ifndef _WIN32
-    std::string dir = fs::path(path).parent_path().string();
-    if (dir.empty()) dir = ".";
-    const int fd = ::open(dir.c_str(), O_RDONLY);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-#else
-    (void)path;
-#endif
-}
-
 void writeArchive(const std::string& file, const std::string& prefix, const std::string& pickle,
                   const Pickler& pickler, const TorchSaveOptions& options) {
     ZipArchiveWriter zip(file);
@@ -303,16 +281,9 @@ void saveTorchFile(const std::string& path, const PyValuePtr& value,
         throw fileError(path, e.what());
     }
 
-    const std::string temporary = temporaryPath(path);
-    try {
+    replaceFileAtomically(path, [&](const std::string& temporary) {
         writeArchive(temporary, archivePrefix(path), pickle, pickler, options);
-        fs::rename(temporary, path);  // atomic replacement of any older file
-    } catch (const std::exception& e) {
-        std::error_code ignored;
-        fs::remove(temporary, ignored);
-        throw fileError(path, std::string("could not save (") + e.what() + ")");
-    }
-    syncDirectory(path);
+    });
 }
 
 }  // namespace ds::io

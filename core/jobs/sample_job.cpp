@@ -104,6 +104,7 @@ void prepareOutDir(const std::string& dir, int count) {
 // Fail before sampling, not after minutes of it, when an output cannot be written.
 void checkOutputFolder(const std::string& path) {
     if (path.empty()) return;
+    if (fs::is_directory(path)) throw fileError(path, "is a folder; give a file name");
     const auto parent = fs::path(path).parent_path();
     if (!parent.empty() && !fs::is_directory(parent)) throw fileError(path, "its folder does not exist");
 }

@@ -11,60 +11,76 @@
 
 namespace ds {
 
+namespace fs = std::filesystem;
+
 namespace {
 
-std::string temporaryNameFor(const std::string& path) {
+// A hidden sibling, so that the rename stays within one file system.
+std::string temporaryPathFor(const std::string& path) {
     std::random_device rd;
     char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%08x", rd());
-    return path + suffix;
+    std::snprintf(suffix, sizeof suffix, ".tmp-%08x%08x", rd(), rd());
+    const fs::path target(path);
+    return (target.parent_path() / ("." + target.filename().string() + suffix)).string();
 }
 
-void writeAll(int fd, std::string_view bytes, const std::string& path) {
+// Makes the rename itself durable; best effort, as some file systems refuse to sync folders.
+void syncFolderOf(const std::string& path) {
+    auto folder = fs::path(path).parent_path();
+    if (folder.empty()) folder = ".";
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+void writeAll(int fd, std::string_view bytes) {
     size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw fileError(path, std::string("write failed: ") + std::strerror(errno));
+        if (n <= 0) throw Error(std::string("write failed: ") + std::strerror(errno));
         done += static_cast<size_t>(n);
     }
+    if (::fsync(fd) != 0) throw Error(std::string("sync failed: ") + std::strerror(errno));
 }
 
-void syncFolderOf(const std::string& path) {
-    auto folder = std::filesystem::path(path).parent_path();
-    if (folder.empty()) folder = ".";
-    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        ::fsync(fd);  // best effort: some file systems refuse to sync folders
-        ::close(fd);
-    }
+// Messages from writers may already name the destination or the temporary file.
+std::string problemOf(const std::exception& e, const std::string& path, const std::string& tmp) {
+    std::string msg = e.what();
+    for (const auto& prefix : {path + ": ", tmp + ": "})
+        if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
+    return msg;
 }
 
 }  // namespace
 
-void writeFileAtomically(const std::string& path, std::string_view bytes) {
-    const std::string tmp = temporaryNameFor(path);
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) throw fileError(path, std::string("cannot create a temporary file: ") + std::strerror(errno));
+void replaceFileAtomically(const std::string& path, const std::function<void(const std::string&)>& writeTemporary) {
+    const std::string tmp = temporaryPathFor(path);
     try {
-        writeAll(fd, bytes, path);
-        if (::fsync(fd) != 0) throw fileError(path, std::string("fsync failed: ") + std::strerror(errno));
-    } catch (...) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw fileError(path, std::string("close failed: ") + std::strerror(err));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw fileError(path, std::string("rename failed: ") + std::strerror(err));
+        writeTemporary(tmp);
+        fs::rename(tmp, path);  // atomically replaces an older file
+    } catch (const std::exception& e) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw fileError(path, "could not save (" + problemOf(e, path, tmp) + ")");
     }
     syncFolderOf(path);
+}
+
+void writeFileAtomically(const std::string& path, std::string_view bytes) {
+    replaceFileAtomically(path, [bytes](const std::string& tmp) {
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) throw Error(std::string("cannot create a temporary file: ") + std::strerror(errno));
+        try {
+            writeAll(fd, bytes);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        if (::close(fd) != 0) throw Error(std::string("close failed: ") + std::strerror(errno));
+    });
 }
 
 }  // namespace ds

@@ -1,0 +1,167 @@
+#include "core/data/image_folder_source.h"
+
+#include "core/data/image_conversion.h"
+#include "core/data/image_decode.h"
+#include "core/data/image_format.h"
+#include "core/data/parallel_for.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <new>
+
+namespace ds::data {
+namespace fs = std::filesystem;
+namespace {
+
+void checkIsFolder(const std::string& root) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(root, ec);
+    if (!fs::exists(status)) throw fileError(root, "no such folder");
+    if (!fs::is_directory(status)) throw fileError(root, "not a folder");
+}
+
+// Every regular file below `root`, sorted by path (byte order) for a deterministic index.
+std::vector<std::string> listFiles(const std::string& root, const StopToken* stop) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    while (!ec && it != fs::recursive_directory_iterator()) {
+        std::error_code typeError;
+        if (it->is_regular_file(typeError)) files.push_back(it->path().string());
+        throwIfStopped(stop);
+        it.increment(ec);
+    }
+    if (ec) throw fileError(root, "cannot list the folder: " + ec.message());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// Throws ds::Error "path: problem" unless the file passes the check.
+void checkFile(const std::string& path, const ImageFolderOptions& options, int channels) {
+    if (options.check == FolderCheck::Signature) {
+        const std::vector<uint8_t> head = readFileHead(path, kSniffBytes);
+        if (head.empty()) throw fileError(path, "empty file");
+        if (sniffImageFormat(head.data(), head.size()) == ImageFormat::Unknown)
+            throw fileError(path, "not an image (unrecognised content)");
+        return;
+    }
+    const cv::Mat decoded = decodeImage(readFileBytes(path), path);
+    // The conversions that can refuse an image (odd depth or channel count); resizing cannot.
+    try {
+        toModelChannels(toEightBit(decoded), channels);
+    } catch (const Error& e) {
+        throw fileError(path, e.what());
+    } catch (const cv::Exception& e) {
+        throw fileError(path, e.err);
+    }
+}
+
+// The problem with each file, "" where it is fine; checked in parallel.
+std::vector<std::string> checkFiles(const std::vector<std::string>& files, const ImageFolderOptions& options,
+                                    int channels, const StopToken* stop) {
+    std::vector<std::string> problems(files.size());
+    parallelFor(files.size(), chooseThreadCount(options.threads, 1, 8), [&](size_t i) {
+        try {
+            checkFile(files[i], options, channels);
+        } catch (const Error& e) {
+            problems[i] = e.what();
+        } catch (const std::bad_alloc&) {
+            problems[i] = files[i] + ": out of memory while decoding";
+        }
+    }, stop);
+    return problems;
+}
+
+std::string noImagesMessage(const ScanReport& report) {
+    if (report.skipped == 0) return "no files found (an empty folder is no dataset)";
+    std::string message = "no readable images: " + std::to_string(report.skipped) + " file(s) skipped";
+    if (!report.firstSkipped.empty()) message += ", first: " + report.firstSkipped.front();
+    return message;
+}
+
+}  // namespace
+
+ImageFolderSource::ImageFolderSource(const std::string& root, ImageTransform transform, ImageFolderOptions options,
+                                     const StopToken* stop)
+    : root_(root), transform_(transform), options_(options) {
+    validateTransform(transform_);
+    checkIsFolder(root_);
+    const std::vector<std::string> files = listFiles(root_, stop);
+    const std::vector<std::string> problems = checkFiles(files, options_, transform_.channels, stop);
+    for (size_t i = 0; i < files.size(); ++i) {
+        if (problems[i].empty()) {
+            paths_.push_back(files[i]);
+        } else {
+            ++report_.skipped;
+            if (report_.firstSkipped.size() < options_.reportedNames) report_.firstSkipped.push_back(problems[i]);
+        }
+    }
+    report_.images = paths_.size();
+    if (paths_.empty()) throw fileError(root_, noImagesMessage(report_));
+    failed_.assign(paths_.size(), false);
+}
+
+size_t ImageFolderSource::size() const { return paths_.size(); }
+
+const std::string& ImageFolderSource::path(size_t index) const {
+    if (index >= paths_.size())
+        throw Error("image index " + std::to_string(index) + " out of range (" + std::to_string(paths_.size()) + " images)");
+    return paths_[index];
+}
+
+api::Image ImageFolderSource::loadFile(size_t index) const {
+    const std::string& file = paths_[index];
+    const cv::Mat decoded = decodeImage(readFileBytes(file), file);
+    try {
+        return prepareImage(decoded, transform_);
+    } catch (const Error& e) {
+        throw fileError(file, e.what());
+    } catch (const cv::Exception& e) {
+        throw fileError(file, e.err);
+    }
+}
+
+api::Image ImageFolderSource::load(size_t index) const {
+    path(index);  // range check
+    for (size_t step = 0; step < paths_.size(); ++step) {
+        const size_t candidate = (index + step) % paths_.size();
+        if (hasFailed(candidate)) continue;
+        try {
+            return loadFile(candidate);
+        } catch (const Error& e) {
+            recordLoadFailure(candidate, e.what());
+        }
+    }
+    throw fileError(root_, "no readable images left (every file failed to load)");
+}
+
+bool ImageFolderSource::hasFailed(size_t index) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return failed_[index];
+}
+
+void ImageFolderSource::recordLoadFailure(size_t index, const std::string& problem) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (failed_[index]) return;  // another worker got there first
+    failed_[index] = true;
+    --report_.images;
+    ++report_.skipped;
+    if (report_.firstSkipped.size() < options_.reportedNames) report_.firstSkipped.push_back(problem);
+}
+
+ImageTransform ImageFolderSource::transform() const { return transform_; }
+
+std::string ImageFolderSource::describe() const {
+    const ScanReport now = report();
+    return "image folder " + root_ + " (" + std::to_string(now.images) + " images, " + std::to_string(now.skipped) +
+           " skipped; " + std::to_string(transform_.size) + "x" + std::to_string(transform_.size) + " " +
+           (transform_.channels == 1 ? "gray" : "RGB") + ", shorter side resized then centre-cropped)";
+}
+
+ScanReport ImageFolderSource::report() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return report_;
+}
+
+}  // namespace ds::data
