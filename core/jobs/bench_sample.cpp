@@ -1,6 +1,6 @@
 #include "core/api/benchmarks.h"
 
-#include "core/diffusion/gaussian_diffusion.h"
+#include "core/jobs/bench_model.h"
 #include "core/util/device.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -13,21 +13,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-diffusion::GaussianDiffusion benchModel(int timesteps, const torch::Device& device) {
-    torch::manual_seed(0);
-    nn::UnetConfig unet;
-    unet.dim = 32;
-    unet.dimMults = {1, 2, 4};
-    unet.channels = 1;
-    diffusion::DiffusionConfig cfg;
-    cfg.imageSize = 32;
-    cfg.timesteps = timesteps;
-    diffusion::GaussianDiffusion model(nn::Unet(unet), cfg);
-    model->eval();
-    model->to(device);
-    return model;
 }
 
 // Seconds for `measured` steps of DDPM (stopping the sampler early through its stop token).
@@ -51,7 +36,9 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
     c10::InferenceMode inference;
     const auto device = parseDevice(o.device);
     const auto memoryFormat = o.channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-    auto model = benchModel(o.ddpmSteps, device);
+    auto model = jobs::makeBenchModel(o.ddpmSteps, device);
+    model->eval();
+    if (o.channelsLast) model->model()->setChannelsLast(true);
 
     // Warm-up: first calls allocate and pick kernels.
     auto warm = torch::randn({o.ddimBatch, 1, 32, 32}).to(device).contiguous(memoryFormat);
@@ -76,7 +63,7 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
     const double ddpmFull = ddpmBest * o.ddpmSteps / measured;
 
     return {{"bench", "sample"},
-            {"model", "Unet(dim=32, dim_mults=(1,2,4), channels=1)"},
+            {"model", jobs::kBenchModelName},
             {"image_size", 32},
             {"device", device.str()},
             {"threads", torch::get_num_threads()},

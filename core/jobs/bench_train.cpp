@@ -1,6 +1,6 @@
 #include "core/api/training.h"
 
-#include "core/diffusion/gaussian_diffusion.h"
+#include "core/jobs/bench_model.h"
 #include "core/util/device.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -22,15 +22,7 @@ double peakResidentMiB() {
 
 nlohmann::json benchTrain(const TrainBenchOptions& o) {
     const auto device = parseDevice(o.device);
-    torch::manual_seed(0);
-    nn::UnetConfig unet;
-    unet.dim = 32;
-    unet.dimMults = {1, 2, 4};
-    unet.channels = 1;
-    diffusion::DiffusionConfig cfg;
-    cfg.imageSize = 32;
-    diffusion::GaussianDiffusion model(nn::Unet(unet), cfg);
-    model->to(device);
+    auto model = jobs::makeBenchModel(1000, device);
     model->train();
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.99}));
     at::Generator gen = at::detail::createCPUGenerator(0);
@@ -49,7 +41,7 @@ nlohmann::json benchTrain(const TrainBenchOptions& o) {
     for (int i = 0; i < o.steps; ++i) step();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return {{"bench", "train"},
-            {"model", "Unet(dim=32, dim_mults=(1,2,4), channels=1)"},
+            {"model", jobs::kBenchModelName},
             {"image_size", 32},
             {"batch", o.batch},
             {"device", device.str()},

@@ -9,9 +9,11 @@ RMSNormImpl::RMSNormImpl(int64_t dim) : scale_(std::sqrt(static_cast<double>(dim
 }
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
-    // F.normalize divides by max(||x||_2, 1e-12); the scale is folded into g once.
-    auto norm = x.norm(2, /*dim=*/{1}, /*keepdim=*/true).clamp_min(1e-12);
-    return x / norm * (g * scale_);
+    // F.normalize divides by max(||x||_2, 1e-12); the scale is folded into g once. The norm
+    // as sqrt(sum(x^2)) is several times faster than Tensor::norm over the channel axis of an
+    // NCHW tensor (a strided reduction) in LibTorch 1.13.
+    auto norm = x.square().sum(1, /*keepdim=*/true).sqrt().clamp_min(1e-12);
+    return x * (g * scale_) / norm;
 }
 
 }  // namespace ds::nn

@@ -106,6 +106,14 @@ UnetImpl::Stage UnetImpl::makeStage(torch::nn::ModuleList& list, int64_t blockIn
     return s;
 }
 
+void UnetImpl::setChannelsLast(bool on) {
+    channelsLast_ = on;
+    const auto format = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    torch::NoGradGuard noGrad;
+    for (auto& p : parameters(true))
+        if (p.dim() == 4) p.set_data(p.contiguous(format));
+}
+
 torch::Tensor UnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& time,
                                 const std::optional<torch::Tensor>& selfCond) {
     const int64_t factor = config_.downsampleFactor();
@@ -119,6 +127,7 @@ torch::Tensor UnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& t
     if (config_.selfCondition)
         x = torch::cat({selfCond ? *selfCond : torch::zeros_like(xIn), xIn}, 1);
     x = initConv_->forward(x);
+    if (channelsLast_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     const torch::Tensor r = x;
     const torch::Tensor t = timeMlp_->forward(time);
 

@@ -31,6 +31,11 @@ public:
 
     const UnetConfig& config() const { return config_; }
 
+    // Runs convolutions on channels-last (NHWC) activations and weights: oneDNN then needs no
+    // layout reorders around each convolution. Same results up to float rounding.
+    void setChannelsLast(bool on);
+    bool channelsLast() const { return channelsLast_; }
+
 private:
     using Layer = UnetLayer;
     struct Stage {
@@ -45,6 +50,7 @@ private:
                     bool full, int64_t heads, int64_t dimHead, Layer resample);
 
     UnetConfig config_;
+    bool channelsLast_ = false;
     torch::nn::Conv2d initConv_{nullptr};
     torch::nn::Sequential timeMlp_{nullptr};
     torch::nn::ModuleList downs_{nullptr};

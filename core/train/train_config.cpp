@@ -98,6 +98,8 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.unet.dim = 16;
         c.unet.dimMults = {1, 2, 4};
         c.unet.channels = 1;
+        c.unet.attnHeads = {2};    // attention width 32: upstream's 4 x 32 would outweigh the convs
+        c.unet.attnDimHead = {16};
         c.diffusion.imageSize = 32;
         c.diffusion.timesteps = 1000;
         c.diffusion.samplingTimesteps = 50;
@@ -109,9 +111,9 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.ema.beta = 0.995;
         c.ema.updateEvery = 1;
         c.ema.updateAfterStep = 50;
-        c.steps = 1500;
-        c.saveEvery = 250;
-        c.sampleEvery = 250;
+        c.steps = 1200;
+        c.saveEvery = 200;
+        c.sampleEvery = 200;
         return c;
     }
     if (name == "lsun64" || name == "lsun128") {
