@@ -1,5 +1,6 @@
 #include "core/io/pickler.h"
 
+#include "core/io/pickle_opcodes.h"
 #include "core/io/unpickler.h"
 #include "core/util/error.h"
 
@@ -8,35 +9,11 @@
 
 namespace ds::io {
 
+using namespace pickle;
+
 namespace {
 
 constexpr uint8_t kProtocol = 2;  // torch.save's default, readable by every Python 3
-
-// Opcodes written (see CPython's Lib/pickletools.py).
-enum Opcode : uint8_t {
-    MARK = '(',
-    STOP = '.',
-    BINFLOAT = 'G',
-    BININT = 'J',
-    BININT1 = 'K',
-    BININT2 = 'M',
-    NONE = 'N',
-    BINPERSID = 'Q',
-    REDUCE = 'R',
-    BINUNICODE = 'X',
-    APPENDS = 'e',
-    GLOBAL = 'c',
-    EMPTY_DICT = '}',
-    EMPTY_LIST = ']',
-    TUPLE = 't',
-    EMPTY_TUPLE = ')',
-    SETITEMS = 'u',
-    PROTO = 0x80,
-    TUPLE1 = 0x85,
-    NEWTRUE = 0x88,
-    NEWFALSE = 0x89,
-    LONG1 = 0x8a,
-};
 
 // The storage class torch.save names for each dtype.
 const char* storageClass(c10::ScalarType dtype) {

@@ -12,6 +12,14 @@ PyValuePtr make(PyValue::Kind kind) {
     return value;
 }
 
+// A value of `kind` with the one field that kind uses set: every factory but none().
+template <typename T>
+PyValuePtr make(PyValue::Kind kind, T PyValue::*field, T value) {
+    auto result = make(kind);
+    (*result).*field = std::move(value);
+    return result;
+}
+
 // Dict keys in PyTorch files are strings or ints; Python also treats True == 1 and 1 == 1.0,
 // which no state_dict relies on, so only same-kind equality is honoured.
 bool sameKey(const PyValue& a, const PyValue& b) {
@@ -31,65 +39,34 @@ bool sameKey(const PyValue& a, const PyValue& b) {
 }  // namespace
 
 PyValuePtr PyValue::none() { return make(Kind::None); }
-
-PyValuePtr PyValue::boolean(bool value) {
-    auto v = make(Kind::Bool);
-    v->boolValue = value;
-    return v;
-}
-
-PyValuePtr PyValue::integer(int64_t value) {
-    auto v = make(Kind::Int);
-    v->intValue = value;
-    return v;
-}
-
-PyValuePtr PyValue::real(double value) {
-    auto v = make(Kind::Float);
-    v->floatValue = value;
-    return v;
-}
+PyValuePtr PyValue::boolean(bool value) { return make(Kind::Bool, &PyValue::boolValue, value); }
+PyValuePtr PyValue::integer(int64_t value) { return make(Kind::Int, &PyValue::intValue, value); }
+PyValuePtr PyValue::real(double value) { return make(Kind::Float, &PyValue::floatValue, value); }
 
 PyValuePtr PyValue::str(std::string value) {
-    auto v = make(Kind::String);
-    v->text = std::move(value);
-    return v;
+    return make(Kind::String, &PyValue::text, std::move(value));
 }
 
 PyValuePtr PyValue::bytes(std::string value) {
-    auto v = make(Kind::Bytes);
-    v->text = std::move(value);
-    return v;
+    return make(Kind::Bytes, &PyValue::text, std::move(value));
 }
 
 PyValuePtr PyValue::list(std::vector<PyValuePtr> items) {
-    auto v = make(Kind::List);
-    v->items = std::move(items);
-    return v;
+    return make(Kind::List, &PyValue::items, std::move(items));
 }
 
 PyValuePtr PyValue::tuple(std::vector<PyValuePtr> items) {
-    auto v = make(Kind::Tuple);
-    v->items = std::move(items);
-    return v;
+    return make(Kind::Tuple, &PyValue::items, std::move(items));
 }
 
-PyValuePtr PyValue::dict(bool ordered) {
-    auto v = make(Kind::Dict);
-    v->ordered = ordered;
-    return v;
-}
+PyValuePtr PyValue::dict(bool ordered) { return make(Kind::Dict, &PyValue::ordered, ordered); }
 
 PyValuePtr PyValue::tensor(torch::Tensor value) {
-    auto v = make(Kind::Tensor);
-    v->tensorValue = std::move(value);
-    return v;
+    return make(Kind::Tensor, &PyValue::tensorValue, std::move(value));
 }
 
 PyValuePtr PyValue::global(std::string qualifiedName) {
-    auto v = make(Kind::Global);
-    v->text = std::move(qualifiedName);
-    return v;
+    return make(Kind::Global, &PyValue::text, std::move(qualifiedName));
 }
 
 // Python's own type names, so messages read like the files' authors would describe them.

@@ -1,5 +1,6 @@
 #include "core/io/unpickler.h"
 
+#include "core/io/pickle_opcodes.h"
 #include "core/util/error.h"
 
 #include <cstdio>
@@ -9,60 +10,9 @@
 
 namespace ds::io {
 
-namespace {
+using namespace pickle;
 
-// Opcodes of pickle protocols 2-5 (see CPython's Lib/pickletools.py for their documentation).
-enum Opcode : uint8_t {
-    MARK = '(',
-    STOP = '.',
-    POP = '0',
-    POP_MARK = '1',
-    DUP = '2',
-    BINFLOAT = 'G',
-    BININT = 'J',
-    BININT1 = 'K',
-    BININT2 = 'M',
-    NONE = 'N',
-    BINPERSID = 'Q',
-    REDUCE = 'R',
-    BINSTRING = 'T',
-    SHORT_BINSTRING = 'U',
-    BINUNICODE = 'X',
-    APPEND = 'a',
-    BUILD = 'b',
-    GLOBAL = 'c',
-    DICT = 'd',
-    EMPTY_DICT = '}',
-    APPENDS = 'e',
-    BINGET = 'h',
-    LONG_BINGET = 'j',
-    LIST = 'l',
-    EMPTY_LIST = ']',
-    BINPUT = 'q',
-    LONG_BINPUT = 'r',
-    SETITEM = 's',
-    TUPLE = 't',
-    EMPTY_TUPLE = ')',
-    SETITEMS = 'u',
-    BINBYTES = 'B',
-    SHORT_BINBYTES = 'C',
-    PROTO = 0x80,
-    NEWOBJ = 0x81,
-    TUPLE1 = 0x85,
-    TUPLE2 = 0x86,
-    TUPLE3 = 0x87,
-    NEWTRUE = 0x88,
-    NEWFALSE = 0x89,
-    LONG1 = 0x8a,
-    LONG4 = 0x8b,
-    SHORT_BINUNICODE = 0x8c,
-    BINUNICODE8 = 0x8d,
-    BINBYTES8 = 0x8e,
-    STACK_GLOBAL = 0x93,
-    MEMOIZE = 0x94,
-    FRAME = 0x95,
-    BYTEARRAY8 = 0x96,
-};
+namespace {
 
 constexpr int kHighestProtocol = 5;
 constexpr size_t kMaxLine = 1024;
@@ -210,24 +160,14 @@ bool Unpickler::step(uint8_t opcode) {
     case BININT1: push(PyValue::integer(static_cast<int64_t>(readUnsigned(1)))); return true;
     case BININT2: push(PyValue::integer(static_cast<int64_t>(readUnsigned(2)))); return true;
     case LONG1: push(PyValue::integer(readLong(readUnsigned(1)))); return true;
-    case LONG4: {
-        const auto size = static_cast<int32_t>(readUnsigned(4));
-        if (size < 0) corrupt("negative LONG4 size");
-        push(PyValue::integer(readLong(static_cast<uint64_t>(size))));
-        return true;
-    }
+    case LONG4: push(PyValue::integer(readLong(readSignedSize("LONG4")))); return true;
     case BINFLOAT: push(PyValue::real(readFloat())); return true;
 
     // Python 2 str (BINSTRING) comes back as text, as torch.load's encoding='utf-8' does.
     case SHORT_BINUNICODE:
     case SHORT_BINSTRING: push(PyValue::str(readBytes(readUnsigned(1)))); return true;
     case BINUNICODE: push(PyValue::str(readBytes(readUnsigned(4)))); return true;
-    case BINSTRING: {
-        const auto size = static_cast<int32_t>(readUnsigned(4));
-        if (size < 0) corrupt("negative BINSTRING size");
-        push(PyValue::str(readBytes(static_cast<uint64_t>(size))));
-        return true;
-    }
+    case BINSTRING: push(PyValue::str(readBytes(readSignedSize("BINSTRING")))); return true;
     case BINUNICODE8: push(PyValue::str(readBytes(readUnsigned(8)))); return true;
     case SHORT_BINBYTES: push(PyValue::bytes(readBytes(readUnsigned(1)))); return true;
     case BINBYTES: push(PyValue::bytes(readBytes(readUnsigned(4)))); return true;
@@ -340,6 +280,13 @@ uint64_t Unpickler::readUnsigned(int size) {
     uint64_t value = 0;
     for (int i = size - 1; i >= 0; --i) value = (value << 8) | static_cast<uint8_t>(bytes[i]);
     return value;
+}
+
+// The signed 4-byte length that LONG4 and BINSTRING carry; negative is corrupt.
+uint64_t Unpickler::readSignedSize(const char* opcodeName) {
+    const auto size = static_cast<int32_t>(readUnsigned(4));
+    if (size < 0) corrupt(std::string("negative ") + opcodeName + " size");
+    return static_cast<uint64_t>(size);
 }
 
 std::string Unpickler::readLine() {

@@ -70,6 +70,7 @@ private:
     uint8_t readByte();
     std::string readBytes(uint64_t count);
     uint64_t readUnsigned(int size);
+    uint64_t readSignedSize(const char* opcodeName);  // LONG4, BINSTRING
     std::string readLine();
     int64_t readLong(uint64_t size);
     double readFloat();

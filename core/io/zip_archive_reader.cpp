@@ -13,24 +13,9 @@
 
 namespace ds::io {
 
-namespace {
+using namespace zip;
 
-// Record signatures and fixed sizes from the zip specification (APPNOTE.TXT).
-constexpr uint32_t kLocalHeaderSignature = 0x04034b50;
-constexpr uint32_t kCentralHeaderSignature = 0x02014b50;
-constexpr uint32_t kEndSignature = 0x06054b50;
-constexpr uint32_t kZip64EndSignature = 0x06064b50;
-constexpr uint32_t kZip64LocatorSignature = 0x07064b50;
-constexpr uint64_t kLocalHeaderSize = 30;
-constexpr uint64_t kCentralHeaderSize = 46;
-constexpr uint64_t kEndSize = 22;
-constexpr uint64_t kZip64EndSize = 56;
-constexpr uint64_t kZip64LocatorSize = 20;
-constexpr uint64_t kMaxCommentSize = 0xFFFF;
-constexpr uint16_t kZip64ExtraId = 0x0001;
-constexpr uint16_t kMethodStored = 0;
-constexpr uint16_t kMethodDeflated = 8;
-constexpr uint16_t kFlagEncrypted = 0x0001;
+namespace {
 
 uint16_t le16(const char* p) {
     const auto* b = reinterpret_cast<const unsigned char*>(p);
@@ -44,21 +29,6 @@ uint32_t le32(const char* p) {
 }
 
 uint64_t le64(const char* p) { return le32(p) | (static_cast<uint64_t>(le32(p + 4)) << 32); }
-
-// zlib counts in uInt (32 bits): large buffers are fed in pieces of this size.
-constexpr uint64_t kZlibChunk = 1u << 30;
-
-uint32_t crc32Of(const void* data, uint64_t size) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    const auto* p = static_cast<const Bytef*>(data);
-    while (size > 0) {
-        const auto n = static_cast<uInt>(std::min(size, kZlibChunk));
-        crc = crc32(crc, p, n);
-        p += n;
-        size -= n;
-    }
-    return static_cast<uint32_t>(crc);
-}
 
 // True when [offset, offset + count) lies inside [0, limit), without overflowing.
 bool fits(uint64_t offset, uint64_t count, uint64_t limit) {
@@ -233,7 +203,7 @@ void ZipArchiveReader::parseZip64Extra(const char* extra, size_t length, Entry& 
             const char* field = extra + pos + 4;
             size_t used = 0;
             auto next = [&](uint64_t& value) {
-                if (value != 0xFFFFFFFF) return;
+                if (value != kMax32) return;
                 if (used + 8 > fieldSize)
                     throw fileError(path_, "corrupt zip archive (short ZIP64 field for " +
                                                entry.name + ")");

@@ -6,6 +6,8 @@
 // or a corrupt file gives a ds::Error naming the file, never a crash or a huge allocation.
 // Not thread-safe: reads share one stream.
 #pragma once
+#include "core/io/zip_format.h"
+
 #include <cstdint>
 #include <istream>
 #include <memory>
@@ -52,15 +54,7 @@ public:
     uint64_t fileSize() const { return fileSize_; }
 
 private:
-    struct Entry {
-        std::string name;
-        uint16_t flags = 0;
-        uint16_t method = 0;
-        uint32_t crc = 0;
-        uint64_t compressedSize = 0;
-        uint64_t size = 0;
-        uint64_t localHeaderOffset = 0;
-    };
+    using Entry = zip::DirectoryEntry;
     struct EndRecord {
         uint64_t entryCount = 0;
         uint64_t directorySize = 0;

@@ -2,8 +2,6 @@
 
 #include "core/util/error.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -16,24 +14,15 @@
 
 namespace ds::io {
 
+using namespace zip;
+
 namespace {
 
-constexpr uint32_t kLocalHeaderSignature = 0x04034b50;
-constexpr uint32_t kCentralHeaderSignature = 0x02014b50;
-constexpr uint32_t kEndSignature = 0x06054b50;
-constexpr uint32_t kZip64EndSignature = 0x06064b50;
-constexpr uint32_t kZip64LocatorSignature = 0x07064b50;
-constexpr uint64_t kLocalHeaderSize = 30;
-constexpr uint64_t kMax32 = 0xFFFFFFFF;
-constexpr uint64_t kMax16 = 0xFFFF;
 constexpr uint16_t kVersionClassic = 20;  // 2.0: stored entries, directories
 constexpr uint16_t kVersionZip64 = 45;    // 4.5: ZIP64
-constexpr uint16_t kFlagUtf8Name = 0x0800;
 // 1980-01-01 00:00, the earliest DOS date: a fixed stamp keeps archives reproducible.
 constexpr uint16_t kDosTime = 0;
 constexpr uint16_t kDosDate = (1 << 5) | 1;
-constexpr uint16_t kZip64ExtraId = 0x0001;
-constexpr uint64_t kZlibChunk = 1u << 30;
 
 // Little-endian fields appended to a header buffer.
 class Bytes {
@@ -55,16 +44,19 @@ private:
     std::string data_;
 };
 
-uint32_t crc32Of(const void* data, uint64_t size) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    const auto* p = static_cast<const Bytef*>(data);
-    while (size > 0) {
-        const auto n = static_cast<uInt>(std::min(size, kZlibChunk));
-        crc = crc32(crc, p, n);
-        p += n;
-        size -= n;
-    }
-    return static_cast<uint32_t>(crc);
+// The fields a local header and its central directory copy share, from "version needed to
+// extract" to "file name length". With `zip64Sizes` both sizes are 0xFFFFFFFF placeholders
+// and the real ones go in the ZIP64 extra field.
+Bytes& putEntryFields(Bytes& header, const DirectoryEntry& r, uint16_t version, bool zip64Sizes) {
+    return header.u16(version)
+        .u16(r.flags)
+        .u16(r.method)
+        .u16(kDosTime)
+        .u16(kDosDate)
+        .u32(r.crc)
+        .u32(zip64Sizes ? kMax32 : r.compressedSize)
+        .u32(zip64Sizes ? kMax32 : r.size)
+        .u16(r.name.size());
 }
 
 }  // namespace
@@ -108,9 +100,12 @@ void ZipArchiveWriter::addRecord(const std::string& name, const void* data, uint
         throw fileError(path_, "invalid archive entry name '" + name + "'");
     Record record;
     record.name = name;
+    record.flags = flagsFor(name);
+    record.method = kMethodStored;
     record.crc = crc32Of(data, size);
+    record.compressedSize = size;
     record.size = size;
-    record.offset = offset_;
+    record.localHeaderOffset = offset_;
     writeLocalHeader(record);
     write(data, size);
     records_.push_back(std::move(record));
@@ -121,22 +116,14 @@ void ZipArchiveWriter::addRecord(const std::string& name, const void* data, uint
 void ZipArchiveWriter::writeLocalHeader(const Record& r) {
     const bool zip64 = needsZip64(r.size);
     Bytes zip64Extra;
-    if (zip64) zip64Extra.u16(kZip64ExtraId).u16(16).u64(r.size).u64(r.size);
+    if (zip64) zip64Extra.u16(kZip64ExtraId).u16(16).u64(r.size).u64(r.compressedSize);
 
     const uint64_t unpadded = offset_ + kLocalHeaderSize + r.name.size() +
                               zip64Extra.str().size() + 4;
     const uint64_t padding = (kAlignment - unpadded % kAlignment) % kAlignment;
     Bytes header;
-    header.u32(kLocalHeaderSignature)
-        .u16(zip64 ? kVersionZip64 : kVersionClassic)
-        .u16(flagsFor(r.name))
-        .u16(0)  // stored
-        .u16(kDosTime)
-        .u16(kDosDate)
-        .u32(r.crc)
-        .u32(zip64 ? kMax32 : r.size)
-        .u32(zip64 ? kMax32 : r.size)
-        .u16(r.name.size())
+    header.u32(kLocalHeaderSignature);
+    putEntryFields(header, r, zip64 ? kVersionZip64 : kVersionClassic, zip64)
         .u16(zip64Extra.str().size() + 4 + padding)
         .raw(r.name)
         .raw(zip64Extra.str())
@@ -150,32 +137,24 @@ void ZipArchiveWriter::writeLocalHeader(const Record& r) {
 // slot says 0xFFFFFFFF, in the order the specification fixes (size, compressed size, offset).
 void ZipArchiveWriter::writeCentralHeader(const Record& r) {
     const bool bigSize = needsZip64(r.size);
-    const bool bigOffset = needsZip64(r.offset);
+    const bool bigOffset = needsZip64(r.localHeaderOffset);
     Bytes extra;
     if (bigSize || bigOffset) {
         extra.u16(kZip64ExtraId).u16((bigSize ? 16 : 0) + (bigOffset ? 8 : 0));
-        if (bigSize) extra.u64(r.size).u64(r.size);
-        if (bigOffset) extra.u64(r.offset);
+        if (bigSize) extra.u64(r.size).u64(r.compressedSize);
+        if (bigOffset) extra.u64(r.localHeaderOffset);
     }
     const uint16_t version = (bigSize || bigOffset) ? kVersionZip64 : kVersionClassic;
     Bytes header;
-    header.u32(kCentralHeaderSignature)
-        .u16(version)  // made by: MS-DOS attributes, this spec version
-        .u16(version)
-        .u16(flagsFor(r.name))
-        .u16(0)
-        .u16(kDosTime)
-        .u16(kDosDate)
-        .u32(r.crc)
-        .u32(bigSize ? kMax32 : r.size)
-        .u32(bigSize ? kMax32 : r.size)
-        .u16(r.name.size())
+    // "Version made by": MS-DOS attributes, this spec version.
+    header.u32(kCentralHeaderSignature).u16(version);
+    putEntryFields(header, r, version, bigSize)
         .u16(extra.str().size())
         .u16(0)  // comment
         .u16(0)  // disk
         .u16(0)  // internal attributes
         .u32(0)  // external attributes
-        .u32(bigOffset ? kMax32 : r.offset)
+        .u32(bigOffset ? kMax32 : r.localHeaderOffset)
         .raw(r.name)
         .raw(extra.str());
     write(header.str().data(), header.str().size());

@@ -4,6 +4,8 @@
 // lets readers map tensor data in place. ZIP64 records are written when an entry, an offset or
 // the entry count outgrows the classic format.
 #pragma once
+#include "core/io/zip_format.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -34,12 +36,7 @@ public:
     void finish();
 
 private:
-    struct Record {
-        std::string name;
-        uint32_t crc = 0;
-        uint64_t size = 0;
-        uint64_t offset = 0;
-    };
+    using Record = zip::DirectoryEntry;  // stored: compressedSize == size
 
     void write(const void* data, uint64_t size);
     void writeLocalHeader(const Record& record);
