@@ -1,15 +1,14 @@
 // End-to-end tests of diffusion-studio-cli on real files: info, sample (checked against the
 // original Python DDIM outputs through --init-noise / --save-tensors), PNG metadata, and clear
-// one-line errors for bad input.
+// one-line errors for bad input. Training through the CLI is in test_cli_training.
 #include "core/io/png_file.h"
 #include "core/io/torch_file.h"
 #include "core/util/sha256.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/reference_tensors.h"
 
-#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
@@ -18,25 +17,10 @@
 #include <fstream>
 
 using namespace ds;
+using test::CliResult;
+using test::runCli;
 
 namespace {
-
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(DS_CLI_PATH, args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 const std::string kModel = test::fixturePath("ddpm_lucidrains_tiny/model-1.pt");
 
@@ -47,13 +31,6 @@ std::string readPngValue(const std::string& path, const std::string& key) {
 }
 
 }  // namespace
-
-// A tiny training run on Fashion-MNIST through the CLI (seconds).
-QStringList tinyTrainArgs(const QString& runDir, int steps) {
-    return {"--threads", "1", "train", "--run-dir", runDir, "--dim", "8", "--dim-mults", "1,2", "--image-size", "16",
-            "--timesteps", "100", "--batch-size", "8", "--steps", QString::number(steps), "--save-every", "4",
-            "--sample-every", "1000", "--seed", "5", "--device", "cpu"};
-}
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -156,63 +133,6 @@ private Q_SLOTS:
         QVERIFY(r.err.contains("00000.png"));
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), QByteArray("keep me"));
-    }
-
-    void killedTrainingResumesOnTheSameTrajectory() {
-        const QString straight = tmp("straight"), killed = tmp("killed");
-        QCOMPARE(runCli(tinyTrainArgs(straight, 24)).exitCode, 0);
-
-        QProcess p;
-        p.start(DS_CLI_PATH, tinyTrainArgs(killed, 24));
-        QVERIFY(p.waitForStarted());
-        // Kill -9 at a moment between checkpoints, after the first one exists.
-        QElapsedTimer timer;
-        timer.start();
-        while (!QFile::exists(killed + "/checkpoints/step-8.pt") && timer.elapsed() < 90000 &&
-               p.state() == QProcess::Running)
-            QTest::qWait(20);
-        QVERIFY2(p.state() == QProcess::Running, "the run ended before it could be killed");
-        QTest::qWait(150);
-        p.kill();
-        QVERIFY(p.waitForFinished(10000));
-
-        const auto r = runCli({"--threads", "1", "resume", killed});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QVERIFY(r.err.contains("resuming from"));
-        const auto a = io::loadTorchFile((straight + "/checkpoints/step-24.pt").toStdString());
-        const auto b = io::loadTorchFile((killed + "/checkpoints/step-24.pt").toStdString());
-        for (const char* part : {"model", "ema"}) {
-            const auto& da = a->at(part).asDict();
-            const auto& db = b->at(part).asDict();
-            QCOMPARE(da.size(), db.size());
-            for (size_t i = 0; i < da.size(); ++i)
-                if (da[i].second->is(io::PyValue::Kind::Tensor))
-                    QVERIFY2(torch::equal(da[i].second->asTensor(), db[i].second->asTensor()),
-                             da[i].first->asString().c_str());
-        }
-        // The metrics log has every logged step once, in order.
-        QFile log(killed + "/metrics.jsonl");
-        QVERIFY(log.open(QIODevice::ReadOnly));
-        QList<int> steps;
-        for (const auto& line : log.readAll().split('\n'))
-            if (!line.isEmpty()) steps << QJsonDocument::fromJson(line).object()["step"].toInt();
-        QCOMPARE(steps, (QList<int>{10, 20, 24}));
-        QVERIFY(QDir(killed + "/checkpoints").entryList({"*.tmp*"}, QDir::Files).isEmpty());
-    }
-
-    void fullDiskFailsCleanlyAndKeepsCheckpointsWhole() {
-        // A file-size limit makes the first checkpoint write fail the way a full disk does.
-        const QString run = tmp("full");
-        QProcess p;
-        QStringList args = tinyTrainArgs(run, 8);
-        for (auto& a : args) a = "'" + a + "'";
-        p.start("bash", {"-c", "ulimit -f 400; exec '" + QString(DS_CLI_PATH) + "' " + args.join(' ')});
-        QVERIFY(p.waitForFinished(120000));
-        QVERIFY(p.exitStatus() == QProcess::NormalExit);
-        QVERIFY(p.exitCode() > 0);
-        const QString err = QString::fromUtf8(p.readAllStandardError());
-        QVERIFY2(err.contains("error: ") && err.contains("step-4.pt"), qPrintable(err));
-        QVERIFY(QDir(run + "/checkpoints").entryList(QDir::Files).isEmpty());
     }
 
     void badInputGivesOneLineError_data() {

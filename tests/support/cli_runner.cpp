@@ -1,0 +1,21 @@
+#include "tests/support/cli_runner.h"
+
+#include <QProcess>
+
+namespace ds::test {
+
+QString cliPath() { return QStringLiteral(DS_CLI_PATH); }
+
+CliResult runCli(const QStringList& args, int timeoutMs) {
+    QProcess p;
+    p.start(cliPath(), args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+}  // namespace ds::test
