@@ -30,6 +30,8 @@ setup_and_build() {
 
   step "Setting up ccache"
   export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/tmp}/.cache/ccache}"
+  # Paths relative to the checkout: clones in other folders (CI) reuse each other's objects.
+  export CCACHE_BASEDIR="$repo_root"
   mkdir -p "$CCACHE_DIR"
   ccache --max-size=5G >/dev/null
   echo "ccache: $CCACHE_DIR (max 5G)"
