@@ -146,8 +146,11 @@ double Trainer::trainStep() {
     for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     optimizer_->zero_grad();
     double lossSum = 0.0;
+    lastDataWait_ = 0.0;
     for (int micro = 0; micro < config_.gradAccum; ++micro) {
+        const double waitStart = nowSeconds();
         auto batch = loader_->next();
+        lastDataWait_ += nowSeconds() - waitStart;
         position_ = loader_->position();
         auto loss = model_->trainingLoss(batch.images.to(device_), gen_);
         (loss / double(config_.gradAccum)).backward();
@@ -182,7 +185,8 @@ void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSec
     sink_.onMetrics(m);
     if (step_ % config_.logEvery == 0 || step_ == config_.steps)
         metrics_->append({{"step", m.step}, {"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.gradNorm},
-                          {"images_per_sec", m.imagesPerSecond}, {"wall_time", m.wallSeconds}, {"epoch", m.epoch}});
+                          {"images_per_sec", m.imagesPerSecond}, {"data_wait", lastDataWait_},
+                          {"wall_time", m.wallSeconds}, {"epoch", m.epoch}});
 }
 
 void Trainer::writePreview() {

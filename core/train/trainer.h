@@ -64,6 +64,7 @@ private:
     double wallOffset_ = 0.0;  // training seconds of earlier sessions
     double sessionStart_ = 0.0;
     double lastGradNorm_ = 0.0;
+    double lastDataWait_ = 0.0;  // seconds the last step waited for batches (0: loading kept up)
     double lastLoss_ = 0.0;
     std::optional<std::string> lastCheckpoint_;
 };
