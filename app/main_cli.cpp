@@ -194,7 +194,7 @@ int runResume(const std::string& runDir, int64_t steps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, benchmark."};
+    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, train, benchmark."};
     app.set_version_flag("--version", std::string("diffusion-studio-cli ") + DS_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
