@@ -35,6 +35,7 @@ public:
 
     const DiffusionConfig& config() const { return config_; }
     nn::Unet& model() { return model_; }
+    const nn::Unet& model() const { return model_; }
     int64_t numTimesteps() const { return config_.timesteps; }
 
     // The upstream buffer names, in registration (state_dict) order.

@@ -50,7 +50,7 @@ int chooseSteps(const SampleRequest& r, const diffusion::DiffusionConfig& cfg) {
 
 torch::Tensor initialNoise(const SampleRequest& r, const diffusion::GaussianDiffusionImpl& model, at::Generator& gen) {
     const auto& cfg = model.config();
-    const int64_t c = const_cast<diffusion::GaussianDiffusionImpl&>(model).model()->config().channels;
+    const int64_t c = model.model()->config().channels;
     if (!r.initNoisePath.empty()) {
         auto x = io::loadSingleTensor(r.initNoisePath);
         if (x.dim() != 4 || x.size(1) != c || x.size(2) != cfg.imageSize || x.size(3) != cfg.imageSize)

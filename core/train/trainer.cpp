@@ -143,6 +143,7 @@ bool Trainer::restoreLatestCheckpoint() {
 
 double Trainer::trainStep() {
     const double lr = config_.lr.at(step_, config_.steps);
+    lastLr_ = lr;
     for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     optimizer_->zero_grad();
     double lossSum = 0.0;
@@ -228,10 +229,9 @@ void Trainer::run() {
     const int64_t firstStep = step_;
     int64_t lastSaved = lastCheckpoint_ ? step_ : -1;
     while (step_ < config_.steps && !stop_.stopRequested()) {
-        const double lr = config_.lr.at(step_, config_.steps);
         const double t0 = nowSeconds();
         lastLoss_ = trainStep();
-        logMetrics(lastLoss_, lastGradNorm_, lr, nowSeconds() - t0);
+        logMetrics(lastLoss_, lastGradNorm_, lastLr_, nowSeconds() - t0);
 
         api::JobProgress p;
         p.done = step_;

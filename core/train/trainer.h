@@ -37,7 +37,7 @@ public:
 private:
     void buildModel();
     void buildData();
-    double trainStep();  // one optimizer step; returns the loss
+    double trainStep();  // one optimizer step; returns the loss, records lr, grad norm and data wait
     void logMetrics(double loss, double gradNorm, double lr, double stepSeconds);
     void saveCheckpoint();
     void writePreview();
@@ -64,6 +64,7 @@ private:
     double wallOffset_ = 0.0;  // training seconds of earlier sessions
     double sessionStart_ = 0.0;
     double lastGradNorm_ = 0.0;
+    double lastLr_ = 0.0;  // the learning rate of the last step
     double lastDataWait_ = 0.0;  // seconds the last step waited for batches (0: loading kept up)
     double lastLoss_ = 0.0;
     std::optional<std::string> lastCheckpoint_;
