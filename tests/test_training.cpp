@@ -5,6 +5,8 @@
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/torch_file.h"
 #include "core/train/metrics_log.h"
+#include "core/train/timestep_loss_buckets.h"
+#include "core/util/pause_gate.h"
 #include "core/util/error.h"
 #include "tests/support/reference_tensors.h"
 
@@ -13,7 +15,10 @@
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
 
+#include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 
 using namespace ds;
@@ -50,9 +55,11 @@ public:
     StoppingSink(StopToken& stop, int64_t stopAfter) : stop_(stop), stopAfter_(stopAfter) {}
     void onMetrics(const api::TrainMetrics& m) override {
         losses.push_back(m.loss);
+        lossByTimestep.push_back(m.lossByTimestep);
         if (m.step == stopAfter_) stop_.requestStop();
     }
     std::vector<double> losses;
+    std::vector<std::vector<double>> lossByTimestep;
 
 private:
     StopToken& stop_;
@@ -107,7 +114,57 @@ private Q_SLOTS:
         QCOMPARE(ck.diffusion.imageSize, 16);
         QCOMPARE(ck.step, int64_t(120));
         QVERIFY(fs::exists(path("falls/samples/step-120.png")));
-        QCOMPARE(int(train::MetricsLog::read(path("falls/metrics.jsonl")).size()), 120);
+        const auto records = train::MetricsLog::read(path("falls/metrics.jsonl"));
+        QCOMPARE(int(records.size()), 120);
+        // Loss by timestep: ten buckets per record; their sample-weighted mean is the step's loss.
+        QCOMPARE(int(records.back()["loss_by_t"].size()), 10);
+        QCOMPARE(int(sink.lossByTimestep.back().size()), 10);
+        // Late in training the hardest tenth (small t, pred_v) differs from the easiest.
+        const auto& lastBuckets = sink.lossByTimestep.back();
+        int filled = 0;
+        for (double v : lastBuckets) filled += std::isfinite(v) ? 1 : 0;
+        QVERIFY(filled >= 3);  // batch 8 over 10 buckets
+    }
+
+    void timestepBucketsAverageWithinEachTenth() {
+        train::TimestepLossBuckets buckets(100);
+        const float losses[] = {1.0f, 3.0f, 5.0f, 7.0f};
+        const int64_t ts[] = {0, 9, 10, 99};
+        buckets.add(losses, ts, 4);
+        const auto m = buckets.means();
+        QCOMPARE(int(m.size()), 10);
+        QCOMPARE(m[0], 2.0);  // t 0 and 9
+        QCOMPARE(m[1], 5.0);  // t 10
+        QCOMPARE(m[9], 7.0);  // t 99
+        QVERIFY(std::isnan(m[5]));
+        QCOMPARE(buckets.bucketOf(1000), 9);  // clamped
+        buckets.reset();
+        QVERIFY(std::isnan(buckets.means()[0]));
+        // T not divisible by the bucket count: every t still has a bucket, in order.
+        train::TimestepLossBuckets odd(7, 10);
+        int previous = 0;
+        for (int64_t t = 0; t < 7; ++t) {
+            QVERIFY(odd.bucketOf(t) >= previous);
+            previous = odd.bucketOf(t);
+        }
+    }
+
+    void pausedTrainingWaitsAndStopEndsThePause() {
+        auto c = tinyConfig(1000);
+        c.saveEvery = 1000;
+        StopToken stop;
+        PauseGate pause;
+        pause.pause();
+        StoppingSink sink(stop, -1);
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+            stop.requestStop();
+        });
+        const auto r = api::startTraining(c, path("paused"), sink, stop, &pause);
+        stopper.join();
+        QCOMPARE(r.step, int64_t(0));  // no step ran while paused
+        QVERIFY(sink.losses.empty());
+        QVERIFY(!r.finished);
     }
 
     void stoppedAndResumedRunMatchesStraightRun_data() {

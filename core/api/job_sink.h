@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ds::api {
 
@@ -18,14 +19,17 @@ struct JobProgress {
     double ratePerSecond = 0.0;  // units per second
 };
 
-// One denoising step of a sampler: grids of the batch's x_t and predicted x0, in [0, 255].
+// One frame of a sampler's trajectory: frame 0 is the initial noise x_T, frame k (1..steps)
+// the state after k denoising steps with the x0 the model predicted at that step. Grids of
+// the batch, in [0, 255].
 struct DenoiseFrame {
-    int step = 0;             // 0-based
-    int steps = 0;
-    int64_t t = 0;            // timestep the model saw
-    double alphaCumprod = 0;  // alpha-bar at t
+    int step = 0;             // frame index, 0 = x_T
+    int steps = 0;            // denoising steps of the run (frames: steps + 1)
+    int64_t t = 0;            // the timestep of xt (-1: the final, clean sample)
+    int64_t modelT = -1;      // the timestep the model saw to predict x0 (-1 for frame 0)
+    double alphaCumprod = 1;  // alpha-bar of xt (1 for the clean sample)
     Image xt;
-    Image x0;
+    Image x0;                 // empty for frame 0
 };
 
 // One logged training step.
@@ -38,6 +42,8 @@ struct TrainMetrics {
     double imagesPerSecond = 0.0;
     double wallSeconds = 0.0;  // training time since the run started, across resumes
     int64_t epoch = 0;
+    // This step's mean loss in each equal bucket of timesteps, small t first; NaN: no sample.
+    std::vector<double> lossByTimestep;
 };
 
 class JobSink {

@@ -2,6 +2,7 @@
 // page and the DDIM explorer. Torch-free interface.
 #pragma once
 #include "core/api/image.h"
+#include "core/api/image_file.h"
 #include "core/api/job_sink.h"
 #include "core/util/stop_token.h"
 
@@ -35,6 +36,7 @@ struct SampleResult {
     int steps = 0;
     double seconds = 0.0;
     Image grid;                      // the grid of all samples (always made)
+    ImageMetadata gridMetadata;      // what a saved grid carries (see DESIGN.md)
     std::vector<std::string> files;  // everything written
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 #include "core/api/job_sink.h"
 #include "core/train/train_config.h"
+#include "core/util/pause_gate.h"
 #include "core/util/stop_token.h"
 
 #include <nlohmann/json.hpp>
@@ -22,11 +23,13 @@ struct TrainResult {
     double lastLoss = 0.0;
 };
 
-// A new run in runDir (created; refused when it already holds a run).
+// A new run in runDir (created; refused when it already holds a run). While `pause` is closed
+// the job waits between steps; a stop request saves a checkpoint and returns.
 TrainResult startTraining(const train::TrainConfig& config, const std::string& runDir, JobSink& sink,
-                          const StopToken& stop);
+                          const StopToken& stop, const PauseGate* pause = nullptr);
 // Continues a run from its latest checkpoint, to its planned total or to newTotalSteps (> 0).
-TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop);
+TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop,
+                           const PauseGate* pause = nullptr);
 
 // runs/<date>-<time> under the current folder.
 std::string defaultRunDir();

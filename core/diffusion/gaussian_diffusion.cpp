@@ -142,7 +142,12 @@ PosteriorMeanVariance GaussianDiffusionImpl::pMeanVariance(const torch::Tensor& 
 }
 
 torch::Tensor GaussianDiffusionImpl::pLosses(const torch::Tensor& xStart, const torch::Tensor& t,
-                                             const torch::Tensor& noiseIn, at::Generator& gen) {
+                                             const torch::Tensor& noise, at::Generator& gen) {
+    return pLossesPerSample(xStart, t, noise, gen).mean();
+}
+
+torch::Tensor GaussianDiffusionImpl::pLossesPerSample(const torch::Tensor& xStart, const torch::Tensor& t,
+                                                      const torch::Tensor& noiseIn, at::Generator& gen) {
     torch::Tensor noise = noiseIn;
     if (config_.offsetNoiseStrength > 0.0) {
         auto offset = torch::randn({xStart.size(0), xStart.size(1)}, gen).to(xStart.device());
@@ -160,17 +165,21 @@ torch::Tensor GaussianDiffusionImpl::pLosses(const torch::Tensor& xStart, const 
     else if (config_.objective == "pred_x0") target = xStart;
     else target = predictV(xStart, t, noise);
     auto loss = (out - target).pow(2).flatten(1).mean(1);
-    loss = loss * buffers_.at("loss_weight").gather(0, t);
-    return loss.mean();
+    return loss * buffers_.at("loss_weight").gather(0, t);
 }
 
 torch::Tensor GaussianDiffusionImpl::trainingLoss(const torch::Tensor& images01, at::Generator& gen) {
+    return trainingLossTerms(images01, gen).mean();
+}
+
+GaussianDiffusionImpl::LossTerms GaussianDiffusionImpl::trainingLossTerms(const torch::Tensor& images01,
+                                                                          at::Generator& gen) {
     const auto b = images01.size(0);
     auto t = torch::randint(0, config_.timesteps, {b}, gen, torch::TensorOptions().dtype(torch::kLong))
                  .to(images01.device());
     auto xStart = normalize(images01);
     auto noise = randnLike(xStart, gen);
-    return pLosses(xStart, t, noise, gen);
+    return {pLossesPerSample(xStart, t, noise, gen), t};
 }
 
 torch::Tensor GaussianDiffusionImpl::ddpmSample(const torch::Tensor& xT, at::Generator& gen,

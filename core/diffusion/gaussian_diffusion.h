@@ -61,8 +61,19 @@ public:
     // p_losses: xStart in model space; t (B) long; noise like xStart. Mean weighted MSE.
     torch::Tensor pLosses(const torch::Tensor& xStart, const torch::Tensor& t, const torch::Tensor& noise,
                           at::Generator& gen);
+    // p_losses before the batch mean: the weighted MSE of each sample (B).
+    torch::Tensor pLossesPerSample(const torch::Tensor& xStart, const torch::Tensor& t, const torch::Tensor& noise,
+                                   at::Generator& gen);
     // forward(): images in [0, 1] (normalised here when auto-normalising); t and noise drawn from gen.
     torch::Tensor trainingLoss(const torch::Tensor& images01, at::Generator& gen);
+    // forward() with its parts: the loss of each sample and the timestep it was drawn at, so
+    // a trainer can report loss by timestep (easy and hard timesteps mix in the mean).
+    struct LossTerms {
+        torch::Tensor perSample;  // (B), weighted MSE
+        torch::Tensor t;          // (B) long
+        torch::Tensor mean() const { return perSample.mean(); }
+    };
+    LossTerms trainingLossTerms(const torch::Tensor& images01, at::Generator& gen);
 
     // Samplers. xT: initial noise in model space. Return x0 in model space (not unnormalised).
     // Noise is drawn on the CPU from gen, so a seed gives the same images on every device.

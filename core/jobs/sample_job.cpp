@@ -79,7 +79,7 @@ io::PngText pngMetadata(const SampleRequest& r, const Plan& plan, const std::str
     return text;
 }
 
-void writeImagePng(const std::string& path, const torch::Tensor& chw01, const io::PngText& text) {
+void writeTensorPng(const std::string& path, const torch::Tensor& chw01, const io::PngText& text) {
     const auto img = io::toImage(chw01);
     io::writePng(path, img.pixels.data(), img.width, img.height, img.channels, text);
 }
@@ -125,15 +125,34 @@ Plan makePlan(const SampleRequest& r, at::Generator& gen) {
     return plan;
 }
 
-DenoiseFrame makeFrame(const diffusion::DenoiseStep& s, const diffusion::GaussianDiffusionImpl& model,
+double alphaCumprodAt(const torch::Tensor& alphasCumprod, int64_t t) {
+    return t < 0 ? 1.0 : alphasCumprod[t].item<double>();
+}
+
+Image batchGrid(const diffusion::GaussianDiffusionImpl& model, const torch::Tensor& x) {
+    return io::toImage(io::makeGrid(model.unnormalize(x).clamp(0, 1)));
+}
+
+DenoiseFrame initialFrame(const torch::Tensor& xT, int64_t firstT, int steps,
+                          const diffusion::GaussianDiffusionImpl& model, const torch::Tensor& alphasCumprod) {
+    DenoiseFrame f;
+    f.steps = steps;
+    f.t = firstT;
+    f.alphaCumprod = alphaCumprodAt(alphasCumprod, firstT);
+    f.xt = batchGrid(model, xT);
+    return f;
+}
+
+DenoiseFrame stepFrame(const diffusion::DenoiseStep& s, const diffusion::GaussianDiffusionImpl& model,
                        const torch::Tensor& alphasCumprod) {
     DenoiseFrame f;
-    f.step = s.index;
+    f.step = s.index + 1;
     f.steps = s.count;
-    f.t = s.t;
-    f.alphaCumprod = alphasCumprod[s.t].item<double>();
-    f.xt = io::toImage(io::makeGrid(model.unnormalize(s.x).clamp(0, 1)));
-    f.x0 = io::toImage(io::makeGrid(model.unnormalize(s.x0)));
+    f.t = s.tNext;
+    f.modelT = s.t;
+    f.alphaCumprod = alphaCumprodAt(alphasCumprod, s.tNext);
+    f.xt = batchGrid(model, s.x);
+    f.x0 = batchGrid(model, s.x0);
     return f;
 }
 
@@ -164,12 +183,16 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
         const int64_t from = b * r.batchSize, to = std::min<int64_t>(n, from + r.batchSize);
         auto xT = plan.xT.slice(0, from, to).to(plan.device);
         std::vector<torch::Tensor> batchX0, batchXs{model.unnormalize(xT).cpu()};
+        if (sink.wantsFrames()) {
+            const int64_t firstT = plan.ddim ? model.ddimTimePairs(plan.steps).front().first : model.config().timesteps - 1;
+            sink.onFrame(initialFrame(xT, firstT, plan.steps, model, alphasCumprod));
+        }
         auto onStep = [&](const diffusion::DenoiseStep& s) {
             if (keepTensors) {
                 batchX0.push_back(model.unnormalize(s.x0).cpu());
                 batchXs.push_back(model.unnormalize(s.x).cpu());
             }
-            if (sink.wantsFrames()) sink.onFrame(makeFrame(s, model, alphasCumprod));
+            if (sink.wantsFrames()) sink.onFrame(stepFrame(s, model, alphasCumprod));
             sink.onProgress(meter.at(b * plan.steps + s.index + 1));
         };
         auto x0 = plan.ddim ? model.ddimSample(xT, plan.steps, r.eta, gen, onStep, &stop)
@@ -184,7 +207,7 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
             for (int64_t i = 0; i < images.size(0); ++i) {
                 const int index = static_cast<int>(from + i);
                 const auto path = (fs::path(r.outDir) / numberedName(index)).string();
-                writeImagePng(path, images[i], pngMetadata(r, plan, sha, index));
+                writeTensorPng(path, images[i], pngMetadata(r, plan, sha, index));
                 result.files.push_back(path);
             }
         }
@@ -193,8 +216,9 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
     auto all = torch::cat(samples, 0);
     const auto grid = io::makeGrid(all, r.gridColumns);
     result.grid = io::toImage(grid);
+    result.gridMetadata = pngMetadata(r, plan, sha, -1);
     if (!r.gridPath.empty()) {
-        writeImagePng(r.gridPath, grid, pngMetadata(r, plan, sha, -1));
+        writeTensorPng(r.gridPath, grid, result.gridMetadata);
         result.files.push_back(r.gridPath);
     }
     if (keepTensors) {

@@ -38,21 +38,22 @@ std::string defaultRunDir() {
 }
 
 TrainResult startTraining(const train::TrainConfig& config, const std::string& runDir, JobSink& sink,
-                          const StopToken& stop) {
+                          const StopToken& stop, const PauseGate* pause) {
     auto run = train::RunDirectory::create(runDir, config);
-    train::Trainer trainer(run, sink, stop);
+    train::Trainer trainer(run, sink, stop, pause);
     sink.onLog("run directory: " + runDir);
     return runTrainer(trainer, sink);
 }
 
-TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop) {
+TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop,
+                           const PauseGate* pause) {
     auto run = train::RunDirectory::open(runDir);
     if (newTotalSteps > 0) {
         auto config = run.config();
         config.steps = newTotalSteps;
         run.updateConfig(config);
     }
-    train::Trainer trainer(run, sink, stop);
+    train::Trainer trainer(run, sink, stop, pause);
     if (!trainer.restoreLatestCheckpoint()) sink.onLog("no checkpoint yet in " + runDir + ": starting from step 0");
     return runTrainer(trainer, sink);
 }

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <algorithm>
 
 namespace ds::train {
 
@@ -68,18 +68,37 @@ void RunDirectory::updateConfig(const TrainConfig& config) {
     writeFileAtomically(configPath(), config.toJson().dump(2) + "\n");
 }
 
-std::vector<std::pair<int64_t, std::string>> RunDirectory::checkpoints() const {
-    static const std::regex name(R"(step-(\d+)\.pt)");
+namespace {
+
+// The step in a file name step-<N><extension>, or -1 for other names.
+int64_t stepOfName(const std::string& file, const std::string& extension) {
+    const std::string prefix = "step-";
+    if (file.size() <= prefix.size() + extension.size() || file.compare(0, prefix.size(), prefix) != 0 ||
+        file.compare(file.size() - extension.size(), extension.size(), extension) != 0)
+        return -1;
+    const std::string digits = file.substr(prefix.size(), file.size() - prefix.size() - extension.size());
+    if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return -1;
+    return std::stoll(digits);
+}
+
+// The files step-<N><extension> of a folder, by step, ascending.
+std::vector<std::pair<int64_t, std::string>> stepFiles(const std::string& dir, const std::string& extension) {
     std::vector<std::pair<int64_t, std::string>> found;
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(checkpointsDir(), ec)) {
-        std::smatch m;
-        const std::string file = entry.path().filename().string();
-        if (entry.is_regular_file() && std::regex_match(file, m, name)) found.emplace_back(std::stoll(m[1]), entry.path().string());
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const int64_t step = stepOfName(entry.path().filename().string(), extension);
+        if (step >= 0 && entry.is_regular_file()) found.emplace_back(step, entry.path().string());
     }
     std::sort(found.begin(), found.end());
     return found;
 }
+
+}  // namespace
+
+std::vector<std::pair<int64_t, std::string>> RunDirectory::checkpoints() const { return stepFiles(checkpointsDir(), ".pt"); }
+
+std::vector<std::pair<int64_t, std::string>> RunDirectory::samples() const { return stepFiles(samplesDir(), ".png"); }
 
 std::optional<std::string> RunDirectory::latestCheckpoint() const {
     const auto all = checkpoints();

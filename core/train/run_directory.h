@@ -29,6 +29,7 @@ public:
     std::string samplePath(int64_t step) const;
 
     std::vector<std::pair<int64_t, std::string>> checkpoints() const;  // by step, ascending
+    std::vector<std::pair<int64_t, std::string>> samples() const;      // preview grids, by step
     std::optional<std::string> latestCheckpoint() const;
     void pruneCheckpoints(int keepLast) const;
 

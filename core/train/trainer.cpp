@@ -34,9 +34,10 @@ int64_t intEntry(const io::PyValue& dict, const std::string& key) {
 
 }  // namespace
 
-Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop)
-    : run_(std::move(run)), config_(run_.config()), sink_(sink), stop_(stop), device_(parseDevice(config_.device)),
-      gen_(at::detail::createCPUGenerator(config_.seed)) {
+Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause)
+    : run_(std::move(run)), config_(run_.config()), sink_(sink), stop_(stop), pause_(pause),
+      device_(parseDevice(config_.device)), gen_(at::detail::createCPUGenerator(config_.seed)),
+      stepBuckets_(config_.diffusion.timesteps), windowBuckets_(config_.diffusion.timesteps) {
     torch::manual_seed(config_.seed);  // the global generator: parameter init and dropout
     buildModel();
     buildData();
@@ -148,14 +149,17 @@ double Trainer::trainStep() {
     optimizer_->zero_grad();
     double lossSum = 0.0;
     lastDataWait_ = 0.0;
+    stepBuckets_.reset();
     for (int micro = 0; micro < config_.gradAccum; ++micro) {
         const double waitStart = nowSeconds();
         auto batch = loader_->next();
         lastDataWait_ += nowSeconds() - waitStart;
         position_ = loader_->position();
-        auto loss = model_->trainingLoss(batch.images.to(device_), gen_);
+        auto terms = model_->trainingLossTerms(batch.images.to(device_), gen_);
+        auto loss = terms.mean();
         (loss / double(config_.gradAccum)).backward();
         lossSum += loss.item<double>();
+        recordLossByTimestep(terms);
     }
     const double loss = lossSum / config_.gradAccum;
     if (!std::isfinite(loss)) {
@@ -173,6 +177,13 @@ double Trainer::trainStep() {
     return loss;
 }
 
+void Trainer::recordLossByTimestep(const diffusion::GaussianDiffusionImpl::LossTerms& terms) {
+    const auto losses = terms.perSample.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    const auto t = terms.t.to(torch::kCPU, torch::kLong).contiguous();
+    stepBuckets_.add(losses.data_ptr<float>(), t.data_ptr<int64_t>(), losses.numel());
+    windowBuckets_.add(losses.data_ptr<float>(), t.data_ptr<int64_t>(), losses.numel());
+}
+
 void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSeconds) {
     api::TrainMetrics m;
     m.step = step_;
@@ -183,11 +194,16 @@ void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSec
     m.imagesPerSecond = stepSeconds > 0 ? double(config_.batchSize) * config_.gradAccum / stepSeconds : 0.0;
     m.wallSeconds = wallOffset_ + nowSeconds() - sessionStart_;
     m.epoch = position_.epoch;
+    m.lossByTimestep = stepBuckets_.means();
     sink_.onMetrics(m);
-    if (step_ % config_.logEvery == 0 || step_ == config_.steps)
+    if (step_ % config_.logEvery == 0 || step_ == config_.steps) {
+        // NaN (an empty bucket) is written as null.
         metrics_->append({{"step", m.step}, {"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.gradNorm},
                           {"images_per_sec", m.imagesPerSecond}, {"data_wait", lastDataWait_},
-                          {"wall_time", m.wallSeconds}, {"epoch", m.epoch}});
+                          {"wall_time", m.wallSeconds}, {"epoch", m.epoch},
+                          {"loss_by_t", windowBuckets_.means()}});
+        windowBuckets_.reset();
+    }
 }
 
 void Trainer::writePreview() {
@@ -229,6 +245,9 @@ void Trainer::run() {
     const int64_t firstStep = step_;
     int64_t lastSaved = lastCheckpoint_ ? step_ : -1;
     while (step_ < config_.steps && !stop_.stopRequested()) {
+        // Paused time is not training time: it counts neither in wall time nor in the ETA.
+        if (pause_) sessionStart_ += pause_->waitWhilePaused(stop_);
+        if (stop_.stopRequested()) break;
         const double t0 = nowSeconds();
         lastLoss_ = trainStep();
         logMetrics(lastLoss_, lastGradNorm_, lastLr_, nowSeconds() - t0);

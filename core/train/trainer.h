@@ -9,6 +9,8 @@
 #include "core/train/ema.h"
 #include "core/train/metrics_log.h"
 #include "core/train/run_directory.h"
+#include "core/train/timestep_loss_buckets.h"
+#include "core/util/pause_gate.h"
 #include "core/util/stop_token.h"
 
 #include <torch/torch.h>
@@ -20,7 +22,8 @@ namespace ds::train {
 
 class Trainer {
 public:
-    Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop);
+    // pause (optional): the loop waits at step boundaries while it is closed.
+    Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause = nullptr);
     ~Trainer();
 
     // Restores the newest readable checkpoint; false when the run has none (fresh start).
@@ -38,6 +41,7 @@ private:
     void buildModel();
     void buildData();
     double trainStep();  // one optimizer step; returns the loss, records lr, grad norm and data wait
+    void recordLossByTimestep(const diffusion::GaussianDiffusionImpl::LossTerms& terms);
     void logMetrics(double loss, double gradNorm, double lr, double stepSeconds);
     void saveCheckpoint();
     void writePreview();
@@ -48,6 +52,7 @@ private:
     TrainConfig config_;
     api::JobSink& sink_;
     const StopToken& stop_;
+    const PauseGate* pause_;
     torch::Device device_;
 
     diffusion::GaussianDiffusion model_{nullptr};
@@ -67,6 +72,8 @@ private:
     double lastLr_ = 0.0;  // the learning rate of the last step
     double lastDataWait_ = 0.0;  // seconds the last step waited for batches (0: loading kept up)
     double lastLoss_ = 0.0;
+    TimestepLossBuckets stepBuckets_;    // the last step's loss by timestep (live charts)
+    TimestepLossBuckets windowBuckets_;  // since the last metrics.jsonl record
     std::optional<std::string> lastCheckpoint_;
 };
 

@@ -1,0 +1,57 @@
+#include "core/api/run_info.h"
+
+#include "core/train/metrics_log.h"
+#include "core/train/run_directory.h"
+
+#include <filesystem>
+#include <limits>
+
+namespace ds::api {
+
+namespace {
+
+double number(const nlohmann::json& record, const char* key) {
+    const auto it = record.find(key);
+    if (it == record.end() || !it->is_number()) return std::numeric_limits<double>::quiet_NaN();
+    return it->get<double>();
+}
+
+TrainMetrics metricsOf(const nlohmann::json& record, int64_t totalSteps) {
+    TrainMetrics m;
+    m.step = record.value("step", int64_t(0));
+    m.totalSteps = totalSteps;
+    m.loss = number(record, "loss");
+    m.lr = number(record, "lr");
+    m.gradNorm = number(record, "grad_norm");
+    m.imagesPerSecond = number(record, "images_per_sec");
+    m.wallSeconds = number(record, "wall_time");
+    m.epoch = record.value("epoch", int64_t(0));
+    if (const auto it = record.find("loss_by_t"); it != record.end() && it->is_array())
+        for (const auto& v : *it) m.lossByTimestep.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
+    return m;
+}
+
+}  // namespace
+
+bool isRunDirectory(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(std::filesystem::path(path) / "config.json", ec);
+}
+
+RunInfo inspectRun(const std::string& path) {
+    const auto run = train::RunDirectory::open(path);
+    RunInfo info;
+    info.path = run.path();
+    info.config = run.config().toJson();
+    info.data = run.config().data;
+    info.preset = run.config().preset;
+    info.totalSteps = run.config().steps;
+    for (const auto& record : train::MetricsLog::read(run.metricsPath()))
+        if (record.contains("step") && !record.contains("error")) info.metrics.push_back(metricsOf(record, info.totalSteps));
+    if (!info.metrics.empty()) info.lastLoggedStep = info.metrics.back().step;
+    info.samples = run.samples();
+    info.checkpoints = run.checkpoints();
+    return info;
+}
+
+}  // namespace ds::api
