@@ -1,18 +1,30 @@
-// Tests of the main window (QtTest, offscreen).
+// Tests of the main window (QtTest, offscreen): pages, menus, settings, opening files, language.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
+#include <QDir>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
+#include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/api/image_file.h"
+#include "tests/support/isolated_settings.h"
+#include "ui/ddim_explorer_page.h"
+#include "ui/explorer_run_panel.h"
+#include "ui/generate_page.h"
 #include "ui/main_window.h"
+#include "ui/path_field.h"
+#include "ui/train_page.h"
+#include "ui/translations.h"
 
 using ds::ui::MainWindow;
 
@@ -23,80 +35,45 @@ class TestMainWindow : public QObject {
   QTemporaryDir settingsDir_;
 
  private Q_SLOTS:
-  void initTestCase() {
-    // Keep the user's real settings out of the tests: test-mode standard paths and an explicit,
-    // temporary QSettings location for both formats (native is INI on Unix).
-    QStandardPaths::setTestModeEnabled(true);
-    QVERIFY(settingsDir_.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir_.path());
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_.path());
-  }
+  void initTestCase() { QVERIFY(ds::test::isolateSettings(settingsDir_)); }
 
   void init() {
-    QSettings settings(QStringLiteral("DiffusionStudio"), QStringLiteral("Diffusion Studio"));
-    settings.clear();
-    settings.sync();
+    ds::ui::installLanguage(QStringLiteral("en"));
+    ds::test::clearAppSettings();
   }
 
-  void titleAndHomePage() {
+  void pagesInTheSidebar() {
     MainWindow window;
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-
     QCOMPARE(window.windowTitle(), QStringLiteral("Diffusion Studio"));
-    QVERIFY(!window.windowIcon().isNull());
-
     auto* sidebar = window.findChild<QListWidget*>(QStringLiteral("sidebar"));
     QVERIFY(sidebar);
-    QCOMPARE(sidebar->count(), 1);
-    QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Home"));
-    QCOMPARE(sidebar->currentRow(), 0);
-
+    QCOMPARE(sidebar->count(), 3);
+    QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Train"));
+    QCOMPARE(sidebar->item(1)->text(), QStringLiteral("DDIM Explorer"));
+    QCOMPARE(sidebar->item(2)->text(), QStringLiteral("Generate"));
     auto* pages = window.findChild<QStackedWidget*>(QStringLiteral("pages"));
     QVERIFY(pages);
-    auto* home = window.findChild<QWidget*>(QStringLiteral("homePage"));
-    QVERIFY(home);
-    QCOMPARE(pages->currentWidget(), home);
-    QVERIFY(home->isVisible());
-
-    auto* title = home->findChild<QLabel*>(QStringLiteral("homeTitle"));
-    QVERIFY(title);
-    QCOMPARE(title->text(), QStringLiteral("Diffusion Studio"));
-    QVERIFY(title->isVisible());
-
-    auto* version = home->findChild<QLabel*>(QStringLiteral("homeVersion"));
-    QVERIFY(version);
-    QVERIFY(version->text().contains(QStringLiteral(DS_VERSION)));
-
-    auto* description = home->findChild<QLabel*>(QStringLiteral("homeDescription"));
-    QVERIFY(description);
-    QVERIFY(description->text().contains(QStringLiteral("diffusion-studio-cli")));
-
-    auto* status = window.findChild<QStatusBar*>(QStringLiteral("statusBar"));
-    QVERIFY(status);
-    QVERIFY(status->isVisible());
+    // The app opens on the Train page with the built-in Fashion-MNIST and the tiny preset.
+    QCOMPARE(pages->currentWidget(), static_cast<QWidget*>(window.trainPage()));
+    auto* data = window.trainPage()->findChild<QComboBox*>(QStringLiteral("trainData"));
+    QCOMPARE(data->currentData().toString(), QStringLiteral("fashion-mnist"));
+    QCOMPARE(window.trainPage()->formConfig().preset, std::string("tiny"));
+    sidebar->setCurrentRow(1);
+    QCOMPARE(pages->currentWidget(), static_cast<QWidget*>(window.explorerPage()));
+    QVERIFY(window.findChild<QStatusBar*>(QStringLiteral("statusBar")));
   }
 
   void menusAndActions() {
     MainWindow window;
-    auto* fileMenu = window.findChild<QMenu*>(QStringLiteral("fileMenu"));
-    auto* helpMenu = window.findChild<QMenu*>(QStringLiteral("helpMenu"));
-    QVERIFY(fileMenu);
-    QVERIFY(helpMenu);
-
+    for (const char* name : {"fileMenu", "recentRunsMenu", "recentCheckpointsMenu", "settingsMenu", "languageMenu", "helpMenu"})
+      QVERIFY2(window.findChild<QMenu*>(QString::fromLatin1(name)), name);
     auto* quit = window.findChild<QAction*>(QStringLiteral("actionQuit"));
     QVERIFY(quit);
-    QVERIFY(fileMenu->actions().contains(quit));
     QCOMPARE(quit->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Q));
-
-    auto* about = window.findChild<QAction*>(QStringLiteral("actionAbout"));
-    QVERIFY(about);
-    QVERIFY(helpMenu->actions().contains(about));
-    QVERIFY(about->isEnabled());
-
-    const QString text = window.aboutText();
-    QVERIFY(text.contains(QStringLiteral(DS_VERSION)));
-    QVERIFY(text.contains(QStringLiteral("GPL-3.0-or-later")));
+    QVERIFY(window.findChild<QAction*>(QStringLiteral("actionOpenCheckpoint")));
+    QVERIFY(window.findChild<QAction*>(QStringLiteral("actionOpenRun")));
+    QVERIFY(window.aboutText().contains(QStringLiteral("GPL-3.0-or-later")));
+    QVERIFY(window.aboutText().contains(QStringLiteral(DS_VERSION)));
   }
 
   void quitClosesWindow() {
@@ -105,38 +82,90 @@ class TestMainWindow : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.findChild<QAction*>(QStringLiteral("actionQuit"))->trigger();
     QVERIFY(!window.isVisible());
-    // Closing saved the geometry.
-    QSettings settings(QStringLiteral("DiffusionStudio"), QStringLiteral("Diffusion Studio"));
-    QVERIFY(!settings.value(MainWindow::geometryKey()).toByteArray().isEmpty());
   }
 
-  void geometryPersists() {
-    const QSize size(823, 517);
+  void geometryAndPagePersist() {
+    QSize size;
     {
       MainWindow first;
+      first.resize(900, 640);
       first.show();
       QVERIFY(QTest::qWaitForWindowExposed(&first));
-      first.resize(size);
-      QTRY_COMPARE(first.size(), size);
-      QVERIFY(first.close());
+      size = first.size();
+      first.showPage(first.generatePage());
+      first.close();
     }
-
-    QSettings settings(QStringLiteral("DiffusionStudio"), QStringLiteral("Diffusion Studio"));
-    QVERIFY(settings.contains(MainWindow::geometryKey()));
-    QVERIFY(settings.contains(MainWindow::stateKey()));
-    // The settings went to the temporary location, not to the user's configuration.
-    QVERIFY2(settings.fileName().startsWith(settingsDir_.path()), qPrintable(settings.fileName()));
-
     MainWindow second;
     QCOMPARE(second.size(), size);
-    second.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&second));
-    QCOMPARE(second.size(), size);
+    QCOMPARE(second.findChild<QStackedWidget*>(QStringLiteral("pages"))->currentWidget(),
+             static_cast<QWidget*>(second.generatePage()));
   }
 
-  void defaultSizeWithoutSettings() {
+  void openingACheckpointFillsExplorerAndGenerateAndRecents() {
     MainWindow window;
-    QCOMPARE(window.size(), QSize(1000, 680));
+    const QString checkpoint = QStringLiteral(DS_TEST_FIXTURES "/ddpm_lucidrains_tiny/model-1.pt");
+    QCOMPARE(window.openPath(checkpoint), QString());
+    QCOMPARE(window.findChild<QStackedWidget*>(QStringLiteral("pages"))->currentWidget(),
+             static_cast<QWidget*>(window.explorerPage()));
+    QCOMPARE(window.explorerPage()->panelA()->checkpointField()->path(), checkpoint);
+    QCOMPARE(window.generatePage()->findChild<ds::ui::PathField*>(QStringLiteral("generateCheckpoint"))->path(), checkpoint);
+    auto* recent = window.findChild<QMenu*>(QStringLiteral("recentCheckpointsMenu"));
+    QMetaObject::invokeMethod(window.findChild<QMenu*>(QStringLiteral("fileMenu")), "aboutToShow");
+    QCOMPARE(recent->actions().size(), 1);
+    QCOMPARE(recent->actions().first()->text(), QFileInfo(checkpoint).absoluteFilePath());
+  }
+
+  void openingBadPathsSaysWhy() {
+    MainWindow window;
+    QTemporaryDir dir;
+    QVERIFY(window.openPath(dir.filePath(QStringLiteral("missing.pt"))).contains(QStringLiteral("does not exist")));
+    QVERIFY(window.openPath(dir.path()).contains(QStringLiteral("not a run directory")));
+    // A PNG without our settings in it.
+    const QString png = dir.filePath(QStringLiteral("plain.png"));
+    ds::api::Image image{2, 2, 1, {0, 64, 128, 255}};
+    ds::api::writeImagePng(png.toStdString(), image, {});
+    QVERIFY(window.openPath(png).contains(QStringLiteral("not an image made by Diffusion Studio")));
+    QFile bad(dir.filePath(QStringLiteral("bad.png")));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("not a png");
+    bad.close();
+    QVERIFY(window.openPath(bad.fileName()).contains(QStringLiteral("bad.png")));
+  }
+
+  void openingAGeneratedPngRestoresItsSettings() {
+    MainWindow window;
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("grid.png"));
+    ds::api::Image image{2, 2, 1, {0, 64, 128, 255}};
+    ds::api::writeImagePng(png.toStdString(), image,
+                           {{"ds.seed", "1234"}, {"ds.sampler", "ddim"}, {"ds.steps", "17"}, {"ds.eta", "0.5"},
+                            {"ds.weights", "online"}, {"ds.grid_rows", "3"}, {"ds.grid_columns", "5"},
+                            {"ds.checkpoint_path", "/somewhere/model-9.pt"}});
+    QCOMPARE(window.openPath(png), QString());
+    auto* page = window.generatePage();
+    QCOMPARE(window.findChild<QStackedWidget*>(QStringLiteral("pages"))->currentWidget(), static_cast<QWidget*>(page));
+    QCOMPARE(page->findChild<QSpinBox*>(QStringLiteral("generateSeed"))->value(), 1234);
+    QCOMPARE(page->findChild<QSpinBox*>(QStringLiteral("generateSteps"))->value(), 17);
+    QCOMPARE(page->findChild<QDoubleSpinBox*>(QStringLiteral("generateEta"))->value(), 0.5);
+    QCOMPARE(page->findChild<QComboBox*>(QStringLiteral("generateWeights"))->currentData().toString(), QStringLiteral("online"));
+    QCOMPARE(page->findChild<QSpinBox*>(QStringLiteral("generateRows"))->value(), 3);
+    QCOMPARE(page->findChild<QSpinBox*>(QStringLiteral("generateColumns"))->value(), 5);
+    QCOMPARE(page->findChild<ds::ui::PathField*>(QStringLiteral("generateCheckpoint"))->path(),
+             QStringLiteral("/somewhere/model-9.pt"));
+  }
+
+  void switchingLanguageShowsChinese() {
+    MainWindow window;
+    QVERIFY(window.setLanguage(QStringLiteral("zh_CN")));
+    auto* sidebar = window.findChild<QListWidget*>(QStringLiteral("sidebar"));
+    QCOMPARE(sidebar->item(0)->text(), QStringLiteral("训练"));
+    QCOMPARE(sidebar->item(2)->text(), QStringLiteral("生成"));
+    QCOMPARE(window.trainPage()->findChild<QPushButton*>(QStringLiteral("trainStart"))->text(), QStringLiteral("开始"));
+    QCOMPARE(window.findChild<QMenu*>(QStringLiteral("fileMenu"))->title(), QStringLiteral("文件(&F)"));
+    QCOMPARE(ds::ui::preferredLanguage(), QStringLiteral("zh_CN"));
+    // A new window starts in the saved language once it is installed (main() does this).
+    QVERIFY(window.setLanguage(QStringLiteral("en")));
+    QCOMPARE(window.findChild<QListWidget*>(QStringLiteral("sidebar"))->item(0)->text(), QStringLiteral("Train"));
   }
 };
 

@@ -3,23 +3,39 @@
 #include "ui/main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QByteArray>
 #include <QCloseEvent>
-#include <QFont>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QImageReader>
 #include <QKeySequence>
-#include <QLabel>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSettings>
+#include <QMimeData>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QVBoxLayout>
+#include <QStyle>
+#include <QTimer>
+#include <QUrl>
 #include <QtGlobal>
+
+#include "core/api/image_file.h"
+#include "core/api/run_info.h"
+#include "ui/app_settings.h"
+#include "ui/ddim_explorer_page.h"
+#include "ui/explorer_run_panel.h"
+#include "ui/generate_page.h"
+#include "ui/job_runner.h"
+#include "ui/job_status_widget.h"
+#include "ui/train_page.h"
+#include "ui/translations.h"
 
 #ifndef DS_VERSION
 #error "DS_VERSION must be defined (ds_core exports it)"
@@ -32,9 +48,6 @@ static void dsInitResources() { Q_INIT_RESOURCE(resources); }
 namespace ds::ui {
 namespace {
 
-const char* const kOrganization = "DiffusionStudio";
-const char* const kApplication = "Diffusion Studio";
-
 void ensureResources() {
   static const bool done = [] {
     dsInitResources();
@@ -45,6 +58,9 @@ void ensureResources() {
 
 QString versionString() { return QString::fromUtf8(DS_VERSION); }
 
+const QString kRecentRuns = QStringLiteral("recent/runs");
+const QString kRecentCheckpoints = QStringLiteral("recent/checkpoints");
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -52,14 +68,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setObjectName(QStringLiteral("mainWindow"));
   setWindowTitle(tr("Diffusion Studio"));
   setWindowIcon(applicationIcon());
-
-  buildMenus();
-  buildPages();
+  setAcceptDrops(true);
 
   statusBar()->setObjectName(QStringLiteral("statusBar"));
+  jobStatus_ = new JobStatusWidget(statusBar());
+  jobStatus_->setObjectName(QStringLiteral("jobStatus"));
+  statusBar()->addPermanentWidget(jobStatus_);
+
+  buildPages();
+  buildMenus();
   statusBar()->showMessage(tr("Ready"));
 
-  resize(1000, 680);
+  resize(1200, 800);
   restoreSettings();
 }
 
@@ -94,27 +114,95 @@ void MainWindow::showAbout() { QMessageBox::about(this, tr("About Diffusion Stud
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   saveSettings();
+  // The pages' job runners stop their jobs as they are destroyed; training saves a checkpoint.
   QMainWindow::closeEvent(event);
 }
 
 void MainWindow::buildMenus() {
+  // Rebuilt on a language switch: the old menus go (setLanguage never runs inside their signals).
+  qDeleteAll(menuBar()->findChildren<QMenu*>(QString(), Qt::FindDirectChildrenOnly));
+  menuBar()->clear();
   menuBar()->setObjectName(QStringLiteral("menuBar"));
 
   QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
   fileMenu->setObjectName(QStringLiteral("fileMenu"));
-  quitAction_ = fileMenu->addAction(tr("&Quit"));
-  quitAction_->setObjectName(QStringLiteral("actionQuit"));
-  quitAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
-  quitAction_->setMenuRole(QAction::QuitRole);
+  QAction* openCheckpoint = fileMenu->addAction(tr("Open &checkpoint…"));
+  openCheckpoint->setObjectName(QStringLiteral("actionOpenCheckpoint"));
+  openCheckpoint->setShortcut(QKeySequence::Open);
+  connect(openCheckpoint, &QAction::triggered, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a checkpoint"), lastFolder(QStringLiteral("checkpoints")),
+                                                      tr("Checkpoints (*.pt *.pth *.tar);;All files (*)"));
+    if (path.isEmpty()) return;
+    rememberFolder(QStringLiteral("checkpoints"), path);
+    const QString error = openPath(path);
+    if (!error.isEmpty()) statusBar()->showMessage(error);
+  });
+  QAction* openRun = fileMenu->addAction(tr("Open &run directory…"));
+  openRun->setObjectName(QStringLiteral("actionOpenRun"));
+  connect(openRun, &QAction::triggered, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run directory"), lastFolder(QStringLiteral("runs")));
+    if (dir.isEmpty()) return;
+    rememberFolder(QStringLiteral("runs"), dir);
+    const QString error = openPath(dir);
+    if (!error.isEmpty()) statusBar()->showMessage(error);
+  });
+  recentRuns_ = fileMenu->addMenu(tr("Recent runs"));
+  recentRuns_->setObjectName(QStringLiteral("recentRunsMenu"));
+  recentCheckpoints_ = fileMenu->addMenu(tr("Recent checkpoints"));
+  recentCheckpoints_->setObjectName(QStringLiteral("recentCheckpointsMenu"));
+  connect(fileMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenus);
+  rebuildRecentMenus();
+  fileMenu->addSeparator();
+  QAction* quit = fileMenu->addAction(tr("&Quit"));
+  quit->setObjectName(QStringLiteral("actionQuit"));
+  quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+  quit->setMenuRole(QAction::QuitRole);
   // close() runs closeEvent (which saves the settings); the application ends with its last window.
-  connect(quitAction_, &QAction::triggered, this, &QWidget::close);
+  connect(quit, &QAction::triggered, this, &QWidget::close);
+
+  QMenu* settingsMenu = menuBar()->addMenu(tr("&Settings"));
+  settingsMenu->setObjectName(QStringLiteral("settingsMenu"));
+  QMenu* languageMenu = settingsMenu->addMenu(tr("&Language"));
+  languageMenu->setObjectName(QStringLiteral("languageMenu"));
+  auto* group = new QActionGroup(languageMenu);
+  const QString current = preferredLanguage();
+  for (const auto& [code, name] : availableLanguages()) {
+    QAction* action = languageMenu->addAction(name);
+    action->setObjectName(QStringLiteral("actionLanguage_") + code);
+    action->setCheckable(true);
+    action->setChecked(code == current);
+    group->addAction(action);
+    connect(action, &QAction::triggered, this, [this, code = code] {
+      // Deferred: switching rebuilds the menus, and this action's menu is still emitting.
+      QTimer::singleShot(0, this, [this, code] {
+        if (!setLanguage(code)) statusBar()->showMessage(tr("The language changes at the next start."));
+      });
+    });
+  }
 
   QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
   helpMenu->setObjectName(QStringLiteral("helpMenu"));
-  aboutAction_ = helpMenu->addAction(tr("&About Diffusion Studio"));
-  aboutAction_->setObjectName(QStringLiteral("actionAbout"));
-  aboutAction_->setMenuRole(QAction::AboutRole);
-  connect(aboutAction_, &QAction::triggered, this, &MainWindow::showAbout);
+  QAction* about = helpMenu->addAction(tr("&About Diffusion Studio"));
+  about->setObjectName(QStringLiteral("actionAbout"));
+  about->setMenuRole(QAction::AboutRole);
+  connect(about, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::rebuildRecentMenus() {
+  auto fill = [this](QMenu* menu, const QString& key) {
+    menu->clear();
+    const QStringList files = recentFiles(key);
+    for (const QString& file : files) {
+      QAction* action = menu->addAction(file);
+      connect(action, &QAction::triggered, this, [this, file] {
+        const QString error = openPath(file);
+        if (!error.isEmpty()) statusBar()->showMessage(error);
+      });
+    }
+    menu->setEnabled(!files.isEmpty());
+  };
+  fill(recentRuns_, kRecentRuns);
+  fill(recentCheckpoints_, kRecentCheckpoints);
 }
 
 void MainWindow::buildPages() {
@@ -126,7 +214,7 @@ void MainWindow::buildPages() {
 
   sidebar_ = new QListWidget(central);
   sidebar_->setObjectName(QStringLiteral("sidebar"));
-  sidebar_->setFixedWidth(180);
+  sidebar_->setFixedWidth(170);
   sidebar_->setFrameShape(QFrame::NoFrame);
   sidebar_->setIconSize(QSize(20, 20));
   sidebar_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -143,68 +231,117 @@ void MainWindow::buildPages() {
   layout->addWidget(separator);
   layout->addWidget(pages_, 1);
 
-  auto* homeItem = new QListWidgetItem(tr("Home"), sidebar_);
-  homeItem->setData(Qt::UserRole, QStringLiteral("home"));
-  pages_->addWidget(buildHomePage());
+  train_ = new TrainPage(pages_);
+  explorer_ = new DdimExplorerPage(pages_);
+  generate_ = new GeneratePage(pages_);
+  // The flow-matching, FID and LMDB-import pages join this list as they are built.
+  const struct {
+    QWidget* page;
+    QString title;
+    QStyle::StandardPixmap icon;
+  } entries[] = {
+      {train_, tr("Train"), QStyle::SP_MediaPlay},
+      {explorer_, tr("DDIM Explorer"), QStyle::SP_FileDialogContentsView},
+      {generate_, tr("Generate"), QStyle::SP_DialogSaveButton},
+  };
+  for (const auto& e : entries) {
+    auto* item = new QListWidgetItem(style()->standardIcon(e.icon), e.title, sidebar_);
+    item->setData(Qt::UserRole, e.page->objectName());
+    pages_->addWidget(e.page);
+  }
+  jobStatus_->watch(train_->runner());
+  jobStatus_->watch(explorer_->panelA()->runner());
+  jobStatus_->watch(explorer_->panelB()->runner());
+  jobStatus_->watch(generate_->runner());
 
   connect(sidebar_, &QListWidget::currentRowChanged, pages_, &QStackedWidget::setCurrentIndex);
   sidebar_->setCurrentRow(0);
 
+  QWidget* old = centralWidget();
   setCentralWidget(central);
+  delete old;
 }
 
-QWidget* MainWindow::buildHomePage() {
-  auto* page = new QWidget(pages_);
-  page->setObjectName(QStringLiteral("homePage"));
-  auto* layout = new QVBoxLayout(page);
-  layout->setContentsMargins(48, 48, 48, 48);
-  layout->setSpacing(12);
+void MainWindow::showPage(QWidget* page) {
+  const int index = pages_->indexOf(page);
+  if (index >= 0) sidebar_->setCurrentRow(index);
+}
 
-  auto* icon = new QLabel(page);
-  icon->setObjectName(QStringLiteral("homeIcon"));
-  icon->setPixmap(applicationIcon().pixmap(96, 96));
+QString MainWindow::openPath(const QString& path) {
+  const QFileInfo info(path);
+  if (!info.exists()) return tr("%1: does not exist").arg(path);
+  if (info.isDir()) {
+    if (!api::isRunDirectory(path.toStdString())) return tr("%1: not a run directory (no config.json)").arg(path);
+    const QString error = train_->openRun(path);
+    if (error.isEmpty()) showPage(train_);
+    return error;
+  }
+  if (info.suffix().compare(QLatin1String("png"), Qt::CaseInsensitive) == 0) {
+    api::ImageMetadata metadata;
+    try {
+      metadata = api::readImageMetadata(path.toStdString());
+    } catch (const std::exception& e) {
+      return QString::fromUtf8(e.what());
+    }
+    if (api::metadataValue(metadata, "ds.seed").empty())
+      return tr("%1: not an image made by Diffusion Studio (no settings in it)").arg(path);
+    generate_->restoreFrom(metadata);
+    showPage(generate_);
+    return {};
+  }
+  // Anything else is taken for a checkpoint; sampling reports clearly when it is not one.
+  addRecentFile(kRecentCheckpoints, path);
+  explorer_->openCheckpoint(path);
+  generate_->setCheckpoint(path);
+  showPage(explorer_);
+  return {};
+}
 
-  auto* title = new QLabel(tr("Diffusion Studio"), page);
-  title->setObjectName(QStringLiteral("homeTitle"));
-  QFont titleFont = title->font();
-  titleFont.setPointSizeF(titleFont.pointSizeF() * 2.0);
-  titleFont.setBold(true);
-  title->setFont(titleFont);
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
 
-  auto* version = new QLabel(tr("Version %1").arg(versionString()), page);
-  version->setObjectName(QStringLiteral("homeVersion"));
-  version->setTextInteractionFlags(Qt::TextSelectableByMouse);
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+  const QString error = openPath(urls.first().toLocalFile());
+  if (!error.isEmpty()) statusBar()->showMessage(error);
+  event->acceptProposedAction();
+}
 
-  auto* description = new QLabel(
-      tr("Use diffusion-studio-cli for sampling and inspection; the training cockpit and the "
-         "DDIM explorer come in the next versions."),
-      page);
-  description->setObjectName(QStringLiteral("homeDescription"));
-  description->setWordWrap(true);
-  description->setMaximumWidth(640);
-  description->setTextInteractionFlags(Qt::TextSelectableByMouse);
+bool MainWindow::anyJobRunning() const {
+  return train_->runner()->isRunning() || generate_->runner()->isRunning() ||
+         explorer_->panelA()->runner()->isRunning() || explorer_->panelB()->runner()->isRunning();
+}
 
-  layout->addWidget(icon);
-  layout->addWidget(title);
-  layout->addWidget(version);
-  layout->addSpacing(12);
-  layout->addWidget(description);
-  layout->addStretch(1);
-  return page;
+bool MainWindow::setLanguage(const QString& code) {
+  appSettings().setValue(QStringLiteral("language"), code);
+  if (anyJobRunning()) return false;
+  installLanguage(code);
+  // Rebuild in the new language: every page keeps its settings across the rebuild.
+  const int page = sidebar_->currentRow();
+  buildPages();
+  buildMenus();
+  setWindowTitle(tr("Diffusion Studio"));
+  sidebar_->setCurrentRow(page);
+  statusBar()->showMessage(tr("Ready"));
+  return true;
 }
 
 void MainWindow::restoreSettings() {
-  QSettings settings(QString::fromLatin1(kOrganization), QString::fromLatin1(kApplication));
+  QSettings settings = appSettings();
   const QByteArray geometry = settings.value(geometryKey()).toByteArray();
   if (!geometry.isEmpty()) restoreGeometry(geometry);
   const QByteArray state = settings.value(stateKey()).toByteArray();
   if (!state.isEmpty()) restoreState(state);
+  sidebar_->setCurrentRow(std::clamp(settings.value(QStringLiteral("mainWindow/page"), 0).toInt(), 0, sidebar_->count() - 1));
 }
 
 void MainWindow::saveSettings() const {
-  QSettings settings(QString::fromLatin1(kOrganization), QString::fromLatin1(kApplication));
+  QSettings settings = appSettings();
   settings.setValue(geometryKey(), saveGeometry());
   settings.setValue(stateKey(), saveState());
+  settings.setValue(QStringLiteral("mainWindow/page"), sidebar_->currentRow());
 }
 
 }  // namespace ds::ui

@@ -8,18 +8,30 @@
 
 class QAction;
 class QCloseEvent;
+class QDragEnterEvent;
+class QDropEvent;
 class QListWidget;
+class QMenu;
 class QStackedWidget;
 
 namespace ds::ui {
 
-// The application's main window: a sidebar of pages next to a stack that shows the current one,
-// a File and a Help menu and a status bar. Its geometry and dock/toolbar state persist through
-// QSettings (organization "DiffusionStudio", application "Diffusion Studio").
+class DdimExplorerPage;
+class GeneratePage;
+class JobStatusWidget;
+class TrainPage;
+
+// The application's main window: a sidebar of pages (Train, DDIM Explorer, Generate) next to a
+// stack that shows the current one; File (open, recent runs and checkpoints, quit), Settings
+// (language) and Help menus; a status bar that shows the running job with its progress, ETA and
+// a Cancel button. Dropping a checkpoint, a run directory or a PNG the app made opens it (the
+// PNG restores the settings that made it). Geometry, the current page and the language persist
+// in QSettings (organization "DiffusionStudio", application "Diffusion Studio").
 //
-// Widgets carry object names so that tests can find them:
-//   "sidebar" (QListWidget), "pages" (QStackedWidget), "homePage", "homeTitle", "homeVersion",
-//   "homeDescription", "fileMenu", "helpMenu", "actionQuit", "actionAbout", "statusBar".
+// Object names for tests: "sidebar", "pages", "trainPage", "explorerPage", "generatePage",
+// "fileMenu", "recentRunsMenu", "recentCheckpointsMenu", "settingsMenu", "languageMenu",
+// "helpMenu", "actionQuit", "actionAbout", "actionOpenCheckpoint", "actionOpenRun", "statusBar",
+// "jobStatus".
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -27,33 +39,49 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // The settings keys under which geometry and state are stored.
   static QString geometryKey();
   static QString stateKey();
-
-  // The application icon (PNG renditions, plus the SVG where Qt can render SVG).
   static QIcon applicationIcon();
-
-  // The text of Help > About (version and license).
   QString aboutText() const;
+
+  TrainPage* trainPage() const { return train_; }
+  DdimExplorerPage* explorerPage() const { return explorer_; }
+  GeneratePage* generatePage() const { return generate_; }
+  void showPage(QWidget* page);
+
+  // Opens a run directory (Train), a checkpoint (DDIM Explorer and Generate) or a PNG made by
+  // the app (Generate, with its settings). Returns an error message, or "" when opened.
+  QString openPath(const QString& path);
+
+  // Switches the interface language ("en", "zh_CN"), saved in the settings. The pages are
+  // rebuilt in the new language when no job runs; otherwise it applies at the next start.
+  // Returns false when it could only be saved for the next start.
+  bool setLanguage(const QString& code);
 
  public Q_SLOTS:
   void showAbout();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
  private:
   void buildMenus();
   void buildPages();
-  QWidget* buildHomePage();
+  void rebuildRecentMenus();
+  bool anyJobRunning() const;
   void restoreSettings();
   void saveSettings() const;
 
   QListWidget* sidebar_ = nullptr;
   QStackedWidget* pages_ = nullptr;
-  QAction* quitAction_ = nullptr;
-  QAction* aboutAction_ = nullptr;
+  TrainPage* train_ = nullptr;
+  DdimExplorerPage* explorer_ = nullptr;
+  GeneratePage* generate_ = nullptr;
+  JobStatusWidget* jobStatus_ = nullptr;
+  QMenu* recentRuns_ = nullptr;
+  QMenu* recentCheckpoints_ = nullptr;
 };
 
 }  // namespace ds::ui

@@ -1,0 +1,164 @@
+// The DDIM explorer against the reference run of lucidrains' own code (QtTest, offscreen): the
+// filmstrip holds steps + 1 frames, and the frame the slider shows is the reference tensor.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <QDir>
+#include <QImage>
+#include <QKeyEvent>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/io/image_tensor.h"
+#include "core/io/py_value.h"
+#include "core/io/torch_file.h"
+#include "tests/support/isolated_settings.h"
+#include "tests/support/reference_tensors.h"
+#include "ui/ddim_explorer_page.h"
+#include "ui/explorer_run_panel.h"
+#include "ui/job_runner.h"
+#include "ui/qimage_conversion.h"
+
+using ds::ui::DdimExplorerPage;
+
+namespace {
+
+// Largest per-byte difference of two images of the same size (else 256).
+int maxPixelDiff(const QImage& a, const QImage& b) {
+  const QImage x = a.convertToFormat(QImage::Format_RGB888), y = b.convertToFormat(QImage::Format_RGB888);
+  if (x.size() != y.size()) return 256;
+  int worst = 0;
+  for (int r = 0; r < x.height(); ++r)
+    for (int c = 0; c < x.width() * 3; ++c) worst = std::max(worst, std::abs(int(x.constScanLine(r)[c]) - int(y.constScanLine(r)[c])));
+  return worst;
+}
+
+QImage gridOf(const torch::Tensor& batch01) { return ds::ui::toQImage(ds::io::toImage(ds::io::makeGrid(batch01))); }
+
+}  // namespace
+
+class TestExplorerPage : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir settingsDir_;
+  QTemporaryDir work_;
+  std::map<std::string, torch::Tensor> ref_;
+  QString checkpoint_;
+  QString noise_;
+  static constexpr int kSteps = 10;
+
+  void runToEnd(DdimExplorerPage& page) {
+    page.run();
+    for (auto* panel : {page.panelA(), page.panelB()})
+      if (panel->runner()->isRunning()) QVERIFY(panel->runner()->waitForFinished(60000));
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(ds::test::isolateSettings(settingsDir_));
+    ds::test::clearAppSettings();
+    ref_ = ds::test::loadReferenceTensors(ds::test::fixturePath("ddpm_lucidrains_tiny/reference.pt"));
+    checkpoint_ = QString::fromStdString(ds::test::fixturePath("ddpm_lucidrains_tiny/model-1.pt"));
+    // The reference run's initial noise, as a file the explorer can start from.
+    noise_ = work_.filePath(QStringLiteral("x_T.pt"));
+    ds::io::saveTorchFile(noise_.toStdString(), ds::io::PyValue::tensor(ref_.at("ddim_x_T")));
+  }
+
+  void filmstripMatchesTheReferenceTrajectory() {
+    DdimExplorerPage page;
+    page.resize(900, 700);
+    auto* a = page.panelA();
+    a->setCheckpoint(checkpoint_);
+    a->setImageSize(16);  // lucidrains checkpoints do not record it
+    a->setSampler(QStringLiteral("ddim"));
+    a->setSteps(kSteps);
+    a->setEta(0.0);
+    a->setWeights(QStringLiteral("online"));  // the reference used the online weights
+    a->setInitialNoise(noise_);
+    runToEnd(page);
+    QCOMPARE(a->frames().size(), kSteps + 1);
+    QCOMPARE(page.frameCount(), kSteps + 1);
+
+    const auto allX = ref_.at("ddim_all_x");       // (B, steps + 1, C, H, W), (x + 1) / 2
+    const auto x0Preds = ref_.at("ddim_x0_preds");  // (steps, B, C, H, W)
+    auto* slider = page.findChild<QSlider*>(QStringLiteral("explorerSlider"));
+    QCOMPARE(slider->maximum(), kSteps);
+    for (int k : {0, 1, 4, kSteps}) {
+      slider->setValue(k);
+      QCOMPARE(a->shownFrame(), k);
+      const QImage expectedXt = gridOf(allX.select(1, k).clamp(0, 1));
+      QVERIFY2(maxPixelDiff(a->shownXt(), expectedXt) <= 1, qPrintable(QStringLiteral("x_t of frame %1").arg(k)));
+      if (k == 0) {
+        QVERIFY(a->shownX0().isNull());
+      } else {
+        const QImage expectedX0 = gridOf(x0Preds[k - 1]);
+        QVERIFY2(maxPixelDiff(a->shownX0(), expectedX0) <= 1, qPrintable(QStringLiteral("x0 of frame %1").arg(k)));
+      }
+    }
+    // Scrubbing shows another frame: frame 3 is not frame 4.
+    slider->setValue(3);
+    const QImage three = a->shownXt();
+    slider->setValue(4);
+    QVERIFY(maxPixelDiff(three, a->shownXt()) > 1);
+    QVERIFY(a->caption().contains(QStringLiteral("step 4 / 10")));
+
+    // Keys and the wheel move the same slider.
+    QTest::keyClick(&page, Qt::Key_Left);
+    QCOMPARE(page.currentFrame(), 3);
+    QTest::keyClick(&page, Qt::Key_End);
+    QCOMPARE(page.currentFrame(), kSteps);
+    QWheelEvent wheel(QPointF(10, 10), page.mapToGlobal(QPointF(10, 10)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                      Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(&page, &wheel);
+    QCOMPARE(page.currentFrame(), kSteps - 1);
+
+    // Exports: one frame, the strip, and every frame as numbered PNGs.
+    QCOMPARE(page.exportFrame(work_.filePath(QStringLiteral("frame.png"))), QString());
+    QCOMPARE(page.exportStrip(work_.filePath(QStringLiteral("strip.png"))), QString());
+    const QString all = work_.filePath(QStringLiteral("frames"));
+    QCOMPARE(page.exportAllFrames(all), QString());
+    QCOMPARE(QDir(all).entryList({QStringLiteral("*-xt.png")}).size(), kSteps + 1);
+    QCOMPARE(QDir(all).entryList({QStringLiteral("*-x0.png")}).size(), kSteps);
+    const QImage strip(work_.filePath(QStringLiteral("strip.png")));
+    QCOMPARE(strip.width(), (kSteps + 1) * (expectedWidth(a) + 4) - 4);
+    QVERIFY(maxPixelDiff(QImage(QDir(all).filePath(QStringLiteral("0010-xt.png"))), a->frames().at(kSteps).xt) == 0);
+  }
+
+  void compareRunsShareTheSlider() {
+    DdimExplorerPage page;
+    page.setCompare(true);
+    for (auto* panel : {page.panelA(), page.panelB()}) {
+      panel->setCheckpoint(checkpoint_);
+      panel->setImageSize(16);
+      panel->setSteps(kSteps);
+      panel->setWeights(QStringLiteral("online"));
+      panel->setInitialNoise(noise_);
+    }
+    page.panelA()->setSampler(QStringLiteral("ddim"));
+    page.panelB()->setSampler(QStringLiteral("ddpm"));  // all 100 timesteps of the fixture
+    runToEnd(page);
+    QCOMPARE(page.panelA()->frames().size(), kSteps + 1);
+    QCOMPARE(page.panelB()->frames().size(), 100 + 1);
+    QCOMPARE(page.frameCount(), 101);
+    page.setCurrentFrame(50);
+    QCOMPARE(page.panelB()->shownFrame(), 50);
+    QCOMPARE(page.panelA()->shownFrame(), kSteps);  // the shorter run holds its last frame
+  }
+
+  void missingCheckpointIsReported() {
+    DdimExplorerPage page;
+    page.panelA()->setCheckpoint(work_.filePath(QStringLiteral("nope.pt")));
+    QSignalSpy finished(page.panelA()->runner(), &ds::ui::JobRunner::finished);
+    page.run();
+    QVERIFY(page.panelA()->runner()->waitForFinished(20000));
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QVERIFY(finished.first().at(2).toString().contains(QStringLiteral("nope.pt")));
+  }
+
+ private:
+  static int expectedWidth(ds::ui::ExplorerRunPanel* panel) { return panel->frames().at(0).xt.width(); }
+};
+
+QTEST_MAIN(TestExplorerPage)
+#include "test_explorer_page.moc"

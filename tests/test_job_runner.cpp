@@ -1,0 +1,108 @@
+// The job runner (QtTest): reports reach the UI thread in batches, errors and cancellation are
+// told apart, and a paused job waits.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <atomic>
+#include <stdexcept>
+
+#include "core/util/error.h"
+#include "ui/job_runner.h"
+#include "ui/job_status_widget.h"
+
+using ds::ui::JobRunner;
+
+class TestJobRunner : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void aFloodOfReportsArrivesInFewBatches() {
+    JobRunner runner(QStringLiteral("flood"));
+    QSignalSpy metrics(&runner, &JobRunner::metrics);
+    QSignalSpy progress(&runner, &JobRunner::progress);
+    QSignalSpy finished(&runner, &JobRunner::finished);
+    constexpr int kReports = 200000;
+    QVERIFY(runner.start([](ds::api::JobSink& sink, const ds::StopToken&, const ds::PauseGate&) {
+      for (int i = 1; i <= kReports; ++i) {
+        ds::api::TrainMetrics m;
+        m.step = i;
+        sink.onMetrics(m);
+        ds::api::JobProgress p;
+        p.done = i;
+        p.total = kReports;
+        sink.onProgress(p);
+      }
+    }));
+    QVERIFY(!runner.start([](ds::api::JobSink&, const ds::StopToken&, const ds::PauseGate&) {}));  // one at a time
+    QVERIFY(runner.waitForFinished(20000));
+    int total = 0;
+    int64_t last = 0;
+    for (const auto& call : metrics) {
+      const auto batch = call.at(0).value<QVector<ds::api::TrainMetrics>>();
+      for (const auto& m : batch) {
+        QCOMPARE(m.step, last + 1);  // in order, none lost
+        last = m.step;
+      }
+      total += batch.size();
+    }
+    QCOMPARE(total, kReports);
+    QVERIFY2(metrics.size() < 100, qPrintable(QString::number(metrics.size())));
+    QVERIFY(progress.size() < 100);
+    QCOMPARE(progress.last().at(0).value<ds::api::JobProgress>().done, int64_t(kReports));
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.first().at(0).toBool(), true);
+  }
+
+  void errorsAndCancellationAreToldApart() {
+    JobRunner runner(QStringLiteral("failing"));
+    QSignalSpy finished(&runner, &JobRunner::finished);
+    runner.start([](ds::api::JobSink&, const ds::StopToken&, const ds::PauseGate&) {
+      throw ds::fileError("/data/x.pt", "not a checkpoint\nbacktrace that nobody wants");
+    });
+    QVERIFY(runner.waitForFinished(5000));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QCOMPARE(finished.first().at(1).toBool(), false);
+    QCOMPARE(finished.first().at(2).toString(), QStringLiteral("/data/x.pt: not a checkpoint"));
+
+    finished.clear();
+    runner.start([](ds::api::JobSink&, const ds::StopToken& stop, const ds::PauseGate&) {
+      while (true) ds::throwIfStopped(&stop);
+    });
+    QTest::qWait(50);
+    runner.cancel();
+    QVERIFY(runner.waitForFinished(5000));
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QCOMPARE(finished.first().at(1).toBool(), true);
+  }
+
+  void pausedJobsWaitAndStopStillWorks() {
+    JobRunner runner(QStringLiteral("pausable"));
+    std::atomic<int> steps{0};
+    runner.start([&steps](ds::api::JobSink&, const ds::StopToken& stop, const ds::PauseGate& pause) {
+      while (!stop.stopRequested()) {
+        pause.waitWhilePaused(stop);
+        ++steps;
+        QThread::msleep(1);
+      }
+    });
+    QTRY_VERIFY(steps.load() > 5);
+    runner.setPaused(true);
+    QVERIFY(runner.isPaused());
+    QTest::qWait(50);
+    const int held = steps.load();
+    QTest::qWait(200);
+    QVERIFY(steps.load() <= held + 1);
+    runner.cancel();  // a paused job can be stopped
+    QVERIFY(runner.waitForFinished(5000));
+  }
+
+  void etaFormatting() {
+    QCOMPARE(ds::ui::JobStatusWidget::formatDuration(-1), QString());
+    QCOMPARE(ds::ui::JobStatusWidget::formatDuration(65), QStringLiteral("1:05"));
+    QCOMPARE(ds::ui::JobStatusWidget::formatDuration(3 * 3600 + 62), QStringLiteral("3:01:02"));
+  }
+};
+
+QTEST_MAIN(TestJobRunner)
+#include "test_job_runner.moc"

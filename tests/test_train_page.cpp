@@ -1,0 +1,160 @@
+// The Train page drives real training runs (QtTest, offscreen, Fashion-MNIST, a tiny U-Net):
+// the loss series grows, Pause holds the job, Stop ends it with a checkpoint, and an opened run
+// continues to its new total.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <QComboBox>
+#include <QDir>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/api/run_info.h"
+#include "tests/support/isolated_settings.h"
+#include "ui/job_runner.h"
+#include "ui/path_field.h"
+#include "ui/plot_widget.h"
+#include "ui/train_page.h"
+
+using ds::ui::TrainPage;
+
+class TestTrainPage : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir settingsDir_;
+  QTemporaryDir work_;
+
+  // A U-Net small enough for a few steps a second on two cores.
+  static void makeTiny(TrainPage& page, int steps) {
+    auto config = page.formConfig();
+    config.unet.dim = 8;
+    config.unet.dimMults = {1, 2};
+    config.unet.attnHeads = {1};
+    config.unet.attnDimHead = {8};
+    config.batchSize = 4;
+    config.steps = steps;
+    config.sampleEvery = 2;
+    config.saveEvery = 1000;
+    config.sampleCount = 4;
+    config.sampleSteps = 2;
+    config.logEvery = 1;
+    config.lr.warmupSteps = 0;
+    config.loaderThreads = 1;
+    page.setFormConfig(config);
+  }
+
+  static QPushButton* button(TrainPage& page, const char* name) {
+    return page.findChild<QPushButton*>(QString::fromLatin1(name));
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(ds::test::isolateSettings(settingsDir_));
+    ds::test::clearAppSettings();
+  }
+
+  void startsOnFashionMnistWithTheTinyPreset() {
+    TrainPage page;
+    const auto config = page.formConfig();
+    QCOMPARE(config.data, std::string("fashion-mnist"));
+    QCOMPARE(config.preset, std::string("tiny"));
+    QCOMPARE(page.findChild<QSpinBox*>(QStringLiteral("trainImageSize"))->value(), 32);
+    // Choosing another preset fills the form from it.
+    page.selectPreset(QStringLiteral("lsun64"));
+    QCOMPARE(page.findChild<QSpinBox*>(QStringLiteral("trainDim"))->value(), 64);
+    QCOMPARE(page.findChild<QLineEdit*>(QStringLiteral("trainDimMults"))->text(), QStringLiteral("1,2,4,8"));
+    // A bad field is named, not crashed on.
+    page.findChild<QLineEdit*>(QStringLiteral("trainDimMults"))->setText(QStringLiteral("1,x"));
+    QVERIFY_THROWS_EXCEPTION(std::exception, page.formConfig());
+  }
+
+  void trainingGrowsTheLossSeriesAndFinishes() {
+    TrainPage page;
+    makeTiny(page, 6);
+    const QString runDir = work_.filePath(QStringLiteral("run-a"));
+    page.setRunDirectory(runDir);
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    QSignalSpy metrics(page.runner(), &ds::ui::JobRunner::metrics);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->isRunning());
+    QVERIFY(!button(page, "trainStart")->isEnabled());
+    QVERIFY(page.runner()->waitForFinished(55000));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
+    // Metrics arrived in batches, not one signal per step.
+    QVERIFY(metrics.size() >= 1 && metrics.size() <= 6);
+    page.lossPlot()->flush();
+    QCOMPARE(page.lossPlot()->pointCount(page.currentSeries()), 6);
+    const auto loss = page.lossPlot()->rawPoints(page.currentSeries());
+    QCOMPARE(loss.last().x(), 6.0);
+    QVERIFY(loss.last().y() > 0 && std::isfinite(loss.last().y()));
+    // Loss by timestep: ten buckets, some filled.
+    page.bucketPlot()->flush();
+    int filled = 0;
+    for (int b = 0; b < 10; ++b) filled += page.bucketPlot()->pointCount(page.bucketSeries(b)) > 0;
+    QVERIFY(filled > 0);
+    QCOMPARE(page.previewCount(), 3);  // steps 2, 4, 6
+    QVERIFY(button(page, "trainStart")->isEnabled());
+    const auto info = ds::api::inspectRun(runDir.toStdString());
+    QCOMPARE(info.checkpoints.back().first, int64_t(6));
+  }
+
+  void pauseHoldsAndStopSavesThenContinue() {
+    TrainPage page;
+    makeTiny(page, 100000);
+    const QString runDir = work_.filePath(QStringLiteral("run-b"));
+    page.setRunDirectory(runDir);
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) >= 2), 30000);
+
+    button(page, "trainPause")->click();
+    QVERIFY(page.runner()->isPaused());
+    QCOMPARE(button(page, "trainPause")->text(), QStringLiteral("Resume"));
+    QTest::qWait(400);  // let a step in flight end
+    page.lossPlot()->flush();
+    const int held = page.lossPlot()->pointCount(page.currentSeries());
+    QTest::qWait(700);
+    page.lossPlot()->flush();
+    QCOMPARE(page.lossPlot()->pointCount(page.currentSeries()), held);
+    button(page, "trainPause")->click();
+    QVERIFY(!page.runner()->isPaused());
+    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) > held), 30000);
+
+    button(page, "trainStop")->click();
+    QVERIFY(page.runner()->waitForFinished(30000));
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.first().at(1).toBool(), true);  // cancelled
+    const auto stopped = ds::api::inspectRun(runDir.toStdString());
+    QVERIFY(!stopped.checkpoints.empty());
+    const int64_t stoppedAt = stopped.checkpoints.back().first;
+
+    // Open the run in a fresh page and continue it to a total a few steps further.
+    TrainPage second;
+    QCOMPARE(second.openRun(runDir), QString());
+    second.lossPlot()->flush();
+    QCOMPARE(second.lossPlot()->pointCount(second.currentSeries()), int(stoppedAt));
+    second.findChild<QSpinBox*>(QStringLiteral("trainSteps"))->setValue(int(stoppedAt) + 3);
+    QVERIFY(button(second, "trainContinue")->isEnabled());
+    button(second, "trainContinue")->click();
+    QVERIFY(second.runner()->waitForFinished(55000));
+    QCOMPARE(ds::api::inspectRun(runDir.toStdString()).checkpoints.back().first, stoppedAt + 3);
+    second.lossPlot()->flush();
+    QCOMPARE(second.lossPlot()->pointCount(second.currentSeries()), int(stoppedAt) + 3);
+  }
+
+  void overlayAddsAnotherRunsCurves() {
+    TrainPage page;
+    const int before = page.lossPlot()->seriesIds().size();
+    QCOMPARE(page.overlayRun(work_.filePath(QStringLiteral("run-a"))), QString());
+    QVERIFY(page.lossPlot()->seriesIds().size() > before);
+    QVERIFY(page.overlayRun(work_.filePath(QStringLiteral("missing"))).contains(QStringLiteral("missing")));
+  }
+};
+
+QTEST_MAIN(TestTrainPage)
+#include "test_train_page.moc"

@@ -1,0 +1,857 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>QObject</name>
+    <message>
+        <source>nothing to export yet</source>
+        <translation>还没有可导出的内容</translation>
+    </message>
+    <message>
+        <source>%1: could not save (%2)</source>
+        <translation>%1：无法保存（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::DdimExplorerPage</name>
+    <message>
+        <source>Images in the batch (shown as a grid in every frame)</source>
+        <translation>批次中的图像数（每一帧显示为网格）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Compare with a second run</source>
+        <translation>与第二次运行对比</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Run A</source>
+        <translation>运行 A</translation>
+    </message>
+    <message>
+        <source>Run B</source>
+        <translation>运行 B</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Export frame…</source>
+        <translation>导出当前帧…</translation>
+    </message>
+    <message>
+        <source>Export strip…</source>
+        <translation>导出胶片条…</translation>
+    </message>
+    <message>
+        <source>Export all frames…</source>
+        <translation>导出全部帧…</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <source>%1 stopped.</source>
+        <translation>%1 已停止。</translation>
+    </message>
+    <message>
+        <source>%1 finished: %2 frames.</source>
+        <translation>%1 完成：共 %2 帧。</translation>
+    </message>
+    <message>
+        <source>Export frame</source>
+        <translation>导出当前帧</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Export strip</source>
+        <translation>导出胶片条</translation>
+    </message>
+    <message>
+        <source>Export all frames into</source>
+        <translation>导出全部帧到</translation>
+    </message>
+    <message>
+        <source>Saved %1 frames into %2</source>
+        <translation>已将 %1 帧保存到 %2</translation>
+    </message>
+    <message>
+        <source>Sampling…</source>
+        <translation>正在采样…</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>nothing to export yet</source>
+        <translation>还没有可导出的内容</translation>
+    </message>
+    <message>
+        <source>%1: cannot create the folder</source>
+        <translation>%1：无法创建文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::ExplorerFrame</name>
+    <message>
+        <source>final</source>
+        <translation>最终</translation>
+    </message>
+    <message>
+        <source>step %1 / %2 · t = %3 · ᾱ = %4</source>
+        <translation>第 %1 / %2 步 · t = %3 · ᾱ = %4</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::ExplorerRunPanel</name>
+    <message>
+        <source>Sampling %1</source>
+        <translation>采样 %1</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.pt *.pth *.tar);;All files (*)</source>
+        <translation>检查点 (*.pt *.pth *.tar);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>a checkpoint: ours or a lucidrains model-N.pt</source>
+        <translation>检查点：本程序的或 lucidrains 的 model-N.pt</translation>
+    </message>
+    <message>
+        <source>DDIM</source>
+        <translation>DDIM</translation>
+    </message>
+    <message>
+        <source>DDPM (all timesteps)</source>
+        <translation>DDPM（全部时间步）</translation>
+    </message>
+    <message>
+        <source>EMA</source>
+        <translation>EMA</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线权重</translation>
+    </message>
+    <message>
+        <source>PyTorch files (*.pt *.pth);;All files (*)</source>
+        <translation>PyTorch 文件 (*.pt *.pth);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>optional: x_T from a PyTorch file (N, C, H, W)</source>
+        <translation>可选：从 PyTorch 文件读取 x_T (N, C, H, W)</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>eta</source>
+        <translation>eta</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>采样器</translation>
+    </message>
+    <message>
+        <source>Initial noise</source>
+        <translation>初始噪声</translation>
+    </message>
+    <message>
+        <source>x_t: the sampler's state</source>
+        <translation>x_t：采样器的当前状态</translation>
+    </message>
+    <message>
+        <source>x̂₀: the model's prediction of the clean image</source>
+        <translation>x̂₀：模型对干净图像的预测</translation>
+    </message>
+    <message>
+        <source>%1 is still running</source>
+        <translation>%1 仍在运行</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint first.</source>
+        <translation>请先选择检查点。</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::GeneratePage</name>
+    <message>
+        <source>Generating</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.pt *.pth *.tar);;All files (*)</source>
+        <translation>检查点 (*.pt *.pth *.tar);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>a checkpoint: ours or a lucidrains model-N.pt</source>
+        <translation>检查点：本程序的或 lucidrains 的 model-N.pt</translation>
+    </message>
+    <message>
+        <source>DDIM</source>
+        <translation>DDIM</translation>
+    </message>
+    <message>
+        <source>DDPM (all timesteps)</source>
+        <translation>DDPM（全部时间步）</translation>
+    </message>
+    <message>
+        <source>EMA</source>
+        <translation>EMA</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线权重</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>Grid (rows × columns)</source>
+        <translation>网格（行 × 列）</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>采样器</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>eta</source>
+        <translation>eta</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <source>Images into a folder</source>
+        <translation>批量生成到文件夹</translation>
+    </message>
+    <message>
+        <source>For FID, as many images as the test set</source>
+        <translation>计算 FID 时，与测试集图像数量相同</translation>
+    </message>
+    <message>
+        <source>an empty folder</source>
+        <translation>一个空文件夹</translation>
+    </message>
+    <message>
+        <source>Generate into folder</source>
+        <translation>生成到文件夹</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Save grid</source>
+        <translation>保存网格</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Stopped. The folder holds only complete images.</source>
+        <translation>已停止。文件夹中只有完整的图像。</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint first.</source>
+        <translation>请先选择检查点。</translation>
+    </message>
+    <message>
+        <source>Generating a %1×%2 grid</source>
+        <translation>正在生成 %1×%2 网格</translation>
+    </message>
+    <message>
+        <source>%1 images in %2 s</source>
+        <translation>%1 张图像，用时 %2 秒</translation>
+    </message>
+    <message>
+        <source>Choose an output folder first.</source>
+        <translation>请先选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>Generating %1 images</source>
+        <translation>正在生成 %1 张图像</translation>
+    </message>
+    <message>
+        <source>Wrote %1 images into %2</source>
+        <translation>已将 %1 张图像写入 %2</translation>
+    </message>
+    <message>
+        <source>Preview a grid first.</source>
+        <translation>请先预览网格。</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::JobStatusWidget</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the running job (training saves a checkpoint first)</source>
+        <translation>停止正在运行的任务（训练会先保存检查点）</translation>
+    </message>
+    <message>
+        <source>%1 / %2 %3</source>
+        <translation>%1 / %2 %3</translation>
+    </message>
+    <message>
+        <source> · %1/s</source>
+        <translation> · %1/秒</translation>
+    </message>
+    <message>
+        <source> · ETA %1</source>
+        <translation> · 预计剩余 %1</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::MainWindow</name>
+    <message>
+        <source>Diffusion Studio</source>
+        <translation>Diffusion Studio</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Diffusion Studio %1&lt;/h3&gt;&lt;p&gt;A workbench for diffusion and flow-matching image models.&lt;/p&gt;&lt;p&gt;Licensed under the GNU General Public License, version 3 or (at your option) any later version (GPL-3.0-or-later). It comes with no warranty.&lt;/p&gt;&lt;p&gt;Built with Qt %2.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Diffusion Studio %1&lt;/h3&gt;&lt;p&gt;扩散模型与流匹配图像模型的工作台。&lt;/p&gt;&lt;p&gt;依据 GNU 通用公共许可证第 3 版或（由您选择）任何更新版本（GPL-3.0-or-later）授权，不提供任何担保。&lt;/p&gt;&lt;p&gt;基于 Qt %2 构建。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>About Diffusion Studio</source>
+        <translation>关于 Diffusion Studio</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open &amp;checkpoint…</source>
+        <translation>打开检查点(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Open a checkpoint</source>
+        <translation>打开检查点</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.pt *.pth *.tar);;All files (*)</source>
+        <translation>检查点 (*.pt *.pth *.tar);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open &amp;run directory…</source>
+        <translation>打开运行目录(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Open a run directory</source>
+        <translation>打开运行目录</translation>
+    </message>
+    <message>
+        <source>Recent runs</source>
+        <translation>最近的运行</translation>
+    </message>
+    <message>
+        <source>Recent checkpoints</source>
+        <translation>最近的检查点</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>The language changes at the next start.</source>
+        <translation>语言将在下次启动时更改。</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About Diffusion Studio</source>
+        <translation>关于 Diffusion Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>DDIM Explorer</source>
+        <translation>DDIM 浏览器</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>%1: does not exist</source>
+        <translation>%1：不存在</translation>
+    </message>
+    <message>
+        <source>%1: not a run directory (no config.json)</source>
+        <translation>%1：不是运行目录（没有 config.json）</translation>
+    </message>
+    <message>
+        <source>%1: not an image made by Diffusion Studio (no settings in it)</source>
+        <translation>%1：不是 Diffusion Studio 生成的图像（其中没有设置）</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::PathField</name>
+    <message>
+        <source>Browse</source>
+        <translation>浏览</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Save as</source>
+        <translation>另存为</translation>
+    </message>
+    <message>
+        <source>Choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::PlotWidget</name>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Smoothing</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>Debiased exponential moving average of the raw values (as in TensorBoard)</source>
+        <translation>对原始值做去偏指数移动平均（与 TensorBoard 相同）</translation>
+    </message>
+    <message>
+        <source>Log y</source>
+        <translation>对数 y</translation>
+    </message>
+    <message>
+        <source>Logarithmic y axis (values &lt;= 0 are not drawn)</source>
+        <translation>对数 y 轴（不绘制 &lt;= 0 的值）</translation>
+    </message>
+    <message>
+        <source>Band</source>
+        <translation>范围带</translation>
+    </message>
+    <message>
+        <source>Shade the min/max of the raw values behind each drawn point</source>
+        <translation>在每个绘制点后用阴影显示原始值的最小/最大范围</translation>
+    </message>
+    <message>
+        <source>Raw</source>
+        <translation>原始</translation>
+    </message>
+    <message>
+        <source>Show the unsmoothed values as a faint curve</source>
+        <translation>以浅色曲线显示未平滑的值</translation>
+    </message>
+    <message>
+        <source> (min/max)</source>
+        <translation>（最小/最大）</translation>
+    </message>
+    <message>
+        <source> (raw)</source>
+        <translation>（原始）</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::SamplingWidgets</name>
+    <message>
+        <source>from checkpoint</source>
+        <translation>取自检查点</translation>
+    </message>
+    <message>
+        <source>The size the model was trained at; lucidrains' checkpoints do not record it</source>
+        <translation>模型训练时的图像尺寸；lucidrains 的检查点不记录该值</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::TrainPage</name>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Step %1 of %2 · %3 steps/s · ETA %4</source>
+        <translation>第 %1 / %2 步 · %3 步/秒 · 预计剩余 %4</translation>
+    </message>
+    <message>
+        <source>error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <source>Finished.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <source>Stopped; the run can be continued.</source>
+        <translation>已停止；可以继续此运行。</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Choose data and a preset, then Start.</source>
+        <translation>选择数据和预设，然后点击“开始”。</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST (built in)</source>
+        <translation>Fashion-MNIST（内置）</translation>
+    </message>
+    <message>
+        <source>A folder of images</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>folder of images (searched recursively)</source>
+        <translation>图像文件夹（递归搜索）</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>tiny (CPU, minutes)</source>
+        <translation>tiny（CPU，几分钟）</translation>
+    </message>
+    <message>
+        <source>lsun64 (the seed project's)</source>
+        <translation>lsun64（原项目的配置）</translation>
+    </message>
+    <message>
+        <source>lsun128 (the seed project's)</source>
+        <translation>lsun128（原项目的配置）</translation>
+    </message>
+    <message>
+        <source>Training images are resized and centre-cropped to this size</source>
+        <translation>训练图像会被缩放并居中裁剪到此尺寸</translation>
+    </message>
+    <message>
+        <source>1 (grayscale)</source>
+        <translation>1（灰度）</translation>
+    </message>
+    <message>
+        <source>3 (RGB)</source>
+        <translation>3（RGB）</translation>
+    </message>
+    <message>
+        <source>U-Net base width</source>
+        <translation>U-Net 基础宽度</translation>
+    </message>
+    <message>
+        <source>Width multiplier of each U-Net stage, e.g. 1,2,4</source>
+        <translation>U-Net 各阶段的宽度倍数，例如 1,2,4</translation>
+    </message>
+    <message>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <source>Channels</source>
+        <translation>通道数</translation>
+    </message>
+    <message>
+        <source>Width (dim)</source>
+        <translation>宽度 (dim)</translation>
+    </message>
+    <message>
+        <source>Stage multipliers</source>
+        <translation>阶段倍数</translation>
+    </message>
+    <message>
+        <source>Optimisation</source>
+        <translation>优化</translation>
+    </message>
+    <message>
+        <source>Total optimizer steps</source>
+        <translation>优化器总步数</translation>
+    </message>
+    <message>
+        <source>Images per step</source>
+        <translation>每步图像数</translation>
+    </message>
+    <message>
+        <source>constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <source>warm-up + linear decay</source>
+        <translation>预热 + 线性衰减</translation>
+    </message>
+    <message>
+        <source>cosine</source>
+        <translation>余弦</translation>
+    </message>
+    <message>
+        <source>Learning-rate warm-up steps</source>
+        <translation>学习率预热步数</translation>
+    </message>
+    <message>
+        <source>A preview grid (EMA weights) every K steps</source>
+        <translation>每 K 步生成一张预览网格（EMA 权重）</translation>
+    </message>
+    <message>
+        <source>A checkpoint every K steps</source>
+        <translation>每 K 步保存一个检查点</translation>
+    </message>
+    <message>
+        <source>The same seed repeats the same run</source>
+        <translation>相同的种子会重复相同的运行</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>调度</translation>
+    </message>
+    <message>
+        <source>Warm-up steps</source>
+        <translation>预热步数</translation>
+    </message>
+    <message>
+        <source>EMA decay</source>
+        <translation>EMA 衰减</translation>
+    </message>
+    <message>
+        <source>Preview every</source>
+        <translation>预览间隔</translation>
+    </message>
+    <message>
+        <source>Checkpoint every</source>
+        <translation>检查点间隔</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>The run directory: config, metrics, checkpoints and previews</source>
+        <translation>运行目录：配置、指标、检查点和预览</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Saves a checkpoint and stops; Continue goes on from it</source>
+        <translation>保存检查点并停止；“继续”会从该检查点接着训练</translation>
+    </message>
+    <message>
+        <source>Open run…</source>
+        <translation>打开运行…</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Overlay run…</source>
+        <translation>叠加运行…</translation>
+    </message>
+    <message>
+        <source>Add another run's curves to the charts</source>
+        <translation>将另一次运行的曲线添加到图表</translation>
+    </message>
+    <message>
+        <source>Open a run directory</source>
+        <translation>打开运行目录</translation>
+    </message>
+    <message>
+        <source>Overlay a run</source>
+        <translation>叠加一次运行</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>lr</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation>吞吐量</translation>
+    </message>
+    <message>
+        <source>images/s</source>
+        <translation>图像/秒</translation>
+    </message>
+    <message>
+        <source>Loss by timestep</source>
+        <translation>按时间步的损失</translation>
+    </message>
+    <message>
+        <source>The mean loss within each tenth of the timesteps: the batch loss mixes easy and hard timesteps, so these curves show progress the mean hides</source>
+        <translation>每十分之一时间步区间内的平均损失：批次损失混合了容易和困难的时间步，这些曲线能显示平均值所掩盖的进展</translation>
+    </message>
+    <message>
+        <source>Samples (EMA weights)</source>
+        <translation>样本（EMA 权重）</translation>
+    </message>
+    <message>
+        <source>Cannot start: %1</source>
+        <translation>无法开始：%1</translation>
+    </message>
+    <message>
+        <source>Training %1</source>
+        <translation>训练 %1</translation>
+    </message>
+    <message>
+        <source>%1 is not a run directory</source>
+        <translation>%1 不是运行目录</translation>
+    </message>
+    <message>
+        <source>Opened %1: checkpoint at step %2 of %3.</source>
+        <translation>已打开 %1：检查点位于第 %2 / %3 步。</translation>
+    </message>
+    <message>
+        <source>this run</source>
+        <translation>本次运行</translation>
+    </message>
+    <message>
+        <source>step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,46 @@
+// Diffusion Studio - the frames of one sampler run, as the explorer keeps them.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QImage>
+#include <QString>
+#include <QVector>
+
+#include "core/api/job_sink.h"
+
+namespace ds::ui {
+
+// One frame: the batch grid of x_t and of the predicted x0 (null for frame 0, the noise).
+struct ExplorerFrame {
+  int step = 0;
+  int steps = 0;
+  qint64 t = 0;
+  qint64 modelT = -1;
+  double alphaCumprod = 1.0;
+  QImage xt;
+  QImage x0;
+
+  static ExplorerFrame fromCore(const api::DenoiseFrame& f);
+  // "step 3 / 10 · t = 69 · ᾱ = 0.312"
+  QString caption() const;
+};
+
+// The frames of a run and the ways to export them.
+class DenoiseFrameSet {
+ public:
+  void clear() { frames_.clear(); }
+  void append(const ExplorerFrame& f) { frames_.append(f); }
+  int size() const { return static_cast<int>(frames_.size()); }
+  bool isEmpty() const { return frames_.isEmpty(); }
+  const ExplorerFrame& at(int i) const { return frames_.at(i); }
+
+  // x_t above x0 (noise frame: x_t only), with a small gap.
+  static QImage framePair(const ExplorerFrame& f);
+  // Every frame's pair, left to right: the whole trajectory in one image.
+  QImage strip() const;
+
+ private:
+  QVector<ExplorerFrame> frames_;
+};
+
+}  // namespace ds::ui

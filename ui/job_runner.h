@@ -1,0 +1,76 @@
+// Diffusion Studio - runs one core job at a time on a worker thread.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QImage>
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <functional>
+#include <memory>
+
+#include "core/api/job_sink.h"
+#include "core/util/pause_gate.h"
+#include "core/util/stop_token.h"
+
+class QTimer;
+
+namespace ds::ui {
+
+class JobQueueSink;
+
+// Runs a core job (training, sampling...) off the UI thread and hands its reports to the UI.
+// The job's callbacks only store into queues; a timer on the UI thread drains them a few times a
+// second, so a job that reports thousands of steps per second never floods the event loop: the
+// UI gets the latest progress, and metrics and frames in batches.
+class JobRunner : public QObject {
+  Q_OBJECT
+
+ public:
+  using Job = std::function<void(api::JobSink& sink, const StopToken& stop, const PauseGate& pause)>;
+
+  explicit JobRunner(const QString& name, QObject* parent = nullptr);
+  // Stops a running job and waits for it (jobs check their stop token between steps).
+  ~JobRunner() override;
+
+  // Starts `job` unless one is running (returns false then). wantsFrames: the job builds per-step
+  // sampler frames (they cost time).
+  bool start(Job job, bool wantsFrames = false);
+  // From start() until finished() has been emitted.
+  bool isRunning() const;
+  QString name() const { return name_; }
+  void setName(const QString& name) { name_ = name; }
+
+  void cancel();
+  void setPaused(bool paused);
+  bool isPaused() const;
+
+  // Waits up to `ms` for the job to end and delivers everything it reported; for tests and
+  // shutdown. Returns false on timeout.
+  bool waitForFinished(int ms);
+
+  // How often reports are delivered to the UI thread.
+  static constexpr int kDeliveryIntervalMs = 100;
+
+ Q_SIGNALS:
+  void started();
+  void progress(const ds::api::JobProgress& progress);
+  void metrics(const QVector<ds::api::TrainMetrics>& batch);
+  void frames(const QVector<ds::api::DenoiseFrame>& batch);
+  void preview(qint64 step, const QImage& grid);
+  void log(const QString& line);
+  void pausedChanged(bool paused);
+  // ok: the job returned normally; cancelled: it stopped on request; error: why it failed.
+  void finished(bool ok, bool cancelled, const QString& error);
+
+ private:
+  void deliver();
+
+  QString name_;
+  std::shared_ptr<JobQueueSink> sink_;
+  QTimer* timer_ = nullptr;
+  bool running_ = false;
+};
+
+}  // namespace ds::ui

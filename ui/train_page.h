@@ -1,0 +1,133 @@
+// Diffusion Studio - the Train page: the training cockpit.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QImage>
+#include <QMap>
+#include <QString>
+#include <QVector>
+#include <QWidget>
+
+#include "core/api/job_sink.h"
+#include "core/train/train_config.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+
+namespace ds::ui {
+
+class JobRunner;
+class PathField;
+class PlotWidget;
+
+// Pick data and a preset, adjust the main hyper-parameters, then Start / Pause / Stop; or open
+// an earlier run directory and Continue it. Live charts (loss raw and smoothed, learning rate,
+// images/s, loss by timestep bucket) update in batches; other runs can be overlaid; the EMA
+// preview grids fill a strip with a step slider.
+// Object names: trainData, trainDataPath, trainPreset, trainImageSize, trainChannels, trainDim,
+// trainDimMults, trainSteps, trainBatch, trainLr, trainLrSchedule, trainWarmup, trainEma,
+// trainSampleEvery, trainSaveEvery, trainSeed, trainRunDir, trainStart, trainPause, trainStop,
+// trainOpenRun, trainContinue, trainOverlay, trainStatus, trainLog, trainPreview,
+// trainPreviewSlider, trainLossPlot, trainLrPlot, trainSpeedPlot, trainBucketPlot.
+class TrainPage : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit TrainPage(QWidget* parent = nullptr);
+  ~TrainPage() override;
+
+  // The configuration the form describes (a preset overridden by the fields). Throws ds::Error
+  // naming the bad field.
+  train::TrainConfig formConfig() const;
+  void setFormConfig(const train::TrainConfig& config);
+  void setRunDirectory(const QString& path);
+  void selectPreset(const QString& name);
+
+  // Loads a run into the form, charts and preview strip, ready to Continue. Returns an error or "".
+  QString openRun(const QString& path);
+  // Adds another run's curves to the charts. Returns an error or "".
+  QString overlayRun(const QString& path);
+
+  JobRunner* runner() const { return runner_; }
+  PlotWidget* lossPlot() const { return lossPlot_; }
+  PlotWidget* bucketPlot() const { return bucketPlot_; }
+  // The series ids of the run being trained or opened: loss (in lossPlot) and bucket b.
+  int currentSeries() const { return lossId_; }
+  int bucketSeries(int b) const { return bucketIds_.value(b, -1); }
+  int previewCount() const { return static_cast<int>(previews_.size()); }
+
+ public Q_SLOTS:
+  void start();
+  void continueRun();
+  void togglePause();
+  void stop();
+
+ private:
+  void buildUi();
+  QWidget* buildForm();
+  QWidget* buildCharts();
+  QWidget* buildPreviews();
+  void applyPreset(const QString& name);
+  void resetCurrentSeries(const QString& label);
+  void addMetrics(const QVector<api::TrainMetrics>& batch);
+  void addPreview(qint64 step, const QImage& grid);
+  void showPreview(int index);
+  void updateButtons();
+  void appendLog(const QString& line);
+  void saveSettings() const;
+  void restoreSettings();
+  static QString defaultRunDirectory();
+
+  // Form.
+  QComboBox* data_ = nullptr;
+  PathField* dataPath_ = nullptr;
+  QComboBox* preset_ = nullptr;
+  QSpinBox* imageSize_ = nullptr;
+  QComboBox* channels_ = nullptr;
+  QSpinBox* dim_ = nullptr;
+  QLineEdit* dimMults_ = nullptr;
+  QSpinBox* steps_ = nullptr;
+  QSpinBox* batch_ = nullptr;
+  QDoubleSpinBox* lr_ = nullptr;
+  QComboBox* lrSchedule_ = nullptr;
+  QSpinBox* warmup_ = nullptr;
+  QDoubleSpinBox* ema_ = nullptr;
+  QSpinBox* sampleEvery_ = nullptr;
+  QSpinBox* saveEvery_ = nullptr;
+  QSpinBox* seed_ = nullptr;
+  PathField* runDir_ = nullptr;
+  QPushButton* start_ = nullptr;
+  QPushButton* pause_ = nullptr;
+  QPushButton* stop_ = nullptr;
+  QPushButton* openRun_ = nullptr;
+  QPushButton* continue_ = nullptr;
+  QPushButton* overlay_ = nullptr;
+  QLabel* status_ = nullptr;
+  QPlainTextEdit* log_ = nullptr;
+
+  // Charts: the current run's series ids.
+  PlotWidget* lossPlot_ = nullptr;
+  PlotWidget* lrPlot_ = nullptr;
+  PlotWidget* speedPlot_ = nullptr;
+  PlotWidget* bucketPlot_ = nullptr;
+  int lossId_ = -1, lrId_ = -1, speedId_ = -1;
+  QVector<int> bucketIds_;
+
+  // Previews.
+  QLabel* preview_ = nullptr;
+  QLabel* previewCaption_ = nullptr;
+  QSlider* previewSlider_ = nullptr;
+  QVector<QPair<qint64, QImage>> previews_;
+
+  JobRunner* runner_ = nullptr;
+  train::TrainConfig base_;  // the preset or opened run the form started from
+  QString openedRun_;        // a run directory to continue
+};
+
+}  // namespace ds::ui
