@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("DiffusionStudio"));
   QApplication::setApplicationName(QStringLiteral("Diffusion Studio"));
   QApplication::setApplicationVersion(QStringLiteral(DS_VERSION));
+  // Wayland's app id: lets the desktop match the window to the installed .desktop file and icon.
+  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.diffusion_studio.DiffusionStudio"));
   QApplication::setWindowIcon(ds::ui::MainWindow::applicationIcon());
   // Debian's LibTorch starts with one thread: use OMP_NUM_THREADS, else every core.
   ds::configureThreads(0);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Diffusion Studio - one entry point to set up, build and run the app or the test suite.
+# Diffusion Studio - one entry point to set up, build and run the app or the test suite, or package it.
 #
 #   packaging/build.sh app  [ARGS...]   install missing packages, build, open the desktop app
 #   packaging/build.sh test [ARGS...]   install missing packages, build, run the whole test suite
 #                                       (ARGS go to ctest, e.g. -R main_window)
+#   packaging/build.sh deb              install missing packages, build, make the Debian package
+#                                       build/diffusion-studio_<version>_<arch>.deb (CPack)
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
@@ -15,7 +17,7 @@ cd "$repo_root"
 build_dir=build
 
 usage() {
-  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$script_dir/build.sh" | sed 's/^# \{0,1\}//'
 }
 
 step() {
@@ -74,6 +76,19 @@ case $command in
     step "Running the test suite"
     export QT_QPA_PLATFORM=offscreen
     exec ctest --test-dir "$build_dir" --output-on-failure -j"${CTEST_PARALLEL_LEVEL:-2}" "$@"
+    ;;
+  deb)
+    if (($# > 0)); then
+      echo "build.sh: 'deb' takes no arguments" >&2
+      exit 2
+    fi
+    setup_and_build
+    step "Packaging with CPack (DEB)"
+    (cd "$build_dir" && cpack -G DEB)
+    deb=$(ls -t "$build_dir"/diffusion-studio_*.deb | head -n 1)
+    step "Built $deb"
+    dpkg-deb --field "$deb" Package Version Architecture Depends Recommends
+    echo "Install it with:  sudo apt install ./$deb"
     ;;
   -h | --help | help)
     usage

@@ -15,8 +15,13 @@ packages=(
   # the engine
   libtorch-dev libopenblas0-pthread libopencv-dev liblmdb-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev
-  # tests: a data set, Python's torch to open the files we write, a virtual X server
-  dataset-fashion-mnist python3-torch python3-numpy xvfb
+  # the app at run time: the SVG image plugin that draws the window icon
+  libqt6svg6
+  # tests: a data set, Python's torch to open the files we write, a virtual X server,
+  # the validators of the .desktop and AppStream files
+  dataset-fashion-mnist python3-torch python3-numpy xvfb desktop-file-utils appstream
+  # the Debian package (build.sh deb): dpkg-shlibdeps computes its dependencies, file finds the ELFs
+  dpkg-dev file
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
