@@ -1,5 +1,6 @@
 #include "core/checkpoint/diffusion_checkpoint.h"
 
+#include "core/checkpoint/flow_checkpoint.h"
 #include "core/checkpoint/py_json.h"
 #include "core/checkpoint/unet_architecture.h"
 #include "core/diffusion/beta_schedule.h"
@@ -78,13 +79,20 @@ bool inferObjective(const torch::Tensor& alphasCumprod, const torch::Tensor& los
 }
 
 DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path) {
-    const auto root = io::loadTorchFile(path);
+    return readDiffusionCheckpoint(path, *io::loadTorchFile(path));
+}
+
+DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::PyValue& rootValue) {
+    const auto* root = &rootValue;
     DiffusionCheckpoint ck;
     ck.path = path;
     try {
         if (!root->is(io::PyValue::Kind::Dict)) throw Error("not a diffusion checkpoint: it holds " + describeTopLevel(*root));
-        if (root->contains("model_state_dict") || root->contains("net_model"))
-            throw Error("a flow-matching checkpoint; diffusion sampling needs a lucidrains or Diffusion Studio DDPM checkpoint");
+        // Flow checkpoints open through readFlowCheckpoint (sampling and `info` route them there).
+        if (isFlowCheckpoint(*root))
+            throw Error("a flow-matching checkpoint (the seed's CFM U-Net), not a diffusion model: open it with the flow reader");
+        if (root->contains("net_model"))
+            throw Error("a torchcfm checkpoint (net_model/ema_model of its UNetModel), which is not supported");
 
         StateDict whole;
         if (const auto* model = root->find("model"); model && model->is(io::PyValue::Kind::Dict))

@@ -31,8 +31,11 @@ struct DiffusionCheckpoint {
 };
 
 // Reads and identifies a checkpoint. Throws ds::Error "path: problem" for files that are not
-// diffusion checkpoints, truncated files, 1.x-era layouts and flow-matching checkpoints.
+// diffusion checkpoints, truncated files, 1.x-era layouts and flow-matching checkpoints (those
+// open with readFlowCheckpoint; sampling and `info` choose the reader from the file).
 DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path);
+// The same for a file already read (`root`: what loadTorchFile returned).
+DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::PyValue& root);
 
 struct ModelBuildOptions {
     std::string weights = "ema";    // ema | online

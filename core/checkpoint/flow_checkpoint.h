@@ -1,0 +1,53 @@
+// Opening flow-matching checkpoints of the seed project (g4vrel/CFM `make_checkpoint`:
+// {epoch, step, model_state_dict, optim_state_dict, ema_model_state_dict, scaler_state_dict},
+// the EMA from torch.optim.swa_utils.AveragedModel: `n_averaged` plus `module.`-prefixed keys;
+// a torch.compile'd model adds `_orig_mod.`) and ours (the same layout plus `config`, our run
+// configuration with the U-Net's options under flow.unet, and `ema_state`).
+// The U-Net's options are read from the tensor shapes; GroupNorm's group count cannot be, so
+// it comes from our `config` or the caller (--groups, default 32 as in the seed).
+#pragma once
+#include "core/checkpoint/state_dict.h"
+#include "core/flow/flow_unet.h"
+#include "core/io/py_value.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace ds::checkpoint {
+
+struct FlowCheckpoint {
+    std::string path;
+    std::string format;          // "cfm-seed" | "diffusion-studio"
+    int64_t step = -1;           // -1 when absent
+    int64_t epoch = -1;
+    StateDict online;            // U-Net keys without wrapper prefixes
+    StateDict ema;               // the same keys (empty when absent)
+    int64_t emaUpdates = -1;     // AveragedModel's n_averaged (-1 when absent)
+    flow::FlowUnetConfig unet;   // inferred; groups: recorded, else 32
+    bool groupsRecorded = false; // our files record the group count; the seed's do not
+    int imageSize = 0;           // the training image size (ours), 0 when not recorded (the seed's)
+    nlohmann::json runConfig;    // our `config` entry (null for the seed's files)
+
+    bool hasEma() const { return !ema.empty(); }
+    int64_t parameterCount() const;
+};
+
+// True for a checkpoint whose model is the seed's flow U-Net (either layout).
+bool isFlowCheckpoint(const io::PyValue& root);
+
+// Reads and identifies a flow checkpoint. Throws ds::Error "path: problem".
+FlowCheckpoint readFlowCheckpoint(const std::string& path);
+FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& root);
+
+struct FlowBuildOptions {
+    std::string weights = "ema";  // ema | online
+    int groups = 0;               // 0: the checkpoint's recorded value, else 32
+    torch::Device device = torch::kCPU;
+};
+
+// The U-Net with the chosen weights, in eval mode, on the chosen device. Throws ds::Error
+// "path: problem" (e.g. "--groups 12 does not divide the 16 channels of level 0 ...").
+flow::FlowUnet buildFlowUnet(const FlowCheckpoint& ckpt, const FlowBuildOptions& options);
+
+}  // namespace ds::checkpoint

@@ -1,0 +1,49 @@
+// Constructor options of the seed project's flow-matching U-Net (g4vrel/CFM `unet.Unet`), with
+// the same defaults. Everything but the GroupNorm group count can be read back from a
+// state_dict's tensor shapes (inferFromStateDict); the group count is a user choice (--groups).
+#pragma once
+#include "core/checkpoint/state_dict.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ds::flow {
+
+struct FlowUnetConfig {
+    int ch = 128;
+    std::vector<int> chMul{1, 2, 2, 2};
+    std::vector<int> attChannels{0, 1, 1, 0};  // 1: self-attention after each block of that level
+    int groups = 32;           // GroupNorm groups of the residual blocks and the output head
+    double dropout = 0.1;
+    bool scaleShift = true;    // time embedding as (scale, shift) of block2's norm, else added
+    int channels = 3;          // image channels in and out (the seed hard-codes RGB)
+
+    // Fixed by the seed's AttentionBlock, which its Unet builds with the defaults: 4 heads,
+    // GroupNorm(32). They are not arguments upstream, so they are not options here either.
+    static constexpr int kAttentionHeads = 4;
+    static constexpr int kAttentionGroups = 32;
+
+    int numLevels() const { return static_cast<int>(chMul.size()); }
+    int timeEmbeddingDim() const { return ch * 4; }
+    int downsampleFactor() const { return 1 << (numLevels() - 1); }
+
+    // Throws ds::Error when the options cannot build the network, e.g. when `groups` does not
+    // divide the channel count of a GroupNorm ("--groups 12 does not divide the 16 channels ...").
+    void validate() const;
+    // "FlowUnet(ch=16, ch_mul=(1,2), att_channels=(0,1), groups=8, dropout=0, scale_shift=True)"
+    std::string summary() const;
+
+    nlohmann::json toJson() const;  // upstream argument names
+    static FlowUnetConfig fromJson(const nlohmann::json& j);
+
+    // ch, ch_mul, att_channels, scale_shift and channels from the shapes of a state_dict (keys
+    // without wrapper prefixes); groups and dropout are taken from `defaults`. Throws ds::Error
+    // when the keys are not those of the seed's U-Net.
+    static FlowUnetConfig inferFromStateDict(const checkpoint::StateDict& sd, const FlowUnetConfig& defaults);
+    // True when the keys look like the seed's U-Net (input_proj, time_proj, down.0.0.*).
+    static bool looksLikeFlowUnet(const checkpoint::StateDict& sd);
+};
+
+}  // namespace ds::flow
