@@ -1,0 +1,151 @@
+#include "core/flow/dopri5_ode_solver.h"
+
+#include "core/util/error.h"
+
+#include <array>
+#include <cmath>
+
+namespace ds::flow {
+
+namespace {
+
+// The Dormand-Prince tableau as torchdiffeq writes it.
+constexpr std::array<double, 6> kAlpha{1. / 5, 3. / 10, 4. / 5, 8. / 9, 1., 1.};
+const std::array<std::vector<double>, 6> kBeta{{
+    {1. / 5},
+    {3. / 40, 9. / 40},
+    {44. / 45, -56. / 15, 32. / 9},
+    {19372. / 6561, -25360. / 2187, 64448. / 6561, -212. / 729},
+    {9017. / 3168, -355. / 33, 46732. / 5247, 49. / 176, -5103. / 18656},
+    {35. / 384, 0, 500. / 1113, 125. / 192, -2187. / 6784, 11. / 84},
+}};
+// 5th-order weights minus 4th-order ones: the local error estimate.
+constexpr std::array<double, 7> kError{35. / 384 - 1951. / 21600,   0,
+                                       500. / 1113 - 22642. / 50085, 125. / 192 - 451. / 720,
+                                       -2187. / 6784 - -12231. / 42400, 11. / 84 - 649. / 6300,
+                                       -1. / 60.};
+// The midpoint weights of Shampine's dense output (torchdiffeq's DPS_C_MID).
+constexpr std::array<double, 7> kMid{6025192743. / 30085553152 / 2, 0, 51252292925. / 65400821598 / 2,
+                                     -2691868925. / 45128329728 / 2, 187940372067. / 1594534317056 / 2,
+                                     -1776094331. / 19743644256 / 2, 11237099. / 235043384 / 2};
+
+torch::Tensor weightedSum(const std::vector<torch::Tensor>& k, const double* weights, size_t n, double scale) {
+    torch::Tensor sum;
+    for (size_t j = 0; j < n; ++j) {
+        if (weights[j] == 0.0) continue;
+        auto term = k[j] * (weights[j] * scale);
+        sum = sum.defined() ? sum + term : term;
+    }
+    return sum;
+}
+
+}  // namespace
+
+Dopri5OdeSolver::Dopri5OdeSolver(double atol, double rtol) : atol_(atol), rtol_(rtol) {
+    if (!(atol > 0) || !(rtol > 0)) throw Error("--atol and --rtol must be positive");
+}
+
+double Dopri5OdeSolver::rmsNorm(const torch::Tensor& x) const { return x.pow(2).mean().sqrt().item<double>(); }
+
+double Dopri5OdeSolver::initialStep(const VelocityField& v, double t0, const torch::Tensor& y0,
+                                    const torch::Tensor& f0) const {
+    const auto scale = atol_ + y0.abs() * rtol_;
+    const double d0 = rmsNorm(y0 / scale), d1 = rmsNorm(f0 / scale);
+    const double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
+    const auto f1 = v(t0 + h0, y0 + h0 * f0);
+    const double d2 = rmsNorm((f1 - f0) / scale) / h0;
+    const int order = 4;  // torchdiffeq passes the solver's order minus one
+    const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3)
+                                                   : std::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
+    return std::min(100 * h0, h1);
+}
+
+Dopri5OdeSolver::StepResult Dopri5OdeSolver::rungeKuttaStep(const VelocityField& v, double t0, double dt,
+                                                            const torch::Tensor& y0, const torch::Tensor& f0) const {
+    StepResult s;
+    s.k.push_back(f0);
+    torch::Tensor yi;
+    for (size_t i = 0; i < kAlpha.size(); ++i) {
+        const double ti = kAlpha[i] == 1.0 ? t0 + dt : t0 + kAlpha[i] * dt;
+        yi = y0 + weightedSum(s.k, kBeta[i].data(), kBeta[i].size(), dt);
+        s.k.push_back(v(ti, yi));
+    }
+    // First same as last: the 5th-order solution is the last stage's input.
+    s.y1 = yi;
+    s.f1 = s.k.back();
+    s.error = weightedSum(s.k, kError.data(), kError.size(), dt);
+    return s;
+}
+
+double Dopri5OdeSolver::errorRatio(const StepResult& s, const torch::Tensor& y0) const {
+    const auto tolerance = atol_ + rtol_ * torch::max(y0.abs(), s.y1.abs());
+    return rmsNorm(s.error / tolerance);
+}
+
+double Dopri5OdeSolver::nextStep(double dt, double ratio) {
+    if (ratio == 0) return dt * kIncreaseFactor;
+    const double decrease = ratio < 1 ? 1.0 : kDecreaseFactor;
+    return dt * std::min(kIncreaseFactor, std::max(kSafety / std::pow(ratio, 1.0 / 5), decrease));
+}
+
+std::vector<torch::Tensor> Dopri5OdeSolver::interpolant(const torch::Tensor& y0, const StepResult& s, double dt) {
+    const auto yMid = y0 + weightedSum(s.k, kMid.data(), kMid.size(), dt);
+    const auto& f0 = s.k.front();
+    const auto& f1 = s.k.back();
+    const auto& y1 = s.y1;
+    auto a = 2 * dt * (f1 - f0) - 8 * (y1 + y0) + 16 * yMid;
+    auto b = dt * (5 * f0 - 3 * f1) + 18 * y0 + 14 * y1 - 32 * yMid;
+    auto c = dt * (f1 - 4 * f0) - 11 * y0 - 5 * y1 + 16 * yMid;
+    auto d = dt * f0;
+    return {y0, d, c, b, a};
+}
+
+torch::Tensor Dopri5OdeSolver::evaluate(const std::vector<torch::Tensor>& coeffs, double t0, double t1, double t) {
+    const double x = (t - t0) / (t1 - t0);
+    auto total = coeffs[0] + x * coeffs[1];
+    double power = x;
+    for (size_t i = 2; i < coeffs.size(); ++i) {
+        power *= x;
+        total = total + power * coeffs[i];
+    }
+    return total;
+}
+
+void Dopri5OdeSolver::integrate(const VelocityField& v, const torch::Tensor& x0, const std::vector<double>& times,
+                                bool recordSteps, Recorder& recorder, OdeTrajectory& stats, const StopToken* stop) const {
+    const double tEnd = times.back();
+    double t = times.front();
+    torch::Tensor y = x0, f = v(t, x0);
+    double dt = initialStep(v, t, y, f);
+    size_t next = 1;
+    for (int64_t attempts = 0; next < times.size(); ++attempts) {
+        if (attempts >= kMaxSteps) throw Error("dopri5 gave up after " + std::to_string(kMaxSteps) + " steps; loosen --atol/--rtol");
+        throwIfStopped(stop);
+        if (!(t + dt > t)) throw Error("dopri5: the step size underflowed (the velocity field is not finite or too stiff)");
+        if (!torch::isfinite(y).all().item<bool>()) throw Error("dopri5: the state is not finite at t = " + std::to_string(t));
+        // Steps may overshoot the last time: the interpolant brings the state back to it.
+        const auto s = rungeKuttaStep(v, t, dt, y, f);
+        const double ratio = errorRatio(s, y);
+        if (ratio <= 1) {
+            ++stats.acceptedSteps;
+            const double t1 = t + dt;
+            const auto coeffs = interpolant(y, s, dt);
+            if (recordSteps) {
+                const bool reachedEnd = t1 >= tEnd;
+                recorder.record(reachedEnd ? tEnd : t1, reachedEnd ? evaluate(coeffs, t, t1, tEnd) : s.y1);
+                if (reachedEnd) next = times.size();
+            } else {
+                for (; next < times.size() && times[next] <= t1; ++next)
+                    recorder.record(times[next], evaluate(coeffs, t, t1, times[next]));
+            }
+            t = t1;
+            y = s.y1;
+            f = s.f1;
+        } else {
+            ++stats.rejectedSteps;
+        }
+        dt = nextStep(dt, ratio);
+    }
+}
+
+}  // namespace ds::flow

@@ -1,0 +1,43 @@
+// Adaptive Dormand-Prince 5(4) with torchdiffeq's step-size control, so that the seed's
+// `odeint(..., method="dopri5", atol, rtol)` is reproduced: its initial step selection
+// (Hairer & Wanner), an RMS error norm against atol + rtol * max(|y0|, |y1|), safety 0.9,
+// growth at most 10x, shrink at least 0.2x (no shrink limit applies to accepted steps), FSAL
+// (6 evaluations per step), and the 4th-order interpolant of the step to requested times.
+#pragma once
+#include "core/flow/ode_solver.h"
+
+namespace ds::flow {
+
+class Dopri5OdeSolver : public OdeSolver {
+public:
+    Dopri5OdeSolver(double atol, double rtol);
+
+    static constexpr double kSafety = 0.9;
+    static constexpr double kIncreaseFactor = 10.0;
+    static constexpr double kDecreaseFactor = 0.2;
+    static constexpr int64_t kMaxSteps = 1000000;
+
+protected:
+    void integrate(const VelocityField& v, const torch::Tensor& x0, const std::vector<double>& times, bool recordSteps,
+                   Recorder& recorder, OdeTrajectory& stats, const StopToken* stop) const override;
+
+private:
+    struct StepResult {
+        torch::Tensor y1, f1, error;
+        std::vector<torch::Tensor> k;  // the 7 stages, k[0] = f(t0, y0), k[6] = f(t1, y1)
+    };
+
+    double rmsNorm(const torch::Tensor& x) const;
+    double initialStep(const VelocityField& v, double t0, const torch::Tensor& y0, const torch::Tensor& f0) const;
+    StepResult rungeKuttaStep(const VelocityField& v, double t0, double dt, const torch::Tensor& y0,
+                              const torch::Tensor& f0) const;
+    double errorRatio(const StepResult& s, const torch::Tensor& y0) const;
+    static double nextStep(double dt, double errorRatio);
+    // Coefficients [y0, d, c, b, a] of the 4th-order interpolant over the step.
+    static std::vector<torch::Tensor> interpolant(const torch::Tensor& y0, const StepResult& s, double dt);
+    static torch::Tensor evaluate(const std::vector<torch::Tensor>& coeffs, double t0, double t1, double t);
+
+    double atol_, rtol_;
+};
+
+}  // namespace ds::flow

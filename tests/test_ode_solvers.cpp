@@ -1,0 +1,162 @@
+// The ODE solvers on equations with known solutions: each fixed-grid method converges at its
+// order, dopri5 meets its tolerances and interpolates to requested times, the bookkeeping
+// (NFE, recorded times, linear interpolation between grid points, cancellation) is right.
+#include "core/flow/dopri5_ode_solver.h"
+#include "core/flow/fixed_grid_ode_solver.h"
+#include "core/util/error.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace ds;
+
+namespace {
+
+// y' = -2 t y: y(t) = y0 exp(-t^2), in double precision so that orders show cleanly.
+const flow::VelocityField kGaussianDecay = [](double t, const torch::Tensor& y) { return -2.0 * t * y; };
+
+torch::Tensor initialState() { return torch::tensor({1.0, -0.5, 2.0, 0.25}, torch::kDouble); }
+
+double errorAt(const torch::Tensor& y, double t) {
+    return (y - initialState() * std::exp(-t * t)).abs().max().item<double>();
+}
+
+double finalError(flow::OdeMethod method, int steps) {
+    flow::OdeOptions o;
+    o.method = method;
+    o.steps = steps;
+    const auto traj = flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 1.0});
+    return errorAt(traj.states.back(), 1.0);
+}
+
+}  // namespace
+
+class TestOdeSolvers : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void convergenceOrder_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<double>("order");
+        QTest::addColumn<int>("evaluationsPerStep");
+        QTest::newRow("euler") << "euler" << 1.0 << 1;
+        QTest::newRow("midpoint") << "midpoint" << 2.0 << 2;
+        QTest::newRow("rk4") << "rk4" << 4.0 << 4;
+        QTest::newRow("rk4-38") << "rk4-38" << 4.0 << 4;
+    }
+    void convergenceOrder() {
+        QFETCH(QString, method);
+        QFETCH(double, order);
+        QFETCH(int, evaluationsPerStep);
+        const auto m = flow::parseOdeMethod(method.toStdString());
+        const double coarse = finalError(m, 16), fine = finalError(m, 32);
+        const double observed = std::log2(coarse / fine);
+        QVERIFY2(std::abs(observed - order) < 0.3, qPrintable(QString("observed order %1").arg(observed)));
+        flow::OdeOptions o;
+        o.method = m;
+        o.steps = 10;
+        const auto traj = flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 1.0}, true);
+        QCOMPARE(traj.nfe, int64_t(10 * evaluationsPerStep));
+        QCOMPARE(traj.acceptedSteps, int64_t(10));
+        QCOMPARE(int(traj.times.size()), 11);
+        QCOMPARE(traj.times[5], 0.5);
+    }
+
+    void classicAndThreeEighthsRk4Differ() {
+        // Both are 4th order, but they are different methods: the names must not be swapped.
+        const auto y0 = initialState();
+        flow::FixedGridOdeSolver classic(flow::OdeMethod::Rk4, 1), alt(flow::OdeMethod::Rk4_38, 1);
+        const auto a = classic.step(kGaussianDecay, 0.0, 0.5, y0), b = alt.step(kGaussianDecay, 0.0, 0.5, y0);
+        QVERIFY((a - b).abs().max().item<double>() > 1e-7);
+        // The classic tableau by hand: k1 = 0, k2 = k3-chain at t = 0.25, k4 at 0.5.
+        const double h = 0.5;
+        auto f = [](double t, double y) { return -2 * t * y; };
+        const double k1 = f(0, 1), k2 = f(h / 2, 1 + h / 2 * k1), k3 = f(h / 2, 1 + h / 2 * k2), k4 = f(h, 1 + h * k3);
+        QVERIFY(std::abs(a[0].item<double>() - h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)) < 1e-15);
+    }
+
+    void requestedTimesInterpolateLinearlyBetweenGridPoints() {
+        flow::OdeOptions o;
+        o.method = flow::OdeMethod::Euler;
+        o.steps = 4;
+        const auto solver = flow::OdeSolver::make(o);
+        const auto grid = solver->solve(kGaussianDecay, initialState(), {0.0, 1.0}, true);
+        const auto at = solver->solve(kGaussianDecay, initialState(), {0.0, 0.3, 0.5, 1.0});
+        QCOMPARE(at.times, (std::vector<double>{0.0, 0.3, 0.5, 1.0}));
+        const auto expected = grid.states[1] + (0.3 - 0.25) / 0.25 * (grid.states[2] - grid.states[1]);
+        QVERIFY((at.states[1] - expected).abs().max().item<double>() < 1e-14);
+        QVERIFY(torch::equal(at.states[2], grid.states[2]));
+        QVERIFY(torch::equal(at.states[3], grid.states[4]));
+        QCOMPARE(at.nfe, int64_t(4));
+    }
+
+    void dopri5MeetsItsTolerance_data() {
+        QTest::addColumn<double>("tolerance");
+        QTest::newRow("1e-3") << 1e-3;
+        QTest::newRow("1e-6") << 1e-6;
+        QTest::newRow("1e-9") << 1e-9;
+    }
+    void dopri5MeetsItsTolerance() {
+        QFETCH(double, tolerance);
+        flow::Dopri5OdeSolver solver(tolerance, tolerance);
+        const std::vector<double> times{0.0, 0.3, 0.7, 1.0};
+        const auto traj = solver.solve(kGaussianDecay, initialState(), times);
+        QCOMPARE(traj.times, times);
+        for (size_t i = 0; i < times.size(); ++i)
+            QVERIFY2(errorAt(traj.states[i], times[i]) < 20 * tolerance,
+                     qPrintable(QString("t = %1: error %2").arg(times[i]).arg(errorAt(traj.states[i], times[i]))));
+        QCOMPARE(traj.nfe, 2 + 6 * (traj.acceptedSteps + traj.rejectedSteps));
+    }
+
+    void dopri5SpendsMoreEvaluationsForTighterTolerances() {
+        const auto loose = flow::Dopri5OdeSolver(1e-3, 1e-3).solve(kGaussianDecay, initialState(), {0.0, 1.0});
+        const auto tight = flow::Dopri5OdeSolver(1e-9, 1e-9).solve(kGaussianDecay, initialState(), {0.0, 1.0});
+        QVERIFY2(tight.nfe > 2 * loose.nfe, qPrintable(QString("%1 vs %2").arg(tight.nfe).arg(loose.nfe)));
+    }
+
+    void dopri5RecordsItsOwnSteps() {
+        flow::Dopri5OdeSolver solver(1e-6, 1e-6);
+        const auto traj = solver.solve(kGaussianDecay, initialState(), {0.0, 1.0}, true);
+        QCOMPARE(int64_t(traj.times.size()), traj.acceptedSteps + 1);
+        for (size_t i = 1; i < traj.times.size(); ++i) QVERIFY(traj.times[i] > traj.times[i - 1]);
+        QCOMPARE(traj.times.back(), 1.0);
+        QVERIFY(errorAt(traj.states.back(), 1.0) < 2e-5);
+    }
+
+    void everyRecordedPointIsReported() {
+        std::vector<int> indices;
+        flow::OdeOptions o;
+        o.method = flow::OdeMethod::Midpoint;
+        o.steps = 5;
+        const auto traj = flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 1.0}, true,
+                                                          [&](int i, double, const torch::Tensor&) { indices.push_back(i); });
+        QCOMPARE(indices, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+        QCOMPARE(int(traj.states.size()), 6);
+    }
+
+    void stopsBetweenSteps() {
+        StopToken stop;
+        int evaluations = 0;
+        const flow::VelocityField v = [&](double t, const torch::Tensor& y) {
+            if (++evaluations == 3) stop.requestStop();
+            return kGaussianDecay(t, y);
+        };
+        flow::OdeOptions o;
+        o.method = flow::OdeMethod::Euler;
+        o.steps = 100;
+        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(v, initialState(), {0.0, 1.0}, true, {}, &stop), Cancelled);
+        QCOMPARE(evaluations, 3);
+    }
+
+    void badInputIsRejected() {
+        QVERIFY_EXCEPTION_THROWN(flow::parseOdeMethod("rk45"), Error);
+        flow::OdeOptions o;
+        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0}), Error);
+        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 0.5, 0.5}), Error);
+        QVERIFY_EXCEPTION_THROWN(flow::Dopri5OdeSolver(0.0, 1e-3), Error);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestOdeSolvers)
+#include "test_ode_solvers.moc"
