@@ -15,6 +15,8 @@ packages=(
   # the engine
   libtorch-dev libopenblas0-pthread libopencv-dev liblmdb-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev
+  # exact minibatch optimal transport (OT-CFM): LEMON's network simplex, header-only
+  liblemon-dev
   # the app at run time: the SVG image plugin that draws the window icon
   libqt6svg6
   # tests: a data set, Python's torch to open the files we write, a virtual X server,

@@ -1,0 +1,12 @@
+#include "core/flow/exact_ot_cfm_path.h"
+
+#include "core/flow/transport_plan.h"
+
+namespace ds::flow {
+
+std::pair<torch::Tensor, torch::Tensor> ExactOtCfmPath::couple(const torch::Tensor& x0, const torch::Tensor& x1,
+                                                               at::Generator& gen) const {
+    return samplePairsFromPlan(exactTransportPlan(squaredDistances(x0, x1)), x0, x1, gen);
+}
+
+}  // namespace ds::flow

@@ -1,0 +1,46 @@
+// A conditional probability path of flow matching: given a source sample x0 (noise, t = 0), a
+// target sample x1 (data, t = 1), a time t and Gaussian noise eps, the point x_t on the path
+// and the velocity u_t that the network learns to predict. The family follows torchcfm's
+// definitions; "ot" is the seed project's path (Lipman et al.'s OT path with sigma_min).
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ds::flow {
+
+struct PathPoint {
+    torch::Tensor xt;
+    torch::Tensor ut;
+};
+
+class ProbabilityPath {
+public:
+    virtual ~ProbabilityPath() = default;
+
+    virtual std::string name() const = 0;
+
+    // x_t and u_t for the pairs (x0[i], x1[i]) at times t[i]; t: (B), eps like x0 (paths
+    // without noise ignore it).
+    virtual PathPoint at(const torch::Tensor& x0, const torch::Tensor& x1, const torch::Tensor& t,
+                         const torch::Tensor& eps) const = 0;
+
+    // Pairs the batch before the path is sampled: OT-CFM and SB-CFM draw the pairs from a
+    // transport plan between the two minibatches; the others keep the independent coupling.
+    virtual std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
+                                                           at::Generator& gen) const;
+
+    // "ot" (the seed's), "icfm", "otcfm", "sbcfm", "vp", "target"; sigma: the path's sigma
+    // (sigma_min for "ot" and "target"). Throws ds::Error for other names.
+    static std::unique_ptr<ProbabilityPath> make(const std::string& name, double sigma);
+    static std::vector<std::string> names();
+
+protected:
+    // t (B) shaped to broadcast against x (B, ...).
+    static torch::Tensor expand(const torch::Tensor& t, const torch::Tensor& x);
+};
+
+}  // namespace ds::flow
