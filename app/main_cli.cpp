@@ -39,10 +39,13 @@ int runInfo(const InfoArgs& a) {
 }
 
 void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
-    cmd->add_option("--checkpoint", r.checkpoint, "checkpoint file (ours or a lucidrains model-N.pt)")->required();
-    cmd->add_option("--image-size", r.imageSize, "image size, when the checkpoint does not record it");
+    cmd->add_option("--checkpoint", r.checkpoint,
+                    "checkpoint file (ours, a lucidrains model-N.pt or the seed's flow-matching .tar)")->required();
+    cmd->add_option("--image-size", r.imageSize,
+                    "image size, when the checkpoint does not record it (flows: also read from --init-noise)");
     cmd->add_option("--sampler", r.sampler, "ddim or ddpm")->check(CLI::IsMember({"ddim", "ddpm"}));
-    cmd->add_option("--steps", r.steps, "DDIM steps (default: the checkpoint's, else 50)");
+    cmd->add_option("--steps", r.steps,
+                    "DDIM steps (default: the checkpoint's, else 50); flows: fixed-grid solver steps (default 50)");
     cmd->add_option("--eta", r.eta, "DDIM eta (0: deterministic)");
     cmd->add_option("--seed", r.seed, "random seed");
     cmd->add_option("--num", r.num, "number of images");
@@ -56,6 +59,14 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--init-noise", r.initNoisePath, "PyTorch file holding x_T (N, C, H, W)");
     cmd->add_option("--save-tensors", r.saveTensorsPath, "write samples, x0_preds and xs to a PyTorch file");
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
+    // Flow-matching checkpoints.
+    cmd->add_option("--solver", r.solver, "flows: ODE solver (default dopri5; rk4-38 is torchdiffeq's rk4)")
+        ->check(CLI::IsMember({"euler", "midpoint", "rk4", "rk4-38", "dopri5"}));
+    cmd->add_option("--atol", r.atol, "flows: dopri5 absolute tolerance")->check(CLI::PositiveNumber);
+    cmd->add_option("--rtol", r.rtol, "flows: dopri5 relative tolerance")->check(CLI::PositiveNumber);
+    cmd->add_option("--times", r.times, "flows: record the trajectory at these times, e.g. 0,0.5,1")->delimiter(',');
+    cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of the seed's U-Net (default 32)")
+        ->check(CLI::PositiveNumber);
 }
 
 int runSample(const ds::api::SampleRequest& r) {
@@ -66,6 +77,7 @@ int runSample(const ds::api::SampleRequest& r) {
     progress.finish();
     std::fprintf(stderr, "%d images, %d steps, %.2f s (%.3f s per image)\n", result.images, result.steps,
                  result.seconds, result.seconds / std::max(1, result.images));
+    if (result.nfe > 0) std::fprintf(stderr, "%lld velocity evaluations\n", static_cast<long long>(result.nfe));
     for (const auto& f : result.files)
         if (result.files.size() <= 20 || f == r.gridPath || f == r.saveTensorsPath) std::cout << f << "\n";
     if (result.files.size() > 20 && !r.outDir.empty()) std::cout << r.outDir << " (" << result.images << " images)\n";
@@ -81,6 +93,10 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
     cmd->add_option("--repeats", o.repeats, "best of N");
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
     cmd->add_flag("--channels-last", o.channelsLast, "run in channels-last memory format");
+    cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs");
+    cmd->add_option("--flow-euler-steps", o.flowEulerSteps, "flow matching: Euler steps");
+    cmd->add_option("--flow-tolerance", o.flowTolerance, "flow matching: dopri5 atol = rtol");
+    cmd->add_flag("!--no-flow", o.flow, "skip the flow-matching figures");
 }
 
 // `train` options: each one given on the command line overrides the preset or --config file.
@@ -207,7 +223,7 @@ int main(int argc, char** argv) {
     info->add_flag("--json", infoArgs.json, "print JSON");
 
     ds::api::SampleRequest sampleRequest;
-    auto* sample = app.add_subcommand("sample", "generate images from a diffusion checkpoint (DDIM or DDPM)");
+    auto* sample = app.add_subcommand("sample", "generate images from a diffusion (DDIM, DDPM) or flow-matching (ODE) checkpoint");
     addSampleOptions(sample, sampleRequest);
 
     TrainArgs trainArgs;
@@ -223,7 +239,7 @@ int main(int argc, char** argv) {
     ds::api::SampleBenchOptions benchSampleOptions;
     auto* bench = app.add_subcommand("bench", "benchmarks that print JSON");
     bench->require_subcommand(1);
-    auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 (batch 64), DDPM-1000 (batch 16)");
+    auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 (batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
     ds::api::TrainBenchOptions benchTrainOptions;
     auto* benchTrain = bench->add_subcommand("train", "images/s of a training step (forward, backward, Adam)");

@@ -150,8 +150,8 @@ private Q_SLOTS:
         QTest::newRow("truncated") << tmp("truncated.pt") << size << "";
         QTest::newRow("not a checkpoint") << tmp("notes.pt") << size << "not a PyTorch file";
         QTest::newRow("a bare tensor") << tmp("tensor.pt") << size << "not a diffusion checkpoint";
-        QTest::newRow("flow checkpoint") << QString::fromStdString(test::fixturePath("cfm_g4vrel_tiny/ckpt.tar")) << size
-                                         << "flow-matching";
+        QTest::newRow("diffusion options on a flow checkpoint")
+            << QString::fromStdString(test::fixturePath("cfm_g4vrel_tiny/ckpt.tar")) << QStringList{"--image-size", "16", "--eta", "0.5"} << "--eta applies to diffusion";
         QTest::newRow("missing file") << tmp("nope.pt") << size << "";
         QTest::newRow("no image size") << QString::fromStdString(kModel) << QStringList{} << "--image-size";
         QTest::newRow("bad image size") << QString::fromStdString(kModel) << QStringList{"--image-size", "15"} << "multiple of 2";

@@ -17,10 +17,16 @@ struct SampleBenchOptions {
     int repeats = 1;             // best of N for each measurement
     std::string device = "cpu";
     bool channelsLast = false;
+    // Flow matching: the seed's flow U-Net (see kFlowBenchModelName) at 3x32x32.
+    bool flow = true;
+    int flowBatch = 16;
+    int flowEulerSteps = 50;
+    double flowTolerance = 1e-5;  // dopri5 atol = rtol (the seed's)
 };
 
 // Seconds per image for DDIM and DDPM sampling with lucidrains'
-// Unet(dim=32, dim_mults=(1,2,4), channels=1) at 32x32 (random weights).
+// Unet(dim=32, dim_mults=(1,2,4), channels=1) at 32x32 (random weights); for flow matching,
+// Euler-50 seconds per image and dopri5 seconds per image per function evaluation.
 nlohmann::json benchSample(const SampleBenchOptions& options);
 
 }  // namespace ds::api

@@ -10,16 +10,17 @@ namespace ds::api {
 
 struct CheckpointInfo {
     std::string path;
-    std::string kind;          // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion"
+    std::string family = "diffusion";  // "diffusion" | "flow" (flow matching: sample with --solver)
+    std::string kind;          // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion" | "CFM seed flow U-Net ..."
     std::string version;       // the file's version entry
     std::string architecture;  // Unet(...) summary
     int64_t parameterCount = 0;
     int64_t step = -1;
     std::vector<std::string> weights;  // "online", "ema"
     int imageSize = 0;         // 0: not recorded
-    int timesteps = 0;
-    std::string objective;
-    std::string betaSchedule;
+    int timesteps = 0;          // diffusion only
+    std::string objective;      // diffusion only
+    std::string betaSchedule;   // diffusion only
     std::string sha256;
     nlohmann::json details;    // everything above plus the configs, as JSON
 

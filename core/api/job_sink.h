@@ -22,14 +22,18 @@ struct JobProgress {
 // One frame of a sampler's trajectory: frame 0 is the initial noise x_T, frame k (1..steps)
 // the state after k denoising steps with the x0 the model predicted at that step. Grids of
 // the batch, in [0, 255].
+// Flow matching: frame k is the ODE state at the k-th recorded time (`time`, from 0 = noise to
+// 1 = data); `t` is then the frame index (-1 at time 1, the final sample), `modelT` -1, and
+// `alphaCumprod` the alpha-bar of the diffusion state with the same signal-to-noise ratio.
 struct DenoiseFrame {
     int step = 0;             // frame index, 0 = x_T
-    int steps = 0;            // denoising steps of the run (frames: steps + 1)
+    int steps = 0;            // denoising steps of the run (frames: steps + 1); 0: not known ahead (adaptive ODE solver)
     int64_t t = 0;            // the timestep of xt (-1: the final, clean sample)
     int64_t modelT = -1;      // the timestep the model saw to predict x0 (-1 for frame 0)
     double alphaCumprod = 1;  // alpha-bar of xt (1 for the clean sample)
+    double time = -1;         // flow matching: the ODE time of xt in [0, 1]; -1 for diffusion frames
     Image xt;
-    Image x0;                 // empty for frame 0
+    Image x0;                 // empty for frame 0 (and for flow frames: the ODE has no x0 prediction)
 };
 
 // One logged training step.

@@ -1,5 +1,7 @@
-// Sampling a diffusion checkpoint: the job behind `diffusion-studio-cli sample`, the Generate
-// page and the DDIM explorer. Torch-free interface.
+// Sampling a checkpoint: the job behind `diffusion-studio-cli sample`, the Generate page and the
+// DDIM explorer. Diffusion checkpoints run DDIM/DDPM; flow-matching checkpoints (the seed's CFM
+// U-Net) integrate the ODE from noise (t = 0) to data (t = 1) with the chosen solver; the kind
+// is read from the file. Torch-free interface.
 #pragma once
 #include "core/api/image.h"
 #include "core/api/image_file.h"
@@ -28,12 +30,22 @@ struct SampleRequest {
     int gridColumns = 0;          // 0: square-ish
     std::string outDir;           // N numbered PNGs
     std::string initNoisePath;    // a PyTorch file holding x_T (N, C, H, W)
-    std::string saveTensorsPath;  // samples, x0_preds, xs
+    std::string saveTensorsPath;  // diffusion: samples, x0_preds, xs; flow: samples, trajectory, times, nfe
+
+    // Flow matching only (an error when given for a diffusion checkpoint, except `steps`).
+    std::string solver;           // euler | midpoint | rk4 | rk4-38 | dopri5 ("": dopri5, the seed's)
+    // `steps` above: fixed-grid steps (0: 50, or the --times grid when times are given).
+    double atol = 1e-5;           // dopri5 tolerances (the seed's)
+    double rtol = 1e-5;
+    std::vector<double> times;    // where to record the trajectory (increasing, in [0, 1]);
+                                  // empty: the grid points, or dopri5's accepted steps
+    int groups = 0;               // GroupNorm groups of the seed's U-Net (0: recorded, else 32)
 };
 
 struct SampleResult {
     int images = 0;
-    int steps = 0;
+    int steps = 0;                   // diffusion steps; flows: solver steps (accepted, all batches)
+    int64_t nfe = 0;                 // flows: velocity evaluations over all batches
     double seconds = 0.0;
     Image grid;                      // the grid of all samples (always made)
     ImageMetadata gridMetadata;      // what a saved grid carries (see DESIGN.md)

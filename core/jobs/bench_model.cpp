@@ -16,4 +16,17 @@ diffusion::GaussianDiffusion makeBenchModel(int timesteps, const torch::Device& 
     return model;
 }
 
+flow::FlowUnet makeFlowBenchModel(const torch::Device& device) {
+    torch::manual_seed(0);
+    flow::FlowUnetConfig config;
+    config.ch = 32;
+    config.chMul = {1, 2, 2};
+    config.attChannels = {0, 1, 0};
+    config.dropout = 0.0;
+    flow::FlowUnet unet(config);
+    unet->eval();
+    unet->to(device);
+    return unet;
+}
+
 }  // namespace ds::jobs

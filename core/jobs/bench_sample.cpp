@@ -1,5 +1,6 @@
 #include "core/api/benchmarks.h"
 
+#include "core/flow/ode_solver.h"
 #include "core/jobs/bench_model.h"
 #include "core/util/device.h"
 
@@ -28,6 +29,54 @@ double timeDdpmSteps(diffusion::GaussianDiffusionImpl& model, const torch::Tenso
     } catch (const Cancelled&) {
     }
     return secondsSince(start);
+}
+
+struct FlowTiming {
+    double seconds = 0.0;
+    int64_t nfe = 0;
+};
+
+// Best of `repeats` solves of one batch from the same noise with the flow bench model.
+FlowTiming timeFlowSolve(flow::FlowUnet& unet, const flow::OdeOptions& ode, int batch, int repeats,
+                         const torch::Device& device) {
+    const flow::VelocityField v = [&unet](double t, const torch::Tensor& x) {
+        return unet->forward(x, torch::full({x.size(0)}, t, x.options()));
+    };
+    const auto solver = flow::OdeSolver::make(ode);
+    at::Generator gen = at::detail::createCPUGenerator(0);
+    const auto x0 = torch::randn({batch, 3, 32, 32}, gen).to(device);
+    FlowTiming best{1e300, 0};
+    for (int i = 0; i < repeats; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        const auto traj = solver->solve(v, x0, {0.0, 1.0}, true);
+        traj.states.back().cpu();
+        const double s = secondsSince(start);
+        if (s < best.seconds) best = {s, traj.nfe};
+    }
+    return best;
+}
+
+nlohmann::json benchFlow(const SampleBenchOptions& o, const torch::Device& device) {
+    auto unet = jobs::makeFlowBenchModel(device);
+    unet->forward(torch::randn({o.flowBatch, 3, 32, 32}).to(device), torch::zeros({o.flowBatch}).to(device));  // warm-up
+    flow::OdeOptions euler;
+    euler.method = flow::OdeMethod::Euler;
+    euler.steps = o.flowEulerSteps;
+    const auto e = timeFlowSolve(unet, euler, o.flowBatch, o.repeats, device);
+    flow::OdeOptions dopri5;
+    dopri5.method = flow::OdeMethod::Dopri5;
+    dopri5.atol = dopri5.rtol = o.flowTolerance;
+    const auto d = timeFlowSolve(unet, dopri5, o.flowBatch, o.repeats, device);
+    return {{"model", jobs::kFlowBenchModelName},
+            {"batch", o.flowBatch},
+            {"euler", {{"steps", o.flowEulerSteps}, {"nfe", e.nfe}, {"seconds", e.seconds},
+                       {"seconds_per_image", e.seconds / o.flowBatch}}},
+            {"dopri5", {{"atol", o.flowTolerance}, {"rtol", o.flowTolerance}, {"nfe", d.nfe}, {"seconds", d.seconds},
+                        {"seconds_per_image", d.seconds / o.flowBatch},
+                        {"seconds_per_image_per_nfe", d.seconds / o.flowBatch / std::max<int64_t>(1, d.nfe)}}},
+            {"python_reference", {{"note", "torchcfm UNetModel(num_channels=32), this machine, from the issue"},
+                                  {"euler50_seconds_per_image", 0.48},
+                                  {"dopri5_seconds_per_image_per_nfe", 0.0097}}}};
 }
 
 }  // namespace
@@ -62,7 +111,7 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
     }
     const double ddpmFull = ddpmBest * o.ddpmSteps / measured;
 
-    return {{"bench", "sample"},
+    nlohmann::json report = {{"bench", "sample"},
             {"model", jobs::kBenchModelName},
             {"image_size", 32},
             {"device", device.str()},
@@ -74,6 +123,8 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
             {"ddpm", {{"steps", o.ddpmSteps}, {"batch", o.ddpmBatch}, {"measured_steps", measured},
                       {"measured_seconds", ddpmBest}, {"extrapolated", measured < o.ddpmSteps},
                       {"seconds_per_image", ddpmFull / o.ddpmBatch}}}};
+    if (o.flow) report["flow"] = benchFlow(o, device);
+    return report;
 }
 
 }  // namespace ds::api

@@ -1,6 +1,8 @@
 #include "core/api/checkpoint_info.h"
 
 #include "core/checkpoint/diffusion_checkpoint.h"
+#include "core/checkpoint/flow_checkpoint.h"
+#include "core/io/torch_file.h"
 #include "core/util/sha256.h"
 
 #include <sstream>
@@ -18,14 +20,53 @@ std::string CheckpointInfo::toText() const {
        << "weights:      ";
     for (size_t i = 0; i < weights.size(); ++i) os << (i ? ", " : "") << weights[i];
     os << "\n"
-       << "image size:   " << (imageSize > 0 ? std::to_string(imageSize) : "(not recorded: pass --image-size)") << "\n"
-       << "diffusion:    " << timesteps << " timesteps, " << betaSchedule << " schedule, objective " << objective << "\n"
-       << "sha256:       " << sha256 << "\n";
+       << "image size:   " << (imageSize > 0 ? std::to_string(imageSize) : "(not recorded: pass --image-size)") << "\n";
+    if (family == "flow")
+        os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver"
+           << (details.value("groups_recorded", false) ? "" : "; GroupNorm groups not recorded (--groups, default 32)") << "\n";
+    else
+        os << "diffusion:    " << timesteps << " timesteps, " << betaSchedule << " schedule, objective " << objective << "\n";
+    os << "sha256:       " << sha256 << "\n";
     return os.str();
 }
 
+namespace {
+
+CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
+    CheckpointInfo info;
+    info.path = ck.path;
+    info.family = "flow";
+    info.kind = ck.format == "cfm-seed" ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
+                                        : "Diffusion Studio flow-matching U-Net";
+    info.architecture = ck.unet.summary();
+    info.parameterCount = ck.parameterCount();
+    info.step = ck.step;
+    info.weights.push_back("online");
+    if (ck.hasEma()) info.weights.push_back("ema");
+    info.imageSize = ck.imageSize;
+    info.sha256 = sha256File(ck.path);
+    info.details = {{"path", ck.path},
+                    {"family", info.family},
+                    {"format", ck.format},
+                    {"kind", info.kind},
+                    {"step", ck.step},
+                    {"epoch", ck.epoch},
+                    {"parameters", info.parameterCount},
+                    {"weights", info.weights},
+                    {"ema_updates", ck.emaUpdates},
+                    {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
+                    {"flow_unet", ck.unet.toJson()},
+                    {"groups_recorded", ck.groupsRecorded},
+                    {"sha256", info.sha256}};
+    return info;
+}
+
+}  // namespace
+
 CheckpointInfo inspectCheckpoint(const std::string& path) {
-    const auto ck = checkpoint::readDiffusionCheckpoint(path);
+    const auto root = io::loadTorchFile(path);
+    if (checkpoint::isFlowCheckpoint(*root)) return describeFlow(checkpoint::readFlowCheckpoint(path, *root));
+    const auto ck = checkpoint::readDiffusionCheckpoint(path, *root);
     CheckpointInfo info;
     info.path = path;
     info.kind = ck.format == "lucidrains" ? "lucidrains GaussianDiffusion (Trainer checkpoint)"
@@ -42,6 +83,7 @@ CheckpointInfo inspectCheckpoint(const std::string& path) {
     info.betaSchedule = ck.diffusion.betaSchedule;
     info.sha256 = sha256File(path);
     info.details = {{"path", path},
+                    {"family", info.family},
                     {"format", ck.format},
                     {"kind", info.kind},
                     {"version", ck.version},

@@ -2,8 +2,10 @@
 #include "core/api/sampling.h"
 
 #include "core/checkpoint/diffusion_checkpoint.h"
+#include "core/checkpoint/flow_checkpoint.h"
 #include "core/io/image_tensor.h"
-#include "core/io/png_file.h"
+#include "core/jobs/flow_sampling.h"
+#include "core/jobs/sample_output.h"
 #include "core/io/torch_file.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
@@ -12,14 +14,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <cstdio>
-#include <filesystem>
-
 namespace ds::api {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 struct Plan {
     checkpoint::DiffusionCheckpoint ckpt;
@@ -32,8 +29,6 @@ struct Plan {
 
 void validate(const SampleRequest& r) {
     if (r.sampler != "ddim" && r.sampler != "ddpm") throw Error("unknown sampler '" + r.sampler + "' (expected ddim or ddpm)");
-    if (r.num < 1 && r.initNoisePath.empty()) throw Error("--num must be at least 1");
-    if (r.batchSize < 1) throw Error("--batch-size must be at least 1");
     if (r.eta < 0.0) throw Error("--eta must not be negative");
 }
 
@@ -48,71 +43,26 @@ int chooseSteps(const SampleRequest& r, const diffusion::DiffusionConfig& cfg) {
                                                                                : std::min(50, cfg.timesteps);
 }
 
-torch::Tensor initialNoise(const SampleRequest& r, const diffusion::GaussianDiffusionImpl& model, at::Generator& gen) {
-    const auto& cfg = model.config();
-    const int64_t c = model.model()->config().channels;
-    if (!r.initNoisePath.empty()) {
-        auto x = io::loadSingleTensor(r.initNoisePath);
-        if (x.dim() != 4 || x.size(1) != c || x.size(2) != cfg.imageSize || x.size(3) != cfg.imageSize)
-            throw fileError(r.initNoisePath, "expected a tensor of shape (N, " + std::to_string(c) + ", " +
-                                                 std::to_string(cfg.imageSize) + ", " + std::to_string(cfg.imageSize) +
-                                                 "), found " + c10::str(x.sizes()));
-        return x.to(torch::kFloat).contiguous();
-    }
-    return torch::randn({r.num, c, cfg.imageSize, cfg.imageSize}, gen);
-}
-
 io::PngText pngMetadata(const SampleRequest& r, const Plan& plan, const std::string& checkpointSha, int index) {
-    io::PngText text{{"Software", std::string("Diffusion Studio ") + DS_VERSION},
-                     {"ds.version", DS_VERSION},
-                     {"ds.checkpoint", fs::path(r.checkpoint).filename().string()},
-                     {"ds.checkpoint_sha256", checkpointSha},
-                     {"ds.weights", r.weights},
-                     {"ds.sampler", plan.ddim ? "ddim" : "ddpm"},
-                     {"ds.steps", std::to_string(plan.steps)},
-                     {"ds.eta", plan.ddim ? std::to_string(r.eta) : "1"},
-                     {"ds.seed", std::to_string(r.seed)},
-                     {"ds.image_size", std::to_string(plan.model->config().imageSize)},
-                     {"ds.num", std::to_string(plan.xT.size(0))}};
-    if (!r.initNoisePath.empty()) text.emplace_back("ds.init_noise", r.initNoisePath);
-    if (index >= 0) text.emplace_back("ds.index", std::to_string(index));
-    return text;
+    return jobs::samplePngText(r, checkpointSha,
+                               {{"ds.sampler", plan.ddim ? "ddim" : "ddpm"},
+                                {"ds.steps", std::to_string(plan.steps)},
+                                {"ds.eta", plan.ddim ? std::to_string(r.eta) : "1"}},
+                               plan.model->config().imageSize, plan.xT.size(0), index);
 }
 
-void writeTensorPng(const std::string& path, const torch::Tensor& chw01, const io::PngText& text) {
-    const auto img = io::toImage(chw01);
-    io::writePng(path, img.pixels.data(), img.width, img.height, img.channels, text);
+// Options that only flows use must not be silently ignored for a diffusion checkpoint.
+void rejectFlowOptions(const SampleRequest& r) {
+    if (!r.solver.empty()) throw fileError(r.checkpoint, "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
+    if (!r.times.empty()) throw fileError(r.checkpoint, "--times applies to flow-matching checkpoints");
+    if (r.groups != 0) throw fileError(r.checkpoint, "--groups applies to the seed's flow-matching U-Net");
 }
 
-std::string numberedName(int index) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%05d.png", index);
-    return buf;
-}
-
-void prepareOutDir(const std::string& dir, int count) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw fileError(dir, "cannot create the output folder (" + ec.message() + ")");
-    // Nothing is lost: refuse to overwrite earlier samples.
-    for (int i = 0; i < count; ++i) {
-        const auto p = fs::path(dir) / numberedName(i);
-        if (fs::exists(p)) throw fileError(p.string(), "already exists; choose an empty --out-dir");
-    }
-}
-
-// Fail before sampling, not after minutes of it, when an output cannot be written.
-void checkOutputFolder(const std::string& path) {
-    if (path.empty()) return;
-    if (fs::is_directory(path)) throw fileError(path, "is a folder; give a file name");
-    const auto parent = fs::path(path).parent_path();
-    if (!parent.empty() && !fs::is_directory(parent)) throw fileError(path, "its folder does not exist");
-}
-
-Plan makePlan(const SampleRequest& r, at::Generator& gen) {
+Plan makePlan(const SampleRequest& r, const io::PyValue& root, at::Generator& gen) {
+    rejectFlowOptions(r);
     Plan plan;
     plan.device = parseDevice(r.device);
-    plan.ckpt = checkpoint::readDiffusionCheckpoint(r.checkpoint);
+    plan.ckpt = checkpoint::readDiffusionCheckpoint(r.checkpoint, root);
     checkpoint::ModelBuildOptions options;
     options.weights = r.weights;
     options.imageSize = r.imageSize;
@@ -121,7 +71,7 @@ Plan makePlan(const SampleRequest& r, at::Generator& gen) {
     plan.model = checkpoint::buildDiffusionModel(plan.ckpt, options);
     plan.ddim = r.sampler == "ddim";
     plan.steps = chooseSteps(r, plan.model->config());
-    plan.xT = initialNoise(r, *plan.model, gen);
+    plan.xT = jobs::initialNoise(r, plan.model->model()->config().channels, plan.model->config().imageSize, gen);
     return plan;
 }
 
@@ -159,15 +109,19 @@ DenoiseFrame stepFrame(const diffusion::DenoiseStep& s, const diffusion::Gaussia
 }  // namespace
 
 SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken& stop) {
+    jobs::validateSampleRequest(r);
+    jobs::checkOutputFile(r.gridPath);
+    jobs::checkOutputFile(r.saveTensorsPath);
+    const auto root = io::loadTorchFile(r.checkpoint);
+    if (checkpoint::isFlowCheckpoint(*root))
+        return jobs::runFlowSampling(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sink, stop);
     validate(r);
-    checkOutputFolder(r.gridPath);
-    checkOutputFolder(r.saveTensorsPath);
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
-    Plan plan = makePlan(r, gen);
+    Plan plan = makePlan(r, *root, gen);
     auto& model = *plan.model;
     const int64_t n = plan.xT.size(0);
-    if (!r.outDir.empty()) prepareOutDir(r.outDir, static_cast<int>(n));
+    if (!r.outDir.empty()) jobs::prepareSampleOutDir(r.outDir, static_cast<int>(n));
     const std::string sha = sha256File(r.checkpoint);
     const bool keepTensors = !r.saveTensorsPath.empty();
     const auto alphasCumprod = model.buffer("alphas_cumprod").to(torch::kCPU, torch::kDouble);
@@ -203,14 +157,8 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
             x0Preds.push_back(torch::stack(batchX0, 0));
             xs.push_back(torch::stack(batchXs, 1));
         }
-        if (!r.outDir.empty()) {
-            for (int64_t i = 0; i < images.size(0); ++i) {
-                const int index = static_cast<int>(from + i);
-                const auto path = (fs::path(r.outDir) / numberedName(index)).string();
-                writeTensorPng(path, images[i], pngMetadata(r, plan, sha, index));
-                result.files.push_back(path);
-            }
-        }
+        jobs::writeNumberedSamples(r, images, from, [&](int index) { return pngMetadata(r, plan, sha, index); },
+                                   result.files);
     }
 
     auto all = torch::cat(samples, 0);
@@ -218,7 +166,7 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
     result.grid = io::toImage(grid);
     result.gridMetadata = pngMetadata(r, plan, sha, -1);
     if (!r.gridPath.empty()) {
-        writeTensorPng(r.gridPath, grid, result.gridMetadata);
+        jobs::writeSamplePng(r.gridPath, grid, result.gridMetadata);
         result.files.push_back(r.gridPath);
     }
     if (keepTensors) {
