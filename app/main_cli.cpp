@@ -102,7 +102,10 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
 // `train` options: each one given on the command line overrides the preset or --config file.
 struct TrainArgs {
     std::string configFile;
-    std::string preset = "tiny";
+    std::string preset;  // "": tiny, or cfm-tiny with --family flow
+    std::string family;
+    std::string path;
+    double sigma = -1;
     std::string runDir;
     std::string data;
     int imageSize = 0, channels = 0, dim = 0, timesteps = 0, batchSize = 0, gradAccum = 0, loaderThreads = 0;
@@ -116,8 +119,14 @@ struct TrainArgs {
 
 void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--config", a.configFile, "a run's config.json to start from (instead of a preset)");
-    cmd->add_option("--preset", a.preset, "tiny (CPU, minutes), lsun64, lsun128 (the seed project's)")
-        ->check(CLI::IsMember({"tiny", "lsun64", "lsun128"}));
+    cmd->add_option("--preset", a.preset,
+                    "tiny (CPU, minutes), lsun64, lsun128 (the seed project's); flows: cfm-tiny, cfm-seed (the seed's recipe)")
+        ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
+    cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with the seed's U-Net)")
+        ->check(CLI::IsMember({"diffusion", "flow"}));
+    cmd->add_option("--path", a.path, "flows: probability path ot (the seed's), icfm, otcfm, sbcfm, vp or target")
+        ->check(CLI::IsMember({"ot", "icfm", "otcfm", "sbcfm", "vp", "target"}));
+    cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--run-dir", a.runDir, "run directory (default: runs/<date>-<time>)");
     cmd->add_option("--data", a.data, "fashion-mnist or a folder of images");
     cmd->add_option("--image-size", a.imageSize, "training image size");
@@ -155,11 +164,24 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
             throw ds::fileError(a.configFile, firstLine(e.what()));
         }
     } else {
-        c = ds::train::TrainConfig::fromPreset(a.preset);
+        const bool flowFamily = a.family == "flow";
+        c = ds::train::TrainConfig::fromPreset(a.preset.empty() ? (flowFamily ? "cfm-tiny" : "tiny") : a.preset);
+        if (!a.family.empty() && c.family != a.family)
+            throw ds::Error("preset " + c.preset + " trains a " + c.family + " model, not --family " + a.family);
+    }
+    if (c.isFlow()) {
+        if (a.dim > 0 || !a.dimMults.empty() || !a.objective.empty() || !a.schedule.empty() || a.timesteps > 0)
+            throw ds::Error("--dim, --dim-mults, --objective, --schedule and --timesteps apply to diffusion runs");
+        if (!a.path.empty()) c.flow.path = a.path;
+        if (a.sigma >= 0) c.flow.sigma = a.sigma;
+        if (a.imageSize > 0) c.flow.imageSize = a.imageSize;
+        if (a.channels > 0) c.flow.unet.channels = a.channels;
+    } else if (!a.path.empty() || a.sigma >= 0) {
+        throw ds::Error("--path and --sigma apply to flow-matching runs (--family flow)");
     }
     if (!a.data.empty()) c.data = a.data;
-    if (a.imageSize > 0) c.diffusion.imageSize = a.imageSize;
-    if (a.channels > 0) c.unet.channels = a.channels;
+    if (!c.isFlow() && a.imageSize > 0) c.diffusion.imageSize = a.imageSize;
+    if (!c.isFlow() && a.channels > 0) c.unet.channels = a.channels;
     if (a.dim > 0) c.unet.dim = a.dim;
     if (!a.dimMults.empty()) c.unet.dimMults = a.dimMults;
     if (!a.objective.empty()) c.diffusion.objective = a.objective;
@@ -227,7 +249,7 @@ int main(int argc, char** argv) {
     addSampleOptions(sample, sampleRequest);
 
     TrainArgs trainArgs;
-    auto* train = app.add_subcommand("train", "train a DDPM (default: the tiny preset on Fashion-MNIST)");
+    auto* train = app.add_subcommand("train", "train a DDPM or (--family flow) a flow-matching model (default: the tiny preset on Fashion-MNIST)");
     addTrainOptions(train, trainArgs);
 
     std::string resumeDir;

@@ -73,9 +73,15 @@ io::PyValuePtr Ema::stateDict() const {
 void Ema::loadStateDict(const io::PyValue& dict) {
     const auto& initted = dict.at("initted");
     const auto& step = dict.at("step");
-    initted_ = initted.is(io::PyValue::Kind::Tensor) ? initted.asTensor().item<bool>() : initted.asBool();
-    step_ = step.is(io::PyValue::Kind::Tensor) ? step.asTensor().item<int64_t>() : step.asInt();
-    checkpoint::StateDict::fromPyDict(dict).withPrefix("ema_model.").loadInto(*shadow_, "the EMA weights");
+    load(checkpoint::StateDict::fromPyDict(dict).withPrefix("ema_model."),
+         step.is(io::PyValue::Kind::Tensor) ? step.asTensor().item<int64_t>() : step.asInt(),
+         initted.is(io::PyValue::Kind::Tensor) ? initted.asTensor().item<bool>() : initted.asBool());
+}
+
+void Ema::load(const checkpoint::StateDict& shadowWeights, int64_t step, bool initted) {
+    shadowWeights.loadInto(*shadow_, "the EMA weights");
+    step_ = step;
+    initted_ = initted;
 }
 
 }  // namespace ds::train

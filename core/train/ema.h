@@ -23,6 +23,8 @@ public:
     // ema_pytorch's state_dict: initted, step, online_model.*, ema_model.* (torch.load-able).
     io::PyValuePtr stateDict() const;
     void loadStateDict(const io::PyValue& dict);
+    // The same from parts: the shadow's weights (its own names), the step counter and initted.
+    void load(const checkpoint::StateDict& shadowWeights, int64_t step, bool initted);
 
 private:
     void copyFromOnline();

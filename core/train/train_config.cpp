@@ -5,14 +5,20 @@
 namespace ds::train {
 
 void TrainConfig::validate() const {
-    unet.resolved();
-    diffusion.validate();
+    if (family == "flow") {
+        flow.validate();
+    } else if (family == "diffusion") {
+        unet.resolved();
+        diffusion.validate();
+        if (diffusion.imageSize % unet.downsampleFactor() != 0)
+            throw Error("image size " + std::to_string(diffusion.imageSize) + " is not a multiple of " +
+                        std::to_string(unet.downsampleFactor()) + " (dim_mults has " + std::to_string(unet.numStages()) +
+                        " stages)");
+    } else {
+        throw Error("unknown model family '" + family + "' (expected diffusion or flow)");
+    }
     lr.validate();
-    if (unet.channels != 1 && unet.channels != 3) throw Error("channels must be 1 or 3");
-    if (diffusion.imageSize % unet.downsampleFactor() != 0)
-        throw Error("image size " + std::to_string(diffusion.imageSize) + " is not a multiple of " +
-                    std::to_string(unet.downsampleFactor()) + " (dim_mults has " + std::to_string(unet.numStages()) +
-                    " stages)");
+    if (channels() != 1 && channels() != 3) throw Error("channels must be 1 or 3");
     if (batchSize < 1) throw Error("batch size must be at least 1");
     if (gradAccum < 1) throw Error("gradient accumulation must be at least 1");
     if (steps < 1) throw Error("steps must be at least 1");
@@ -26,12 +32,10 @@ void TrainConfig::validate() const {
 }
 
 nlohmann::json TrainConfig::toJson() const {
-    return {{"format", "diffusion-studio-run"},
+    nlohmann::json j = {{"format", "diffusion-studio-run"},
             {"format_version", kFormatVersion},
             {"preset", preset},
             {"data", {{"source", data}, {"hflip", hflip}, {"loader_threads", loaderThreads}}},
-            {"unet", unet.toJson()},
-            {"diffusion", diffusion.toJson()},
             {"optim", {{"batch_size", batchSize}, {"grad_accum", gradAccum}, {"lr", lr.toJson()},
                        {"adam_betas", {adamBeta1, adamBeta2}}, {"adam_eps", adamEps}, {"grad_clip", gradClip}}},
             {"ema", {{"beta", ema.beta}, {"update_every", ema.updateEvery}, {"update_after_step", ema.updateAfterStep},
@@ -41,6 +45,15 @@ nlohmann::json TrainConfig::toJson() const {
                           {"keep_last", keepLast}}},
             {"seed", seed},
             {"device", device}};
+    // A diffusion run's file is as before (no family entry); a flow run's has only its own model.
+    if (isFlow()) {
+        j["family"] = family;
+        j["flow"] = flow.toJson();
+    } else {
+        j["unet"] = unet.toJson();
+        j["diffusion"] = diffusion.toJson();
+    }
+    return j;
 }
 
 TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
@@ -57,8 +70,13 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         c.data = d.at("source").get<std::string>();
         c.hflip = d.value("hflip", false);
         c.loaderThreads = d.value("loader_threads", c.loaderThreads);
-        c.unet = nn::UnetConfig::fromJson(j.at("unet"));
-        c.diffusion = diffusion::DiffusionConfig::fromJson(j.at("diffusion"));
+        c.family = j.value("family", c.family);
+        if (c.isFlow()) {
+            c.flow = FlowTrainConfig::fromJson(j.at("flow"));
+        } else {
+            c.unet = nn::UnetConfig::fromJson(j.at("unet"));
+            c.diffusion = diffusion::DiffusionConfig::fromJson(j.at("diffusion"));
+        }
         const auto& o = j.at("optim");
         c.batchSize = o.at("batch_size");
         c.gradAccum = o.at("grad_accum");
@@ -138,7 +156,63 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.sampleSteps = 250;
         return c;
     }
-    throw Error("unknown preset '" + name + "' (expected tiny, lsun64 or lsun128)");
+    if (name == "cfm-tiny") {
+        // Flow matching on Fashion-MNIST on a CPU in minutes: a small seed U-Net, the seed's path.
+        c.family = "flow";
+        c.flow.unet.ch = 16;
+        c.flow.unet.chMul = {1, 2, 2};
+        c.flow.unet.attChannels = {0, 1, 0};
+        c.flow.unet.groups = 8;
+        c.flow.unet.dropout = 0.0;
+        c.flow.unet.channels = 1;
+        c.flow.imageSize = 32;
+        c.flow.sigma = 1e-4;
+        c.batchSize = 32;
+        c.lr.lr = 1e-3;
+        c.lr.kind = "linear";
+        c.lr.warmupSteps = 100;
+        c.lr.finalFactor = 0.1;
+        c.ema.beta = 0.995;
+        c.ema.updateEvery = 1;
+        c.ema.updateAfterStep = 50;
+        c.steps = 1200;
+        c.saveEvery = 200;
+        c.sampleEvery = 200;
+        c.sampleSteps = 20;
+        return c;
+    }
+    if (name == "cfm-seed") {
+        // The seed project's flow recipe (g4vrel/CFM train.py and conf/config.yaml): Unet(ch=128,
+        // att_channels=[0,1,1,0], dropout=0), OT path with sigma_min 1e-4, batch 128 with 2
+        // accumulation steps, Adam, warm-up to 5e-4 over 45k steps then linear decay to 1e-8 at
+        // 400k, gradient clipping at 1.0, EMA 0.9999, random horizontal flips.
+        c.family = "flow";
+        c.data = "";
+        c.hflip = true;
+        c.flow.unet.dropout = 0.0;
+        c.flow.sigma = 1e-4;
+        c.flow.imageSize = 32;
+        c.batchSize = 128;
+        c.gradAccum = 2;
+        c.lr.kind = "linear";
+        c.lr.lr = 5e-4;
+        c.lr.warmupSteps = 45000;
+        c.lr.finalFactor = 1e-8 / 5e-4;
+        c.adamBeta2 = 0.999;  // torch.optim.Adam's defaults
+        c.gradClip = 1.0;
+        // AveragedModel's EMA: a copy at the first update, then decay 0.9999 with no warm-up
+        // (a vanishing inv_gamma turns ema_pytorch's warm-up off).
+        c.ema.beta = 0.9999;
+        c.ema.updateEvery = 1;
+        c.ema.updateAfterStep = 0;
+        c.ema.invGamma = 1e-12;
+        c.steps = 400000;
+        c.saveEvery = 5000;
+        c.sampleEvery = 5000;
+        c.sampleSteps = 50;
+        return c;
+    }
+    throw Error("unknown preset '" + name + "' (expected tiny, lsun64, lsun128, cfm-tiny or cfm-seed)");
 }
 
 }  // namespace ds::train

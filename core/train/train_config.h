@@ -4,6 +4,7 @@
 #include "core/diffusion/diffusion_config.h"
 #include "core/nn/unet_config.h"
 #include "core/train/ema_config.h"
+#include "core/train/flow_train_config.h"
 #include "core/train/lr_schedule.h"
 
 #include <nlohmann/json.hpp>
@@ -21,8 +22,14 @@ struct TrainConfig {
     bool hflip = false;
     int loaderThreads = 2;
 
-    nn::UnetConfig unet;
+    std::string family = "diffusion";  // diffusion | flow (flow matching with the seed's U-Net)
+    nn::UnetConfig unet;                 // diffusion
     diffusion::DiffusionConfig diffusion;
+    FlowTrainConfig flow;                // flow
+
+    bool isFlow() const { return family == "flow"; }
+    int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
+    int channels() const { return isFlow() ? flow.unet.channels : unet.channels; }
 
     int batchSize = 32;
     int gradAccum = 1;
@@ -38,7 +45,7 @@ struct TrainConfig {
     int64_t saveEvery = 500;
     int64_t sampleEvery = 500;
     int sampleCount = 16;
-    int sampleSteps = 50;   // DDIM steps of the preview grids
+    int sampleSteps = 50;   // DDIM steps (flows: ODE solver steps) of the preview grids
     int keepLast = 3;
     uint64_t seed = 0;
     std::string device = "auto";
@@ -47,7 +54,7 @@ struct TrainConfig {
     nlohmann::json toJson() const;
     // Throws ds::Error for a config of another format version.
     static TrainConfig fromJson(const nlohmann::json& j);
-    // tiny | lsun64 | lsun128; throws ds::Error for others.
+    // tiny | lsun64 | lsun128 (diffusion), cfm-tiny | cfm-seed (flow); throws ds::Error for others.
     static TrainConfig fromPreset(const std::string& name);
 };
 

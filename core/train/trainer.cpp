@@ -8,6 +8,8 @@
 #include "core/io/png_file.h"
 #include "core/io/torch_file.h"
 #include "core/train/adam_state.h"
+#include "core/train/diffusion_training_model.h"
+#include "core/train/flow_training_model.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
 
@@ -27,6 +29,11 @@ double nowSeconds() {
 // Preview grids always start from the same noise, so successive grids show progress.
 constexpr uint64_t kPreviewSeedSalt = 0x5eedf00dULL;
 
+std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device) {
+    if (config.isFlow()) return std::make_unique<FlowTrainingModel>(config, device);
+    return std::make_unique<DiffusionTrainingModel>(config, device);
+}
+
 int64_t intEntry(const io::PyValue& dict, const std::string& key) {
     const auto& v = dict.at(key);
     return v.is(io::PyValue::Kind::Tensor) ? v.asTensor().item<int64_t>() : v.asInt();
@@ -36,31 +43,27 @@ int64_t intEntry(const io::PyValue& dict, const std::string& key) {
 
 Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause)
     : run_(std::move(run)), config_(run_.config()), sink_(sink), stop_(stop), pause_(pause),
-      device_(parseDevice(config_.device)), gen_(at::detail::createCPUGenerator(config_.seed)),
-      stepBuckets_(config_.diffusion.timesteps), windowBuckets_(config_.diffusion.timesteps) {
-    torch::manual_seed(config_.seed);  // the global generator: parameter init and dropout
-    buildModel();
+      device_(parseDevice(config_.device)),
+      // The global generator seeds parameter init and dropout: set before the model is built.
+      model_((torch::manual_seed(config_.seed), makeTrainingModel(config_, device_))),
+      gen_(at::detail::createCPUGenerator(config_.seed)), stepBuckets_(model_->positions()),
+      windowBuckets_(model_->positions()) {
+    buildOptimizer();
     buildData();
 }
 
 Trainer::~Trainer() = default;
 
-void Trainer::buildModel() {
-    model_ = diffusion::GaussianDiffusion(nn::Unet(config_.unet), config_.diffusion);
-    emaModel_ = diffusion::GaussianDiffusion(nn::Unet(config_.unet), config_.diffusion);
-    model_->to(device_);
-    emaModel_->to(device_);
-    model_->train();
-    emaModel_->eval();
-    ema_ = std::make_unique<Ema>(model_.ptr(), emaModel_.ptr(), config_.ema);
+void Trainer::buildOptimizer() {
+    ema_ = std::make_unique<Ema>(model_->online(), model_->shadow(), config_.ema);
     optimizer_ = std::make_unique<torch::optim::Adam>(
-        model_->parameters(), torch::optim::AdamOptions(config_.lr.lr)
+        model_->online()->parameters(), torch::optim::AdamOptions(config_.lr.lr)
                                   .betas({config_.adamBeta1, config_.adamBeta2})
                                   .eps(config_.adamEps));
 }
 
 void Trainer::buildData() {
-    const data::ImageTransform transform{config_.diffusion.imageSize, config_.unet.channels};
+    const data::ImageTransform transform{config_.imageSize(), config_.channels()};
     if (config_.data == "fashion-mnist") {
         source_ = std::make_shared<data::FashionMnistSource>(data::FashionMnistSource::defaultDirectory(), "train", transform);
     } else {
@@ -83,13 +86,9 @@ void Trainer::buildData() {
 io::PyValuePtr Trainer::checkpointValue() {
     using io::PyValue;
     auto root = PyValue::dict(false);
-    // lucidrains Trainer's layout first, so its loading code works on our files.
-    root->set("step", PyValue::integer(step_));
-    root->set("model", checkpoint::StateDict::fromModule(*model_).toPyDict());
-    root->set("opt", adamStateDict(*optimizer_));
-    root->set("ema", ema_->stateDict());
-    root->set("scaler", PyValue::none());
-    root->set("version", PyValue::str(std::string("diffusion-studio ") + DS_VERSION));
+    // The family's upstream layout first (lucidrains Trainer's, the seed's), so that the original
+    // loading code works on our files.
+    model_->writeCheckpoint(*root, step_, position_.epoch, adamStateDict(*optimizer_), *ema_);
     // Ours: what a resume needs to continue the same trajectory.
     root->set("config", checkpoint::fromJson(config_.toJson()));
     auto rng = PyValue::dict(false);
@@ -109,9 +108,7 @@ void Trainer::restoreFrom(const std::string& path) {
     const auto root = io::loadTorchFile(path);
     try {
         step_ = root->at("step").asInt();
-        checkpoint::StateDict::fromPyDict(root->at("model")).loadInto(*model_, "the model weights");
-        loadAdamStateDict(*optimizer_, root->at("opt"));
-        ema_->loadStateDict(root->at("ema"));
+        loadAdamStateDict(*optimizer_, model_->readCheckpoint(*root, *ema_));
         const auto& rng = root->at("rng");
         gen_.set_state(rng.at("train").asTensor());
         at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle on the same state
@@ -155,10 +152,9 @@ double Trainer::trainStep() {
         auto batch = loader_->next();
         lastDataWait_ += nowSeconds() - waitStart;
         position_ = loader_->position();
-        auto terms = model_->trainingLossTerms(batch.images.to(device_), gen_);
-        auto loss = terms.mean();
-        (loss / double(config_.gradAccum)).backward();
-        lossSum += loss.item<double>();
+        auto terms = model_->loss(batch.images.to(device_), gen_);
+        (terms.mean / double(config_.gradAccum)).backward();
+        lossSum += terms.mean.item<double>();
         recordLossByTimestep(terms);
     }
     const double loss = lossSum / config_.gradAccum;
@@ -170,16 +166,16 @@ double Trainer::trainStep() {
                     ". Lower the learning rate or check the data.");
     }
     const double maxNorm = config_.gradClip > 0 ? config_.gradClip : std::numeric_limits<double>::infinity();
-    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(model_->parameters(), maxNorm);
+    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(model_->online()->parameters(), maxNorm);
     optimizer_->step();
     ema_->update();
     ++step_;
     return loss;
 }
 
-void Trainer::recordLossByTimestep(const diffusion::GaussianDiffusionImpl::LossTerms& terms) {
+void Trainer::recordLossByTimestep(const TrainingModel::Loss& terms) {
     const auto losses = terms.perSample.detach().to(torch::kCPU, torch::kFloat).contiguous();
-    const auto t = terms.t.to(torch::kCPU, torch::kLong).contiguous();
+    const auto t = terms.position.to(torch::kCPU, torch::kLong).contiguous();
     stepBuckets_.add(losses.data_ptr<float>(), t.data_ptr<int64_t>(), losses.numel());
     windowBuckets_.add(losses.data_ptr<float>(), t.data_ptr<int64_t>(), losses.numel());
 }
@@ -209,16 +205,15 @@ void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSec
 void Trainer::writePreview() {
     torch::NoGradGuard noGrad;
     at::Generator gen = at::detail::createCPUGenerator(config_.seed ^ kPreviewSeedSalt);
-    const int64_t s = config_.diffusion.imageSize;
-    auto noise = torch::randn({config_.sampleCount, config_.unet.channels, s, s}, gen).to(device_);
-    const int steps = std::min(config_.sampleSteps, config_.diffusion.timesteps);
-    auto x = emaModel_->ddimSample(noise, steps, 0.0, gen);
-    const auto grid = io::makeGrid(emaModel_->unnormalize(x).clamp(0, 1).cpu());
+    const int64_t s = config_.imageSize();
+    auto noise = torch::randn({config_.sampleCount, config_.channels(), s, s}, gen).to(device_);
+    const auto grid = io::makeGrid(model_->preview(noise, config_.sampleSteps, gen).cpu());
     const auto image = io::toImage(grid);
-    io::writePng(run_.samplePath(step_), image.pixels.data(), image.width, image.height, image.channels,
-                 {{"Software", std::string("Diffusion Studio ") + DS_VERSION},
-                  {"ds.sampler", "ddim"}, {"ds.steps", std::to_string(steps)}, {"ds.eta", "0"},
-                  {"ds.weights", "ema"}, {"ds.train_step", std::to_string(step_)}});
+    io::PngText text{{"Software", std::string("Diffusion Studio ") + DS_VERSION}};
+    for (auto& entry : model_->previewText(config_.sampleSteps)) text.push_back(entry);
+    text.emplace_back("ds.weights", "ema");
+    text.emplace_back("ds.train_step", std::to_string(step_));
+    io::writePng(run_.samplePath(step_), image.pixels.data(), image.width, image.height, image.channels, text);
     sink_.onPreview(step_, image);
 }
 

@@ -1,15 +1,16 @@
-// The training loop: data -> loss -> Adam (with accumulation, clipping, LR schedule) -> EMA,
+// The training loop of every model family (diffusion, flow matching: see TrainingModel):
+// data -> loss -> Adam (with accumulation, clipping, LR schedule) -> EMA,
 // with metrics, preview grids and crash-safe checkpoints in a RunDirectory. A fixed seed makes a
 // run repeatable, and a run stopped (or killed) and resumed continues the same trajectory: the
 // checkpoint holds the model, Adam, EMA, RNG states and the data position.
 #pragma once
 #include "core/api/job_sink.h"
 #include "core/data/batch_loader.h"
-#include "core/diffusion/gaussian_diffusion.h"
 #include "core/train/ema.h"
 #include "core/train/metrics_log.h"
 #include "core/train/run_directory.h"
 #include "core/train/timestep_loss_buckets.h"
+#include "core/train/training_model.h"
 #include "core/util/pause_gate.h"
 #include "core/util/stop_token.h"
 
@@ -35,13 +36,12 @@ public:
     const RunDirectory& runDirectory() const { return run_; }
     std::optional<std::string> lastCheckpoint() const { return lastCheckpoint_; }
     double lastLoss() const { return lastLoss_; }
-    diffusion::GaussianDiffusion& model() { return model_; }
 
 private:
-    void buildModel();
+    void buildOptimizer();
     void buildData();
     double trainStep();  // one optimizer step; returns the loss, records lr, grad norm and data wait
-    void recordLossByTimestep(const diffusion::GaussianDiffusionImpl::LossTerms& terms);
+    void recordLossByTimestep(const TrainingModel::Loss& loss);
     void logMetrics(double loss, double gradNorm, double lr, double stepSeconds);
     void saveCheckpoint();
     void writePreview();
@@ -55,8 +55,7 @@ private:
     const PauseGate* pause_;
     torch::Device device_;
 
-    diffusion::GaussianDiffusion model_{nullptr};
-    diffusion::GaussianDiffusion emaModel_{nullptr};
+    std::unique_ptr<TrainingModel> model_;  // the family's networks, loss, previews, checkpoint layout
     std::unique_ptr<Ema> ema_;
     std::unique_ptr<torch::optim::Adam> optimizer_;
     std::shared_ptr<const data::ImageSource> source_;

@@ -1,0 +1,31 @@
+// Diffusion as a TrainingModel: a GaussianDiffusion around lucidrains' Unet, DDIM previews, and
+// lucidrains Trainer's checkpoint layout ({step, model, opt, ema, scaler, version}).
+#pragma once
+#include "core/diffusion/gaussian_diffusion.h"
+#include "core/train/train_config.h"
+#include "core/train/training_model.h"
+
+namespace ds::train {
+
+class DiffusionTrainingModel : public TrainingModel {
+public:
+    DiffusionTrainingModel(const TrainConfig& config, const torch::Device& device);
+
+    std::shared_ptr<torch::nn::Module> online() const override { return model_.ptr(); }
+    std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.ptr(); }
+    int64_t positions() const override { return model_->config().timesteps; }
+    Loss loss(const torch::Tensor& images, at::Generator& gen) override;
+    torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) override;
+    io::PngText previewText(int steps) const override;
+    void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
+                         const Ema& ema) const override;
+    const io::PyValue& readCheckpoint(const io::PyValue& root, Ema& ema) override;
+
+private:
+    int previewSteps(int steps) const;
+
+    diffusion::GaussianDiffusion model_{nullptr};
+    diffusion::GaussianDiffusion ema_{nullptr};
+};
+
+}  // namespace ds::train

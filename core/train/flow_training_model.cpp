@@ -1,0 +1,91 @@
+#include "core/train/flow_training_model.h"
+
+#include "core/checkpoint/state_dict.h"
+#include "core/flow/ode_solver.h"
+#include "core/util/error.h"
+
+namespace ds::train {
+
+namespace {
+
+// What an enabled torch.amp.GradScaler that never scaled saves: the seed's load_checkpoint()
+// hands this entry to GradScaler.load_state_dict, which refuses an empty dict.
+io::PyValuePtr idleGradScalerState() {
+    auto d = io::PyValue::dict(false);
+    d->set("scale", io::PyValue::real(65536.0));
+    d->set("growth_factor", io::PyValue::real(2.0));
+    d->set("backoff_factor", io::PyValue::real(0.5));
+    d->set("growth_interval", io::PyValue::integer(2000));
+    d->set("_growth_tracker", io::PyValue::integer(0));
+    return d;
+}
+
+}  // namespace
+
+FlowTrainingModel::FlowTrainingModel(const TrainConfig& config, const torch::Device& device)
+    : config_(config.flow), unet_(config.flow.unet), ema_(config.flow.unet),
+      path_(flow::ProbabilityPath::make(config.flow.path, config.flow.sigma)) {
+    unet_->to(device);
+    ema_->to(device);
+    unet_->train();
+    ema_->eval();
+}
+
+TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Generator& gen) {
+    const auto x1 = images * 2 - 1;
+    const auto cpu = x1.options().device(torch::kCPU);
+    const auto noise = torch::randn(x1.sizes(), gen, cpu).to(x1.device());
+    const auto [x0, data] = path_->couple(noise, x1, gen);
+    const auto t = torch::rand({x1.size(0)}, gen, cpu).to(x1.device());
+    const auto eps = torch::randn(x1.sizes(), gen, cpu).to(x1.device());
+    const auto point = path_->at(x0, data, t, eps);
+    const auto perSample = (unet_->forward(point.xt, t) - point.ut).pow(2).flatten(1).mean(1);
+    const auto position = (t * kPositions).to(torch::kLong).clamp(0, kPositions - 1);
+    return {perSample.mean(), perSample, position};
+}
+
+torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& /*gen*/) {
+    flow::OdeOptions o;
+    o.method = flow::parseOdeMethod(config_.previewSolver);
+    o.steps = steps;
+    auto& ema = *ema_;
+    const auto trajectory = flow::OdeSolver::make(o)->solve(
+        [&ema](double t, const torch::Tensor& x) { return ema.forward(x, torch::full({x.size(0)}, t, x.options())); },
+        noise, {0.0, 1.0});
+    return ((trajectory.states.back() + 1) * 0.5).clamp(0, 1);
+}
+
+io::PngText FlowTrainingModel::previewText(int steps) const {
+    return {{"ds.family", "flow"}, {"ds.solver", config_.previewSolver}, {"ds.steps", std::to_string(steps)}};
+}
+
+void FlowTrainingModel::writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
+                                        const Ema& ema) const {
+    using io::PyValue;
+    root.set("epoch", PyValue::integer(epoch));
+    root.set("step", PyValue::integer(step));
+    root.set("model_state_dict", checkpoint::StateDict::fromModule(*unet_).toPyDict());
+    root.set("optim_state_dict", optimizer);
+    auto averaged = PyValue::dict(true);
+    averaged->set("n_averaged", PyValue::tensor(torch::tensor(ema.step(), torch::kLong)));
+    const auto emaWeights = checkpoint::StateDict::fromModule(*ema_, "module.");
+    for (const auto& [name, t] : emaWeights.entries())
+        averaged->set(name, PyValue::tensor(t.detach().cpu().contiguous()));
+    root.set("ema_model_state_dict", averaged);
+    root.set("scaler_state_dict", idleGradScalerState());
+    auto state = PyValue::dict(false);
+    state->set("initted", PyValue::boolean(ema.initted()));
+    state->set("step", PyValue::integer(ema.step()));
+    root.set("ema_state", state);
+    root.set("version", PyValue::str(std::string("diffusion-studio ") + DS_VERSION));
+}
+
+const io::PyValue& FlowTrainingModel::readCheckpoint(const io::PyValue& root, Ema& ema) {
+    checkpoint::StateDict::fromPyDict(root.at("model_state_dict")).loadInto(*unet_, "the model weights");
+    const auto& state = root.at("ema_state");
+    ema.load(checkpoint::StateDict::fromPyDict(root.at("ema_model_state_dict")).withPrefix("module."),
+             state.at("step").asInt(), state.at("initted").asBool());
+    return root.at("optim_state_dict");
+}
+
+}  // namespace ds::train

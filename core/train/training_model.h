@@ -1,0 +1,45 @@
+// The seam between the Trainer and a model family: what is trained (an online network and its
+// EMA copy), its loss, its preview sampler and its checkpoint layout under upstream names. The
+// loop, Adam, clipping, LR schedule, EMA schedule, run directory, metrics and resume stay in the
+// Trainer, the same for every family.
+#pragma once
+#include "core/io/png_file.h"
+#include "core/io/py_value.h"
+#include "core/train/ema.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+
+namespace ds::train {
+
+class TrainingModel {
+public:
+    virtual ~TrainingModel() = default;
+
+    virtual std::shared_ptr<torch::nn::Module> online() const = 0;
+    virtual std::shared_ptr<torch::nn::Module> shadow() const = 0;  // the EMA copy
+
+    struct Loss {
+        torch::Tensor mean;       // what is minimised
+        torch::Tensor perSample;  // (B)
+        torch::Tensor position;   // (B) int64 in [0, positions()): where on the time axis each sample was
+    };
+    virtual int64_t positions() const = 0;  // diffusion: T timesteps; flows: t in thousandths
+    // images: a batch from the loader, in [0, 1].
+    virtual Loss loss(const torch::Tensor& images, at::Generator& gen) = 0;
+
+    // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how.
+    virtual torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) = 0;
+    virtual io::PngText previewText(int steps) const = 0;
+
+    // The checkpoint entries of the family's upstream layout (lucidrains Trainer: model, opt,
+    // ema, ...; the seed's flow training: model_state_dict, optim_state_dict,
+    // ema_model_state_dict, ...), so that the original code loads our files; and back.
+    virtual void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
+                                 const Ema& ema) const = 0;
+    // Loads the weights and EMA; returns the optimizer entry for the Trainer to restore.
+    virtual const io::PyValue& readCheckpoint(const io::PyValue& root, Ema& ema) = 0;
+};
+
+}  // namespace ds::train
