@@ -89,6 +89,26 @@ private Q_SLOTS:
         QVERIFY(QDir(run + "/checkpoints").entryList(QDir::Files).isEmpty());
     }
 
+    void flowTrainingRunsFromTheCommandLine() {
+        const QString run = tmp("flow");
+        const auto r = runCli({"--threads", "1", "train", "--family", "flow", "--path", "otcfm", "--run-dir", run,
+                               "--image-size", "16", "--batch-size", "8", "--steps", "3", "--save-every", "3",
+                               "--sample-every", "1000", "--device", "cpu"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto info = runCli({"info", run + "/checkpoints/step-3.pt", "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        const auto doc = QJsonDocument::fromJson(info.out.toUtf8()).object();
+        QCOMPARE(doc["family"].toString(), QString("flow"));
+        QCOMPARE(doc["image_size"].toInt(), 16);
+        QCOMPARE(doc["flow_unet"].toObject()["groups"].toInt(), 8);
+        // Options of the other family are refused with one line.
+        for (const QStringList& bad : {QStringList{"--family", "flow", "--dim", "8"}, QStringList{"--path", "icfm"},
+                                       QStringList{"--preset", "tiny", "--family", "flow"}}) {
+            const auto e = runCli(QStringList{"train", "--run-dir", tmp("never")} + bad);
+            QVERIFY2(e.exitCode > 0 && e.err.startsWith("error: ") && e.err.trimmed().count('\n') == 0, qPrintable(e.err));
+            QVERIFY(!QDir(tmp("never")).exists());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliTraining)
