@@ -110,6 +110,15 @@ private Q_SLOTS:
         QVERIFY2(diff < 1e-4, qPrintable(QString("max abs diff %1").arg(diff)));
     }
 
+    void channelsLastGivesTheSameField() {
+        c10::InferenceMode guard;
+        auto m = unet("online");
+        m->setChannelsLast(true);
+        const auto out = m->forward(ref_.at("v_x"), ref_.at("v_t"));
+        QVERIFY(out.is_contiguous());
+        QVERIFY(test::maxAbsDiff(out, ref_.at("v_out")) < 1e-4);
+    }
+
     void wrongGroupCountChangesTheField() {
         // Not readable from the weights, but it matters: the seed's default 32 is not this model.
         c10::InferenceMode guard;

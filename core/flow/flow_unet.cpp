@@ -61,6 +61,14 @@ FlowUnetImpl::Level FlowUnetImpl::makeLevel(torch::nn::ModuleList& list, int lev
     return l;
 }
 
+void FlowUnetImpl::setChannelsLast(bool on) {
+    channelsLast_ = on;
+    const auto format = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    torch::NoGradGuard noGrad;
+    for (auto& p : parameters(true))
+        if (p.dim() == 4) p.set_data(p.contiguous(format));
+}
+
 torch::Tensor FlowUnetImpl::timestepEmbedding(const torch::Tensor& t, int64_t dim) {
     const int64_t half = dim / 2;
     auto exponent = -std::log(10000.0) * torch::arange(half, t.options().dtype(torch::kFloat)) / static_cast<double>(half);
@@ -73,7 +81,8 @@ torch::Tensor FlowUnetImpl::timestepEmbedding(const torch::Tensor& t, int64_t di
 torch::Tensor FlowUnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& t) {
     TORCH_CHECK(t.dim() == 1 && t.size(0) == xIn.size(0), "t must have shape (batch,)");
     const auto emb = timeProj_->forward(timestepEmbedding(t, config_.ch));
-    const auto x = inputProj_->forward(xIn);
+    auto x = inputProj_->forward(xIn);
+    if (channelsLast_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     auto h = x;
     std::vector<torch::Tensor> skips;
     for (auto& level : downLevels_) {
@@ -94,7 +103,7 @@ torch::Tensor FlowUnetImpl::forward(const torch::Tensor& xIn, const torch::Tenso
         h = level.second->forward(torch::cat({h, popSkip()}, 1), emb);
         if (level.resample) h = level.resample->forward(h);
     }
-    return final_->forward(torch::cat({h, x}, 1));
+    return final_->forward(torch::cat({h, x}, 1)).contiguous();
 }
 
 }  // namespace ds::flow

@@ -26,6 +26,10 @@ public:
 
     const FlowUnetConfig& config() const { return config_; }
 
+    // Runs the convolutions on channels-last (NHWC) activations and weights, as UnetImpl does:
+    // about 2x faster with Debian's LibTorch on a CPU. Same results up to float rounding.
+    void setChannelsLast(bool on);
+
     // The seed's get_timestep_embedding: [sin(t f_k), cos(t f_k)], f_k = 10000^(-k / (dim/2)).
     static torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim);
 
@@ -40,6 +44,7 @@ private:
     Level makeLevel(torch::nn::ModuleList& list, int level, bool down);
 
     FlowUnetConfig config_;
+    bool channelsLast_ = false;
     torch::nn::Conv2d inputProj_{nullptr};
     torch::nn::Sequential timeProj_{nullptr};
     torch::nn::ModuleList down_{nullptr};

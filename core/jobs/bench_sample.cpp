@@ -58,6 +58,7 @@ FlowTiming timeFlowSolve(flow::FlowUnet& unet, const flow::OdeOptions& ode, int 
 
 nlohmann::json benchFlow(const SampleBenchOptions& o, const torch::Device& device) {
     auto unet = jobs::makeFlowBenchModel(device);
+    if (o.channelsLast) unet->setChannelsLast(true);
     unet->forward(torch::randn({o.flowBatch, 3, 32, 32}).to(device), torch::zeros({o.flowBatch}).to(device));  // warm-up
     flow::OdeOptions euler;
     euler.method = flow::OdeMethod::Euler;
@@ -68,6 +69,7 @@ nlohmann::json benchFlow(const SampleBenchOptions& o, const torch::Device& devic
     dopri5.atol = dopri5.rtol = o.flowTolerance;
     const auto d = timeFlowSolve(unet, dopri5, o.flowBatch, o.repeats, device);
     return {{"model", jobs::kFlowBenchModelName},
+            {"channels_last", o.channelsLast},
             {"batch", o.flowBatch},
             {"euler", {{"steps", o.flowEulerSteps}, {"nfe", e.nfe}, {"seconds", e.seconds},
                        {"seconds_per_image", e.seconds / o.flowBatch}}},
