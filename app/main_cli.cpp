@@ -3,6 +3,7 @@
 #include "app/terminal_progress.h"
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
+#include "core/api/fid.h"
 #include "core/api/sampling.h"
 #include "core/api/training.h"
 #include "core/util/error.h"
@@ -11,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <cstdio>
@@ -191,10 +193,79 @@ int runResume(const std::string& runDir, int64_t steps) {
     return r.finished ? 0 : 130;
 }
 
+// `fid`: pytorch-fid's command line (`fid PATH1 PATH2`, `fid --save-stats DIR OUT.npz`).
+struct FidArgs {
+    ds::api::FidRequest request;
+    bool saveStats = false;
+    bool noCache = false;
+};
+
+void addFidOptions(CLI::App* cmd, FidArgs& a) {
+    auto& r = a.request;
+    cmd->add_option("path1", r.path1, "folder of images or .npz statistics (with --save-stats: the folder)")->required();
+    cmd->add_option("path2", r.path2, "folder of images or .npz statistics (with --save-stats: the output .npz)")->required();
+    cmd->add_option("--dims", r.dims, "Inception features: 64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
+    cmd->add_option("--batch-size", r.batchSize, "images per batch");
+    cmd->add_option("--num-workers", r.numWorkers, "image decoding threads (default: the cores, at most 8)");
+    cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_option("--weights", r.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)");
+    cmd->add_flag("--save-stats", a.saveStats, "write the statistics of the folder PATH1 to the file PATH2");
+    cmd->add_flag("--kid", r.kid, "also compute KID (torch-fidelity's: 100 subsets of up to 1000)");
+    cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)");
+    cmd->add_flag("--no-cache", a.noCache, "neither read nor write the statistics cache");
+    cmd->add_option("--cache-dir", r.cacheDir, "statistics cache (default: ~/.cache/diffusion-studio/fid)");
+}
+
+// Python's repr of a float (the shortest text that reads back exactly), as pytorch-fid prints it.
+std::string pythonFloat(double value) {
+    char text[64];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    std::string s(text, end);
+    if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+    return s;
+}
+
+int runFidCommand(FidArgs& a) {
+    a.request.useCache = !a.noCache;
+    ds::app::TerminalProgress progress("fid", isatty(STDERR_FILENO));
+    const auto printWarnings = [](const std::vector<std::string>& warnings) {
+        for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    };
+    if (a.saveStats) {
+        const auto r = ds::api::saveFidStats(a.request, a.request.path2, progress, gStop);
+        progress.finish();
+        printWarnings(r.warnings);
+        std::fprintf(stderr, "%lld images, %d dims, %.1f s\n", static_cast<long long>(r.count), r.dims, r.seconds);
+        std::cout << r.output << "\n";
+        return 0;
+    }
+    const auto r = ds::api::runFid(a.request, progress, gStop);
+    progress.finish();
+    printWarnings(r.warnings);
+    std::fprintf(stderr, "%lld and %lld images%s, %d dims, resize: %s, %.1f s\n", static_cast<long long>(r.count1),
+                 static_cast<long long>(r.count2), r.cached1 || r.cached2 ? " (cached statistics used)" : "", r.dims,
+                 r.resizeMode.c_str(), r.seconds);
+    std::cout << "FID:  " << pythonFloat(r.fid) << "\n";
+    if (r.hasKid) std::cout << "KID:  " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
+    return 0;
+}
+
+void addBenchFidOptions(CLI::App* cmd, ds::api::FidBenchOptions& o) {
+    cmd->add_option("--images", o.images, "random PNGs per generated folder");
+    cmd->add_option("--image-size", o.imageSize, "size of the generated PNGs");
+    cmd->add_option("--folder1", o.folder1, "measure this folder instead (with --folder2)");
+    cmd->add_option("--folder2", o.folder2, "the second folder");
+    cmd->add_option("--batch-size", o.batchSize, "images per batch");
+    cmd->add_option("--num-workers", o.numWorkers, "image decoding threads");
+    cmd->add_option("--dims", o.dims, "64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
+    cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
+    cmd->add_option("--weights", o.weights, "Inception weights (default: found as for fid, else random)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, train, benchmark."};
+    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, train, compute FID, benchmark."};
     app.set_version_flag("--version", std::string("diffusion-studio-cli ") + DS_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
@@ -231,6 +302,13 @@ int main(int argc, char** argv) {
     benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps");
     benchTrain->add_option("--device", benchTrainOptions.device, "cpu, cuda or cuda:N");
 
+    FidArgs fidArgs;
+    auto* fid = app.add_subcommand("fid", "FID between two folders or .npz statistics, as pytorch-fid computes it");
+    addFidOptions(fid, fidArgs);
+    ds::api::FidBenchOptions benchFidOptions;
+    auto* benchFid = bench->add_subcommand("fid", "FID speed: feature extraction images/s, total and Frechet seconds");
+    addBenchFidOptions(benchFid, benchFidOptions);
+
     CLI11_PARSE(app, argc, argv);
 
     std::signal(SIGINT, onSigint);
@@ -244,6 +322,14 @@ int main(int argc, char** argv) {
         if (resume->parsed()) return runResume(resumeDir, resumeSteps);
         if (benchTrain->parsed()) {
             std::cout << ds::api::benchTrain(benchTrainOptions).dump(2) << "\n";
+            return 0;
+        }
+        if (fid->parsed()) return runFidCommand(fidArgs);
+        if (benchFid->parsed()) {
+            ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));
+            const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
+            progress.finish();
+            std::cout << report.dump(2) << "\n";
             return 0;
         }
         if (benchSample->parsed()) {
