@@ -147,6 +147,19 @@ private Q_SLOTS:
         QVERIFY(!api::looksLikeLmdb(tmp("")));
     }
 
+    void opensWithoutLockFileAndCreatesNone() {
+        // What a read-only copy of a database often is: data.mdb alone. MDB_NOLOCK never touches
+        // lock.mdb, so nothing is created (as root, a read-only folder cannot be tested directly).
+        const std::string copy = tmp("data_only_lmdb");
+        fs::create_directories(copy);
+        fs::copy_file(db_ + "/data.mdb", copy + "/data.mdb");
+        QCOMPARE(api::inspectLmdb(copy).entries, int64_t(12));
+        auto r = request("from_data_only");
+        r.dbDir = copy;
+        QCOMPARE(importWith(r).written, int64_t(10));
+        QCOMPARE(test::listFiles(copy), std::vector<std::string>{"data.mdb"});
+    }
+
     void rawFlatExportIsByteIdenticalAndNamedAsFyuLsun() {
         auto r = request("raw_flat");
         r.flat = true;
