@@ -16,9 +16,9 @@ BasicConv2dImpl::BasicConv2dImpl(const ConvShape& shape) : shape_(shape) {
     bn = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(shape.out).eps(kBatchNormEps)));
 }
 
-void BasicConv2dImpl::fold() {
+void BasicConv2dImpl::fold(torch::MemoryFormat format) {
     folded_ = FoldedConv(conv->weight, bn->weight, bn->bias, bn->running_mean, bn->running_var, kBatchNormEps,
-                         shape_.stride, shape_.padding);
+                         shape_.stride, shape_.padding, format);
     isFolded_ = true;
 }
 

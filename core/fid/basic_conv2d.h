@@ -21,7 +21,7 @@ class BasicConv2dImpl : public torch::nn::Module {
 public:
     explicit BasicConv2dImpl(const ConvShape& shape);
 
-    void fold();                                       // BatchNorm -> conv weights and bias
+    void fold(torch::MemoryFormat format);             // BatchNorm -> conv weights (in `format`) and bias
     const FoldedConv& folded() const;                  // throws before fold()
     torch::Tensor forward(const torch::Tensor& x) const;  // ReLU(folded conv(x))
 

@@ -24,10 +24,11 @@ FidInceptionImpl::FidInceptionImpl() {
     fc = register_module("fc", torch::nn::Linear(2048, 1008));
 }
 
-void FidInceptionImpl::prepareForInference() {
+void FidInceptionImpl::prepareForInference(bool channelsLast) {
     eval();
+    format_ = channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
     for (const auto& module : modules(/*include_self=*/false))
-        if (auto* conv = dynamic_cast<BasicConv2dImpl*>(module.get())) conv->fold();
+        if (auto* conv = dynamic_cast<BasicConv2dImpl*>(module.get())) conv->fold(format_);
     for (auto* a : {&Mixed_5b, &Mixed_5c, &Mixed_5d}) (*a)->prepare();
     for (auto* c : {&Mixed_6b, &Mixed_6c, &Mixed_6d, &Mixed_6e}) (*c)->prepare();
     Mixed_7a->prepare();
@@ -69,7 +70,7 @@ torch::Tensor FidInceptionImpl::features(const torch::Tensor& images, int dims) 
                                         .size(std::vector<int64_t>{kInputSize, kInputSize})
                                         .mode(torch::kBilinear)
                                         .align_corners(false));
-    x = x.mul_(2).sub_(1);
+    x = x.mul_(2).sub_(1).contiguous(format_);
 
     x = block0(x);
     if (dims > 64) x = block1(x);

@@ -26,7 +26,8 @@ public:
 
     // Folds every BatchNorm into its convolution and merges parallel 1x1 convolutions. Call once,
     // after loading the weights and moving the module to its device; forward passes need it.
-    void prepareForInference();
+    // channelsLast: weights and activations in NHWC (faster with oneDNN on CPUs).
+    void prepareForInference(bool channelsLast = true);
 
     // images: (N, 3, H, W) float RGB in [0, 1]. Returns (N, dims) float. Throws ds::Error for dims
     // other than 64, 192, 768, 2048.
@@ -50,6 +51,7 @@ private:
     torch::Tensor block3(const torch::Tensor& x) const;
 
     bool prepared_ = false;
+    torch::MemoryFormat format_ = torch::MemoryFormat::Contiguous;
 };
 TORCH_MODULE(FidInception);
 

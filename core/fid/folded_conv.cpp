@@ -6,11 +6,11 @@ namespace ds::fid {
 
 FoldedConv::FoldedConv(const torch::Tensor& convWeight, const torch::Tensor& bnWeight, const torch::Tensor& bnBias,
                        const torch::Tensor& runningMean, const torch::Tensor& runningVar, double eps,
-                       torch::IntArrayRef stride, torch::IntArrayRef padding)
+                       torch::IntArrayRef stride, torch::IntArrayRef padding, torch::MemoryFormat format)
     : stride_(stride.vec()), padding_(padding.vec()) {
     torch::NoGradGuard noGrad;
     const auto scale = bnWeight.to(torch::kDouble) / (runningVar.to(torch::kDouble) + eps).sqrt();
-    weight_ = (convWeight.to(torch::kDouble) * scale.view({-1, 1, 1, 1})).to(convWeight.scalar_type()).contiguous();
+    weight_ = (convWeight.to(torch::kDouble) * scale.view({-1, 1, 1, 1})).to(convWeight.scalar_type()).contiguous(format);
     bias_ = (bnBias.to(torch::kDouble) - runningMean.to(torch::kDouble) * scale).to(convWeight.scalar_type());
 }
 
@@ -27,7 +27,7 @@ FoldedConv FoldedConv::concatenate(const std::vector<const FoldedConv*>& convs) 
         weights.push_back(c->weight_);
         biases.push_back(c->bias_);
     }
-    out.weight_ = torch::cat(weights).contiguous();
+    out.weight_ = torch::cat(weights).contiguous(convs.front()->weight_.suggest_memory_format());
     out.bias_ = torch::cat(biases);
     return out;
 }

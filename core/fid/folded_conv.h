@@ -12,13 +12,17 @@ namespace ds::fid {
 class FoldedConv {
 public:
     FoldedConv() = default;
-    // weight (out, in, kh, kw) and BatchNorm parameters; folded in double, stored in float.
+    // weight (out, in, kh, kw) and BatchNorm parameters; folded in double, stored in float, in
+    // `format`: channels-last weights with channels-last activations let oneDNN convolve without
+    // converting layouts around every layer.
     FoldedConv(const torch::Tensor& convWeight, const torch::Tensor& bnWeight, const torch::Tensor& bnBias,
                const torch::Tensor& runningMean, const torch::Tensor& runningVar, double eps,
-               torch::IntArrayRef stride, torch::IntArrayRef padding);
+               torch::IntArrayRef stride, torch::IntArrayRef padding,
+               torch::MemoryFormat format = torch::MemoryFormat::Contiguous);
 
     // One convolution computing several that read the same input with the same kernel size,
-    // stride and padding (Inception's parallel 1x1 branches): their output channels, in order.
+    // stride and padding (Inception's parallel 1x1 branches): their output channels, in order,
+    // weights in the first one's layout.
     static FoldedConv concatenate(const std::vector<const FoldedConv*>& convs);
 
     // conv + bias, no activation (callers apply ReLU, sometimes after pooling).

@@ -34,9 +34,25 @@ void checkShapes(const GaussianStats& a, const GaussianStats& b) {
 
 }  // namespace
 
-double traceOfSqrtProduct(const torch::Tensor& sigma1, const torch::Tensor& sigma2, double* minEigenvalue) {
+namespace {
+
+// The eigenvalues of S1 S2 through a symmetric matrix with the same spectrum: L^T S2 L when
+// S1 = L L^T has a Cholesky factor (positive definite: a folder of more images than dimensions),
+// which costs a fraction of an eigendecomposition; else sqrt(S1) S2 sqrt(S1) (singular S1).
+torch::Tensor productEigenvalues(const torch::Tensor& sigma1, const torch::Tensor& sigma2) {
+    for (const auto& [first, second] : {std::pair{&sigma1, &sigma2}, std::pair{&sigma2, &sigma1}}) {
+        const auto [factor, info] = torch::linalg_cholesky_ex(symmetric(*first));
+        if (info.item<int64_t>() == 0)
+            return torch::linalg::eigvalsh(symmetric(factor.t().matmul(*second).matmul(factor)), "L");
+    }
     const auto root = psdSqrt(sigma1);
-    const auto eigenvalues = torch::linalg::eigvalsh(symmetric(root.matmul(sigma2).matmul(root)), "L");
+    return torch::linalg::eigvalsh(symmetric(root.matmul(sigma2).matmul(root)), "L");
+}
+
+}  // namespace
+
+double traceOfSqrtProduct(const torch::Tensor& sigma1, const torch::Tensor& sigma2, double* minEigenvalue) {
+    const auto eigenvalues = productEigenvalues(sigma1, sigma2);
     if (minEigenvalue) *minEigenvalue = eigenvalues.min().item<double>();
     return eigenvalues.clamp_min(0).sqrt_().sum().item<double>();
 }

@@ -2,8 +2,9 @@
 //   |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr(sqrtm(S1 S2)).
 // scipy's sqrtm of the non-symmetric product costs seconds at 2048 dims; the trace needs only the
 // eigenvalues: S1 S2 has those of the symmetric positive semi-definite sqrt(S1) S2 sqrt(S1),
-// so two symmetric eigendecompositions give tr(sqrtm(S1 S2)) = sum sqrt(lambda_i), stably, even
-// when the covariances are singular (fewer images than dimensions).
+// so tr(sqrtm(S1 S2)) = sum sqrt(lambda_i) needs only symmetric eigenvalues, stably, even when the
+// covariances are singular (fewer images than dimensions). When S1 = L L^T has a Cholesky factor,
+// L^T S2 L has the same eigenvalues and is cheaper to form than sqrt(S1).
 //
 // pytorch-fid's safeguards are kept: when the product is not finite it retries with eps added
 // to both diagonals (and says so), and a clearly negative eigenvalue (scipy's "imaginary
