@@ -226,8 +226,10 @@ void DdimExplorerPage::updateSliderRange() {
   slider_->setRange(0, std::max(0, n - 1));
   // While frames stream in, the view follows the newest unless the user scrubbed back.
   if (followLatest) slider_->setValue(slider_->maximum());
+  // A run still streaming shows its newest frame until it reaches the slider (the slider's value
+  // may not change while the longer run already set its range).
   for (ExplorerRunPanel* p : activePanels())
-    if (p->shownFrame() < 0) p->showFrame(slider_->value());
+    if (p->shownFrame() != std::min(slider_->value(), p->frames().size() - 1)) p->showFrame(slider_->value());
 }
 
 void DdimExplorerPage::keyPressEvent(QKeyEvent* event) {
