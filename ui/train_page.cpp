@@ -281,6 +281,9 @@ QWidget* TrainPage::buildCharts() {
   bucketPlot_->setObjectName(QStringLiteral("trainBucketPlot"));
   bucketPlot_->setSmoothing(0.99);
   bucketPlot_->setLogY(true);
+  // Ten curves: smoothed lines only (raw and band would triple what every redraw paints).
+  bucketPlot_->setRawVisible(false);
+  bucketPlot_->setBandVisible(false);
   // Ten named curves: a column beside the chart, where their names fit.
   bucketPlot_->chart()->legend()->setAlignment(Qt::AlignRight);
   bucketPlot_->setToolTip(tr("The mean loss within each tenth of the timesteps: the batch loss mixes easy and hard "

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <unistd.h>
 #include <vector>
 
@@ -50,6 +51,15 @@ QJsonObject benchResponsiveness(MainWindow& window, double seconds) {
 
   constexpr int kTickMs = 2;
   std::vector<double> lateness;
+  // The UI thread's own CPU time between ticks: a late tick with little of it was the scheduler
+  // (other processes, the training threads), one with much of it was our UI work.
+  std::vector<double> busy;
+  const auto threadCpuMs = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+  };
+  double lastCpu = 0;
   QElapsedTimer clock;
   QTimer ticker;
   ticker.setTimerType(Qt::PreciseTimer);
@@ -59,6 +69,9 @@ QJsonObject benchResponsiveness(MainWindow& window, double seconds) {
     const double now = clock.nsecsElapsed() / 1e6;
     lateness.push_back(std::max(0.0, now - last - kTickMs));
     last = now;
+    const double cpu = threadCpuMs();
+    busy.push_back(cpu - lastCpu);
+    lastCpu = cpu;
   });
 
   page->start();
@@ -70,6 +83,7 @@ QJsonObject benchResponsiveness(MainWindow& window, double seconds) {
     QThread::msleep(5);
   }
   clock.start();
+  lastCpu = threadCpuMs();
   ticker.start();
   while (clock.elapsed() < seconds * 1000.0 && page->runner()->isRunning())
     QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 50);
@@ -91,6 +105,7 @@ QJsonObject benchResponsiveness(MainWindow& window, double seconds) {
   out[QStringLiteral("max_stall_ms")] = ms(sorted.empty() ? 0.0 : sorted.back());
   out[QStringLiteral("p99_stall_ms")] = ms(percentile(0.99));
   out[QStringLiteral("p50_stall_ms")] = ms(percentile(0.5));
+  out[QStringLiteral("max_ui_work_ms")] = ms(busy.empty() ? 0.0 : *std::max_element(busy.begin(), busy.end()));
   out[QStringLiteral("training_steps")] = steps;
   out[QStringLiteral("metrics_batches")] = metricBatches;
   out[QStringLiteral("loss_points")] = page->lossPlot()->pointCount(page->currentSeries());
