@@ -3,6 +3,8 @@
 #include "app/terminal_progress.h"
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
+#include "core/api/fid.h"
+#include "core/api/lmdb_import.h"
 #include "core/api/sampling.h"
 #include "core/api/training.h"
 #include "core/util/error.h"
@@ -11,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <cstdio>
@@ -128,7 +131,7 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
         ->check(CLI::IsMember({"ot", "icfm", "otcfm", "sbcfm", "vp", "target"}));
     cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--run-dir", a.runDir, "run directory (default: runs/<date>-<time>)");
-    cmd->add_option("--data", a.data, "fashion-mnist or a folder of images");
+    cmd->add_option("--data", a.data, "fashion-mnist, a folder of images or an LMDB folder (data.mdb)");
     cmd->add_option("--image-size", a.imageSize, "training image size");
     cmd->add_option("--channels", a.channels, "1 or 3")->check(CLI::IsMember({1, 3}));
     cmd->add_option("--dim", a.dim, "Unet base width");
@@ -229,15 +232,120 @@ int runResume(const std::string& runDir, int64_t steps) {
     return r.finished ? 0 : 130;
 }
 
+// `fid`: pytorch-fid's command line (`fid PATH1 PATH2`, `fid --save-stats DIR OUT.npz`).
+struct FidArgs {
+    ds::api::FidRequest request;
+    bool saveStats = false;
+    bool noCache = false;
+};
+
+void addFidOptions(CLI::App* cmd, FidArgs& a) {
+    auto& r = a.request;
+    cmd->add_option("path1", r.path1, "folder of images or .npz statistics (with --save-stats: the folder)")->required();
+    cmd->add_option("path2", r.path2, "folder of images or .npz statistics (with --save-stats: the output .npz)")->required();
+    cmd->add_option("--dims", r.dims, "Inception features: 64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
+    cmd->add_option("--batch-size", r.batchSize, "images per batch");
+    cmd->add_option("--num-workers", r.numWorkers, "image decoding threads (default: the cores, at most 8)");
+    cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_option("--weights", r.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)");
+    cmd->add_flag("--save-stats", a.saveStats, "write the statistics of the folder PATH1 to the file PATH2");
+    cmd->add_flag("--kid", r.kid, "also compute KID (torch-fidelity's: 100 subsets of up to 1000)");
+    cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)");
+    cmd->add_flag("--no-cache", a.noCache, "neither read nor write the statistics cache");
+    cmd->add_option("--cache-dir", r.cacheDir, "statistics cache (default: ~/.cache/diffusion-studio/fid)");
+}
+
+// Python's repr of a float (the shortest text that reads back exactly), as pytorch-fid prints it.
+std::string pythonFloat(double value) {
+    char text[64];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    std::string s(text, end);
+    if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+    return s;
+}
+
+int runFidCommand(FidArgs& a) {
+    a.request.useCache = !a.noCache;
+    ds::app::TerminalProgress progress("fid", isatty(STDERR_FILENO));
+    const auto printWarnings = [](const std::vector<std::string>& warnings) {
+        for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    };
+    if (a.saveStats) {
+        const auto r = ds::api::saveFidStats(a.request, a.request.path2, progress, gStop);
+        progress.finish();
+        printWarnings(r.warnings);
+        std::fprintf(stderr, "%lld images, %d dims, %.1f s\n", static_cast<long long>(r.count), r.dims, r.seconds);
+        std::cout << r.output << "\n";
+        return 0;
+    }
+    const auto r = ds::api::runFid(a.request, progress, gStop);
+    progress.finish();
+    printWarnings(r.warnings);
+    std::fprintf(stderr, "%lld and %lld images%s, %d dims, resize: %s, %.1f s\n", static_cast<long long>(r.count1),
+                 static_cast<long long>(r.count2), r.cached1 || r.cached2 ? " (cached statistics used)" : "", r.dims,
+                 r.resizeMode.c_str(), r.seconds);
+    std::cout << "FID:  " << pythonFloat(r.fid) << "\n";
+    if (r.hasKid) std::cout << "KID:  " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
+    return 0;
+}
+
+void addBenchFidOptions(CLI::App* cmd, ds::api::FidBenchOptions& o) {
+    cmd->add_option("--images", o.images, "random PNGs per generated folder");
+    cmd->add_option("--image-size", o.imageSize, "size of the generated PNGs");
+    cmd->add_option("--folder1", o.folder1, "measure this folder instead (with --folder2)");
+    cmd->add_option("--folder2", o.folder2, "the second folder");
+    cmd->add_option("--batch-size", o.batchSize, "images per batch");
+    cmd->add_option("--num-workers", o.numWorkers, "image decoding threads");
+    cmd->add_option("--dims", o.dims, "64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
+    cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
+    cmd->add_option("--weights", o.weights, "Inception weights (default: found as for fid, else random)");
+}
+
+void addImportLmdbOptions(CLI::App* cmd, ds::api::LmdbImportRequest& r, std::vector<int64_t>& split) {
+    cmd->add_option("db-dir", r.dbDir, "LMDB folder (holding data.mdb)")->required();
+    cmd->add_option("--out", r.outDir, "output folder")->required();
+    cmd->add_flag("--flat", r.flat, "raw export: <out>/<key>.webp instead of fyu/lsun's nested k0/../k5 folders");
+    cmd->add_flag("--real-ext", r.realExtension, "raw export: name files by their real format, not .webp");
+    cmd->add_option("--size", r.size, "decode, resize the shorter side to S, centre-crop SxS (0: raw export)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--format", r.format, "resized images: png or jpg")->check(CLI::IsMember({"png", "jpg"}));
+    cmd->add_option("--jpeg-quality", r.jpegQuality, "resized JPEG quality")->check(CLI::Range(1, 100));
+    cmd->add_option("--limit", r.limit, "at most N images, the first in key order");
+    cmd->add_option("--split", split, "TRAIN,TEST images drawn at random into train/ and test/")
+        ->delimiter(',')->expected(2);
+    cmd->add_option("--seed", r.seed, "seed of the split");
+}
+
+int runImportLmdb(ds::api::LmdbImportRequest r, const std::vector<int64_t>& split, int threads) {
+    if (split.size() == 2) {
+        r.splitTrain = split[0];
+        r.splitTest = split[1];
+    }
+    r.threads = threads;
+    ds::app::TerminalProgress progress("importing", isatty(STDERR_FILENO));
+    const auto result = ds::api::runLmdbImport(r, progress, gStop);
+    progress.finish();
+    std::fprintf(stderr, "%lld written, %lld already there, %lld corrupt, %lld refused keys; %.1f s, %.0f images/s\n",
+                 static_cast<long long>(result.written), static_cast<long long>(result.skippedExisting),
+                 static_cast<long long>(result.corrupt), static_cast<long long>(result.refusedKeys), result.seconds,
+                 result.imagesPerSecond);
+    for (const auto& problem : result.problems) std::fprintf(stderr, "  skipped %s\n", problem.c_str());
+    if (!result.trainDir.empty())
+        std::fprintf(stderr, "train: %lld images, test: %lld images\n", static_cast<long long>(result.trainImages),
+                     static_cast<long long>(result.testImages));
+    std::cout << result.outDir << "\n" << result.reportFile << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, train, benchmark."};
+    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, train, compute FID, import LSUN LMDBs, benchmark."};
     app.set_version_flag("--version", std::string("diffusion-studio-cli ") + DS_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
     int threads = 0;
-    app.add_option("--threads", threads, "LibTorch threads (default: OMP_NUM_THREADS, else all cores)");
+    app.add_option("--threads", threads, "LibTorch and import threads (default: OMP_NUM_THREADS, else all cores)");
 
     InfoArgs infoArgs;
     auto* info = app.add_subcommand("info", "what a checkpoint holds: kind, architecture, step, weights");
@@ -258,6 +366,16 @@ int main(int argc, char** argv) {
     resume->add_option("run-dir", resumeDir, "the run directory")->required();
     resume->add_option("--steps", resumeSteps, "new total of steps");
 
+    ds::api::LmdbImportRequest importRequest;
+    std::vector<int64_t> importSplit;
+    auto* importLmdb = app.add_subcommand("import-lmdb", "export an LSUN LMDB to image files (raw or resized)");
+    addImportLmdbOptions(importLmdb, importRequest, importSplit);
+    std::string lmdbInfoDir;
+    bool lmdbInfoJson = false;
+    auto* lmdbInfo = app.add_subcommand("lmdb-info", "what an LMDB holds: entries, size, formats, first keys");
+    lmdbInfo->add_option("db-dir", lmdbInfoDir, "LMDB folder (holding data.mdb)")->required();
+    lmdbInfo->add_flag("--json", lmdbInfoJson, "print JSON");
+
     ds::api::SampleBenchOptions benchSampleOptions;
     auto* bench = app.add_subcommand("bench", "benchmarks that print JSON");
     bench->require_subcommand(1);
@@ -268,6 +386,18 @@ int main(int argc, char** argv) {
     benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size");
     benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps");
     benchTrain->add_option("--device", benchTrainOptions.device, "cpu, cuda or cuda:N");
+    ds::api::LmdbBenchOptions benchLmdbOptions;
+    auto* benchLmdb = bench->add_subcommand("lmdb", "images/s of LMDB raw export and resize export");
+    benchLmdb->add_option("--db", benchLmdbOptions.dbDir, "an LMDB to read (default: a temporary synthetic one)");
+    benchLmdb->add_option("--count", benchLmdbOptions.count, "images (of the synthetic LMDB, or the first of --db)");
+    benchLmdb->add_option("--size", benchLmdbOptions.size, "resize export's size");
+
+    FidArgs fidArgs;
+    auto* fid = app.add_subcommand("fid", "FID between two folders or .npz statistics, as pytorch-fid computes it");
+    addFidOptions(fid, fidArgs);
+    ds::api::FidBenchOptions benchFidOptions;
+    auto* benchFid = bench->add_subcommand("fid", "FID speed: feature extraction images/s, total and Frechet seconds");
+    addBenchFidOptions(benchFid, benchFidOptions);
 
     CLI11_PARSE(app, argc, argv);
 
@@ -280,8 +410,27 @@ int main(int argc, char** argv) {
         if (sample->parsed()) return runSample(sampleRequest);
         if (train->parsed()) return runTrain(trainArgs);
         if (resume->parsed()) return runResume(resumeDir, resumeSteps);
+        if (importLmdb->parsed()) return runImportLmdb(importRequest, importSplit, threads);
+        if (lmdbInfo->parsed()) {
+            const auto lmdb = ds::api::inspectLmdb(lmdbInfoDir);
+            std::cout << (lmdbInfoJson ? lmdb.toJson().dump(2) + "\n" : lmdb.toText());
+            return 0;
+        }
+        if (benchLmdb->parsed()) {
+            benchLmdbOptions.threads = threads;
+            std::cout << ds::api::benchLmdb(benchLmdbOptions).dump(2) << "\n";
+            return 0;
+        }
         if (benchTrain->parsed()) {
             std::cout << ds::api::benchTrain(benchTrainOptions).dump(2) << "\n";
+            return 0;
+        }
+        if (fid->parsed()) return runFidCommand(fidArgs);
+        if (benchFid->parsed()) {
+            ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));
+            const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
+            progress.finish();
+            std::cout << report.dump(2) << "\n";
             return 0;
         }
         if (benchSample->parsed()) {

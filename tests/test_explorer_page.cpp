@@ -140,9 +140,34 @@ class TestExplorerPage : public QObject {
     QCOMPARE(page.panelA()->frames().size(), kSteps + 1);
     QCOMPARE(page.panelB()->frames().size(), 100 + 1);
     QCOMPARE(page.frameCount(), 101);
+    // The shorter run finished first; the slider followed the longer one to its end, and both
+    // show their last frame.
+    QCOMPARE(page.currentFrame(), 100);
+    QCOMPARE(page.panelB()->shownFrame(), 100);
+    QCOMPARE(page.panelA()->shownFrame(), kSteps);
     page.setCurrentFrame(50);
     QCOMPARE(page.panelB()->shownFrame(), 50);
     QCOMPARE(page.panelA()->shownFrame(), kSteps);  // the shorter run holds its last frame
+  }
+
+  void runsOfEqualLengthBothEndOnTheirLastFrame() {
+    // Whichever run finishes first sets the slider's range; the other still streams its last
+    // frames into the same range and must show them.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      DdimExplorerPage page;
+      page.setCompare(true);
+      for (auto* panel : {page.panelA(), page.panelB()}) {
+        panel->setCheckpoint(checkpoint_);
+        panel->setImageSize(16);
+        panel->setSampler(QStringLiteral("ddim"));
+        panel->setSteps(kSteps);
+      }
+      page.panelB()->setEta(1.0);
+      runToEnd(page);
+      QCOMPARE(page.currentFrame(), kSteps);
+      QCOMPARE(page.panelA()->shownFrame(), kSteps);
+      QCOMPARE(page.panelB()->shownFrame(), kSteps);
+    }
   }
 
   void missingCheckpointIsReported() {

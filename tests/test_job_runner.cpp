@@ -9,7 +9,7 @@
 
 #include "core/util/error.h"
 #include "ui/job_runner.h"
-#include "ui/job_status_widget.h"
+#include "ui/job_progress_view.h"
 
 using ds::ui::JobRunner;
 
@@ -98,9 +98,16 @@ class TestJobRunner : public QObject {
   }
 
   void etaFormatting() {
-    QCOMPARE(ds::ui::JobStatusWidget::formatDuration(-1), QString());
-    QCOMPARE(ds::ui::JobStatusWidget::formatDuration(65), QStringLiteral("1:05"));
-    QCOMPARE(ds::ui::JobStatusWidget::formatDuration(3 * 3600 + 62), QStringLiteral("3:01:02"));
+    QCOMPARE(ds::ui::JobProgressView::formatDuration(-1), QString());
+    QCOMPARE(ds::ui::JobProgressView::formatDuration(65), QStringLiteral("1:05"));
+    QCOMPARE(ds::ui::JobProgressView::formatDuration(3 * 3600 + 62), QStringLiteral("3:01:02"));
+    ds::api::JobProgress p;
+    p.done = 120;
+    p.total = 2000;
+    p.unit = "steps";
+    p.ratePerSecond = 3.14159;
+    p.etaSeconds = 605;
+    QCOMPARE(ds::ui::JobProgressView::describe(p), QStringLiteral("120 / 2000 steps · 3.14/s · ETA 10:05"));
   }
 };
 

@@ -47,10 +47,11 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.windowTitle(), QStringLiteral("Diffusion Studio"));
     auto* sidebar = window.findChild<QListWidget*>(QStringLiteral("sidebar"));
     QVERIFY(sidebar);
-    QCOMPARE(sidebar->count(), 3);
+    QCOMPARE(sidebar->count(), 4);
     QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Train"));
     QCOMPARE(sidebar->item(1)->text(), QStringLiteral("DDIM Explorer"));
     QCOMPARE(sidebar->item(2)->text(), QStringLiteral("Generate"));
+    QCOMPARE(sidebar->item(3)->text(), QStringLiteral("FID"));
     auto* pages = window.findChild<QStackedWidget*>(QStringLiteral("pages"));
     QVERIFY(pages);
     // The app opens on the Train page with the built-in Fashion-MNIST and the tiny preset.
@@ -72,6 +73,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(quit->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Q));
     QVERIFY(window.findChild<QAction*>(QStringLiteral("actionOpenCheckpoint")));
     QVERIFY(window.findChild<QAction*>(QStringLiteral("actionOpenRun")));
+    QVERIFY(window.findChild<QAction*>(QStringLiteral("actionImportLmdb")));
     QVERIFY(window.aboutText().contains(QStringLiteral("GPL-3.0-or-later")));
     QVERIFY(window.aboutText().contains(QStringLiteral(DS_VERSION)));
   }

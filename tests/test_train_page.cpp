@@ -14,6 +14,7 @@
 
 #include "core/api/run_info.h"
 #include "tests/support/isolated_settings.h"
+#include "tests/support/tiny_train_config.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
 #include "ui/plot_widget.h"
@@ -28,20 +29,11 @@ class TestTrainPage : public QObject {
   QTemporaryDir settingsDir_;
   QTemporaryDir work_;
 
-  // A U-Net small enough for a few steps a second on two cores.
+  // The tiny test configuration, with previews every 2 steps and a step logged each time.
   static void makeTiny(TrainPage& page, int steps) {
-    auto config = page.formConfig();
-    config.unet.dim = 8;
-    config.unet.dimMults = {1, 2};
-    config.unet.attnHeads = {1};
-    config.unet.attnDimHead = {8};
-    config.batchSize = 4;
-    config.steps = steps;
+    auto config = ds::test::tinyTrainConfig(steps);
     config.sampleEvery = 2;
     config.saveEvery = 1000;
-    config.sampleCount = 4;
-    config.sampleSteps = 2;
-    config.logEvery = 1;
     config.lr.warmupSteps = 0;
     config.loaderThreads = 1;
     page.setFormConfig(config);

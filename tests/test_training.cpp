@@ -9,6 +9,7 @@
 #include "core/util/pause_gate.h"
 #include "core/util/error.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tiny_train_config.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -26,28 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-train::TrainConfig tinyConfig(int64_t steps) {
-    auto c = train::TrainConfig::fromPreset("tiny");
-    c.unet.dim = 8;
-    c.unet.dimMults = {1, 2};
-    c.unet.attnHeads = {2};
-    c.unet.attnDimHead = {8};
-    c.diffusion.imageSize = 16;
-    c.diffusion.timesteps = 100;
-    c.diffusion.samplingTimesteps = 10;
-    c.batchSize = 8;
-    c.steps = steps;
-    c.lr.warmupSteps = 5;
-    c.saveEvery = 4;
-    c.sampleEvery = 1000;
-    c.sampleCount = 4;
-    c.sampleSteps = 5;
-    c.logEvery = 1;
-    c.ema.updateAfterStep = 2;
-    c.loaderThreads = 2;
-    c.device = "cpu";
-    return c;
-}
+train::TrainConfig tinyConfig(int64_t steps) { return test::tinyTrainConfig(steps); }
 
 // Stops the run after a given step (what Ctrl-C or the Stop button does), keeps the losses.
 class StoppingSink : public api::JobSink {

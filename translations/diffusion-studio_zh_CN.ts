@@ -95,10 +95,6 @@
         <translation>导出全部帧到</translation>
     </message>
     <message>
-        <source>Saved %1 frames into %2</source>
-        <translation>已将 %1 帧保存到 %2</translation>
-    </message>
-    <message>
         <source>Sampling…</source>
         <translation>正在采样…</translation>
     </message>
@@ -207,6 +203,153 @@
     <message>
         <source>Image size</source>
         <translation>图像尺寸</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::FidPage</name>
+    <message>
+        <source>Computing FID</source>
+        <translation>计算 FID</translation>
+    </message>
+    <message>
+        <source>Image sets</source>
+        <translation>图像集</translation>
+    </message>
+    <message>
+        <source>FID statistics (*.npz);;All files (*)</source>
+        <translation>FID 统计量 (*.npz);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>reference: a folder of images (e.g. the test set) or an .npz</source>
+        <translation>参考集：图像文件夹（例如测试集）或 .npz 文件</translation>
+    </message>
+    <message>
+        <source>generated: a folder of images or an .npz</source>
+        <translation>生成集：图像文件夹或 .npz 文件</translation>
+    </message>
+    <message>
+        <source>The Inception block whose features are compared; 2048 is the standard FID</source>
+        <translation>用于比较特征的 Inception 模块；2048 为标准 FID</translation>
+    </message>
+    <message>
+        <source>Also compute KID (kernel inception distance)</source>
+        <translation>同时计算 KID（核 Inception 距离）</translation>
+    </message>
+    <message>
+        <source>no (all images of a folder share one size)</source>
+        <translation>否（同一文件夹中的图像尺寸相同）</translation>
+    </message>
+    <message>
+        <source>Resize every image to S×S first, for folders of mixed sizes</source>
+        <translation>先将每张图像缩放到 S×S，用于尺寸不一的文件夹</translation>
+    </message>
+    <message>
+        <source>Inception weights (*.pth *.pt);;All files (*)</source>
+        <translation>Inception 权重 (*.pth *.pt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>pytorch-fid's pt_inception-2015-12-05-6726825d.pth, from %1</source>
+        <translation>pytorch-fid 的 pt_inception-2015-12-05-6726825d.pth，下载地址 %1</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>参考集</translation>
+    </message>
+    <message>
+        <source>Generated</source>
+        <translation>生成集</translation>
+    </message>
+    <message>
+        <source>Dimensions</source>
+        <translation>维度</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Resize</source>
+        <translation>缩放</translation>
+    </message>
+    <message>
+        <source>Inception weights</source>
+        <translation>Inception 权重</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Save statistics of the reference…</source>
+        <translation>保存参考集的统计量…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Dims</source>
+        <translation>维度</translation>
+    </message>
+    <message>
+        <source>FID</source>
+        <translation>FID</translation>
+    </message>
+    <message>
+        <source>KID</source>
+        <translation>KID</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Save statistics</source>
+        <translation>保存统计量</translation>
+    </message>
+    <message>
+        <source>FID statistics (*.npz)</source>
+        <translation>FID 统计量 (*.npz)</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Failed:&lt;/b&gt; %1</source>
+        <translation>&lt;b&gt;失败：&lt;/b&gt;%1</translation>
+    </message>
+    <message>
+        <source>Choose two folders or statistics files.</source>
+        <translation>请选择两个文件夹或统计量文件。</translation>
+    </message>
+    <message>
+        <source>Computing…</source>
+        <translation>正在计算…</translation>
+    </message>
+    <message>
+        <source>&lt;p style='font-size:large'&gt;&lt;b&gt;FID %1&lt;/b&gt;</source>
+        <translation>&lt;p style='font-size:large'&gt;&lt;b&gt;FID %1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source> · KID %1 ± %2</source>
+        <translation> · KID %1 ± %2</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;%1 (%2 images) vs %3 (%4 images) · %5 dims · %6 · %7 s&lt;/p&gt;</source>
+        <translation>&lt;p&gt;%1（%2 张图像）对 %3（%4 张图像）· %5 维 · %6 · %7 秒&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Choose the reference folder first.</source>
+        <translation>请先选择参考文件夹。</translation>
+    </message>
+    <message>
+        <source>Saved statistics to %1</source>
+        <translation>统计量已保存到 %1</translation>
     </message>
 </context>
 <context>
@@ -359,17 +502,29 @@
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
+    <message>
+        <source>FID statistics (*.npz);;All files (*)</source>
+        <translation>FID 统计量 (*.npz);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>test set: a folder of images or an .npz</source>
+        <translation>测试集：图像文件夹或 .npz 文件</translation>
+    </message>
+    <message>
+        <source>Compute FID of the folder</source>
+        <translation>计算该文件夹的 FID</translation>
+    </message>
+    <message>
+        <source>Choose the generated folder and a test set first.</source>
+        <translation>请先选择生成的文件夹和测试集。</translation>
+    </message>
+    <message>
+        <source>Test set</source>
+        <translation>测试集</translation>
+    </message>
 </context>
 <context>
-    <name>ds::ui::JobStatusWidget</name>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Stop the running job (training saves a checkpoint first)</source>
-        <translation>停止正在运行的任务（训练会先保存检查点）</translation>
-    </message>
+    <name>ds::ui::JobProgressView</name>
     <message>
         <source>%1 / %2 %3</source>
         <translation>%1 / %2 %3</translation>
@@ -381,6 +536,144 @@
     <message>
         <source> · ETA %1</source>
         <translation> · 预计剩余 %1</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::JobStatusWidget</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the running job (training saves a checkpoint first)</source>
+        <translation>停止正在运行的任务（训练会先保存检查点）</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::LmdbImportDialog</name>
+    <message>
+        <source>Import LSUN LMDB</source>
+        <translation>导入 LSUN LMDB</translation>
+    </message>
+    <message>
+        <source>Importing LMDB</source>
+        <translation>正在导入 LMDB</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>an LMDB directory (data.mdb, lock.mdb), e.g. cat or bedroom_train_lmdb</source>
+        <translation>LMDB 目录（data.mdb、lock.mdb），例如 cat 或 bedroom_train_lmdb</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Raw: the stored bytes, named as fyu/lsun's export names them</source>
+        <translation>原样：存储的字节，按 fyu/lsun 导出的方式命名</translation>
+    </message>
+    <message>
+        <source>Flat (&lt;out&gt;/&lt;key&gt;.webp, like --flat)</source>
+        <translation>扁平（&lt;out&gt;/&lt;key&gt;.webp，同 --flat）</translation>
+    </message>
+    <message>
+        <source>Use the real extension (.jpg, .webp) instead of fyu/lsun's .webp</source>
+        <translation>使用真实扩展名（.jpg、.webp），而不是 fyu/lsun 的 .webp</translation>
+    </message>
+    <message>
+        <source>Resized: shorter side to S, centre crop S×S</source>
+        <translation>缩放：短边缩放到 S，居中裁剪为 S×S</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Split into train/ and test/ (random, from the seed)</source>
+        <translation>拆分为 train/ 和 test/（随机，由种子决定）</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Size and format</source>
+        <translation>尺寸和格式</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>数量上限</translation>
+    </message>
+    <message>
+        <source>output folder (created when missing)</source>
+        <translation>输出文件夹（不存在时自动创建）</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Cancel import</source>
+        <translation>取消导入</translation>
+    </message>
+    <message>
+        <source>Use as training data</source>
+        <translation>用作训练数据</translation>
+    </message>
+    <message>
+        <source>Use as FID test set</source>
+        <translation>用作 FID 测试集</translation>
+    </message>
+    <message>
+        <source>%1 entries · %2 · formats of the first %3: %4</source>
+        <translation>%1 个条目 · %2 · 前 %3 个的格式：%4</translation>
+    </message>
+    <message>
+        <source>(unreadable)</source>
+        <translation>（无法读取）</translation>
+    </message>
+    <message>
+        <source>Choose the database and an output folder.</source>
+        <translation>请选择数据库和输出文件夹。</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Cancelled. Only complete files were kept; Import again resumes.</source>
+        <translation>已取消。只保留了完整的文件；再次导入会继续。</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>%1 written, %2 already there, %3 corrupt entries skipped, %4 keys refused · %5 s (%6 images/s).</source>
+        <translation>写入 %1 个，已存在 %2 个，跳过 %3 个损坏条目，拒绝 %4 个键 · %5 秒（%6 张/秒）。</translation>
+    </message>
+    <message>
+        <source> train/: %1 images, test/: %2 images.</source>
+        <translation> train/：%1 张图像，test/：%2 张图像。</translation>
+    </message>
+    <message>
+        <source> Report: %1</source>
+        <translation> 报告：%1</translation>
     </message>
 </context>
 <context>
@@ -481,6 +774,14 @@
         <source>%1: not an image made by Diffusion Studio (no settings in it)</source>
         <translation>%1：不是 Diffusion Studio 生成的图像（其中没有设置）</translation>
     </message>
+    <message>
+        <source>Import LSUN &amp;LMDB…</source>
+        <translation>导入 LSUN &amp;LMDB…</translation>
+    </message>
+    <message>
+        <source>FID</source>
+        <translation>FID</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::PathField</name>
@@ -499,6 +800,14 @@
     <message>
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
     </message>
 </context>
 <context>
@@ -566,10 +875,6 @@
         <translation>训练</translation>
     </message>
     <message>
-        <source>Step %1 of %2 · %3 steps/s · ETA %4</source>
-        <translation>第 %1 / %2 步 · %3 步/秒 · 预计剩余 %4</translation>
-    </message>
-    <message>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -596,14 +901,6 @@
     <message>
         <source>Fashion-MNIST (built in)</source>
         <translation>Fashion-MNIST（内置）</translation>
-    </message>
-    <message>
-        <source>A folder of images</source>
-        <translation>图像文件夹</translation>
-    </message>
-    <message>
-        <source>folder of images (searched recursively)</source>
-        <translation>图像文件夹（递归搜索）</translation>
     </message>
     <message>
         <source>Source</source>
@@ -852,6 +1149,18 @@
     <message>
         <source>Resume</source>
         <translation>恢复</translation>
+    </message>
+    <message>
+        <source>A folder of images or an LSUN LMDB</source>
+        <translation>图像文件夹或 LSUN LMDB</translation>
+    </message>
+    <message>
+        <source>images (searched recursively) or an LMDB (data.mdb)</source>
+        <translation>图像（递归搜索）或 LMDB（data.mdb）</translation>
+    </message>
+    <message>
+        <source>Import LSUN LMDB…</source>
+        <translation>导入 LSUN LMDB…</translation>
     </message>
 </context>
 </TS>

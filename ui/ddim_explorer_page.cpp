@@ -4,7 +4,6 @@
 
 #include <QCheckBox>
 #include <QDir>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QPainter>
@@ -18,7 +17,7 @@
 #include <QVBoxLayout>
 #include <QWheelEvent>
 
-#include "ui/app_settings.h"
+#include "ui/file_dialogs.h"
 #include "ui/explorer_run_panel.h"
 #include "ui/job_runner.h"
 
@@ -151,31 +150,17 @@ void DdimExplorerPage::buildUi() {
       else showMessage(tr("%1 finished: %2 frames.").arg(p->runner()->name()).arg(p->frames().size()));
     });
   }
-  connect(exportFrameButton, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export frame"),
-                                                      lastFolder(QStringLiteral("exports")) + QStringLiteral("/frame.png"),
-                                                      tr("PNG images (*.png)"));
-    if (path.isEmpty()) return;
-    rememberFolder(QStringLiteral("exports"), path);
-    const QString error = exportFrame(path);
-    showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error);
+  const QString png = tr("PNG images (*.png)");
+  connect(exportFrameButton, &QPushButton::clicked, this, [this, png] {
+    reportExport(askSavePath(this, tr("Export frame"), QStringLiteral("exports"), QStringLiteral("frame.png"), png),
+                 &DdimExplorerPage::exportFrame);
   });
-  connect(exportStripButton, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export strip"),
-                                                      lastFolder(QStringLiteral("exports")) + QStringLiteral("/strip.png"),
-                                                      tr("PNG images (*.png)"));
-    if (path.isEmpty()) return;
-    rememberFolder(QStringLiteral("exports"), path);
-    const QString error = exportStrip(path);
-    showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error);
+  connect(exportStripButton, &QPushButton::clicked, this, [this, png] {
+    reportExport(askSavePath(this, tr("Export strip"), QStringLiteral("exports"), QStringLiteral("strip.png"), png),
+                 &DdimExplorerPage::exportStrip);
   });
   connect(exportAllButton, &QPushButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export all frames into"),
-                                                          lastFolder(QStringLiteral("exports")));
-    if (dir.isEmpty()) return;
-    rememberFolder(QStringLiteral("exports"), dir);
-    const QString error = exportAllFrames(dir);
-    showMessage(error.isEmpty() ? tr("Saved %1 frames into %2").arg(frameCount()).arg(dir) : error);
+    reportExport(askFolder(this, tr("Export all frames into"), QStringLiteral("exports")), &DdimExplorerPage::exportAllFrames);
   });
   setCompare(false);
 }
@@ -241,8 +226,10 @@ void DdimExplorerPage::updateSliderRange() {
   slider_->setRange(0, std::max(0, n - 1));
   // While frames stream in, the view follows the newest unless the user scrubbed back.
   if (followLatest) slider_->setValue(slider_->maximum());
+  // A run still streaming shows its newest frame until it reaches the slider (the slider's value
+  // may not change while the longer run already set its range).
   for (ExplorerRunPanel* p : activePanels())
-    if (p->shownFrame() < 0) p->showFrame(slider_->value());
+    if (p->shownFrame() != std::min(slider_->value(), p->frames().size() - 1)) p->showFrame(slider_->value());
 }
 
 void DdimExplorerPage::keyPressEvent(QKeyEvent* event) {
@@ -264,6 +251,12 @@ void DdimExplorerPage::wheelEvent(QWheelEvent* event) {
 }
 
 void DdimExplorerPage::showMessage(const QString& text) { message_->setText(text); }
+
+void DdimExplorerPage::reportExport(const QString& target, QString (DdimExplorerPage::*exporter)(const QString&) const) {
+  if (target.isEmpty()) return;  // the dialog was cancelled
+  const QString error = (this->*exporter)(target);
+  showMessage(error.isEmpty() ? tr("Saved %1").arg(target) : error);
+}
 
 QString DdimExplorerPage::exportFrame(const QString& path) const {
   QList<QImage> images;

@@ -57,6 +57,8 @@ class DdimExplorerPage : public QWidget {
   void buildUi();
   void updateSliderRange();
   void showMessage(const QString& text);
+  // Runs an export to `target` ("": cancelled) and says how it went.
+  void reportExport(const QString& target, QString (DdimExplorerPage::*exporter)(const QString&) const);
   QList<ExplorerRunPanel*> activePanels() const;
 
   ExplorerRunPanel* a_ = nullptr;

@@ -4,7 +4,6 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -18,6 +17,7 @@
 
 #include "core/api/sampling.h"
 #include "ui/app_settings.h"
+#include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
 #include "ui/qimage_conversion.h"
@@ -128,6 +128,19 @@ void GeneratePage::buildUi() {
   folderForm->addRow(tr("Images"), count_);
   folderForm->addRow(tr("Folder"), folder_);
   folderForm->addRow(folderButtons);
+  fidReference_ = new PathField(PathField::Mode::FolderOrFile, QStringLiteral("fid"),
+                                tr("FID statistics (*.npz);;All files (*)"), folderBox);
+  fidReference_->setObjectName(QStringLiteral("generateFidReference"));
+  fidReference_->setPlaceholderText(tr("test set: a folder of images or an .npz"));
+  auto* fidButton = new QPushButton(tr("Compute FID of the folder"), folderBox);
+  fidButton->setObjectName(QStringLiteral("generateFid"));
+  connect(fidButton, &QPushButton::clicked, this, [this] {
+    if (folder_->path().isEmpty() || fidReference_->path().isEmpty())
+      return showMessage(tr("Choose the generated folder and a test set first."));
+    Q_EMIT fidRequested(fidReference_->path(), folder_->path());
+  });
+  folderForm->addRow(tr("Test set"), fidReference_);
+  folderForm->addRow(fidButton);
   left->addWidget(folderBox);
 
   message_ = new QLabel(this);
@@ -154,11 +167,9 @@ void GeneratePage::buildUi() {
   connect(toFolderButton_, &QPushButton::clicked, this, &GeneratePage::generateToFolder);
   connect(stopButton_, &QPushButton::clicked, runner_, &JobRunner::cancel);
   connect(saveButton_, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save grid"),
-                                                      lastFolder(QStringLiteral("exports")) + QStringLiteral("/grid.png"),
-                                                      tr("PNG images (*.png)"));
+    const QString path =
+        askSavePath(this, tr("Save grid"), QStringLiteral("exports"), QStringLiteral("grid.png"), tr("PNG images (*.png)"));
     if (path.isEmpty()) return;
-    rememberFolder(QStringLiteral("exports"), path);
     const QString error = saveGrid(path);
     showMessage(error.isEmpty() ? tr("Saved %1").arg(path) : error);
   });
@@ -310,6 +321,7 @@ void GeneratePage::saveSettings() const {
   s.setValue(QStringLiteral("count"), count_->value());
   s.setValue(QStringLiteral("folder"), folder_->path());
   s.setValue(QStringLiteral("imageSize"), imageSize_->value());
+  s.setValue(QStringLiteral("fidReference"), fidReference_->path());
 }
 
 void GeneratePage::restoreSettings() {
@@ -326,6 +338,7 @@ void GeneratePage::restoreSettings() {
   count_->setValue(s.value(QStringLiteral("count"), 100).toInt());
   folder_->setPath(s.value(QStringLiteral("folder")).toString());
   imageSize_->setValue(s.value(QStringLiteral("imageSize"), 0).toInt());
+  fidReference_->setPath(s.value(QStringLiteral("fidReference")).toString());
 }
 
 }  // namespace ds::ui

@@ -24,7 +24,8 @@ class PathField;
 // set), with progress and cancel: every file in the folder is complete.
 // Object names: generateCheckpoint, generateRows, generateColumns, generateSeed, generateSampler,
 // generateSteps, generateEta, generateWeights, generateImageSize, generatePreview, generateSave, generateGrid,
-// generateCount, generateFolder, generateToFolder, generateStop, generateMessage.
+// generateCount, generateFolder, generateToFolder, generateStop, generateFidReference, generateFid,
+// generateMessage.
 class GeneratePage : public QWidget {
   Q_OBJECT
 
@@ -45,6 +46,10 @@ class GeneratePage : public QWidget {
 
   // Saves the previewed grid with its metadata; returns an error or "".
   QString saveGrid(const QString& path);
+
+ Q_SIGNALS:
+  // "Compute FID" after generating into a folder: the test set and the generated folder.
+  void fidRequested(const QString& reference, const QString& generated);
 
  public Q_SLOTS:
   void preview();
@@ -74,6 +79,7 @@ class GeneratePage : public QWidget {
   QLabel* gridView_ = nullptr;
   QSpinBox* count_ = nullptr;
   PathField* folder_ = nullptr;
+  PathField* fidReference_ = nullptr;
   QPushButton* toFolderButton_ = nullptr;
   QPushButton* stopButton_ = nullptr;
   QLabel* message_ = nullptr;

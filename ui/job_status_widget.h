@@ -5,17 +5,15 @@
 #include <QPointer>
 #include <QWidget>
 
-#include "core/api/job_sink.h"
-
 class QLabel;
-class QProgressBar;
 class QToolButton;
 
 namespace ds::ui {
 
+class JobProgressView;
 class JobRunner;
 
-// "Training · 120 / 2000 steps · 3.1 steps/s · ETA 10:05 [=====   ] [Cancel]": shows the most
+// "Training run-a [=====   ] 120 / 2000 steps · 3.1/s · ETA 10:05 [Cancel]": shows the most
 // recently started of the jobs it watches; hidden when none runs.
 // Object names: "jobStatusName", "jobStatusProgress", "jobStatusEta", "jobStatusCancel".
 class JobStatusWidget : public QWidget {
@@ -26,18 +24,13 @@ class JobStatusWidget : public QWidget {
   void watch(JobRunner* runner);
   JobRunner* current() const { return current_; }
 
-  // "1:02:03", "4:05" or "" for an unknown ETA.
-  static QString formatDuration(double seconds);
-
  private:
   void show(JobRunner* runner);
-  void update(const api::JobProgress& p);
   void finish(JobRunner* runner);
 
   QPointer<JobRunner> current_;
   QLabel* name_ = nullptr;
-  QProgressBar* bar_ = nullptr;
-  QLabel* eta_ = nullptr;
+  JobProgressView* progress_ = nullptr;
   QToolButton* cancel_ = nullptr;
 };
 

@@ -29,11 +29,14 @@
 #include "core/api/image_file.h"
 #include "core/api/run_info.h"
 #include "ui/app_settings.h"
+#include "ui/file_dialogs.h"
 #include "ui/ddim_explorer_page.h"
 #include "ui/explorer_run_panel.h"
+#include "ui/fid_page.h"
 #include "ui/generate_page.h"
 #include "ui/job_runner.h"
 #include "ui/job_status_widget.h"
+#include "ui/lmdb_import_dialog.h"
 #include "ui/train_page.h"
 #include "ui/translations.h"
 
@@ -140,12 +143,15 @@ void MainWindow::buildMenus() {
   QAction* openRun = fileMenu->addAction(tr("Open &run directory…"));
   openRun->setObjectName(QStringLiteral("actionOpenRun"));
   connect(openRun, &QAction::triggered, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run directory"), lastFolder(QStringLiteral("runs")));
+    const QString dir = askFolder(this, tr("Open a run directory"), QStringLiteral("runs"));
     if (dir.isEmpty()) return;
-    rememberFolder(QStringLiteral("runs"), dir);
     const QString error = openPath(dir);
     if (!error.isEmpty()) statusBar()->showMessage(error);
   });
+  QAction* importLmdb = fileMenu->addAction(tr("Import LSUN &LMDB…"));
+  importLmdb->setObjectName(QStringLiteral("actionImportLmdb"));
+  connect(importLmdb, &QAction::triggered, this, &MainWindow::showLmdbImport);
+  fileMenu->addSeparator();
   recentRuns_ = fileMenu->addMenu(tr("Recent runs"));
   recentRuns_->setObjectName(QStringLiteral("recentRunsMenu"));
   recentCheckpoints_ = fileMenu->addMenu(tr("Recent checkpoints"));
@@ -234,7 +240,8 @@ void MainWindow::buildPages() {
   train_ = new TrainPage(pages_);
   explorer_ = new DdimExplorerPage(pages_);
   generate_ = new GeneratePage(pages_);
-  // The flow-matching, FID and LMDB-import pages join this list as they are built.
+  fid_ = new FidPage(pages_);
+  // The flow-matching trajectory page joins this list when it is built.
   const struct {
     QWidget* page;
     QString title;
@@ -243,6 +250,7 @@ void MainWindow::buildPages() {
       {train_, tr("Train"), QStyle::SP_MediaPlay},
       {explorer_, tr("DDIM Explorer"), QStyle::SP_FileDialogContentsView},
       {generate_, tr("Generate"), QStyle::SP_DialogSaveButton},
+      {fid_, tr("FID"), QStyle::SP_FileDialogDetailedView},
   };
   for (const auto& e : entries) {
     auto* item = new QListWidgetItem(style()->standardIcon(e.icon), e.title, sidebar_);
@@ -253,6 +261,12 @@ void MainWindow::buildPages() {
   jobStatus_->watch(explorer_->panelA()->runner());
   jobStatus_->watch(explorer_->panelB()->runner());
   jobStatus_->watch(generate_->runner());
+  jobStatus_->watch(fid_->runner());
+  connect(train_, &TrainPage::importLmdbRequested, this, &MainWindow::showLmdbImport);
+  connect(generate_, &GeneratePage::fidRequested, this, [this](const QString& reference, const QString& generated) {
+    showPage(fid_);
+    fid_->computeFor(reference, generated);
+  });
 
   connect(sidebar_, &QListWidget::currentRowChanged, pages_, &QStackedWidget::setCurrentIndex);
   sidebar_->setCurrentRow(0);
@@ -309,8 +323,23 @@ void MainWindow::dropEvent(QDropEvent* event) {
   event->acceptProposedAction();
 }
 
+void MainWindow::showLmdbImport() {
+  auto* dialog = new LmdbImportDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  jobStatus_->watch(dialog->runner());
+  connect(dialog, &LmdbImportDialog::useForTraining, this, [this](const QString& folder) {
+    train_->setDataFolder(folder);
+    showPage(train_);
+  });
+  connect(dialog, &LmdbImportDialog::useForFid, this, [this](const QString& folder) {
+    fid_->setPaths(folder, QString());
+    showPage(fid_);
+  });
+  dialog->show();
+}
+
 bool MainWindow::anyJobRunning() const {
-  return train_->runner()->isRunning() || generate_->runner()->isRunning() ||
+  return train_->runner()->isRunning() || generate_->runner()->isRunning() || fid_->runner()->isRunning() ||
          explorer_->panelA()->runner()->isRunning() || explorer_->panelB()->runner()->isRunning();
 }
 

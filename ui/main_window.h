@@ -17,18 +17,20 @@ class QStackedWidget;
 namespace ds::ui {
 
 class DdimExplorerPage;
+class FidPage;
 class GeneratePage;
 class JobStatusWidget;
 class TrainPage;
 
-// The application's main window: a sidebar of pages (Train, DDIM Explorer, Generate) next to a
+// The application's main window: a sidebar of pages (Train, DDIM Explorer, Generate, FID) next to a
 // stack that shows the current one; File (open, recent runs and checkpoints, quit), Settings
 // (language) and Help menus; a status bar that shows the running job with its progress, ETA and
 // a Cancel button. Dropping a checkpoint, a run directory or a PNG the app made opens it (the
 // PNG restores the settings that made it). Geometry, the current page and the language persist
 // in QSettings (organization "DiffusionStudio", application "Diffusion Studio").
 //
-// Object names for tests: "sidebar", "pages", "trainPage", "explorerPage", "generatePage",
+// Object names for tests: "sidebar", "pages", "trainPage", "explorerPage", "generatePage", "fidPage",
+// "actionImportLmdb",
 // "fileMenu", "recentRunsMenu", "recentCheckpointsMenu", "settingsMenu", "languageMenu",
 // "helpMenu", "actionQuit", "actionAbout", "actionOpenCheckpoint", "actionOpenRun", "statusBar",
 // "jobStatus".
@@ -47,6 +49,7 @@ class MainWindow : public QMainWindow {
   TrainPage* trainPage() const { return train_; }
   DdimExplorerPage* explorerPage() const { return explorer_; }
   GeneratePage* generatePage() const { return generate_; }
+  FidPage* fidPage() const { return fid_; }
   void showPage(QWidget* page);
 
   // Opens a run directory (Train), a checkpoint (DDIM Explorer and Generate) or a PNG made by
@@ -57,6 +60,9 @@ class MainWindow : public QMainWindow {
   // rebuilt in the new language when no job runs; otherwise it applies at the next start.
   // Returns false when it could only be saved for the next start.
   bool setLanguage(const QString& code);
+
+  // File > Import LSUN LMDB…: the import dialog, whose result can feed the Train or FID page.
+  void showLmdbImport();
 
  public Q_SLOTS:
   void showAbout();
@@ -79,6 +85,7 @@ class MainWindow : public QMainWindow {
   TrainPage* train_ = nullptr;
   DdimExplorerPage* explorer_ = nullptr;
   GeneratePage* generate_ = nullptr;
+  FidPage* fid_ = nullptr;
   JobStatusWidget* jobStatus_ = nullptr;
   QMenu* recentRuns_ = nullptr;
   QMenu* recentCheckpoints_ = nullptr;

@@ -5,6 +5,7 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QMenu>
 #include <QToolButton>
 
 #include "ui/app_settings.h"
@@ -32,18 +33,39 @@ void PathField::setPlaceholderText(const QString& text) { edit_->setPlaceholderT
 
 void PathField::browse() {
   const QString start = path().isEmpty() ? lastFolder(folderKind_) : path();
-  QString chosen;
   switch (mode_) {
     case Mode::OpenFile:
-      chosen = QFileDialog::getOpenFileName(this, tr("Open"), start, filter_);
+      chooseFile(start);
       break;
-    case Mode::SaveFile:
-      chosen = QFileDialog::getSaveFileName(this, tr("Save as"), start, filter_);
+    case Mode::SaveFile: {
+      const QString chosen = QFileDialog::getSaveFileName(this, tr("Save as"), start, filter_);
+      if (chosen.isEmpty()) return;
+      rememberFolder(folderKind_, chosen);
+      setPath(chosen);
       break;
+    }
     case Mode::OpenFolder:
-      chosen = QFileDialog::getExistingDirectory(this, tr("Choose a folder"), start);
+      chooseFolder(start);
       break;
+    case Mode::FolderOrFile: {
+      QMenu menu(this);
+      menu.addAction(tr("Folder…"), this, [this, start] { chooseFolder(start); });
+      menu.addAction(tr("File…"), this, [this, start] { chooseFile(start); });
+      menu.exec(button_->mapToGlobal(QPoint(0, button_->height())));
+      break;
+    }
   }
+}
+
+void PathField::chooseFolder(const QString& start) {
+  const QString chosen = QFileDialog::getExistingDirectory(this, tr("Choose a folder"), start);
+  if (chosen.isEmpty()) return;
+  rememberFolder(folderKind_, chosen);
+  setPath(chosen);
+}
+
+void PathField::chooseFile(const QString& start) {
+  const QString chosen = QFileDialog::getOpenFileName(this, tr("Open"), start, filter_);
   if (chosen.isEmpty()) return;
   rememberFolder(folderKind_, chosen);
   setPath(chosen);

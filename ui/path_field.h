@@ -16,7 +16,8 @@ class PathField : public QWidget {
   Q_OBJECT
 
  public:
-  enum class Mode { OpenFile, OpenFolder, SaveFile };
+  // FolderOrFile: the button offers both (e.g. an image folder or a statistics file).
+  enum class Mode { OpenFile, OpenFolder, SaveFile, FolderOrFile };
 
   // folderKind: the settings key of the last folder ("checkpoints", "data"...).
   PathField(Mode mode, const QString& folderKind, const QString& filter = {}, QWidget* parent = nullptr);
@@ -31,6 +32,8 @@ class PathField : public QWidget {
 
  private:
   void browse();
+  void chooseFolder(const QString& start);
+  void chooseFile(const QString& start);
 
   Mode mode_;
   QString folderKind_;

@@ -11,6 +11,7 @@ QSpinBox* makeImageSizeSpin(QWidget* parent) {
   auto* spin = new QSpinBox(parent);
   spin->setRange(0, 1024);
   spin->setSingleStep(8);
+  spin->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
   spin->setSpecialValueText(QCoreApplication::translate("ds::ui::SamplingWidgets", "from checkpoint"));
   spin->setToolTip(QCoreApplication::translate("ds::ui::SamplingWidgets", "The size the model was trained at; lucidrains' checkpoints do not record it"));
   return spin;

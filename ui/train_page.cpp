@@ -6,7 +6,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -29,10 +28,14 @@
 #include "core/api/training.h"
 #include "core/util/error.h"
 #include "ui/app_settings.h"
+#include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
-#include "ui/job_status_widget.h"
+#include "ui/job_progress_view.h"
 #include "ui/path_field.h"
 #include "ui/plot_widget.h"
+
+#include <QtCharts/QChart>
+#include <QtCharts/QLegend>
 
 namespace ds::ui {
 namespace {
@@ -82,11 +85,7 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
   connect(runner_, &JobRunner::preview, this, &TrainPage::addPreview);
   connect(runner_, &JobRunner::log, this, &TrainPage::appendLog);
   connect(runner_, &JobRunner::progress, this, [this](const api::JobProgress& p) {
-    status_->setText(tr("Step %1 of %2 · %3 steps/s · ETA %4")
-                         .arg(p.done)
-                         .arg(p.total)
-                         .arg(p.ratePerSecond, 0, 'f', 2)
-                         .arg(JobStatusWidget::formatDuration(p.etaSeconds)));
+    status_->setText(JobProgressView::describe(p));
   });
   connect(runner_, &JobRunner::started, this, &TrainPage::updateButtons);
   connect(runner_, &JobRunner::pausedChanged, this, &TrainPage::updateButtons);
@@ -120,8 +119,9 @@ void TrainPage::buildUi() {
 QWidget* TrainPage::buildForm() {
   auto* scroll = new QScrollArea(this);
   scroll->setWidgetResizable(true);
-  scroll->setMinimumWidth(330);
-  scroll->setMaximumWidth(420);
+  scroll->setMinimumWidth(350);
+  scroll->setMaximumWidth(440);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   auto* panel = new QWidget(scroll);
   auto* layout = new QVBoxLayout(panel);
 
@@ -130,12 +130,16 @@ QWidget* TrainPage::buildForm() {
   data_ = new QComboBox(dataBox);
   data_->setObjectName(QStringLiteral("trainData"));
   data_->addItem(tr("Fashion-MNIST (built in)"), kFashionMnist);
-  data_->addItem(tr("A folder of images"), QStringLiteral("folder"));
+  data_->addItem(tr("A folder of images or an LSUN LMDB"), QStringLiteral("folder"));
   dataPath_ = new PathField(PathField::Mode::OpenFolder, QStringLiteral("data"), {}, dataBox);
   dataPath_->setObjectName(QStringLiteral("trainDataPath"));
-  dataPath_->setPlaceholderText(tr("folder of images (searched recursively)"));
+  dataPath_->setPlaceholderText(tr("images (searched recursively) or an LMDB (data.mdb)"));
+  auto* importLmdb = new QPushButton(tr("Import LSUN LMDB…"), dataBox);
+  importLmdb->setObjectName(QStringLiteral("trainImportLmdb"));
+  connect(importLmdb, &QPushButton::clicked, this, &TrainPage::importLmdbRequested);
   dataForm->addRow(tr("Source"), data_);
   dataForm->addRow(tr("Folder"), dataPath_);
+  dataForm->addRow(QString(), importLmdb);
   connect(data_, &QComboBox::currentIndexChanged, this, [this] { dataPath_->setEnabled(data_->currentData() != kFashionMnist); });
   dataPath_->setEnabled(false);
   layout->addWidget(dataBox);
@@ -241,16 +245,14 @@ QWidget* TrainPage::buildForm() {
   connect(stop_, &QPushButton::clicked, this, &TrainPage::stop);
   connect(continue_, &QPushButton::clicked, this, &TrainPage::continueRun);
   connect(openRun_, &QPushButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run directory"), lastFolder(QStringLiteral("runs")));
+    const QString dir = askFolder(this, tr("Open a run directory"), QStringLiteral("runs"));
     if (dir.isEmpty()) return;
-    rememberFolder(QStringLiteral("runs"), dir);
     const QString error = openRun(dir);
     if (!error.isEmpty()) appendLog(error);
   });
   connect(overlay_, &QPushButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Overlay a run"), lastFolder(QStringLiteral("runs")));
+    const QString dir = askFolder(this, tr("Overlay a run"), QStringLiteral("runs"));
     if (dir.isEmpty()) return;
-    rememberFolder(QStringLiteral("runs"), dir);
     const QString error = overlayRun(dir);
     if (!error.isEmpty()) appendLog(error);
   });
@@ -279,6 +281,11 @@ QWidget* TrainPage::buildCharts() {
   bucketPlot_->setObjectName(QStringLiteral("trainBucketPlot"));
   bucketPlot_->setSmoothing(0.99);
   bucketPlot_->setLogY(true);
+  // Ten curves: smoothed lines only (raw and band would triple what every redraw paints).
+  bucketPlot_->setRawVisible(false);
+  bucketPlot_->setBandVisible(false);
+  // Ten named curves: a column beside the chart, where their names fit.
+  bucketPlot_->chart()->legend()->setAlignment(Qt::AlignRight);
   bucketPlot_->setToolTip(tr("The mean loss within each tenth of the timesteps: the batch loss mixes easy and hard "
                              "timesteps, so these curves show progress the mean hides"));
   grid->addWidget(lossPlot_, 0, 0);
@@ -377,6 +384,12 @@ train::TrainConfig TrainPage::formConfig() const {
 }
 
 void TrainPage::setRunDirectory(const QString& path) { runDir_->setPath(path); }
+
+void TrainPage::setDataFolder(const QString& path) {
+  data_->setCurrentIndex(data_->findData(QStringLiteral("folder")));
+  dataPath_->setPath(path);
+  dataPath_->setEnabled(true);
+}
 
 QString TrainPage::defaultRunDirectory() {
   return QDir(QDir::homePath()).filePath(QStringLiteral("diffusion-studio/runs/") +

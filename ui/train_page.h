@@ -30,7 +30,7 @@ class PlotWidget;
 // an earlier run directory and Continue it. Live charts (loss raw and smoothed, learning rate,
 // images/s, loss by timestep bucket) update in batches; other runs can be overlaid; the EMA
 // preview grids fill a strip with a step slider.
-// Object names: trainData, trainDataPath, trainPreset, trainImageSize, trainChannels, trainDim,
+// Object names: trainData, trainDataPath, trainImportLmdb, trainPreset, trainImageSize, trainChannels, trainDim,
 // trainDimMults, trainSteps, trainBatch, trainLr, trainLrSchedule, trainWarmup, trainEma,
 // trainSampleEvery, trainSaveEvery, trainSeed, trainRunDir, trainStart, trainPause, trainStop,
 // trainOpenRun, trainContinue, trainOverlay, trainStatus, trainLog, trainPreview,
@@ -47,6 +47,8 @@ class TrainPage : public QWidget {
   train::TrainConfig formConfig() const;
   void setFormConfig(const train::TrainConfig& config);
   void setRunDirectory(const QString& path);
+  // Trains on a folder of images or an LMDB directory.
+  void setDataFolder(const QString& path);
   void selectPreset(const QString& name);
 
   // Loads a run into the form, charts and preview strip, ready to Continue. Returns an error or "".
@@ -61,6 +63,9 @@ class TrainPage : public QWidget {
   int currentSeries() const { return lossId_; }
   int bucketSeries(int b) const { return bucketIds_.value(b, -1); }
   int previewCount() const { return static_cast<int>(previews_.size()); }
+
+ Q_SIGNALS:
+  void importLmdbRequested();
 
  public Q_SLOTS:
   void start();

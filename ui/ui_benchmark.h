@@ -15,7 +15,8 @@ double millisecondsSinceProcessStart();
 // Trains the tiny preset on Fashion-MNIST from the Train page for `seconds` while a precise
 // 2 ms timer on the UI thread measures how late each tick fires; a late tick is the UI thread
 // being busy (chart updates, image conversion, event delivery). Returns the longest and the
-// 99th-percentile stall, the ticks, and the training steps and chart points that arrived.
+// 99th-percentile stall, the longest stretch of the UI thread's own CPU work between two ticks
+// (what our code costs, apart from the scheduler), and the training steps and chart points.
 QJsonObject benchResponsiveness(MainWindow& window, double seconds);
 
 }  // namespace ds::ui

@@ -50,15 +50,18 @@ EpochSampler::EpochSampler(size_t datasetSize, SamplerOptions options) : dataset
                     (options_.worldSize > 1 ? " for each of " + std::to_string(options_.worldSize) + " ranks" : ""));
 }
 
-std::vector<int64_t> EpochSampler::permutation(int64_t epoch) const {
-    const auto seed = options_.seed;
-    const auto e = uint64_t(epoch);
-    std::seed_seq seeds{uint32_t(seed), uint32_t(seed >> 32), uint32_t(e), uint32_t(e >> 32), kPermutationSalt};
+std::vector<int64_t> seededPermutation(size_t count, uint64_t seed, uint64_t stream) {
+    std::seed_seq seeds{uint32_t(seed), uint32_t(seed >> 32), uint32_t(stream), uint32_t(stream >> 32),
+                        kPermutationSalt};
     std::mt19937_64 rng(seeds);
-    std::vector<int64_t> order(datasetSize_);
+    std::vector<int64_t> order(count);
     std::iota(order.begin(), order.end(), int64_t(0));
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[uniformBelow(rng, i)]);
     return order;
+}
+
+std::vector<int64_t> EpochSampler::permutation(int64_t epoch) const {
+    return seededPermutation(datasetSize_, options_.seed, uint64_t(epoch));
 }
 
 std::vector<EpochSampler::Pick> EpochSampler::batch(const std::vector<int64_t>& permutation, int64_t epoch,

@@ -17,6 +17,11 @@ struct SamplerOptions {
     int worldSize = 1;            // processes reading the same data
 };
 
+// A permutation of 0..count-1 that depends only on (seed, stream): std::mt19937_64 seeded
+// through std::seed_seq, shuffled by our own Fisher-Yates (std::shuffle and the std
+// distributions differ between standard libraries; this does not).
+std::vector<int64_t> seededPermutation(size_t count, uint64_t seed, uint64_t stream);
+
 class EpochSampler {
 public:
     struct Pick {
@@ -27,9 +32,7 @@ public:
     // Throws ds::Error for a bad batch size or rank, or when a rank would get no full batch.
     EpochSampler(size_t datasetSize, SamplerOptions options);
 
-    // Epoch e is the permutation of 0..datasetSize-1 drawn by std::mt19937_64 seeded from
-    // (seed, e) through std::seed_seq, shuffled by our own Fisher-Yates (std::shuffle and the
-    // std distributions differ between standard libraries; this does not). Rank r takes the
+    // Epoch e is seededPermutation(datasetSize, seed, e). Rank r takes the
     // slots r, r + worldSize, r + 2 worldSize, ... of it (as PyTorch's DistributedSampler); the
     // remainder that would give ranks unequal counts, and the last partial batch, are dropped.
     std::vector<int64_t> permutation(int64_t epoch) const;

@@ -42,15 +42,19 @@ std::vector<uint8_t> readFileHead(const std::string& path, size_t count) {
 }
 
 cv::Mat decodeImage(const std::vector<uint8_t>& bytes, const std::string& name) {
-    if (bytes.empty()) throw fileError(name, "empty file");
-    const ImageFormat format = sniffImageFormat(bytes.data(), bytes.size());
-    const std::string problem = containerProblem(format, bytes.data(), bytes.size());
+    return decodeImage(bytes.data(), bytes.size(), name);
+}
+
+cv::Mat decodeImage(const uint8_t* data, size_t size, const std::string& name) {
+    if (size == 0) throw fileError(name, "empty file");
+    const ImageFormat format = sniffImageFormat(data, size);
+    const std::string problem = containerProblem(format, data, size);
     if (!problem.empty()) throw fileError(name, problem);
-    if (bytes.size() > size_t(std::numeric_limits<int>::max())) throw fileError(name, "file too large to decode");
+    if (size > size_t(std::numeric_limits<int>::max())) throw fileError(name, "file too large to decode");
     cv::Mat image;
     try {
         // imdecode does not modify its input; the const_cast only satisfies cv::Mat's constructor.
-        const cv::Mat encoded(1, int(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
+        const cv::Mat encoded(1, int(size), CV_8U, const_cast<uint8_t*>(data));
         image = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
         throw fileError(name, std::string("cannot decode ") + imageFormatName(format) + ": " + e.err);

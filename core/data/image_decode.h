@@ -20,5 +20,7 @@ std::vector<uint8_t> readFileHead(const std::string& path, size_t count);
 // BGR, BGRA; palettes expanded), no EXIF rotation (as PIL, which the Python reference uses).
 // Throws ds::Error "name: problem" for anything that is not a decodable image.
 cv::Mat decodeImage(const std::vector<uint8_t>& bytes, const std::string& name);
+// The same for bytes held elsewhere (an LMDB value in its memory map): not copied.
+cv::Mat decodeImage(const uint8_t* data, size_t size, const std::string& name);
 
 }  // namespace ds::data

@@ -89,17 +89,18 @@ ImageFolderSource::ImageFolderSource(const std::string& root, ImageTransform tra
     checkIsFolder(root_);
     const std::vector<std::string> files = listFiles(root_, stop);
     const std::vector<std::string> problems = checkFiles(files, options_, transform_.channels, stop);
+    ScanReport scan;
     for (size_t i = 0; i < files.size(); ++i) {
         if (problems[i].empty()) {
             paths_.push_back(files[i]);
         } else {
-            ++report_.skipped;
-            if (report_.firstSkipped.size() < options_.reportedNames) report_.firstSkipped.push_back(problems[i]);
+            ++scan.skipped;
+            if (scan.firstSkipped.size() < options_.reportedNames) scan.firstSkipped.push_back(problems[i]);
         }
     }
-    report_.images = paths_.size();
-    if (paths_.empty()) throw fileError(root_, noImagesMessage(report_));
-    failed_.assign(paths_.size(), false);
+    scan.images = paths_.size();
+    if (paths_.empty()) throw fileError(root_, noImagesMessage(scan));
+    failures_ = std::make_unique<LoadFailures>(std::move(scan), paths_.size(), options_.reportedNames);
 }
 
 size_t ImageFolderSource::size() const { return paths_.size(); }
@@ -124,30 +125,7 @@ api::Image ImageFolderSource::loadFile(size_t index) const {
 
 api::Image ImageFolderSource::load(size_t index) const {
     path(index);  // range check
-    for (size_t step = 0; step < paths_.size(); ++step) {
-        const size_t candidate = (index + step) % paths_.size();
-        if (hasFailed(candidate)) continue;
-        try {
-            return loadFile(candidate);
-        } catch (const Error& e) {
-            recordLoadFailure(candidate, e.what());
-        }
-    }
-    throw fileError(root_, "no readable images left (every file failed to load)");
-}
-
-bool ImageFolderSource::hasFailed(size_t index) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return failed_[index];
-}
-
-void ImageFolderSource::recordLoadFailure(size_t index, const std::string& problem) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (failed_[index]) return;  // another worker got there first
-    failed_[index] = true;
-    --report_.images;
-    ++report_.skipped;
-    if (report_.firstSkipped.size() < options_.reportedNames) report_.firstSkipped.push_back(problem);
+    return failures_->loadWithFallback(index, [this](size_t i) { return loadFile(i); }, root_);
 }
 
 ImageTransform ImageFolderSource::transform() const { return transform_; }
@@ -155,13 +133,9 @@ ImageTransform ImageFolderSource::transform() const { return transform_; }
 std::string ImageFolderSource::describe() const {
     const ScanReport now = report();
     return "image folder " + root_ + " (" + std::to_string(now.images) + " images, " + std::to_string(now.skipped) +
-           " skipped; " + std::to_string(transform_.size) + "x" + std::to_string(transform_.size) + " " +
-           (transform_.channels == 1 ? "gray" : "RGB") + ", shorter side resized then centre-cropped)";
+           " skipped; " + describeTransform(transform_) + ")";
 }
 
-ScanReport ImageFolderSource::report() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return report_;
-}
+ScanReport ImageFolderSource::report() const { return failures_->report(); }
 
 }  // namespace ds::data

@@ -1,20 +1,14 @@
 // A folder tree of image files (a user's own dataset, or an exported LSUN scene) as training data.
 #pragma once
 #include "core/data/image_source.h"
+#include "core/data/load_failures.h"
 #include "core/util/stop_token.h"
 
-#include <mutex>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace ds::data {
-
-// What opening a folder found.
-struct ScanReport {
-    size_t images = 0;                      // usable images
-    size_t skipped = 0;                     // files left out: not images, unreadable, corrupt
-    std::vector<std::string> firstSkipped;  // "path: problem" of the first few, in path order
-};
 
 // How thoroughly the files are checked when the folder is opened.
 enum class FolderCheck {
@@ -59,17 +53,12 @@ public:
 
 private:
     api::Image loadFile(size_t index) const;
-    bool hasFailed(size_t index) const;
-    void recordLoadFailure(size_t index, const std::string& problem) const;
 
     std::string root_;
     ImageTransform transform_;
     ImageFolderOptions options_;
     std::vector<std::string> paths_;
-
-    mutable std::mutex mutex_;  // guards report_ and failed_, which load() updates
-    mutable ScanReport report_;
-    mutable std::vector<bool> failed_;
+    std::unique_ptr<LoadFailures> failures_;  // the scan's report, then load()'s failures
 };
 
 }  // namespace ds::data

@@ -11,6 +11,11 @@ void validateTransform(const ImageTransform& transform) {
         throw Error("image channels must be 1 or 3, got " + std::to_string(transform.channels));
 }
 
+std::string describeTransform(const ImageTransform& transform) {
+    return std::to_string(transform.size) + "x" + std::to_string(transform.size) + " " +
+           (transform.channels == 1 ? "gray" : "RGB") + ", shorter side resized then centre-cropped";
+}
+
 // Out of line so that the vtable has one home.
 ImageSource::~ImageSource() = default;
 

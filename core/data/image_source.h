@@ -17,6 +17,9 @@ struct ImageTransform {
 // Throws ds::Error unless size > 0 and channels is 1 or 3 (the model channel counts).
 void validateTransform(const ImageTransform& transform);
 
+// "64x64 RGB, shorter side resized then centre-cropped": for describe().
+std::string describeTransform(const ImageTransform& transform);
+
 class ImageSource {
 public:
     virtual ~ImageSource();

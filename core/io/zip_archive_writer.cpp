@@ -2,6 +2,8 @@
 
 #include "core/util/error.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -95,19 +97,50 @@ void ZipArchiveWriter::addRecord(const std::string& name, const std::string& dat
 }
 
 void ZipArchiveWriter::addRecord(const std::string& name, const void* data, uint64_t size) {
-    if (finished_ || !file_) throw fileError(path_, "archive already finished");
-    if (name.empty() || name.size() > kMax16)
-        throw fileError(path_, "invalid archive entry name '" + name + "'");
     Record record;
     record.name = name;
-    record.flags = flagsFor(name);
     record.method = kMethodStored;
     record.crc = crc32Of(data, size);
     record.compressedSize = size;
     record.size = size;
+    addEntry(std::move(record), data, size);
+}
+
+void ZipArchiveWriter::addDeflatedRecord(const std::string& name, const std::string& data) {
+    if (data.size() > kZlibChunk) throw fileError(path_, "entry '" + name + "' is too large to compress in memory");
+    uLongf compressedSize = compressBound(uLong(data.size()));
+    std::string compressed(compressedSize, '\0');
+    z_stream z{};
+    // Raw deflate (negative window bits): zip entries carry no zlib header.
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw fileError(path_, "cannot initialise zlib");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = uInt(data.size());
+    z.next_out = reinterpret_cast<Bytef*>(compressed.data());
+    z.avail_out = uInt(compressed.size());
+    const int status = deflate(&z, Z_FINISH);
+    compressedSize = z.total_out;
+    deflateEnd(&z);
+    if (status != Z_STREAM_END) throw fileError(path_, "cannot compress entry '" + name + "'");
+
+    Record record;
+    record.name = name;
+    record.method = kMethodDeflated;
+    record.crc = crc32Of(data.data(), data.size());
+    record.compressedSize = compressedSize;
+    record.size = data.size();
+    addEntry(std::move(record), compressed.data(), compressedSize);
+}
+
+// `bytes` are the entry's data as stored in the archive (compressed or not).
+void ZipArchiveWriter::addEntry(Record record, const void* bytes, uint64_t byteCount) {
+    if (finished_ || !file_) throw fileError(path_, "archive already finished");
+    if (record.name.empty() || record.name.size() > kMax16)
+        throw fileError(path_, "invalid archive entry name '" + record.name + "'");
+    record.flags = flagsFor(record.name);
     record.localHeaderOffset = offset_;
     writeLocalHeader(record);
-    write(data, size);
+    write(bytes, byteCount);
     records_.push_back(std::move(record));
 }
 

@@ -1,5 +1,5 @@
-// Writes an uncompressed zip archive the way PyTorch's PyTorchStreamWriter does, so that
-// Python's torch.load opens it: every entry is stored, and its data starts on a 64-byte
+// Writes a zip archive the way PyTorch's PyTorchStreamWriter does, so that Python's torch.load
+// opens it: entries are stored (addRecord) and their data starts on a 64-byte
 // boundary (the local header's extra field is padded with an "FB" record, as torch does), which
 // lets readers map tensor data in place. ZIP64 records are written when an entry, an offset or
 // the entry count outgrows the classic format.
@@ -30,13 +30,17 @@ public:
 
     void addRecord(const std::string& name, const void* data, uint64_t size);
     void addRecord(const std::string& name, const std::string& data);
+    // A deflate-compressed entry (what numpy's savez_compressed writes), compressed in memory.
+    void addDeflatedRecord(const std::string& name, const std::string& data);
 
     // Writes the central directory, then flushes, fsyncs and closes the file. Any failure
     // (disk full, ...) throws ds::Error naming the file.
     void finish();
 
 private:
-    using Record = zip::DirectoryEntry;  // stored: compressedSize == size
+    using Record = zip::DirectoryEntry;
+
+    void addEntry(Record record, const void* bytes, uint64_t byteCount);
 
     void write(const void* data, uint64_t size);
     void writeLocalHeader(const Record& record);

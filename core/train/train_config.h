@@ -18,7 +18,7 @@ struct TrainConfig {
     static constexpr int kFormatVersion = 1;
 
     std::string preset;                 // the preset it started from ("" for none)
-    std::string data = "fashion-mnist"; // fashion-mnist | a folder of images
+    std::string data = "fashion-mnist"; // fashion-mnist | a folder of images | an LMDB folder (data.mdb)
     bool hflip = false;
     int loaderThreads = 2;
 

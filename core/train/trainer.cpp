@@ -4,6 +4,7 @@
 #include "core/checkpoint/state_dict.h"
 #include "core/data/fashion_mnist_source.h"
 #include "core/data/image_folder_source.h"
+#include "core/data/lmdb_source.h"
 #include "core/io/image_tensor.h"
 #include "core/io/png_file.h"
 #include "core/io/torch_file.h"
@@ -64,16 +65,21 @@ void Trainer::buildOptimizer() {
 
 void Trainer::buildData() {
     const data::ImageTransform transform{config_.imageSize(), config_.channels()};
+    const auto logSkipped = [this](const data::ScanReport& report) {
+        if (report.skipped == 0) return;
+        std::string names;
+        for (const auto& n : report.firstSkipped) names += "\n  " + n;
+        sink_.onLog("skipped " + std::to_string(report.skipped) + " unreadable images in " + config_.data + ":" + names);
+    };
     if (config_.data == "fashion-mnist") {
         source_ = std::make_shared<data::FashionMnistSource>(data::FashionMnistSource::defaultDirectory(), "train", transform);
+    } else if (lmdb::isLmdbDirectory(config_.data)) {
+        auto db = std::make_shared<data::LmdbSource>(config_.data, transform, &stop_);
+        logSkipped(db->report());
+        source_ = db;
     } else {
         auto folder = std::make_shared<data::ImageFolderSource>(config_.data, transform, data::ImageFolderOptions{}, &stop_);
-        const auto report = folder->report();
-        if (report.skipped > 0) {
-            std::string names;
-            for (const auto& n : report.firstSkipped) names += "\n  " + n;
-            sink_.onLog("skipped " + std::to_string(report.skipped) + " unreadable files in " + config_.data + ":" + names);
-        }
+        logSkipped(folder->report());
         source_ = folder;
     }
     const int64_t perStep = int64_t(config_.batchSize);

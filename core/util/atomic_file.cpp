@@ -35,7 +35,7 @@ void syncFolderOf(const std::string& path) {
     }
 }
 
-void writeAll(int fd, std::string_view bytes) {
+void writeAll(int fd, std::string_view bytes, FileSync sync) {
     size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -43,7 +43,7 @@ void writeAll(int fd, std::string_view bytes) {
         if (n <= 0) throw Error(std::string("write failed: ") + std::strerror(errno));
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0) throw Error(std::string("sync failed: ") + std::strerror(errno));
+    if (sync == FileSync::Immediate && ::fsync(fd) != 0) throw Error(std::string("sync failed: ") + std::strerror(errno));
 }
 
 // Messages from writers may already name the destination or the temporary file.
@@ -54,9 +54,7 @@ std::string problemOf(const std::exception& e, const std::string& path, const st
     return msg;
 }
 
-}  // namespace
-
-void replaceFileAtomically(const std::string& path, const std::function<void(const std::string&)>& writeTemporary) {
+void renameIntoPlace(const std::string& path, const std::function<void(const std::string&)>& writeTemporary) {
     const std::string tmp = temporaryPathFor(path);
     try {
         writeTemporary(tmp);
@@ -66,21 +64,37 @@ void replaceFileAtomically(const std::string& path, const std::function<void(con
         fs::remove(tmp, ignored);
         throw fileError(path, "could not save (" + problemOf(e, path, tmp) + ")");
     }
+}
+
+}  // namespace
+
+void replaceFileAtomically(const std::string& path, const std::function<void(const std::string&)>& writeTemporary) {
+    renameIntoPlace(path, writeTemporary);
     syncFolderOf(path);
 }
 
-void writeFileAtomically(const std::string& path, std::string_view bytes) {
-    replaceFileAtomically(path, [bytes](const std::string& tmp) {
+void writeFileAtomically(const std::string& path, std::string_view bytes, FileSync sync) {
+    renameIntoPlace(path, [bytes, sync](const std::string& tmp) {
         const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0) throw Error(std::string("cannot create a temporary file: ") + std::strerror(errno));
         try {
-            writeAll(fd, bytes);
+            writeAll(fd, bytes, sync);
         } catch (...) {
             ::close(fd);
             throw;
         }
         if (::close(fd) != 0) throw Error(std::string("close failed: ") + std::strerror(errno));
     });
+    if (sync == FileSync::Immediate) syncFolderOf(path);
+}
+
+void syncFileSystemOf(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw fileError(path, std::string("cannot open to sync: ") + std::strerror(errno));
+    const int rc = ::syncfs(fd);
+    const int syncErrno = errno;
+    ::close(fd);
+    if (rc != 0) throw fileError(path, std::string("sync failed: ") + std::strerror(syncErrno));
 }
 
 }  // namespace ds

@@ -13,6 +13,8 @@ public:
     // Progress after `done` units (rate over the whole run so far).
     api::JobProgress at(int64_t done) const;
     double elapsedSeconds() const;
+    // For jobs whose amount of work grows as they go (an import replacing corrupt entries).
+    void setTotal(int64_t total) { total_ = total; }
 
 private:
     int64_t total_;

@@ -1,0 +1,23 @@
+#include "core/lmdb/lmdb_cursor.h"
+
+namespace ds::lmdb {
+
+LmdbCursor::LmdbCursor(const LmdbReadTransaction& transaction) : transaction_(transaction) {
+    const LmdbEnvironment& env = transaction_.environment();
+    const int rc = mdb_cursor_open(transaction_.handle(), env.mainDatabase(), &cursor_);
+    if (rc != 0) throwLmdbError(env.dataFile(), "cannot open a cursor", rc);
+}
+
+LmdbCursor::~LmdbCursor() { mdb_cursor_close(cursor_); }
+
+bool LmdbCursor::next(std::string_view& key, std::string_view& value) {
+    MDB_val k{}, v{};
+    const int rc = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT);
+    if (rc == MDB_NOTFOUND) return false;
+    if (rc != 0) throwLmdbError(transaction_.environment().dataFile(), "cannot read the next entry", rc);
+    key = std::string_view(static_cast<const char*>(k.mv_data), k.mv_size);
+    value = std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+    return true;
+}
+
+}  // namespace ds::lmdb

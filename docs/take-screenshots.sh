@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Takes the README's screenshots of the real app under Xvfb (packages xvfb, imagemagick, xdotool).
+#
+#   docs/take-screenshots.sh RUN_DIR CHECKPOINT
+#
+# RUN_DIR: a training run (e.g. `diffusion-studio-cli train --steps 600 --sample-every 50`);
+# CHECKPOINT: a checkpoint of it. Settings go to a temporary HOME, so yours are untouched.
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -euo pipefail
+
+run_dir=$(realpath "$1")
+checkpoint=$(realpath "$2")
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+app="$repo/build/app/diffusion-studio"
+out="$repo/docs/images"
+mkdir -p "$out"
+
+export HOME=$(mktemp -d)
+export DISPLAY=:97
+Xvfb "$DISPLAY" -screen 0 1400x900x24 >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$HOME"' EXIT
+sleep 1
+
+# The pages' fields, as a person would have left them.
+mkdir -p "$HOME/.config/DiffusionStudio"
+cat > "$HOME/.config/DiffusionStudio/Diffusion Studio.conf" <<CONF
+[mainWindow]
+page=0
+
+[explorer]
+A\checkpoint=$checkpoint
+A\sampler=ddim
+A\steps=20
+A\eta=0
+B\checkpoint=$checkpoint
+B\sampler=ddim
+B\steps=20
+B\eta=1
+CONF
+
+window_of() { xdotool search --sync --onlyvisible --name "Diffusion Studio" | head -1; }
+
+# shot NAME: the main window as a PNG.
+shot() {
+  import -window "$(window_of)" "$out/$1"
+  echo "$out/$1"
+}
+
+# click X Y: relative to the main window.
+click() {
+  xdotool mousemove --window "$(window_of)" "$1" "$2" click 1
+}
+
+start_app() {
+  "$app" "$@" >/dev/null 2>&1 &
+  app_pid=$!
+  window_of >/dev/null
+  xdotool windowmove "$(window_of)" 0 0 windowsize "$(window_of)" 1400 880
+  sleep 2
+}
+
+stop_app() {
+  kill "$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+}
+
+case ${3:-all} in
+  train | all)
+    start_app "$run_dir"
+    sleep 3
+    shot app-train.png
+    stop_app
+    ;;&
+  explorer | all)
+    start_app "$checkpoint"
+    "${CLICK_COMPARE:-true}" && click "${COMPARE_X:-420}" "${COMPARE_Y:-58}"
+    click "${RUN_X:-250}" "${RUN_Y:-58}"
+    sleep "${EXPLORER_SECONDS:-25}"
+    shot app-explorer.png
+    stop_app
+    ;;&
+  generate | all)
+    start_app "$checkpoint"
+    click "${GENERATE_X:-60}" "${GENERATE_Y:-130}"
+    sleep 1
+    click "${PREVIEW_X:-120}" "${PREVIEW_Y:-400}"
+    sleep "${GENERATE_SECONDS:-30}"
+    shot app-generate.png
+    stop_app
+    ;;
+esac

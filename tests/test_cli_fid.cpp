@@ -1,0 +1,114 @@
+// `diffusion-studio-cli fid` end to end, as pytorch-fid is used: --save-stats --dims 64 gives
+// pytorch-fid's stats_A_64.npz, `fid A B --dims 64` prints pytorch-fid's number in its format, and
+// bad input fails with one line naming the file. Weights: the fid_formula ones, written once.
+#include "core/fid/fid_stats_file.h"
+#include "core/fid/npz_file.h"
+#include "tests/support/cli_runner.h"
+#include "tests/support/fid_formula_weights.h"
+#include "tests/support/reference_tensors.h"
+
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+using namespace ds;
+using test::runCli;
+
+namespace {
+
+const QString kFormula = QString::fromStdString(test::fixturePath("fid_formula/"));
+
+}  // namespace
+
+class TestCliFid : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString weights_;
+    QString tmp(const QString& name) const { return dir_.filePath(name); }
+
+    // `fid` with the formula weights, a private cache and 2 threads.
+    test::CliResult fid(QStringList args) const {
+        args = QStringList{"--threads", "2", "fid"} + args + QStringList{"--weights", weights_, "--cache-dir", tmp("cache")};
+        return runCli(args, 300000);
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        weights_ = tmp("formula.pth");
+        test::writeFormulaInceptionWeights(test::fixturePath("fid_formula/keys.tsv"), weights_.toStdString());
+    }
+
+    void saveStatsWritesPytorchFidStatistics() {
+        const auto r = fid({"--save-stats", kFormula + "images/A", tmp("A_64.npz"), "--dims", "64"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto ours = fid::readFidStats(tmp("A_64.npz").toStdString());
+        const auto theirs = fid::readFidStats(test::fixturePath("fid_formula/stats_A_64.npz"));
+        const double muScale = theirs.mu.abs().max().item<double>();
+        const double sigmaScale = theirs.sigma.abs().max().item<double>();
+        QVERIFY2(test::maxAbsDiff(ours.mu, theirs.mu) < 1e-5 * muScale, qPrintable(QString::number(test::maxAbsDiff(ours.mu, theirs.mu))));
+        QVERIFY(test::maxAbsDiff(ours.sigma, theirs.sigma) < 1e-5 * sigmaScale);
+        // Laid out as np.savez_compressed writes it.
+        QCOMPARE(fid::NpzFile(tmp("A_64.npz").toStdString()).arrayNames(), (std::vector<std::string>{"mu", "sigma"}));
+        QCOMPARE(fid::NpzFile(tmp("A_64.npz").toStdString()).array("sigma").scalar_type(), torch::kDouble);
+
+        const auto again = fid({"--save-stats", kFormula + "images/A", tmp("A_64.npz"), "--dims", "64"});
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY2(again.err.contains("A_64.npz: already exists"), qPrintable(again.err));
+    }
+
+    void fid64PrintsPytorchFidsNumber() {
+        std::ifstream in(test::fixturePath("fid_formula/reference.json"));
+        const double expected = nlohmann::json::parse(in)["fid_64"];
+        const auto r = fid({kFormula + "images/A", kFormula + "images/B", "--dims", "64"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto match = QRegularExpression("^FID:  (\\S+)\\n$").match(r.out);
+        QVERIFY2(match.hasMatch(), qPrintable(r.out));
+        const double value = match.captured(1).toDouble();
+        QVERIFY2(std::abs(value - expected) / expected < 1e-3, qPrintable(r.out));
+        QVERIFY2(r.err.contains("cached statistics used"), qPrintable(r.err));  // A, from --save-stats
+    }
+
+    void folderAgainstItsOwnStatisticsIsZero() {
+        const auto r = fid({kFormula + "images/A", kFormula + "stats_A_64.npz", "--dims", "64"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(std::abs(r.out.mid(6).trimmed().toDouble()) < 1e-6, qPrintable(r.out));
+    }
+
+    void badInputFailsWithOneLine_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("npz without mu") << QStringList{tmp("no_mu.npz"), kFormula + "stats_A_64.npz"} << "no_mu.npz: no 'mu' array";
+        QTest::newRow("dims differ") << QStringList{kFormula + "stats_A_64.npz", tmp("d4.npz")} << "different dimensions";
+        QTest::newRow("missing path") << QStringList{tmp("nowhere"), kFormula + "stats_A_64.npz"} << "nowhere: does not exist";
+        QTest::newRow("empty folder") << QStringList{tmp("empty"), kFormula + "stats_A_64.npz"} << "empty: no images";
+    }
+    void badInputFailsWithOneLine() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        fid::writeNpz(tmp("no_mu.npz").toStdString(), {{"sigma", torch::eye(4, torch::kDouble)}});
+        fid::writeNpz(tmp("d4.npz").toStdString(), {{"mu", torch::zeros({4}, torch::kDouble)}, {"sigma", torch::eye(4, torch::kDouble)}});
+        QDir().mkpath(tmp("empty"));
+        const auto r = fid(args);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("error: ") && r.err.contains(message) && r.err.count('\n') == 1, qPrintable(r.err));
+    }
+
+    void missingWeightsSayWhereToPutThem() {
+        QTemporaryDir hub;
+        qputenv("TORCH_HOME", hub.path().toUtf8());
+        const auto r = runCli({"fid", kFormula + "images/A", kFormula + "images/B", "--no-cache"});
+        qunsetenv("TORCH_HOME");
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("github.com/mseitzer/pytorch-fid/releases") && r.err.contains(hub.path() + "/hub/checkpoints"),
+                 qPrintable(r.err));
+        const auto explicitMissing = runCli({"fid", kFormula + "images/A", kFormula + "images/B", "--weights", tmp("none.pth")});
+        QVERIFY(explicitMissing.err.contains("none.pth: Inception weight file not found"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliFid)
+#include "test_cli_fid.moc"

@@ -1,0 +1,122 @@
+// LSUN LMDBs through diffusion-studio-cli: lmdb-info, import-lmdb, and training straight from an
+// LMDB.
+#include "tests/support/cli_runner.h"
+#include "tests/support/lmdb_fixture.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace ds;
+using test::runCli;
+
+class TestCliLmdb : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString db_;
+    test::MixedEntries mixed_;
+
+    QString tmp(const QString& name) const { return dir_.filePath(name); }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        db_ = tmp("mixed_lmdb");
+        mixed_ = test::mixedEntries();
+        test::writeLmdb(db_.toStdString(), mixed_.all);
+    }
+
+    void lmdbInfoPrintsTextAndJson() {
+        const auto text = runCli({"lmdb-info", db_});
+        QVERIFY2(text.exitCode == 0, qPrintable(text.err));
+        QVERIFY(text.out.contains("entries:    12"));
+        QVERIFY(text.out.contains("JPEG 7"));
+        QVERIFY(text.out.contains(QString::fromStdString(mixed_.all[0].key)));
+
+        const auto json = runCli({"lmdb-info", db_, "--json"});
+        QVERIFY2(json.exitCode == 0, qPrintable(json.err));
+        const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+        QCOMPARE(o["entries"].toInt(), 12);
+        QCOMPARE(o["formats"].toObject()["WebP"].toInt(), 4);
+        QCOMPARE(o["first_keys"].toArray().size(), 5);
+    }
+
+    void importLmdbRawAndResizedSplit() {
+        const QString raw = tmp("raw");
+        const auto r = runCli({"--threads", "2", "import-lmdb", db_, "--out", raw, "--flat"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("10 written, 0 already there, 2 corrupt"), qPrintable(r.err));
+        for (const auto& e : mixed_.good)
+            QVERIFY(test::readFile((raw + "/").toStdString() + e.key + ".webp") == e.value);
+
+        const QString split = tmp("split");
+        const QStringList splitArgs{"import-lmdb", db_, "--out", split, "--size", "16", "--format", "jpg",
+                                    "--split", "4,2", "--seed", "3"};
+        const auto s = runCli(splitArgs);
+        QVERIFY2(s.exitCode == 0, qPrintable(s.err));
+        QCOMPARE(QDir(split + "/train").entryList(QDir::Files).size(), 4);
+        QCOMPARE(QDir(split + "/test").entryList(QDir::Files).size(), 2);
+        QVERIFY(QFile::exists(split + "/lmdb-import-report.json"));
+        const auto again = runCli(splitArgs);  // a second run finds everything done
+        QVERIFY2(again.err.contains("0 written, 6 already there"), qPrintable(again.err));
+    }
+
+    void importLmdbErrorsAreOneLineNamingThePath() {
+        const QString plain = tmp("not_a_db");
+        QDir().mkpath(plain);
+        const auto r = runCli({"import-lmdb", plain, "--out", tmp("never")});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.err.trimmed(), "error: " + plain + ": not an LMDB (no data.mdb in the folder)");
+        const auto info = runCli({"lmdb-info", tmp("nowhere")});
+        QCOMPARE(info.exitCode, 1);
+        QVERIFY(info.err.contains(tmp("nowhere") + ": no such folder"));
+    }
+
+    void fullDiskFailsWithTheFileNamed() {
+        // A file-size limit makes writes fail the way a full disk does (EFBIG instead of ENOSPC).
+        const QString out = tmp("full");
+        QProcess p;
+        p.start("bash", {"-c", "ulimit -f 0; exec '" + test::cliPath() + "' import-lmdb '" + db_ + "' --out '" + out +
+                                   "' --flat --threads 1"});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 1);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains("error: " + out + "/") && err.contains("could not save"), qPrintable(err));
+        // The failed file left nothing behind, not even a temporary file.
+        QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden), QStringList());
+    }
+
+    void trainsStraightFromAnLmdb() {
+        const QString db = tmp("train_lmdb");
+        test::writeLmdb(db.toStdString(), test::cleanEntries(12));
+        const QString run = tmp("run");
+        const auto r = runCli({"--threads", "2", "train", "--data", db, "--run-dir", run, "--channels", "3",
+                               "--image-size", "16", "--dim", "8", "--dim-mults", "1,2", "--timesteps", "100",
+                               "--batch-size", "4", "--steps", "3", "--save-every", "3", "--sample-every", "1000",
+                               "--seed", "2", "--device", "cpu"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("data: LMDB " + db + " (12 images, 0 skipped; 16x16 RGB"), qPrintable(r.err));
+        QVERIFY(QFile::exists(run + "/checkpoints/step-3.pt"));
+        QFile metrics(run + "/metrics.jsonl");
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const auto lines = metrics.readAll().trimmed().split('\n');
+        QVERIFY(!lines.isEmpty());
+        const double loss = QJsonDocument::fromJson(lines.last()).object()["loss"].toDouble();
+        QVERIFY(std::isfinite(loss) && loss > 0);
+        const QJsonObject config =
+            QJsonDocument::fromJson([&] { QFile f(run + "/config.json"); f.open(QIODevice::ReadOnly); return f.readAll(); }())
+                .object();
+        QCOMPARE(config["data"].toObject()["source"].toString(), db);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliLmdb)
+#include "test_cli_lmdb.moc"

@@ -1,0 +1,194 @@
+// FID parity with pytorch-fid 0.3.0 (tests/fixtures/fid_formula, weights rebuilt from the
+// formula in C++): features of the first four images of A, FID at 2048 dims through the job API
+// (with KID, the statistics cache, progress and cancelling), and the errors of bad folders and
+// bad weight files. FID at 64 dims and --save-stats run through the CLI in test_cli_fid.
+// 200 images pass through the whole network once per run of this executable.
+#include "core/api/fid.h"
+#include "core/fid/feature_extractor.h"
+#include "core/fid/image_folder_listing.h"
+#include "core/fid/inception_weights.h"
+#include "core/io/torch_file.h"
+#include "core/util/error.h"
+#include "tests/support/fid_formula_weights.h"
+#include "tests/support/reference_tensors.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace ds;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kFormula = test::fixturePath("fid_formula/");
+
+class RecordingSink : public api::JobSink {
+public:
+    void onProgress(const api::JobProgress& p) override { progress.push_back(p); }
+    std::vector<api::JobProgress> progress;
+};
+
+template <typename Body>
+QString errorOf(Body body) {
+    try {
+        body();
+    } catch (const Error& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+void writePng(const std::string& path, int size, int value) {
+    cv::imwrite(path, cv::Mat(size, size, CV_8UC3, cv::Scalar(value, 255 - value, value / 2)));
+}
+
+}  // namespace
+
+class TestFidParity : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::string weightsPath_;
+    std::string tmp(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+
+    api::FidRequest request(const std::string& a, const std::string& b) const {
+        api::FidRequest r;
+        r.path1 = a;
+        r.path2 = b;
+        r.weights = weightsPath_;
+        r.cacheDir = tmp("cache");
+        return r;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        weightsPath_ = tmp("formula.pth");
+        test::writeFormulaInceptionWeights(kFormula + "keys.tsv", weightsPath_);
+    }
+
+    void featuresOfFirstFourImagesMatch_data() {
+        QTest::addColumn<int>("batchSize");
+        QTest::newRow("one batch") << 4;
+        QTest::newRow("batches of 3 and 1") << 3;
+    }
+    void featuresOfFirstFourImagesMatch() {
+        QFETCH(int, batchSize);
+        const auto reference = io::loadTorchFile(kFormula + "features_A_first4.pt");
+        const auto expected = reference->at("features").asTensor();
+        auto files = fid::listFidImages(kFormula + "images/A");
+        files.resize(4);
+        for (size_t i = 0; i < 4; ++i)
+            QCOMPARE(fs::path(files[i]).filename().string(),
+                     fs::path(reference->at("files").asSequence()[i]->asString()).filename().string());
+
+        const fid::FeatureExtractor extractor(fid::loadFidInception(weightsPath_, torch::kCPU), torch::kCPU,
+                                              {2048, batchSize, 2, 0});
+        const auto features = extractor.extract(files, nullptr, nullptr);
+        QCOMPARE(features.sizes(), (torch::IntArrayRef{4, 2048}));
+        const double diff = test::maxAbsDiff(features, expected);
+        QVERIFY2(diff < 1e-4, qPrintable(QString("max abs diff %1").arg(diff)));
+    }
+
+    void fid2048MatchesPytorchFidAndIsCached() {
+        std::ifstream in(kFormula + "reference.json");
+        const double expected = nlohmann::json::parse(in)["fid_2048"];
+        auto r = request(kFormula + "images/A", kFormula + "images/B");
+        r.kid = true;
+        RecordingSink sink;
+        StopToken stop;
+        const auto result = api::runFid(r, sink, stop);
+        QVERIFY2(std::abs(result.fid - expected) / expected < 1e-2,
+                 qPrintable(QString("%1 vs %2").arg(result.fid, 0, 'g', 10).arg(expected, 0, 'g', 10)));
+        QCOMPARE(result.count1, int64_t(100));
+        QCOMPARE(result.count2, int64_t(100));
+        QCOMPARE(result.dims, 2048);
+        QVERIFY(!result.cached1 && !result.cached2);
+        QVERIFY(result.hasKid && std::isfinite(result.kid) && result.kidStd >= 0);
+        const auto singular = std::count_if(result.warnings.begin(), result.warnings.end(), [](const std::string& w) {
+            return w.find("covariance is singular") != std::string::npos;
+        });
+        QCOMPARE(singular, 2L);
+
+        // Progress in images over both folders, with an ETA.
+        QVERIFY(sink.progress.size() >= 4);
+        QCOMPARE(sink.progress.back().done, int64_t(200));
+        QCOMPARE(sink.progress.back().total, int64_t(200));
+        QVERIFY(sink.progress.front().etaSeconds > 0);
+
+        // Second run: both folders' statistics (and features, for KID) come from the cache.
+        const auto again = api::runFid(r, sink, stop);
+        QVERIFY(again.cached1 && again.cached2);
+        QCOMPARE(again.fid, result.fid);
+        QCOMPARE(again.kid, result.kid);
+    }
+
+    void stopRequestCancels() {
+        StopToken stop;
+        stop.requestStop();
+        RecordingSink sink;
+        auto r = request(kFormula + "images/A", kFormula + "images/B");
+        r.useCache = false;
+        QVERIFY_THROWS_EXCEPTION(Cancelled, api::runFid(r, sink, stop));
+    }
+
+    void badFoldersAreClearErrors() {
+        fs::create_directories(tmp("one"));
+        writePng(tmp("one/a.png"), 28, 1);
+        fs::create_directories(tmp("mixed"));
+        writePng(tmp("mixed/a.png"), 28, 1);
+        writePng(tmp("mixed/b.png"), 32, 2);
+        writePng(tmp("mixed/c.png"), 28, 3);
+        fs::create_directories(tmp("corrupt"));
+        writePng(tmp("corrupt/a.png"), 28, 1);
+        std::ofstream(tmp("corrupt/b.png"), std::ios::binary) << "\x89PNG\r\n\x1a\n truncated";
+        fs::create_directories(tmp("empty"));
+
+        RecordingSink sink;
+        StopToken stop;
+        const auto run = [&](const std::string& folder) {
+            return errorOf([&] { api::runFid(request(folder, kFormula + "images/B"), sink, stop); });
+        };
+        QVERIFY(run(tmp("one")).contains("one: holds a single image"));
+        QVERIFY(run(tmp("empty")).contains("empty: no images"));
+        const auto mixed = run(tmp("mixed"));
+        QVERIFY2(mixed.contains("b.png: image is 32x32") && mixed.contains("--resize"), qPrintable(mixed));
+        QVERIFY(run(tmp("corrupt")).contains("corrupt/b.png"));
+        QVERIFY(run(tmp("nonexistent")).contains("nonexistent: does not exist"));
+
+        auto kid = request(kFormula + "images/A", kFormula + "stats_A_64.npz");
+        kid.kid = true;
+        QVERIFY(errorOf([&] { api::runFid(kid, sink, stop); }).contains("KID needs"));
+    }
+
+    void resizeMakesMixedSizesComparable() {
+        auto r = request(tmp("mixed"), tmp("mixed"));
+        r.resize = 30;
+        r.dims = 64;
+        r.useCache = false;
+        RecordingSink sink;
+        StopToken stop;
+        const auto result = api::runFid(r, sink, stop);
+        QVERIFY(std::abs(result.fid) < 1e-6);
+        QVERIFY(QString::fromStdString(result.resizeMode).contains("30x30"));
+    }
+
+    void weightsOfTheWrongShapeAreRefused() {
+        auto weights = test::formulaInceptionWeights(kFormula + "keys.tsv");
+        checkpoint::StateDict altered;
+        for (const auto& [name, tensor] : weights.entries())
+            altered.add(name, name == "Mixed_6b.branch7x7_2.conv.weight" ? torch::zeros({128, 128, 7, 1}) : tensor);
+        io::saveTorchFile(tmp("wrong.pth"), altered.toPyDict());
+        const auto error = errorOf([&] { fid::loadFidInception(tmp("wrong.pth"), torch::kCPU); });
+        QVERIFY2(error.contains("wrong.pth") && error.contains("Mixed_6b.branch7x7_2.conv.weight") &&
+                     error.contains("shape mismatch"),
+                 qPrintable(error));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFidParity)
+#include "test_fid_parity.moc"

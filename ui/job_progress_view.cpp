@@ -1,0 +1,73 @@
+// Diffusion Studio - a progress bar with the rate and ETA of a job.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/job_progress_view.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+
+#include <cmath>
+
+#include "ui/job_runner.h"
+
+namespace ds::ui {
+
+JobProgressView::JobProgressView(const QString& objectNamePrefix, QWidget* parent) : QWidget(parent) {
+  auto* layout = new QHBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  bar_ = new QProgressBar(this);
+  bar_->setObjectName(objectNamePrefix + QStringLiteral("Progress"));
+  bar_->setRange(0, 1);
+  bar_->setValue(0);
+  text_ = new QLabel(this);
+  text_->setObjectName(objectNamePrefix + QStringLiteral("Eta"));
+  text_->setMinimumWidth(200);
+  layout->addWidget(bar_, 1);
+  layout->addWidget(text_);
+}
+
+void JobProgressView::follow(JobRunner* runner) {
+  connect(runner, &JobRunner::started, this, &JobProgressView::showStarted);
+  connect(runner, &JobRunner::progress, this, &JobProgressView::showProgress);
+  connect(runner, &JobRunner::finished, this, [this](bool ok) { showFinished(ok); });
+}
+
+void JobProgressView::showStarted() {
+  bar_->setRange(0, 0);  // busy until the first progress report
+  text_->clear();
+}
+
+void JobProgressView::showProgress(const api::JobProgress& p) {
+  if (p.total > 0) {
+    // QProgressBar holds ints: scale long jobs down.
+    const double scale = p.total > 1000000 ? 1000000.0 / double(p.total) : 1.0;
+    bar_->setRange(0, static_cast<int>(double(p.total) * scale));
+    bar_->setValue(static_cast<int>(double(p.done) * scale));
+  }
+  text_->setText(describe(p));
+}
+
+void JobProgressView::showFinished(bool ok) {
+  bar_->setRange(0, 1);
+  bar_->setValue(ok ? 1 : 0);
+}
+
+QString JobProgressView::text() const { return text_->text(); }
+
+QString JobProgressView::formatDuration(double seconds) {
+  if (!(seconds >= 0) || !std::isfinite(seconds)) return {};
+  const qint64 s = static_cast<qint64>(std::llround(seconds));
+  const qint64 h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
+  if (h > 0) return QStringLiteral("%1:%2:%3").arg(h).arg(m, 2, 10, QLatin1Char('0')).arg(sec, 2, 10, QLatin1Char('0'));
+  return QStringLiteral("%1:%2").arg(m).arg(sec, 2, 10, QLatin1Char('0'));
+}
+
+QString JobProgressView::describe(const api::JobProgress& p) {
+  QString text = tr("%1 / %2 %3").arg(p.done).arg(p.total).arg(QString::fromStdString(p.unit));
+  if (p.ratePerSecond > 0) text += tr(" · %1/s").arg(p.ratePerSecond, 0, 'f', p.ratePerSecond < 10 ? 2 : 1);
+  const QString eta = formatDuration(p.etaSeconds);
+  if (!eta.isEmpty()) text += tr(" · ETA %1").arg(eta);
+  return text;
+}
+
+}  // namespace ds::ui
