@@ -12,6 +12,7 @@
 #include "core/fid/npz_file.h"
 #include "core/fid/numpy_random_state.h"
 #include "core/util/error.h"
+#include "tests/support/error_text.h"
 #include "tests/support/reference_tensors.h"
 
 #include <QTemporaryDir>
@@ -40,16 +41,7 @@ void writeBytes(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary) << bytes;
 }
 
-// The message of the ds::Error that `body` throws; empty when it throws none.
-template <typename Body>
-QString errorOf(Body body) {
-    try {
-        body();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
+using test::errorOf;
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "core/io/torch_file.h"
 #include "core/util/error.h"
 #include "tests/support/fid_formula_weights.h"
+#include "tests/support/error_text.h"
 #include "tests/support/reference_tensors.h"
 
 #include <QTemporaryDir>
@@ -33,15 +34,7 @@ public:
     std::vector<api::JobProgress> progress;
 };
 
-template <typename Body>
-QString errorOf(Body body) {
-    try {
-        body();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
+using test::errorOf;
 
 void writePng(const std::string& path, int size, int value) {
     cv::imwrite(path, cv::Mat(size, size, CV_8UC3, cv::Scalar(value, 255 - value, value / 2)));
