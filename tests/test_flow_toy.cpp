@@ -107,6 +107,41 @@ private Q_SLOTS:
         QVERIFY(a.wallSeconds > 0.0);
     }
 
+    // NFE vs quality: every solver converges to the tight dopri5 reference as it spends more
+    // evaluations, higher orders faster; each run costs steps x stages evaluations.
+    void solverSweepConvergesToTheReference() {
+        api::SolverSweepRequest r;
+        r.solvers = {"euler", "rk4", "dopri5"};
+        r.steps = {2, 8, 32};
+        r.tolerances = {1e-2, 1e-5};
+        api::JobSink quiet;
+        StopToken stop;
+        const auto sweep = otcfm_->sweepSolvers(r, 256, kSampleSeed, quiet, stop);
+        QCOMPARE(sweep.points.size(), size_t(8));
+        QVERIFY(sweep.referenceNfe > 0);
+        const auto at = [&](size_t i) { return sweep.points.at(i); };
+        for (size_t i = 0; i < 3; ++i) {
+            QCOMPARE(at(i).solver, std::string("euler"));
+            QCOMPARE(at(i).nfe, int64_t(r.steps[i]));
+            QCOMPARE(at(3 + i).solver, std::string("rk4"));
+            QCOMPARE(at(3 + i).nfe, int64_t(4 * r.steps[i]));
+        }
+        for (size_t i : {0, 1, 3, 4}) QVERIFY2(at(i + 1).error < at(i).error, qPrintable(QString::number(i)));
+        QVERIFY(at(4).error < at(1).error);  // rk4 beats Euler at 8 steps
+        QCOMPARE(at(6).solver, std::string("dopri5"));
+        QCOMPARE(at(6).tolerance, 1e-2);
+        QVERIFY(at(7).error < at(6).error && at(7).nfe > at(6).nfe);
+        QVERIFY(at(7).error < 1e-3);
+        qInfo("error vs reference (%lld NFE): Euler 2/8/32 %.2e %.2e %.2e, RK4 %.2e %.2e %.2e, dopri5 %.2e (%lld) %.2e (%lld)",
+              static_cast<long long>(sweep.referenceNfe), at(0).error, at(1).error, at(2).error, at(3).error, at(4).error,
+              at(5).error, at(6).error, static_cast<long long>(at(6).nfe), at(7).error, static_cast<long long>(at(7).nfe));
+        r.solvers = {"heun"};
+        QVERIFY_EXCEPTION_THROWN(otcfm_->sweepSolvers(r, 8, 0, quiet, stop), Error);
+        r.solvers = {"euler"};
+        r.steps = {};
+        QVERIFY_EXCEPTION_THROWN(otcfm_->sweepSolvers(r, 8, 0, quiet, stop), Error);
+    }
+
     void badConfigurationsAreRejected() {
         api::FlowToyConfig c;
         c.path = "rectified";

@@ -4,6 +4,7 @@
 // straightness, NFE and wall time. Trains in seconds on a CPU. Torch-free interface.
 #pragma once
 #include "core/api/job_sink.h"
+#include "core/api/solver_sweep.h"
 #include "core/util/stop_token.h"
 
 #include <cstdint>
@@ -70,6 +71,10 @@ public:
     // Carries `points` source points (drawn with `seed`) to t = 1. The same seed gives the same
     // source points whatever the solver, so configurations compare side by side.
     FlowToyTrajectory sample(const FlowToySolve& solve, int points, uint64_t seed) const;
+
+    // NFE vs quality from the same `points` source points as sample(); see solver_sweep.h.
+    SolverSweepResult sweepSolvers(const SolverSweepRequest& sweep, int points, uint64_t seed, JobSink& sink,
+                                   const StopToken& stop) const;
 
     PointCloud sourceSamples(int points, uint64_t seed) const;
     PointCloud targetSamples(int points, uint64_t seed) const;

@@ -46,6 +46,7 @@ struct SampleResult {
     int images = 0;
     int steps = 0;                   // diffusion steps; flows: solver steps (accepted, all batches)
     int64_t nfe = 0;                 // flows: velocity evaluations over all batches
+    double straightness = 0.0;       // flows: mean path length / end-to-end distance of the images (1: straight)
     double seconds = 0.0;
     Image grid;                      // the grid of all samples (always made)
     ImageMetadata gridMetadata;      // what a saved grid carries (see DESIGN.md)

@@ -3,6 +3,8 @@
 #include "core/jobs/flow_sampling.h"
 
 #include "core/flow/ode_solver.h"
+#include "core/flow/solver_sweep.h"
+#include "core/flow/trajectory_metrics.h"
 #include "core/io/image_tensor.h"
 #include "core/io/torch_file.h"
 #include "core/jobs/sample_output.h"
@@ -106,6 +108,11 @@ FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, 
     return plan;
 }
 
+flow::VelocityField velocityOf(const flow::FlowUnet& unet) {
+    const auto net = unet.ptr();
+    return [net](double t, const torch::Tensor& x) { return net->forward(x, torch::full({x.size(0)}, t, x.options())); };
+}
+
 torch::Tensor toUnitRange(const torch::Tensor& x) { return ((x + 1) * 0.5).clamp(0, 1); }
 
 // The alpha-bar of the diffusion state with the same signal-to-noise ratio as the OT path's
@@ -151,10 +158,7 @@ public:
           meter_(batches * unitsPerBatch_, plan.knownPoints() > 0 ? "steps" : "t/1000") {}
 
     flow::OdeTrajectory run(int64_t batch, const torch::Tensor& x0) {
-        const auto unet = plan_.unet.ptr();
-        const flow::VelocityField velocity = [unet](double t, const torch::Tensor& x) {
-            return unet->forward(x, torch::full({x.size(0)}, t, x.options()));
-        };
+        const auto velocity = velocityOf(plan_.unet);
         const double t0 = plan_.times.front(), span = plan_.times.back() - t0;
         const auto onPoint = [&](int index, double t, const torch::Tensor& x) {
             if (sink_.wantsFrames()) sink_.onFrame(flowFrame(index, plan_.knownPoints(), t, x));
@@ -174,6 +178,13 @@ private:
     int64_t unitsPerBatch_;
     ProgressMeter meter_;
 };
+
+// Each state as (N, C*H*W): one point per image, for the straightness of image paths.
+std::vector<torch::Tensor> flattened(const std::vector<torch::Tensor>& states) {
+    std::vector<torch::Tensor> out;
+    for (const auto& s : states) out.push_back(s.flatten(1));
+    return out;
+}
 
 void saveTensors(const std::string& path, const torch::Tensor& samples, const std::vector<torch::Tensor>& trajectories,
                  const std::vector<double>& times, int64_t nfe) {
@@ -208,10 +219,12 @@ api::SampleResult runFlowSampling(const SampleRequest& r, const checkpoint::Flow
     api::SampleResult result;
     std::vector<torch::Tensor> samples, trajectories;
     std::vector<double> recordedTimes;
+    double straightnessSum = 0.0;  // weighted by images
     for (int64_t b = 0; b < batches; ++b) {
         const int64_t from = b * r.batchSize, to = std::min<int64_t>(n, from + r.batchSize);
         const auto trajectory = runner.run(b, plan.noise.slice(0, from, to).to(plan.device));
         result.nfe += trajectory.nfe;
+        straightnessSum += flow::straightness(flattened(trajectory.states)) * static_cast<double>(to - from);
         if (b == 0) result.steps = static_cast<int>(trajectory.acceptedSteps);
         const auto images = toUnitRange(trajectory.states.back()).cpu();
         samples.push_back(images);
@@ -239,7 +252,16 @@ api::SampleResult runFlowSampling(const SampleRequest& r, const checkpoint::Flow
     }
     result.images = static_cast<int>(n);
     result.seconds = runner.elapsedSeconds();
+    result.straightness = straightnessSum / static_cast<double>(n);
     return result;
+}
+
+api::SolverSweepResult runFlowSolverSweep(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck,
+                                          const api::SolverSweepRequest& sweep, api::JobSink& sink, const StopToken& stop) {
+    c10::InferenceMode inference;
+    at::Generator gen = at::detail::createCPUGenerator(r.seed);
+    const FlowPlan plan = makePlan(r, ck, sink, gen);
+    return flow::sweepSolvers(velocityOf(plan.unet), plan.noise.to(plan.device), sweep, sink, stop);
 }
 
 }  // namespace ds::jobs

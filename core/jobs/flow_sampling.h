@@ -3,11 +3,17 @@
 // the file holds a flow model.
 #pragma once
 #include "core/api/sampling.h"
+#include "core/api/solver_sweep.h"
 #include "core/checkpoint/flow_checkpoint.h"
 
 namespace ds::jobs {
 
 api::SampleResult runFlowSampling(const api::SampleRequest& request, const checkpoint::FlowCheckpoint& ckpt,
                                   api::JobSink& sink, const StopToken& stop);
+
+// NFE vs quality on the checkpoint's velocity field, from the request's noise (all images in one
+// batch).
+api::SolverSweepResult runFlowSolverSweep(const api::SampleRequest& request, const checkpoint::FlowCheckpoint& ckpt,
+                                          const api::SolverSweepRequest& sweep, api::JobSink& sink, const StopToken& stop);
 
 }  // namespace ds::jobs

@@ -4,6 +4,7 @@
 
 #include "core/flow/flow_matching_loss.h"
 #include "core/flow/ode_solver.h"
+#include "core/flow/solver_sweep.h"
 #include "core/flow/toy_distributions.h"
 #include "core/flow/toy_velocity_mlp.h"
 #include "core/flow/trajectory_metrics.h"
@@ -52,6 +53,11 @@ struct FlowToy::Impl {
     torch::Tensor samples(const std::string& name, int n, uint64_t seed) const {
         at::Generator gen = at::detail::createCPUGenerator(seed);
         return flow::sampleToyDistribution(name, n, gen);
+    }
+
+    flow::VelocityField velocity() {  // non-const: the MLP's forward is
+        auto& net = *mlp;
+        return [&net](double t, const torch::Tensor& x) { return net.forward(x, torch::full({x.size(0)}, t, x.options())); };
     }
 };
 
@@ -122,10 +128,7 @@ FlowToyTrajectory FlowToy::sample(const FlowToySolve& solve, int points, uint64_
     o.atol = solve.atol;
     o.rtol = solve.rtol;
     if (!flow::isAdaptive(o.method) && o.steps < 1 && solve.times.empty()) throw Error("fixed-grid solvers need steps >= 1");
-    auto& mlp = *impl_->mlp;
-    const flow::VelocityField v = [&mlp](double t, const torch::Tensor& x) {
-        return mlp.forward(x, torch::full({x.size(0)}, t, x.options()));
-    };
+    const auto v = impl_->velocity();
     const auto x0 = impl_->samples(impl_->config.source, points, seed ^ kSourceSalt);
     const bool recordSteps = solve.times.empty();
     const auto start = std::chrono::steady_clock::now();
@@ -139,6 +142,13 @@ FlowToyTrajectory FlowToy::sample(const FlowToySolve& solve, int points, uint64_
     out.straightness = flow::straightness(traj.states);
     out.energyDistance = flow::energyDistance(traj.states.back(), impl_->samples(impl_->config.target, points, seed ^ kTargetSalt));
     return out;
+}
+
+SolverSweepResult FlowToy::sweepSolvers(const SolverSweepRequest& sweep, int points, uint64_t seed, JobSink& sink,
+                                        const StopToken& stop) const {
+    if (points < 1) throw Error("the toy needs at least one point to sample");
+    return flow::sweepSolvers(impl_->velocity(), impl_->samples(impl_->config.source, points, seed ^ kSourceSalt), sweep,
+                              sink, stop);
 }
 
 PointCloud FlowToy::sourceSamples(int points, uint64_t seed) const {

@@ -1,5 +1,6 @@
 // The sampling job: checkpoint -> images (grid, numbered PNGs, tensors), reporting every step.
 #include "core/api/sampling.h"
+#include "core/api/solver_sweep.h"
 
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/checkpoint/flow_checkpoint.h"
@@ -107,6 +108,15 @@ DenoiseFrame stepFrame(const diffusion::DenoiseStep& s, const diffusion::Gaussia
 }
 
 }  // namespace
+
+SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepRequest& sweep, JobSink& sink,
+                                 const StopToken& stop) {
+    validateSolverSweep(sweep);
+    const auto root = io::loadTorchFile(r.checkpoint);
+    if (!checkpoint::isFlowCheckpoint(*root))
+        throw fileError(r.checkpoint, "the NFE-vs-quality sweep needs a flow-matching checkpoint; this is a diffusion model");
+    return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
+}
 
 SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken& stop) {
     jobs::validateSampleRequest(r);
