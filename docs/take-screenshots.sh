@@ -37,6 +37,23 @@ B\checkpoint=$checkpoint
 B\sampler=ddim
 B\steps=20
 B\eta=1
+
+[trajectory]
+mode=toy
+count=4
+points=256
+config0\path=otcfm
+config0\solver=euler
+config0\steps=6
+config1\path=icfm
+config1\solver=euler
+config1\steps=6
+config2\path=otcfm
+config2\solver=dopri5
+config2\tolerance=0.0001
+config3\path=icfm
+config3\solver=dopri5
+config3\tolerance=0.0001
 CONF
 
 window_of() { xdotool search --sync --onlyvisible --name "Diffusion Studio" | head -1; }
@@ -87,6 +104,18 @@ case ${3:-all} in
     click "${PREVIEW_X:-120}" "${PREVIEW_Y:-400}"
     sleep "${GENERATE_SECONDS:-30}"
     shot app-generate.png
+    stop_app
+    ;;&
+  trajectory | all)
+    start_app
+    click "${TRAJECTORY_X:-60}" "${TRAJECTORY_Y:-190}"
+    sleep 1
+    click "${TRAJECTORY_RUN_X:-222}" "${TRAJECTORY_RUN_Y:-137}"
+    sleep "${TRAJECTORY_SECONDS:-30}"
+    shot app-trajectory.png
+    click "${SWEEP_X:-310}" "${SWEEP_Y:-137}"
+    sleep "${SWEEP_SECONDS:-20}"
+    shot app-nfe-quality.png
     stop_app
     ;;
 esac

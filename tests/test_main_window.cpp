@@ -47,11 +47,12 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.windowTitle(), QStringLiteral("Diffusion Studio"));
     auto* sidebar = window.findChild<QListWidget*>(QStringLiteral("sidebar"));
     QVERIFY(sidebar);
-    QCOMPARE(sidebar->count(), 4);
+    QCOMPARE(sidebar->count(), 5);
     QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Train"));
     QCOMPARE(sidebar->item(1)->text(), QStringLiteral("DDIM Explorer"));
     QCOMPARE(sidebar->item(2)->text(), QStringLiteral("Generate"));
     QCOMPARE(sidebar->item(3)->text(), QStringLiteral("FID"));
+    QCOMPARE(sidebar->item(4)->text(), QStringLiteral("Trajectories"));
     auto* pages = window.findChild<QStackedWidget*>(QStringLiteral("pages"));
     QVERIFY(pages);
     // The app opens on the Train page with the built-in Fashion-MNIST and the tiny preset.

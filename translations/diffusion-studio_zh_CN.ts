@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -185,11 +185,11 @@
         <translation>初始噪声</translation>
     </message>
     <message>
-        <source>x_t: the sampler's state</source>
+        <source>x_t: the sampler&apos;s state</source>
         <translation>x_t：采样器的当前状态</translation>
     </message>
     <message>
-        <source>x̂₀: the model's prediction of the clean image</source>
+        <source>x̂₀: the model&apos;s prediction of the clean image</source>
         <translation>x̂₀：模型对干净图像的预测</translation>
     </message>
     <message>
@@ -248,7 +248,7 @@
         <translation>Inception 权重 (*.pth *.pt);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>pytorch-fid's pt_inception-2015-12-05-6726825d.pth, from %1</source>
+        <source>pytorch-fid&apos;s pt_inception-2015-12-05-6726825d.pth, from %1</source>
         <translation>pytorch-fid 的 pt_inception-2015-12-05-6726825d.pth，下载地址 %1</translation>
     </message>
     <message>
@@ -332,8 +332,8 @@
         <translation>正在计算…</translation>
     </message>
     <message>
-        <source>&lt;p style='font-size:large'&gt;&lt;b&gt;FID %1&lt;/b&gt;</source>
-        <translation>&lt;p style='font-size:large'&gt;&lt;b&gt;FID %1&lt;/b&gt;</translation>
+        <source>&lt;p style=&apos;font-size:large&apos;&gt;&lt;b&gt;FID %1&lt;/b&gt;</source>
+        <translation>&lt;p style=&apos;font-size:large&apos;&gt;&lt;b&gt;FID %1&lt;/b&gt;</translation>
     </message>
     <message>
         <source> · KID %1 ± %2</source>
@@ -572,7 +572,7 @@
         <translation>导出</translation>
     </message>
     <message>
-        <source>Raw: the stored bytes, named as fyu/lsun's export names them</source>
+        <source>Raw: the stored bytes, named as fyu/lsun&apos;s export names them</source>
         <translation>原样：存储的字节，按 fyu/lsun 导出的方式命名</translation>
     </message>
     <message>
@@ -580,7 +580,7 @@
         <translation>扁平（&lt;out&gt;/&lt;key&gt;.webp，同 --flat）</translation>
     </message>
     <message>
-        <source>Use the real extension (.jpg, .webp) instead of fyu/lsun's .webp</source>
+        <source>Use the real extension (.jpg, .webp) instead of fyu/lsun&apos;s .webp</source>
         <translation>使用真实扩展名（.jpg、.webp），而不是 fyu/lsun 的 .webp</translation>
     </message>
     <message>
@@ -782,6 +782,25 @@
         <source>FID</source>
         <translation>FID</translation>
     </message>
+    <message>
+        <source>Trajectories</source>
+        <translation>轨迹</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::NfeQualityChart</name>
+    <message>
+        <source>NFE vs quality</source>
+        <translation>NFE 与质量</translation>
+    </message>
+    <message>
+        <source>function evaluations (NFE)</source>
+        <translation>函数求值次数 (NFE)</translation>
+    </message>
+    <message>
+        <source>RMS error vs tight dopri5</source>
+        <translation>相对高精度 dopri5 的均方根误差</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::PathField</name>
@@ -858,13 +877,28 @@
     </message>
 </context>
 <context>
+    <name>ds::ui::PointCloudView</name>
+    <message>
+        <source>start (t = 0)</source>
+        <translation>起点 (t = 0)</translation>
+    </message>
+    <message>
+        <source>particles at t</source>
+        <translation>t 时刻的粒子</translation>
+    </message>
+    <message>
+        <source>target sample</source>
+        <translation>目标样本</translation>
+    </message>
+</context>
+<context>
     <name>ds::ui::SamplingWidgets</name>
     <message>
         <source>from checkpoint</source>
         <translation>取自检查点</translation>
     </message>
     <message>
-        <source>The size the model was trained at; lucidrains' checkpoints do not record it</source>
+        <source>The size the model was trained at; lucidrains&apos; checkpoints do not record it</source>
         <translation>模型训练时的图像尺寸；lucidrains 的检查点不记录该值</translation>
     </message>
 </context>
@@ -919,11 +953,11 @@
         <translation>tiny（CPU，几分钟）</translation>
     </message>
     <message>
-        <source>lsun64 (the seed project's)</source>
+        <source>lsun64 (the seed project&apos;s)</source>
         <translation>lsun64（原项目的配置）</translation>
     </message>
     <message>
-        <source>lsun128 (the seed project's)</source>
+        <source>lsun128 (the seed project&apos;s)</source>
         <translation>lsun128（原项目的配置）</translation>
     </message>
     <message>
@@ -1079,7 +1113,7 @@
         <translation>叠加运行…</translation>
     </message>
     <message>
-        <source>Add another run's curves to the charts</source>
+        <source>Add another run&apos;s curves to the charts</source>
         <translation>将另一次运行的曲线添加到图表</translation>
     </message>
     <message>
@@ -1161,6 +1195,244 @@
     <message>
         <source>Import LSUN LMDB…</source>
         <translation>导入 LSUN LMDB…</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::TrajectoryPage</name>
+    <message>
+        <source>Trajectories</source>
+        <translation>轨迹</translation>
+    </message>
+    <message>
+        <source>What to sample</source>
+        <translation>采样对象</translation>
+    </message>
+    <message>
+        <source>2-D toy (trains in seconds)</source>
+        <translation>二维玩具问题（数秒内训练完成）</translation>
+    </message>
+    <message>
+        <source>Images from a flow-matching checkpoint</source>
+        <translation>流匹配检查点生成的图像</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Configurations</source>
+        <translation>配置数</translation>
+    </message>
+    <message>
+        <source>8 Gaussians</source>
+        <translation>8 个高斯</translation>
+    </message>
+    <message>
+        <source>Gaussian</source>
+        <translation>高斯</translation>
+    </message>
+    <message>
+        <source>Two moons</source>
+        <translation>双月</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>Training steps</source>
+        <translation>训练步数</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>点数</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.pt *.pth *.tar);;All files (*)</source>
+        <translation>检查点 (*.pt *.pth *.tar);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>a flow-matching checkpoint: ours or the seed&apos;s .tar</source>
+        <translation>流匹配检查点：本程序的或种子项目的 .tar</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>recorded</source>
+        <translation>按记录</translation>
+    </message>
+    <message>
+        <source>GroupNorm groups of the seed&apos;s U-Net: its .tar files do not record them (the seed used 32)</source>
+        <translation>种子项目 U-Net 的 GroupNorm 分组数：其 .tar 文件不记录该值（种子项目使用 32）</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <source>Groups</source>
+        <translation>分组数</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>NFE vs quality</source>
+        <translation>NFE 与质量</translation>
+    </message>
+    <message>
+        <source>Run every solver at several step counts and compare each with a tight dopri5 solution</source>
+        <translation>以多种步数运行每个求解器，并与高精度 dopri5 解比较</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>t</source>
+        <translation>t</translation>
+    </message>
+    <message>
+        <source>A job is running: stop it first.</source>
+        <translation>有任务正在运行：请先停止它。</translation>
+    </message>
+    <message>
+        <source>Choose a flow-matching checkpoint first.</source>
+        <translation>请先选择一个流匹配检查点。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Running %n configuration(s)…</source>
+        <translation>
+            <numerusform>正在运行 %n 个配置…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Running every solver at several step counts…</source>
+        <translation>正在以多种步数运行每个求解器…</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n run(s); the reference (dopri5, tolerance 1e-7) took %1 evaluations and %2 s. Error: root mean square over all coordinates of the final state.</source>
+        <translation>
+            <numerusform>共 %n 次运行；参考解（dopri5，容差 1e-7）用了 %1 次求值和 %2 秒。误差：终态所有坐标上的均方根。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <source>configuration %1: %2</source>
+        <translation>配置 %1：%2</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::TrajectoryPanel</name>
+    <message>
+        <source>Configuration %1</source>
+        <translation>配置 %1</translation>
+    </message>
+    <message>
+        <source>OT-CFM (exact minibatch OT)</source>
+        <translation>OT-CFM（精确小批量最优传输）</translation>
+    </message>
+    <message>
+        <source>I-CFM (independent)</source>
+        <translation>I-CFM（独立耦合）</translation>
+    </message>
+    <message>
+        <source>Seed OT path (Lipman)</source>
+        <translation>种子项目的 OT 路径 (Lipman)</translation>
+    </message>
+    <message>
+        <source>Schrödinger bridge CFM</source>
+        <translation>薛定谔桥 CFM</translation>
+    </message>
+    <message>
+        <source>Variance preserving</source>
+        <translation>保方差</translation>
+    </message>
+    <message>
+        <source>Target CFM</source>
+        <translation>目标 CFM</translation>
+    </message>
+    <message>
+        <source>Euler</source>
+        <translation>欧拉法</translation>
+    </message>
+    <message>
+        <source>Midpoint</source>
+        <translation>中点法</translation>
+    </message>
+    <message>
+        <source>RK4 (classic)</source>
+        <translation>RK4（经典）</translation>
+    </message>
+    <message>
+        <source>RK4 (3/8 rule)</source>
+        <translation>RK4（3/8 规则）</translation>
+    </message>
+    <message>
+        <source>dopri5 (adaptive)</source>
+        <translation>dopri5（自适应）</translation>
+    </message>
+    <message>
+        <source>dopri5&apos;s atol and rtol</source>
+        <translation>dopri5 的 atol 与 rtol</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>Solver</source>
+        <translation>求解器</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Tolerance</source>
+        <translation>容差</translation>
+    </message>
+    <message>
+        <source>A checkpoint&apos;s path is the one it was trained with</source>
+        <translation>检查点的路径即其训练时所用的路径</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>straightness %1 · NFE %2 · %3 s</source>
+        <translation>直度 %1 · NFE %2 · %3 秒</translation>
+    </message>
+    <message>
+        <source> · energy distance %1</source>
+        <translation> · 能量距离 %1</translation>
     </message>
 </context>
 </TS>

@@ -18,6 +18,7 @@
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
 #include "ui/sampling_widgets.h"
+#include "ui/scaled_image_label.h"
 
 namespace ds::ui {
 namespace {
@@ -29,15 +30,6 @@ QIcon thumbnail(const ExplorerFrame& f) {
   const QImage pair = DenoiseFrameSet::framePair(f);
   const QImage scaled = pair.scaled(kThumb, 2 * kThumb, Qt::KeepAspectRatio, Qt::FastTransformation);
   return QIcon(QPixmap::fromImage(scaled));
-}
-
-void showScaled(QLabel* label, const QImage& image) {
-  if (image.isNull()) {
-    label->setPixmap(QPixmap());
-    return;
-  }
-  const QSize box = label->size().boundedTo(QSize(4096, 4096)).expandedTo(QSize(64, 64));
-  label->setPixmap(QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio, Qt::FastTransformation)));
 }
 
 }  // namespace
@@ -199,8 +191,8 @@ QImage ExplorerRunPanel::shownX0() const { return shown_ >= 0 ? frames_.at(shown
 QString ExplorerRunPanel::caption() const { return caption_->text(); }
 
 void ExplorerRunPanel::updateLargeView() {
-  showScaled(largeXt_, shownXt());
-  showScaled(largeX0_, shownX0());
+  showScaledImage(largeXt_, shownXt());
+  showScaledImage(largeX0_, shownX0());
   caption_->setText(shown_ >= 0 ? frames_.at(shown_).caption() : QString());
 }
 

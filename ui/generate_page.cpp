@@ -22,6 +22,7 @@
 #include "ui/path_field.h"
 #include "ui/qimage_conversion.h"
 #include "ui/sampling_widgets.h"
+#include "ui/scaled_image_label.h"
 
 namespace ds::ui {
 namespace {
@@ -296,8 +297,7 @@ void GeneratePage::restoreFrom(const api::ImageMetadata& m) {
 
 void GeneratePage::showGrid() {
   if (grid_.isNull()) return;
-  const QSize box = gridView_->size().expandedTo(QSize(64, 64));
-  gridView_->setPixmap(QPixmap::fromImage(grid_.scaled(box, Qt::KeepAspectRatio, Qt::FastTransformation)));
+  showScaledImage(gridView_, grid_);
 }
 
 void GeneratePage::resizeEvent(QResizeEvent* event) {

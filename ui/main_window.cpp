@@ -26,6 +26,7 @@
 #include <QUrl>
 #include <QtGlobal>
 
+#include "core/api/checkpoint_info.h"
 #include "core/api/image_file.h"
 #include "core/api/run_info.h"
 #include "ui/app_settings.h"
@@ -38,6 +39,7 @@
 #include "ui/job_status_widget.h"
 #include "ui/lmdb_import_dialog.h"
 #include "ui/train_page.h"
+#include "ui/trajectory_page.h"
 #include "ui/translations.h"
 
 #ifndef DS_VERSION
@@ -60,6 +62,16 @@ void ensureResources() {
 }
 
 QString versionString() { return QString::fromUtf8(DS_VERSION); }
+
+// Flow-matching checkpoints open on the trajectory page; anything unreadable is left to the
+// pages' own sampling errors.
+bool isFlowCheckpoint(const QString& path) {
+  try {
+    return api::inspectCheckpoint(path.toStdString()).family == "flow";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 const QString kRecentRuns = QStringLiteral("recent/runs");
 const QString kRecentCheckpoints = QStringLiteral("recent/checkpoints");
@@ -241,7 +253,7 @@ void MainWindow::buildPages() {
   explorer_ = new DdimExplorerPage(pages_);
   generate_ = new GeneratePage(pages_);
   fid_ = new FidPage(pages_);
-  // The flow-matching trajectory page joins this list when it is built.
+  trajectory_ = new TrajectoryPage(pages_);
   const struct {
     QWidget* page;
     QString title;
@@ -251,6 +263,7 @@ void MainWindow::buildPages() {
       {explorer_, tr("DDIM Explorer"), QStyle::SP_FileDialogContentsView},
       {generate_, tr("Generate"), QStyle::SP_DialogSaveButton},
       {fid_, tr("FID"), QStyle::SP_FileDialogDetailedView},
+      {trajectory_, tr("Trajectories"), QStyle::SP_ArrowRight},
   };
   for (const auto& e : entries) {
     auto* item = new QListWidgetItem(style()->standardIcon(e.icon), e.title, sidebar_);
@@ -262,6 +275,7 @@ void MainWindow::buildPages() {
   jobStatus_->watch(explorer_->panelB()->runner());
   jobStatus_->watch(generate_->runner());
   jobStatus_->watch(fid_->runner());
+  jobStatus_->watch(trajectory_->runner());
   connect(train_, &TrainPage::importLmdbRequested, this, &MainWindow::showLmdbImport);
   connect(generate_, &GeneratePage::fidRequested, this, [this](const QString& reference, const QString& generated) {
     showPage(fid_);
@@ -307,7 +321,12 @@ QString MainWindow::openPath(const QString& path) {
   addRecentFile(kRecentCheckpoints, path);
   explorer_->openCheckpoint(path);
   generate_->setCheckpoint(path);
-  showPage(explorer_);
+  if (isFlowCheckpoint(path)) {
+    trajectory_->openCheckpoint(path);
+    showPage(trajectory_);
+  } else {
+    showPage(explorer_);
+  }
   return {};
 }
 

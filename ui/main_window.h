@@ -18,6 +18,7 @@ namespace ds::ui {
 
 class DdimExplorerPage;
 class FidPage;
+class TrajectoryPage;
 class GeneratePage;
 class JobStatusWidget;
 class TrainPage;
@@ -50,6 +51,7 @@ class MainWindow : public QMainWindow {
   DdimExplorerPage* explorerPage() const { return explorer_; }
   GeneratePage* generatePage() const { return generate_; }
   FidPage* fidPage() const { return fid_; }
+  TrajectoryPage* trajectoryPage() const { return trajectory_; }
   void showPage(QWidget* page);
 
   // Opens a run directory (Train), a checkpoint (DDIM Explorer and Generate) or a PNG made by
@@ -86,6 +88,7 @@ class MainWindow : public QMainWindow {
   DdimExplorerPage* explorer_ = nullptr;
   GeneratePage* generate_ = nullptr;
   FidPage* fid_ = nullptr;
+  TrajectoryPage* trajectory_ = nullptr;
   JobStatusWidget* jobStatus_ = nullptr;
   QMenu* recentRuns_ = nullptr;
   QMenu* recentCheckpoints_ = nullptr;

@@ -33,6 +33,7 @@
 #include "ui/job_progress_view.h"
 #include "ui/path_field.h"
 #include "ui/plot_widget.h"
+#include "ui/scaled_image_label.h"
 
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
@@ -525,8 +526,7 @@ void TrainPage::addPreview(qint64 step, const QImage& grid) {
 void TrainPage::showPreview(int index) {
   if (index < 0 || index >= previews_.size()) return;
   const auto& [step, image] = previews_.at(index);
-  const QSize box = preview_->size().expandedTo(QSize(64, 64));
-  preview_->setPixmap(QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio, Qt::FastTransformation)));
+  showScaledImage(preview_, image);
   previewCaption_->setText(tr("step %1").arg(step));
 }
 

@@ -1,0 +1,41 @@
+// Diffusion Studio - "NFE vs quality": each ODE solver's error against its function evaluations.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+#include <vector>
+
+#include "core/api/solver_sweep.h"
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QLogValueAxis;
+QT_END_NAMESPACE
+
+namespace ds::ui {
+
+// A log-log chart: one line per solver through its runs (x: NFE, y: RMS distance of the final
+// state to the tight dopri5 reference), points marked. Object names: "nfeQualityChartView".
+class NfeQualityChart : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit NfeQualityChart(QWidget* parent = nullptr);
+
+  void setResult(const api::SolverSweepResult& result);
+  void clear();
+  // The solvers drawn, in order, and their points (NFE, error); for tests.
+  QStringList solverNames() const;
+  QList<QPointF> pointsOf(const QString& solver) const;
+
+ private:
+  QChart* chart_ = nullptr;
+  QChartView* view_ = nullptr;
+  QLogValueAxis* x_ = nullptr;
+  QLogValueAxis* y_ = nullptr;
+};
+
+}  // namespace ds::ui
