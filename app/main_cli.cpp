@@ -107,6 +107,7 @@ struct TrainArgs {
     std::string configFile;
     std::string preset;  // "": tiny, or cfm-tiny with --family flow
     std::string family;
+    std::string backbone;
     std::string path;
     double sigma = -1;
     std::string runDir;
@@ -127,6 +128,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
     cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with the seed's U-Net)")
         ->check(CLI::IsMember({"diffusion", "flow"}));
+    cmd->add_option("--backbone", a.backbone,
+                    "flows: cfm (the seed's U-Net, default) or lucidrains (denoising-diffusion-pytorch's Unet; --dim, --dim-mults)")
+        ->check(CLI::IsMember({"cfm", "lucidrains"}));
     cmd->add_option("--path", a.path, "flows: probability path ot (the seed's), icfm, otcfm, sbcfm, vp or target")
         ->check(CLI::IsMember({"ot", "icfm", "otcfm", "sbcfm", "vp", "target"}));
     cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
@@ -173,20 +177,32 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
             throw ds::Error("preset " + c.preset + " trains a " + c.family + " model, not --family " + a.family);
     }
     if (c.isFlow()) {
-        if (a.dim > 0 || !a.dimMults.empty() || !a.objective.empty() || !a.schedule.empty() || a.timesteps > 0)
-            throw ds::Error("--dim, --dim-mults, --objective, --schedule and --timesteps apply to diffusion runs");
+        if (a.backbone == "lucidrains" && c.flow.backbone != "lucidrains") {
+            // The tiny diffusion preset's Unet, with the flow's channels.
+            c.flow.backbone = "lucidrains";
+            c.flow.lucidrains = ds::train::TrainConfig::fromPreset("tiny").unet;
+            c.flow.lucidrains.channels = c.flow.unet.channels;
+        } else if (a.backbone == "cfm" && c.flow.backbone != "cfm") {
+            throw ds::Error("--backbone cfm: this configuration uses the lucidrains backbone; start from a cfm preset");
+        }
+        const bool lucidrains = c.flow.backbone == "lucidrains";
+        if ((!lucidrains && (a.dim > 0 || !a.dimMults.empty())) || !a.objective.empty() || !a.schedule.empty() || a.timesteps > 0)
+            throw ds::Error("--objective, --schedule and --timesteps apply to diffusion runs; --dim and --dim-mults to "
+                            "diffusion runs and flows with --backbone lucidrains");
         if (!a.path.empty()) c.flow.path = a.path;
         if (a.sigma >= 0) c.flow.sigma = a.sigma;
         if (a.imageSize > 0) c.flow.imageSize = a.imageSize;
-        if (a.channels > 0) c.flow.unet.channels = a.channels;
-    } else if (!a.path.empty() || a.sigma >= 0) {
-        throw ds::Error("--path and --sigma apply to flow-matching runs (--family flow)");
+        if (a.channels > 0) (lucidrains ? c.flow.lucidrains.channels : c.flow.unet.channels) = a.channels;
+        if (lucidrains && a.dim > 0) c.flow.lucidrains.dim = a.dim;
+        if (lucidrains && !a.dimMults.empty()) c.flow.lucidrains.dimMults = a.dimMults;
+    } else if (!a.path.empty() || a.sigma >= 0 || !a.backbone.empty()) {
+        throw ds::Error("--path, --sigma and --backbone apply to flow-matching runs (--family flow)");
     }
     if (!a.data.empty()) c.data = a.data;
     if (!c.isFlow() && a.imageSize > 0) c.diffusion.imageSize = a.imageSize;
     if (!c.isFlow() && a.channels > 0) c.unet.channels = a.channels;
-    if (a.dim > 0) c.unet.dim = a.dim;
-    if (!a.dimMults.empty()) c.unet.dimMults = a.dimMults;
+    if (!c.isFlow() && a.dim > 0) c.unet.dim = a.dim;
+    if (!c.isFlow() && !a.dimMults.empty()) c.unet.dimMults = a.dimMults;
     if (!a.objective.empty()) c.diffusion.objective = a.objective;
     if (!a.schedule.empty()) c.diffusion.betaSchedule = a.schedule;
     if (a.timesteps > 0) c.diffusion.timesteps = a.timesteps;

@@ -101,8 +101,19 @@ private Q_SLOTS:
         QCOMPARE(doc["family"].toString(), QString("flow"));
         QCOMPARE(doc["image_size"].toInt(), 16);
         QCOMPARE(doc["flow_unet"].toObject()["groups"].toInt(), 8);
+        // lucidrains' Unet as the flow's backbone, sized with the diffusion options.
+        const QString lucid = tmp("flow-lucidrains");
+        const auto l = runCli({"--threads", "1", "train", "--family", "flow", "--backbone", "lucidrains", "--dim", "8",
+                               "--dim-mults", "1,2", "--run-dir", lucid, "--image-size", "16", "--batch-size", "4",
+                               "--steps", "2", "--save-every", "2", "--sample-every", "1000", "--device", "cpu"});
+        QVERIFY2(l.exitCode == 0, qPrintable(l.err));
+        const auto lucidInfo = runCli({"info", lucid + "/checkpoints/step-2.pt", "--json"});
+        const auto lucidDoc = QJsonDocument::fromJson(lucidInfo.out.toUtf8()).object();
+        QCOMPARE(lucidDoc["backbone"].toString(), QString("lucidrains"));
+        QCOMPARE(lucidDoc["lucidrains_unet"].toObject()["dim"].toInt(), 8);
         // Options of the other family are refused with one line.
         for (const QStringList& bad : {QStringList{"--family", "flow", "--dim", "8"}, QStringList{"--path", "icfm"},
+                                       QStringList{"--backbone", "lucidrains"},
                                        QStringList{"--preset", "tiny", "--family", "flow"}}) {
             const auto e = runCli(QStringList{"train", "--run-dir", tmp("never")} + bad);
             QVERIFY2(e.exitCode > 0 && e.err.startsWith("error: ") && e.err.trimmed().count('\n') == 0, qPrintable(e.err));

@@ -47,7 +47,7 @@ class TestFlowParity : public QObject {
         checkpoint::FlowBuildOptions o;
         o.weights = weights;
         o.groups = groups;
-        return checkpoint::buildFlowUnet(ckpt_, o);
+        return checkpoint::buildVelocityNetwork(ckpt_, o).seedUnet();
     }
 
     void compareTrajectory(const flow::OdeTrajectory& got, const std::string& key, double tolerance) {
@@ -155,7 +155,7 @@ private Q_SLOTS:
         checkpoint::FlowBuildOptions o;
         o.groups = 8;
         c10::InferenceMode guard;
-        auto m = checkpoint::buildFlowUnet(ck, o);
+        auto m = checkpoint::buildVelocityNetwork(ck, o).seedUnet();
         QVERIFY(test::maxAbsDiff(m->forward(ref_.at("v_x"), ref_.at("v_t")), ref_.at("v_out_ema")) < 1e-4);
     }
 

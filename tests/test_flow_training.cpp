@@ -2,10 +2,13 @@
 // tiny seed U-Net: the loss falls, the checkpoint opens for sampling and in the seed's layout in
 // Python, a stopped and resumed run ends bitwise equal to a straight one (OT-CFM's coupling draws
 // from the same generator), and the cfm-seed preset is the seed's recipe.
+#include "core/api/checkpoint_info.h"
+#include "core/api/image_file.h"
 #include "core/api/sampling.h"
 #include "core/api/training.h"
 #include "core/checkpoint/flow_checkpoint.h"
 #include "core/io/torch_file.h"
+#include "core/nn/unet.h"
 #include "core/train/metrics_log.h"
 #include "core/util/error.h"
 
@@ -117,6 +120,58 @@ private Q_SLOTS:
         QCOMPARE(saved->at("trajectory").asTensor().sizes().vec(), (std::vector<int64_t>{4, 2, 1, 16, 16}));
         // Metrics carry loss by time like diffusion runs (ten buckets of t).
         QCOMPARE(int(train::MetricsLog::read(path("falls/metrics.jsonl")).back()["loss_by_t"].size()), 10);
+    }
+
+    // lucidrains' Unet as the velocity network (continuous t, scaled to its timestep range): it
+    // trains through the same Trainer, its checkpoint says which backbone it holds, and it samples.
+    void lucidrainsBackboneLearnsAndSamples() {
+        auto c = tinyFlowConfig(80, "icfm");
+        c.flow.backbone = "lucidrains";
+        c.flow.lucidrains = train::TrainConfig::fromPreset("tiny").unet;
+        c.flow.lucidrains.dim = 8;
+        c.flow.lucidrains.dimMults = {1, 2};
+        c.flow.lucidrains.channels = 1;
+        c.saveEvery = 1000;
+        QCOMPARE(c.channels(), 1);
+        StopToken stop;
+        LossSink sink(stop, -1);
+        const auto r = api::startTraining(c, path("lucidrains"), sink, stop);
+        QVERIFY(r.finished);
+        const double first = mean(sink.losses, 0, 10), last = mean(sink.losses, 70, 80);
+        qInfo("lucidrains backbone, I-CFM: loss %.3f -> %.3f", first, last);
+        QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
+
+        const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
+        QVERIFY(ck.isLucidrains());
+        QCOMPARE(ck.lucidrains.dim, 8);
+        QCOMPARE(ck.channels(), 1);
+        QCOMPARE(ck.imageSize, 16);
+        const auto info = api::inspectCheckpoint(r.lastCheckpoint);
+        QCOMPARE(info.family, std::string("flow"));
+        QCOMPARE(info.details["backbone"].get<std::string>(), std::string("lucidrains"));
+        QVERIFY(info.architecture.find("Unet(dim=8") != std::string::npos);
+
+        api::SampleRequest s;
+        s.checkpoint = r.lastCheckpoint;
+        s.solver = "euler";
+        s.steps = 3;
+        s.num = 2;
+        api::JobSink quiet;
+        const auto sampled = api::runSampling(s, quiet, stop);
+        QCOMPARE(sampled.nfe, int64_t(3));
+        QCOMPARE(api::metadataValue(sampled.gridMetadata, "ds.backbone"), std::string("lucidrains"));
+        s.groups = 8;  // GroupNorm groups belong to the seed's U-Net
+        QVERIFY_EXCEPTION_THROWN(api::runSampling(s, quiet, stop), Error);
+
+        // The velocity network hands lucidrains' Unet t x 1000: a diffusion timestep's embedding.
+        c10::InferenceMode guard;
+        const auto net = checkpoint::buildVelocityNetwork(ck, {});
+        const auto x = torch::randn({2, 1, 16, 16});
+        const auto t = torch::tensor({0.25f, 0.9f});
+        auto* unet = dynamic_cast<nn::UnetImpl*>(net.module().get());
+        QVERIFY(unet);
+        QVERIFY(torch::equal(net.forward(x, t), unet->forward(x, t * 1000)));
+        QVERIFY(!torch::allclose(net.forward(x, t), unet->forward(x, t)));
     }
 
     void stoppedAndResumedRunMatchesStraightRun() {

@@ -29,8 +29,19 @@ int64_t FlowCheckpoint::parameterCount() const {
     return n;
 }
 
+int FlowCheckpoint::channels() const { return isLucidrains() ? lucidrains.channels : unet.channels; }
+int FlowCheckpoint::downsampleFactor() const { return isLucidrains() ? lucidrains.downsampleFactor() : unet.downsampleFactor(); }
+std::string FlowCheckpoint::summary() const { return isLucidrains() ? lucidrains.summary() : unet.summary(); }
+nlohmann::json FlowCheckpoint::networkJson() const {
+    return isLucidrains() ? nlohmann::json{{"lucidrains_unet", lucidrains.toJson()}} : nlohmann::json{{"flow_unet", unet.toJson()}};
+}
+
 bool isFlowCheckpoint(const io::PyValue& root) {
     if (!root.is(io::PyValue::Kind::Dict)) return false;
+    if (const auto* cfg = dictEntry(root, "config")) {
+        const auto* family = cfg->find("family");
+        if (family && family->is(io::PyValue::Kind::String) && family->asString() == "flow") return true;
+    }
     const auto* model = dictEntry(root, "model_state_dict");
     return model && flow::FlowUnetConfig::looksLikeFlowUnet(StateDict::fromPyDict(*model).withoutWrapperPrefixes());
 }
@@ -59,6 +70,12 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
         if (const auto* cfg = dictEntry(root, "config")) {
             ck.runConfig = toJson(*cfg);
             ck.format = "diffusion-studio";
+            if (ck.runConfig.contains("flow") && ck.runConfig["flow"].value("backbone", "cfm") == "lucidrains") {
+                ck.backbone = "lucidrains";
+                ck.lucidrains = nn::UnetConfig::fromJson(ck.runConfig["flow"].at("lucidrains_unet"));
+                ck.imageSize = ck.runConfig["flow"].value("image_size", 0);
+                return ck;
+            }
             if (ck.runConfig.contains("flow") && ck.runConfig["flow"].contains("unet")) {
                 const auto& stored = ck.runConfig["flow"];
                 defaults = flow::FlowUnetConfig::fromJson(stored["unet"]);
@@ -73,19 +90,31 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
     return ck;
 }
 
-flow::FlowUnet buildFlowUnet(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
+namespace {
+
+flow::VelocityNetwork emptyNetwork(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
+    if (ck.isLucidrains()) {
+        if (options.groups > 0) throw Error("--groups applies to the seed's U-Net; this flow uses the lucidrains backbone");
+        return flow::VelocityNetwork(nn::Unet(ck.lucidrains));
+    }
+    auto config = ck.unet;
+    if (options.groups > 0) config.groups = options.groups;
+    return flow::VelocityNetwork(flow::FlowUnet(config));  // validates: a wrong --groups fails here, with the channels named
+}
+
+}  // namespace
+
+flow::VelocityNetwork buildVelocityNetwork(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
     try {
         if (options.weights != "ema" && options.weights != "online")
             throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
         if (options.weights == "ema" && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
-        auto config = ck.unet;
-        if (options.groups > 0) config.groups = options.groups;
-        flow::FlowUnet unet(config);  // validates: a wrong --groups fails here, with the channels named
+        auto net = emptyNetwork(ck, options);
         (options.weights == "ema" ? ck.ema : ck.online)
-            .loadInto(*unet, options.weights == "ema" ? "the EMA weights" : "the online weights");
-        unet->eval();
-        unet->to(options.device);
-        return unet;
+            .loadInto(*net.module(), options.weights == "ema" ? "the EMA weights" : "the online weights");
+        net.train(false);
+        net.to(options.device);
+        return net;
     } catch (const Error& e) {
         throw fileError(ck.path, e.what());
     }

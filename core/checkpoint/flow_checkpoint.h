@@ -4,10 +4,12 @@
 // a torch.compile'd model adds `_orig_mod.`) and ours (the same layout plus `config`, our run
 // configuration with the U-Net's options under flow.unet, and `ema_state`).
 // The U-Net's options are read from the tensor shapes; GroupNorm's group count cannot be, so
-// it comes from our `config` or the caller (--groups, default 32 as in the seed).
+// it comes from our `config` or the caller (--groups, default 32 as in the seed). Our flows with
+// the lucidrains backbone (config flow.backbone) record its Unet options in the config.
 #pragma once
 #include "core/checkpoint/state_dict.h"
-#include "core/flow/flow_unet.h"
+#include "core/flow/velocity_network.h"
+#include "core/nn/unet_config.h"
 #include "core/io/py_value.h"
 
 #include <nlohmann/json.hpp>
@@ -24,16 +26,23 @@ struct FlowCheckpoint {
     StateDict online;            // U-Net keys without wrapper prefixes
     StateDict ema;               // the same keys (empty when absent)
     int64_t emaUpdates = -1;     // AveragedModel's n_averaged (-1 when absent)
-    flow::FlowUnetConfig unet;   // inferred; groups: recorded, else 32
+    std::string backbone = "cfm";  // cfm (the seed's U-Net) | lucidrains
+    flow::FlowUnetConfig unet;   // cfm: inferred; groups: recorded, else 32
+    nn::UnetConfig lucidrains;   // lucidrains: as recorded
     bool groupsRecorded = false; // our files record the group count; the seed's do not
     int imageSize = 0;           // the training image size (ours), 0 when not recorded (the seed's)
     nlohmann::json runConfig;    // our `config` entry (null for the seed's files)
 
     bool hasEma() const { return !ema.empty(); }
+    bool isLucidrains() const { return backbone == "lucidrains"; }
     int64_t parameterCount() const;
+    int channels() const;
+    int downsampleFactor() const;  // image sizes must be multiples of it
+    std::string summary() const;   // the network, in one line
+    nlohmann::json networkJson() const;
 };
 
-// True for a checkpoint whose model is the seed's flow U-Net (either layout).
+// True for a checkpoint whose model is the seed's flow U-Net (either layout), or one of our flows.
 bool isFlowCheckpoint(const io::PyValue& root);
 
 // Reads and identifies a flow checkpoint. Throws ds::Error "path: problem".
@@ -42,12 +51,12 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
 
 struct FlowBuildOptions {
     std::string weights = "ema";  // ema | online
-    int groups = 0;               // 0: the checkpoint's recorded value, else 32
+    int groups = 0;               // the seed's U-Net: 0: the checkpoint's recorded value, else 32
     torch::Device device = torch::kCPU;
 };
 
-// The U-Net with the chosen weights, in eval mode, on the chosen device. Throws ds::Error
+// The network with the chosen weights, in eval mode, on the chosen device. Throws ds::Error
 // "path: problem" (e.g. "--groups 12 does not divide the 16 channels of level 0 ...").
-flow::FlowUnet buildFlowUnet(const FlowCheckpoint& ckpt, const FlowBuildOptions& options);
+flow::VelocityNetwork buildVelocityNetwork(const FlowCheckpoint& ckpt, const FlowBuildOptions& options);
 
 }  // namespace ds::checkpoint

@@ -37,8 +37,9 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
     info.path = ck.path;
     info.family = "flow";
     info.kind = ck.format == "cfm-seed" ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
+                : ck.isLucidrains()     ? "Diffusion Studio flow matching on the lucidrains Unet"
                                         : "Diffusion Studio flow-matching U-Net";
-    info.architecture = ck.unet.summary();
+    info.architecture = ck.summary();
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
     info.weights.push_back("online");
@@ -55,9 +56,10 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
                     {"weights", info.weights},
                     {"ema_updates", ck.emaUpdates},
                     {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
-                    {"flow_unet", ck.unet.toJson()},
+                    {"backbone", ck.backbone},
                     {"groups_recorded", ck.groupsRecorded},
                     {"sha256", info.sha256}};
+    info.details.update(ck.networkJson());
     return info;
 }
 

@@ -27,7 +27,7 @@ constexpr int kDefaultFixedSteps = 50;
 constexpr int64_t kAdaptiveProgressUnits = 1000;  // dopri5 progress: thousandths of the time span
 
 struct FlowPlan {
-    flow::FlowUnet unet{nullptr};
+    flow::VelocityNetwork net;
     torch::Device device = torch::kCPU;
     flow::OdeOptions ode;
     std::vector<double> times;  // first and last: the span; all of them recorded unless recordSteps
@@ -80,10 +80,10 @@ int64_t chooseImageSize(const SampleRequest& r, const checkpoint::FlowCheckpoint
         if (noise.dim() == 4) size = noise.size(3);
     }
     if (size <= 0) throw fileError(ck.path, "the image size is not recorded in this checkpoint: give it with --image-size");
-    const int factor = ck.unet.downsampleFactor();
+    const int factor = ck.downsampleFactor();
     if (size % factor != 0)
         throw fileError(ck.path, "image size " + std::to_string(size) + " is not a multiple of " + std::to_string(factor) +
-                                     " (the U-Net halves it " + std::to_string(ck.unet.numLevels() - 1) + " times)");
+                                     " (the U-Net halves it at each of its levels)");
     return size;
 }
 
@@ -102,15 +102,14 @@ FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, 
     options.weights = r.weights;
     options.groups = r.groups;
     options.device = plan.device;
-    plan.unet = checkpoint::buildFlowUnet(ck, options);
+    plan.net = checkpoint::buildVelocityNetwork(ck, options);
     plan.imageSize = chooseImageSize(r, ck);
-    plan.noise = initialNoise(r, ck.unet.channels, plan.imageSize, gen);
+    plan.noise = initialNoise(r, ck.channels(), plan.imageSize, gen);
     return plan;
 }
 
-flow::VelocityField velocityOf(const flow::FlowUnet& unet) {
-    const auto net = unet.ptr();
-    return [net](double t, const torch::Tensor& x) { return net->forward(x, torch::full({x.size(0)}, t, x.options())); };
+flow::VelocityField velocityOf(const flow::VelocityNetwork& net) {
+    return [net](double t, const torch::Tensor& x) { return net.forward(x, torch::full({x.size(0)}, t, x.options())); };
 }
 
 torch::Tensor toUnitRange(const torch::Tensor& x) { return ((x + 1) * 0.5).clamp(0, 1); }
@@ -145,7 +144,8 @@ io::PngText pngMetadata(const SampleRequest& r, const FlowPlan& plan, const std:
         for (double t : r.times) text += (text.empty() ? "" : ",") + std::to_string(t);
         entries.emplace_back("ds.times", text);
     }
-    entries.emplace_back("ds.groups", std::to_string(plan.unet->config().groups));
+    entries.emplace_back("ds.backbone", plan.net.backbone());
+    if (plan.net.seedUnet()) entries.emplace_back("ds.groups", std::to_string(plan.net.seedUnet()->config().groups));
     return samplePngText(r, sha, entries, plan.imageSize, plan.noise.size(0), index);
 }
 
@@ -158,7 +158,7 @@ public:
           meter_(batches * unitsPerBatch_, plan.knownPoints() > 0 ? "steps" : "t/1000") {}
 
     flow::OdeTrajectory run(int64_t batch, const torch::Tensor& x0) {
-        const auto velocity = velocityOf(plan_.unet);
+        const auto velocity = velocityOf(plan_.net);
         const double t0 = plan_.times.front(), span = plan_.times.back() - t0;
         const auto onPoint = [&](int index, double t, const torch::Tensor& x) {
             if (sink_.wantsFrames()) sink_.onFrame(flowFrame(index, plan_.knownPoints(), t, x));
@@ -261,7 +261,7 @@ api::SolverSweepResult runFlowSolverSweep(const SampleRequest& r, const checkpoi
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
     const FlowPlan plan = makePlan(r, ck, sink, gen);
-    return flow::sweepSolvers(velocityOf(plan.unet), plan.noise.to(plan.device), sweep, sink, stop);
+    return flow::sweepSolvers(velocityOf(plan.net), plan.noise.to(plan.device), sweep, sink, stop);
 }
 
 }  // namespace ds::jobs

@@ -6,23 +6,46 @@
 
 namespace ds::train {
 
+namespace {
+
+bool isLucidrains(const std::string& backbone) { return backbone == "lucidrains"; }
+
+}  // namespace
+
+int FlowTrainConfig::downsampleFactor() const {
+    return isLucidrains(backbone) ? lucidrains.downsampleFactor() : unet.downsampleFactor();
+}
+
 void FlowTrainConfig::validate() const {
-    unet.validate();
+    if (backbone != "cfm" && !isLucidrains(backbone))
+        throw Error("unknown flow backbone '" + backbone + "' (expected cfm or lucidrains)");
+    if (isLucidrains(backbone)) {
+        lucidrains.resolved();  // throws when inconsistent
+        if (lucidrains.selfCondition || lucidrains.learnedVariance)
+            throw Error("the lucidrains backbone of a flow predicts a velocity: no self-conditioning or learned variance");
+    } else {
+        unet.validate();
+    }
     flow::ProbabilityPath::make(path, sigma);  // throws for unknown names and bad sigma
     flow::parseOdeMethod(previewSolver);
-    if (imageSize < 1 || imageSize % unet.downsampleFactor() != 0)
+    if (imageSize < 1 || imageSize % downsampleFactor() != 0)
         throw Error("image size " + std::to_string(imageSize) + " is not a positive multiple of " +
-                    std::to_string(unet.downsampleFactor()) + " (ch_mul has " + std::to_string(unet.numLevels()) + " levels)");
+                    std::to_string(downsampleFactor()) + " (the U-Net halves it at each level)");
 }
 
 nlohmann::json FlowTrainConfig::toJson() const {
-    return {{"unet", unet.toJson()}, {"path", path}, {"sigma", sigma}, {"image_size", imageSize},
-            {"preview_solver", previewSolver}};
+    nlohmann::json j{{"backbone", backbone}, {"path", path}, {"sigma", sigma}, {"image_size", imageSize},
+                     {"preview_solver", previewSolver}};
+    if (isLucidrains(backbone)) j["lucidrains_unet"] = lucidrains.toJson();
+    else j["unet"] = unet.toJson();
+    return j;
 }
 
 FlowTrainConfig FlowTrainConfig::fromJson(const nlohmann::json& j) {
     FlowTrainConfig c;
-    c.unet = flow::FlowUnetConfig::fromJson(j.at("unet"));
+    c.backbone = j.value("backbone", c.backbone);
+    if (isLucidrains(c.backbone)) c.lucidrains = nn::UnetConfig::fromJson(j.at("lucidrains_unet"));
+    else c.unet = flow::FlowUnetConfig::fromJson(j.at("unet"));
     c.path = j.value("path", c.path);
     c.sigma = j.value("sigma", c.sigma);
     c.imageSize = j.value("image_size", c.imageSize);

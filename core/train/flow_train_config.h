@@ -2,6 +2,7 @@
 // path and the preview sampler.
 #pragma once
 #include "core/flow/flow_unet_config.h"
+#include "core/nn/unet_config.h"
 
 #include <nlohmann/json.hpp>
 
@@ -10,12 +11,18 @@
 namespace ds::train {
 
 struct FlowTrainConfig {
+    // cfm: the seed's g4vrel U-Net (`unet`); lucidrains: denoising-diffusion-pytorch's Unet
+    // (`lucidrains`) with continuous t (see flow/velocity_network.h).
+    std::string backbone = "cfm";
     flow::FlowUnetConfig unet;
+    nn::UnetConfig lucidrains;
     std::string path = "ot";   // ot (the seed's) | icfm | otcfm | sbcfm | vp | target
     double sigma = 1e-4;       // the path's sigma; sigma_min of "ot" (the seed's config: 1e-4)
     int imageSize = 32;
     std::string previewSolver = "euler";  // preview grids: this solver with the run's sample_steps
 
+    int channels() const { return backbone == "lucidrains" ? lucidrains.channels : unet.channels; }
+    int downsampleFactor() const;
     void validate() const;  // throws ds::Error
     nlohmann::json toJson() const;
     static FlowTrainConfig fromJson(const nlohmann::json& j);

@@ -20,15 +20,20 @@ io::PyValuePtr idleGradScalerState() {
     return d;
 }
 
+flow::VelocityNetwork makeNetwork(const FlowTrainConfig& c) {
+    if (c.backbone == "lucidrains") return flow::VelocityNetwork(nn::Unet(c.lucidrains));
+    return flow::VelocityNetwork(flow::FlowUnet(c.unet));
+}
+
 }  // namespace
 
 FlowTrainingModel::FlowTrainingModel(const TrainConfig& config, const torch::Device& device)
-    : config_(config.flow), unet_(config.flow.unet), ema_(config.flow.unet),
+    : config_(config.flow), net_(makeNetwork(config.flow)), ema_(makeNetwork(config.flow)),
       path_(flow::ProbabilityPath::make(config.flow.path, config.flow.sigma)) {
-    unet_->to(device);
-    ema_->to(device);
-    unet_->train();
-    ema_->eval();
+    net_.to(device);
+    ema_.to(device);
+    net_.train(true);
+    ema_.train(false);
 }
 
 TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Generator& gen) {
@@ -39,7 +44,7 @@ TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Gen
     const auto t = torch::rand({x1.size(0)}, gen, cpu).to(x1.device());
     const auto eps = torch::randn(x1.sizes(), gen, cpu).to(x1.device());
     const auto point = path_->at(x0, data, t, eps);
-    const auto perSample = (unet_->forward(point.xt, t) - point.ut).pow(2).flatten(1).mean(1);
+    const auto perSample = (net_.forward(point.xt, t) - point.ut).pow(2).flatten(1).mean(1);
     const auto position = (t * kPositions).to(torch::kLong).clamp(0, kPositions - 1);
     return {perSample.mean(), perSample, position};
 }
@@ -48,7 +53,7 @@ torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, 
     flow::OdeOptions o;
     o.method = flow::parseOdeMethod(config_.previewSolver);
     o.steps = steps;
-    auto& ema = *ema_;
+    const auto& ema = ema_;
     const auto trajectory = flow::OdeSolver::make(o)->solve(
         [&ema](double t, const torch::Tensor& x) { return ema.forward(x, torch::full({x.size(0)}, t, x.options())); },
         noise, {0.0, 1.0});
@@ -64,11 +69,11 @@ void FlowTrainingModel::writeCheckpoint(io::PyValue& root, int64_t step, int64_t
     using io::PyValue;
     root.set("epoch", PyValue::integer(epoch));
     root.set("step", PyValue::integer(step));
-    root.set("model_state_dict", checkpoint::StateDict::fromModule(*unet_).toPyDict());
+    root.set("model_state_dict", checkpoint::StateDict::fromModule(*net_.module()).toPyDict());
     root.set("optim_state_dict", optimizer);
     auto averaged = PyValue::dict(true);
     averaged->set("n_averaged", PyValue::tensor(torch::tensor(ema.step(), torch::kLong)));
-    const auto emaWeights = checkpoint::StateDict::fromModule(*ema_, "module.");
+    const auto emaWeights = checkpoint::StateDict::fromModule(*ema_.module(), "module.");
     for (const auto& [name, t] : emaWeights.entries())
         averaged->set(name, PyValue::tensor(t.detach().cpu().contiguous()));
     root.set("ema_model_state_dict", averaged);
@@ -81,7 +86,7 @@ void FlowTrainingModel::writeCheckpoint(io::PyValue& root, int64_t step, int64_t
 }
 
 const io::PyValue& FlowTrainingModel::readCheckpoint(const io::PyValue& root, Ema& ema) {
-    checkpoint::StateDict::fromPyDict(root.at("model_state_dict")).loadInto(*unet_, "the model weights");
+    checkpoint::StateDict::fromPyDict(root.at("model_state_dict")).loadInto(*net_.module(), "the model weights");
     const auto& state = root.at("ema_state");
     ema.load(checkpoint::StateDict::fromPyDict(root.at("ema_model_state_dict")).withPrefix("module."),
              state.at("step").asInt(), state.at("initted").asBool());

@@ -1,10 +1,11 @@
-// Flow matching as a TrainingModel: the seed's U-Net learning the velocity of a probability
+// Flow matching as a TrainingModel: the seed's U-Net (or lucidrains' as a continuous-time
+// backbone) learning the velocity of a probability
 // path (data scaled to [-1, 1] as the seed's loader does), ODE previews from t = 0 to 1, and the
 // seed's checkpoint layout ({epoch, step, model_state_dict, optim_state_dict,
 // ema_model_state_dict (AveragedModel: n_averaged, module.*), scaler_state_dict}) so that its
 // load_checkpoint() opens our files, plus `ema_state` for an exact resume.
 #pragma once
-#include "core/flow/flow_unet.h"
+#include "core/flow/velocity_network.h"
 #include "core/flow/probability_path.h"
 #include "core/train/train_config.h"
 #include "core/train/training_model.h"
@@ -17,8 +18,8 @@ public:
 
     static constexpr int64_t kPositions = 1000;  // loss-by-time resolution: t in thousandths
 
-    std::shared_ptr<torch::nn::Module> online() const override { return unet_.ptr(); }
-    std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.ptr(); }
+    std::shared_ptr<torch::nn::Module> online() const override { return net_.module(); }
+    std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.module(); }
     int64_t positions() const override { return kPositions; }
     Loss loss(const torch::Tensor& images, at::Generator& gen) override;
     torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) override;
@@ -29,8 +30,8 @@ public:
 
 private:
     FlowTrainConfig config_;
-    flow::FlowUnet unet_{nullptr};
-    flow::FlowUnet ema_{nullptr};
+    flow::VelocityNetwork net_;
+    flow::VelocityNetwork ema_;
     std::unique_ptr<flow::ProbabilityPath> path_;
 };
 

@@ -22,14 +22,14 @@ struct TrainConfig {
     bool hflip = false;
     int loaderThreads = 2;
 
-    std::string family = "diffusion";  // diffusion | flow (flow matching with the seed's U-Net)
+    std::string family = "diffusion";  // diffusion | flow (flow matching: see FlowTrainConfig's backbone)
     nn::UnetConfig unet;                 // diffusion
     diffusion::DiffusionConfig diffusion;
     FlowTrainConfig flow;                // flow
 
     bool isFlow() const { return family == "flow"; }
     int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
-    int channels() const { return isFlow() ? flow.unet.channels : unet.channels; }
+    int channels() const { return isFlow() ? flow.channels() : unet.channels; }
 
     int batchSize = 32;
     int gradAccum = 1;

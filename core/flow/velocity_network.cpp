@@ -1,0 +1,21 @@
+#include "core/flow/velocity_network.h"
+
+namespace ds::flow {
+
+VelocityNetwork::VelocityNetwork(FlowUnet seed) : seed_(std::move(seed)) {}
+VelocityNetwork::VelocityNetwork(nn::Unet lucidrains) : lucidrains_(std::move(lucidrains)) {}
+
+torch::Tensor VelocityNetwork::forward(const torch::Tensor& x, const torch::Tensor& t) const {
+    if (seed_) return seed_.ptr()->forward(x, t);
+    return lucidrains_.ptr()->forward(x, t * kLucidrainsTimeScale);
+}
+
+std::shared_ptr<torch::nn::Module> VelocityNetwork::module() const {
+    if (seed_) return seed_.ptr();
+    return lucidrains_.ptr();
+}
+
+void VelocityNetwork::to(const torch::Device& device) { module()->to(device); }
+void VelocityNetwork::train(bool on) { module()->train(on); }
+
+}  // namespace ds::flow
