@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/api/checkpoint_info.h"
 #include "core/api/run_info.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/tiny_train_config.h"
@@ -93,6 +94,49 @@ class TestTrainPage : public QObject {
     QVERIFY(button(page, "trainStart")->isEnabled());
     const auto info = ds::api::inspectRun(runDir.toStdString());
     QCOMPARE(info.checkpoints.back().first, int64_t(6));
+  }
+
+  // Flow-matching runs train here too: the cfm presets fill the same fields (the seed U-Net's
+  // ch and ch_mul), the path is chosen, and the run's checkpoints are flow checkpoints.
+  void flowMatchingRunsTrainHere() {
+    TrainPage page;
+    auto* path = page.findChild<QComboBox*>(QStringLiteral("trainFlowPath"));
+    QVERIFY(!path->isEnabled());
+    page.selectPreset(QStringLiteral("cfm-tiny"));
+    QVERIFY(path->isEnabled());
+    QCOMPARE(page.findChild<QSpinBox*>(QStringLiteral("trainDim"))->value(), 16);
+    QCOMPARE(page.findChild<QLineEdit*>(QStringLiteral("trainDimMults"))->text(), QStringLiteral("1,2,2"));
+    path->setCurrentIndex(path->findData(QStringLiteral("otcfm")));
+    page.findChild<QLineEdit*>(QStringLiteral("trainDimMults"))->setText(QStringLiteral("1,2"));
+    page.findChild<QSpinBox*>(QStringLiteral("trainImageSize"))->setValue(16);
+    auto config = page.formConfig();
+    QVERIFY(config.isFlow());
+    QCOMPARE(config.flow.path, std::string("otcfm"));
+    QCOMPARE(config.flow.unet.chMul, (std::vector<int>{1, 2}));
+    QCOMPARE(config.flow.unet.attChannels.size(), size_t(2));
+    QCOMPARE(config.flow.imageSize, 16);
+    config.steps = 4;
+    config.batchSize = 8;
+    config.sampleEvery = 2;
+    config.sampleSteps = 2;
+    config.saveEvery = 1000;
+    config.loaderThreads = 1;
+    page.setFormConfig(config);
+    const QString runDir = work_.filePath(QStringLiteral("run-flow"));
+    page.setRunDirectory(runDir);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->waitForFinished(55000));
+    page.lossPlot()->flush();
+    QCOMPARE(page.lossPlot()->pointCount(page.currentSeries()), 4);
+    QCOMPARE(page.previewCount(), 2);
+    const auto info = ds::api::inspectRun(runDir.toStdString());
+    QCOMPARE(info.checkpoints.back().first, int64_t(4));
+    const auto checkpoint = ds::api::inspectCheckpoint(info.checkpoints.back().second);
+    QCOMPARE(checkpoint.family, std::string("flow"));
+    // Back to a diffusion preset: no path to choose.
+    page.selectPreset(QStringLiteral("tiny"));
+    QVERIFY(!path->isEnabled());
+    QVERIFY(!page.formConfig().isFlow());
   }
 
   void pauseHoldsAndStopSavesThenContinue() {

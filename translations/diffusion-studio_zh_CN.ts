@@ -13,6 +13,37 @@
     </message>
 </context>
 <context>
+    <name>ds::ui</name>
+    <message>
+        <source>OT-CFM (exact minibatch OT)</source>
+        <translation>OT-CFM（精确小批量最优传输）</translation>
+    </message>
+    <message>
+        <source>I-CFM (independent)</source>
+        <translation>I-CFM（独立耦合）</translation>
+    </message>
+    <message>
+        <source>Seed OT path (Lipman)</source>
+        <translation>种子项目的 OT 路径 (Lipman)</translation>
+    </message>
+    <message>
+        <source>Schrödinger bridge CFM</source>
+        <translation>薛定谔桥 CFM</translation>
+    </message>
+    <message>
+        <source>Variance preserving</source>
+        <translation>保方差</translation>
+    </message>
+    <message>
+        <source>Target CFM</source>
+        <translation>目标 CFM</translation>
+    </message>
+    <message>
+        <source>The probability path a flow-matching model learns (torchcfm&apos;s definitions; the seed&apos;s is Lipman&apos;s OT path)</source>
+        <translation>流匹配模型学习的概率路径（采用 torchcfm 的定义；种子项目用的是 Lipman 的 OT 路径）</translation>
+    </message>
+</context>
+<context>
     <name>ds::ui::DdimExplorerPage</name>
     <message>
         <source>Images in the batch (shown as a grid in every frame)</source>
@@ -1196,6 +1227,18 @@
         <source>Import LSUN LMDB…</source>
         <translation>导入 LSUN LMDB…</translation>
     </message>
+    <message>
+        <source>cfm-tiny (flow matching, CPU minutes)</source>
+        <translation>cfm-tiny（流匹配，CPU 几分钟）</translation>
+    </message>
+    <message>
+        <source>cfm-seed (the seed&apos;s flow-matching recipe)</source>
+        <translation>cfm-seed（种子项目的流匹配配置）</translation>
+    </message>
+    <message>
+        <source>Flow path</source>
+        <translation>流路径</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::TrajectoryPage</name>
@@ -1353,30 +1396,6 @@
     <message>
         <source>Configuration %1</source>
         <translation>配置 %1</translation>
-    </message>
-    <message>
-        <source>OT-CFM (exact minibatch OT)</source>
-        <translation>OT-CFM（精确小批量最优传输）</translation>
-    </message>
-    <message>
-        <source>I-CFM (independent)</source>
-        <translation>I-CFM（独立耦合）</translation>
-    </message>
-    <message>
-        <source>Seed OT path (Lipman)</source>
-        <translation>种子项目的 OT 路径 (Lipman)</translation>
-    </message>
-    <message>
-        <source>Schrödinger bridge CFM</source>
-        <translation>薛定谔桥 CFM</translation>
-    </message>
-    <message>
-        <source>Variance preserving</source>
-        <translation>保方差</translation>
-    </message>
-    <message>
-        <source>Target CFM</source>
-        <translation>目标 CFM</translation>
     </message>
     <message>
         <source>Euler</source>

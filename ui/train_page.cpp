@@ -33,6 +33,7 @@
 #include "ui/job_progress_view.h"
 #include "ui/path_field.h"
 #include "ui/plot_widget.h"
+#include "ui/sampling_widgets.h"
 #include "ui/scaled_image_label.h"
 
 #include <QtCharts/QChart>
@@ -67,6 +68,38 @@ std::vector<int> parseInts(const QString& text) {
   }
   if (out.empty()) throw Error("dim multipliers: give at least one, e.g. 1,2,4");
   return out;
+}
+
+// The form's width and stage multipliers, whatever network the run trains: lucidrains' Unet
+// (dim, dim_mults) for diffusion and the lucidrains flow backbone, the seed's flow U-Net
+// (ch, ch_mul) otherwise.
+std::pair<int, std::vector<int>> networkShape(const train::TrainConfig& c) {
+  if (!c.isFlow()) return {c.unet.dim, c.unet.dimMults};
+  if (c.flow.backbone == "lucidrains") return {c.flow.lucidrains.dim, c.flow.lucidrains.dimMults};
+  return {c.flow.unet.ch, c.flow.unet.chMul};
+}
+
+void setNetworkShape(train::TrainConfig& c, int width, const std::vector<int>& stages) {
+  if (!c.isFlow()) {
+    c.unet.dim = width;
+    c.unet.dimMults = stages;
+  } else if (c.flow.backbone == "lucidrains") {
+    c.flow.lucidrains.dim = width;
+    c.flow.lucidrains.dimMults = stages;
+  } else {
+    c.flow.unet.ch = width;
+    c.flow.unet.chMul = stages;
+    // One attention flag per level: new levels get none.
+    c.flow.unet.attChannels.resize(stages.size(), 0);
+  }
+}
+
+void setImageSize(train::TrainConfig& c, int size) { (c.isFlow() ? c.flow.imageSize : c.diffusion.imageSize) = size; }
+
+void setChannels(train::TrainConfig& c, int channels) {
+  if (!c.isFlow()) c.unet.channels = channels;
+  else if (c.flow.backbone == "lucidrains") c.flow.lucidrains.channels = channels;
+  else c.flow.unet.channels = channels;
 }
 
 // "t 0–99": the timestep range of bucket b of n over T timesteps.
@@ -152,6 +185,10 @@ QWidget* TrainPage::buildForm() {
   preset_->addItem(tr("tiny (CPU, minutes)"), QStringLiteral("tiny"));
   preset_->addItem(tr("lsun64 (the seed project's)"), QStringLiteral("lsun64"));
   preset_->addItem(tr("lsun128 (the seed project's)"), QStringLiteral("lsun128"));
+  preset_->addItem(tr("cfm-tiny (flow matching, CPU minutes)"), QStringLiteral("cfm-tiny"));
+  preset_->addItem(tr("cfm-seed (the seed's flow-matching recipe)"), QStringLiteral("cfm-seed"));
+  flowPath_ = makeFlowPathCombo(modelBox);
+  flowPath_->setObjectName(QStringLiteral("trainFlowPath"));
   imageSize_ = makeSpin(modelBox, "trainImageSize", 8, 512, tr("Training images are resized and centre-cropped to this size"));
   imageSize_->setSingleStep(8);
   channels_ = new QComboBox(modelBox);
@@ -163,6 +200,7 @@ QWidget* TrainPage::buildForm() {
   dimMults_->setObjectName(QStringLiteral("trainDimMults"));
   dimMults_->setToolTip(tr("Width multiplier of each U-Net stage, e.g. 1,2,4"));
   modelForm->addRow(tr("Preset"), preset_);
+  modelForm->addRow(tr("Flow path"), flowPath_);
   modelForm->addRow(tr("Image size"), imageSize_);
   modelForm->addRow(tr("Channels"), channels_);
   modelForm->addRow(tr("Width (dim)"), dim_);
@@ -343,10 +381,13 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   }
   dataPath_->setEnabled(data != kFashionMnist);
   preset_->setCurrentIndex(std::max(0, preset_->findData(QString::fromStdString(c.preset))));
-  imageSize_->setValue(c.diffusion.imageSize);
-  channels_->setCurrentIndex(std::max(0, channels_->findData(c.unet.channels)));
-  dim_->setValue(c.unet.dim);
-  dimMults_->setText(joinInts(c.unet.dimMults));
+  flowPath_->setCurrentIndex(std::max(0, flowPath_->findData(QString::fromStdString(c.flow.path))));
+  flowPath_->setEnabled(c.isFlow());
+  imageSize_->setValue(c.imageSize());
+  channels_->setCurrentIndex(std::max(0, channels_->findData(c.channels())));
+  const auto [width, stages] = networkShape(c);
+  dim_->setValue(width);
+  dimMults_->setText(joinInts(stages));
   steps_->setValue(static_cast<int>(std::min<int64_t>(c.steps, steps_->maximum())));
   batch_->setValue(c.batchSize);
   lr_->setValue(c.lr.lr);
@@ -367,10 +408,10 @@ train::TrainConfig TrainPage::formConfig() const {
     if (dataPath_->path().isEmpty()) throw Error("choose a folder of images (or Fashion-MNIST)");
     c.data = dataPath_->path().toStdString();
   }
-  c.diffusion.imageSize = imageSize_->value();
-  c.unet.channels = channels_->currentData().toInt();
-  c.unet.dim = dim_->value();
-  c.unet.dimMults = parseInts(dimMults_->text());
+  setImageSize(c, imageSize_->value());
+  setChannels(c, channels_->currentData().toInt());
+  setNetworkShape(c, dim_->value(), parseInts(dimMults_->text()));
+  if (c.isFlow()) c.flow.path = flowPath_->currentData().toString().toStdString();
   c.steps = steps_->value();
   c.batchSize = batch_->value();
   c.lr.lr = lr_->value();

@@ -93,6 +93,7 @@ class TrainPage : public QWidget {
   QComboBox* data_ = nullptr;
   PathField* dataPath_ = nullptr;
   QComboBox* preset_ = nullptr;
+  QComboBox* flowPath_ = nullptr;  // flow-matching runs only
   QSpinBox* imageSize_ = nullptr;
   QComboBox* channels_ = nullptr;
   QSpinBox* dim_ = nullptr;

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "ui/point_cloud_view.h"
+#include "ui/sampling_widgets.h"
 #include "ui/trajectory_film_view.h"
 
 namespace ds::ui {
@@ -22,14 +23,8 @@ TrajectoryPanel::TrajectoryPanel(int index, QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(0, 0, 0, 0);
   auto* box = new QGroupBox(tr("Configuration %1").arg(index + 1), this);
   auto* form = new QFormLayout(box);
-  path_ = new QComboBox(box);
+  path_ = makeFlowPathCombo(box);
   path_->setObjectName(QStringLiteral("trajectoryPath") + suffix);
-  path_->addItem(tr("OT-CFM (exact minibatch OT)"), QStringLiteral("otcfm"));
-  path_->addItem(tr("I-CFM (independent)"), QStringLiteral("icfm"));
-  path_->addItem(tr("Seed OT path (Lipman)"), QStringLiteral("ot"));
-  path_->addItem(tr("Schrödinger bridge CFM"), QStringLiteral("sbcfm"));
-  path_->addItem(tr("Variance preserving"), QStringLiteral("vp"));
-  path_->addItem(tr("Target CFM"), QStringLiteral("target"));
   solver_ = new QComboBox(box);
   solver_->setObjectName(QStringLiteral("trajectorySolver") + suffix);
   solver_->addItem(tr("Euler"), QStringLiteral("euler"));
@@ -85,7 +80,8 @@ void TrajectoryPanel::setConfiguration(const QString& path, const QString& solve
 
 void TrajectoryPanel::setImageMode(bool images) {
   path_->setEnabled(!images);
-  path_->setToolTip(images ? tr("A checkpoint's path is the one it was trained with") : QString());
+  if (pathTip_.isEmpty()) pathTip_ = path_->toolTip();
+  path_->setToolTip(images ? tr("A checkpoint's path is the one it was trained with") : pathTip_);
   views_->setCurrentWidget(images ? static_cast<QWidget*>(film_) : cloud_);
 }
 

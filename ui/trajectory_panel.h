@@ -78,6 +78,7 @@ class TrajectoryPanel : public QWidget {
   PointCloudView* cloud_ = nullptr;
   TrajectoryFilmView* film_ = nullptr;
   QLabel* stats_ = nullptr;
+  QString pathTip_;  // the path list's own tooltip, shown again when the toy is back
   bool hasResult_ = false;
 };
 
