@@ -337,6 +337,22 @@ double TrajectoryPage::time() const { return double(time_->value()) / kSliderSte
 QString TrajectoryPage::message() const { return message_->text(); }
 void TrajectoryPage::showMessage(const QString& text) { message_->setText(text); }
 
+api::FlowToyConfig TrajectoryPage::toyConfig(int panel) const {
+  api::FlowToyConfig c;
+  c.source = source_->currentData().toString().toStdString();
+  c.target = target_->currentData().toString().toStdString();
+  c.path = panels_[panel]->path().toStdString();
+  c.trainSteps = trainSteps_->value();
+  c.seed = static_cast<uint64_t>(seed_->value());
+  return c;
+}
+
+void TrajectoryPage::setRunning(bool running) {
+  run_->setEnabled(!running);
+  sweep_->setEnabled(!running);
+  stop_->setEnabled(running);
+}
+
 api::SampleRequest TrajectoryPage::imageRequest() const {
   api::SampleRequest r;
   r.checkpoint = checkpoint_->path().toStdString();
@@ -356,11 +372,7 @@ QString TrajectoryPage::run() {
   for (int i = 0; i < n; ++i) {
     panels_[i]->clearResult();
     RunSpec s;
-    s.toy.source = source_->currentData().toString().toStdString();
-    s.toy.target = target_->currentData().toString().toStdString();
-    s.toy.path = panels_[i]->path().toStdString();
-    s.toy.trainSteps = trainSteps_->value();
-    s.toy.seed = static_cast<uint64_t>(seed_->value());
+    s.toy = toyConfig(i);
     s.solve = panels_[i]->solve();
     specs.append(s);
   }
@@ -404,9 +416,7 @@ QString TrajectoryPage::run() {
         staged.finish();
       },
       withImages);
-  run_->setEnabled(false);
-  sweep_->setEnabled(false);
-  stop_->setEnabled(true);
+  setRunning(true);
   tabs_->setCurrentIndex(0);
   showMessage(tr("Running %n configuration(s)…", nullptr, n));
   return {};
@@ -416,12 +426,7 @@ QString TrajectoryPage::runSweep() {
   if (runner_->isRunning()) return tr("A job is running: stop it first.");
   const QString checkpoint = checkpoint_->path();
   if (imageMode() && checkpoint.isEmpty()) return tr("Choose a flow-matching checkpoint first.");
-  api::FlowToyConfig toyConfig;
-  toyConfig.source = source_->currentData().toString().toStdString();
-  toyConfig.target = target_->currentData().toString().toStdString();
-  toyConfig.path = panels_[0]->path().toStdString();
-  toyConfig.trainSteps = trainSteps_->value();
-  toyConfig.seed = static_cast<uint64_t>(seed_->value());
+  const api::FlowToyConfig toy = toyConfig(0);  // the first configuration's path
   const api::SampleRequest r = imageRequest();
   const int points = points_->value();
   const bool withImages = imageMode();
@@ -440,17 +445,15 @@ QString TrajectoryPage::runSweep() {
       result = api::runSolverSweep(r, request, staged, stop);
     } else {
       staged.beginStage(0);
-      const auto toy = shared->toy(toyConfig, staged, stop);
+      const auto trained = shared->toy(toy, staged, stop);
       staged.beginStage(1);
-      result = toy->sweepSolvers(request, points, toyConfig.seed, staged, stop);
+      result = trained->sweepSolvers(request, points, toy.seed, staged, stop);
     }
     staged.finish();
     std::lock_guard lock(shared->mutex);
     shared->sweep = std::move(result);
   });
-  run_->setEnabled(false);
-  sweep_->setEnabled(false);
-  stop_->setEnabled(true);
+  setRunning(true);
   tabs_->setCurrentIndex(1);
   showMessage(tr("Running every solver at several step counts…"));
   return {};
@@ -501,9 +504,7 @@ void TrajectoryPage::finishJob(bool ok, bool cancelled, const QString& error) {
                                .arg(sweep->referenceNfe)
                                .arg(sweep->referenceSeconds, 0, 'f', 2));
   }
-  run_->setEnabled(true);
-  sweep_->setEnabled(true);
-  stop_->setEnabled(false);
+  setRunning(false);
   if (cancelled) {
     showMessage(tr("Stopped."));
   } else if (!ok) {

@@ -18,6 +18,7 @@ class QTabWidget;
 class QTimer;
 
 namespace ds::api {
+struct FlowToyConfig;
 struct SampleRequest;
 }
 
@@ -75,6 +76,8 @@ class TrajectoryPage : public QWidget {
 
   void buildUi();
   api::SampleRequest imageRequest() const;  // checkpoint, seed, images, size, groups
+  api::FlowToyConfig toyConfig(int panel) const;  // the toy that panel's path needs
+  void setRunning(bool running);
   QWidget* buildSourceBox();
   void collectResults();
   void finishJob(bool ok, bool cancelled, const QString& error);
