@@ -2,6 +2,7 @@
 // with zlib directly), image folders built here with OpenCV and by hand (every format and pixel
 // layout, plus the bad files a real folder holds), and the background batch loader's promises:
 // determinism, exact epochs, resume, sharding, flips, errors and clean shutdown.
+#include "tests/support/error_text.h"
 #include "core/data/batch_loader.h"
 #include "core/data/epoch_sampler.h"
 #include "core/data/fashion_mnist_source.h"
@@ -35,15 +36,6 @@ using namespace ds::data;
 namespace {
 
 // The message of the ds::Error that `action` throws, or "" when it throws none.
-std::string errorOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const ds::Error& e) {
-        return e.what();
-    }
-    return {};
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 void writeBytes(const std::string& path, const std::string& bytes) {
@@ -310,7 +302,7 @@ private Q_SLOTS:
         const FashionMnistSource test(fashionDir_, "test");
         QCOMPARE(test.size(), size_t(10000));
         QVERIFY(contains(test.describe(), "10000"));
-        QVERIFY(contains(errorOf([&] { FashionMnistSource(fashionDir_, "validation"); }), "train"));
+        QVERIFY(contains(ds::test::errorText([&] { FashionMnistSource(fashionDir_, "validation"); }), "train"));
     }
 
     void fashionMnistMatchesRawBytes() {
@@ -369,7 +361,7 @@ private Q_SLOTS:
         const auto errorFor = [&](const std::string& contents, bool gzip = true) {
             if (gzip) writeGz(file, contents);
             else writeBytes(file, contents);
-            return errorOf([&] { FashionMnistSource(dir, "test"); });
+            return ds::test::errorText([&] { FashionMnistSource(dir, "test"); });
         };
         const std::string tenImages(10 * 784, '\x07');
         std::string message = errorFor(idxHeader(0x00000801, 10000, 28, 28) + tenImages);
@@ -388,7 +380,7 @@ private Q_SLOTS:
         message = errorFor(whole.substr(0, whole.size() / 2), false);
         QVERIFY2(contains(message, file) && contains(message, "truncated"), message.c_str());
         fs::remove(file);
-        message = errorOf([&] { FashionMnistSource(dir, "test"); });
+        message = ds::test::errorText([&] { FashionMnistSource(dir, "test"); });
         QVERIFY2(contains(message, file) && contains(message, "not found"), message.c_str());
     }
 
@@ -485,22 +477,22 @@ private Q_SLOTS:
     void imageFolderBadFoldersThrowBeforeTraining() {
         const std::string empty = temp("empty");
         fs::create_directories(empty + "/sub");
-        std::string message = errorOf([&] { ImageFolderSource(empty, {32, 3}); });
+        std::string message = ds::test::errorText([&] { ImageFolderSource(empty, {32, 3}); });
         QVERIFY2(contains(message, empty) && contains(message, "no files"), message.c_str());
 
         const std::string junk = temp("junk");
         writeBytes(junk + "/a.jpg", "not a jpeg");
         writeBytes(junk + "/b.png", "");
         writeBytes(junk + "/deeper/c.txt", "text");
-        message = errorOf([&] { ImageFolderSource(junk, {32, 3}); });
+        message = ds::test::errorText([&] { ImageFolderSource(junk, {32, 3}); });
         QVERIFY2(contains(message, junk) && contains(message, "no readable images: 3 file(s) skipped"), message.c_str());
         QVERIFY2(contains(message, "a.jpg"), message.c_str());
 
-        message = errorOf([&] { ImageFolderSource(temp("missing"), {32, 3}); });
+        message = ds::test::errorText([&] { ImageFolderSource(temp("missing"), {32, 3}); });
         QVERIFY2(contains(message, "no such folder"), message.c_str());
-        message = errorOf([&] { ImageFolderSource(junk + "/a.jpg", {32, 3}); });
+        message = ds::test::errorText([&] { ImageFolderSource(junk + "/a.jpg", {32, 3}); });
         QVERIFY2(contains(message, "not a folder"), message.c_str());
-        message = errorOf([&] { ImageFolderSource(folder_, {32, 4}); });
+        message = ds::test::errorText([&] { ImageFolderSource(folder_, {32, 4}); });
         QVERIFY2(contains(message, "channels"), message.c_str());
 
         ds::StopToken stop;
@@ -579,7 +571,7 @@ private Q_SLOTS:
         QCOMPARE(resumed.position(), saved);
         QVERIFY(sameBatches(take(resumed, 23), std::vector<Batch>(all.begin() + 17, all.end())));
         options.start = {0, 12};
-        QVERIFY(contains(errorOf([&] { BatchLoader(source, options); }), "outside an epoch of 12 batches"));
+        QVERIFY(contains(ds::test::errorText([&] { BatchLoader(source, options); }), "outside an epoch of 12 batches"));
     }
 
     void loaderShardsAreDisjoint() {
@@ -603,8 +595,8 @@ private Q_SLOTS:
         BatchLoaderOptions bad = loaderOptions(5, 3);
         bad.sampler.rank = 2;
         bad.sampler.worldSize = 2;
-        QVERIFY(contains(errorOf([&] { BatchLoader(source, bad); }), "rank 2"));
-        QVERIFY(contains(errorOf([&] { BatchLoader(source, loaderOptions(102, 3)); }), "no full batch"));
+        QVERIFY(contains(ds::test::errorText([&] { BatchLoader(source, bad); }), "rank 2"));
+        QVERIFY(contains(ds::test::errorText([&] { BatchLoader(source, loaderOptions(102, 3)); }), "no full batch"));
     }
 
     void loaderFlipsDeterministically() {
@@ -633,7 +625,7 @@ private Q_SLOTS:
         BatchLoader loader(source, loaderOptions(4, 2));
         int failures = 0;
         for (int i = 0; i < 10; ++i) {  // one epoch: image 13 sits in exactly one batch
-            const std::string message = errorOf([&] { loader.next(); });
+            const std::string message = ds::test::errorText([&] { loader.next(); });
             if (!message.empty()) {
                 ++failures;
                 QVERIFY2(contains(message, "image 13 is broken"), message.c_str());

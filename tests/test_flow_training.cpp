@@ -2,6 +2,7 @@
 // tiny seed U-Net: the loss falls, the checkpoint opens for sampling and in the seed's layout in
 // Python, a stopped and resumed run ends bitwise equal to a straight one (OT-CFM's coupling draws
 // from the same generator), and the cfm-seed preset is the seed's recipe.
+#include "tests/support/python_torch.h"
 #include "core/api/checkpoint_info.h"
 #include "core/api/image_file.h"
 #include "core/api/sampling.h"
@@ -11,8 +12,8 @@
 #include "core/nn/unet.h"
 #include "core/train/metrics_log.h"
 #include "core/util/error.h"
+#include "tests/support/tiny_train_config.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -23,28 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-train::TrainConfig tinyFlowConfig(int64_t steps, const std::string& path) {
-    auto c = train::TrainConfig::fromPreset("cfm-tiny");
-    c.flow.unet.ch = 16;
-    c.flow.unet.chMul = {1, 2};
-    c.flow.unet.attChannels = {0, 0};
-    c.flow.imageSize = 16;
-    c.flow.path = path;
-    c.flow.sigma = path == "sbcfm" ? 0.5 : 1e-4;
-    c.batchSize = 8;
-    c.steps = steps;
-    c.lr.lr = 2e-3;
-    c.lr.warmupSteps = 5;
-    c.saveEvery = 4;
-    c.sampleEvery = 1000;
-    c.sampleCount = 4;
-    c.sampleSteps = 4;
-    c.logEvery = 1;
-    c.ema.updateAfterStep = 2;
-    c.loaderThreads = 2;
-    c.device = "cpu";
-    return c;
-}
+using test::tinyFlowConfig;
 
 class LossSink : public api::JobSink {
 public:
@@ -204,9 +184,7 @@ private Q_SLOTS:
         StopToken stop;
         LossSink sink(stop, -1);
         const auto r = api::startTraining(c, path("python"), sink, stop);
-        QProcess probe;
-        probe.start("/usr/bin/python3", {"-c", "import torch"});
-        if (!probe.waitForFinished(60000) || probe.exitCode() != 0) QSKIP("python3-torch is not installed");
+        if (!test::pythonTorchAvailable()) QSKIP("python3-torch is not installed");
         // What the seed's load_checkpoint() reads: model_state_dict into the Unet, the optimizer's
         // state, AveragedModel's n_averaged and module.* keys.
         const QString script = QString(R"(
@@ -222,11 +200,10 @@ opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros_like(v)) for v in m.value
 opt.load_state_dict(d['optim_state_dict'])
 print('ok')
 )");
-        QProcess py;
-        py.start("/usr/bin/python3", {"-c", script, QString::fromStdString(r.lastCheckpoint)});
-        QVERIFY(py.waitForFinished(120000));
-        QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
-        QCOMPARE(py.readAllStandardOutput().trimmed(), QByteArray("ok"));
+        const auto py = test::runPython(script, {QString::fromStdString(r.lastCheckpoint)});
+        QVERIFY(py.finished);
+        QVERIFY2(py.exitCode == 0, py.output.constData());
+        QCOMPARE(py.output.trimmed(), QByteArray("ok"));
     }
 
     void seedPresetIsTheSeedsRecipe() {

@@ -1,6 +1,8 @@
 // core/io: reading PyTorch files (zip and legacy formats, as Python's torch.save writes them)
 // and writing them so that Python's torch.load opens them. Fixtures come from
 // tests/tools/make_torch_io_fixtures.py (PyTorch 1.13) and ../shared/fixtures copies.
+#include "tests/support/error_text.h"
+#include "tests/support/python_torch.h"
 #include "core/io/torch_file.h"
 #include "core/io/zip_archive_reader.h"
 #include "core/io/zip_archive_writer.h"
@@ -43,17 +45,6 @@ nlohmann::ordered_json readOrderedJson(const std::string& path) {
 }
 
 // The message of the ds::Error that `f` throws, or a note that it threw something else/nothing.
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ds::Error& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("NOT A ds::Error: ") + e.what();
-    }
-    return "NO ERROR";
-}
-
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
@@ -284,16 +275,6 @@ PyValuePtr sampleTree() {
     return root;
 }
 
-bool pythonTorchAvailable() {
-    static const bool available = [] {
-        QProcess probe;
-        probe.start("/usr/bin/python3", {"-c", "import torch"});
-        return probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit &&
-               probe.exitCode() == 0;
-    }();
-    return available;
-}
-
 // Loads `saved` with Python's torch.load and compares it with torch.load(`original`): container
 // types (OrderedDict vs dict), values, dtypes, shapes, strides, storage offsets, shared storages,
 // and checks the zip layout (64-byte aligned records, <stem>/ prefix).
@@ -450,7 +431,7 @@ void TestTorchIo::loadsSingleTensor() {
     const std::string diff = diffExpected(*PyValue::tensor(t), expected.at("tensor_only"), "tensor");
     QVERIFY2(diff.empty(), diff.c_str());
 
-    const std::string message = errorOf([] { ds::io::loadSingleTensor(kTorchIo + "content.pt"); });
+    const std::string message = ds::test::errorText([] { ds::io::loadSingleTensor(kTorchIo + "content.pt"); });
     QVERIFY2(contains(message, "content.pt: expected a single tensor, found dict"), message.c_str());
 }
 
@@ -475,14 +456,14 @@ void TestTorchIo::rejectsBadFiles() {
     QFETCH(QString, file);
     QFETCH(QString, message);
     const std::string path = kTorchIo + file.toStdString();
-    const std::string error = errorOf([&] { ds::io::loadTorchFile(path); });
+    const std::string error = ds::test::errorText([&] { ds::io::loadTorchFile(path); });
     QVERIFY2(contains(error, path + ": "), error.c_str());
     QVERIFY2(contains(error, message.toStdString()), error.c_str());
 
     // The same from memory, as fuzz targets will feed it.
     if (fs::is_regular_file(path)) {
         const std::string fromBytes =
-            errorOf([&] { ds::io::loadTorchBytes(readFile(path), "bytes"); });
+            ds::test::errorText([&] { ds::io::loadTorchBytes(readFile(path), "bytes"); });
         QVERIFY2(contains(fromBytes, "bytes: "), fromBytes.c_str());
     }
 }
@@ -553,7 +534,7 @@ void TestTorchIo::rejectsMalformedPickles() {
     QFETCH(QString, message);
     const std::string path = zipFile(temp_.path().toStdString(), dataPkl.toStdString(),
                                      {{"0", std::vector<float>(16, 1.0f)}});
-    const std::string error = errorOf([&] { ds::io::loadTorchFile(path); });
+    const std::string error = ds::test::errorText([&] { ds::io::loadTorchFile(path); });
     QVERIFY2(contains(error, path + ": "), error.c_str());
     QVERIFY2(contains(error, message.toStdString()), error.c_str());
 }
@@ -584,11 +565,11 @@ void TestTorchIo::readsLegacyStorageViews() {
     const std::string badView = storageId("root", 8, "(" + unicode("v") + binint(6) + binint(4) + "t");
     std::string bad = magic + pickle("M\xe9\x03") + pickle("}") +
                       pickle(rebuildTensor(badView, 0, {4}, {1})) + pickle("](" + unicode("root") + "e");
-    QVERIFY(contains(errorOf([&] { ds::io::loadTorchBytes(bad, "legacy"); }), "storage view out of range"));
+    QVERIFY(contains(ds::test::errorText([&] { ds::io::loadTorchBytes(bad, "legacy"); }), "storage view out of range"));
     const std::string cut = file.substr(0, file.size() - 4);
-    QVERIFY(contains(errorOf([&] { ds::io::loadTorchBytes(cut, "legacy"); }), "legacy: truncated"));
+    QVERIFY(contains(ds::test::errorText([&] { ds::io::loadTorchBytes(cut, "legacy"); }), "legacy: truncated"));
     std::string wrongVersion = magic + pickle("M\xea\x03") + pickle("}");
-    QVERIFY(contains(errorOf([&] { ds::io::loadTorchBytes(wrongVersion, "legacy"); }),
+    QVERIFY(contains(ds::test::errorText([&] { ds::io::loadTorchBytes(wrongVersion, "legacy"); }),
                      "unknown protocol version"));
 }
 
@@ -640,9 +621,9 @@ void TestTorchIo::readsDeflatedZip() {
     QCOMPARE(zip.read("bytes.bin"), bytes);
     QCOMPARE(zip.read("stored.txt"), std::string("stored as is\n"));
     QCOMPARE(zip.read("empty.bin"), std::string());
-    QVERIFY(contains(errorOf([&] { zip.read("nothing"); }), "missing archive entry 'nothing'"));
+    QVERIFY(contains(ds::test::errorText([&] { zip.read("nothing"); }), "missing archive entry 'nothing'"));
     std::vector<char> small(10);
-    QVERIFY(contains(errorOf([&] { zip.readInto("text.txt", small.data(), small.size()); }),
+    QVERIFY(contains(ds::test::errorText([&] { zip.readInto("text.txt", small.data(), small.size()); }),
                      "expected 10"));
 }
 
@@ -670,7 +651,7 @@ void TestTorchIo::zipReaderFindsEntries() {
         QCOMPARE(reader.read("w/a"), std::string("first"));
         QCOMPARE(reader.read("w/b"), std::string(1000, 'x'));
         QCOMPARE(reader.read("w/c"), std::string());
-        QVERIFY(contains(errorOf([&] { ds::io::ZipArchiveReader::fromBytes("PK\x03\x04", "tiny"); }),
+        QVERIFY(contains(ds::test::errorText([&] { ds::io::ZipArchiveReader::fromBytes("PK\x03\x04", "tiny"); }),
                          "tiny: not a zip archive (file is too small)"));
     }
 }
@@ -795,17 +776,14 @@ void TestTorchIo::savedFilesOpenInPython_data() {
 void TestTorchIo::savedFilesOpenInPython() {
     QFETCH(QString, source);
     QFETCH(bool, zip64);
-    if (!pythonTorchAvailable()) QSKIP("/usr/bin/python3 cannot import torch (install python3-torch)");
+    if (!ds::test::pythonTorchAvailable()) QSKIP("/usr/bin/python3 cannot import torch (install python3-torch)");
     const std::string path = temp_.path().toStdString() + "/python-check.pt";
     ds::io::saveTorchFile(path, ds::io::loadTorchFile(source.toStdString()), {zip64});
 
-    QProcess python;
-    python.setProcessChannelMode(QProcess::MergedChannels);
-    python.start("/usr/bin/python3", {"-c", kPythonCheck, QString::fromStdString(path), source});
-    QVERIFY(python.waitForFinished(120000));
-    const QByteArray output = python.readAll();
-    QVERIFY2(python.exitCode() == 0, output.constData());
-    QVERIFY2(output.contains("python ok"), output.constData());
+    const auto python = ds::test::runPython(kPythonCheck, {QString::fromStdString(path), source});
+    QVERIFY(python.finished);
+    QVERIFY2(python.exitCode == 0, python.output.constData());
+    QVERIFY2(python.output.contains("python ok"), python.output.constData());
 }
 
 void TestTorchIo::saveIsAtomic() {
@@ -818,20 +796,20 @@ void TestTorchIo::saveIsAtomic() {
     // Unsupported content fails before anything is written.
     auto bad = PyValue::dict();
     bad->set("complex", PyValue::tensor(torch::zeros({2}, torch::kComplexFloat)));
-    const std::string dtypeError = errorOf([&] { ds::io::saveTorchFile(path, bad); });
+    const std::string dtypeError = ds::test::errorText([&] { ds::io::saveTorchFile(path, bad); });
     QVERIFY2(contains(dtypeError, path + ": cannot save: unsupported tensor dtype"), dtypeError.c_str());
     QCOMPARE(readFile(path), before);
 
     // A failure after writing (the rename onto a directory) removes the temporary file.
     const std::string blocked = dir + "/blocked.pt";
     fs::create_directories(blocked);
-    const std::string renameError = errorOf([&] { ds::io::saveTorchFile(blocked, sampleTree()); });
+    const std::string renameError = ds::test::errorText([&] { ds::io::saveTorchFile(blocked, sampleTree()); });
     QVERIFY2(contains(renameError, blocked + ": could not save"), renameError.c_str());
     std::set<std::string> names;
     for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
     QCOMPARE(names, (std::set<std::string>{"model.pt", "blocked.pt"}));
 
-    const std::string missingDir = errorOf([&] { ds::io::saveTorchFile(dir + "/no/such/dir/x.pt", sampleTree()); });
+    const std::string missingDir = ds::test::errorText([&] { ds::io::saveTorchFile(dir + "/no/such/dir/x.pt", sampleTree()); });
     QVERIFY2(contains(missingDir, "could not save"), missingDir.c_str());
 
     // Saving over an existing file replaces it whole.
@@ -847,10 +825,10 @@ void TestTorchIo::pyValueAccessors() {
     QCOMPARE(tree->at("int255").asInt(), int64_t{255});
     QCOMPARE(tree->at("int255").asFloat(), 255.0);
     QVERIFY(tree->find("missing") == nullptr);
-    QVERIFY(contains(errorOf([&] { tree->at("missing"); }), "missing key 'missing'"));
-    QVERIFY(contains(errorOf([&] { tree->at("text").asInt(); }), "expected int, found str"));
-    QVERIFY(contains(errorOf([&] { tree->at("list").asDict(); }), "expected dict, found list"));
-    QVERIFY(contains(errorOf([&] { tree->at("list").find("x"); }), "expected dict"));
+    QVERIFY(contains(ds::test::errorText([&] { tree->at("missing"); }), "missing key 'missing'"));
+    QVERIFY(contains(ds::test::errorText([&] { tree->at("text").asInt(); }), "expected int, found str"));
+    QVERIFY(contains(ds::test::errorText([&] { tree->at("list").asDict(); }), "expected dict, found list"));
+    QVERIFY(contains(ds::test::errorText([&] { tree->at("list").find("x"); }), "expected dict"));
     QCOMPARE(tree->at("tuple").asSequence().size(), size_t{2});
     auto dict = PyValue::dict();
     dict->set("a", PyValue::integer(1));
@@ -886,18 +864,13 @@ void TestTorchIo::largeFilesUseZip64() {
         QCOMPARE(t[size - 1].item<uint8_t>(), uint8_t{9});
         QVERIFY(torch::equal(loaded->at("after").asTensor(), torch::arange(10)));
     }
-    if (pythonTorchAvailable()) {
-        QProcess python;
-        python.setProcessChannelMode(QProcess::MergedChannels);
-        python.start("/usr/bin/python3",
-                     {"-c",
-                      "import sys, torch; d = torch.load(sys.argv[1]); t = d['large']; "
-                      "assert t.numel() == 2**32 + 4096 and t[0] == 1 and t[-1] == 9 and t[5] == 7; "
-                      "assert torch.equal(d['after'], torch.arange(10)); print('python ok')",
-                      QString::fromStdString(path)});
-        QVERIFY(python.waitForFinished(600000));
-        const QByteArray output = python.readAll();
-        QVERIFY2(output.contains("python ok"), output.constData());
+    if (ds::test::pythonTorchAvailable()) {
+        const auto python = ds::test::runPython(
+            "import sys, torch; d = torch.load(sys.argv[1]); t = d['large']; "
+            "assert t.numel() == 2**32 + 4096 and t[0] == 1 and t[-1] == 9 and t[5] == 7; "
+            "assert torch.equal(d['after'], torch.arange(10)); print('python ok')",
+            {QString::fromStdString(path)}, 600000);
+        QVERIFY2(python.output.contains("python ok"), python.output.constData());
     }
 }
 

@@ -1,6 +1,7 @@
 // Training on real data (Fashion-MNIST from Debian) with tiny models: the loss falls, a run
 // stopped at step k and resumed ends with the same parameters as a straight run (bitwise, one
 // thread), checkpoints load in Python, and bad input is refused clearly.
+#include "tests/support/python_torch.h"
 #include "core/api/training.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/torch_file.h"
@@ -11,7 +12,6 @@
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tiny_train_config.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
@@ -204,9 +204,7 @@ private Q_SLOTS:
         StopToken stop;
         StoppingSink sink(stop, -1);
         const auto r = api::startTraining(c, path("python"), sink, stop);
-        QProcess probe;
-        probe.start("/usr/bin/python3", {"-c", "import torch"});
-        if (!probe.waitForFinished(60000) || probe.exitCode() != 0) QSKIP("python3-torch is not installed");
+        if (!test::pythonTorchAvailable()) QSKIP("python3-torch is not installed");
         // The seed project's own loading code: take data['model'], strip 'model.', load into the Unet.
         const QString script = QString(R"(
 import sys, torch
@@ -222,11 +220,10 @@ opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros_like(v)) for v in unet.va
 opt.load_state_dict(d['opt'])
 print('ok')
 )");
-        QProcess py;
-        py.start("/usr/bin/python3", {"-c", script, QString::fromStdString(r.lastCheckpoint)});
-        QVERIFY(py.waitForFinished(120000));
-        QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
-        QCOMPARE(py.readAllStandardOutput().trimmed(), QByteArray("ok"));
+        const auto py = test::runPython(script, {QString::fromStdString(r.lastCheckpoint)});
+        QVERIFY(py.finished);
+        QVERIFY2(py.exitCode == 0, py.output.constData());
+        QCOMPARE(py.output.trimmed(), QByteArray("ok"));
     }
 
     void badDataIsRefusedBeforeTraining_data() {
