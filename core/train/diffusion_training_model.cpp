@@ -12,8 +12,9 @@ DiffusionTrainingModel::DiffusionTrainingModel(const TrainConfig& config, const 
     ema_->eval();
 }
 
-TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, at::Generator& gen) {
-    auto terms = model_->trainingLossTerms(images, gen);
+TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, at::Generator& gen,
+                                                 const BatchShard& shard) {
+    auto terms = model_->trainingLossTerms(images, gen, shard);
     return {terms.mean(), terms.perSample, terms.t};
 }
 

@@ -45,6 +45,11 @@ RunDirectory RunDirectory::create(const std::string& path, const TrainConfig& co
     return run;
 }
 
+RunDirectory RunDirectory::unwritten(const std::string& path, const TrainConfig& config) {
+    config.validate();
+    return RunDirectory(path, config);
+}
+
 RunDirectory RunDirectory::open(const std::string& path) {
     if (!fs::is_directory(path)) throw fileError(path, "is not a folder");
     RunDirectory run(path, TrainConfig{});

@@ -31,8 +31,12 @@ struct TrainConfig {
     int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
     int channels() const { return isFlow() ? flow.unet.channels : unet.channels; }
 
-    int batchSize = 32;
+    int batchSize = 32;  // per process and accumulation step
     int gradAccum = 1;
+    // Processes of a data-parallel run; its global batch is batchSize * gradAccum * worldSize.
+    // A run resumes only with the same count (another would change the batches it sees).
+    int worldSize = 1;
+    int64_t globalBatchSize() const { return int64_t(batchSize) * gradAccum * worldSize; }
     LrSchedule lr;
     double adamBeta1 = 0.9;
     double adamBeta2 = 0.99;
