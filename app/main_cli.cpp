@@ -4,6 +4,7 @@
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
 #include "core/api/distributed.h"
+#include "core/api/event_file_sink.h"
 #include "core/api/fid.h"
 #include "core/api/lmdb_import.h"
 #include "core/api/sampling.h"
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 namespace {
@@ -126,6 +128,7 @@ struct TrainArgs {
 struct DistArgs {
     int nproc = 1;
     ds::api::DistributedOptions options;
+    std::string eventsFile;  // rank 0 reports as JSON lines here (the app follows them)
 };
 
 void addDistOptions(CLI::App* cmd, DistArgs& a) {
@@ -137,6 +140,10 @@ void addDistOptions(CLI::App* cmd, DistArgs& a) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--dist-bucket-mb", a.options.bucketMiB, "gradient all-reduce bucket size in MiB (DDP's 25)")
         ->check(CLI::PositiveNumber);
+}
+
+void addEventsOption(CLI::App* cmd, DistArgs& a) {
+    cmd->add_option("--events", a.eventsFile, "write progress, metrics and logs as JSON lines to this file")->group("");
 }
 
 // The arguments of this command line without the options `drop` (each with its value): what
@@ -171,11 +178,12 @@ int launchWorkers(std::vector<std::string> args, int nproc) {
 // but for errors.
 struct RankContext {
     ds::api::DistributedRun run;
+    std::string eventsFile;
     bool quiet() const { return run.env.present && run.env.rank != 0; }
 };
 
 RankContext rankContext(const DistArgs& a) {
-    RankContext c{{ds::api::readDistEnvironment(), a.options}};
+    RankContext c{{ds::api::readDistEnvironment(), a.options}, a.eventsFile};
     if (c.run.env.present && a.nproc > 1)
         throw ds::Error("--nproc launches processes on this machine; under a launcher (RANK and WORLD_SIZE are set) "
                         "leave it out");
@@ -276,22 +284,39 @@ void reportTraining(const ds::api::TrainResult& r) {
     std::cout << r.runDir << "\n";
 }
 
+// Where a training process reports: the terminal, an event file (followed by the app), or
+// nowhere (ranks other than 0).
+class TrainingReports {
+public:
+    explicit TrainingReports(const RankContext& rank)
+        : progress_("training", isatty(STDERR_FILENO) && !rank.quiet() && rank.eventsFile.empty()) {
+        if (!rank.quiet() && !rank.eventsFile.empty()) events_ = std::make_unique<ds::api::EventFileSink>(rank.eventsFile);
+        sink_ = rank.quiet() ? &quiet_ : events_ ? static_cast<ds::api::JobSink*>(events_.get()) : &progress_;
+    }
+    ds::api::JobSink& sink() { return *sink_; }
+    void finish() { progress_.finish(); }
+
+private:
+    ds::app::TerminalProgress progress_;
+    std::unique_ptr<ds::api::EventFileSink> events_;
+    ds::api::JobSink quiet_;
+    ds::api::JobSink* sink_;
+};
+
 int runTrain(const TrainArgs& a, const RankContext& rank) {
     const auto config = trainConfigFrom(a);
     const std::string runDir = a.runDir.empty() ? ds::api::defaultRunDir() : a.runDir;
-    ds::app::TerminalProgress progress("training", isatty(STDERR_FILENO) && !rank.quiet());
-    ds::api::JobSink quiet;
-    const auto r = ds::api::startTraining(config, runDir, rank.quiet() ? quiet : progress, gStop, nullptr, &rank.run);
-    progress.finish();
+    TrainingReports reports(rank);
+    const auto r = ds::api::startTraining(config, runDir, reports.sink(), gStop, nullptr, &rank.run);
+    reports.finish();
     if (!rank.quiet()) reportTraining(r);
     return r.finished ? 0 : 130;
 }
 
 int runResume(const std::string& runDir, int64_t steps, const RankContext& rank) {
-    ds::app::TerminalProgress progress("training", isatty(STDERR_FILENO) && !rank.quiet());
-    ds::api::JobSink quiet;
-    const auto r = ds::api::resumeTraining(runDir, steps, rank.quiet() ? quiet : progress, gStop, nullptr, &rank.run);
-    progress.finish();
+    TrainingReports reports(rank);
+    const auto r = ds::api::resumeTraining(runDir, steps, reports.sink(), gStop, nullptr, &rank.run);
+    reports.finish();
     if (!rank.quiet()) reportTraining(r);
     return r.finished ? 0 : 130;
 }
@@ -425,6 +450,7 @@ int main(int argc, char** argv) {
     auto* train = app.add_subcommand("train", "train a DDPM or (--family flow) a flow-matching model (default: the tiny preset on Fashion-MNIST)");
     addTrainOptions(train, trainArgs);
     addDistOptions(train, distArgs);
+    addEventsOption(train, distArgs);
 
     std::string resumeDir;
     int64_t resumeSteps = 0;
@@ -432,6 +458,7 @@ int main(int argc, char** argv) {
     resume->add_option("run-dir", resumeDir, "the run directory")->required();
     resume->add_option("--steps", resumeSteps, "new total of steps");
     addDistOptions(resume, distArgs);
+    addEventsOption(resume, distArgs);
 
     ds::api::LmdbImportRequest importRequest;
     std::vector<int64_t> importSplit;

@@ -5,6 +5,7 @@
 #include "core/api/job_sink.h"
 #include "core/util/stop_token.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,15 @@ struct LocalLaunch {
     int nproc = 2;
     std::string executable;         // "": this program (/proc/self/exe)
     double graceSeconds = 30;       // after a rank fails, how long the others get to stop by themselves
+    std::string logDirectory;       // "": the workers share this process's stdout and stderr;
+                                    // else rank R writes both to logDirectory/rank-R.log
+    std::function<void()> poll;     // called about every 50 ms while the workers run (following them)
 };
 
 struct LaunchOutcome {
     int exitCode = 0;     // 0: every rank succeeded; 130: stopped; else the failure's
-    std::string message;  // "" on success, else what went wrong, naming the rank
+    std::string message;  // "" on success, else what went wrong, naming the rank (and, with a
+                          // log directory, the last error line the failing rank wrote)
 };
 
 // Starts the workers (logging "rank R: pid P" for each) and waits for them. A stop request is passed on to them (SIGINT). When a

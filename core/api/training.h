@@ -39,6 +39,19 @@ TrainResult startTraining(const train::TrainConfig& config, const std::string& r
 TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop,
                            const PauseGate* pause = nullptr, const DistributedRun* dist = nullptr);
 
+// A data-parallel run of `nproc` local processes of `program` (diffusion-studio-cli, which the
+// app ships beside itself), followed from this process: rank 0's progress, metrics (global
+// images/s), logs and previews reach `sink` as they happen. A stop request stops every rank at
+// the same step with a checkpoint; a failing rank ends the job with ds::Error naming it.
+struct TrainingProcesses {
+    std::string program;
+    int nproc = 2;
+};
+TrainResult startTrainingProcesses(const train::TrainConfig& config, const std::string& runDir,
+                                   const TrainingProcesses& processes, JobSink& sink, const StopToken& stop);
+TrainResult resumeTrainingProcesses(const std::string& runDir, int64_t newTotalSteps,
+                                    const TrainingProcesses& processes, JobSink& sink, const StopToken& stop);
+
 // runs/<date>-<time> under the current folder.
 std::string defaultRunDir();
 

@@ -5,6 +5,7 @@
 #include "core/util/error.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -67,9 +69,15 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
     return out;
 }
 
-pid_t spawn(const std::string& executable, std::vector<std::string> argv, std::vector<std::string> env) {
+pid_t spawn(const std::string& executable, std::vector<std::string> argv, std::vector<std::string> env,
+            const std::string& logFile) {
     auto argp = pointers(argv);
     auto envp = pointers(env);
+    int logFd = -1;
+    if (!logFile.empty()) {
+        logFd = open(logFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (logFd < 0) throw fileError(logFile, std::string("cannot create a worker log: ") + std::strerror(errno));
+    }
     const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid < 0) throw Error(std::string("cannot start a worker process: ") + std::strerror(errno));
@@ -77,12 +85,28 @@ pid_t spawn(const std::string& executable, std::vector<std::string> argv, std::v
         // A worker must not outlive its launcher (killed with -9, say): it would train on alone.
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(143);
+        if (logFd >= 0 && (dup2(logFd, STDOUT_FILENO) < 0 || dup2(logFd, STDERR_FILENO) < 0)) _exit(126);
         execve(executable.c_str(), argp.data(), envp.data());
         const char message[] = "error: cannot run the worker program\n";
         (void)!write(STDERR_FILENO, message, sizeof message - 1);
         _exit(127);
     }
+    if (logFd >= 0) close(logFd);
     return pid;
+}
+
+std::string logFileOf(const LocalLaunch& launch, int rank) {
+    if (launch.logDirectory.empty()) return {};
+    return launch.logDirectory + "/rank-" + std::to_string(rank) + ".log";
+}
+
+// The last "error: ..." line a worker wrote to its log, without the prefix ("" if none).
+std::string lastErrorLine(const std::string& logFile) {
+    std::ifstream in(logFile);
+    std::string line, last;
+    while (std::getline(in, line))
+        if (line.rfind("error: ", 0) == 0) last = line.substr(7);
+    return last;
 }
 
 std::string describeExit(const Worker& w) {
@@ -128,13 +152,15 @@ LaunchOutcome launchLocalWorkers(const LocalLaunch& launch, JobSink& sink, const
     for (int r = 0; r < launch.nproc; ++r) {
         std::vector<std::string> argv{executable};
         argv.insert(argv.end(), launch.args.begin(), launch.args.end());
-        workers[size_t(r)] = Worker{r, spawn(executable, argv, workerEnvironment(r, launch.nproc, port)), true, 0};
+        const pid_t pid = spawn(executable, argv, workerEnvironment(r, launch.nproc, port), logFileOf(launch, r));
+        workers[size_t(r)] = Worker{r, pid, true, 0};
         sink.onLog("rank " + std::to_string(r) + ": pid " + std::to_string(workers[size_t(r)].pid));
     }
 
     const Worker* firstFailure = nullptr;
     bool stopPassedOn = false, terminated = false;
-    double terminateAt = 0, killAt = 0;
+    double terminateAt = 0, killAt = 0, nextPoll = 0;
+    std::string pollError;
     for (int running = launch.nproc; running > 0;) {
         int status = 0;
         const pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -162,13 +188,26 @@ LaunchOutcome launchLocalWorkers(const LocalLaunch& launch, JobSink& sink, const
             killAt = now() + 5.0;
         }
         if (terminated && now() >= killAt) signalRunning(workers, SIGKILL);
+        if (launch.poll && now() >= nextPoll && pollError.empty()) {
+            try {
+                launch.poll();
+            } catch (const std::exception& e) {
+                // The follower failed: the workers stop cleanly (as on a stop request) first.
+                pollError = e.what();
+                signalRunning(workers, SIGINT);
+            }
+            nextPoll = now() + 0.05;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 
+    if (!pollError.empty()) throw Error(pollError);
     LaunchOutcome outcome;
     if (firstFailure) {
         outcome.exitCode = 1;
         outcome.message = describeExit(*firstFailure);
+        if (const auto error = lastErrorLine(logFileOf(launch, firstFailure->rank)); !error.empty())
+            outcome.message += ": " + error;
         for (const auto& w : workers)
             if (&w != firstFailure && !succeeded(w)) outcome.message += "; " + describeExit(w);
         outcome.message += terminated ? " (the ranks still running " + std::to_string(int(launch.graceSeconds)) +

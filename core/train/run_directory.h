@@ -31,6 +31,7 @@ public:
     std::string samplesDir() const;
     std::string checkpointPath(int64_t step) const;
     std::string samplePath(int64_t step) const;
+    static std::string samplePath(const std::string& runDir, int64_t step);  // for readers of a run
 
     std::vector<std::pair<int64_t, std::string>> checkpoints() const;  // by step, ascending
     std::vector<std::pair<int64_t, std::string>> samples() const;      // preview grids, by step
