@@ -122,6 +122,8 @@ struct TrainArgs {
     int64_t steps = 0, saveEvery = 0, sampleEvery = 0, warmup = -1;
     uint64_t seed = 0;
     bool seedGiven = false;
+    std::string amp;
+    bool channelsLast = false;
 };
 
 // Multi-process options of `train`, `resume` and `bench train`.
@@ -224,6 +226,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads");
     cmd->add_option("--seed", a.seed, "random seed")->each([&a](const std::string&) { a.seedGiven = true; });
     cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_option("--amp", a.amp, "mixed precision: off, bf16 (autocast) or fp16 (CUDA, with loss scaling)")
+        ->check(CLI::IsMember({"off", "bf16", "fp16"}));
+    cmd->add_flag("--channels-last", a.channelsLast, "channels-last weights and activations");
 }
 
 ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
@@ -273,6 +278,8 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
     if (a.seedGiven) c.seed = a.seed;
     if (!a.device.empty()) c.device = a.device;
+    if (!a.amp.empty()) c.amp = a.amp;
+    if (a.channelsLast) c.channelsLast = true;
     if (c.data.empty()) throw ds::Error("preset " + c.preset + " needs --data (a folder of images)");
     c.validate();
     return c;

@@ -59,8 +59,9 @@ nlohmann::json benchTrain(const TrainBenchOptions& o, const DistributedRun* dist
     auto step = [&] {
         adam.zero_grad();
         auto loss = model->trainingLoss(images, gen);
+        if (averager) averager->expectFinalBackward(++stepIndex);
         loss.backward();
-        if (averager) averager->average(++stepIndex);
+        if (averager) averager->finish();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
         adam.step();
         return loss.item<double>();

@@ -18,6 +18,11 @@ TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, at
     return {terms.mean(), terms.perSample, terms.t};
 }
 
+void DiffusionTrainingModel::setChannelsLast(bool on) {
+    model_->model()->setChannelsLast(on);
+    ema_->model()->setChannelsLast(on);
+}
+
 int DiffusionTrainingModel::previewSteps(int steps) const { return std::min(steps, model_->config().timesteps); }
 
 torch::Tensor DiffusionTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& gen) {

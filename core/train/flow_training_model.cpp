@@ -46,6 +46,11 @@ TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Gen
     return {perSample.mean(), perSample, position};
 }
 
+void FlowTrainingModel::setChannelsLast(bool on) {
+    unet_->setChannelsLast(on);
+    ema_->setChannelsLast(on);
+}
+
 torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& /*gen*/) {
     flow::OdeOptions o;
     o.method = flow::parseOdeMethod(config_.previewSolver);

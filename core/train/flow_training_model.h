@@ -19,6 +19,7 @@ public:
 
     std::shared_ptr<torch::nn::Module> online() const override { return unet_.ptr(); }
     std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.ptr(); }
+    void setChannelsLast(bool on) override;
     int64_t positions() const override { return kPositions; }
     Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) override;
     torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) override;

@@ -11,6 +11,7 @@
 #include "core/train/adam_state.h"
 #include "core/train/diffusion_training_model.h"
 #include "core/train/flow_training_model.h"
+#include "core/util/autocast_scope.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
 
@@ -65,6 +66,9 @@ Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, co
     if (group_ && config_.worldSize != group_->worldSize())
         throw Error(run_.path() + ": the run was configured for " + std::to_string(config_.worldSize) +
                     " processes, but the group has " + std::to_string(group_->worldSize()));
+    AutocastScope::validate(device_, config_.amp);
+    if (config_.channelsLast) model_->setChannelsLast(true);
+    if (config_.amp == "fp16") scaler_ = std::make_unique<LossScaler>();
     buildOptimizer();
     buildData();
     if (group_)
@@ -125,6 +129,12 @@ io::PyValuePtr Trainer::checkpointValue() {
     data->set("epoch", PyValue::integer(position_.epoch));
     data->set("batch_in_epoch", PyValue::integer(position_.batchInEpoch));
     root->set("data", data);
+    if (scaler_) {
+        auto amp = PyValue::dict(false);
+        amp->set("scale", PyValue::real(scaler_->currentScale()));
+        amp->set("growth_tracker", PyValue::integer(scaler_->growthTracker()));
+        root->set("amp_scaler", amp);
+    }
     root->set("wall_seconds", PyValue::real(wallOffset_ + (sessionStart_ > 0 ? nowSeconds() - sessionStart_ : 0.0)));
     return root;
 }
@@ -141,6 +151,10 @@ void Trainer::restoreFrom(const std::string& path) {
         const auto& data = root->at("data");
         position_ = {intEntry(data, "epoch"), intEntry(data, "batch_in_epoch")};
         wallOffset_ = root->at("wall_seconds").asFloat();
+        if (scaler_ && root->contains("amp_scaler")) {
+            const auto& amp = root->at("amp_scaler");
+            scaler_->restore(amp.at("scale").asFloat(), intEntry(amp, "growth_tracker"));
+        }
     } catch (const Error& e) {
         throw fileError(path, std::string("cannot resume from this checkpoint: ") + e.what());
     }
@@ -177,8 +191,14 @@ double Trainer::trainStep() {
         auto batch = loader_->next();
         lastDataWait_ += nowSeconds() - waitStart;
         position_ = loader_->position();
-        auto microTerms = model_->loss(batch.images.to(device_), gen_, shard_);
-        (microTerms.mean / double(config_.gradAccum)).backward();
+        auto microTerms = [&] {
+            AutocastScope autocast(device_, config_.amp);  // forward and loss; backward outside, as torch.amp
+            return model_->loss(batch.images.to(device_), gen_, shard_);
+        }();
+        // The last backward pass starts the gradient all-reduces as their buckets fill.
+        if (averager_ && micro == config_.gradAccum - 1) averager_->expectFinalBackward(step_ + 1);
+        const auto objective = microTerms.mean / double(config_.gradAccum);
+        (scaler_ ? scaler_->scale(objective) : objective).backward();
         lossSum += microTerms.mean.item<double>();
         terms.push_back(std::move(microTerms));
     }
@@ -190,13 +210,27 @@ double Trainer::trainStep() {
                     (lastCheckpoint_ ? *lastCheckpoint_ : std::string("(none yet)")) +
                     ". Lower the learning rate or check the data.");
     }
-    if (averager_) averager_->average(step_ + 1);
-    const double maxNorm = config_.gradClip > 0 ? config_.gradClip : std::numeric_limits<double>::infinity();
-    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(model_->online()->parameters(), maxNorm);
-    optimizer_->step();
+    if (averager_) averager_->finish();
+    if (!applyGradients())
+        sink_.onLog("step " + std::to_string(step_ + 1) + ": float16 gradients overflowed; step skipped, loss scale now " +
+                    std::to_string(scaler_->currentScale()));
     if (writes()) ema_->update();  // only rank 0 samples and saves the EMA weights
     ++step_;
     return loss;
+}
+
+bool Trainer::applyGradients() {
+    const auto parameters = model_->online()->parameters();
+    const bool finite = !scaler_ || scaler_->unscale(parameters);
+    if (scaler_) scaler_->update(finite);
+    if (!finite) {
+        lastGradNorm_ = std::numeric_limits<double>::infinity();
+        return false;
+    }
+    const double maxNorm = config_.gradClip > 0 ? config_.gradClip : std::numeric_limits<double>::infinity();
+    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(parameters, maxNorm);
+    optimizer_->step();
+    return true;
 }
 
 double Trainer::agreeOnStep(double localLoss, const std::vector<TrainingModel::Loss>& terms) {

@@ -13,6 +13,7 @@
 #include "core/data/batch_loader.h"
 #include "core/train/ema.h"
 #include "core/train/gradient_averager.h"
+#include "core/train/loss_scaler.h"
 #include "core/train/metrics_log.h"
 #include "core/train/process_group.h"
 #include "core/train/run_directory.h"
@@ -52,6 +53,8 @@ private:
     void buildOptimizer();
     void buildData();
     double trainStep();  // one optimizer step; returns the loss, records lr, grad norm and data wait
+    // Unscales (fp16), clips and steps Adam; false when fp16 gradients overflowed (step skipped).
+    bool applyGradients();
     // The step's loss over all ranks; records the loss by timestep and whether any rank stops.
     double agreeOnStep(double localLoss, const std::vector<TrainingModel::Loss>& terms);
     void recordLossByTimestep(const torch::Tensor& losses, const torch::Tensor& positions);
@@ -82,6 +85,7 @@ private:
     at::Generator gen_;              // timesteps and noise
     std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
     std::unique_ptr<GradientAverager> averager_;  // data-parallel runs only
+    std::unique_ptr<LossScaler> scaler_;          // --amp fp16 only
     bool agreedStop_ = false;  // some rank asked to stop (data-parallel runs)
 
     int64_t step_ = 0;

@@ -20,6 +20,8 @@ public:
 
     virtual std::shared_ptr<torch::nn::Module> online() const = 0;
     virtual std::shared_ptr<torch::nn::Module> shadow() const = 0;  // the EMA copy
+    // Channels-last weights and activations in both networks.
+    virtual void setChannelsLast(bool on) = 0;
 
     struct Loss {
         torch::Tensor mean;       // what is minimised
