@@ -83,6 +83,9 @@ nlohmann::json benchTrain(const TrainBenchOptions& o, const DistributedRun* dist
                              {"seconds_per_step", seconds / o.steps},
                              {"images_per_sec", double(o.batch) * worldSize * o.steps / seconds},
                              {"peak_rss_mib", peakResidentMiB()}};
+    int64_t parameters = 0;
+    for (const auto& p : model->parameters()) parameters += p.numel();
+    report["parameters"] = parameters;  // what the all-reduce moves: 4 bytes each
     if (group) {
         report["global_batch"] = o.batch * worldSize;
         report["dist_backend"] = group->backend();
