@@ -97,6 +97,22 @@ QStringList tinyTrainArgs(const QString& runDir, int steps) {
             "--sample-every", "1000", "--lr-schedule", "constant", "--seed", "3", "--device", "cpu"};
 }
 
+// Starts `train --nproc 2` (plus extra) for a long run and waits until its first checkpoint
+// exists; returns rank 1's pid (from the launcher's "rank 1: pid N" line) and what was printed
+// so far, or an empty pid (with the reason in the text) on failure.
+std::pair<QString, QString> startTwoRanksUntilACheckpoint(QProcess& p, const QString& run, const QStringList& extra) {
+    p.start(test::cliPath(), tinyTrainArgs(run, 100000) + QStringList{"--nproc", "2"} + extra);
+    if (!p.waitForStarted()) return {{}, "the launcher did not start"};
+    QElapsedTimer timer;
+    timer.start();
+    while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < 60000 && p.state() == QProcess::Running)
+        QTest::qWait(20);
+    const QString printed = QString::fromUtf8(p.readAllStandardError());
+    if (p.state() != QProcess::Running) return {{}, "the run ended early: " + printed};
+    const auto match = QRegularExpression("rank 1: pid (\\d+)").match(printed);
+    return {match.hasMatch() ? match.captured(1) : QString(), printed};
+}
+
 bool sameWeights(const std::string& a, const std::string& b) {
     const auto ra = io::loadTorchFile(a), rb = io::loadTorchFile(b);
     const auto& da = ra->at("model").asDict();
@@ -201,25 +217,14 @@ private Q_SLOTS:
     void killedRankStopsTheOthersWithAClearError() {
         const QString run = tmp("killed");
         QProcess p;
-        p.start(test::cliPath(), tinyTrainArgs(run, 100000) + QStringList{"--nproc", "2"});
-        QVERIFY(p.waitForStarted());
-        QElapsedTimer timer;
-        timer.start();
-        while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < 60000 &&
-               p.state() == QProcess::Running)
-            QTest::qWait(20);
-        QVERIFY2(p.state() == QProcess::Running, "the run ended before a rank could be killed");
-        const QString early = QString::fromUtf8(p.readAllStandardError());
-        const auto match = QRegularExpression("rank 1: pid (\\d+)").match(early);
-        QVERIFY2(match.hasMatch(), qPrintable(early));
-        QVERIFY(::kill(pid_t(match.captured(1).toLongLong()), SIGKILL) == 0);
-
-        timer.restart();
+        const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {});
+        QVERIFY2(!pid.isEmpty(), qPrintable(early));
+        QVERIFY(::kill(pid_t(pid.toLongLong()), SIGKILL) == 0);
         QVERIFY2(p.waitForFinished(60000), "the launcher did not end within 60 s of a rank's death");
         const QString err = early + QString::fromUtf8(p.readAllStandardError());
         QVERIFY(p.exitCode() != 0);
         // The launcher names the lost rank; the survivor stopped by itself, naming itself.
-        QVERIFY2(err.contains("error: rank 1 (pid " + match.captured(1) + ") was killed by signal 9"), qPrintable(err));
+        QVERIFY2(err.contains("error: rank 1 (pid " + pid + ") was killed by signal 9"), qPrintable(err));
         QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("failed"), qPrintable(err));
         QVERIFY2(!err.contains("were terminated"), qPrintable(err));
         // The last checkpoint is whole.
@@ -227,6 +232,23 @@ private Q_SLOTS:
         QVERIFY(!checkpoints.isEmpty());
         QVERIFY(QDir(run + "/checkpoints").entryList({"*.tmp*"}, QDir::Files).isEmpty());
         for (const auto& name : checkpoints) io::loadTorchFile((run + "/checkpoints/" + name).toStdString());
+    }
+
+    void hungRankTimesOutAndIsTerminated() {
+        // A rank that stops answering (SIGSTOP) is given up after --dist-timeout; the launcher then
+        // terminates it after its 30 s grace (SIGKILL: a stopped process does not act on SIGTERM).
+        const QString run = tmp("hung");
+        QProcess p;
+        const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {"--dist-timeout", "5"});
+        QVERIFY2(!pid.isEmpty(), qPrintable(early));
+        QVERIFY(::kill(pid_t(pid.toLongLong()), SIGSTOP) == 0);
+        QVERIFY2(p.waitForFinished(59000), "the launcher did not end within 59 s of a rank hanging");
+        const QString err = early + QString::fromUtf8(p.readAllStandardError());
+        QVERIFY(p.exitCode() != 0);
+        QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("within 5 s"), qPrintable(err));
+        QVERIFY2(err.contains("rank 1 (pid " + pid + ") was killed by signal 9") &&
+                     err.contains("were terminated"),
+                 qPrintable(err));
     }
 
     void environmentContractIsCheckedClearly() {
