@@ -165,6 +165,43 @@ class TestTrainPage : public QObject {
     QVERIFY(info.metrics.back().imagesPerSecond > 0);
   }
 
+  void stopEndsEveryRankWithACheckpoint() {
+    TrainPage page;
+    page.setWorkerProgram(QStringLiteral(DS_CLI_PATH));
+    makeTiny(page, 100000);
+    page.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(4);
+    page.setProcesses(2);
+    const QString runDir = work_.filePath(QStringLiteral("run-ranks-stopped"));
+    page.setRunDirectory(runDir);
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) >= 3), 60000);
+    button(page, "trainStop")->click();
+    QVERIFY(page.runner()->waitForFinished(60000));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY2(finished.first().at(1).toBool(), qPrintable(finished.first().at(2).toString()));  // cancelled
+    // The ranks agreed on the step: rank 0 saved it, and the run continues from there.
+    const auto info = ds::api::inspectRun(runDir.toStdString());
+    QVERIFY(!info.checkpoints.empty());
+    QVERIFY(info.checkpoints.back().first >= 3);
+    QCOMPARE(info.checkpoints.back().first, info.metrics.back().step);
+  }
+
+  void missingWorkerProgramFailsClearly() {
+    TrainPage page;
+    page.setWorkerProgram(work_.filePath(QStringLiteral("no-such-cli")));
+    makeTiny(page, 2);
+    page.setProcesses(2);
+    page.setRunDirectory(work_.filePath(QStringLiteral("run-no-cli")));
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->waitForFinished(10000));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(!finished.first().at(0).toBool());
+    QVERIFY2(finished.first().at(2).toString().contains(QStringLiteral("no-such-cli: cannot be run")),
+             qPrintable(finished.first().at(2).toString()));
+  }
+
   void overlayAddsAnotherRunsCurves() {
     TrainPage page;
     const int before = page.lossPlot()->seriesIds().size();

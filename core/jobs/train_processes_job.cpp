@@ -6,6 +6,8 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -38,6 +40,9 @@ private:
 TrainResult runRanks(std::vector<std::string> args, const std::string& runDir, const TrainingProcesses& processes,
                      const ScratchFolder& scratch, JobSink& sink, const StopToken& stop) {
     if (processes.nproc < 2) throw Error("a multi-process run needs 2 or more processes");
+    if (access(processes.program.c_str(), X_OK) != 0)
+        throw fileError(processes.program, "cannot be run; the ranks of a multi-process run are this program "
+                                           "(diffusion-studio-cli, installed beside the app)");
     const auto start = std::chrono::steady_clock::now();
     const auto events = scratch.file("events.jsonl");
     args.insert(args.end(), {"--events", events});
