@@ -3,6 +3,8 @@
 #include "app/terminal_progress.h"
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
+#include "core/api/distributed.h"
+#include "core/api/event_file_sink.h"
 #include "core/api/fid.h"
 #include "core/api/lmdb_import.h"
 #include "core/api/sampling.h"
@@ -14,10 +16,12 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <cstdlib>
 #include <csignal>
 #include <fstream>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 namespace {
@@ -119,7 +123,75 @@ struct TrainArgs {
     int64_t steps = 0, saveEvery = 0, sampleEvery = 0, warmup = -1;
     uint64_t seed = 0;
     bool seedGiven = false;
+    std::string amp;
+    bool channelsLast = false;
 };
+
+// Multi-process options of `train`, `resume` and `bench train`.
+struct DistArgs {
+    int nproc = 1;
+    ds::api::DistributedOptions options;
+    std::string eventsFile;  // rank 0 reports as JSON lines here (the app follows them)
+};
+
+void addDistOptions(CLI::App* cmd, DistArgs& a) {
+    cmd->add_option("--nproc", a.nproc, "data-parallel processes on this machine (torchrun's --nproc-per-node)")
+        ->check(CLI::Range(1, 1024));
+    cmd->add_option("--dist-backend", a.options.backend, "auto (NCCL on CUDA, else Gloo), gloo or nccl")
+        ->check(CLI::IsMember({"auto", "gloo", "nccl"}));
+    cmd->add_option("--dist-timeout", a.options.timeoutSeconds, "seconds a collective waits for the other ranks")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--dist-bucket-mb", a.options.bucketMiB, "gradient all-reduce bucket size in MiB (DDP's 25)")
+        ->check(CLI::PositiveNumber);
+}
+
+void addEventsOption(CLI::App* cmd, DistArgs& a) {
+    cmd->add_option("--events", a.eventsFile, "write progress, metrics and logs as JSON lines to this file")->group("");
+}
+
+// The arguments of this command line without the options `drop` (each with its value): what
+// each worker runs.
+std::vector<std::string> workerArgs(int argc, char** argv, const std::vector<std::string>& drop) {
+    std::vector<std::string> out;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        bool dropped = false;
+        for (const auto& option : drop) {
+            if (arg == option) {
+                ++i;  // and its value
+                dropped = true;
+            } else if (arg.rfind(option + "=", 0) == 0) {
+                dropped = true;
+            }
+        }
+        if (!dropped) out.push_back(arg);
+    }
+    return out;
+}
+
+// `--nproc N` (N > 1): this process only launches the ranks and reports how they ended.
+int launchWorkers(std::vector<std::string> args, int nproc) {
+    ds::app::TerminalProgress log("launcher", false);
+    const auto outcome = ds::api::launchLocalWorkers({std::move(args), nproc, "", 30.0}, log, gStop);
+    if (outcome.exitCode != 0 && outcome.exitCode != 130) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
+    return outcome.exitCode;
+}
+
+// Under a launcher (RANK and WORLD_SIZE set), rank 0 shows progress; the others stay quiet
+// but for errors.
+struct RankContext {
+    ds::api::DistributedRun run;
+    std::string eventsFile;
+    bool quiet() const { return run.env.present && run.env.rank != 0; }
+};
+
+RankContext rankContext(const DistArgs& a) {
+    RankContext c{{ds::api::readDistEnvironment(), a.options}, a.eventsFile};
+    if (c.run.env.present && a.nproc > 1)
+        throw ds::Error("--nproc launches processes on this machine; under a launcher (RANK and WORLD_SIZE are set) "
+                        "leave it out");
+    return c;
+}
 
 void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--config", a.configFile, "a run's config.json to start from (instead of a preset)");
@@ -158,6 +230,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads");
     cmd->add_option("--seed", a.seed, "random seed")->each([&a](const std::string&) { a.seedGiven = true; });
     cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_option("--amp", a.amp, "mixed precision: off, bf16 (autocast) or fp16 (CUDA, with loss scaling)")
+        ->check(CLI::IsMember({"off", "bf16", "fp16"}));
+    cmd->add_flag("--channels-last", a.channelsLast, "channels-last weights and activations");
 }
 
 ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
@@ -219,6 +294,8 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
     if (a.seedGiven) c.seed = a.seed;
     if (!a.device.empty()) c.device = a.device;
+    if (!a.amp.empty()) c.amp = a.amp;
+    if (a.channelsLast) c.channelsLast = true;
     if (c.data.empty()) throw ds::Error("preset " + c.preset + " needs --data (a folder of images)");
     c.validate();
     return c;
@@ -230,21 +307,40 @@ void reportTraining(const ds::api::TrainResult& r) {
     std::cout << r.runDir << "\n";
 }
 
-int runTrain(const TrainArgs& a) {
+// Where a training process reports: the terminal, an event file (followed by the app), or
+// nowhere (ranks other than 0).
+class TrainingReports {
+public:
+    explicit TrainingReports(const RankContext& rank)
+        : progress_("training", isatty(STDERR_FILENO) && !rank.quiet() && rank.eventsFile.empty()) {
+        if (!rank.quiet() && !rank.eventsFile.empty()) events_ = std::make_unique<ds::api::EventFileSink>(rank.eventsFile);
+        sink_ = rank.quiet() ? &quiet_ : events_ ? static_cast<ds::api::JobSink*>(events_.get()) : &progress_;
+    }
+    ds::api::JobSink& sink() { return *sink_; }
+    void finish() { progress_.finish(); }
+
+private:
+    ds::app::TerminalProgress progress_;
+    std::unique_ptr<ds::api::EventFileSink> events_;
+    ds::api::JobSink quiet_;
+    ds::api::JobSink* sink_;
+};
+
+int runTrain(const TrainArgs& a, const RankContext& rank) {
     const auto config = trainConfigFrom(a);
     const std::string runDir = a.runDir.empty() ? ds::api::defaultRunDir() : a.runDir;
-    ds::app::TerminalProgress progress("training", isatty(STDERR_FILENO));
-    const auto r = ds::api::startTraining(config, runDir, progress, gStop);
-    progress.finish();
-    reportTraining(r);
+    TrainingReports reports(rank);
+    const auto r = ds::api::startTraining(config, runDir, reports.sink(), gStop, nullptr, &rank.run);
+    reports.finish();
+    if (!rank.quiet()) reportTraining(r);
     return r.finished ? 0 : 130;
 }
 
-int runResume(const std::string& runDir, int64_t steps) {
-    ds::app::TerminalProgress progress("training", isatty(STDERR_FILENO));
-    const auto r = ds::api::resumeTraining(runDir, steps, progress, gStop);
-    progress.finish();
-    reportTraining(r);
+int runResume(const std::string& runDir, int64_t steps, const RankContext& rank) {
+    TrainingReports reports(rank);
+    const auto r = ds::api::resumeTraining(runDir, steps, reports.sink(), gStop, nullptr, &rank.run);
+    reports.finish();
+    if (!rank.quiet()) reportTraining(r);
     return r.finished ? 0 : 130;
 }
 
@@ -373,14 +469,19 @@ int main(int argc, char** argv) {
     addSampleOptions(sample, sampleRequest);
 
     TrainArgs trainArgs;
+    DistArgs distArgs;
     auto* train = app.add_subcommand("train", "train a DDPM or (--family flow) a flow-matching model (default: the tiny preset on Fashion-MNIST)");
     addTrainOptions(train, trainArgs);
+    addDistOptions(train, distArgs);
+    addEventsOption(train, distArgs);
 
     std::string resumeDir;
     int64_t resumeSteps = 0;
     auto* resume = app.add_subcommand("resume", "continue a training run from its latest checkpoint");
     resume->add_option("run-dir", resumeDir, "the run directory")->required();
     resume->add_option("--steps", resumeSteps, "new total of steps");
+    addDistOptions(resume, distArgs);
+    addEventsOption(resume, distArgs);
 
     ds::api::LmdbImportRequest importRequest;
     std::vector<int64_t> importSplit;
@@ -402,6 +503,9 @@ int main(int argc, char** argv) {
     benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size");
     benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps");
     benchTrain->add_option("--device", benchTrainOptions.device, "cpu, cuda or cuda:N");
+    DistArgs benchDistArgs;
+    addDistOptions(benchTrain, benchDistArgs);
+    benchTrain->add_option("--report", benchTrainOptions.reportFile, "write rank 0's JSON report here")->group("");
     ds::api::LmdbBenchOptions benchLmdbOptions;
     auto* benchLmdb = bench->add_subcommand("lmdb", "images/s of LMDB raw export and resize export");
     benchLmdb->add_option("--db", benchLmdbOptions.dbDir, "an LMDB to read (default: a temporary synthetic one)");
@@ -424,8 +528,18 @@ int main(int argc, char** argv) {
         ds::configureThreads(threads);
         if (info->parsed()) return runInfo(infoArgs);
         if (sample->parsed()) return runSample(sampleRequest);
-        if (train->parsed()) return runTrain(trainArgs);
-        if (resume->parsed()) return runResume(resumeDir, resumeSteps);
+        if ((train->parsed() || resume->parsed()) && distArgs.nproc > 1) {
+            rankContext(distArgs);  // refuses --nproc under a launcher
+            auto args = workerArgs(argc, argv, {"--nproc"});
+            // Every rank must name the same run directory: the default is fixed here, once.
+            if (train->parsed() && trainArgs.runDir.empty()) {
+                args.push_back("--run-dir");
+                args.push_back(ds::api::defaultRunDir());
+            }
+            return launchWorkers(args, distArgs.nproc);
+        }
+        if (train->parsed()) return runTrain(trainArgs, rankContext(distArgs));
+        if (resume->parsed()) return runResume(resumeDir, resumeSteps, rankContext(distArgs));
         if (importLmdb->parsed()) return runImportLmdb(importRequest, importSplit, threads);
         if (lmdbInfo->parsed()) {
             const auto lmdb = ds::api::inspectLmdb(lmdbInfoDir);
@@ -438,7 +552,16 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (benchTrain->parsed()) {
-            std::cout << ds::api::benchTrain(benchTrainOptions).dump(2) << "\n";
+            const auto rank = rankContext(benchDistArgs);
+            if (benchDistArgs.nproc > 1) {
+                ds::app::TerminalProgress log("bench train", false);
+                const auto args = workerArgs(argc, argv, {"--nproc", "--threads"});
+                std::cout << ds::api::benchTrainScaling(benchTrainOptions, benchDistArgs.nproc, args, log, gStop).dump(2)
+                          << "\n";
+                return 0;
+            }
+            const auto report = ds::api::benchTrain(benchTrainOptions, &rank.run);
+            if (!rank.quiet() && benchTrainOptions.reportFile.empty()) std::cout << report.dump(2) << "\n";
             return 0;
         }
         if (fid->parsed()) return runFidCommand(fidArgs);
@@ -457,7 +580,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "\ncancelled\n");
         return 130;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "error: %s\n", firstLine(e.what()).c_str());
+        // A rank's errors name the rank (those of the process group already do).
+        std::string message = firstLine(e.what());
+        if (const char* rank = std::getenv("RANK"); rank && message.rfind("rank ", 0) != 0)
+            message = "rank " + std::string(rank) + ": " + message;
+        std::fprintf(stderr, "error: %s\n", message.c_str());
         return 1;
     }
     return 0;

@@ -17,6 +17,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   # exact minibatch optimal transport (OT-CFM): LEMON's network simplex, header-only
   liblemon-dev
+  # multi-process training: LibTorch's c10d ProcessGroupGloo needs Gloo's headers and library
+  libgloo-dev
   # the app at run time: the SVG image plugin that draws the window icon
   libqt6svg6
   # tests: a data set, Python's torch to open the files we write, a virtual X server,

@@ -1,6 +1,6 @@
 // The Train page drives real training runs (QtTest, offscreen, Fashion-MNIST, a tiny U-Net):
 // the loss series grows, Pause holds the job, Stop ends it with a checkpoint, and an opened run
-// continues to its new total.
+// continues to its new total; with two processes the page follows rank 0 of a data-parallel run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QComboBox>
 #include <QDir>
@@ -181,6 +181,69 @@ class TestTrainPage : public QObject {
     QCOMPARE(ds::api::inspectRun(runDir.toStdString()).checkpoints.back().first, stoppedAt + 3);
     second.lossPlot()->flush();
     QCOMPARE(second.lossPlot()->pointCount(second.currentSeries()), int(stoppedAt) + 3);
+  }
+
+  void twoProcessRunIsFollowedFromRankZero() {
+    TrainPage page;
+    page.setWorkerProgram(QStringLiteral(DS_CLI_PATH));
+    makeTiny(page, 6);
+    page.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(4);
+    page.setProcesses(2);
+    const QString runDir = work_.filePath(QStringLiteral("run-ranks"));
+    page.setRunDirectory(runDir);
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->isRunning());
+    QVERIFY(!button(page, "trainPause")->isEnabled());  // ranks cannot pause
+    QVERIFY(page.runner()->waitForFinished(90000));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
+    page.lossPlot()->flush();
+    QCOMPARE(page.lossPlot()->pointCount(page.currentSeries()), 6);
+    QCOMPARE(page.previewCount(), 3);  // steps 2, 4, 6, read back from the run directory
+    const auto info = ds::api::inspectRun(runDir.toStdString());
+    QCOMPARE(info.config["distributed"]["world_size"].get<int>(), 2);
+    QCOMPARE(info.config["distributed"]["global_batch_size"].get<int>(), 8);
+    QCOMPARE(info.checkpoints.back().first, int64_t(6));
+    // The chart's images/s are the group's, as logged by rank 0.
+    QVERIFY(info.metrics.back().imagesPerSecond > 0);
+  }
+
+  void stopEndsEveryRankWithACheckpoint() {
+    TrainPage page;
+    page.setWorkerProgram(QStringLiteral(DS_CLI_PATH));
+    makeTiny(page, 100000);
+    page.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(4);
+    page.setProcesses(2);
+    const QString runDir = work_.filePath(QStringLiteral("run-ranks-stopped"));
+    page.setRunDirectory(runDir);
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) >= 3), 60000);
+    button(page, "trainStop")->click();
+    QVERIFY(page.runner()->waitForFinished(60000));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY2(finished.first().at(1).toBool(), qPrintable(finished.first().at(2).toString()));  // cancelled
+    // The ranks agreed on the step: rank 0 saved it, and the run continues from there.
+    const auto info = ds::api::inspectRun(runDir.toStdString());
+    QVERIFY(!info.checkpoints.empty());
+    QVERIFY(info.checkpoints.back().first >= 3);
+    QCOMPARE(info.checkpoints.back().first, info.metrics.back().step);
+  }
+
+  void missingWorkerProgramFailsClearly() {
+    TrainPage page;
+    page.setWorkerProgram(work_.filePath(QStringLiteral("no-such-cli")));
+    makeTiny(page, 2);
+    page.setProcesses(2);
+    page.setRunDirectory(work_.filePath(QStringLiteral("run-no-cli")));
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->waitForFinished(10000));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(!finished.first().at(0).toBool());
+    QVERIFY2(finished.first().at(2).toString().contains(QStringLiteral("no-such-cli: cannot be run")),
+             qPrintable(finished.first().at(2).toString()));
   }
 
   void overlayAddsAnotherRunsCurves() {

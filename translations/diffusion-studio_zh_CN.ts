@@ -1239,6 +1239,18 @@
         <source>Flow path</source>
         <translation>流路径</translation>
     </message>
+    <message>
+        <source>Data-parallel training processes on this machine; the batch size is per process</source>
+        <translation>本机上的数据并行训练进程数；批大小按每个进程计</translation>
+    </message>
+    <message>
+        <source>Processes</source>
+        <translation>进程数</translation>
+    </message>
+    <message>
+        <source>%1 processes; images/s counts all of them</source>
+        <translation>%1 个进程；图像/秒统计全部进程</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::TrajectoryPage</name>

@@ -3,6 +3,7 @@
 #include "ui/train_page.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -110,7 +111,9 @@ QString bucketLabel(int b, int n, qint64 timesteps) {
 
 }  // namespace
 
-TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
+TrainPage::TrainPage(QWidget* parent)
+    : QWidget(parent),
+      workerProgram_(QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("diffusion-studio-cli"))) {
   setObjectName(QStringLiteral("trainPage"));
   runner_ = new JobRunner(tr("Training"), this);
   buildUi();
@@ -231,6 +234,8 @@ QWidget* TrainPage::buildForm() {
   sampleEvery_ = makeSpin(optBox, "trainSampleEvery", 1, 1000000, tr("A preview grid (EMA weights) every K steps"));
   saveEvery_ = makeSpin(optBox, "trainSaveEvery", 1, 1000000, tr("A checkpoint every K steps"));
   seed_ = makeSpin(optBox, "trainSeed", 0, 2147483647, tr("The same seed repeats the same run"));
+  processes_ = makeSpin(optBox, "trainProcesses", 1, 256,
+                        tr("Data-parallel training processes on this machine; the batch size is per process"));
   optForm->addRow(tr("Steps"), steps_);
   optForm->addRow(tr("Batch size"), batch_);
   optForm->addRow(tr("Learning rate"), lr_);
@@ -240,6 +245,7 @@ QWidget* TrainPage::buildForm() {
   optForm->addRow(tr("Preview every"), sampleEvery_);
   optForm->addRow(tr("Checkpoint every"), saveEvery_);
   optForm->addRow(tr("Seed"), seed_);
+  optForm->addRow(tr("Processes"), processes_);
   layout->addWidget(optBox);
 
   auto* runBox = new QGroupBox(tr("Run"), panel);
@@ -390,6 +396,7 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   dimMults_->setText(joinInts(stages));
   steps_->setValue(static_cast<int>(std::min<int64_t>(c.steps, steps_->maximum())));
   batch_->setValue(c.batchSize);
+  processes_->setValue(c.worldSize);
   lr_->setValue(c.lr.lr);
   lrSchedule_->setCurrentIndex(std::max(0, lrSchedule_->findData(QString::fromStdString(c.lr.kind))));
   warmup_->setValue(static_cast<int>(c.lr.warmupSteps));
@@ -414,6 +421,7 @@ train::TrainConfig TrainPage::formConfig() const {
   if (c.isFlow()) c.flow.path = flowPath_->currentData().toString().toStdString();
   c.steps = steps_->value();
   c.batchSize = batch_->value();
+  c.worldSize = processes_->value();
   c.lr.lr = lr_->value();
   c.lr.kind = lrSchedule_->currentData().toString().toStdString();
   c.lr.warmupSteps = warmup_->value();
@@ -472,6 +480,15 @@ void TrainPage::start() {
   addRecentFile(QStringLiteral("recent/runs"), runDir);
   log_->clear();
   runner_->setName(tr("Training %1").arg(QFileInfo(runDir).fileName()));
+  runningProcesses_ = processes_->value();
+  if (runningProcesses_ > 1) {
+    appendLog(tr("%1 processes; images/s counts all of them").arg(runningProcesses_));
+    const api::TrainingProcesses ranks{workerProgram_.toStdString(), runningProcesses_};
+    runner_->start([config, dir = runDir.toStdString(), ranks](api::JobSink& sink, const StopToken& stop, const PauseGate&) {
+      api::startTrainingProcesses(config, dir, ranks, sink, stop);
+    });
+    return;
+  }
   runner_->start([config, dir = runDir.toStdString()](api::JobSink& sink, const StopToken& stop, const PauseGate& pause) {
     api::startTraining(config, dir, sink, stop, &pause);
   });
@@ -486,10 +503,20 @@ void TrainPage::continueRun() {
   // A step total changed in the form becomes the run's new total.
   const int64_t total = steps_->value() != base_.steps ? steps_->value() : 0;
   runner_->setName(tr("Training %1").arg(QFileInfo(openedRun_).fileName()));
+  runningProcesses_ = processes_->value();
+  if (runningProcesses_ > 1) {
+    const api::TrainingProcesses ranks{workerProgram_.toStdString(), runningProcesses_};
+    runner_->start([dir = openedRun_.toStdString(), total, ranks](api::JobSink& sink, const StopToken& stop, const PauseGate&) {
+      api::resumeTrainingProcesses(dir, total, ranks, sink, stop);
+    });
+    return;
+  }
   runner_->start([dir = openedRun_.toStdString(), total](api::JobSink& sink, const StopToken& stop, const PauseGate& pause) {
     api::resumeTraining(dir, total, sink, stop, &pause);
   });
 }
+
+void TrainPage::setProcesses(int count) { processes_->setValue(count); }
 
 void TrainPage::togglePause() { runner_->setPaused(!runner_->isPaused()); }
 
@@ -576,7 +603,8 @@ void TrainPage::updateButtons() {
   start_->setEnabled(!running);
   openRun_->setEnabled(!running);
   continue_->setEnabled(!running && !openedRun_.isEmpty());
-  pause_->setEnabled(running);
+  // The ranks of a multi-process run wait for each other with a timeout: they cannot pause.
+  pause_->setEnabled(running && runningProcesses_ == 1);
   stop_->setEnabled(running);
   pause_->setText(runner_->isPaused() ? tr("Resume") : tr("Pause"));
 }

@@ -29,10 +29,12 @@ class PlotWidget;
 // Pick data and a preset, adjust the main hyper-parameters, then Start / Pause / Stop; or open
 // an earlier run directory and Continue it. Live charts (loss raw and smoothed, learning rate,
 // images/s, loss by timestep bucket) update in batches; other runs can be overlaid; the EMA
-// preview grids fill a strip with a step slider.
+// preview grids fill a strip with a step slider. With Processes > 1 the run is data-parallel:
+// that many diffusion-studio-cli processes (beside this program) train it, and the page
+// follows rank 0; the batch size is per process and images/s is the whole group's.
 // Object names: trainData, trainDataPath, trainImportLmdb, trainPreset, trainImageSize, trainChannels, trainDim,
 // trainDimMults, trainSteps, trainBatch, trainLr, trainLrSchedule, trainWarmup, trainEma,
-// trainSampleEvery, trainSaveEvery, trainSeed, trainRunDir, trainStart, trainPause, trainStop,
+// trainSampleEvery, trainSaveEvery, trainSeed, trainProcesses, trainRunDir, trainStart, trainPause, trainStop,
 // trainOpenRun, trainContinue, trainOverlay, trainStatus, trainLog, trainPreview,
 // trainPreviewSlider, trainLossPlot, trainLrPlot, trainSpeedPlot, trainBucketPlot.
 class TrainPage : public QWidget {
@@ -57,6 +59,10 @@ class TrainPage : public QWidget {
   QString overlayRun(const QString& path);
 
   JobRunner* runner() const { return runner_; }
+  // The program that runs the ranks of a multi-process run (default: diffusion-studio-cli in
+  // this program's folder).
+  void setWorkerProgram(const QString& path) { workerProgram_ = path; }
+  void setProcesses(int count);
   PlotWidget* lossPlot() const { return lossPlot_; }
   PlotWidget* bucketPlot() const { return bucketPlot_; }
   // The series ids of the run being trained or opened: loss (in lossPlot) and bucket b.
@@ -107,6 +113,7 @@ class TrainPage : public QWidget {
   QSpinBox* sampleEvery_ = nullptr;
   QSpinBox* saveEvery_ = nullptr;
   QSpinBox* seed_ = nullptr;
+  QSpinBox* processes_ = nullptr;
   PathField* runDir_ = nullptr;
   QPushButton* start_ = nullptr;
   QPushButton* pause_ = nullptr;
@@ -134,6 +141,8 @@ class TrainPage : public QWidget {
   JobRunner* runner_ = nullptr;
   train::TrainConfig base_;  // the preset or opened run the form started from
   QString openedRun_;        // a run directory to continue
+  QString workerProgram_;
+  int runningProcesses_ = 1;  // of the run in progress (a multi-process run cannot pause)
 };
 
 }  // namespace ds::ui

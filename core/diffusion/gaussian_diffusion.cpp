@@ -147,10 +147,11 @@ torch::Tensor GaussianDiffusionImpl::pLosses(const torch::Tensor& xStart, const 
 }
 
 torch::Tensor GaussianDiffusionImpl::pLossesPerSample(const torch::Tensor& xStart, const torch::Tensor& t,
-                                                      const torch::Tensor& noiseIn, at::Generator& gen) {
+                                                      const torch::Tensor& noiseIn, at::Generator& gen,
+                                                      const BatchShard& shard) {
     torch::Tensor noise = noiseIn;
     if (config_.offsetNoiseStrength > 0.0) {
-        auto offset = torch::randn({xStart.size(0), xStart.size(1)}, gen).to(xStart.device());
+        auto offset = shard.randn({xStart.size(0), xStart.size(1)}, gen).to(xStart.device());
         noise = noise + config_.offsetNoiseStrength * offset.unsqueeze(-1).unsqueeze(-1);
     }
     auto x = qSample(xStart, t, noise);
@@ -173,13 +174,12 @@ torch::Tensor GaussianDiffusionImpl::trainingLoss(const torch::Tensor& images01,
 }
 
 GaussianDiffusionImpl::LossTerms GaussianDiffusionImpl::trainingLossTerms(const torch::Tensor& images01,
-                                                                          at::Generator& gen) {
+                                                                          at::Generator& gen, const BatchShard& shard) {
     const auto b = images01.size(0);
-    auto t = torch::randint(0, config_.timesteps, {b}, gen, torch::TensorOptions().dtype(torch::kLong))
-                 .to(images01.device());
+    auto t = shard.randint(config_.timesteps, b, gen).to(images01.device());
     auto xStart = normalize(images01);
-    auto noise = randnLike(xStart, gen);
-    return {pLossesPerSample(xStart, t, noise, gen), t};
+    auto noise = shard.randn(xStart.sizes(), gen, torch::TensorOptions().dtype(xStart.scalar_type())).to(xStart.device());
+    return {pLossesPerSample(xStart, t, noise, gen, shard), t};
 }
 
 torch::Tensor GaussianDiffusionImpl::ddpmSample(const torch::Tensor& xT, at::Generator& gen,

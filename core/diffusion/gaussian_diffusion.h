@@ -5,6 +5,7 @@
 #include "core/diffusion/denoise_step.h"
 #include "core/diffusion/diffusion_config.h"
 #include "core/nn/unet.h"
+#include "core/util/batch_shard.h"
 #include "core/util/stop_token.h"
 
 #include <torch/torch.h>
@@ -61,9 +62,10 @@ public:
     // p_losses: xStart in model space; t (B) long; noise like xStart. Mean weighted MSE.
     torch::Tensor pLosses(const torch::Tensor& xStart, const torch::Tensor& t, const torch::Tensor& noise,
                           at::Generator& gen);
-    // p_losses before the batch mean: the weighted MSE of each sample (B).
+    // p_losses before the batch mean: the weighted MSE of each sample (B). shard: which rows of a
+    // data-parallel global batch these are (per-sample draws then match one process's).
     torch::Tensor pLossesPerSample(const torch::Tensor& xStart, const torch::Tensor& t, const torch::Tensor& noise,
-                                   at::Generator& gen);
+                                   at::Generator& gen, const BatchShard& shard = BatchShard());
     // forward(): images in [0, 1] (normalised here when auto-normalising); t and noise drawn from gen.
     torch::Tensor trainingLoss(const torch::Tensor& images01, at::Generator& gen);
     // forward() with its parts: the loss of each sample and the timestep it was drawn at, so
@@ -73,7 +75,8 @@ public:
         torch::Tensor t;          // (B) long
         torch::Tensor mean() const { return perSample.mean(); }
     };
-    LossTerms trainingLossTerms(const torch::Tensor& images01, at::Generator& gen);
+    LossTerms trainingLossTerms(const torch::Tensor& images01, at::Generator& gen,
+                                const BatchShard& shard = BatchShard());
 
     // Samplers. xT: initial noise in model space. Return x0 in model space (not unnormalised).
     // Noise is drawn on the CPU from gen, so a seed gives the same images on every device.

@@ -18,4 +18,9 @@ std::shared_ptr<torch::nn::Module> VelocityNetwork::module() const {
 void VelocityNetwork::to(const torch::Device& device) { module()->to(device); }
 void VelocityNetwork::train(bool on) { module()->train(on); }
 
+void VelocityNetwork::setChannelsLast(bool on) {
+    if (seed_) seed_->setChannelsLast(on);
+    else lucidrains_->setChannelsLast(on);
+}
+
 }  // namespace ds::flow

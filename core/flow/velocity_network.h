@@ -29,6 +29,7 @@ public:
     const FlowUnet& seedUnet() const { return seed_; }
     void to(const torch::Device& device);
     void train(bool on);
+    void setChannelsLast(bool on);  // convolutions on NHWC activations (see nn::UnetImpl)
 
 private:
     FlowUnet seed_{nullptr};

@@ -1,7 +1,9 @@
 // The training jobs behind `train`, `resume` and the Train page.
 #include "core/api/training.h"
 
+#include "core/train/process_group.h"
 #include "core/train/trainer.h"
+#include "core/util/device.h"
 #include "core/util/error.h"
 
 #include <chrono>
@@ -28,6 +30,25 @@ TrainResult runTrainer(train::Trainer& trainer, JobSink& sink) {
     return r;
 }
 
+// This process's place in a data-parallel run (null: it trains alone).
+std::unique_ptr<train::ProcessGroup> joinGroup(const DistributedRun* dist, const train::TrainConfig& config) {
+    if (!dist || !dist->env.present) return nullptr;
+    return std::make_unique<train::ProcessGroup>(dist->env, dist->options, parseDevice(config.device));
+}
+
+int worldSizeOf(const DistributedRun* dist) { return dist && dist->env.present ? dist->env.worldSize : 1; }
+
+// The documented rule: the global batch and the data order depend on the number of processes.
+void checkSameWorldSize(const std::string& runDir, const train::TrainConfig& config, int worldSize) {
+    if (config.worldSize == worldSize) return;
+    const auto n = std::to_string(config.worldSize);
+    throw fileError(runDir, "was trained by " + n + (config.worldSize == 1 ? " process" : " processes") +
+                                " (global batch " + std::to_string(config.globalBatchSize()) + "), not " +
+                                std::to_string(worldSize) + "; resume it with as many (--nproc " + n +
+                                ", or WORLD_SIZE=" + n + " under a launcher): another count would change "
+                                "the global batch and the order of the data");
+}
+
 }  // namespace
 
 std::string defaultRunDir() {
@@ -38,22 +59,30 @@ std::string defaultRunDir() {
 }
 
 TrainResult startTraining(const train::TrainConfig& config, const std::string& runDir, JobSink& sink,
-                          const StopToken& stop, const PauseGate* pause) {
-    auto run = train::RunDirectory::create(runDir, config);
-    train::Trainer trainer(run, sink, stop, pause);
+                          const StopToken& stop, const PauseGate* pause, const DistributedRun* dist) {
+    auto recorded = config;
+    recorded.worldSize = worldSizeOf(dist);
+    recorded.validate();
+    const auto group = joinGroup(dist, recorded);
+    auto run = !group || group->rank() == 0 ? train::RunDirectory::create(runDir, recorded)
+                                            : train::RunDirectory::unwritten(runDir, recorded);
+    train::Trainer trainer(run, sink, stop, pause, group.get());
     sink.onLog("run directory: " + runDir);
     return runTrainer(trainer, sink);
 }
 
 TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop,
-                           const PauseGate* pause) {
+                           const PauseGate* pause, const DistributedRun* dist) {
     auto run = train::RunDirectory::open(runDir);
+    checkSameWorldSize(runDir, run.config(), worldSizeOf(dist));
+    const auto group = joinGroup(dist, run.config());
     if (newTotalSteps > 0) {
         auto config = run.config();
         config.steps = newTotalSteps;
-        run.updateConfig(config);
+        if (!group || group->rank() == 0) run.updateConfig(config);
+        else run = train::RunDirectory::unwritten(runDir, config);
     }
-    train::Trainer trainer(run, sink, stop, pause);
+    train::Trainer trainer(run, sink, stop, pause, group.get());
     if (!trainer.restoreLatestCheckpoint()) sink.onLog("no checkpoint yet in " + runDir + ": starting from step 0");
     return runTrainer(trainer, sink);
 }

@@ -12,9 +12,15 @@ DiffusionTrainingModel::DiffusionTrainingModel(const TrainConfig& config, const 
     ema_->eval();
 }
 
-TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, at::Generator& gen) {
-    auto terms = model_->trainingLossTerms(images, gen);
+TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, at::Generator& gen,
+                                                 const BatchShard& shard) {
+    auto terms = model_->trainingLossTerms(images, gen, shard);
     return {terms.mean(), terms.perSample, terms.t};
+}
+
+void DiffusionTrainingModel::setChannelsLast(bool on) {
+    model_->model()->setChannelsLast(on);
+    ema_->model()->setChannelsLast(on);
 }
 
 int DiffusionTrainingModel::previewSteps(int steps) const { return std::min(steps, model_->config().timesteps); }

@@ -36,17 +36,24 @@ FlowTrainingModel::FlowTrainingModel(const TrainConfig& config, const torch::Dev
     ema_.train(false);
 }
 
-TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Generator& gen) {
+TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) {
     const auto x1 = images * 2 - 1;
     const auto cpu = x1.options().device(torch::kCPU);
-    const auto noise = torch::randn(x1.sizes(), gen, cpu).to(x1.device());
+    const auto noise = shard.randn(x1.sizes(), gen, cpu).to(x1.device());
+    // A minibatch coupling (OT, SB) pairs within this rank's rows, as torchcfm under DDP does:
+    // only independent couplings give exactly the one-process run.
     const auto [x0, data] = path_->couple(noise, x1, gen);
-    const auto t = torch::rand({x1.size(0)}, gen, cpu).to(x1.device());
-    const auto eps = torch::randn(x1.sizes(), gen, cpu).to(x1.device());
+    const auto t = shard.rand({x1.size(0)}, gen, cpu).to(x1.device());
+    const auto eps = shard.randn(x1.sizes(), gen, cpu).to(x1.device());
     const auto point = path_->at(x0, data, t, eps);
     const auto perSample = (net_.forward(point.xt, t) - point.ut).pow(2).flatten(1).mean(1);
     const auto position = (t * kPositions).to(torch::kLong).clamp(0, kPositions - 1);
     return {perSample.mean(), perSample, position};
+}
+
+void FlowTrainingModel::setChannelsLast(bool on) {
+    net_.setChannelsLast(on);
+    ema_.setChannelsLast(on);
 }
 
 torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& /*gen*/) {

@@ -23,8 +23,10 @@ std::string RunDirectory::checkpointPath(int64_t step) const {
     return (fs::path(checkpointsDir()) / ("step-" + std::to_string(step) + ".pt")).string();
 }
 
-std::string RunDirectory::samplePath(int64_t step) const {
-    return (fs::path(samplesDir()) / ("step-" + std::to_string(step) + ".png")).string();
+std::string RunDirectory::samplePath(int64_t step) const { return samplePath(path_, step); }
+
+std::string RunDirectory::samplePath(const std::string& runDir, int64_t step) {
+    return (fs::path(runDir) / "samples" / ("step-" + std::to_string(step) + ".png")).string();
 }
 
 void RunDirectory::makeFolders() const {
@@ -43,6 +45,11 @@ RunDirectory RunDirectory::create(const std::string& path, const TrainConfig& co
     run.makeFolders();
     run.updateConfig(config);
     return run;
+}
+
+RunDirectory RunDirectory::unwritten(const std::string& path, const TrainConfig& config) {
+    config.validate();
+    return RunDirectory(path, config);
 }
 
 RunDirectory RunDirectory::open(const std::string& path) {

@@ -16,6 +16,10 @@ public:
     static RunDirectory create(const std::string& path, const TrainConfig& config);
     // An existing run; throws ds::Error naming the folder when it is not a run of this format.
     static RunDirectory open(const std::string& path);
+    // The run as a rank other than 0 of a data-parallel run sees a new one: the path and the
+    // configuration, with nothing written (rank 0 creates the folder; the folder may be on
+    // another machine).
+    static RunDirectory unwritten(const std::string& path, const TrainConfig& config);
 
     const std::string& path() const { return path_; }
     const TrainConfig& config() const { return config_; }
@@ -27,6 +31,7 @@ public:
     std::string samplesDir() const;
     std::string checkpointPath(int64_t step) const;
     std::string samplePath(int64_t step) const;
+    static std::string samplePath(const std::string& runDir, int64_t step);  // for readers of a run
 
     std::vector<std::pair<int64_t, std::string>> checkpoints() const;  // by step, ascending
     std::vector<std::pair<int64_t, std::string>> samples() const;      // preview grids, by step

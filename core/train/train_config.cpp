@@ -21,6 +21,9 @@ void TrainConfig::validate() const {
     if (channels() != 1 && channels() != 3) throw Error("channels must be 1 or 3");
     if (batchSize < 1) throw Error("batch size must be at least 1");
     if (gradAccum < 1) throw Error("gradient accumulation must be at least 1");
+    if (worldSize < 1) throw Error("world size must be at least 1");
+    if (amp != "off" && amp != "bf16" && amp != "fp16")
+        throw Error("unknown mixed precision '" + amp + "' (expected off, bf16 or fp16)");
     if (steps < 1) throw Error("steps must be at least 1");
     if (saveEvery < 1 || sampleEvery < 1 || logEvery < 1) throw Error("save/sample/log intervals must be at least 1");
     if (keepLast < 1) throw Error("keep-last must be at least 1");
@@ -43,6 +46,8 @@ nlohmann::json TrainConfig::toJson() const {
             {"schedule", {{"steps", steps}, {"log_every", logEvery}, {"save_every", saveEvery},
                           {"sample_every", sampleEvery}, {"sample_count", sampleCount}, {"sample_steps", sampleSteps},
                           {"keep_last", keepLast}}},
+            {"distributed", {{"world_size", worldSize}, {"global_batch_size", globalBatchSize()}}},
+            {"precision", {{"amp", amp}, {"channels_last", channelsLast}}},
             {"seed", seed},
             {"device", device}};
     // A diffusion run's file is as before (no family entry); a flow run's has only its own model.
@@ -100,6 +105,11 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         c.sampleCount = s.value("sample_count", c.sampleCount);
         c.sampleSteps = s.value("sample_steps", c.sampleSteps);
         c.keepLast = s.value("keep_last", c.keepLast);
+        if (j.contains("distributed")) c.worldSize = j.at("distributed").value("world_size", c.worldSize);
+        if (j.contains("precision")) {
+            c.amp = j.at("precision").value("amp", c.amp);
+            c.channelsLast = j.at("precision").value("channels_last", c.channelsLast);
+        }
         c.seed = j.value("seed", c.seed);
         c.device = j.value("device", c.device);
     } catch (const nlohmann::json::exception& e) {

@@ -31,8 +31,17 @@ struct TrainConfig {
     int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
     int channels() const { return isFlow() ? flow.channels() : unet.channels; }
 
-    int batchSize = 32;
+    int batchSize = 32;  // per process and accumulation step
     int gradAccum = 1;
+    // Processes of a data-parallel run; its global batch is batchSize * gradAccum * worldSize.
+    // A run resumes only with the same count (another would change the batches it sees).
+    int worldSize = 1;
+    int64_t globalBatchSize() const { return int64_t(batchSize) * gradAccum * worldSize; }
+    // Mixed precision: off | bf16 (autocast to bfloat16, CPUs and GPUs) | fp16 (CUDA autocast to
+    // float16 with dynamic loss scaling, as torch.cuda.amp's GradScaler). Weights, Adam and the
+    // EMA stay float32.
+    std::string amp = "off";
+    bool channelsLast = false;  // channels-last activations and convolution weights
     LrSchedule lr;
     double adamBeta1 = 0.9;
     double adamBeta2 = 0.99;

@@ -11,6 +11,7 @@
 #include "core/train/adam_state.h"
 #include "core/train/diffusion_training_model.h"
 #include "core/train/flow_training_model.h"
+#include "core/util/autocast_scope.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
 
@@ -30,6 +31,18 @@ double nowSeconds() {
 // Preview grids always start from the same noise, so successive grids show progress.
 constexpr uint64_t kPreviewSeedSalt = 0x5eedf00dULL;
 
+// Each local rank of a CUDA run gets its own GPU: "cuda" means cuda:LOCAL_RANK there.
+torch::Device rankDevice(const std::string& spec, const ProcessGroup* group) {
+    const auto device = parseDevice(spec);
+    if (group && device.is_cuda() && spec.find(':') == std::string::npos)
+        return torch::Device(torch::kCUDA, torch::DeviceIndex(group->localRank()));
+    return device;
+}
+
+BatchShard shardOf(const ProcessGroup* group) {
+    return group ? BatchShard(group->rank(), group->worldSize()) : BatchShard();
+}
+
 std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device) {
     if (config.isFlow()) return std::make_unique<FlowTrainingModel>(config, device);
     return std::make_unique<DiffusionTrainingModel>(config, device);
@@ -42,15 +55,25 @@ int64_t intEntry(const io::PyValue& dict, const std::string& key) {
 
 }  // namespace
 
-Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause)
-    : run_(std::move(run)), config_(run_.config()), sink_(sink), stop_(stop), pause_(pause),
-      device_(parseDevice(config_.device)),
+Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause,
+                 ProcessGroup* group)
+    : run_(std::move(run)), config_(run_.config()), sink_(sink), stop_(stop), pause_(pause), group_(group),
+      shard_(shardOf(group)), device_(rankDevice(config_.device, group)),
       // The global generator seeds parameter init and dropout: set before the model is built.
       model_((torch::manual_seed(config_.seed), makeTrainingModel(config_, device_))),
       gen_(at::detail::createCPUGenerator(config_.seed)), stepBuckets_(model_->positions()),
       windowBuckets_(model_->positions()) {
+    if (group_ && config_.worldSize != group_->worldSize())
+        throw Error(run_.path() + ": the run was configured for " + std::to_string(config_.worldSize) +
+                    " processes, but the group has " + std::to_string(group_->worldSize()));
+    AutocastScope::validate(device_, config_.amp);
+    if (config_.channelsLast) model_->setChannelsLast(true);
+    if (config_.amp == "fp16") scaler_ = std::make_unique<LossScaler>();
     buildOptimizer();
     buildData();
+    if (group_)
+        averager_ = std::make_unique<GradientAverager>(model_->online()->parameters(), *group_,
+                                                       group_->options().bucketMiB);
 }
 
 Trainer::~Trainer() = default;
@@ -82,7 +105,7 @@ void Trainer::buildData() {
         logSkipped(folder->report());
         source_ = folder;
     }
-    const int64_t perStep = int64_t(config_.batchSize);
+    const int64_t perStep = int64_t(config_.batchSize) * config_.worldSize;
     if (int64_t(source_->size()) < perStep)
         throw Error(source_->describe() + " has " + std::to_string(source_->size()) +
                     " images, fewer than one batch of " + std::to_string(perStep));
@@ -106,6 +129,12 @@ io::PyValuePtr Trainer::checkpointValue() {
     data->set("epoch", PyValue::integer(position_.epoch));
     data->set("batch_in_epoch", PyValue::integer(position_.batchInEpoch));
     root->set("data", data);
+    if (scaler_) {
+        auto amp = PyValue::dict(false);
+        amp->set("scale", PyValue::real(scaler_->currentScale()));
+        amp->set("growth_tracker", PyValue::integer(scaler_->growthTracker()));
+        root->set("amp_scaler", amp);
+    }
     root->set("wall_seconds", PyValue::real(wallOffset_ + (sessionStart_ > 0 ? nowSeconds() - sessionStart_ : 0.0)));
     return root;
 }
@@ -122,6 +151,10 @@ void Trainer::restoreFrom(const std::string& path) {
         const auto& data = root->at("data");
         position_ = {intEntry(data, "epoch"), intEntry(data, "batch_in_epoch")};
         wallOffset_ = root->at("wall_seconds").asFloat();
+        if (scaler_ && root->contains("amp_scaler")) {
+            const auto& amp = root->at("amp_scaler");
+            scaler_->restore(amp.at("scale").asFloat(), intEntry(amp, "growth_tracker"));
+        }
     } catch (const Error& e) {
         throw fileError(path, std::string("cannot resume from this checkpoint: ") + e.what());
     }
@@ -134,7 +167,7 @@ bool Trainer::restoreLatestCheckpoint() {
     for (auto it = all.rbegin(); it != all.rend(); ++it) {
         try {
             restoreFrom(it->second);
-            MetricsLog::truncateAfter(run_.metricsPath(), step_);
+            if (writes()) MetricsLog::truncateAfter(run_.metricsPath(), step_);
             sink_.onLog("resuming from " + it->second + " at step " + std::to_string(step_));
             return true;
         } catch (const Error& e) {
@@ -152,38 +185,97 @@ double Trainer::trainStep() {
     optimizer_->zero_grad();
     double lossSum = 0.0;
     lastDataWait_ = 0.0;
-    stepBuckets_.reset();
+    std::vector<TrainingModel::Loss> terms;
     for (int micro = 0; micro < config_.gradAccum; ++micro) {
         const double waitStart = nowSeconds();
         auto batch = loader_->next();
         lastDataWait_ += nowSeconds() - waitStart;
         position_ = loader_->position();
-        auto terms = model_->loss(batch.images.to(device_), gen_);
-        (terms.mean / double(config_.gradAccum)).backward();
-        lossSum += terms.mean.item<double>();
-        recordLossByTimestep(terms);
+        auto microTerms = [&] {
+            AutocastScope autocast(device_, config_.amp);  // forward and loss; backward outside, as torch.amp
+            return model_->loss(batch.images.to(device_), gen_, shard_);
+        }();
+        // The last backward pass starts the gradient all-reduces as their buckets fill.
+        if (averager_ && micro == config_.gradAccum - 1) averager_->expectFinalBackward(step_ + 1);
+        const auto objective = microTerms.mean / double(config_.gradAccum);
+        (scaler_ ? scaler_->scale(objective) : objective).backward();
+        lossSum += microTerms.mean.item<double>();
+        terms.push_back(std::move(microTerms));
     }
-    const double loss = lossSum / config_.gradAccum;
+    const double loss = agreeOnStep(lossSum / config_.gradAccum, terms);
     if (!std::isfinite(loss)) {
-        metrics_->append({{"step", step_ + 1}, {"loss", nullptr}, {"error", "non-finite loss"}});
+        if (metrics_) metrics_->append({{"step", step_ + 1}, {"loss", nullptr}, {"error", "non-finite loss"}});
         throw Error("non-finite loss (" + std::to_string(loss) + ") at step " + std::to_string(step_ + 1) +
                     "; training stopped. The last good checkpoint is " +
                     (lastCheckpoint_ ? *lastCheckpoint_ : std::string("(none yet)")) +
                     ". Lower the learning rate or check the data.");
     }
-    const double maxNorm = config_.gradClip > 0 ? config_.gradClip : std::numeric_limits<double>::infinity();
-    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(model_->online()->parameters(), maxNorm);
-    optimizer_->step();
-    ema_->update();
+    if (averager_) averager_->finish();
+    if (!applyGradients())
+        sink_.onLog("step " + std::to_string(step_ + 1) + ": float16 gradients overflowed; step skipped, loss scale now " +
+                    std::to_string(scaler_->currentScale()));
+    if (writes()) ema_->update();  // only rank 0 samples and saves the EMA weights
     ++step_;
     return loss;
 }
 
-void Trainer::recordLossByTimestep(const TrainingModel::Loss& terms) {
-    const auto losses = terms.perSample.detach().to(torch::kCPU, torch::kFloat).contiguous();
-    const auto t = terms.position.to(torch::kCPU, torch::kLong).contiguous();
-    stepBuckets_.add(losses.data_ptr<float>(), t.data_ptr<int64_t>(), losses.numel());
-    windowBuckets_.add(losses.data_ptr<float>(), t.data_ptr<int64_t>(), losses.numel());
+bool Trainer::applyGradients() {
+    const auto parameters = model_->online()->parameters();
+    const bool finite = !scaler_ || scaler_->unscale(parameters);
+    if (scaler_) scaler_->update(finite);
+    if (!finite) {
+        lastGradNorm_ = std::numeric_limits<double>::infinity();
+        return false;
+    }
+    const double maxNorm = config_.gradClip > 0 ? config_.gradClip : std::numeric_limits<double>::infinity();
+    lastGradNorm_ = torch::nn::utils::clip_grad_norm_(parameters, maxNorm);
+    optimizer_->step();
+    return true;
+}
+
+double Trainer::agreeOnStep(double localLoss, const std::vector<TrainingModel::Loss>& terms) {
+    std::vector<torch::Tensor> losses, positions;
+    for (const auto& t : terms) {
+        losses.push_back(t.perSample.detach().to(torch::kCPU, torch::kDouble));
+        positions.push_back(t.position.to(torch::kCPU, torch::kDouble));
+    }
+    auto stepLosses = torch::cat(losses);
+    auto stepPositions = torch::cat(positions);
+    if (group_) {
+        // One small collective per step: each rank's loss, stop request and per-sample losses.
+        const auto n = stepLosses.numel();
+        const auto local = torch::cat({torch::tensor({localLoss, stop_.stopRequested() ? 1.0 : 0.0},
+                                                     torch::TensorOptions().dtype(torch::kDouble)),
+                                       stepLosses, stepPositions});
+        const auto rows = group_->gatherRows(local, "the loss exchange of step " + std::to_string(step_ + 1));
+        localLoss = rows.select(1, 0).mean().item<double>();  // equal batches: the global mean
+        agreedStop_ = rows.select(1, 1).max().item<double>() > 0;
+        stepLosses = rows.narrow(1, 2, n).reshape({-1});
+        stepPositions = rows.narrow(1, 2 + n, n).reshape({-1});
+    }
+    recordLossByTimestep(stepLosses.to(torch::kFloat), stepPositions.to(torch::kLong));
+    return localLoss;
+}
+
+void Trainer::recordLossByTimestep(const torch::Tensor& losses, const torch::Tensor& positions) {
+    stepBuckets_.reset();
+    const auto l = losses.contiguous();
+    const auto t = positions.contiguous();
+    stepBuckets_.add(l.data_ptr<float>(), t.data_ptr<int64_t>(), l.numel());
+    windowBuckets_.add(l.data_ptr<float>(), t.data_ptr<int64_t>(), l.numel());
+}
+
+void Trainer::synchronizeRanks() {
+    // Identical starting points: every rank is seeded alike and resumes from the same file, but
+    // rank 0's parameters are made the reference, as DDP does, whatever initialisation ran.
+    std::vector<torch::Tensor> state = model_->online()->parameters();
+    for (const auto& b : model_->online()->buffers()) state.push_back(b);
+    group_->broadcastFromRankZero(state, "the broadcast of rank 0's parameters");
+    const auto steps = group_->gatherRows(torch::tensor({double(step_)}), "the start-step check");
+    if (steps.min().item<double>() != steps.max().item<double>())
+        throw Error(group_->name() + ": the ranks start at different steps (" + std::to_string(int64_t(steps.min().item<double>())) +
+                    " and " + std::to_string(int64_t(steps.max().item<double>())) +
+                    "): every rank must see the same run directory with the same checkpoints");
 }
 
 void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSeconds) {
@@ -193,12 +285,13 @@ void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSec
     m.loss = loss;
     m.lr = lr;
     m.gradNorm = gradNorm;
-    m.imagesPerSecond = stepSeconds > 0 ? double(config_.batchSize) * config_.gradAccum / stepSeconds : 0.0;
+    // The whole group's throughput: every rank processes its batch in the same step time.
+    m.imagesPerSecond = stepSeconds > 0 ? double(config_.globalBatchSize()) / stepSeconds : 0.0;
     m.wallSeconds = wallOffset_ + nowSeconds() - sessionStart_;
     m.epoch = position_.epoch;
     m.lossByTimestep = stepBuckets_.means();
     sink_.onMetrics(m);
-    if (step_ % config_.logEvery == 0 || step_ == config_.steps) {
+    if (metrics_ && (step_ % config_.logEvery == 0 || step_ == config_.steps)) {
         // NaN (an empty bucket) is written as null.
         metrics_->append({{"step", m.step}, {"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.gradNorm},
                           {"images_per_sec", m.imagesPerSecond}, {"data_wait", lastDataWait_},
@@ -238,17 +331,20 @@ void Trainer::run() {
     options.sampler.batchSize = config_.batchSize;
     options.sampler.seed = config_.seed;
     options.sampler.horizontalFlip = config_.hflip;
+    options.sampler.rank = shard_.rank();
+    options.sampler.worldSize = shard_.worldSize();
     options.start = position_;
     options.workers = config_.loaderThreads;
     loader_ = std::make_unique<data::BatchLoader>(source_, options);
-    metrics_ = std::make_unique<MetricsLog>(run_.metricsPath());
+    if (writes()) metrics_ = std::make_unique<MetricsLog>(run_.metricsPath());
+    if (group_) synchronizeRanks();
 
     const int64_t firstStep = step_;
     int64_t lastSaved = lastCheckpoint_ ? step_ : -1;
-    while (step_ < config_.steps && !stop_.stopRequested()) {
+    while (step_ < config_.steps && !stopping()) {
         // Paused time is not training time: it counts neither in wall time nor in the ETA.
         if (pause_) sessionStart_ += pause_->waitWhilePaused(stop_);
-        if (stop_.stopRequested()) break;
+        if (!group_ && stop_.stopRequested()) break;
         const double t0 = nowSeconds();
         lastLoss_ = trainStep();
         logMetrics(lastLoss_, lastGradNorm_, lastLr_, nowSeconds() - t0);
@@ -263,6 +359,7 @@ void Trainer::run() {
         sink_.onProgress(p);
 
         const bool last = step_ == config_.steps;
+        if (!writes()) continue;
         if (step_ % config_.sampleEvery == 0 || last) writePreview();
         if (step_ % config_.saveEvery == 0 || last) {
             saveCheckpoint();
@@ -270,7 +367,7 @@ void Trainer::run() {
         }
     }
     // Stopped between checkpoints: keep the step reached.
-    if (step_ != lastSaved && step_ > firstStep) saveCheckpoint();
+    if (writes() && step_ != lastSaved && step_ > firstStep) saveCheckpoint();
     loader_->stop();
 }
 

@@ -3,14 +3,23 @@
 // with metrics, preview grids and crash-safe checkpoints in a RunDirectory. A fixed seed makes a
 // run repeatable, and a run stopped (or killed) and resumed continues the same trajectory: the
 // checkpoint holds the model, Adam, EMA, RNG states and the data position.
+// Data parallel (a ProcessGroup given): every rank starts from rank 0's parameters, reads its
+// shard of each batch (EpochSampler) and draws its rows of the global batch's noise
+// (BatchShard), the gradients are averaged (GradientAverager) and every rank steps alike; rank 0
+// alone keeps the EMA and writes metrics, previews and checkpoints. Ranks agree each step on the
+// loss and on stopping, so a stop request on any rank stops all at the same step.
 #pragma once
 #include "core/api/job_sink.h"
 #include "core/data/batch_loader.h"
 #include "core/train/ema.h"
+#include "core/train/gradient_averager.h"
+#include "core/train/loss_scaler.h"
 #include "core/train/metrics_log.h"
+#include "core/train/process_group.h"
 #include "core/train/run_directory.h"
 #include "core/train/timestep_loss_buckets.h"
 #include "core/train/training_model.h"
+#include "core/util/batch_shard.h"
 #include "core/util/pause_gate.h"
 #include "core/util/stop_token.h"
 
@@ -23,8 +32,10 @@ namespace ds::train {
 
 class Trainer {
 public:
-    // pause (optional): the loop waits at step boundaries while it is closed.
-    Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause = nullptr);
+    // pause (optional): the loop waits at step boundaries while it is closed. group (optional):
+    // train data-parallel with its ranks (it must outlive the Trainer).
+    Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause = nullptr,
+            ProcessGroup* group = nullptr);
     ~Trainer();
 
     // Restores the newest readable checkpoint; false when the run has none (fresh start).
@@ -36,12 +47,20 @@ public:
     const RunDirectory& runDirectory() const { return run_; }
     std::optional<std::string> lastCheckpoint() const { return lastCheckpoint_; }
     double lastLoss() const { return lastLoss_; }
+    const TrainingModel& model() const { return *model_; }
 
 private:
     void buildOptimizer();
     void buildData();
     double trainStep();  // one optimizer step; returns the loss, records lr, grad norm and data wait
-    void recordLossByTimestep(const TrainingModel::Loss& loss);
+    // Unscales (fp16), clips and steps Adam; false when fp16 gradients overflowed (step skipped).
+    bool applyGradients();
+    // The step's loss over all ranks; records the loss by timestep and whether any rank stops.
+    double agreeOnStep(double localLoss, const std::vector<TrainingModel::Loss>& terms);
+    void recordLossByTimestep(const torch::Tensor& losses, const torch::Tensor& positions);
+    void synchronizeRanks();  // rank 0's parameters everywhere; every rank at the same step
+    bool writes() const { return !group_ || group_->rank() == 0; }  // rank 0 owns the run directory
+    bool stopping() const { return group_ ? agreedStop_ : stop_.stopRequested(); }
     void logMetrics(double loss, double gradNorm, double lr, double stepSeconds);
     void saveCheckpoint();
     void writePreview();
@@ -53,6 +72,8 @@ private:
     api::JobSink& sink_;
     const StopToken& stop_;
     const PauseGate* pause_;
+    ProcessGroup* group_;
+    BatchShard shard_;  // this rank's rows of each global batch
     torch::Device device_;
 
     std::unique_ptr<TrainingModel> model_;  // the family's networks, loss, previews, checkpoint layout
@@ -62,7 +83,10 @@ private:
     std::unique_ptr<data::BatchLoader> loader_;
     data::LoaderPosition position_;  // of the next batch
     at::Generator gen_;              // timesteps and noise
-    std::unique_ptr<MetricsLog> metrics_;
+    std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
+    std::unique_ptr<GradientAverager> averager_;  // data-parallel runs only
+    std::unique_ptr<LossScaler> scaler_;          // --amp fp16 only
+    bool agreedStop_ = false;  // some rank asked to stop (data-parallel runs)
 
     int64_t step_ = 0;
     double wallOffset_ = 0.0;  // training seconds of earlier sessions

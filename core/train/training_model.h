@@ -6,6 +6,7 @@
 #include "core/io/png_file.h"
 #include "core/io/py_value.h"
 #include "core/train/ema.h"
+#include "core/util/batch_shard.h"
 
 #include <torch/torch.h>
 
@@ -19,6 +20,8 @@ public:
 
     virtual std::shared_ptr<torch::nn::Module> online() const = 0;
     virtual std::shared_ptr<torch::nn::Module> shadow() const = 0;  // the EMA copy
+    // Channels-last weights and activations in both networks.
+    virtual void setChannelsLast(bool on) = 0;
 
     struct Loss {
         torch::Tensor mean;       // what is minimised
@@ -26,8 +29,9 @@ public:
         torch::Tensor position;   // (B) int64 in [0, positions()): where on the time axis each sample was
     };
     virtual int64_t positions() const = 0;  // diffusion: T timesteps; flows: t in thousandths
-    // images: a batch from the loader, in [0, 1].
-    virtual Loss loss(const torch::Tensor& images, at::Generator& gen) = 0;
+    // images: a batch from the loader, in [0, 1]; shard: which rows of the global batch they are
+    // (data-parallel runs), so that per-sample noise and times match a one-process run.
+    virtual Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) = 0;
 
     // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how.
     virtual torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) = 0;

@@ -1,0 +1,285 @@
+// Data-parallel training over c10d's Gloo on loopback with a tiny model (Fashion-MNIST, 16x16).
+// In this process: two ranks as two threads, each with its own process group over TCP (the same
+// collectives as between processes), so that the replicas' parameters can be compared directly.
+// Through the CLI, with real processes: `train --nproc 2`, resume, the world-size rule, and a
+// killed rank.
+#include "core/api/distributed.h"
+#include "core/api/training.h"
+#include "core/io/torch_file.h"
+#include "core/train/process_group.h"
+#include "core/train/trainer.h"
+#include "core/util/error.h"
+#include "tests/support/cli_runner.h"
+#include "tests/support/tiny_train_config.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <signal.h>
+
+#include <exception>
+#include <functional>
+#include <thread>
+
+using namespace ds;
+
+namespace {
+
+// Runs f(rank) on one thread per rank; rethrows the first failure.
+void onEveryRank(int worldSize, const std::function<void(int)>& f) {
+    const auto ranks = static_cast<size_t>(worldSize);
+    std::vector<std::exception_ptr> errors(ranks);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < worldSize; ++r)
+        threads.emplace_back([&, r] {
+            try {
+                f(r);
+            } catch (...) {
+                errors[size_t(r)] = std::current_exception();
+            }
+        });
+    for (auto& t : threads) t.join();
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+}
+
+std::vector<std::unique_ptr<train::ProcessGroup>> makeGroup(int worldSize, double bucketMiB) {
+    const int port = api::findFreePort();
+    const auto ranks = static_cast<size_t>(worldSize);
+    std::vector<std::unique_ptr<train::ProcessGroup>> groups(ranks);
+    onEveryRank(worldSize, [&](int r) {
+        api::DistEnvironment env;
+        env.rank = env.localRank = r;
+        env.worldSize = env.localWorldSize = worldSize;
+        env.masterAddr = "127.0.0.1";
+        env.masterPort = port;
+        env.present = true;
+        api::DistributedOptions options;
+        options.timeoutSeconds = 60;
+        options.bucketMiB = bucketMiB;
+        groups[size_t(r)] = std::make_unique<train::ProcessGroup>(env, options, torch::Device(torch::kCPU));
+    });
+    return groups;
+}
+
+class LossSink : public api::JobSink {
+public:
+    void onMetrics(const api::TrainMetrics& m) override { losses.push_back(m.loss); }
+    std::vector<double> losses;
+};
+
+train::TrainConfig smallConfig(int batch, int worldSize, int64_t steps) {
+    auto c = test::tinyTrainConfig(steps);
+    c.batchSize = batch;
+    c.worldSize = worldSize;
+    c.hflip = true;  // flips are chosen per permutation slot: they too must not depend on the split
+    c.saveEvery = 1000;
+    return c;
+}
+
+std::vector<torch::Tensor> parametersOf(const train::Trainer& t) { return t.model().online()->parameters(); }
+
+double maxDifference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+    return worst;
+}
+
+// A tiny training run through the CLI, one LibTorch thread per process.
+QStringList tinyTrainArgs(const QString& runDir, int steps) {
+    return {"--threads", "1", "train", "--run-dir", runDir, "--dim", "8", "--dim-mults", "1,2", "--image-size", "16",
+            "--timesteps", "100", "--batch-size", "4", "--steps", QString::number(steps), "--save-every", "3",
+            "--sample-every", "1000", "--lr-schedule", "constant", "--seed", "3", "--device", "cpu"};
+}
+
+// Starts `train --nproc 2` (plus extra) for a long run and waits until its first checkpoint
+// exists; returns rank 1's pid (from the launcher's "rank 1: pid N" line) and what was printed
+// so far, or an empty pid (with the reason in the text) on failure.
+std::pair<QString, QString> startTwoRanksUntilACheckpoint(QProcess& p, const QString& run, const QStringList& extra) {
+    p.start(test::cliPath(), tinyTrainArgs(run, 100000) + QStringList{"--nproc", "2"} + extra);
+    if (!p.waitForStarted()) return {{}, "the launcher did not start"};
+    QElapsedTimer timer;
+    timer.start();
+    while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < 60000 && p.state() == QProcess::Running)
+        QTest::qWait(20);
+    const QString printed = QString::fromUtf8(p.readAllStandardError());
+    if (p.state() != QProcess::Running) return {{}, "the run ended early: " + printed};
+    const auto match = QRegularExpression("rank 1: pid (\\d+)").match(printed);
+    return {match.hasMatch() ? match.captured(1) : QString(), printed};
+}
+
+bool sameWeights(const std::string& a, const std::string& b) {
+    const auto ra = io::loadTorchFile(a), rb = io::loadTorchFile(b);
+    const auto& da = ra->at("model").asDict();
+    const auto& db = rb->at("model").asDict();
+    if (da.size() != db.size()) return false;
+    for (size_t i = 0; i < da.size(); ++i)
+        if (da[i].second->is(io::PyValue::Kind::Tensor) &&
+            !torch::equal(da[i].second->asTensor(), db[i].second->asTensor()))
+            return false;
+    return true;
+}
+
+}  // namespace
+
+class TestDistributed : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+    QString tmp(const QString& name) const { return dir_.filePath(name); }
+
+private Q_SLOTS:
+    void initTestCase() { torch::set_num_threads(1); }
+
+    void replicasStayBitIdentical() {
+        // Buckets of 2 KiB: the tiny U-Net's gradients travel in many all-reduces.
+        auto groups = makeGroup(2, 2.0 / 1024);
+        const auto config = smallConfig(4, 2, 5);
+        StopToken stop;
+        api::JobSink sink0, sink1;
+        train::Trainer rank0(train::RunDirectory::create(path("replicas"), config), sink0, stop, nullptr, groups[0].get());
+        train::Trainer rank1(train::RunDirectory::unwritten(path("replicas"), config), sink1, stop, nullptr,
+                             groups[1].get());
+        // Rank 1 starts elsewhere: the broadcast from rank 0 must make the replicas equal.
+        {
+            torch::NoGradGuard noGrad;
+            for (auto& p : parametersOf(rank1)) p.add_(torch::randn_like(p));
+        }
+        std::vector<torch::Tensor> initial;
+        for (const auto& p : parametersOf(rank0)) initial.push_back(p.detach().clone());
+        onEveryRank(2, [&](int r) { (r == 0 ? rank0 : rank1).run(); });
+
+        const auto a = parametersOf(rank0), b = parametersOf(rank1);
+        QCOMPARE(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) QVERIFY2(torch::equal(a[i], b[i]), qPrintable(QString("parameter %1").arg(i)));
+        QVERIFY2(maxDifference(a, initial) > 1e-4, "the parameters did not move");
+        QCOMPARE(rank0.step(), int64_t(5));
+        QCOMPARE(rank1.step(), int64_t(5));
+    }
+
+    void twoRanksOfBatchBMatchOneProcessOfBatch2B() {
+        const int64_t steps = 6;
+        StopToken stop;
+        LossSink single;
+        train::Trainer one(train::RunDirectory::create(path("one-process"), smallConfig(8, 1, steps)), single, stop);
+        one.run();
+
+        auto groups = makeGroup(2, 25);
+        const auto config = smallConfig(4, 2, steps);
+        LossSink sink0, sink1;
+        train::Trainer rank0(train::RunDirectory::create(path("two-ranks"), config), sink0, stop, nullptr, groups[0].get());
+        train::Trainer rank1(train::RunDirectory::unwritten(path("two-ranks"), config), sink1, stop, nullptr,
+                             groups[1].get());
+        onEveryRank(2, [&](int r) { (r == 0 ? rank0 : rank1).run(); });
+
+        const double diff = maxDifference(parametersOf(rank0), parametersOf(one));
+        qInfo("max |two ranks of 4 - one process of 8| after %d steps: %.3g", int(steps), diff);
+        QVERIFY2(diff < 1e-5, qPrintable(QString::number(diff)));
+        QCOMPARE(sink0.losses.size(), single.losses.size());
+        for (size_t i = 0; i < single.losses.size(); ++i) {
+            QVERIFY(std::abs(sink0.losses[i] - single.losses[i]) < 1e-5);
+            QCOMPARE(sink1.losses[i], sink0.losses[i]);  // every rank logs the global loss
+        }
+    }
+
+    void commandLineRunWithTwoProcessesResumesOnTheSameTrajectory() {
+        const QString straight = tmp("cli-straight"), resumed = tmp("cli-resumed");
+        auto r = test::runCli(tinyTrainArgs(straight, 9) + QStringList{"--nproc", "2"}, 60000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("rank 0: pid") && r.err.contains("rank 1: pid"), qPrintable(r.err));
+        QFile configFile(straight + "/config.json");
+        QVERIFY(configFile.open(QIODevice::ReadOnly));
+        const auto dist = QJsonDocument::fromJson(configFile.readAll()).object()["distributed"].toObject();
+        QCOMPARE(dist["world_size"].toInt(), 2);
+        QCOMPARE(dist["global_batch_size"].toInt(), 8);
+
+        // Six steps, then resumed to nine: the same weights as nine straight steps.
+        r = test::runCli(tinyTrainArgs(resumed, 6) + QStringList{"--nproc", "2"}, 60000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = test::runCli({"--threads", "1", "resume", resumed, "--steps", "9", "--nproc", "2"}, 60000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("resuming from"), qPrintable(r.err));
+        QVERIFY(sameWeights((straight + "/checkpoints/step-9.pt").toStdString(),
+                            (resumed + "/checkpoints/step-9.pt").toStdString()));
+
+        // Another number of processes is refused, naming the rule.
+        r = test::runCli({"--threads", "1", "resume", resumed, "--steps", "12"}, 60000);
+        QVERIFY2(r.exitCode == 1 && r.err.contains("was trained by 2 processes") && r.err.contains("--nproc 2"),
+                 qPrintable(r.err));
+    }
+
+    void killedRankStopsTheOthersWithAClearError() {
+        const QString run = tmp("killed");
+        QProcess p;
+        const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {});
+        QVERIFY2(!pid.isEmpty(), qPrintable(early));
+        QVERIFY(::kill(pid_t(pid.toLongLong()), SIGKILL) == 0);
+        QVERIFY2(p.waitForFinished(60000), "the launcher did not end within 60 s of a rank's death");
+        const QString err = early + QString::fromUtf8(p.readAllStandardError());
+        QVERIFY(p.exitCode() != 0);
+        // The launcher names the lost rank; the survivor stopped by itself, naming itself.
+        QVERIFY2(err.contains("error: rank 1 (pid " + pid + ") was killed by signal 9"), qPrintable(err));
+        QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("failed"), qPrintable(err));
+        QVERIFY2(!err.contains("were terminated"), qPrintable(err));
+        // The last checkpoint is whole.
+        const auto checkpoints = QDir(run + "/checkpoints").entryList({"step-*.pt"}, QDir::Files, QDir::Name);
+        QVERIFY(!checkpoints.isEmpty());
+        QVERIFY(QDir(run + "/checkpoints").entryList({"*.tmp*"}, QDir::Files).isEmpty());
+        for (const auto& name : checkpoints) io::loadTorchFile((run + "/checkpoints/" + name).toStdString());
+    }
+
+    void hungRankTimesOutAndIsTerminated() {
+        // A rank that stops answering (SIGSTOP) is given up after --dist-timeout; the launcher then
+        // terminates it after its 30 s grace (SIGKILL: a stopped process does not act on SIGTERM).
+        const QString run = tmp("hung");
+        QProcess p;
+        const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {"--dist-timeout", "5"});
+        QVERIFY2(!pid.isEmpty(), qPrintable(early));
+        QVERIFY(::kill(pid_t(pid.toLongLong()), SIGSTOP) == 0);
+        QVERIFY2(p.waitForFinished(59000), "the launcher did not end within 59 s of a rank hanging");
+        const QString err = early + QString::fromUtf8(p.readAllStandardError());
+        QVERIFY(p.exitCode() != 0);
+        QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("within 5 s"), qPrintable(err));
+        QVERIFY2(err.contains("rank 1 (pid " + pid + ") was killed by signal 9") &&
+                     err.contains("were terminated"),
+                 qPrintable(err));
+    }
+
+    void environmentContractIsCheckedClearly() {
+        const auto runWith = [](const QStringList& env, const QStringList& args) {
+            QProcess p;
+            auto e = QProcessEnvironment::systemEnvironment();
+            for (const auto& kv : env) e.insert(kv.section('=', 0, 0), kv.section('=', 1));
+            p.setProcessEnvironment(e);
+            p.start(test::cliPath(), args);
+            p.waitForFinished(60000);
+            return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardError()));
+        };
+        const QString never = tmp("never");
+        auto [code, err] = runWith({"RANK=0"}, tinyTrainArgs(never, 1));
+        QVERIFY2(code == 1 && err.contains("WORLD_SIZE is not set"), qPrintable(err));
+        std::tie(code, err) = runWith({"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=x"},
+                                      tinyTrainArgs(never, 1));
+        QVERIFY2(code == 1 && err.contains("MASTER_PORT=x"), qPrintable(err));
+        std::tie(code, err) = runWith({"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=29999"},
+                                      tinyTrainArgs(never, 1) + QStringList{"--nproc", "2"});
+        QVERIFY2(code == 1 && err.contains("leave it out"), qPrintable(err));
+        // A group of one (a launcher's smallest) asking for NCCL on this CPU-only build.
+        const QString port = QString::number(api::findFreePort());
+        std::tie(code, err) = runWith({"RANK=0", "WORLD_SIZE=1", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port},
+                                      tinyTrainArgs(never, 1) + QStringList{"--dist-backend", "nccl"});
+#ifndef DS_WITH_NCCL
+        QVERIFY2(code == 1 && err.contains("error: rank 0 of 1: ") && err.contains("no NCCL"), qPrintable(err));
+#endif
+        QVERIFY(!QDir(never).exists());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistributed)
+#include "test_distributed.moc"
