@@ -11,6 +11,7 @@
 #include "core/api/training.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
+#include "core/util/allocator_tuning.h"
 #include "core/util/thread_config.h"
 
 #include <CLI/CLI.hpp>
@@ -526,6 +527,7 @@ int main(int argc, char** argv) {
     std::signal(SIGXFSZ, SIG_IGN);
     try {
         ds::configureThreads(threads);
+        ds::keepTensorMemoryInHeap();
         if (info->parsed()) return runInfo(infoArgs);
         if (sample->parsed()) return runSample(sampleRequest);
         if ((train->parsed() || resume->parsed()) && distArgs.nproc > 1) {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/util/allocator_tuning.h"
 #include "core/util/thread_config.h"
 #include "ui/main_window.h"
 #include "ui/translations.h"
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   const bool ompSet = qEnvironmentVariableIntValue("OMP_NUM_THREADS") > 0;
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   ds::configureThreads(ompSet ? 0 : std::max(1, cores - 1));
+  ds::keepTensorMemoryInHeap();
   ds::ui::installLanguage(ds::ui::preferredLanguage());
 
   const QStringList args = QCoreApplication::arguments();
