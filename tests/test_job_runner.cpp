@@ -54,6 +54,23 @@ class TestJobRunner : public QObject {
     QCOMPARE(finished.first().at(0).toBool(), true);
   }
 
+  // Previews reported faster than the delivery interval all arrive, in order: the Train page
+  // keeps every one (a multi-process run replays several at once).
+  void everyPreviewArrives() {
+    JobRunner runner(QStringLiteral("previews"));
+    QSignalSpy previews(&runner, &JobRunner::preview);
+    QVERIFY(runner.start([](ds::api::JobSink& sink, const ds::StopToken&, const ds::PauseGate&) {
+      ds::api::Image grid{2, 2, 1, std::vector<uint8_t>(4, 7)};
+      for (int64_t step = 1; step <= 5; ++step) sink.onPreview(step, grid);
+    }));
+    QVERIFY(runner.waitForFinished(10000));
+    QCOMPARE(previews.size(), 5);
+    for (int i = 0; i < 5; ++i) {
+      QCOMPARE(previews.at(i).at(0).toLongLong(), qint64(i + 1));
+      QCOMPARE(previews.at(i).at(1).value<QImage>().size(), QSize(2, 2));
+    }
+  }
+
   void errorsAndCancellationAreToldApart() {
     JobRunner runner(QStringLiteral("failing"));
     QSignalSpy finished(&runner, &JobRunner::finished);

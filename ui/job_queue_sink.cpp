@@ -33,7 +33,7 @@ void JobQueueSink::onMetrics(const api::TrainMetrics& m) {
 void JobQueueSink::onPreview(int64_t step, const api::Image& grid) {
   QImage image = toQImage(grid);  // converted here, off the UI thread
   std::lock_guard<std::mutex> lock(mutex_);
-  pending_.preview = std::make_pair(static_cast<qint64>(step), std::move(image));
+  pending_.previews.append(std::make_pair(static_cast<qint64>(step), std::move(image)));
 }
 
 void JobQueueSink::finish(bool ok, bool cancelled, const QString& error) {

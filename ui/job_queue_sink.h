@@ -23,7 +23,9 @@ struct JobReports {
   std::optional<api::JobProgress> progress;  // only the latest matters
   QVector<api::TrainMetrics> metrics;
   QVector<api::DenoiseFrame> frames;
-  std::optional<std::pair<qint64, QImage>> preview;  // only the latest matters
+  // Every preview: the Train page keeps them all (a job writes one every K steps, and a
+  // multi-process run replays several at once from its event file).
+  QVector<std::pair<qint64, QImage>> previews;
   QStringList log;
   bool ended = false;
   bool ok = false;
