@@ -128,6 +128,7 @@ private Q_SLOTS:
         QCOMPARE(ck.imageSize, 16);
         const auto info = api::inspectCheckpoint(r.lastCheckpoint);
         QCOMPARE(info.family, std::string("flow"));
+        QCOMPARE(api::checkpointFamily(r.lastCheckpoint), std::string("flow"));
         QCOMPARE(info.details["backbone"].get<std::string>(), std::string("lucidrains"));
         QVERIFY(info.architecture.find("Unet(dim=8") != std::string::npos);
 

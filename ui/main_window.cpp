@@ -67,7 +67,7 @@ QString versionString() { return QString::fromUtf8(DS_VERSION); }
 // pages' own sampling errors.
 bool isFlowCheckpoint(const QString& path) {
   try {
-    return api::inspectCheckpoint(path.toStdString()).family == "flow";
+    return api::checkpointFamily(path.toStdString()) == "flow";
   } catch (const std::exception&) {
     return false;
   }

@@ -337,6 +337,12 @@ double TrajectoryPage::time() const { return double(time_->value()) / kSliderSte
 QString TrajectoryPage::message() const { return message_->text(); }
 void TrajectoryPage::showMessage(const QString& text) { message_->setText(text); }
 
+QString TrajectoryPage::whyNotStartable() const {
+  if (runner_->isRunning()) return tr("A job is running: stop it first.");
+  if (imageMode() && checkpoint_->path().isEmpty()) return tr("Choose a flow-matching checkpoint first.");
+  return {};
+}
+
 api::FlowToyConfig TrajectoryPage::toyConfig(int panel) const {
   api::FlowToyConfig c;
   c.source = source_->currentData().toString().toStdString();
@@ -364,9 +370,7 @@ api::SampleRequest TrajectoryPage::imageRequest() const {
 }
 
 QString TrajectoryPage::run() {
-  if (runner_->isRunning()) return tr("A job is running: stop it first.");
-  const QString checkpoint = checkpoint_->path();
-  if (imageMode() && checkpoint.isEmpty()) return tr("Choose a flow-matching checkpoint first.");
+  if (const QString why = whyNotStartable(); !why.isEmpty()) return why;
   const int n = configurationCount();
   QVector<RunSpec> specs;
   for (int i = 0; i < n; ++i) {
@@ -423,9 +427,7 @@ QString TrajectoryPage::run() {
 }
 
 QString TrajectoryPage::runSweep() {
-  if (runner_->isRunning()) return tr("A job is running: stop it first.");
-  const QString checkpoint = checkpoint_->path();
-  if (imageMode() && checkpoint.isEmpty()) return tr("Choose a flow-matching checkpoint first.");
+  if (const QString why = whyNotStartable(); !why.isEmpty()) return why;
   const api::FlowToyConfig toy = toyConfig(0);  // the first configuration's path
   const api::SampleRequest r = imageRequest();
   const int points = points_->value();

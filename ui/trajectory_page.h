@@ -78,6 +78,7 @@ class TrajectoryPage : public QWidget {
   api::SampleRequest imageRequest() const;  // checkpoint, seed, images, size, groups
   api::FlowToyConfig toyConfig(int panel) const;  // the toy that panel's path needs
   void setRunning(bool running);
+  QString whyNotStartable() const;  // "" when Run / NFE vs quality may start
   QWidget* buildSourceBox();
   void collectResults();
   void finishJob(bool ok, bool cancelled, const QString& error);

@@ -30,4 +30,8 @@ struct CheckpointInfo {
 // Throws ds::Error "path: problem" for files that are not checkpoints we can open.
 CheckpointInfo inspectCheckpoint(const std::string& path);
 
+// Only the family ("diffusion" | "flow"), without hashing the file or reading its configuration
+// (what the app needs to choose a page). Throws as inspectCheckpoint.
+std::string checkpointFamily(const std::string& path);
+
 }  // namespace ds::api

@@ -65,6 +65,10 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
 
 }  // namespace
 
+std::string checkpointFamily(const std::string& path) {
+    return checkpoint::isFlowCheckpoint(*io::loadTorchFile(path)) ? "flow" : "diffusion";
+}
+
 CheckpointInfo inspectCheckpoint(const std::string& path) {
     const auto root = io::loadTorchFile(path);
     if (checkpoint::isFlowCheckpoint(*root)) return describeFlow(checkpoint::readFlowCheckpoint(path, *root));

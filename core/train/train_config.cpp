@@ -118,6 +118,27 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
     return c;
 }
 
+namespace {
+
+// The optimisation of the presets that train on a CPU in minutes (tiny, cfm-tiny): batch 32,
+// Adam 1e-3 with a short warm-up decaying to a tenth, EMA 0.995 after 50 steps, 1,200 steps with
+// a checkpoint and a preview every 200.
+void setCpuMinutesRun(TrainConfig& c, const std::string& lrKind) {
+    c.batchSize = 32;
+    c.lr.lr = 1e-3;
+    c.lr.kind = lrKind;
+    c.lr.warmupSteps = 100;
+    c.lr.finalFactor = 0.1;
+    c.ema.beta = 0.995;
+    c.ema.updateEvery = 1;
+    c.ema.updateAfterStep = 50;
+    c.steps = 1200;
+    c.saveEvery = 200;
+    c.sampleEvery = 200;
+}
+
+}  // namespace
+
 TrainConfig TrainConfig::fromPreset(const std::string& name) {
     TrainConfig c;
     c.preset = name;
@@ -131,17 +152,7 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.diffusion.imageSize = 32;
         c.diffusion.timesteps = 1000;
         c.diffusion.samplingTimesteps = 50;
-        c.batchSize = 32;
-        c.lr.lr = 1e-3;
-        c.lr.kind = "cosine";
-        c.lr.warmupSteps = 100;
-        c.lr.finalFactor = 0.1;
-        c.ema.beta = 0.995;
-        c.ema.updateEvery = 1;
-        c.ema.updateAfterStep = 50;
-        c.steps = 1200;
-        c.saveEvery = 200;
-        c.sampleEvery = 200;
+        setCpuMinutesRun(c, "cosine");
         return c;
     }
     if (name == "lsun64" || name == "lsun128") {
@@ -177,17 +188,7 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.flow.unet.channels = 1;
         c.flow.imageSize = 32;
         c.flow.sigma = 1e-4;
-        c.batchSize = 32;
-        c.lr.lr = 1e-3;
-        c.lr.kind = "linear";
-        c.lr.warmupSteps = 100;
-        c.lr.finalFactor = 0.1;
-        c.ema.beta = 0.995;
-        c.ema.updateEvery = 1;
-        c.ema.updateAfterStep = 50;
-        c.steps = 1200;
-        c.saveEvery = 200;
-        c.sampleEvery = 200;
+        setCpuMinutesRun(c, "linear");
         c.sampleSteps = 20;
         return c;
     }
