@@ -6,6 +6,7 @@
 #include "core/fid/frechet_distance.h"
 #include "core/fid/image_folder_listing.h"
 #include "core/fid/inception_weights.h"
+#include "core/util/blas_threads.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
@@ -124,6 +125,7 @@ nlohmann::json benchFid(const FidBenchOptions& o, JobSink& sink, const StopToken
     return {{"bench", "fid"},
             {"device", device.str()},
             {"threads", torch::get_num_threads()},
+            {"blas_threads", openBlasThreads()},  // 0: not OpenBLAS
             {"dims", o.dims},
             {"batch_size", o.batchSize},
             {"decode_threads", o.numWorkers},

@@ -2,6 +2,7 @@
 
 #include "core/flow/ode_solver.h"
 #include "core/jobs/bench_model.h"
+#include "core/util/blas_threads.h"
 #include "core/util/device.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -118,6 +119,7 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
             {"image_size", 32},
             {"device", device.str()},
             {"threads", torch::get_num_threads()},
+            {"blas_threads", openBlasThreads()},  // 0: not OpenBLAS
             {"channels_last", o.channelsLast},
             {"repeats", o.repeats},
             {"ddim", {{"steps", o.ddimSteps}, {"batch", o.ddimBatch}, {"seconds", ddimBest},

@@ -4,6 +4,7 @@
 #include "core/train/gradient_averager.h"
 #include "core/train/process_group.h"
 #include "core/util/atomic_file.h"
+#include "core/util/blas_threads.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
 
@@ -78,6 +79,7 @@ nlohmann::json benchTrain(const TrainBenchOptions& o, const DistributedRun* dist
                              {"processes", worldSize},
                              {"device", device.str()},
                              {"threads", torch::get_num_threads()},
+                             {"blas_threads", openBlasThreads()},  // 0: not OpenBLAS
                              {"steps", o.steps},
                              {"seconds", seconds},
                              {"seconds_per_step", seconds / o.steps},

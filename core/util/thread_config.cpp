@@ -1,5 +1,7 @@
 #include "core/util/thread_config.h"
 
+#include "core/util/blas_threads.h"
+
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -25,6 +27,7 @@ int resolveThreadCount(int requested) {
 int configureThreads(int requested) {
     const int n = resolveThreadCount(requested);
     if (torch::get_num_threads() != n) torch::set_num_threads(n);
+    keepBlasOnCallingThread();
     return n;
 }
 

@@ -8,7 +8,8 @@ namespace ds {
 // positive number, else every hardware thread. Pure: no side effects (testable).
 int resolveThreadCount(int requested);
 
-// Applies resolveThreadCount(requested) to LibTorch's intra-op pool and returns it.
+// Applies resolveThreadCount(requested) to LibTorch's intra-op pool and returns it; OpenBLAS
+// stays on the calling thread (core/util/blas_threads.h).
 int configureThreads(int requested);
 
 }  // namespace ds

@@ -1,8 +1,12 @@
-// The allocator tuning of core/util/allocator_tuning.h: after it, a large block comes from the
-// heap (not a fresh mmap) and, freed, stays there for the next one; with the user's own
-// MALLOC_* tunables it changes nothing. Each case runs in a child process: mallopt settings
-// cannot be undone within one.
+// The process-wide tuning every entry point applies before tensor work. The allocator
+// (core/util/allocator_tuning.h): after it, a large block comes from the heap (not a fresh
+// mmap) and, freed, stays there for the next one; with the user's own MALLOC_* tunables it
+// changes nothing. BLAS threads (core/util/blas_threads.h): OpenBLAS ends up on one thread,
+// unless the user chose its count. Each case runs in a child process: neither setting can be
+// undone within one.
 #include "core/util/allocator_tuning.h"
+#include "core/util/blas_threads.h"
+#include "core/util/thread_config.h"
 
 #include <QtTest>
 
@@ -44,7 +48,7 @@ bool largeBlockIsMapped() {
 
 }  // namespace
 
-class TestAllocatorTuning : public QObject {
+class TestRuntimeTuning : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -64,7 +68,27 @@ private Q_SLOTS:
             return !ds::keepTensorMemoryInHeap() && largeBlockIsMapped();
         }));
     }
+
+    void openBlasRunsOnTheCallingThread() {
+        // The test links LibTorch, hence the system BLAS; install-deps.sh makes it OpenBLAS.
+        if (ds::openBlasThreads() == 0) QSKIP("the system BLAS is not OpenBLAS (install libopenblas0-pthread)");
+        if (std::getenv("OPENBLAS_NUM_THREADS") || std::getenv("GOTO_NUM_THREADS"))
+            QSKIP("OPENBLAS_NUM_THREADS or GOTO_NUM_THREADS is set: the user's choice is kept");
+        QVERIFY(inChild([] {
+            // configureThreads is what the two entry points call; LibTorch keeps its own count.
+            return ds::configureThreads(2) == 2 && ds::openBlasThreads() == 1;
+        }));
+    }
+
+    void usersBlasThreadCountWins() {
+        if (ds::openBlasThreads() == 0) QSKIP("the system BLAS is not OpenBLAS (install libopenblas0-pthread)");
+        QVERIFY(inChild([] {
+            const int before = ds::openBlasThreads();
+            setenv("OPENBLAS_NUM_THREADS", "3", 1);
+            return !ds::keepBlasOnCallingThread() && ds::openBlasThreads() == before;
+        }));
+    }
 };
 
-QTEST_APPLESS_MAIN(TestAllocatorTuning)
-#include "test_allocator_tuning.moc"
+QTEST_APPLESS_MAIN(TestRuntimeTuning)
+#include "test_runtime_tuning.moc"
