@@ -190,6 +190,10 @@ QWidget* TrainPage::buildForm() {
   preset_->addItem(tr("lsun128 (the seed project's)"), QStringLiteral("lsun128"));
   preset_->addItem(tr("cfm-tiny (flow matching, CPU minutes)"), QStringLiteral("cfm-tiny"));
   preset_->addItem(tr("cfm-seed (the seed's flow-matching recipe)"), QStringLiteral("cfm-seed"));
+  // The longest names would set the whole form's width (and squeeze the charts): the closed box
+  // shows about 20 characters, the open list every name in full.
+  preset_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  preset_->setMinimumContentsLength(20);
   flowPath_ = makeFlowPathCombo(modelBox);
   flowPath_->setObjectName(QStringLiteral("trainFlowPath"));
   imageSize_ = makeSpin(modelBox, "trainImageSize", 8, 512, tr("Training images are resized and centre-cropped to this size"));
