@@ -1,6 +1,7 @@
 // core/io: reading PyTorch files (zip and legacy formats, as Python's torch.save writes them)
 // and writing them so that Python's torch.load opens them. Fixtures come from
 // tests/tools/make_torch_io_fixtures.py (PyTorch 1.13) and ../shared/fixtures copies.
+#include "tests/support/corruption_fuzz.h"
 #include "tests/support/error_text.h"
 #include "tests/support/python_torch.h"
 #include "core/io/torch_file.h"
@@ -16,7 +17,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -585,26 +585,9 @@ void TestTorchIo::survivesCorruptedFiles_data() {
 
 void TestTorchIo::survivesCorruptedFiles() {
     QFETCH(QString, file);
-    const std::string original = readFile(kTorchIo + file.toStdString());
-    auto attempt = [](const std::string& bytes) {
-        try {
-            ds::io::loadTorchBytes(bytes, "fuzz");
-        } catch (const ds::Error&) {
-        }
-    };
-    try {
-        for (size_t size = 0; size < original.size(); size += 7) attempt(original.substr(0, size));
-        std::mt19937 random(1234);
-        for (int i = 0; i < 1500; ++i) {
-            std::string bytes = original;
-            const int flips = 1 + static_cast<int>(random() % 3);
-            for (int f = 0; f < flips; ++f)
-                bytes[random() % bytes.size()] = static_cast<char>(random() & 0xFF);
-            attempt(bytes);
-        }
-    } catch (const std::exception& e) {
-        QFAIL((std::string("not a ds::Error: ") + e.what()).c_str());
-    }
+    const auto failure = ds::test::survivesCorruption(readFile(kTorchIo + file.toStdString()),
+                                                      [](const std::string& bytes) { ds::io::loadTorchBytes(bytes, "fuzz"); });
+    QVERIFY2(failure.empty(), failure.c_str());
 }
 
 // --- the zip reader on its own ---
