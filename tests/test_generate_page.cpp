@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QDir>
 #include <QImage>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -77,8 +78,13 @@ class TestGeneratePage : public QObject {
     page.findChild<QSpinBox*>(QStringLiteral("generateCount"))->setValue(5);
     const QString folder = work_.filePath(QStringLiteral("generated"));
     page.findChild<ds::ui::PathField*>(QStringLiteral("generateFolder"))->setPath(folder);
+    // Stop is offered only while a job runs.
+    auto* stop = page.findChild<QPushButton*>(QStringLiteral("generateStop"));
+    QVERIFY(!stop->isEnabled());
     page.generateToFolder();
+    QVERIFY(stop->isEnabled());
     QVERIFY(page.runner()->waitForFinished(30000));
+    QVERIFY(!stop->isEnabled());
     const QStringList files = QDir(folder).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name);
     QCOMPARE(files, QStringList({"00000.png", "00001.png", "00002.png", "00003.png", "00004.png"}));
     QCOMPARE(QImage(QDir(folder).filePath(files.first())).size(), QSize(16, 16));

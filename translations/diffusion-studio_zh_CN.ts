@@ -553,6 +553,14 @@
         <source>Test set</source>
         <translation>测试集</translation>
     </message>
+    <message>
+        <source>Stop the preview or the images being written</source>
+        <translation>停止预览或正在写入的图像</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::JobProgressView</name>

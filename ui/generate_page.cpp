@@ -123,6 +123,8 @@ void GeneratePage::buildUi() {
   toFolderButton_->setObjectName(QStringLiteral("generateToFolder"));
   stopButton_ = new QPushButton(tr("Stop"), folderBox);
   stopButton_->setObjectName(QStringLiteral("generateStop"));
+  stopButton_->setToolTip(tr("Stop the preview or the images being written"));
+  stopButton_->setEnabled(false);  // only while a job runs
   auto* folderButtons = new QHBoxLayout;
   folderButtons->addWidget(toFolderButton_);
   folderButtons->addWidget(stopButton_);
@@ -177,11 +179,13 @@ void GeneratePage::buildUi() {
   connect(runner_, &JobRunner::started, this, [this] {
     previewButton_->setEnabled(false);
     toFolderButton_->setEnabled(false);
+    stopButton_->setEnabled(true);
   });
   connect(runner_, &JobRunner::finished, this, [this](bool ok, bool cancelled, const QString& error) {
     previewButton_->setEnabled(true);
     toFolderButton_->setEnabled(true);
-    if (cancelled) showMessage(tr("Stopped. The folder holds only complete images."));
+    stopButton_->setEnabled(false);
+    if (cancelled) showMessage(writingFolder_ ? tr("Stopped. The folder holds only complete images.") : tr("Stopped."));
     else if (!ok) showMessage(tr("Failed: %1").arg(error));
   });
 }
@@ -216,6 +220,7 @@ void GeneratePage::preview() {
   const QString checkpointPath = QFileInfo(checkpoint_->path()).absoluteFilePath();
   const int rows = rows_->value(), columns = columns_->value();
   runner_->setName(tr("Generating a %1×%2 grid").arg(rows).arg(columns));
+  writingFolder_ = false;
   auto connection = std::make_shared<QMetaObject::Connection>();
   *connection = connect(runner_, &JobRunner::finished, this,
                         [this, result, connection, checkpointPath, rows, columns](bool ok, bool, const QString&) {
@@ -245,6 +250,7 @@ void GeneratePage::generateToFolder() {
   r.outDir = folder_->path().toStdString();
   saveSettings();
   runner_->setName(tr("Generating %1 images").arg(r.num));
+  writingFolder_ = true;
   const QString folder = folder_->path();
   const int count = r.num;
   auto connection = std::make_shared<QMetaObject::Connection>();

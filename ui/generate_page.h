@@ -82,6 +82,7 @@ class GeneratePage : public QWidget {
   PathField* fidReference_ = nullptr;
   QPushButton* toFolderButton_ = nullptr;
   QPushButton* stopButton_ = nullptr;
+  bool writingFolder_ = false;  // the running (or last) job writes images into a folder
   QLabel* message_ = nullptr;
   JobRunner* runner_ = nullptr;
   QImage grid_;
