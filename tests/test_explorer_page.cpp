@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QImage>
 #include <QKeyEvent>
+#include <QPushButton>
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -75,7 +76,19 @@ class TestExplorerPage : public QObject {
     a->setEta(0.0);
     a->setWeights(QStringLiteral("online"));  // the reference used the online weights
     a->setInitialNoise(noise_);
-    runToEnd(page);
+    // Nothing to stop, play or export before a run; Stop only while it samples.
+    const auto button = [&](const char* name) { return page.findChild<QPushButton*>(QString::fromLatin1(name)); };
+    const auto exportsEnabled = [&] {
+      return button("explorerExportFrame")->isEnabled() && button("explorerExportStrip")->isEnabled() &&
+             button("explorerExportAll")->isEnabled();
+    };
+    QVERIFY(!button("explorerStop")->isEnabled() && !button("explorerPlay")->isEnabled());
+    QVERIFY(!button("explorerExportFrame")->isEnabled() && !button("explorerExportAll")->isEnabled());
+    page.run();
+    QVERIFY(button("explorerStop")->isEnabled());
+    QVERIFY(a->runner()->waitForFinished(60000));
+    QVERIFY(!button("explorerStop")->isEnabled());
+    QVERIFY(button("explorerPlay")->isEnabled() && exportsEnabled());
     QCOMPARE(a->frames().size(), kSteps + 1);
     QCOMPARE(page.frameCount(), kSteps + 1);
 

@@ -119,6 +119,7 @@ void DdimExplorerPage::buildUi() {
   scrub->addWidget(exportFrameButton);
   scrub->addWidget(exportStripButton);
   scrub->addWidget(exportAllButton);
+  exportButtons_ = {exportFrameButton, exportStripButton, exportAllButton};
   layout->addLayout(scrub);
 
   message_ = new QLabel(this);
@@ -143,11 +144,13 @@ void DdimExplorerPage::buildUi() {
   });
   for (ExplorerRunPanel* p : {a_, b_}) {
     connect(p, &ExplorerRunPanel::framesAdded, this, [this] { updateSliderRange(); });
+    connect(p->runner(), &JobRunner::started, this, &DdimExplorerPage::updateButtons);
     connect(p, &ExplorerRunPanel::frameClicked, this, &DdimExplorerPage::setCurrentFrame);
     connect(p->runner(), &JobRunner::finished, this, [this, p](bool ok, bool cancelled, const QString& error) {
       if (!ok && !cancelled) showMessage(tr("%1 failed: %2").arg(p->runner()->name(), error));
       else if (cancelled) showMessage(tr("%1 stopped.").arg(p->runner()->name()));
       else showMessage(tr("%1 finished: %2 frames.").arg(p->runner()->name()).arg(p->frames().size()));
+      updateButtons();
     });
   }
   const QString png = tr("PNG images (*.png)");
@@ -190,6 +193,16 @@ void DdimExplorerPage::run() {
   }
   showMessage(tr("Sampling…"));
   slider_->setRange(0, 0);
+  updateButtons();
+}
+
+void DdimExplorerPage::updateButtons() {
+  bool running = false;
+  for (ExplorerRunPanel* p : {a_, b_}) running = running || p->runner()->isRunning();
+  stop_->setEnabled(running);
+  const int frames = frameCount();
+  play_->setEnabled(frames > 1);
+  for (QPushButton* b : exportButtons_) b->setEnabled(frames > 0);
 }
 
 void DdimExplorerPage::stop() {
@@ -230,6 +243,7 @@ void DdimExplorerPage::updateSliderRange() {
   // may not change while the longer run already set its range).
   for (ExplorerRunPanel* p : activePanels())
     if (p->shownFrame() != std::min(slider_->value(), p->frames().size() - 1)) p->showFrame(slider_->value());
+  updateButtons();
 }
 
 void DdimExplorerPage::keyPressEvent(QKeyEvent* event) {

@@ -56,6 +56,8 @@ class DdimExplorerPage : public QWidget {
  private:
   void buildUi();
   void updateSliderRange();
+  // Stop while a run samples; Play and the exports once there are frames.
+  void updateButtons();
   void showMessage(const QString& text);
   // Runs an export to `target` ("": cancelled) and says how it went.
   void reportExport(const QString& target, QString (DdimExplorerPage::*exporter)(const QString&) const);
@@ -70,6 +72,7 @@ class DdimExplorerPage : public QWidget {
   QCheckBox* compare_ = nullptr;
   QSlider* slider_ = nullptr;
   QPushButton* play_ = nullptr;
+  QList<QPushButton*> exportButtons_;
   QLabel* message_ = nullptr;
   QTimer* playTimer_ = nullptr;
 };
