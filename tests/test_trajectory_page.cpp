@@ -5,6 +5,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QComboBox>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -105,9 +106,12 @@ class TestTrajectoryPage : public QObject {
     page.panel(0)->setConfiguration(QStringLiteral("otcfm"), QStringLiteral("euler"), 8);
     page.panel(1)->setConfiguration(QStringLiteral("icfm"), QStringLiteral("euler"), 8);
     QSignalSpy logs(page.runner(), &ds::ui::JobRunner::log);
+    auto* play = page.findChild<QPushButton*>(QStringLiteral("trajectoryPlay"));
+    QVERIFY(!play->isEnabled());  // nothing to play yet
     QVERIFY(runToEnd(page));
     QVERIFY(page.panel(0)->hasResult() && page.panel(1)->hasResult());
     QCOMPARE(page.message(), QStringLiteral("Done."));
+    QVERIFY(play->isEnabled());
 
     const auto solve = page.panel(0)->solve();
     const auto ot = directToyRun("otcfm", solve), independent = directToyRun("icfm", solve);

@@ -289,6 +289,7 @@ void TrajectoryPage::buildUi() {
     if (next >= kSliderSteps) togglePlay();
   });
   connect(play_, &QPushButton::clicked, this, &TrajectoryPage::togglePlay);
+  updatePlayButton();
   connect(time_, &QSlider::valueChanged, this, [this](int value) {
     const double t = double(value) / kSliderSteps;
     timeLabel_->setText(QStringLiteral("t = %1").arg(t, 0, 'f', 3));
@@ -380,6 +381,7 @@ QString TrajectoryPage::run() {
     s.solve = panels_[i]->solve();
     specs.append(s);
   }
+  updatePlayButton();
   const int points = points_->value();
   const auto seed = static_cast<uint64_t>(seed_->value());
   const bool withImages = imageMode();
@@ -463,6 +465,13 @@ QString TrajectoryPage::runSweep() {
 
 void TrajectoryPage::stop() { runner_->cancel(); }
 
+void TrajectoryPage::updatePlayButton() {
+  bool any = false;
+  for (auto* p : panels_) any = any || p->hasResult();
+  play_->setEnabled(any);  // nothing to play before a result
+  if (!any && playTimer_->isActive()) togglePlay();
+}
+
 void TrajectoryPage::togglePlay() {
   if (playTimer_->isActive()) {
     playTimer_->stop();
@@ -478,6 +487,7 @@ void TrajectoryPage::collectResults() {
   const auto ready = shared_->take();
   if (ready.empty()) return;
   for (const auto& [index, outcome] : ready) panels_[index]->setResult(outcome);
+  updatePlayButton();
   shareCloudBounds();
   for (auto* p : panels_) p->setTime(time());
 }

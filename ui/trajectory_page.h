@@ -77,6 +77,7 @@ class TrajectoryPage : public QWidget {
   void buildUi();
   api::SampleRequest imageRequest() const;  // checkpoint, seed, images, size, groups
   api::FlowToyConfig toyConfig(int panel) const;  // the toy that panel's path needs
+  void updatePlayButton();  // Play once some configuration has a result
   void setRunning(bool running);
   QString whyNotStartable() const;  // "" when Run / NFE vs quality may start
   QWidget* buildSourceBox();
