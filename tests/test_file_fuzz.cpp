@@ -1,17 +1,21 @@
 // Corruption fuzz of the readers of foreign files other than PyTorch's (those are fuzzed in
 // test_torch_io): numpy's .npy arrays inside .npz FID statistics, IDX image files
-// (Fashion-MNIST, plain and gzip) and PNG text chunks. Every truncation and many byte flips of a
+// (Fashion-MNIST, plain and gzip), PNG text chunks, and training images (OpenCV's decoders,
+// then our conversion to the model's size and channels). Every truncation and many byte flips of a
 // real file must load or throw ds::Error naming the problem, never crash or throw anything else.
 // Built under AddressSanitizer and UBSan (tests/CMakeLists.txt), so an out-of-bounds read or an
 // overflow fails the test even where it would not crash.
 #include "tests/support/corruption_fuzz.h"
 #include "core/data/idx_file.h"
+#include "core/data/image_conversion.h"
+#include "core/data/image_decode.h"
 #include "core/fid/npz_file.h"
 #include "core/io/png_file.h"
 #include "core/io/zip_archive_reader.h"
 
 #include <QtTest>
 
+#include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
 #include <filesystem>
@@ -117,6 +121,43 @@ private Q_SLOTS:
                 writeFile(path, bytes);
                 const auto images = ds::data::readIdxImages(path, 3, 4, 4);
                 if (images.pixels.size() != 48) throw std::runtime_error("an IDX file read with the wrong size");
+            },
+            plan);
+        QVERIFY2(failure.empty(), failure.c_str());
+    }
+
+    // What a training folder may hold: 8-bit gray, 16-bit RGBA, JPEG and WebP, each decoded and
+    // converted to the model's size in gray and in RGB.
+    void trainingImages_data() {
+        QTest::addColumn<QString>("extension");
+        QTest::addColumn<int>("type");
+        QTest::newRow("png, gray") << ".png" << CV_8UC1;
+        QTest::newRow("png, 16-bit RGBA") << ".png" << CV_16UC4;
+        QTest::newRow("jpeg") << ".jpg" << CV_8UC3;
+        QTest::newRow("webp") << ".webp" << CV_8UC3;
+    }
+
+    void trainingImages() {
+        QFETCH(QString, extension);
+        QFETCH(int, type);
+        cv::Mat image(20, 28, type);
+        cv::randu(image, cv::Scalar::all(0), cv::Scalar::all(CV_MAT_DEPTH(type) == CV_16U ? 65535 : 255));
+        std::vector<uint8_t> encoded;
+        QVERIFY(cv::imencode(extension.toStdString(), image, encoded));
+        const std::string original(encoded.begin(), encoded.end());
+        QCOMPARE(ds::data::prepareImage(ds::data::decodeImage(encoded, "original"), {16, 3}).width, 16);
+        ds::test::CorruptionPlan plan;
+        plan.truncationStep = 11;
+        plan.flippedCopies = 300;
+        const auto failure = ds::test::survivesCorruption(
+            original,
+            [](const std::string& bytes) {
+                const auto decoded = ds::data::decodeImage(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "fuzz");
+                for (int channels : {1, 3}) {
+                    const auto prepared = ds::data::prepareImage(decoded, {16, channels});
+                    if (prepared.width != 16 || prepared.height != 16 || prepared.channels != channels)
+                        throw std::runtime_error("a corrupted image came out with the wrong shape");
+                }
             },
             plan);
         QVERIFY2(failure.empty(), failure.c_str());
