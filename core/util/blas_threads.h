@@ -5,7 +5,7 @@
 // cannot see OpenMP's: both pools then contend for the same cores, and OpenMP's workers spin
 // while OpenBLAS's yield (perf of a training step: a third of the time in sched_yield and
 // OpenBLAS's dispatch). With OpenBLAS on the calling thread, as PyTorch's own builds arrange
-// with MKL sharing the OpenMP pool, this 2-core machine trained 18-20 -> 24-31 images/s and
+// with MKL sharing the OpenMP pool, this 2-core machine trained 18-20 -> 25-33 images/s and
 // sampled DDIM 0.31 -> 0.21 s/image; FID was unchanged.
 #pragma once
 
