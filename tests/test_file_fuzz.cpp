@@ -20,6 +20,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 namespace fs = std::filesystem;
@@ -42,6 +43,16 @@ std::string idxBytes(uint32_t count, uint32_t rows, uint32_t columns) {
         for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((value >> shift) & 0xFF));
     for (uint32_t i = 0; i < count * rows * columns; ++i) bytes.push_back(static_cast<char>(i * 37));
     return bytes;
+}
+
+// An attempt for survivesCorruption on a reader that takes a path: each corrupted copy is
+// written to `path` and read back from there.
+std::function<void(const std::string&)> throughFile(const std::string& path,
+                                                    const std::function<void(const std::string&)>& read) {
+    return [path, read](const std::string& bytes) {
+        writeFile(path, bytes);
+        read(path);
+    };
 }
 
 std::string gzipped(const std::string& path, const std::string& bytes) {
@@ -91,11 +102,11 @@ private Q_SLOTS:
         plan.flippedCopies = 400;
         const auto failure = ds::test::survivesCorruption(
             original,
-            [&](const std::string& bytes) {
-                writeFile(path, bytes);
-                const ds::fid::NpzFile npz(path);
-                for (const auto& name : npz.arrayNames()) npz.array(name);
-            },
+            throughFile(path,
+                        [](const std::string& file) {
+                            const ds::fid::NpzFile npz(file);
+                            for (const auto& name : npz.arrayNames()) npz.array(name);
+                        }),
             plan);
         QVERIFY2(failure.empty(), failure.c_str());
     }
@@ -117,11 +128,11 @@ private Q_SLOTS:
         plan.truncationStep = 1;
         const auto failure = ds::test::survivesCorruption(
             original,
-            [&](const std::string& bytes) {
-                writeFile(path, bytes);
-                const auto images = ds::data::readIdxImages(path, 3, 4, 4);
-                if (images.pixels.size() != 48) throw std::runtime_error("an IDX file read with the wrong size");
-            },
+            throughFile(path,
+                        [](const std::string& file) {
+                            if (ds::data::readIdxImages(file, 3, 4, 4).pixels.size() != 48)
+                                throw std::runtime_error("an IDX file read with the wrong size");
+                        }),
             plan);
         QVERIFY2(failure.empty(), failure.c_str());
     }
@@ -174,12 +185,7 @@ private Q_SLOTS:
         ds::test::CorruptionPlan plan;
         plan.truncationStep = 3;
         const auto failure = ds::test::survivesCorruption(
-            original,
-            [&](const std::string& bytes) {
-                writeFile(path, bytes);
-                ds::io::readPngText(path);
-            },
-            plan);
+            original, throughFile(path, [](const std::string& file) { ds::io::readPngText(file); }), plan);
         QVERIFY2(failure.empty(), failure.c_str());
     }
 };

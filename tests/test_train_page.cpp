@@ -40,6 +40,18 @@ class TestTrainPage : public QObject {
     page.setFormConfig(config);
   }
 
+  // The tiny configuration on 2 processes of batch 4 (the built CLI as the ranks), into
+  // work_/dirName; returns that run directory.
+  QString setUpTwoProcessRun(TrainPage& page, int steps, const QString& dirName) {
+    page.setWorkerProgram(QStringLiteral(DS_CLI_PATH));
+    makeTiny(page, steps);
+    page.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(4);
+    page.setProcesses(2);
+    const QString runDir = work_.filePath(dirName);
+    page.setRunDirectory(runDir);
+    return runDir;
+  }
+
   static QPushButton* button(TrainPage& page, const char* name) {
     return page.findChild<QPushButton*>(QString::fromLatin1(name));
   }
@@ -185,12 +197,7 @@ class TestTrainPage : public QObject {
 
   void twoProcessRunIsFollowedFromRankZero() {
     TrainPage page;
-    page.setWorkerProgram(QStringLiteral(DS_CLI_PATH));
-    makeTiny(page, 6);
-    page.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(4);
-    page.setProcesses(2);
-    const QString runDir = work_.filePath(QStringLiteral("run-ranks"));
-    page.setRunDirectory(runDir);
+    const QString runDir = setUpTwoProcessRun(page, 6, QStringLiteral("run-ranks"));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     button(page, "trainStart")->click();
     QVERIFY(page.runner()->isRunning());
@@ -211,12 +218,7 @@ class TestTrainPage : public QObject {
 
   void stopEndsEveryRankWithACheckpoint() {
     TrainPage page;
-    page.setWorkerProgram(QStringLiteral(DS_CLI_PATH));
-    makeTiny(page, 100000);
-    page.findChild<QSpinBox*>(QStringLiteral("trainBatch"))->setValue(4);
-    page.setProcesses(2);
-    const QString runDir = work_.filePath(QStringLiteral("run-ranks-stopped"));
-    page.setRunDirectory(runDir);
+    const QString runDir = setUpTwoProcessRun(page, 100000, QStringLiteral("run-ranks-stopped"));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     button(page, "trainStart")->click();
     QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) >= 3), 60000);

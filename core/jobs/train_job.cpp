@@ -36,6 +36,9 @@ std::unique_ptr<train::ProcessGroup> joinGroup(const DistributedRun* dist, const
     return std::make_unique<train::ProcessGroup>(dist->env, dist->options, parseDevice(config.device));
 }
 
+// Rank 0 (or a process training alone) writes the run directory; the other ranks only read it.
+bool ownsRunDirectory(const train::ProcessGroup* group) { return !group || group->rank() == 0; }
+
 int worldSizeOf(const DistributedRun* dist) { return dist && dist->env.present ? dist->env.worldSize : 1; }
 
 // The documented rule: the global batch and the data order depend on the number of processes.
@@ -64,7 +67,7 @@ TrainResult startTraining(const train::TrainConfig& config, const std::string& r
     recorded.worldSize = worldSizeOf(dist);
     recorded.validate();
     const auto group = joinGroup(dist, recorded);
-    auto run = !group || group->rank() == 0 ? train::RunDirectory::create(runDir, recorded)
+    auto run = ownsRunDirectory(group.get()) ? train::RunDirectory::create(runDir, recorded)
                                             : train::RunDirectory::unwritten(runDir, recorded);
     train::Trainer trainer(run, sink, stop, pause, group.get());
     sink.onLog("run directory: " + runDir);
@@ -79,7 +82,7 @@ TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, Job
     if (newTotalSteps > 0) {
         auto config = run.config();
         config.steps = newTotalSteps;
-        if (!group || group->rank() == 0) run.updateConfig(config);
+        if (ownsRunDirectory(group.get())) run.updateConfig(config);
         else run = train::RunDirectory::unwritten(runDir, config);
     }
     train::Trainer trainer(run, sink, stop, pause, group.get());
