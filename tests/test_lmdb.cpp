@@ -4,6 +4,7 @@
 #include "core/data/image_conversion.h"
 #include "core/data/image_decode.h"
 #include "core/data/lmdb_source.h"
+#include "core/lmdb/lmdb_cursor.h"
 #include "core/lmdb/lsun_naming.h"
 #include "core/util/error.h"
 #include "tests/support/lmdb_fixture.h"
@@ -16,7 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 
@@ -363,6 +366,80 @@ private Q_SLOTS:
         QCOMPARE(message(empty), empty + ": empty LMDB (no entries)");
         QVERIFY(!fs::exists(tmp("never")));  // nothing created for a bad source
         QVERIFY_THROWS_EXCEPTION(ds::Error, api::inspectLmdb(plain));
+    }
+
+    void truncatedDatabasesAreRefusedNotMapped() {
+        // An incomplete download or copy: LMDB maps the pages its meta page promises, and reading
+        // one past the end of the file raises SIGBUS. Each reader refuses the file instead.
+        const lmdb::LmdbStats whole = lmdb::LmdbEnvironment(db_).stats();
+        QVERIFY(whole.fileBytes >= whole.usedBytes && whole.usedBytes >= 6 * whole.pageSize);
+        const std::string file = test::readFile(db_ + "/data.mdb");
+        for (const int64_t bytes : {whole.usedBytes - whole.pageSize, whole.usedBytes / 2, 3 * whole.pageSize}) {
+            const std::string dir = tmp("truncated_" + std::to_string(bytes));
+            fs::create_directories(dir);
+            std::ofstream(dir + "/data.mdb", std::ios::binary) << file.substr(0, size_t(bytes));
+            const std::string expected = dir + "/data.mdb: truncated: " + std::to_string(bytes) + " bytes, but the " +
+                                         "database's pages reach " + std::to_string(whole.usedBytes);
+            const auto refuses = [&](const char* reader, const std::function<void()>& open) {
+                try {
+                    open();
+                } catch (const Error& e) {
+                    QVERIFY2(std::string(e.what()).find(expected) == 0, e.what());
+                    return;
+                }
+                QFAIL(qPrintable(QString("%1 opened a truncated database").arg(reader)));
+            };
+            refuses("inspectLmdb", [&] { api::inspectLmdb(dir); });
+            refuses("LmdbSource", [&] { data::LmdbSource(dir, data::ImageTransform{}); });
+            auto r = request("never");
+            r.dbDir = dir;
+            refuses("the importer", [&] { importWith(r); });
+        }
+        QVERIFY(!fs::exists(tmp("never")));
+    }
+
+    void damagedEntrySizesAreRefusedNotRead() {
+        // LMDB has no checksums and trusts the sizes stored in its pages: one damaged node header
+        // makes an entry reach past the file. Values here are small, so all five live in one leaf
+        // page (the root), where each key is stored once, after its node header: the value's
+        // size (two little-endian 16-bit halves), flags, the key's size.
+        const std::string dir = tmp("damaged_lmdb");
+        std::vector<LmdbEntry> entries;
+        for (int i = 0; i < 5; ++i) entries.push_back({test::lsunKey(i), std::string(100, char('a' + i))});
+        std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+        test::writeLmdb(dir, entries);
+        std::string bytes = test::readFile(dir + "/data.mdb");
+        const std::string& victim = entries[2].key;
+        const size_t at = bytes.find(victim);
+        QVERIFY(at != std::string::npos && at >= 8 && bytes.find(victim, at + 1) == std::string::npos);
+        QCOMPARE(uint8_t(bytes[at - 8]) | uint8_t(bytes[at - 7]) << 8, 100);
+        const uint32_t size = uint32_t(bytes.size());  // never inside the file from a node's offset
+        for (int i = 0; i < 4; ++i) bytes[at - 8 + i] = char((size >> (8 * i)) & 0xff);
+        std::ofstream(dir + "/data.mdb", std::ios::binary | std::ios::trunc) << bytes;
+
+        const std::string expected = dir + "/data.mdb: damaged database: the value of key " + victim + " (" +
+                                     std::to_string(size) + " bytes) reaches outside the file";
+        lmdb::LmdbEnvironment env(dir);
+        const lmdb::LmdbReadTransaction txn(env);
+        QCOMPARE(std::string(txn.get(entries[1].key).value()), entries[1].value);  // the others read
+        QCOMPARE(std::string(txn.get(entries[3].key).value()), entries[3].value);
+        QVERIFY_THROWS_EXCEPTION(Error, txn.get(victim));
+        try {
+            txn.get(victim);
+        } catch (const Error& e) {
+            QCOMPARE(std::string(e.what()), expected);
+        }
+        // A walk over the keys (every reader's first step) stops at it with the same error.
+        lmdb::LmdbCursor cursor(txn);
+        std::string_view key, value;
+        QVERIFY(cursor.next(key, value) && cursor.next(key, value));
+        QCOMPARE(std::string(key), entries[1].key);
+        try {
+            cursor.next(key, value);
+            QFAIL("the walk read the damaged entry");
+        } catch (const Error& e) {
+            QCOMPARE(std::string(e.what()), expected);
+        }
     }
 
     void unsafeKeysAreRefusedAndReported() {

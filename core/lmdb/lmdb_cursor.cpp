@@ -15,8 +15,10 @@ bool LmdbCursor::next(std::string_view& key, std::string_view& value) {
     const int rc = mdb_cursor_get(cursor_, &k, &v, MDB_NEXT);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) throwLmdbError(transaction_.environment().dataFile(), "cannot read the next entry", rc);
-    key = std::string_view(static_cast<const char*>(k.mv_data), k.mv_size);
-    value = std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+    const LmdbEnvironment& env = transaction_.environment();
+    key = env.view(k, [&] { return "a key after " + (previous_.empty() ? std::string("the start") : previous_); });
+    value = env.view(v, [&] { return "the value of key " + std::string(key); });
+    previous_.assign(key);
     return true;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 #include "core/lmdb/lmdb_transaction.h"
 
+#include <string>
 #include <string_view>
 
 namespace ds::lmdb {
@@ -20,6 +21,7 @@ public:
 private:
     const LmdbReadTransaction& transaction_;
     MDB_cursor* cursor_ = nullptr;
+    std::string previous_;  // the last key returned, to name where a damaged entry lies
 };
 
 }  // namespace ds::lmdb

@@ -39,13 +39,13 @@ bool isLmdbDirectory(const std::string& directory) {
     return fs::is_directory(directory, ec) && fs::is_regular_file(fs::path(directory) / kDataFile, ec);
 }
 
-LmdbEnvironment::LmdbEnvironment(const std::string& directory, ReadPattern pattern) : directory_(directory) {
-    const int64_t fileBytes = checkDirectory(directory_);
+LmdbEnvironment::LmdbEnvironment(const std::string& directory, ReadPattern pattern)
+    : directory_(directory), fileBytes_(checkDirectory(directory)) {
     int rc = mdb_env_create(&env_);
     if (rc != 0) throwLmdbError(directory_, "cannot open", rc);
     // Map only what the file holds: LSUN's databases record a 1 TiB map size, which a process
     // under an address-space limit could not map. LMDB raises a smaller size to the data's size.
-    mdb_env_set_mapsize(env_, size_t(fileBytes));
+    mdb_env_set_mapsize(env_, size_t(fileBytes_));
     unsigned flags = MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS;
     if (pattern == ReadPattern::Random) flags |= MDB_NORDAHEAD;
     rc = mdb_env_open(env_, directory_.c_str(), flags, 0444);
@@ -55,9 +55,11 @@ LmdbEnvironment::LmdbEnvironment(const std::string& directory, ReadPattern patte
         throwLmdbError(dataFile(), "cannot open", rc);
     }
     try {
+        checkComplete();
         LmdbReadTransaction txn(*this);
         rc = mdb_dbi_open(txn.handle(), nullptr, 0, &dbi_);
         if (rc != 0) throwLmdbError(dataFile(), "cannot open the main database", rc);
+        locateMap();
     } catch (...) {
         mdb_env_close(env_);
         throw;
@@ -66,6 +68,32 @@ LmdbEnvironment::LmdbEnvironment(const std::string& directory, ReadPattern patte
 
 LmdbEnvironment::~LmdbEnvironment() {
     if (env_) mdb_env_close(env_);
+}
+
+void LmdbEnvironment::checkComplete() const {
+    const LmdbStats s = stats();
+    if (s.fileBytes < s.usedBytes)
+        throw fileError(dataFile(), "truncated: " + std::to_string(s.fileBytes) + " bytes, but the database's pages reach " +
+                                        std::to_string(s.usedBytes) + " (an incomplete download or copy?)");
+}
+
+void LmdbEnvironment::locateMap() {
+    LmdbReadTransaction txn(*this);
+    MDB_cursor* cursor = nullptr;
+    if (mdb_cursor_open(txn.handle(), dbi_, &cursor) != 0) return;
+    MDB_val key{}, value{};
+    if (mdb_cursor_get(cursor, &key, &value, MDB_FIRST) == 0)
+        map_ = MappedRange::find(dataFile(), key.mv_data, uint64_t(fileBytes_));
+    mdb_cursor_close(cursor);
+}
+
+bool LmdbEnvironment::inside(const MDB_val& entry) const {
+    return map_ ? map_->contains(entry.mv_data, entry.mv_size) : entry.mv_size <= uint64_t(fileBytes_);
+}
+
+void LmdbEnvironment::throwOutside(const MDB_val& entry, const std::string& what) const {
+    throw fileError(dataFile(), "damaged database: " + what + " (" + std::to_string(entry.mv_size) +
+                                    " bytes) reaches outside the file");
 }
 
 std::string LmdbEnvironment::dataFile() const { return (fs::path(directory_) / kDataFile).string(); }

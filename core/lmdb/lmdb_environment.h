@@ -2,10 +2,14 @@
 // read-only: the source of an import or of training data is never modified, and a database on a
 // read-only medium (a mounted image, a shared read-only export) opens as well.
 #pragma once
+#include "core/lmdb/mapped_range.h"
+
 #include <lmdb.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace ds::lmdb {
 
@@ -26,9 +30,11 @@ struct LmdbStats {
 class LmdbEnvironment {
 public:
     // Throws ds::Error naming the directory when it is missing, holds no data.mdb, or data.mdb
-    // is not an LMDB file. Opened with MDB_RDONLY | MDB_NOLOCK: lock.mdb is neither created nor
-    // written (so nothing in the directory changes), at the price that no process may write the
-    // database while we read it - true of a downloaded dataset.
+    // is not an LMDB file or is shorter than its pages say (an incomplete download or copy:
+    // LMDB would map the missing pages and die of SIGBUS reading them). Opened with
+    // MDB_RDONLY | MDB_NOLOCK: lock.mdb is neither created nor written (so nothing in the
+    // directory changes), at the price that no process may write the database while we read it -
+    // true of a downloaded dataset.
     explicit LmdbEnvironment(const std::string& directory, ReadPattern pattern = ReadPattern::Sequential);
     ~LmdbEnvironment();
     LmdbEnvironment(const LmdbEnvironment&) = delete;
@@ -41,10 +47,29 @@ public:
     MDB_env* handle() const { return env_; }
     MDB_dbi mainDatabase() const { return dbi_; }
 
+    // A key or value LMDB returned, as a view, once it is known to lie inside data.mdb. LMDB
+    // trusts the offsets and sizes stored in its pages (it has no checksums), so a damaged page
+    // can describe an entry reaching past the file. `what()` ("the value of key K") is called
+    // only for the error, which names data.mdb.
+    template <typename Describe>
+    std::string_view view(const MDB_val& entry, Describe what) const {
+        if (!inside(entry)) throwOutside(entry, what());
+        return std::string_view(static_cast<const char*>(entry.mv_data), entry.mv_size);
+    }
+
 private:
+    bool inside(const MDB_val& entry) const;
+    [[noreturn]] void throwOutside(const MDB_val& entry, const std::string& what) const;
+    void checkComplete() const;
+    void locateMap();
+
     std::string directory_;
     MDB_env* env_ = nullptr;
     MDB_dbi dbi_ = 0;
+    int64_t fileBytes_ = 0;
+    // Where data.mdb is mapped (found from the first key's address); without it (an empty
+    // database, or no /proc) only the entry's size is checked against the file's.
+    std::optional<MappedRange> map_;
 };
 
 // True when `directory` is a directory holding a data.mdb file (what `train --data` uses to tell

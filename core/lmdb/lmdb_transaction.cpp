@@ -15,7 +15,7 @@ std::optional<std::string_view> LmdbReadTransaction::get(std::string_view key) c
     const int rc = mdb_get(txn_, environment_.mainDatabase(), &k, &v);
     if (rc == MDB_NOTFOUND) return std::nullopt;
     if (rc != 0) throwLmdbError(environment_.dataFile(), "cannot read key " + std::string(key), rc);
-    return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+    return environment_.view(v, [&] { return "the value of key " + std::string(key); });
 }
 
 }  // namespace ds::lmdb
