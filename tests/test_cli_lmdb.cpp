@@ -78,6 +78,22 @@ private Q_SLOTS:
         const auto info = runCli({"lmdb-info", tmp("nowhere")});
         QCOMPARE(info.exitCode, 1);
         QVERIFY(info.err.contains(tmp("nowhere") + ": no such folder"));
+        // Half a download: a one-line error, where LMDB alone would die of SIGBUS.
+        const QString half = tmp("half_lmdb");
+        QDir().mkpath(half);
+        QFile whole(db_ + "/data.mdb"), part(half + "/data.mdb");
+        QVERIFY(whole.open(QIODevice::ReadOnly) && part.open(QIODevice::WriteOnly));
+        part.write(whole.read(whole.size() / 2));
+        part.close();
+        for (const QStringList& args : {QStringList{"lmdb-info", half}, QStringList{"import-lmdb", half, "--out", tmp("never")},
+                                        QStringList{"train", "--data", half, "--steps", "1", "--run-dir", tmp("never_run")}}) {
+            const auto r = runCli(args);
+            QCOMPARE(r.exitCode, 1);
+            QVERIFY2(r.err.trimmed().startsWith("error: " + half + "/data.mdb: truncated: ") && !r.err.trimmed().contains('\n'),
+                     qPrintable(args.join(' ') + ": " + r.err));
+        }
+        QVERIFY(!QDir(tmp("never")).exists());
+        QVERIFY(!QDir(tmp("never_run")).exists());  // a run that could not start leaves no folder
     }
 
     void fullDiskFailsWithTheFileNamed() {

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <memory>
 
 namespace ds::api {
 
@@ -67,11 +69,18 @@ TrainResult startTraining(const train::TrainConfig& config, const std::string& r
     recorded.worldSize = worldSizeOf(dist);
     recorded.validate();
     const auto group = joinGroup(dist, recorded);
-    auto run = ownsRunDirectory(group.get()) ? train::RunDirectory::create(runDir, recorded)
-                                            : train::RunDirectory::unwritten(runDir, recorded);
-    train::Trainer trainer(run, sink, stop, pause, group.get());
+    const bool owner = ownsRunDirectory(group.get());
+    const bool folderExisted = std::filesystem::exists(runDir);
+    auto run = owner ? train::RunDirectory::create(runDir, recorded) : train::RunDirectory::unwritten(runDir, recorded);
+    std::unique_ptr<train::Trainer> trainer;
+    try {
+        trainer = std::make_unique<train::Trainer>(run, sink, stop, pause, group.get());
+    } catch (...) {
+        if (owner) run.discardUnstarted(folderExisted);
+        throw;
+    }
     sink.onLog("run directory: " + runDir);
-    return runTrainer(trainer, sink);
+    return runTrainer(*trainer, sink);
 }
 
 TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, JobSink& sink, const StopToken& stop,

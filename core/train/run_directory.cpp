@@ -47,6 +47,14 @@ RunDirectory RunDirectory::create(const std::string& path, const TrainConfig& co
     return run;
 }
 
+void RunDirectory::discardUnstarted(bool keepFolder) const {
+    std::error_code ignored;  // fs::remove leaves a folder that is not empty, and says so here
+    fs::remove(configPath(), ignored);
+    fs::remove(checkpointsDir(), ignored);
+    fs::remove(samplesDir(), ignored);
+    if (!keepFolder) fs::remove(path_, ignored);
+}
+
 RunDirectory RunDirectory::unwritten(const std::string& path, const TrainConfig& config) {
     config.validate();
     return RunDirectory(path, config);

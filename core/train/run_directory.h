@@ -25,6 +25,12 @@ public:
     const TrainConfig& config() const { return config_; }
     void updateConfig(const TrainConfig& config);  // e.g. resume with a new total of steps
 
+    // Undoes create() for a run that never started (its trainer could not be built: unreadable
+    // data, a missing device), so that a mistyped --data leaves no half-made run behind: removes
+    // config.json, then the folders create() made while they are empty; the run's own folder
+    // too unless `keepFolder` (it existed before). Never removes anything else.
+    void discardUnstarted(bool keepFolder) const;
+
     std::string configPath() const;
     std::string metricsPath() const;
     std::string checkpointsDir() const;
