@@ -75,6 +75,13 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--times", r.times, "flows: record the trajectory at these times, e.g. 0,0.5,1")->delimiter(',');
     cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of the seed's U-Net (default 32)")
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--heads", r.heads, "torchcfm's UNetModel: attention heads (num_heads)")->check(CLI::PositiveNumber);
+    cmd->add_option("--head-channels", r.headChannels,
+                    "torchcfm's UNetModel: channels per attention head (num_head_channels; default 64)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--attention-order", r.attentionOrder,
+                    "torchcfm's UNetModel: legacy (default) or new (use_new_attention_order)")
+        ->check(CLI::IsMember({"legacy", "new"}));
 }
 
 int runSample(const ds::api::SampleRequest& r) {

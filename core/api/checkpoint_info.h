@@ -25,6 +25,8 @@ struct CheckpointInfo {
     nlohmann::json details;    // everything above plus the configs, as JSON
 
     std::string toText() const;
+    // Flows: what the file does not record and sampling needs from the user ("" when nothing).
+    std::string flowNote() const;
 };
 
 // Throws ds::Error "path: problem" for files that are not checkpoints we can open.

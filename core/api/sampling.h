@@ -1,6 +1,6 @@
 // Sampling a checkpoint: the job behind `diffusion-studio-cli sample`, the Generate page and the
 // DDIM explorer. Diffusion checkpoints run DDIM/DDPM; flow-matching checkpoints (the seed's CFM
-// U-Net) integrate the ODE from noise (t = 0) to data (t = 1) with the chosen solver; the kind
+// U-Net, torchcfm's UNetModel, ours) integrate the ODE from noise (t = 0) to data (t = 1) with the chosen solver; the kind
 // is read from the file. Torch-free interface.
 #pragma once
 #include "core/api/image.h"
@@ -40,6 +40,11 @@ struct SampleRequest {
     std::vector<double> times;    // where to record the trajectory (increasing, in [0, 1]);
                                   // empty: the grid points, or dopri5's accepted steps
     int groups = 0;               // GroupNorm groups of the seed's U-Net (0: recorded, else 32)
+    // torchcfm's UNetModel, whose files do not record them (0 / "": 64 channels per head, the
+    // legacy order, as torchcfm's CIFAR-10 recipe).
+    int heads = 0;                // attention heads (num_heads)
+    int headChannels = 0;         // channels per attention head (num_head_channels; wins over heads)
+    std::string attentionOrder;   // legacy | new
 };
 
 struct SampleResult {

@@ -21,23 +21,48 @@ int64_t intEntry(const io::PyValue& dict, const char* key) {
     return -1;
 }
 
+// torchcfm's examples: the network and its EMA under net_model / ema_model.
+bool isTorchCfmCheckpoint(const io::PyValue& root) {
+    const auto* net = dictEntry(root, "net_model");
+    if (!net) net = dictEntry(root, "ema_model");
+    return net && nn::OpenAiUnetConfig::looksLikeOpenAiUnet(StateDict::fromPyDict(*net).withoutWrapperPrefixes());
+}
+
+void readTorchCfm(const io::PyValue& root, FlowCheckpoint& ck) {
+    ck.format = "torchcfm";
+    ck.backbone = "torchcfm";
+    if (const auto* net = dictEntry(root, "net_model")) ck.online = StateDict::fromPyDict(*net).withoutWrapperPrefixes();
+    if (const auto* ema = dictEntry(root, "ema_model")) ck.ema = StateDict::fromPyDict(*ema).withoutWrapperPrefixes();
+    ck.step = intEntry(root, "step");
+    ck.torchcfm = nn::OpenAiUnetConfig::inferFromStateDict(ck.online.empty() ? ck.ema : ck.online, nn::OpenAiUnetConfig{});
+}
+
 }  // namespace
 
 int64_t FlowCheckpoint::parameterCount() const {
     int64_t n = 0;
-    for (const auto& [name, t] : online.entries()) n += t.numel();
+    for (const auto& [name, t] : (online.empty() ? ema : online).entries()) n += t.numel();
     return n;
 }
 
-int FlowCheckpoint::channels() const { return isLucidrains() ? lucidrains.channels : unet.channels; }
-int FlowCheckpoint::downsampleFactor() const { return isLucidrains() ? lucidrains.downsampleFactor() : unet.downsampleFactor(); }
-std::string FlowCheckpoint::summary() const { return isLucidrains() ? lucidrains.summary() : unet.summary(); }
+int FlowCheckpoint::channels() const {
+    return isLucidrains() ? lucidrains.channels : isTorchCfm() ? torchcfm.inChannels : unet.channels;
+}
+int FlowCheckpoint::downsampleFactor() const {
+    return isLucidrains() ? lucidrains.downsampleFactor() : isTorchCfm() ? torchcfm.downsampleFactor() : unet.downsampleFactor();
+}
+std::string FlowCheckpoint::summary() const {
+    return isLucidrains() ? lucidrains.summary() : isTorchCfm() ? torchcfm.summary() : unet.summary();
+}
 nlohmann::json FlowCheckpoint::networkJson() const {
-    return isLucidrains() ? nlohmann::json{{"lucidrains_unet", lucidrains.toJson()}} : nlohmann::json{{"flow_unet", unet.toJson()}};
+    if (isLucidrains()) return {{"lucidrains_unet", lucidrains.toJson()}};
+    if (isTorchCfm()) return {{"torchcfm_unet", torchcfm.toJson()}};
+    return {{"flow_unet", unet.toJson()}};
 }
 
 bool isFlowCheckpoint(const io::PyValue& root) {
     if (!root.is(io::PyValue::Kind::Dict)) return false;
+    if (isTorchCfmCheckpoint(root)) return true;
     if (const auto* cfg = dictEntry(root, "config")) {
         const auto* family = cfg->find("family");
         if (family && family->is(io::PyValue::Kind::String) && family->asString() == "flow") return true;
@@ -52,7 +77,13 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
     FlowCheckpoint ck;
     ck.path = path;
     try {
-        if (!isFlowCheckpoint(root)) throw Error("not a flow-matching checkpoint of the seed's U-Net (no model_state_dict with input_proj, time_proj, down.*)");
+        if (!isFlowCheckpoint(root))
+            throw Error("not a flow-matching checkpoint (neither the seed's model_state_dict with input_proj, time_proj, down.* "
+                        "nor torchcfm's net_model with time_embed, input_blocks, out)");
+        if (isTorchCfmCheckpoint(root)) {
+            readTorchCfm(root, ck);
+            return ck;
+        }
         ck.online = StateDict::fromPyDict(*dictEntry(root, "model_state_dict")).withoutWrapperPrefixes();
         if (const auto* ema = dictEntry(root, "ema_model_state_dict")) {
             // AveragedModel: the wrapped model under `module.`, and its update count.
@@ -92,7 +123,30 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
 
 namespace {
 
+// torchcfm's UNetModel with the caller's heads and attention order.
+nn::OpenAiUnetConfig torchCfmConfig(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
+    auto config = ck.torchcfm;
+    if (options.heads > 0) {
+        config.numHeads = options.heads;
+        config.numHeadChannels = -1;
+    }
+    if (options.headChannels > 0) config.numHeadChannels = options.headChannels;
+    if (!options.attentionOrder.empty()) {
+        if (options.attentionOrder != "legacy" && options.attentionOrder != "new")
+            throw Error("unknown --attention-order '" + options.attentionOrder + "' (expected legacy or new)");
+        config.useNewAttentionOrder = options.attentionOrder == "new";
+    }
+    return config;
+}
+
 flow::VelocityNetwork emptyNetwork(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
+    const bool headOptions = options.heads > 0 || options.headChannels > 0 || !options.attentionOrder.empty();
+    if (headOptions && !ck.isTorchCfm())
+        throw Error("--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
+    if (ck.isTorchCfm()) {
+        if (options.groups > 0) throw Error("--groups applies to the seed's U-Net; torchcfm's UNetModel uses GroupNorm32");
+        return flow::VelocityNetwork(nn::OpenAiUnet(torchCfmConfig(ck, options)));
+    }
     if (ck.isLucidrains()) {
         if (options.groups > 0) throw Error("--groups applies to the seed's U-Net; this flow uses the lucidrains backbone");
         return flow::VelocityNetwork(nn::Unet(ck.lucidrains));
@@ -109,6 +163,7 @@ flow::VelocityNetwork buildVelocityNetwork(const FlowCheckpoint& ck, const FlowB
         if (options.weights != "ema" && options.weights != "online")
             throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
         if (options.weights == "ema" && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
+        if (options.weights == "online" && ck.online.empty()) throw Error("the checkpoint has no online weights (use --weights ema)");
         auto net = emptyNetwork(ck, options);
         (options.weights == "ema" ? ck.ema : ck.online)
             .loadInto(*net.module(), options.weights == "ema" ? "the EMA weights" : "the online weights");

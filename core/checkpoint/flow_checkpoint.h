@@ -6,9 +6,13 @@
 // The U-Net's options are read from the tensor shapes; GroupNorm's group count cannot be, so
 // it comes from our `config` or the caller (--groups, default 32 as in the seed). Our flows with
 // the lucidrains backbone (config flow.backbone) record its Unet options in the config.
+// torchcfm's image examples save {net_model, ema_model, step[, optim, sched]} (train_cifar10.py;
+// "module." keys from DDP) of OpenAI's UNetModel: everything but its attention heads and
+// attention order is read from the shapes; those two come from the caller (FlowBuildOptions).
 #pragma once
 #include "core/checkpoint/state_dict.h"
 #include "core/flow/velocity_network.h"
+#include "core/nn/openai_unet_config.h"
 #include "core/nn/unet_config.h"
 #include "core/io/py_value.h"
 
@@ -20,21 +24,23 @@ namespace ds::checkpoint {
 
 struct FlowCheckpoint {
     std::string path;
-    std::string format;          // "cfm-seed" | "diffusion-studio"
+    std::string format;          // "cfm-seed" | "torchcfm" | "diffusion-studio"
     int64_t step = -1;           // -1 when absent
     int64_t epoch = -1;
     StateDict online;            // U-Net keys without wrapper prefixes
     StateDict ema;               // the same keys (empty when absent)
     int64_t emaUpdates = -1;     // AveragedModel's n_averaged (-1 when absent)
-    std::string backbone = "cfm";  // cfm (the seed's U-Net) | lucidrains
+    std::string backbone = "cfm";  // cfm (the seed's U-Net) | lucidrains | torchcfm (OpenAI's UNetModel)
     flow::FlowUnetConfig unet;   // cfm: inferred; groups: recorded, else 32
     nn::UnetConfig lucidrains;   // lucidrains: as recorded
+    nn::OpenAiUnetConfig torchcfm;  // torchcfm: inferred, heads and attention order at their defaults
     bool groupsRecorded = false; // our files record the group count; the seed's do not
     int imageSize = 0;           // the training image size (ours), 0 when not recorded (the seed's)
     nlohmann::json runConfig;    // our `config` entry (null for the seed's files)
 
     bool hasEma() const { return !ema.empty(); }
     bool isLucidrains() const { return backbone == "lucidrains"; }
+    bool isTorchCfm() const { return backbone == "torchcfm"; }
     int64_t parameterCount() const;
     int channels() const;
     int downsampleFactor() const;  // image sizes must be multiples of it
@@ -42,7 +48,8 @@ struct FlowCheckpoint {
     nlohmann::json networkJson() const;
 };
 
-// True for a checkpoint whose model is the seed's flow U-Net (either layout), or one of our flows.
+// True for a checkpoint whose model is the seed's flow U-Net (either layout), torchcfm's
+// UNetModel, or one of our flows.
 bool isFlowCheckpoint(const io::PyValue& root);
 
 // Reads and identifies a flow checkpoint. Throws ds::Error "path: problem".
@@ -52,6 +59,11 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
 struct FlowBuildOptions {
     std::string weights = "ema";  // ema | online
     int groups = 0;               // the seed's U-Net: 0: the checkpoint's recorded value, else 32
+    // torchcfm's UNetModel, whose files do not record them (0 / "": torchcfm's CIFAR-10 recipe,
+    // 64 channels per head, the legacy attention order).
+    int heads = 0;                // a head count (UNetModel's num_heads)
+    int headChannels = 0;         // channels per head (num_head_channels; wins over heads)
+    std::string attentionOrder;   // legacy | new (use_new_attention_order)
     torch::Device device = torch::kCPU;
 };
 

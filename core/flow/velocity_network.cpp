@@ -4,14 +4,17 @@ namespace ds::flow {
 
 VelocityNetwork::VelocityNetwork(FlowUnet seed) : seed_(std::move(seed)) {}
 VelocityNetwork::VelocityNetwork(nn::Unet lucidrains) : lucidrains_(std::move(lucidrains)) {}
+VelocityNetwork::VelocityNetwork(nn::OpenAiUnet torchcfm) : torchcfm_(std::move(torchcfm)) {}
 
 torch::Tensor VelocityNetwork::forward(const torch::Tensor& x, const torch::Tensor& t) const {
     if (seed_) return seed_.ptr()->forward(x, t);
+    if (torchcfm_) return torchcfm_.ptr()->forward(x, t);
     return lucidrains_.ptr()->forward(x, t * kLucidrainsTimeScale);
 }
 
 std::shared_ptr<torch::nn::Module> VelocityNetwork::module() const {
     if (seed_) return seed_.ptr();
+    if (torchcfm_) return torchcfm_.ptr();
     return lucidrains_.ptr();
 }
 
@@ -20,6 +23,7 @@ void VelocityNetwork::train(bool on) { module()->train(on); }
 
 void VelocityNetwork::setChannelsLast(bool on) {
     if (seed_) seed_->setChannelsLast(on);
+    else if (torchcfm_) torchcfm_->setChannelsLast(on);
     else lucidrains_->setChannelsLast(on);
 }
 

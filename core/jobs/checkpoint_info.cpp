@@ -9,6 +9,14 @@
 
 namespace ds::api {
 
+// What the file does not record and the sampler needs from the user.
+std::string CheckpointInfo::flowNote() const {
+    if (details.value("backbone", "") == "torchcfm")
+        return "; attention heads and order not recorded (--heads or --head-channels, --attention-order; default: "
+               "torchcfm's CIFAR-10 recipe, 64 channels per head, legacy order)";
+    return details.value("groups_recorded", false) ? "" : "; GroupNorm groups not recorded (--groups, default 32)";
+}
+
 std::string CheckpointInfo::toText() const {
     std::ostringstream os;
     os << "file:         " << path << "\n"
@@ -22,8 +30,7 @@ std::string CheckpointInfo::toText() const {
     os << "\n"
        << "image size:   " << (imageSize > 0 ? std::to_string(imageSize) : "(not recorded: pass --image-size)") << "\n";
     if (family == "flow")
-        os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver"
-           << (details.value("groups_recorded", false) ? "" : "; GroupNorm groups not recorded (--groups, default 32)") << "\n";
+        os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver" << flowNote() << "\n";
     else
         os << "diffusion:    " << timesteps << " timesteps, " << betaSchedule << " schedule, objective " << objective << "\n";
     os << "sha256:       " << sha256 << "\n";
@@ -36,13 +43,14 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
     CheckpointInfo info;
     info.path = ck.path;
     info.family = "flow";
-    info.kind = ck.format == "cfm-seed" ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
-                : ck.isLucidrains()     ? "Diffusion Studio flow matching on the lucidrains Unet"
-                                        : "Diffusion Studio flow-matching U-Net";
+    info.kind = ck.format == "cfm-seed"   ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
+                : ck.format == "torchcfm" ? "torchcfm UNetModel (its image examples' net_model / ema_model)"
+                : ck.isLucidrains()       ? "Diffusion Studio flow matching on the lucidrains Unet"
+                                          : "Diffusion Studio flow-matching U-Net";
     info.architecture = ck.summary();
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
-    info.weights.push_back("online");
+    if (!ck.online.empty()) info.weights.push_back("online");
     if (ck.hasEma()) info.weights.push_back("ema");
     info.imageSize = ck.imageSize;
     info.sha256 = sha256File(ck.path);

@@ -101,6 +101,9 @@ FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, 
     checkpoint::FlowBuildOptions options;
     options.weights = r.weights;
     options.groups = r.groups;
+    options.heads = r.heads;
+    options.headChannels = r.headChannels;
+    options.attentionOrder = r.attentionOrder;
     options.device = plan.device;
     plan.net = checkpoint::buildVelocityNetwork(ck, options);
     plan.imageSize = chooseImageSize(r, ck);
@@ -146,6 +149,9 @@ io::PngText pngMetadata(const SampleRequest& r, const FlowPlan& plan, const std:
     }
     entries.emplace_back("ds.backbone", plan.net.backbone());
     if (plan.net.seedUnet()) entries.emplace_back("ds.groups", std::to_string(plan.net.seedUnet()->config().groups));
+    if (r.heads > 0) entries.emplace_back("ds.heads", std::to_string(r.heads));
+    if (r.headChannels > 0) entries.emplace_back("ds.head_channels", std::to_string(r.headChannels));
+    if (!r.attentionOrder.empty()) entries.emplace_back("ds.attention_order", r.attentionOrder);
     return samplePngText(r, sha, entries, plan.imageSize, plan.noise.size(0), index);
 }
 

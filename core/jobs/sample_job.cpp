@@ -57,6 +57,8 @@ void rejectFlowOptions(const SampleRequest& r) {
     if (!r.solver.empty()) throw fileError(r.checkpoint, "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
     if (!r.times.empty()) throw fileError(r.checkpoint, "--times applies to flow-matching checkpoints");
     if (r.groups != 0) throw fileError(r.checkpoint, "--groups applies to the seed's flow-matching U-Net");
+    if (r.heads != 0 || r.headChannels != 0 || !r.attentionOrder.empty())
+        throw fileError(r.checkpoint, "--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
 }
 
 Plan makePlan(const SampleRequest& r, const io::PyValue& root, at::Generator& gen) {
