@@ -2,12 +2,14 @@
 // the same defaults. Everything but the GroupNorm group count can be read back from a
 // state_dict's tensor shapes (inferFromStateDict); the group count is a user choice (--groups).
 #pragma once
-#include "core/checkpoint/state_dict.h"
-
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
+
+namespace ds::checkpoint {
+class StateDict;  // torch-free here: the training configuration, which ui/ sees, holds this
+}  // namespace ds::checkpoint
 
 namespace ds::flow {
 

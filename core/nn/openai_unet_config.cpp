@@ -1,5 +1,6 @@
 #include "core/nn/openai_unet_config.h"
 
+#include "core/checkpoint/state_dict.h"
 #include "core/util/error.h"
 
 #include <algorithm>

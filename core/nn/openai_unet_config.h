@@ -4,12 +4,14 @@
 // state_dict (inferFromStateDict); the attention heads and the attention order cannot (the
 // weights have the same shapes either way), so they come from the caller.
 #pragma once
-#include "core/checkpoint/state_dict.h"
-
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
+
+namespace ds::checkpoint {
+class StateDict;  // torch-free here: the training configuration, which ui/ sees, holds this
+}  // namespace ds::checkpoint
 
 namespace ds::nn {
 
