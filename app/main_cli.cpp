@@ -209,8 +209,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with the seed's U-Net)")
         ->check(CLI::IsMember({"diffusion", "flow"}));
     cmd->add_option("--backbone", a.backbone,
-                    "flows: cfm (the seed's U-Net, default) or lucidrains (denoising-diffusion-pytorch's Unet; --dim, --dim-mults)")
-        ->check(CLI::IsMember({"cfm", "lucidrains"}));
+                    "flows: cfm (the seed's U-Net, default), lucidrains (denoising-diffusion-pytorch's Unet) or torchcfm "
+                    "(torchcfm's UNetModel); the last two take --dim and --dim-mults")
+        ->check(CLI::IsMember({"cfm", "lucidrains", "torchcfm"}));
     cmd->add_option("--path", a.path, "flows: probability path ot (the seed's), icfm, otcfm, sbcfm, vp or target")
         ->check(CLI::IsMember({"ot", "icfm", "otcfm", "sbcfm", "vp", "target"}));
     cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
@@ -260,24 +261,29 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
             throw ds::Error("preset " + c.preset + " trains a " + c.family + " model, not --family " + a.family);
     }
     if (c.isFlow()) {
-        if (a.backbone == "lucidrains" && c.flow.backbone != "lucidrains") {
-            // The tiny diffusion preset's Unet, with the flow's channels.
-            c.flow.backbone = "lucidrains";
-            c.flow.lucidrains = ds::train::TrainConfig::fromPreset("tiny").unet;
-            c.flow.lucidrains.channels = c.flow.unet.channels;
-        } else if (a.backbone == "cfm" && c.flow.backbone != "cfm") {
-            throw ds::Error("--backbone cfm: this configuration uses the lucidrains backbone; start from a cfm preset");
+        if (!a.backbone.empty() && a.backbone != c.flow.backbone) {
+            if (a.backbone == "cfm")
+                throw ds::Error("--backbone cfm: this configuration uses the " + c.flow.backbone + " backbone; start from a cfm preset");
+            const int channels = c.flow.channels();
+            c.flow.backbone = a.backbone;
+            // lucidrains: the tiny diffusion preset's Unet; torchcfm: a small UNetModel.
+            if (a.backbone == "lucidrains") c.flow.lucidrains = ds::train::TrainConfig::fromPreset("tiny").unet;
+            else c.flow.torchcfm = ds::train::FlowTrainConfig::smallTorchCfmUnet(channels);
+            c.flow.setChannels(channels);
         }
-        const bool lucidrains = c.flow.backbone == "lucidrains";
-        if ((!lucidrains && (a.dim > 0 || !a.dimMults.empty())) || !a.objective.empty() || !a.schedule.empty() || a.timesteps > 0)
+        const bool lucidrains = c.flow.backbone == "lucidrains", torchcfm = c.flow.backbone == "torchcfm";
+        if ((c.flow.backbone == "cfm" && (a.dim > 0 || !a.dimMults.empty())) || !a.objective.empty() || !a.schedule.empty() ||
+            a.timesteps > 0)
             throw ds::Error("--objective, --schedule and --timesteps apply to diffusion runs; --dim and --dim-mults to "
-                            "diffusion runs and flows with --backbone lucidrains");
+                            "diffusion runs and flows with --backbone lucidrains or torchcfm");
         if (!a.path.empty()) c.flow.path = a.path;
         if (a.sigma >= 0) c.flow.sigma = a.sigma;
         if (a.imageSize > 0) c.flow.imageSize = a.imageSize;
-        if (a.channels > 0) (lucidrains ? c.flow.lucidrains.channels : c.flow.unet.channels) = a.channels;
+        if (a.channels > 0) c.flow.setChannels(a.channels);
         if (lucidrains && a.dim > 0) c.flow.lucidrains.dim = a.dim;
         if (lucidrains && !a.dimMults.empty()) c.flow.lucidrains.dimMults = a.dimMults;
+        if (torchcfm && a.dim > 0) c.flow.torchcfm.modelChannels = a.dim;
+        if (torchcfm && !a.dimMults.empty()) c.flow.torchcfm.channelMult.assign(a.dimMults.begin(), a.dimMults.end());
     } else if (!a.path.empty() || a.sigma >= 0 || !a.backbone.empty()) {
         throw ds::Error("--path, --sigma and --backbone apply to flow-matching runs (--family flow)");
     }

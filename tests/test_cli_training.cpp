@@ -5,6 +5,7 @@
 #include "tests/support/cli_runner.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -111,6 +112,17 @@ private Q_SLOTS:
         const auto lucidDoc = QJsonDocument::fromJson(lucidInfo.out.toUtf8()).object();
         QCOMPARE(lucidDoc["backbone"].toString(), QString("lucidrains"));
         QCOMPARE(lucidDoc["lucidrains_unet"].toObject()["dim"].toInt(), 8);
+        // torchcfm's UNetModel likewise: --dim is model_channels, --dim-mults channel_mult.
+        const QString cfm = tmp("flow-torchcfm");
+        const auto u = runCli({"--threads", "1", "train", "--family", "flow", "--backbone", "torchcfm", "--dim", "32",
+                               "--dim-mults", "1,1", "--run-dir", cfm, "--image-size", "16", "--batch-size", "4",
+                               "--steps", "2", "--save-every", "2", "--sample-every", "1000", "--device", "cpu"});
+        QVERIFY2(u.exitCode == 0, qPrintable(u.err));
+        const auto cfmDoc =
+            QJsonDocument::fromJson(runCli({"info", cfm + "/checkpoints/step-2.pt", "--json"}).out.toUtf8()).object();
+        QCOMPARE(cfmDoc["backbone"].toString(), QString("torchcfm"));
+        QCOMPARE(cfmDoc["torchcfm_unet"].toObject()["channel_mult"].toArray().size(), 2);
+        QCOMPARE(cfmDoc["torchcfm_unet"].toObject()["in_channels"].toInt(), 1);
         // Options of the other family are refused with one line.
         for (const QStringList& bad : {QStringList{"--family", "flow", "--dim", "8"}, QStringList{"--path", "icfm"},
                                        QStringList{"--backbone", "lucidrains"},

@@ -155,6 +155,45 @@ private Q_SLOTS:
         QVERIFY(!torch::allclose(net.forward(x, t), unet->forward(x, t)));
     }
 
+    void torchCfmBackboneLearnsAndSamples() {
+        auto c = tinyFlowConfig(80, "icfm");
+        c.flow.backbone = "torchcfm";
+        c.flow.torchcfm = train::FlowTrainConfig::smallTorchCfmUnet(1);
+        c.flow.torchcfm.channelMult = {1, 2};  // two levels for 16 px
+        c.saveEvery = 1000;
+        QCOMPARE(c.channels(), 1);
+        StopToken stop;
+        LossSink sink(stop, -1);
+        const auto r = api::startTraining(c, path("torchcfm"), sink, stop);
+        QVERIFY(r.finished);
+        const double first = mean(sink.losses, 0, 10), last = mean(sink.losses, 70, 80);
+        qInfo("torchcfm backbone, I-CFM: loss %.3f -> %.3f", first, last);
+        QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
+
+        // Our run records what torchcfm's own files do not: the heads and the image size.
+        const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
+        QVERIFY(ck.isTorchCfm());
+        QCOMPARE(ck.format, std::string("diffusion-studio"));
+        QCOMPARE(ck.torchcfm.numHeadChannels, 32);
+        QCOMPARE(ck.torchcfm.channelMult, (std::vector<double>{1, 2}));
+        QCOMPARE(ck.imageSize, 16);
+        const auto info = api::inspectCheckpoint(r.lastCheckpoint);
+        QCOMPARE(info.details["backbone"].get<std::string>(), std::string("torchcfm"));
+        QVERIFY(info.architecture.find("UNetModel(model_channels=32, channel_mult=(1,2)") != std::string::npos);
+
+        api::SampleRequest s;
+        s.checkpoint = r.lastCheckpoint;
+        s.solver = "euler";
+        s.steps = 3;
+        s.num = 2;
+        api::JobSink quiet;
+        const auto sampled = api::runSampling(s, quiet, stop);
+        QCOMPARE(sampled.nfe, int64_t(3));
+        QCOMPARE(api::metadataValue(sampled.gridMetadata, "ds.backbone"), std::string("torchcfm"));
+        s.headChannels = 48;  // overrides what the run recorded; 48 does not divide its 64 channels
+        QVERIFY_EXCEPTION_THROWN(api::runSampling(s, quiet, stop), Error);
+    }
+
     void stoppedAndResumedRunMatchesStraightRun() {
         const auto c = tinyFlowConfig(10, "otcfm");
         {

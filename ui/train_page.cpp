@@ -72,11 +72,17 @@ std::vector<int> parseInts(const QString& text) {
 }
 
 // The form's width and stage multipliers, whatever network the run trains: lucidrains' Unet
-// (dim, dim_mults) for diffusion and the lucidrains flow backbone, the seed's flow U-Net
-// (ch, ch_mul) otherwise.
+// (dim, dim_mults) for diffusion and the lucidrains flow backbone, torchcfm's UNetModel
+// (model_channels, channel_mult), the seed's flow U-Net (ch, ch_mul) otherwise.
 std::pair<int, std::vector<int>> networkShape(const train::TrainConfig& c) {
   if (!c.isFlow()) return {c.unet.dim, c.unet.dimMults};
   if (c.flow.backbone == "lucidrains") return {c.flow.lucidrains.dim, c.flow.lucidrains.dimMults};
+  if (c.flow.backbone == "torchcfm") {
+    const auto& mult = c.flow.torchcfm.channelMult;  // whole numbers but for torchcfm's 512 px recipe
+    std::vector<int> stages;
+    for (double m : mult) stages.push_back(static_cast<int>(std::lround(m)));
+    return {c.flow.torchcfm.modelChannels, stages};
+  }
   return {c.flow.unet.ch, c.flow.unet.chMul};
 }
 
@@ -87,6 +93,9 @@ void setNetworkShape(train::TrainConfig& c, int width, const std::vector<int>& s
   } else if (c.flow.backbone == "lucidrains") {
     c.flow.lucidrains.dim = width;
     c.flow.lucidrains.dimMults = stages;
+  } else if (c.flow.backbone == "torchcfm") {
+    c.flow.torchcfm.modelChannels = width;
+    c.flow.torchcfm.channelMult.assign(stages.begin(), stages.end());
   } else {
     c.flow.unet.ch = width;
     c.flow.unet.chMul = stages;
@@ -99,8 +108,7 @@ void setImageSize(train::TrainConfig& c, int size) { (c.isFlow() ? c.flow.imageS
 
 void setChannels(train::TrainConfig& c, int channels) {
   if (!c.isFlow()) c.unet.channels = channels;
-  else if (c.flow.backbone == "lucidrains") c.flow.lucidrains.channels = channels;
-  else c.flow.unet.channels = channels;
+  else c.flow.setChannels(channels);
 }
 
 // "t 0–99": the timestep range of bucket b of n over T timesteps.

@@ -101,10 +101,13 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
         if (const auto* cfg = dictEntry(root, "config")) {
             ck.runConfig = toJson(*cfg);
             ck.format = "diffusion-studio";
-            if (ck.runConfig.contains("flow") && ck.runConfig["flow"].value("backbone", "cfm") == "lucidrains") {
-                ck.backbone = "lucidrains";
-                ck.lucidrains = nn::UnetConfig::fromJson(ck.runConfig["flow"].at("lucidrains_unet"));
-                ck.imageSize = ck.runConfig["flow"].value("image_size", 0);
+            const std::string backbone = ck.runConfig.contains("flow") ? ck.runConfig["flow"].value("backbone", "cfm") : "cfm";
+            if (backbone == "lucidrains" || backbone == "torchcfm") {
+                const auto& flow = ck.runConfig["flow"];
+                ck.backbone = backbone;
+                if (backbone == "lucidrains") ck.lucidrains = nn::UnetConfig::fromJson(flow.at("lucidrains_unet"));
+                else ck.torchcfm = nn::OpenAiUnetConfig::fromJson(flow.at("torchcfm_unet"));  // heads and order recorded
+                ck.imageSize = flow.value("image_size", 0);
                 return ck;
             }
             if (ck.runConfig.contains("flow") && ck.runConfig["flow"].contains("unet")) {

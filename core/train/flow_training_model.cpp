@@ -22,6 +22,7 @@ io::PyValuePtr idleGradScalerState() {
 
 flow::VelocityNetwork makeNetwork(const FlowTrainConfig& c) {
     if (c.backbone == "lucidrains") return flow::VelocityNetwork(nn::Unet(c.lucidrains));
+    if (c.backbone == "torchcfm") return flow::VelocityNetwork(nn::OpenAiUnet(c.torchcfm));
     return flow::VelocityNetwork(flow::FlowUnet(c.unet));
 }
 
