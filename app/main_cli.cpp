@@ -108,6 +108,9 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
     cmd->add_option("--repeats", o.repeats, "best of N");
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
     cmd->add_flag("--channels-last", o.channelsLast, "run in channels-last memory format");
+    cmd->add_option("--flow-backbone", o.flowBackbone,
+                    "flow matching: torchcfm (its UNetModel, 32 channels, 1x28x28; default) or cfm (the seed's U-Net, 3x32x32)")
+        ->check(CLI::IsMember({"torchcfm", "cfm"}));
     cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs");
     cmd->add_option("--flow-euler-steps", o.flowEulerSteps, "flow matching: Euler steps");
     cmd->add_option("--flow-tolerance", o.flowTolerance, "flow matching: dopri5 atol = rtol");

@@ -17,8 +17,10 @@ struct SampleBenchOptions {
     int repeats = 1;             // best of N for each measurement
     std::string device = "cpu";
     bool channelsLast = false;
-    // Flow matching: the seed's flow U-Net (see kFlowBenchModelName) at 3x32x32.
+    // Flow matching (see core/jobs/bench_model.h): torchcfm's UNetModel at 1x28x28 (the issue's
+    // reference network), or the seed's flow U-Net (cfm) at 3x32x32.
     bool flow = true;
+    std::string flowBackbone = "torchcfm";
     int flowBatch = 16;
     int flowEulerSteps = 50;
     double flowTolerance = 1e-5;  // dopri5 atol = rtol (the seed's)

@@ -1,5 +1,7 @@
 #include "core/jobs/bench_model.h"
 
+#include "core/util/error.h"
+
 namespace ds::jobs {
 
 diffusion::GaussianDiffusion makeBenchModel(int timesteps, const torch::Device& device) {
@@ -16,17 +18,36 @@ diffusion::GaussianDiffusion makeBenchModel(int timesteps, const torch::Device& 
     return model;
 }
 
-flow::FlowUnet makeFlowBenchModel(const torch::Device& device) {
+FlowBenchModel makeFlowBenchModel(const std::string& backbone, const torch::Device& device) {
     torch::manual_seed(0);
-    flow::FlowUnetConfig config;
-    config.ch = 32;
-    config.chMul = {1, 2, 2};
-    config.attChannels = {0, 1, 0};
-    config.dropout = 0.0;
-    flow::FlowUnet unet(config);
-    unet->eval();
-    unet->to(device);
-    return unet;
+    FlowBenchModel m;
+    if (backbone == "torchcfm") {
+        nn::OpenAiUnetConfig config;
+        config.inChannels = config.outChannels = 1;
+        config.modelChannels = 32;
+        config.channelMult = {1, 2, 2};
+        config.numResBlocks = 1;
+        config.attentionDs = {1};  // 28 // 16
+        config.numHeads = 1;
+        config.numHeadChannels = -1;
+        m.net = flow::VelocityNetwork(nn::OpenAiUnet(config));
+        m.imageShape = {1, 28, 28};
+        m.name = "torchcfm UNetModelWrapper(dim=(1,28,28), num_channels=32, num_res_blocks=1)";
+    } else if (backbone == "cfm") {
+        flow::FlowUnetConfig config;
+        config.ch = 32;
+        config.chMul = {1, 2, 2};
+        config.attChannels = {0, 1, 0};
+        config.dropout = 0.0;
+        m.net = flow::VelocityNetwork(flow::FlowUnet(config));
+        m.imageShape = {3, 32, 32};
+        m.name = "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
+    } else {
+        throw Error("unknown flow backbone '" + backbone + "' (expected torchcfm or cfm)");
+    }
+    m.net.train(false);
+    m.net.to(device);
+    return m;
 }
 
 }  // namespace ds::jobs

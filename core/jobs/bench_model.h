@@ -2,7 +2,10 @@
 // Unet(dim=32, dim_mults=(1,2,4), channels=1) in a GaussianDiffusion at 32x32, seeded weights.
 #pragma once
 #include "core/diffusion/gaussian_diffusion.h"
-#include "core/flow/flow_unet.h"
+#include "core/flow/velocity_network.h"
+
+#include <string>
+#include <vector>
 
 namespace ds::jobs {
 
@@ -10,11 +13,18 @@ constexpr const char* kBenchModelName = "Unet(dim=32, dim_mults=(1,2,4), channel
 
 diffusion::GaussianDiffusion makeBenchModel(int timesteps, const torch::Device& device);
 
-// The flow benchmarks' model: the seed's U-Net at a width comparable to the torchcfm
-// UNetModel(num_channels=32) of the issue's reference figures, seeded weights, RGB 32x32.
-constexpr const char* kFlowBenchModelName =
-    "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
+// The flow benchmarks' models, seeded weights, in eval mode:
+// - torchcfm: torchcfm's UNetModel at 32 channels as its README's MNIST example builds it,
+//   UNetModelWrapper(dim=(1, 28, 28), num_channels=32, num_res_blocks=1): channel_mult (1,2,2),
+//   attention_resolutions "16" (attention at full resolution), one head - the network of the
+//   issue's torchcfm reference figures;
+// - cfm: the seed's U-Net at a comparable width, RGB 32x32.
+struct FlowBenchModel {
+    flow::VelocityNetwork net;
+    std::vector<int64_t> imageShape;  // C, H, W
+    std::string name;
+};
 
-flow::FlowUnet makeFlowBenchModel(const torch::Device& device);
+FlowBenchModel makeFlowBenchModel(const std::string& backbone, const torch::Device& device);
 
 }  // namespace ds::jobs

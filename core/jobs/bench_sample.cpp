@@ -38,14 +38,17 @@ struct FlowTiming {
 };
 
 // Best of `repeats` solves of one batch from the same noise with the flow bench model.
-FlowTiming timeFlowSolve(flow::FlowUnet& unet, const flow::OdeOptions& ode, int batch, int repeats,
+FlowTiming timeFlowSolve(const jobs::FlowBenchModel& model, const flow::OdeOptions& ode, int batch, int repeats,
                          const torch::Device& device) {
-    const flow::VelocityField v = [&unet](double t, const torch::Tensor& x) {
-        return unet->forward(x, torch::full({x.size(0)}, t, x.options()));
+    const flow::VelocityField v = [&model](double t, const torch::Tensor& x) {
+        return model.net.forward(x, torch::full({x.size(0)}, t, x.options()));
     };
     const auto solver = flow::OdeSolver::make(ode);
     at::Generator gen = at::detail::createCPUGenerator(0);
-    const auto x0 = torch::randn({batch, 3, 32, 32}, gen).to(device);
+    std::vector<int64_t> shape{batch};
+    shape.insert(shape.end(), model.imageShape.begin(), model.imageShape.end());
+    const auto x0 = torch::randn(shape, gen).to(device);
+    v(0.0, x0);  // warm-up: first calls allocate and pick kernels
     FlowTiming best{1e300, 0};
     for (int i = 0; i < repeats; ++i) {
         const auto start = std::chrono::steady_clock::now();
@@ -58,28 +61,29 @@ FlowTiming timeFlowSolve(flow::FlowUnet& unet, const flow::OdeOptions& ode, int 
 }
 
 nlohmann::json benchFlow(const SampleBenchOptions& o, const torch::Device& device) {
-    auto unet = jobs::makeFlowBenchModel(device);
-    if (o.channelsLast) unet->setChannelsLast(true);
-    unet->forward(torch::randn({o.flowBatch, 3, 32, 32}).to(device), torch::zeros({o.flowBatch}).to(device));  // warm-up
+    auto model = jobs::makeFlowBenchModel(o.flowBackbone, device);
+    if (o.channelsLast) model.net.setChannelsLast(true);
     flow::OdeOptions euler;
     euler.method = flow::OdeMethod::Euler;
     euler.steps = o.flowEulerSteps;
-    const auto e = timeFlowSolve(unet, euler, o.flowBatch, o.repeats, device);
+    const auto e = timeFlowSolve(model, euler, o.flowBatch, o.repeats, device);
     flow::OdeOptions dopri5;
     dopri5.method = flow::OdeMethod::Dopri5;
     dopri5.atol = dopri5.rtol = o.flowTolerance;
-    const auto d = timeFlowSolve(unet, dopri5, o.flowBatch, o.repeats, device);
-    return {{"model", jobs::kFlowBenchModelName},
-            {"channels_last", o.channelsLast},
-            {"batch", o.flowBatch},
-            {"euler", {{"steps", o.flowEulerSteps}, {"nfe", e.nfe}, {"seconds", e.seconds},
-                       {"seconds_per_image", e.seconds / o.flowBatch}}},
-            {"dopri5", {{"atol", o.flowTolerance}, {"rtol", o.flowTolerance}, {"nfe", d.nfe}, {"seconds", d.seconds},
-                        {"seconds_per_image", d.seconds / o.flowBatch},
-                        {"seconds_per_image_per_nfe", d.seconds / o.flowBatch / std::max<int64_t>(1, d.nfe)}}},
-            {"python_reference", {{"note", "torchcfm UNetModel(num_channels=32), this machine, from the issue"},
-                                  {"euler50_seconds_per_image", 0.48},
-                                  {"dopri5_seconds_per_image_per_nfe", 0.0097}}}};
+    const auto d = timeFlowSolve(model, dopri5, o.flowBatch, o.repeats, device);
+    nlohmann::json report{
+        {"model", model.name},
+        {"channels_last", o.channelsLast},
+        {"batch", o.flowBatch},
+        {"euler", {{"steps", o.flowEulerSteps}, {"nfe", e.nfe}, {"seconds", e.seconds}, {"seconds_per_image", e.seconds / o.flowBatch}}},
+        {"dopri5", {{"atol", o.flowTolerance}, {"rtol", o.flowTolerance}, {"nfe", d.nfe}, {"seconds", d.seconds},
+                    {"seconds_per_image", d.seconds / o.flowBatch},
+                    {"seconds_per_image_per_nfe", d.seconds / o.flowBatch / std::max<int64_t>(1, d.nfe)}}}};
+    if (o.flowBackbone == "torchcfm")
+        report["python_reference"] = {{"note", "torchcfm UNetModel, 32 channels, this machine, from the issue"},
+                                      {"euler50_seconds_per_image", 0.48},
+                                      {"dopri5_seconds_per_image_per_nfe", 0.0097}};
+    return report;
 }
 
 }  // namespace

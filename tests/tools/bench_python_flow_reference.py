@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""The Python side of the flow benchmark: the seed project's flow U-Net (g4vrel/CFM unet.Unet,
-restated here in plain torch because einops is not installed; `check` verifies it against the
-fixture) at the width `bench sample` uses, on the same (Debian) LibTorch. Run it alternately
-with `diffusion-studio-cli bench sample`: the machine is noisy.
+"""The Python side of the flow benchmark, on the same (Debian) LibTorch as
+`diffusion-studio-cli bench sample`: the seed project's flow U-Net (g4vrel/CFM unet.Unet, restated
+here in plain torch because einops is not installed; `check` verifies it against the fixture) at
+the width `bench sample --flow-backbone cfm` uses, or torchcfm's own UNetModelWrapper(dim=(1, 28,
+28), num_channels=32, num_res_blocks=1) as `bench sample` (--flow-backbone torchcfm) builds it,
+imported from torchcfm (put its source on PYTHONPATH). Run it alternately with the bench: the
+machine is noisy.
 
-    /usr/bin/python3 tests/tools/bench_python_flow_reference.py check   # parity with cfm_g4vrel_tiny
-    /usr/bin/python3 tests/tools/bench_python_flow_reference.py euler   # s/image, Euler 50, batch 16
-    /usr/bin/python3 tests/tools/bench_python_flow_reference.py nfe     # s/image per velocity evaluation
+    /usr/bin/python3 tests/tools/bench_python_flow_reference.py check            # parity with cfm_g4vrel_tiny
+    /usr/bin/python3 tests/tools/bench_python_flow_reference.py euler [torchcfm]  # s/image, Euler 50, batch 16
+    /usr/bin/python3 tests/tools/bench_python_flow_reference.py nfe [torchcfm]    # s/image per velocity evaluation
 """
 import math
 import os
@@ -115,9 +118,16 @@ class Unet(nn.Module):
         return self.final(torch.cat((h, x), 1))
 
 
-def bench_model():
+def bench_model(network):
+    """The network and its input shape (C, H, W); velocity(x, t) either way."""
     torch.manual_seed(0)
-    return Unet(32, [1, 2, 2], [0, 1, 0], 32).eval()
+    if network == "torchcfm":
+        from torchcfm.models.unet.unet import UNetModelWrapper
+
+        m = UNetModelWrapper(dim=(1, 28, 28), num_channels=32, num_res_blocks=1).eval()
+        return (lambda x, t: m(t, x)), (1, 28, 28)
+    m = Unet(32, [1, 2, 2], [0, 1, 0], 32).eval()
+    return m, (3, 32, 32)
 
 
 @torch.inference_mode()
@@ -134,9 +144,9 @@ def check():
 
 
 @torch.inference_mode()
-def euler(batch=16, steps=50, repeats=2):
-    m = bench_model()
-    x0 = torch.randn(batch, 3, 32, 32)
+def euler(network, batch=16, steps=50, repeats=2):
+    m, shape = bench_model(network)
+    x0 = torch.randn(batch, *shape)
     m(x0, torch.zeros(batch))
     best = 1e300
     for _ in range(repeats):
@@ -149,9 +159,9 @@ def euler(batch=16, steps=50, repeats=2):
 
 
 @torch.inference_mode()
-def nfe(batch=16, evaluations=20):
-    m = bench_model()
-    x = torch.randn(batch, 3, 32, 32)
+def nfe(network, batch=16, evaluations=20):
+    m, shape = bench_model(network)
+    x = torch.randn(batch, *shape)
     m(x, torch.zeros(batch))
     start = time.perf_counter()
     for i in range(evaluations):
@@ -161,4 +171,9 @@ def nfe(batch=16, evaluations=20):
 
 if __name__ == "__main__":
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())))
-    {"check": check, "euler": euler, "nfe": nfe}[sys.argv[1] if len(sys.argv) > 1 else "check"]()
+    mode = sys.argv[1] if len(sys.argv) > 1 else "check"
+    network = sys.argv[2] if len(sys.argv) > 2 else "cfm"
+    if mode == "check":
+        check()
+    else:
+        {"euler": euler, "nfe": nfe}[mode](network)
