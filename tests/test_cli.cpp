@@ -135,6 +135,28 @@ private Q_SLOTS:
         QCOMPARE(f.readAll(), QByteArray("keep me"));
     }
 
+    void benchSamplePrintsItsReport_data() {
+        QTest::addColumn<QString>("backbone");
+        QTest::addColumn<QString>("model");
+        QTest::newRow("torchcfm") << "torchcfm" << "torchcfm UNetModelWrapper(dim=(1,28,28), num_channels=32, num_res_blocks=1)";
+        QTest::newRow("cfm") << "cfm" << "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
+    }
+    void benchSamplePrintsItsReport() {
+        // The report's shape, on the smallest run (the figures themselves are the benchmark's).
+        QFETCH(QString, backbone);
+        QFETCH(QString, model);
+        const auto r = runCli({"--threads", "1", "bench", "sample", "--ddim-steps", "1", "--ddim-batch", "1",
+                               "--ddpm-measured-steps", "1", "--ddpm-batch", "1", "--flow-batch", "1", "--flow-euler-steps", "2",
+                               "--flow-tolerance", "0.01", "--flow-backbone", backbone});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject flow = QJsonDocument::fromJson(r.out.toUtf8()).object()["flow"].toObject();
+        QCOMPARE(flow["model"].toString(), model);
+        QCOMPARE(flow["euler"].toObject()["nfe"].toInt(), 2);
+        QVERIFY(flow["dopri5"].toObject()["nfe"].toInt() >= 6);  // at least one accepted step
+        QVERIFY(flow["euler"].toObject()["seconds_per_image"].toDouble() > 0);
+        QCOMPARE(flow.contains("python_reference"), backbone == "torchcfm");
+    }
+
     void badInputGivesOneLineError_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QStringList>("extra");
