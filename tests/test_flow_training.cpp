@@ -62,6 +62,28 @@ class TestFlowTraining : public QObject {
     QTemporaryDir dir_;
     std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
 
+    // Trains `c` (80 steps of I-CFM) into the folder `name`; its last checkpoint, or "" when the
+    // run did not finish or the loss of its last 10 steps is not a fifth below that of its first 10.
+    std::string trainUntilLossFalls(const train::TrainConfig& c, const std::string& name) {
+        StopToken stop;
+        LossSink sink(stop, -1);
+        const auto r = api::startTraining(c, path(name), sink, stop);
+        if (!r.finished || sink.losses.size() < 80) return {};
+        const double first = mean(sink.losses, 0, 10), last = mean(sink.losses, 70, 80);
+        qInfo("%s backbone, I-CFM: loss %.3f -> %.3f", name.c_str(), first, last);
+        return last < 0.8 * first ? r.lastCheckpoint : std::string();
+    }
+
+    // Two images in three Euler steps.
+    static api::SampleRequest eulerRequest(const std::string& checkpoint) {
+        api::SampleRequest s;
+        s.checkpoint = checkpoint;
+        s.solver = "euler";
+        s.steps = 3;
+        s.num = 2;
+        return s;
+    }
+
 private Q_SLOTS:
     void initTestCase() { torch::set_num_threads(1); }
 
@@ -113,31 +135,23 @@ private Q_SLOTS:
         c.flow.lucidrains.channels = 1;
         c.saveEvery = 1000;
         QCOMPARE(c.channels(), 1);
-        StopToken stop;
-        LossSink sink(stop, -1);
-        const auto r = api::startTraining(c, path("lucidrains"), sink, stop);
-        QVERIFY(r.finished);
-        const double first = mean(sink.losses, 0, 10), last = mean(sink.losses, 70, 80);
-        qInfo("lucidrains backbone, I-CFM: loss %.3f -> %.3f", first, last);
-        QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
+        const std::string last = trainUntilLossFalls(c, "lucidrains");
+        QVERIFY2(!last.empty(), "the run did not finish, or its loss did not fall by a fifth");
 
-        const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
+        const auto ck = checkpoint::readFlowCheckpoint(last);
         QVERIFY(ck.isLucidrains());
         QCOMPARE(ck.lucidrains.dim, 8);
         QCOMPARE(ck.channels(), 1);
         QCOMPARE(ck.imageSize, 16);
-        const auto info = api::inspectCheckpoint(r.lastCheckpoint);
+        const auto info = api::inspectCheckpoint(last);
         QCOMPARE(info.family, std::string("flow"));
-        QCOMPARE(api::checkpointFamily(r.lastCheckpoint), std::string("flow"));
+        QCOMPARE(api::checkpointFamily(last), std::string("flow"));
         QCOMPARE(info.details["backbone"].get<std::string>(), std::string("lucidrains"));
         QVERIFY(info.architecture.find("Unet(dim=8") != std::string::npos);
 
-        api::SampleRequest s;
-        s.checkpoint = r.lastCheckpoint;
-        s.solver = "euler";
-        s.steps = 3;
-        s.num = 2;
+        auto s = eulerRequest(last);
         api::JobSink quiet;
+        StopToken stop;
         const auto sampled = api::runSampling(s, quiet, stop);
         QCOMPARE(sampled.nfe, int64_t(3));
         QCOMPARE(api::metadataValue(sampled.gridMetadata, "ds.backbone"), std::string("lucidrains"));
@@ -162,31 +176,23 @@ private Q_SLOTS:
         c.flow.torchcfm.channelMult = {1, 2};  // two levels for 16 px
         c.saveEvery = 1000;
         QCOMPARE(c.channels(), 1);
-        StopToken stop;
-        LossSink sink(stop, -1);
-        const auto r = api::startTraining(c, path("torchcfm"), sink, stop);
-        QVERIFY(r.finished);
-        const double first = mean(sink.losses, 0, 10), last = mean(sink.losses, 70, 80);
-        qInfo("torchcfm backbone, I-CFM: loss %.3f -> %.3f", first, last);
-        QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
+        const std::string last = trainUntilLossFalls(c, "torchcfm");
+        QVERIFY2(!last.empty(), "the run did not finish, or its loss did not fall by a fifth");
 
         // Our run records what torchcfm's own files do not: the heads and the image size.
-        const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
+        const auto ck = checkpoint::readFlowCheckpoint(last);
         QVERIFY(ck.isTorchCfm());
         QCOMPARE(ck.format, std::string("diffusion-studio"));
         QCOMPARE(ck.torchcfm.numHeadChannels, 32);
         QCOMPARE(ck.torchcfm.channelMult, (std::vector<double>{1, 2}));
         QCOMPARE(ck.imageSize, 16);
-        const auto info = api::inspectCheckpoint(r.lastCheckpoint);
+        const auto info = api::inspectCheckpoint(last);
         QCOMPARE(info.details["backbone"].get<std::string>(), std::string("torchcfm"));
         QVERIFY(info.architecture.find("UNetModel(model_channels=32, channel_mult=(1,2)") != std::string::npos);
 
-        api::SampleRequest s;
-        s.checkpoint = r.lastCheckpoint;
-        s.solver = "euler";
-        s.steps = 3;
-        s.num = 2;
+        auto s = eulerRequest(last);
         api::JobSink quiet;
+        StopToken stop;
         const auto sampled = api::runSampling(s, quiet, stop);
         QCOMPARE(sampled.nfe, int64_t(3));
         QCOMPARE(api::metadataValue(sampled.gridMetadata, "ds.backbone"), std::string("torchcfm"));
