@@ -413,7 +413,9 @@ private Q_SLOTS:
         const size_t at = bytes.find(victim);
         QVERIFY(at != std::string::npos && at >= 8 && bytes.find(victim, at + 1) == std::string::npos);
         QCOMPARE(uint8_t(bytes[at - 8]) | uint8_t(bytes[at - 7]) << 8, 100);
-        const uint32_t size = uint32_t(bytes.size());  // never inside the file from a node's offset
+        // The file's own size: never inside it from a node's offset, yet not larger than the file,
+        // so only the bounds of the map (not the size alone) can refuse it.
+        const uint32_t size = uint32_t(bytes.size());
         for (int i = 0; i < 4; ++i) bytes[at - 8 + i] = char((size >> (8 * i)) & 0xff);
         std::ofstream(dir + "/data.mdb", std::ios::binary | std::ios::trunc) << bytes;
 
