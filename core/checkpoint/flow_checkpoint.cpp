@@ -77,13 +77,13 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
     FlowCheckpoint ck;
     ck.path = path;
     try {
-        if (!isFlowCheckpoint(root))
-            throw Error("not a flow-matching checkpoint (neither the seed's model_state_dict with input_proj, time_proj, down.* "
-                        "nor torchcfm's net_model with time_embed, input_blocks, out)");
         if (isTorchCfmCheckpoint(root)) {
             readTorchCfm(root, ck);
             return ck;
         }
+        if (!isFlowCheckpoint(root))
+            throw Error("not a flow-matching checkpoint (neither the seed's model_state_dict with input_proj, time_proj, down.* "
+                        "nor torchcfm's net_model with time_embed, input_blocks, out)");
         ck.online = StateDict::fromPyDict(*dictEntry(root, "model_state_dict")).withoutWrapperPrefixes();
         if (const auto* ema = dictEntry(root, "ema_model_state_dict")) {
             // AveragedModel: the wrapped model under `module.`, and its update count.

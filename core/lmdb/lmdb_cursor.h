@@ -2,7 +2,6 @@
 #pragma once
 #include "core/lmdb/lmdb_transaction.h"
 
-#include <string>
 #include <string_view>
 
 namespace ds::lmdb {
@@ -21,7 +20,9 @@ public:
 private:
     const LmdbReadTransaction& transaction_;
     MDB_cursor* cursor_ = nullptr;
-    std::string previous_;  // the last key returned, to name where a damaged entry lies
+    // The last key returned, to name where a damaged entry lies: a view into the map, valid while
+    // the transaction lives (as the keys handed out are), so the walk copies nothing.
+    std::string_view previous_;
 };
 
 }  // namespace ds::lmdb
