@@ -215,7 +215,16 @@ std::vector<std::pair<int64_t, int64_t>> GaussianDiffusionImpl::ddimTimePairs(in
 
 torch::Tensor GaussianDiffusionImpl::ddimSample(const torch::Tensor& xT, int steps, double eta, at::Generator& gen,
                                                 const DenoiseCallback& onStep, const StopToken* stop) {
-    const auto pairs = ddimTimePairs(steps);
+    return ddimSampleOnPairs(xT, ddimTimePairs(steps), eta, gen, onStep, stop);
+}
+
+torch::Tensor GaussianDiffusionImpl::ddimSampleOnPairs(const torch::Tensor& xT,
+                                                       const std::vector<std::pair<int64_t, int64_t>>& pairs,
+                                                       double eta, at::Generator& gen, const DenoiseCallback& onStep,
+                                                       const StopToken* stop) {
+    for (const auto& [time, timeNext] : pairs)
+        if (time < 0 || time >= config_.timesteps || timeNext < -1 || timeNext >= time)
+            throw Error("DDIM time pair (" + std::to_string(time) + ", " + std::to_string(timeNext) + ") is out of order");
     // Read the schedule once on the host: no device syncs inside the loop.
     auto acHost = buffers_.at("alphas_cumprod").to(torch::kCPU, torch::kDouble).contiguous();
     const double* ac = acHost.data_ptr<double>();

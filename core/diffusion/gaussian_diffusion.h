@@ -84,6 +84,10 @@ public:
                              const StopToken* stop = nullptr);
     torch::Tensor ddimSample(const torch::Tensor& xT, int steps, double eta, at::Generator& gen,
                              const DenoiseCallback& onStep = {}, const StopToken* stop = nullptr);
+    // DDIM on given (time, time_next) pairs, time_next -1 for the last (x0) step.
+    torch::Tensor ddimSampleOnPairs(const torch::Tensor& xT, const std::vector<std::pair<int64_t, int64_t>>& pairs,
+                                    double eta, at::Generator& gen, const DenoiseCallback& onStep = {},
+                                    const StopToken* stop = nullptr);
     // Upstream's DDIM (time, time_next) pairs: linspace(-1, T - 1, steps + 1) truncated to int, reversed.
     std::vector<std::pair<int64_t, int64_t>> ddimTimePairs(int steps) const;
 

@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 
+#include <cstdio>
 #include <limits>
 
 namespace ds::test {
@@ -17,6 +18,12 @@ std::map<std::string, torch::Tensor> loadReferenceTensors(const std::string& pat
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
     if (a.sizes() != b.sizes()) return std::numeric_limits<double>::infinity();
     return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+bool withinTolerance(const std::string& what, double error, double tolerance) {
+    std::printf("QINFO  : tolerance: %s error=%.3g tol=%.3g\n", what.c_str(), error, tolerance);
+    std::fflush(stdout);
+    return error < tolerance;
 }
 
 std::string fixturePath(const std::string& relative) { return std::string(DS_TEST_FIXTURES) + "/" + relative; }

@@ -554,6 +554,8 @@ Per configuration `<c>` (all image tensors are IMAGE space, `(x + 1) / 2`, NOT c
 - `<c>_timesteps` (S+1,) float64: the outer time grid (multistep: `get_time_steps(..., N=steps)`;
   singlestep: `timesteps_outer`; singlestep_fixed: `get_time_steps(..., N=steps//order)`;
   adaptive: t_T followed by the t of every accepted step).
+- `<c>_float64_deviation` (float64 scalar): max|final64 - final32| / max|final32| of a rerun in
+  float64 (the table's last column), how much float32 rounding the configuration amplifies.
 - `<c>_nfe`, `<c>_steps`: int64 scalars (network evaluations; number of outer steps S).
 - `<c>_orders` (int64): multistep: the `order` argument of every update call in order (warm-up
   steps included, S entries); singlestep: the per-step orders.
@@ -657,6 +659,9 @@ def main():
                 if not full and k in ("xs", "x0", "x0_raw"):
                     continue
                 out[f"{name}_{k}"] = v
+            # How much float32 rounding this configuration amplifies (see the README): tests scale
+            # their tolerance by it.
+            out[f"{name}_float64_deviation"] = torch.tensor(info["dev64"], dtype=torch.float64)
             summary.setdefault(name, OrderedDict())[model["name"]] = (info, full)
             print(f"{model['name']}/{name}: nfe={info['nfe']} steps={info['steps']} orders={info['orders']}"
                   + (f" trials={info['trials']}" if info["trials"] else ""))
