@@ -17,6 +17,8 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <limits>
+#include <map>
 #include <cstdlib>
 #include <csignal>
 #include <fstream>
@@ -46,23 +48,64 @@ int runInfo(const InfoArgs& a) {
     return 0;
 }
 
+// An option whose value is one of a closed set: the names of core/api's table, checked by CLI11.
+template <typename E, size_t N>
+CLI::Option* addChoice(CLI::App* cmd, const std::string& name, E& value, const ds::api::names::Table<E, N>& table,
+                       const std::string& help) {
+    const std::string choices = ds::api::names::choices(table);
+    auto toNumber = [table, choices](std::string& text) -> std::string {
+        const auto parsed = ds::api::names::parse(table, text);
+        if (!parsed) return "'" + text + "' is not one of " + choices;
+        text = std::to_string(static_cast<int>(*parsed));  // CLI11 reads the enum from its number
+        return {};
+    };
+    return cmd->add_option(name, value, help + ": " + choices)->transform(CLI::Validator(toNumber, "", ""));
+}
+
+// Counts and sizes: at least 1 (0 and negatives are refused by name, with the range).
+const CLI::Range kAtLeastOne(1, std::numeric_limits<int>::max());
+const CLI::Range kAtLeastOne64(int64_t(1), std::numeric_limits<int64_t>::max());
+
+void addDiffusionSolverOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
+    auto& o = r.solverOptions;
+    const std::string group = "Diffusion ODE solvers (dpm-solver, dpm-solver++, unipc)";
+    cmd->add_option("--order", o.order, "solver order (default 2; the adaptive method: 2 or 3)")
+        ->check(CLI::Range(1, 3))->group(group);
+    addChoice(cmd, "--method", o.method, ds::api::names::kMethods, "DPM-Solver's method (default multistep)")->group(group);
+    addChoice(cmd, "--skip", o.spacing, ds::api::names::kSpacings, "time-step spacing (default time-uniform)")->group(group);
+    addChoice(cmd, "--unipc-variant", o.unipcVariant, ds::api::names::kUniPCVariants, "UniPC's B(h) (default bh2)")
+        ->group(group);
+    cmd->add_flag("--unipc-noise-prediction{false}", o.unipcPredictX0,
+                  "UniPC on noise predictions (algorithm_type noise_prediction) instead of data predictions")
+        ->group(group);
+    cmd->add_flag("--taylor", o.taylor, "DPM-Solver's 'taylor' solver type instead of 'dpmsolver'")->group(group);
+    cmd->add_flag("!--no-lower-order-final", o.lowerOrderFinal,
+                  "keep the full order on the last steps (DPM-Solver lowers it only below 10 steps)")->group(group);
+    cmd->add_flag("--denoise-to-zero", o.denoiseToZero, "one more evaluation: the x0 predicted at t = 1/N")->group(group);
+    addChoice(cmd, "--clip-x0", o.x0Correction, ds::api::names::kX0Corrections,
+              "correct each data prediction (default none; clip: to [-1, 1] as lucidrains' DDIM; dynamic: Imagen's "
+              "thresholding)")->group(group);
+}
+
 void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--checkpoint", r.checkpoint,
                     "checkpoint file (ours, a lucidrains model-N.pt or the seed's flow-matching .tar)")->required();
     cmd->add_option("--image-size", r.imageSize,
-                    "image size, when the checkpoint does not record it (flows: also read from --init-noise)");
-    cmd->add_option("--sampler", r.sampler, "ddim or ddpm")->check(CLI::IsMember({"ddim", "ddpm"}));
+                    "image size, when the checkpoint does not record it (flows: also read from --init-noise)")
+        ->check(CLI::Range(1, 8192));
+    addChoice(cmd, "--sampler", r.sampler, ds::api::names::kSamplers, "diffusion sampler (default ddim)");
     cmd->add_option("--steps", r.steps,
-                    "DDIM steps (default: the checkpoint's, else 50); flows: fixed-grid solver steps (default 50)");
-    cmd->add_option("--eta", r.eta, "DDIM eta (0: deterministic)");
+                    "DDIM steps (default: the checkpoint's, else 50); dpm-solver(++)/unipc: model evaluations "
+                    "(default 20); flows: fixed-grid solver steps (default 50)")->check(CLI::Range(1, 100000));
+    cmd->add_option("--eta", r.eta, "DDIM eta (0: deterministic)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--seed", r.seed, "random seed");
-    cmd->add_option("--num", r.num, "number of images");
-    cmd->add_option("--batch-size", r.batchSize, "images per batch");
+    cmd->add_option("--num", r.num, "number of images")->check(kAtLeastOne);
+    cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);
     cmd->add_option("--weights", r.weights, "ema or online")->check(CLI::IsMember({"ema", "online"}));
     cmd->add_option("--objective", r.objective, "override the inferred objective")
         ->check(CLI::IsMember({"pred_noise", "pred_x0", "pred_v"}));
     cmd->add_option("--grid", r.gridPath, "write one grid PNG");
-    cmd->add_option("--grid-columns", r.gridColumns, "images per grid row (default: square)");
+    cmd->add_option("--grid-columns", r.gridColumns, "images per grid row (default: square)")->check(kAtLeastOne);
     cmd->add_option("--out-dir", r.outDir, "write N numbered PNGs into this folder");
     cmd->add_option("--init-noise", r.initNoisePath, "PyTorch file holding x_T (N, C, H, W)");
     cmd->add_option("--save-tensors", r.saveTensorsPath, "write samples, x0_preds and xs to a PyTorch file");
@@ -70,8 +113,14 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     // Flow-matching checkpoints.
     cmd->add_option("--solver", r.solver, "flows: ODE solver (default dopri5; rk4-38 is torchdiffeq's rk4)")
         ->check(CLI::IsMember({"euler", "midpoint", "rk4", "rk4-38", "dopri5"}));
-    cmd->add_option("--atol", r.atol, "flows: dopri5 absolute tolerance")->check(CLI::PositiveNumber);
-    cmd->add_option("--rtol", r.rtol, "flows: dopri5 relative tolerance")->check(CLI::PositiveNumber);
+    // One pair of tolerances for the two adaptive solvers, each with its own default.
+    cmd->add_option_function<double>("--atol", [&r](double v) { r.atol = r.solverOptions.atol = v; },
+                                     "absolute tolerance of flows' dopri5 (default 1e-5) and of the adaptive DPM-Solver "
+                                     "(default 0.0078)")->check(CLI::PositiveNumber);
+    cmd->add_option_function<double>("--rtol", [&r](double v) { r.rtol = r.solverOptions.rtol = v; },
+                                     "relative tolerance of flows' dopri5 (default 1e-5) and of the adaptive DPM-Solver "
+                                     "(default 0.05)")->check(CLI::PositiveNumber);
+    addDiffusionSolverOptions(cmd, r);
     cmd->add_option("--times", r.times, "flows: record the trajectory at these times, e.g. 0,0.5,1")->delimiter(',');
     cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of the seed's U-Net (default 32)")
         ->check(CLI::PositiveNumber);
@@ -92,7 +141,7 @@ int runSample(const ds::api::SampleRequest& r) {
     progress.finish();
     std::fprintf(stderr, "%d images, %d steps, %.2f s (%.3f s per image)\n", result.images, result.steps,
                  result.seconds, result.seconds / std::max(1, result.images));
-    if (result.nfe > 0) std::fprintf(stderr, "%lld velocity evaluations\n", static_cast<long long>(result.nfe));
+    if (result.nfe > 0) std::fprintf(stderr, "%lld network evaluations\n", static_cast<long long>(result.nfe));
     for (const auto& f : result.files)
         if (result.files.size() <= 20 || f == r.gridPath || f == r.saveTensorsPath) std::cout << f << "\n";
     if (result.files.size() > 20 && !r.outDir.empty()) std::cout << r.outDir << " (" << result.images << " images)\n";
@@ -100,20 +149,22 @@ int runSample(const ds::api::SampleRequest& r) {
 }
 
 void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
-    cmd->add_option("--ddim-steps", o.ddimSteps, "DDIM steps");
-    cmd->add_option("--ddim-batch", o.ddimBatch, "DDIM batch size");
-    cmd->add_option("--ddpm-batch", o.ddpmBatch, "DDPM batch size");
+    cmd->add_option("--ddim-steps", o.ddimSteps, "DDIM steps")->check(kAtLeastOne);
+    cmd->add_option("--ddim-batch", o.ddimBatch, "DDIM (and DPM-Solver++) batch size")->check(kAtLeastOne);
+    cmd->add_option("--dpm-solver-steps", o.dpmSolverSteps, "DPM-Solver++ 2M step counts, e.g. 10,20")
+        ->delimiter(',')->check(CLI::Range(2, 100000));
+    cmd->add_option("--ddpm-batch", o.ddpmBatch, "DDPM batch size")->check(kAtLeastOne);
     cmd->add_option("--ddpm-measured-steps", o.ddpmMeasuredSteps,
-                    "DDPM steps to time of the 1000 (the per-step cost is constant; 1000 runs them all)");
-    cmd->add_option("--repeats", o.repeats, "best of N");
+                    "DDPM steps to time of the 1000 (the per-step cost is constant; 1000 runs them all)")->check(kAtLeastOne);
+    cmd->add_option("--repeats", o.repeats, "best of N")->check(kAtLeastOne);
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
     cmd->add_flag("--channels-last", o.channelsLast, "run in channels-last memory format");
     cmd->add_option("--flow-backbone", o.flowBackbone,
                     "flow matching: torchcfm (its UNetModel, 32 channels, 1x28x28; default) or cfm (the seed's U-Net, 3x32x32)")
         ->check(CLI::IsMember({"torchcfm", "cfm"}));
-    cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs");
-    cmd->add_option("--flow-euler-steps", o.flowEulerSteps, "flow matching: Euler steps");
-    cmd->add_option("--flow-tolerance", o.flowTolerance, "flow matching: dopri5 atol = rtol");
+    cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs")->check(kAtLeastOne);
+    cmd->add_option("--flow-euler-steps", o.flowEulerSteps, "flow matching: Euler steps")->check(kAtLeastOne);
+    cmd->add_option("--flow-tolerance", o.flowTolerance, "flow matching: dopri5 atol = rtol")->check(CLI::PositiveNumber);
     cmd->add_flag("!--no-flow", o.flow, "skip the flow-matching figures");
 }
 
@@ -131,7 +182,10 @@ struct TrainArgs {
     std::vector<int> dimMults;
     std::string objective, schedule, lrSchedule, device;
     double lr = 0, emaDecay = 0;
-    int64_t steps = 0, saveEvery = 0, sampleEvery = 0, warmup = -1;
+    int64_t steps = 0, saveEvery = 0, sampleEvery = -1, warmup = -1;  // -1: not given
+    int sampleCount = 0, sampleSteps = 0;
+    ds::api::DiffusionSampler sampleSampler = ds::api::DiffusionSampler::DpmSolverPlusPlus;
+    bool sampleSamplerGiven = false;
     uint64_t seed = 0;
     bool seedGiven = false;
     std::string amp;
@@ -220,26 +274,33 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--run-dir", a.runDir, "run directory (default: runs/<date>-<time>)");
     cmd->add_option("--data", a.data, "fashion-mnist, a folder of images or an LMDB folder (data.mdb)");
-    cmd->add_option("--image-size", a.imageSize, "training image size");
+    cmd->add_option("--image-size", a.imageSize, "training image size")->check(CLI::Range(1, 8192));
     cmd->add_option("--channels", a.channels, "1 or 3")->check(CLI::IsMember({1, 3}));
-    cmd->add_option("--dim", a.dim, "Unet base width");
-    cmd->add_option("--dim-mults", a.dimMults, "Unet stage multipliers, e.g. 1,2,4")->delimiter(',');
+    cmd->add_option("--dim", a.dim, "Unet base width")->check(kAtLeastOne);
+    cmd->add_option("--dim-mults", a.dimMults, "Unet stage multipliers, e.g. 1,2,4")->delimiter(',')->check(kAtLeastOne);
     cmd->add_option("--objective", a.objective, "pred_noise, pred_x0 or pred_v")
         ->check(CLI::IsMember({"pred_noise", "pred_x0", "pred_v"}));
     cmd->add_option("--schedule", a.schedule, "beta schedule: linear, cosine or sigmoid")
         ->check(CLI::IsMember({"linear", "cosine", "sigmoid"}));
-    cmd->add_option("--timesteps", a.timesteps, "diffusion timesteps T");
-    cmd->add_option("--batch-size", a.batchSize, "images per step (per accumulation step)");
-    cmd->add_option("--grad-accum", a.gradAccum, "gradient accumulation steps");
-    cmd->add_option("--lr", a.lr, "peak learning rate");
+    cmd->add_option("--timesteps", a.timesteps, "diffusion timesteps T")->check(CLI::Range(2, 100000));
+    cmd->add_option("--batch-size", a.batchSize, "images per step (per accumulation step)")->check(kAtLeastOne);
+    cmd->add_option("--grad-accum", a.gradAccum, "gradient accumulation steps")->check(kAtLeastOne);
+    cmd->add_option("--lr", a.lr, "peak learning rate")->check(CLI::PositiveNumber);
     cmd->add_option("--lr-schedule", a.lrSchedule, "constant, linear or cosine")
         ->check(CLI::IsMember({"constant", "linear", "cosine"}));
-    cmd->add_option("--warmup", a.warmup, "learning-rate warm-up steps");
-    cmd->add_option("--steps", a.steps, "total optimizer steps");
-    cmd->add_option("--ema-decay", a.emaDecay, "EMA decay (beta)");
-    cmd->add_option("--save-every", a.saveEvery, "checkpoint every K steps");
-    cmd->add_option("--sample-every", a.sampleEvery, "preview grid every K steps");
-    cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads");
+    cmd->add_option("--warmup", a.warmup, "learning-rate warm-up steps")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--steps", a.steps, "total optimizer steps")->check(kAtLeastOne64);
+    cmd->add_option("--ema-decay", a.emaDecay, "EMA decay (beta)")->check(CLI::Range(0.0, 0.999999999));
+    cmd->add_option("--save-every", a.saveEvery, "checkpoint every K steps")->check(kAtLeastOne64);
+    cmd->add_option("--sample-every", a.sampleEvery, "preview grid every K steps (0: no previews)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--sample-count", a.sampleCount, "images per preview grid")->check(CLI::Range(1, 1024));
+    cmd->add_option("--sample-steps", a.sampleSteps, "the preview sampler's steps (flows: the ODE solver's)")
+        ->check(CLI::Range(1, 100000));
+    addChoice(cmd, "--sample-sampler", a.sampleSampler, ds::api::names::kSamplers,
+              "diffusion previews' sampler (default dpm-solver++: DPM-Solver++ 2M)")
+        ->each([&a](const std::string&) { a.sampleSamplerGiven = true; });
+    cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads")->check(CLI::Range(1, 256));
     cmd->add_option("--seed", a.seed, "random seed")->each([&a](const std::string&) { a.seedGiven = true; });
     cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
     cmd->add_option("--amp", a.amp, "mixed precision: off, bf16 (autocast) or fp16 (CUDA, with loss scaling)")
@@ -307,7 +368,13 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (a.steps > 0) c.steps = a.steps;
     if (a.emaDecay > 0) c.ema.beta = a.emaDecay;
     if (a.saveEvery > 0) c.saveEvery = a.saveEvery;
-    if (a.sampleEvery > 0) c.sampleEvery = a.sampleEvery;
+    if (a.sampleEvery >= 0) c.sampleEvery = a.sampleEvery;
+    if (a.sampleCount > 0) c.sampleCount = a.sampleCount;
+    if (a.sampleSteps > 0) c.sampleSteps = a.sampleSteps;
+    if (a.sampleSamplerGiven) {
+        if (c.isFlow()) throw ds::Error("--sample-sampler applies to diffusion runs (flows preview with their ODE solver)");
+        c.sampleSampler = a.sampleSampler;
+    }
     if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
     if (a.seedGiven) c.seed = a.seed;
     if (!a.device.empty()) c.device = a.device;
@@ -373,13 +440,15 @@ void addFidOptions(CLI::App* cmd, FidArgs& a) {
     cmd->add_option("path1", r.path1, "folder of images or .npz statistics (with --save-stats: the folder)")->required();
     cmd->add_option("path2", r.path2, "folder of images or .npz statistics (with --save-stats: the output .npz)")->required();
     cmd->add_option("--dims", r.dims, "Inception features: 64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
-    cmd->add_option("--batch-size", r.batchSize, "images per batch");
-    cmd->add_option("--num-workers", r.numWorkers, "image decoding threads (default: the cores, at most 8)");
+    cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);
+    cmd->add_option("--num-workers", r.numWorkers, "image decoding threads (default: the cores, at most 8)")
+        ->check(CLI::Range(1, 256));
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
     cmd->add_option("--weights", r.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)");
     cmd->add_flag("--save-stats", a.saveStats, "write the statistics of the folder PATH1 to the file PATH2");
     cmd->add_flag("--kid", r.kid, "also compute KID (torch-fidelity's: 100 subsets of up to 1000)");
-    cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)");
+    cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)")
+        ->check(CLI::Range(1, 8192));
     cmd->add_flag("--no-cache", a.noCache, "neither read nor write the statistics cache");
     cmd->add_option("--cache-dir", r.cacheDir, "statistics cache (default: ~/.cache/diffusion-studio/fid)");
 }
@@ -419,12 +488,12 @@ int runFidCommand(FidArgs& a) {
 }
 
 void addBenchFidOptions(CLI::App* cmd, ds::api::FidBenchOptions& o) {
-    cmd->add_option("--images", o.images, "random PNGs per generated folder");
-    cmd->add_option("--image-size", o.imageSize, "size of the generated PNGs");
+    cmd->add_option("--images", o.images, "random PNGs per generated folder")->check(CLI::Range(2, 1000000));
+    cmd->add_option("--image-size", o.imageSize, "size of the generated PNGs")->check(CLI::Range(1, 8192));
     cmd->add_option("--folder1", o.folder1, "measure this folder instead (with --folder2)");
     cmd->add_option("--folder2", o.folder2, "the second folder");
-    cmd->add_option("--batch-size", o.batchSize, "images per batch");
-    cmd->add_option("--num-workers", o.numWorkers, "image decoding threads");
+    cmd->add_option("--batch-size", o.batchSize, "images per batch")->check(kAtLeastOne);
+    cmd->add_option("--num-workers", o.numWorkers, "image decoding threads")->check(CLI::Range(1, 256));
     cmd->add_option("--dims", o.dims, "64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
     cmd->add_option("--weights", o.weights, "Inception weights (default: found as for fid, else random)");
@@ -439,7 +508,7 @@ void addImportLmdbOptions(CLI::App* cmd, ds::api::LmdbImportRequest& r, std::vec
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--format", r.format, "resized images: png or jpg")->check(CLI::IsMember({"png", "jpg"}));
     cmd->add_option("--jpeg-quality", r.jpegQuality, "resized JPEG quality")->check(CLI::Range(1, 100));
-    cmd->add_option("--limit", r.limit, "at most N images, the first in key order");
+    cmd->add_option("--limit", r.limit, "at most N images, the first in key order")->check(kAtLeastOne64);
     cmd->add_option("--split", split, "TRAIN,TEST images drawn at random into train/ and test/")
         ->delimiter(',')->expected(2);
     cmd->add_option("--seed", r.seed, "seed of the split");
@@ -474,7 +543,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();
     int threads = 0;
-    app.add_option("--threads", threads, "LibTorch and import threads (default: OMP_NUM_THREADS, else all cores)");
+    app.add_option("--threads", threads, "LibTorch and import threads (default: OMP_NUM_THREADS, else all cores)")
+        ->check(CLI::Range(1, 1024));
 
     InfoArgs infoArgs;
     auto* info = app.add_subcommand("info", "what a checkpoint holds: kind, architecture, step, weights");
@@ -482,7 +552,7 @@ int main(int argc, char** argv) {
     info->add_flag("--json", infoArgs.json, "print JSON");
 
     ds::api::SampleRequest sampleRequest;
-    auto* sample = app.add_subcommand("sample", "generate images from a diffusion (DDIM, DDPM) or flow-matching (ODE) checkpoint");
+    auto* sample = app.add_subcommand("sample", "generate images from a diffusion (DDPM, DDIM, DPM-Solver(++), UniPC) or flow-matching (ODE) checkpoint");
     addSampleOptions(sample, sampleRequest);
 
     TrainArgs trainArgs;
@@ -496,7 +566,7 @@ int main(int argc, char** argv) {
     int64_t resumeSteps = 0;
     auto* resume = app.add_subcommand("resume", "continue a training run from its latest checkpoint");
     resume->add_option("run-dir", resumeDir, "the run directory")->required();
-    resume->add_option("--steps", resumeSteps, "new total of steps");
+    resume->add_option("--steps", resumeSteps, "new total of steps")->check(kAtLeastOne64);
     addDistOptions(resume, distArgs);
     addEventsOption(resume, distArgs);
 
@@ -513,12 +583,12 @@ int main(int argc, char** argv) {
     ds::api::SampleBenchOptions benchSampleOptions;
     auto* bench = app.add_subcommand("bench", "benchmarks that print JSON");
     bench->require_subcommand(1);
-    auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 (batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
+    auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 and DPM-Solver++ 2M at 10 and 20 steps (batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
     ds::api::TrainBenchOptions benchTrainOptions;
     auto* benchTrain = bench->add_subcommand("train", "images/s of a training step (forward, backward, Adam)");
-    benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size");
-    benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps");
+    benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size")->check(kAtLeastOne);
+    benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps")->check(kAtLeastOne);
     benchTrain->add_option("--device", benchTrainOptions.device, "cpu, cuda or cuda:N");
     DistArgs benchDistArgs;
     addDistOptions(benchTrain, benchDistArgs);
@@ -526,8 +596,9 @@ int main(int argc, char** argv) {
     ds::api::LmdbBenchOptions benchLmdbOptions;
     auto* benchLmdb = bench->add_subcommand("lmdb", "images/s of LMDB raw export and resize export");
     benchLmdb->add_option("--db", benchLmdbOptions.dbDir, "an LMDB to read (default: a temporary synthetic one)");
-    benchLmdb->add_option("--count", benchLmdbOptions.count, "images (of the synthetic LMDB, or the first of --db)");
-    benchLmdb->add_option("--size", benchLmdbOptions.size, "resize export's size");
+    benchLmdb->add_option("--count", benchLmdbOptions.count, "images (of the synthetic LMDB, or the first of --db)")
+        ->check(kAtLeastOne);
+    benchLmdb->add_option("--size", benchLmdbOptions.size, "resize export's size")->check(CLI::Range(1, 8192));
 
     FidArgs fidArgs;
     auto* fid = app.add_subcommand("fid", "FID between two folders or .npz statistics, as pytorch-fid computes it");

@@ -87,7 +87,7 @@ private Q_SLOTS:
         if (expectedNfe >= 0) QCOMPARE(nfe, int64_t(expectedNfe));
         else QVERIFY(nfe >= 14 && (nfe - 2) % 6 == 0);
         QCOMPARE(saved->at("times").asTensor().size(0), trajectory.size(0));
-        QVERIFY(r.err.contains(QString("%1 velocity evaluations").arg(nfe)));
+        QVERIFY(r.err.contains(QString("%1 network evaluations").arg(nfe)));
         QCOMPARE(pngValue(grid.toStdString(), "ds.solver"), solverArgs[1].toStdString());
         QCOMPARE(pngValue(grid.toStdString(), "ds.nfe"), std::to_string(nfe));
         QCOMPARE(pngValue(grid.toStdString(), "ds.groups"), std::string("8"));

@@ -71,7 +71,7 @@ class TestExplorerPage : public QObject {
     auto* a = page.panelA();
     a->setCheckpoint(checkpoint_);
     a->setImageSize(16);  // lucidrains checkpoints do not record it
-    a->setSampler(QStringLiteral("ddim"));
+    a->setSampler(ds::api::DiffusionSampler::Ddim);
     a->setSteps(kSteps);
     a->setEta(0.0);
     a->setWeights(QStringLiteral("online"));  // the reference used the online weights
@@ -147,8 +147,8 @@ class TestExplorerPage : public QObject {
       panel->setWeights(QStringLiteral("online"));
       panel->setInitialNoise(noise_);
     }
-    page.panelA()->setSampler(QStringLiteral("ddim"));
-    page.panelB()->setSampler(QStringLiteral("ddpm"));  // all 100 timesteps of the fixture
+    page.panelA()->setSampler(ds::api::DiffusionSampler::Ddim);
+    page.panelB()->setSampler(ds::api::DiffusionSampler::Ddpm);  // all 100 timesteps of the fixture
     runToEnd(page);
     QCOMPARE(page.panelA()->frames().size(), kSteps + 1);
     QCOMPARE(page.panelB()->frames().size(), 100 + 1);
@@ -172,7 +172,7 @@ class TestExplorerPage : public QObject {
       for (auto* panel : {page.panelA(), page.panelB()}) {
         panel->setCheckpoint(checkpoint_);
         panel->setImageSize(16);
-        panel->setSampler(QStringLiteral("ddim"));
+        panel->setSampler(ds::api::DiffusionSampler::Ddim);
         panel->setSteps(kSteps);
       }
       page.panelB()->setEta(1.0);

@@ -121,7 +121,7 @@ private Q_SLOTS:
         const auto saved = io::loadTorchFile(s.saveTensorsPath);
         QCOMPARE(saved->at("trajectory").asTensor().sizes().vec(), (std::vector<int64_t>{4, 2, 1, 16, 16}));
         // Metrics carry loss by time like diffusion runs (ten buckets of t).
-        QCOMPARE(int(train::MetricsLog::read(path("falls/metrics.jsonl")).back()["loss_by_t"].size()), 10);
+        QCOMPARE(int(train::MetricsLog::readSteps(path("falls/metrics.jsonl")).back()["loss_by_t"].size()), 10);
     }
 
     // lucidrains' Unet as the velocity network (continuous t, scaled to its timestep range): it

@@ -1,7 +1,9 @@
 // The Generate page (QtTest, offscreen) on the lucidrains fixture checkpoint: a previewed grid
 // saved with its settings, and N images written into a folder.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QImage>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -37,7 +39,14 @@ class TestGeneratePage : public QObject {
     page.setImageSize(16);  // lucidrains checkpoints do not record it
     page.setGridSize(2, 3);
     page.setSeed(77);
+    // A fast solver with options of its own: the saved PNG must carry them all.
+    auto* sampler = page.findChild<QComboBox*>(QStringLiteral("generateSampler"));
+    sampler->setCurrentIndex(sampler->findData(QStringLiteral("unipc")));
     page.findChild<QSpinBox*>(QStringLiteral("generateSteps"))->setValue(5);
+    page.findChild<QSpinBox*>(QStringLiteral("generateOrder"))->setValue(3);
+    auto* skip = page.findChild<QComboBox*>(QStringLiteral("generateSkip"));
+    skip->setCurrentIndex(skip->findData(QStringLiteral("logsnr")));
+    QVERIFY(!page.findChild<QDoubleSpinBox*>(QStringLiteral("generateEta"))->isEnabled());  // DDIM's only
     QCOMPARE(page.saveGrid(work_.filePath(QStringLiteral("early.png"))), QStringLiteral("Preview a grid first."));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     page.preview();
@@ -54,17 +63,26 @@ class TestGeneratePage : public QObject {
     QCOMPARE(page.saveGrid(path), QString());
     const auto metadata = ds::api::readImageMetadata(path.toStdString());
     QCOMPARE(ds::api::metadataValue(metadata, "ds.seed"), std::string("77"));
-    QCOMPARE(ds::api::metadataValue(metadata, "ds.sampler"), std::string("ddim"));
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.sampler"), std::string("unipc"));
     QCOMPARE(ds::api::metadataValue(metadata, "ds.steps"), std::string("5"));
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.order"), std::string("3"));
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.skip"), std::string("logsnr"));
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.unipc_variant"), std::string("bh2"));
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.nfe"), std::string("5"));
     QCOMPARE(ds::api::metadataValue(metadata, "ds.num"), std::string("6"));
     QCOMPARE(ds::api::metadataValue(metadata, "ds.grid_columns"), std::string("3"));
     QCOMPARE(ds::api::metadataValue(metadata, "ds.checkpoint"), std::string("model-1.pt"));
     QCOMPARE(ds::api::metadataValue(metadata, "ds.checkpoint_path"), QFileInfo(checkpoint_).absoluteFilePath().toStdString());
     QCOMPARE(QImage(path).convertToFormat(grid.format()), grid);
 
-    // The same settings again give the same grid (the seed fixes the noise).
+    // The same settings again give the same grid (the seed fixes the noise), from a page whose
+    // own settings differ.
     GeneratePage again;
+    auto* otherSampler = again.findChild<QComboBox*>(QStringLiteral("generateSampler"));
+    otherSampler->setCurrentIndex(otherSampler->findData(QStringLiteral("ddim")));
+    again.findChild<QSpinBox*>(QStringLiteral("generateOrder"))->setValue(1);
     again.restoreFrom(metadata);
+    QCOMPARE(again.findChild<QSpinBox*>(QStringLiteral("generateOrder"))->value(), 3);
     again.preview();
     QVERIFY(again.runner()->waitForFinished(30000));
     QCOMPARE(again.previewImage(), grid);

@@ -61,7 +61,7 @@ class TestJobRunner : public QObject {
     QSignalSpy previews(&runner, &JobRunner::preview);
     QVERIFY(runner.start([](ds::api::JobSink& sink, const ds::StopToken&, const ds::PauseGate&) {
       ds::api::Image grid{2, 2, 1, std::vector<uint8_t>(4, 7)};
-      for (int64_t step = 1; step <= 5; ++step) sink.onPreview(step, grid);
+      for (int64_t step = 1; step <= 5; ++step) sink.onPreview(step, grid, 0.5);
     }));
     QVERIFY(runner.waitForFinished(10000));
     QCOMPARE(previews.size(), 5);

@@ -154,8 +154,12 @@ private Q_SLOTS:
         QCOMPARE(ck.diffusion.imageSize, 16);
         QCOMPARE(ck.step, int64_t(120));
         QVERIFY(fs::exists(path("falls/samples/step-120.png")));
-        const auto records = train::MetricsLog::read(path("falls/metrics.jsonl"));
+        const auto records = train::MetricsLog::readSteps(path("falls/metrics.jsonl"));
         QCOMPARE(int(records.size()), 120);
+        // The preview of the last step is on record with what it cost.
+        const auto all = train::MetricsLog::read(path("falls/metrics.jsonl"));
+        QCOMPARE(all.back()["step"].get<int>(), 120);
+        QVERIFY(all.back()["preview_seconds"].get<double>() > 0);
         // Loss by timestep: ten buckets per record; their sample-weighted mean is the step's loss.
         QCOMPARE(int(records.back()["loss_by_t"].size()), 10);
         QCOMPARE(int(sink.lossByTimestep.back().size()), 10);
@@ -241,10 +245,10 @@ private Q_SLOTS:
         QVERIFY(bitwiseEqual(weightsOf(a, "model"), weightsOf(b, "model")));
         QVERIFY(bitwiseEqual(weightsOf(a, "ema"), weightsOf(b, "ema")));
         // The metrics continue without gaps or repeats.
-        const auto records = train::MetricsLog::read(split + "/metrics.jsonl");
+        const auto records = train::MetricsLog::readSteps(split + "/metrics.jsonl");
         QCOMPARE(int(records.size()), 12);
         for (int i = 0; i < 12; ++i) QCOMPARE(records[i]["step"].get<int>(), i + 1);
-        const auto straightRecords = train::MetricsLog::read(straight + "/metrics.jsonl");
+        const auto straightRecords = train::MetricsLog::readSteps(straight + "/metrics.jsonl");
         QCOMPARE(records.back()["loss"].get<double>(), straightRecords.back()["loss"].get<double>());
     }
 
@@ -256,7 +260,7 @@ private Q_SLOTS:
         const auto r = api::resumeTraining(path("extend"), 6, sink, stop);
         QVERIFY(r.finished);
         QCOMPARE(r.step, int64_t(6));
-        QCOMPARE(int(train::MetricsLog::read(path("extend/metrics.jsonl")).size()), 6);
+        QCOMPARE(int(train::MetricsLog::readSteps(path("extend/metrics.jsonl")).size()), 6);
     }
 
     void checkpointLoadsInPython() {

@@ -15,6 +15,7 @@
 
 #include "core/api/sampling.h"
 #include "ui/app_settings.h"
+#include "ui/diffusion_sampler_fields.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
 #include "ui/sampling_widgets.h"
@@ -53,19 +54,7 @@ void ExplorerRunPanel::buildUi(const QString& title) {
                               tr("Checkpoints (*.pt *.pth *.tar);;All files (*)"), box);
   checkpoint_->setObjectName(QStringLiteral("explorerCheckpoint") + id_);
   checkpoint_->setPlaceholderText(tr("a checkpoint: ours or a lucidrains model-N.pt"));
-  sampler_ = new QComboBox(box);
-  sampler_->setObjectName(QStringLiteral("explorerSampler") + id_);
-  sampler_->addItem(tr("DDIM"), QStringLiteral("ddim"));
-  sampler_->addItem(tr("DDPM (all timesteps)"), QStringLiteral("ddpm"));
-  steps_ = new QSpinBox(box);
-  steps_->setObjectName(QStringLiteral("explorerSteps") + id_);
-  steps_->setRange(1, 1000);
-  steps_->setValue(50);
-  eta_ = new QDoubleSpinBox(box);
-  eta_->setObjectName(QStringLiteral("explorerEta") + id_);
-  eta_->setRange(0.0, 1.0);
-  eta_->setSingleStep(0.1);
-  eta_->setDecimals(2);
+  sampler_ = new DiffusionSamplerFields(QStringLiteral("explorer"), id_, false, box);
   weights_ = new QComboBox(box);
   weights_->setObjectName(QStringLiteral("explorerWeights") + id_);
   weights_->addItem(tr("EMA"), QStringLiteral("ema"));
@@ -77,23 +66,14 @@ void ExplorerRunPanel::buildUi(const QString& title) {
   initNoise_->setObjectName(QStringLiteral("explorerInitNoise") + id_);
   initNoise_->setPlaceholderText(tr("optional: x_T from a PyTorch file (N, C, H, W)"));
   form->addRow(tr("Checkpoint"), checkpoint_);
+  form->addRow(tr("Sampler"), sampler_);
   auto* row = new QHBoxLayout;
-  row->addWidget(sampler_);
-  row->addWidget(new QLabel(tr("Steps"), box));
-  row->addWidget(steps_);
-  row->addWidget(new QLabel(tr("eta"), box));
-  row->addWidget(eta_);
-  row->addWidget(new QLabel(tr("Weights"), box));
   row->addWidget(weights_);
+  row->addWidget(new QLabel(tr("Image size"), box));
+  row->addWidget(imageSize_);
   row->addStretch(1);
-  form->addRow(tr("Sampler"), row);
-  form->addRow(tr("Image size"), imageSize_);
+  form->addRow(tr("Weights"), row);
   form->addRow(tr("Initial noise"), initNoise_);
-  connect(sampler_, &QComboBox::currentIndexChanged, this, [this] {
-    const bool ddim = sampler_->currentData().toString() == QLatin1String("ddim");
-    steps_->setEnabled(ddim);
-    eta_->setEnabled(ddim);
-  });
   layout->addWidget(box);
 
   filmstrip_ = new QListWidget(this);
@@ -133,9 +113,10 @@ void ExplorerRunPanel::buildUi(const QString& title) {
 }
 
 void ExplorerRunPanel::setCheckpoint(const QString& path) { checkpoint_->setPath(path); }
-void ExplorerRunPanel::setSampler(const QString& sampler) { sampler_->setCurrentIndex(sampler_->findData(sampler)); }
-void ExplorerRunPanel::setSteps(int steps) { steps_->setValue(steps); }
-void ExplorerRunPanel::setEta(double eta) { eta_->setValue(eta); }
+void ExplorerRunPanel::setSampler(api::DiffusionSampler sampler) { sampler_->setSampler(sampler); }
+void ExplorerRunPanel::setSteps(int steps) { sampler_->setSteps(steps); }
+void ExplorerRunPanel::setEta(double eta) { sampler_->setEta(eta); }
+void ExplorerRunPanel::setSolverOptions(const api::SolverOptions& options) { sampler_->setSolverOptions(options); }
 void ExplorerRunPanel::setWeights(const QString& weights) { weights_->setCurrentIndex(weights_->findData(weights)); }
 void ExplorerRunPanel::setInitialNoise(const QString& path) { initNoise_->setPath(path); }
 void ExplorerRunPanel::setImageSize(int size) { imageSize_->setValue(size); }
@@ -145,9 +126,7 @@ QString ExplorerRunPanel::run(quint64 seed, int count) {
   if (checkpoint_->path().isEmpty()) return tr("Choose a checkpoint first.");
   api::SampleRequest r;
   r.checkpoint = checkpoint_->path().toStdString();
-  r.sampler = sampler_->currentData().toString().toStdString();
-  r.steps = r.sampler == "ddim" ? steps_->value() : 0;
-  r.eta = eta_->value();
+  sampler_->applyTo(r);
   r.seed = seed;
   r.num = count;
   r.batchSize = count;  // one batch: one trajectory per frame
@@ -205,9 +184,7 @@ void ExplorerRunPanel::saveSettings() const {
   QSettings s = appSettings();
   s.beginGroup(QStringLiteral("explorer/") + id_);
   s.setValue(QStringLiteral("checkpoint"), checkpoint_->path());
-  s.setValue(QStringLiteral("sampler"), sampler_->currentData());
-  s.setValue(QStringLiteral("steps"), steps_->value());
-  s.setValue(QStringLiteral("eta"), eta_->value());
+  sampler_->save(s);
   s.setValue(QStringLiteral("weights"), weights_->currentData());
   s.setValue(QStringLiteral("imageSize"), imageSize_->value());
 }
@@ -216,9 +193,7 @@ void ExplorerRunPanel::restoreSettings() {
   QSettings s = appSettings();
   s.beginGroup(QStringLiteral("explorer/") + id_);
   setCheckpoint(s.value(QStringLiteral("checkpoint")).toString());
-  setSampler(s.value(QStringLiteral("sampler"), QStringLiteral("ddim")).toString());
-  setSteps(s.value(QStringLiteral("steps"), 50).toInt());
-  setEta(s.value(QStringLiteral("eta"), 0.0).toDouble());
+  sampler_->restore(s, api::DiffusionSampler::DpmSolverPlusPlus, 20);
   setWeights(s.value(QStringLiteral("weights"), QStringLiteral("ema")).toString());
   setImageSize(s.value(QStringLiteral("imageSize"), 0).toInt());
 }

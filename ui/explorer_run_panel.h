@@ -1,4 +1,4 @@
-// Diffusion Studio - one sampler run of the DDIM explorer: its settings, filmstrip and large view.
+// Diffusion Studio - one sampler run of the Sampler Explorer: its settings, filmstrip and large view.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
@@ -6,24 +6,25 @@
 #include <QString>
 #include <QWidget>
 
+#include "core/api/diffusion_solver.h"
 #include "ui/denoise_frame_set.h"
 
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QListWidget;
 class QSpinBox;
 
 namespace ds::ui {
 
+class DiffusionSamplerFields;
 class JobRunner;
 class PathField;
 
-// Settings of a run (checkpoint, sampler, steps, eta, weights, optional x_T file), the filmstrip
+// Settings of a run (checkpoint, sampler and its options, weights, optional x_T file), the filmstrip
 // that fills as the job streams its frames (x_t over the predicted x0, one column per step) and
 // a large view of the shown frame. The explorer page drives one or two of these under one slider.
 // Object names (suffixed by the panel's id, e.g. "explorerCheckpointA"): explorerCheckpoint,
-// explorerSampler, explorerSteps, explorerEta, explorerWeights, explorerImageSize, explorerInitNoise, explorerFilmstrip,
+// explorerSampler, explorerSteps, explorerEta (and the solver options of DiffusionSamplerFields), explorerWeights, explorerImageSize, explorerInitNoise, explorerFilmstrip,
 // explorerLargeXt, explorerLargeX0, explorerCaption.
 class ExplorerRunPanel : public QWidget {
   Q_OBJECT
@@ -34,9 +35,10 @@ class ExplorerRunPanel : public QWidget {
 
   PathField* checkpointField() const { return checkpoint_; }
   void setCheckpoint(const QString& path);
-  void setSampler(const QString& sampler);  // "ddim" | "ddpm"
+  void setSampler(api::DiffusionSampler sampler);
   void setSteps(int steps);
   void setEta(double eta);
+  void setSolverOptions(const api::SolverOptions& options);
   void setWeights(const QString& weights);  // "ema" | "online"
   void setInitialNoise(const QString& path);
   void setImageSize(int size);  // 0: the checkpoint's
@@ -68,9 +70,7 @@ class ExplorerRunPanel : public QWidget {
 
   QString id_;
   PathField* checkpoint_ = nullptr;
-  QComboBox* sampler_ = nullptr;
-  QSpinBox* steps_ = nullptr;
-  QDoubleSpinBox* eta_ = nullptr;
+  DiffusionSamplerFields* sampler_ = nullptr;
   QComboBox* weights_ = nullptr;
   QSpinBox* imageSize_ = nullptr;
   PathField* initNoise_ = nullptr;

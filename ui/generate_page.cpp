@@ -17,6 +17,7 @@
 
 #include "core/api/sampling.h"
 #include "ui/app_settings.h"
+#include "ui/diffusion_sampler_fields.h"
 #include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
@@ -64,15 +65,7 @@ void GeneratePage::buildUi() {
   rows_ = spin("generateRows", 1, 16, 4);
   columns_ = spin("generateColumns", 1, 16, 4);
   seed_ = spin("generateSeed", 0, 2147483647, 0);
-  steps_ = spin("generateSteps", 1, 1000, 50);
-  sampler_ = new QComboBox(settings);
-  sampler_->setObjectName(QStringLiteral("generateSampler"));
-  sampler_->addItem(tr("DDIM"), QStringLiteral("ddim"));
-  sampler_->addItem(tr("DDPM (all timesteps)"), QStringLiteral("ddpm"));
-  eta_ = new QDoubleSpinBox(settings);
-  eta_->setObjectName(QStringLiteral("generateEta"));
-  eta_->setRange(0.0, 1.0);
-  eta_->setSingleStep(0.1);
+  sampler_ = new DiffusionSamplerFields(QStringLiteral("generate"), QString(), false, settings);
   weights_ = new QComboBox(settings);
   weights_->setObjectName(QStringLiteral("generateWeights"));
   weights_->addItem(tr("EMA"), QStringLiteral("ema"));
@@ -88,15 +81,8 @@ void GeneratePage::buildUi() {
   form->addRow(tr("Grid (rows × columns)"), gridRow);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Sampler"), sampler_);
-  form->addRow(tr("Steps"), steps_);
-  form->addRow(tr("eta"), eta_);
   form->addRow(tr("Weights"), weights_);
   form->addRow(tr("Image size"), imageSize_);
-  connect(sampler_, &QComboBox::currentIndexChanged, this, [this] {
-    const bool ddim = sampler_->currentData().toString() == QLatin1String("ddim");
-    steps_->setEnabled(ddim);
-    eta_->setEnabled(ddim);
-  });
   auto* buttons = new QHBoxLayout;
   previewButton_ = new QPushButton(tr("Preview"), settings);
   previewButton_->setObjectName(QStringLiteral("generatePreview"));
@@ -192,14 +178,11 @@ void GeneratePage::buildUi() {
 
 namespace {
 
-api::SampleRequest requestFrom(const PathField* checkpoint, const QComboBox* sampler, const QSpinBox* steps,
-                               const QDoubleSpinBox* eta, const QComboBox* weights, const QSpinBox* seed,
-                               const QSpinBox* imageSize) {
+api::SampleRequest requestFrom(const PathField* checkpoint, const DiffusionSamplerFields* sampler,
+                               const QComboBox* weights, const QSpinBox* seed, const QSpinBox* imageSize) {
   api::SampleRequest r;
   r.checkpoint = checkpoint->path().toStdString();
-  r.sampler = sampler->currentData().toString().toStdString();
-  r.steps = r.sampler == "ddim" ? steps->value() : 0;
-  r.eta = eta->value();
+  sampler->applyTo(r);
   r.weights = weights->currentData().toString().toStdString();
   r.seed = static_cast<uint64_t>(seed->value());
   r.imageSize = imageSize->value();
@@ -210,7 +193,7 @@ api::SampleRequest requestFrom(const PathField* checkpoint, const QComboBox* sam
 
 void GeneratePage::preview() {
   if (checkpoint_->path().isEmpty()) return showMessage(tr("Choose a checkpoint first."));
-  api::SampleRequest r = requestFrom(checkpoint_, sampler_, steps_, eta_, weights_, seed_, imageSize_);
+  api::SampleRequest r = requestFrom(checkpoint_, sampler_, weights_, seed_, imageSize_);
   r.num = rows_->value() * columns_->value();
   r.batchSize = std::min(r.num, 64);
   r.gridColumns = columns_->value();
@@ -244,7 +227,7 @@ void GeneratePage::preview() {
 void GeneratePage::generateToFolder() {
   if (checkpoint_->path().isEmpty()) return showMessage(tr("Choose a checkpoint first."));
   if (folder_->path().isEmpty()) return showMessage(tr("Choose an output folder first."));
-  api::SampleRequest r = requestFrom(checkpoint_, sampler_, steps_, eta_, weights_, seed_, imageSize_);
+  api::SampleRequest r = requestFrom(checkpoint_, sampler_, weights_, seed_, imageSize_);
   r.num = count_->value();
   r.batchSize = std::min(r.num, kFolderBatch);
   r.outDir = folder_->path().toStdString();
@@ -283,12 +266,7 @@ void GeneratePage::restoreFrom(const api::ImageMetadata& m) {
   bool ok = false;
   const int seed = text(m, "ds.seed").toInt(&ok);
   if (ok) seed_->setValue(seed);
-  const int sampler = sampler_->findData(text(m, "ds.sampler"));
-  if (sampler >= 0) sampler_->setCurrentIndex(sampler);
-  const int steps = text(m, "ds.steps").toInt(&ok);
-  if (ok && sampler_->currentData().toString() == QLatin1String("ddim")) steps_->setValue(steps);
-  const double eta = text(m, "ds.eta").toDouble(&ok);
-  if (ok) eta_->setValue(eta);
+  sampler_->restoreFrom(m);
   const int weights = weights_->findData(text(m, "ds.weights"));
   if (weights >= 0) weights_->setCurrentIndex(weights);
   const int rows = text(m, "ds.grid_rows").toInt(&ok);
@@ -320,9 +298,7 @@ void GeneratePage::saveSettings() const {
   s.setValue(QStringLiteral("rows"), rows_->value());
   s.setValue(QStringLiteral("columns"), columns_->value());
   s.setValue(QStringLiteral("seed"), seed_->value());
-  s.setValue(QStringLiteral("sampler"), sampler_->currentData());
-  s.setValue(QStringLiteral("steps"), steps_->value());
-  s.setValue(QStringLiteral("eta"), eta_->value());
+  sampler_->save(s);
   s.setValue(QStringLiteral("weights"), weights_->currentData());
   s.setValue(QStringLiteral("count"), count_->value());
   s.setValue(QStringLiteral("folder"), folder_->path());
@@ -337,9 +313,7 @@ void GeneratePage::restoreSettings() {
   rows_->setValue(s.value(QStringLiteral("rows"), 4).toInt());
   columns_->setValue(s.value(QStringLiteral("columns"), 4).toInt());
   seed_->setValue(s.value(QStringLiteral("seed"), 0).toInt());
-  sampler_->setCurrentIndex(std::max(0, sampler_->findData(s.value(QStringLiteral("sampler"), QStringLiteral("ddim")))));
-  steps_->setValue(s.value(QStringLiteral("steps"), 50).toInt());
-  eta_->setValue(s.value(QStringLiteral("eta"), 0.0).toDouble());
+  sampler_->restore(s, api::DiffusionSampler::DpmSolverPlusPlus, 20);
   weights_->setCurrentIndex(std::max(0, weights_->findData(s.value(QStringLiteral("weights"), QStringLiteral("ema")))));
   count_->setValue(s.value(QStringLiteral("count"), 100).toInt());
   folder_->setPath(s.value(QStringLiteral("folder")).toString());

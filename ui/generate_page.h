@@ -9,12 +9,13 @@
 #include "core/api/image_file.h"
 
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
 
 namespace ds::ui {
+
+class DiffusionSamplerFields;
 
 class JobRunner;
 class PathField;
@@ -69,9 +70,7 @@ class GeneratePage : public QWidget {
   QSpinBox* rows_ = nullptr;
   QSpinBox* columns_ = nullptr;
   QSpinBox* seed_ = nullptr;
-  QComboBox* sampler_ = nullptr;
-  QSpinBox* steps_ = nullptr;
-  QDoubleSpinBox* eta_ = nullptr;
+  DiffusionSamplerFields* sampler_ = nullptr;
   QComboBox* weights_ = nullptr;
   QSpinBox* imageSize_ = nullptr;
   QPushButton* previewButton_ = nullptr;

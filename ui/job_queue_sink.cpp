@@ -30,10 +30,10 @@ void JobQueueSink::onMetrics(const api::TrainMetrics& m) {
   pending_.metrics.append(m);
 }
 
-void JobQueueSink::onPreview(int64_t step, const api::Image& grid) {
+void JobQueueSink::onPreview(int64_t step, const api::Image& grid, double seconds) {
   QImage image = toQImage(grid);  // converted here, off the UI thread
   std::lock_guard<std::mutex> lock(mutex_);
-  pending_.previews.append(std::make_pair(static_cast<qint64>(step), std::move(image)));
+  pending_.previews.append({static_cast<qint64>(step), std::move(image), seconds});
 }
 
 void JobQueueSink::finish(bool ok, bool cancelled, const QString& error) {

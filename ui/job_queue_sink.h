@@ -25,7 +25,12 @@ struct JobReports {
   QVector<api::DenoiseFrame> frames;
   // Every preview: the Train page keeps them all (a job writes one every K steps, and a
   // multi-process run replays several at once from its event file).
-  QVector<std::pair<qint64, QImage>> previews;
+  struct Preview {
+    qint64 step = 0;
+    QImage grid;
+    double seconds = -1;  // the time sampling it took; -1: not known
+  };
+  QVector<Preview> previews;
   QStringList log;
   bool ended = false;
   bool ok = false;
@@ -43,7 +48,7 @@ class JobQueueSink : public api::JobSink {
   void onLog(const std::string& line) override;
   void onFrame(const api::DenoiseFrame& frame) override;
   void onMetrics(const api::TrainMetrics& m) override;
-  void onPreview(int64_t step, const api::Image& grid) override;
+  void onPreview(int64_t step, const api::Image& grid, double seconds) override;
   bool wantsFrames() const override { return wantsFrames_; }
 
   void finish(bool ok, bool cancelled, const QString& error);

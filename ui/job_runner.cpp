@@ -94,7 +94,7 @@ void JobRunner::deliver() {
   if (r.progress) Q_EMIT progress(*r.progress);
   if (!r.metrics.isEmpty()) Q_EMIT metrics(r.metrics);
   if (!r.frames.isEmpty()) Q_EMIT frames(r.frames);
-  for (const auto& [step, grid] : r.previews) Q_EMIT preview(step, grid);
+  for (const auto& p : r.previews) Q_EMIT preview(p.step, p.grid, p.seconds);
   if (r.ended) {
     timer_->stop();
     running_ = false;

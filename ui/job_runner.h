@@ -58,7 +58,8 @@ class JobRunner : public QObject {
   void progress(const ds::api::JobProgress& progress);
   void metrics(const QVector<ds::api::TrainMetrics>& batch);
   void frames(const QVector<ds::api::DenoiseFrame>& batch);
-  void preview(qint64 step, const QImage& grid);
+  // A training preview grid and the seconds sampling it took (-1: not known).
+  void preview(qint64 step, const QImage& grid, double seconds);
   void log(const QString& line);
   void pausedChanged(bool paused);
   // ok: the job returned normally; cancelled: it stopped on request; error: why it failed.

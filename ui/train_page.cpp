@@ -29,6 +29,7 @@
 #include "core/api/training.h"
 #include "core/util/error.h"
 #include "ui/app_settings.h"
+#include "ui/diffusion_sampler_fields.h"
 #include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
 #include "ui/job_progress_view.h"
@@ -162,10 +163,15 @@ void TrainPage::buildUi() {
 }
 
 QWidget* TrainPage::buildForm() {
-  auto* scroll = new QScrollArea(this);
+  // The settings scroll; the run's buttons and log stay below them, always in view (a first-time
+  // user on a 1366x768 screen must not have to find Start).
+  auto* column = new QWidget(this);
+  column->setMinimumWidth(350);
+  column->setMaximumWidth(440);
+  auto* columnLayout = new QVBoxLayout(column);
+  columnLayout->setContentsMargins(0, 0, 0, 0);
+  auto* scroll = new QScrollArea(column);
   scroll->setWidgetResizable(true);
-  scroll->setMinimumWidth(350);
-  scroll->setMaximumWidth(440);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   auto* panel = new QWidget(scroll);
   auto* layout = new QVBoxLayout(panel);
@@ -243,7 +249,12 @@ QWidget* TrainPage::buildForm() {
   ema_->setDecimals(5);
   ema_->setRange(0.0, 0.99999);
   ema_->setSingleStep(0.001);
-  sampleEvery_ = makeSpin(optBox, "trainSampleEvery", 1, 1000000, tr("A preview grid (EMA weights) every K steps"));
+  sampleEvery_ = makeSpin(optBox, "trainSampleEvery", 0, 1000000, tr("A preview grid (EMA weights) every K steps"));
+  sampleEvery_->setSpecialValueText(tr("never"));
+  sampleCount_ = makeSpin(optBox, "trainSampleCount", 1, 1024, tr("Images in each preview grid"));
+  previewSampler_ = new DiffusionSamplerFields(QStringLiteral("trainPreview"), QString(), true, optBox);
+  previewSampler_->setToolTip(tr("How previews are sampled: a fast solver takes seconds where DDIM-250 takes minutes "
+                                 "(flow-matching runs use their ODE solver with these steps)"));
   saveEvery_ = makeSpin(optBox, "trainSaveEvery", 1, 1000000, tr("A checkpoint every K steps"));
   seed_ = makeSpin(optBox, "trainSeed", 0, 2147483647, tr("The same seed repeats the same run"));
   processes_ = makeSpin(optBox, "trainProcesses", 1, 256,
@@ -255,12 +266,14 @@ QWidget* TrainPage::buildForm() {
   optForm->addRow(tr("Warm-up steps"), warmup_);
   optForm->addRow(tr("EMA decay"), ema_);
   optForm->addRow(tr("Preview every"), sampleEvery_);
+  optForm->addRow(tr("Preview images"), sampleCount_);
+  optForm->addRow(tr("Preview sampler"), previewSampler_);
   optForm->addRow(tr("Checkpoint every"), saveEvery_);
   optForm->addRow(tr("Seed"), seed_);
   optForm->addRow(tr("Processes"), processes_);
   layout->addWidget(optBox);
 
-  auto* runBox = new QGroupBox(tr("Run"), panel);
+  auto* runBox = new QGroupBox(tr("Run"), column);
   auto* runLayout = new QVBoxLayout(runBox);
   runDir_ = new PathField(PathField::Mode::OpenFolder, QStringLiteral("runs"), {}, runBox);
   runDir_->setObjectName(QStringLiteral("trainRunDir"));
@@ -288,14 +301,18 @@ QWidget* TrainPage::buildForm() {
   buttons->addWidget(continue_, 1, 1);
   buttons->addWidget(overlay_, 1, 2);
   runLayout->addLayout(buttons);
-  layout->addWidget(runBox);
+  layout->addStretch(1);
 
-  log_ = new QPlainTextEdit(panel);
+  log_ = new QPlainTextEdit(column);
   log_->setObjectName(QStringLiteral("trainLog"));
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(500);
-  log_->setMinimumHeight(80);
-  layout->addWidget(log_, 1);
+  log_->setMinimumHeight(60);
+  log_->setMaximumHeight(160);
+  scroll->setWidget(panel);
+  columnLayout->addWidget(scroll, 1);
+  columnLayout->addWidget(runBox);
+  columnLayout->addWidget(log_);
 
   connect(start_, &QPushButton::clicked, this, &TrainPage::start);
   connect(pause_, &QPushButton::clicked, this, &TrainPage::togglePause);
@@ -313,9 +330,7 @@ QWidget* TrainPage::buildForm() {
     const QString error = overlayRun(dir);
     if (!error.isEmpty()) appendLog(error);
   });
-
-  scroll->setWidget(panel);
-  return scroll;
+  return column;
 }
 
 QWidget* TrainPage::buildCharts() {
@@ -414,6 +429,10 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   warmup_->setValue(static_cast<int>(c.lr.warmupSteps));
   ema_->setValue(c.ema.beta);
   sampleEvery_->setValue(static_cast<int>(c.sampleEvery));
+  sampleCount_->setValue(c.sampleCount);
+  previewSampler_->setSampler(c.sampleSampler);
+  previewSampler_->setSteps(c.sampleSteps);
+  previewSampler_->setSamplerChoiceEnabled(!c.isFlow());
   saveEvery_->setValue(static_cast<int>(c.saveEvery));
   seed_->setValue(static_cast<int>(c.seed));
 }
@@ -439,6 +458,9 @@ train::TrainConfig TrainPage::formConfig() const {
   c.lr.warmupSteps = warmup_->value();
   c.ema.beta = ema_->value();
   c.sampleEvery = sampleEvery_->value();
+  c.sampleCount = sampleCount_->value();
+  c.sampleSteps = previewSampler_->steps();
+  if (!c.isFlow()) c.sampleSampler = previewSampler_->sampler();
   c.saveEvery = saveEvery_->value();
   c.seed = static_cast<uint64_t>(seed_->value());
   c.validate();
@@ -549,7 +571,12 @@ QString TrainPage::openRun(const QString& path) {
   addRecentFile(QStringLiteral("recent/runs"), path);
   resetCurrentSeries(QFileInfo(path).fileName());
   addMetrics(QVector<api::TrainMetrics>(info.metrics.begin(), info.metrics.end()));
-  for (const auto& [step, file] : info.samples) addPreview(step, QImage(QString::fromStdString(file)));
+  for (const auto& [step, file] : info.samples) {
+    double seconds = -1;
+    for (const auto& [s, secs] : info.previewSeconds)
+      if (s == step) seconds = secs;
+    addPreview(step, QImage(QString::fromStdString(file)), seconds);
+  }
   const qint64 last = info.checkpoints.empty() ? 0 : info.checkpoints.back().first;
   status_->setText(tr("Opened %1: checkpoint at step %2 of %3.").arg(path).arg(last).arg(info.totalSteps));
   updateButtons();
@@ -594,9 +621,9 @@ void TrainPage::addMetrics(const QVector<api::TrainMetrics>& batch) {
   for (int b = 0; b < buckets.size(); ++b) bucketPlot_->appendPoints(bucketIds_[b], buckets[b]);
 }
 
-void TrainPage::addPreview(qint64 step, const QImage& grid) {
+void TrainPage::addPreview(qint64 step, const QImage& grid, double seconds) {
   if (grid.isNull()) return;
-  previews_.append({step, grid});
+  previews_.append({step, grid, seconds});
   const bool atEnd = previewSlider_->value() == previewSlider_->maximum();
   previewSlider_->setRange(0, static_cast<int>(previews_.size()) - 1);
   if (atEnd || previews_.size() == 1) previewSlider_->setValue(previewSlider_->maximum());
@@ -605,9 +632,11 @@ void TrainPage::addPreview(qint64 step, const QImage& grid) {
 
 void TrainPage::showPreview(int index) {
   if (index < 0 || index >= previews_.size()) return;
-  const auto& [step, image] = previews_.at(index);
-  showScaledImage(preview_, image);
-  previewCaption_->setText(tr("step %1").arg(step));
+  const auto& p = previews_.at(index);
+  showScaledImage(preview_, p.grid);
+  // What the preview cost next to training: a slow preview sampler shows here first.
+  previewCaption_->setText(p.seconds >= 0 ? tr("step %1 · sampled in %2 s").arg(p.step).arg(p.seconds, 0, 'f', 1)
+                                          : tr("step %1").arg(p.step));
 }
 
 void TrainPage::updateButtons() {

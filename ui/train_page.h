@@ -22,6 +22,8 @@ class QSpinBox;
 
 namespace ds::ui {
 
+class DiffusionSamplerFields;
+
 class JobRunner;
 class PathField;
 class PlotWidget;
@@ -87,7 +89,7 @@ class TrainPage : public QWidget {
   void applyPreset(const QString& name);
   void resetCurrentSeries(const QString& label);
   void addMetrics(const QVector<api::TrainMetrics>& batch);
-  void addPreview(qint64 step, const QImage& grid);
+  void addPreview(qint64 step, const QImage& grid, double seconds = -1);
   void showPreview(int index);
   void updateButtons();
   void appendLog(const QString& line);
@@ -111,6 +113,8 @@ class TrainPage : public QWidget {
   QSpinBox* warmup_ = nullptr;
   QDoubleSpinBox* ema_ = nullptr;
   QSpinBox* sampleEvery_ = nullptr;
+  QSpinBox* sampleCount_ = nullptr;
+  DiffusionSamplerFields* previewSampler_ = nullptr;
   QSpinBox* saveEvery_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QSpinBox* processes_ = nullptr;
@@ -136,7 +140,12 @@ class TrainPage : public QWidget {
   QLabel* preview_ = nullptr;
   QLabel* previewCaption_ = nullptr;
   QSlider* previewSlider_ = nullptr;
-  QVector<QPair<qint64, QImage>> previews_;
+  struct Preview {
+    qint64 step = 0;
+    QImage grid;
+    double seconds = -1;  // what sampling it took; -1 (or NaN): not known
+  };
+  QVector<Preview> previews_;
 
   JobRunner* runner_ = nullptr;
   train::TrainConfig base_;  // the preset or opened run the form started from

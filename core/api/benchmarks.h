@@ -5,12 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace ds::api {
 
 struct SampleBenchOptions {
     int ddimSteps = 50;
-    int ddimBatch = 64;
+    int ddimBatch = 64;             // also the batch of the DPM-Solver++ runs
+    std::vector<int> dpmSolverSteps{10, 20};  // DPM-Solver++ 2M (multistep, order 2, time-uniform)
     int ddpmSteps = 1000;        // the schedule length T
     int ddpmBatch = 16;
     int ddpmMeasuredSteps = 100; // timed steps of the T (the per-step cost is constant); T: all
@@ -26,7 +28,7 @@ struct SampleBenchOptions {
     double flowTolerance = 1e-5;  // dopri5 atol = rtol (the seed's)
 };
 
-// Seconds per image for DDIM and DDPM sampling with lucidrains'
+// Seconds per image for DDIM, DPM-Solver++ 2M and DDPM sampling with lucidrains'
 // Unet(dim=32, dim_mults=(1,2,4), channels=1) at 32x32 (random weights); for flow matching,
 // Euler-50 seconds per image and dopri5 seconds per image per function evaluation.
 nlohmann::json benchSample(const SampleBenchOptions& options);

@@ -17,7 +17,7 @@ public:
     void onProgress(const JobProgress& p) override;
     void onLog(const std::string& line) override;
     void onMetrics(const TrainMetrics& m) override;
-    void onPreview(int64_t step, const Image& grid) override;
+    void onPreview(int64_t step, const Image& grid, double seconds) override;
 
 private:
     void write(const std::string& line);

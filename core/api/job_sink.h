@@ -28,8 +28,10 @@ struct JobProgress {
 struct DenoiseFrame {
     int step = 0;             // frame index, 0 = x_T
     int steps = 0;            // denoising steps of the run (frames: steps + 1); 0: not known ahead (adaptive ODE solver)
-    int64_t t = 0;            // the timestep of xt (-1: the final, clean sample)
-    int64_t modelT = -1;      // the timestep the model saw to predict x0 (-1 for frame 0)
+    // The timestep of xt (-1: the final, clean sample) and the one the model saw to predict x0
+    // (-1 for frame 0). The ODE solvers step between whole timesteps: then they have fractions.
+    double t = 0;
+    double modelT = -1;
     double alphaCumprod = 1;  // alpha-bar of xt (1 for the clean sample)
     double time = -1;         // flow matching: the ODE time of xt in [0, 1]; -1 for diffusion frames
     Image xt;
@@ -57,7 +59,8 @@ public:
     virtual void onLog(const std::string&) {}
     virtual void onFrame(const DenoiseFrame&) {}
     virtual void onMetrics(const TrainMetrics&) {}
-    virtual void onPreview(int64_t /*step*/, const Image& /*grid*/) {}
+    // A training run's preview grid of `step`, and the seconds sampling it took.
+    virtual void onPreview(int64_t /*step*/, const Image& /*grid*/, double /*seconds*/) {}
     // True when the sink wants onFrame calls (building frames costs time).
     virtual bool wantsFrames() const { return false; }
 };

@@ -22,6 +22,7 @@ struct RunInfo {
     std::vector<TrainMetrics> metrics;                           // metrics.jsonl, in order
     std::vector<std::pair<int64_t, std::string>> samples;        // samples/step-N.png by step
     std::vector<std::pair<int64_t, std::string>> checkpoints;    // checkpoints/step-N.pt by step
+    std::vector<std::pair<int64_t, double>> previewSeconds;      // what each preview cost, by step
 };
 
 // True when `path` is a folder holding a run's config.json.

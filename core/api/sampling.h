@@ -1,8 +1,10 @@
 // Sampling a checkpoint: the job behind `diffusion-studio-cli sample`, the Generate page and the
-// DDIM explorer. Diffusion checkpoints run DDIM/DDPM; flow-matching checkpoints (the seed's CFM
+// explorer. Diffusion checkpoints run DDPM, DDIM or a training-free ODE solver (DPM-Solver,
+// DPM-Solver++, UniPC); flow-matching checkpoints (the seed's CFM
 // U-Net, torchcfm's UNetModel, ours) integrate the ODE from noise (t = 0) to data (t = 1) with the chosen solver; the kind
 // is read from the file. Torch-free interface.
 #pragma once
+#include "core/api/diffusion_solver.h"
 #include "core/api/image.h"
 #include "core/api/image_file.h"
 #include "core/api/job_sink.h"
@@ -17,9 +19,12 @@ namespace ds::api {
 struct SampleRequest {
     std::string checkpoint;
     int imageSize = 0;            // 0: from the checkpoint
-    std::string sampler = "ddim"; // ddim | ddpm
-    int steps = 0;                // DDIM steps (0: the checkpoint's sampling_timesteps, else 50); DDPM uses all
+    DiffusionSampler sampler = DiffusionSampler::Ddim;
+    // DDIM steps (0: the checkpoint's sampling_timesteps, else 50); ODE solvers: evaluations
+    // (0: 20, the references' default); DDPM uses all timesteps.
+    int steps = 0;
     double eta = 0.0;             // DDIM eta
+    SolverOptions solverOptions;  // DPM-Solver(++), UniPC
     uint64_t seed = 0;
     int num = 16;
     int batchSize = 16;
@@ -35,7 +40,7 @@ struct SampleRequest {
     // Flow matching only (an error when given for a diffusion checkpoint, except `steps`).
     std::string solver;           // euler | midpoint | rk4 | rk4-38 | dopri5 ("": dopri5, the seed's)
     // `steps` above: fixed-grid steps (0: 50, or the --times grid when times are given).
-    double atol = 1e-5;           // dopri5 tolerances (the seed's)
+    double atol = 1e-5;           // dopri5 tolerances (the seed's; the adaptive DPM-Solver's are in solverOptions)
     double rtol = 1e-5;
     std::vector<double> times;    // where to record the trajectory (increasing, in [0, 1]);
                                   // empty: the grid points, or dopri5's accepted steps
@@ -49,8 +54,8 @@ struct SampleRequest {
 
 struct SampleResult {
     int images = 0;
-    int steps = 0;                   // diffusion steps; flows: solver steps (accepted, all batches)
-    int64_t nfe = 0;                 // flows: velocity evaluations over all batches
+    int steps = 0;                   // diffusion: steps of a batch (the adaptive method: of the first); flows: solver steps (accepted, all batches)
+    int64_t nfe = 0;                 // network evaluations over all batches
     double straightness = 0.0;       // flows: mean path length / end-to-end distance of the images (1: straight)
     double seconds = 0.0;
     Image grid;                      // the grid of all samples (always made)

@@ -1,5 +1,6 @@
 #include "core/api/benchmarks.h"
 
+#include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/flow/ode_solver.h"
 #include "core/jobs/bench_model.h"
 #include "core/util/blas_threads.h"
@@ -110,6 +111,25 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
         ddimBest = std::min(ddimBest, secondsSince(start));
     }
 
+    // DPM-Solver++ 2M from the same noise, at each step count.
+    nlohmann::json dpm = nlohmann::json::array();
+    const auto schedule = diffusion::noiseScheduleFor(*model, DiffusionSampler::DpmSolverPlusPlus, device);
+    for (int steps : o.dpmSolverSteps) {
+        double best = 1e300;
+        int64_t nfe = 0;
+        for (int i = 0; i < o.repeats; ++i) {
+            at::Generator gen = at::detail::createCPUGenerator(0);
+            auto xT = torch::randn({o.ddimBatch, 1, 32, 32}, gen).to(device).contiguous(memoryFormat);
+            auto solver = diffusion::makeDiffusionOdeSolver(*model, schedule, DiffusionSampler::DpmSolverPlusPlus, {});
+            const auto start = std::chrono::steady_clock::now();
+            solver->sample(xT, steps).cpu();
+            best = std::min(best, secondsSince(start));
+            nfe = solver->nfe();
+        }
+        dpm.push_back({{"steps", steps}, {"nfe", nfe}, {"batch", o.ddimBatch}, {"seconds", best},
+                       {"seconds_per_image", best / o.ddimBatch}});
+    }
+
     const int measured = std::min(o.ddpmMeasuredSteps, o.ddpmSteps);
     double ddpmBest = 1e300;
     for (int i = 0; i < o.repeats; ++i) {
@@ -128,6 +148,7 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
             {"repeats", o.repeats},
             {"ddim", {{"steps", o.ddimSteps}, {"batch", o.ddimBatch}, {"seconds", ddimBest},
                       {"seconds_per_image", ddimBest / o.ddimBatch}}},
+            {"dpm_solver_pp_2m", dpm},
             {"ddpm", {{"steps", o.ddpmSteps}, {"batch", o.ddpmBatch}, {"measured_steps", measured},
                       {"measured_seconds", ddpmBest}, {"extrapolated", measured < o.ddpmSteps},
                       {"seconds_per_image", ddpmFull / o.ddpmBatch}}}};

@@ -79,7 +79,7 @@ void EventFileReader::replay(const std::string& line, JobSink& sink) const {
     if (const auto it = j.find("preview"); it != j.end() && it->is_number_integer()) {
         const auto step = it->get<int64_t>();
         const auto grid = readGrid(train::RunDirectory::samplePath(runDir_, step));
-        if (!grid.empty()) sink.onPreview(step, grid);
+        if (!grid.empty()) sink.onPreview(step, grid, number(j, "seconds"));
     }
 }
 

@@ -34,6 +34,8 @@ void EventFileSink::onMetrics(const TrainMetrics& m) {
               .dump());
 }
 
-void EventFileSink::onPreview(int64_t step, const Image& /*grid*/) { write(nlohmann::json{{"preview", step}}.dump()); }
+void EventFileSink::onPreview(int64_t step, const Image& /*grid*/, double seconds) {
+    write(nlohmann::json{{"preview", step}, {"seconds", seconds}}.dump());
+}
 
 }  // namespace ds::api

@@ -46,8 +46,12 @@ RunInfo inspectRun(const std::string& path) {
     info.data = run.config().data;
     info.preset = run.config().preset;
     info.totalSteps = run.config().steps;
-    for (const auto& record : train::MetricsLog::read(run.metricsPath()))
-        if (record.contains("step") && !record.contains("error")) info.metrics.push_back(metricsOf(record, info.totalSteps));
+    for (const auto& record : train::MetricsLog::read(run.metricsPath())) {
+        if (!record.contains("step") || record.contains("error")) continue;
+        if (record.contains("loss")) info.metrics.push_back(metricsOf(record, info.totalSteps));
+        else if (const auto it = record.find("preview_seconds"); it != record.end() && it->is_number())
+            info.previewSeconds.emplace_back(record.at("step").get<int64_t>(), it->get<double>());
+    }
     if (!info.metrics.empty()) info.lastLoggedStep = info.metrics.back().step;
     info.samples = run.samples();
     info.checkpoints = run.checkpoints();

@@ -1,4 +1,5 @@
-// Diffusion as a TrainingModel: a GaussianDiffusion around lucidrains' Unet, DDIM previews, and
+// Diffusion as a TrainingModel: a GaussianDiffusion around lucidrains' Unet, previews with the
+// run's sampler (DPM-Solver++ 2M by default, DDIM for older runs), and
 // lucidrains Trainer's checkpoint layout ({step, model, opt, ema, scaler, version}).
 #pragma once
 #include "core/diffusion/gaussian_diffusion.h"
@@ -16,7 +17,7 @@ public:
     void setChannelsLast(bool on) override;
     int64_t positions() const override { return model_->config().timesteps; }
     Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) override;
-    torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) override;
+    torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) override;
     io::PngText previewText(int steps) const override;
     void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
                          const Ema& ema) const override;
@@ -27,6 +28,7 @@ private:
 
     diffusion::GaussianDiffusion model_{nullptr};
     diffusion::GaussianDiffusion ema_{nullptr};
+    api::DiffusionSampler sampler_;
 };
 
 }  // namespace ds::train

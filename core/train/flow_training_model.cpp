@@ -57,14 +57,15 @@ void FlowTrainingModel::setChannelsLast(bool on) {
     ema_.setChannelsLast(on);
 }
 
-torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& /*gen*/) {
+torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& /*gen*/,
+                                         const StopToken* stop) {
     flow::OdeOptions o;
     o.method = flow::parseOdeMethod(config_.previewSolver);
     o.steps = steps;
     const auto& ema = ema_;
     const auto trajectory = flow::OdeSolver::make(o)->solve(
         [&ema](double t, const torch::Tensor& x) { return ema.forward(x, torch::full({x.size(0)}, t, x.options())); },
-        noise, {0.0, 1.0});
+        noise, {0.0, 1.0}, false, {}, stop);
     return ((trajectory.states.back() + 1) * 0.5).clamp(0, 1);
 }
 

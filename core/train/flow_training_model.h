@@ -23,7 +23,7 @@ public:
     void setChannelsLast(bool on) override;
     int64_t positions() const override { return kPositions; }
     Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) override;
-    torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) override;
+    torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) override;
     io::PngText previewText(int steps) const override;
     void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
                          const Ema& ema) const override;

@@ -54,4 +54,11 @@ void MetricsLog::truncateAfter(const std::string& path, int64_t lastStep) {
     writeFileAtomically(path, kept);
 }
 
+std::vector<nlohmann::json> MetricsLog::readSteps(const std::string& path) {
+    std::vector<nlohmann::json> steps;
+    for (auto& r : read(path))
+        if (r.contains("loss")) steps.push_back(std::move(r));
+    return steps;
+}
+
 }  // namespace ds::train

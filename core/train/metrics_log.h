@@ -1,4 +1,5 @@
-// metrics.jsonl: one JSON object per logged step, appended as training goes. On resume the log
+// metrics.jsonl: one JSON object per logged step, appended as training goes, and one per preview
+// grid ({step, preview_seconds, preview_images}: what it cost). On resume the log
 // is cut back to the checkpoint's step (and a line half-written by a killed process is dropped),
 // so a resumed run has no duplicated or missing steps.
 #pragma once
@@ -25,6 +26,8 @@ public:
     static void truncateAfter(const std::string& path, int64_t lastStep);
     // Complete records of a log (a partial last line is ignored).
     static std::vector<nlohmann::json> read(const std::string& path);
+    // The records of logged training steps (with a loss), without the preview records.
+    static std::vector<nlohmann::json> readSteps(const std::string& path);
 
 private:
     std::string path_;

@@ -301,19 +301,31 @@ void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSec
     }
 }
 
-void Trainer::writePreview() {
+bool Trainer::writePreview() {
     torch::NoGradGuard noGrad;
     at::Generator gen = at::detail::createCPUGenerator(config_.seed ^ kPreviewSeedSalt);
     const int64_t s = config_.imageSize();
     auto noise = torch::randn({config_.sampleCount, config_.channels(), s, s}, gen).to(device_);
-    const auto grid = io::makeGrid(model_->preview(noise, config_.sampleSteps, gen).cpu());
-    const auto image = io::toImage(grid);
+    const double start = nowSeconds();
+    torch::Tensor images;
+    try {
+        images = model_->preview(noise, config_.sampleSteps, gen, &stop_).cpu();
+    } catch (const Cancelled&) {
+        // The step's checkpoint is already written: a stop during the preview loses nothing.
+        sink_.onLog("preview of step " + std::to_string(step_) + " stopped");
+        return false;
+    }
+    const double seconds = nowSeconds() - start;
+    const auto image = io::toImage(io::makeGrid(images));
     io::PngText text{{"Software", std::string("Diffusion Studio ") + DS_VERSION}};
     for (auto& entry : model_->previewText(config_.sampleSteps)) text.push_back(entry);
     text.emplace_back("ds.weights", "ema");
     text.emplace_back("ds.train_step", std::to_string(step_));
     io::writePng(run_.samplePath(step_), image.pixels.data(), image.width, image.height, image.channels, text);
-    sink_.onPreview(step_, image);
+    // What the preview cost, next to what training costs: metrics.jsonl and the Train page.
+    metrics_->append({{"step", step_}, {"preview_seconds", seconds}, {"preview_images", config_.sampleCount}});
+    sink_.onPreview(step_, image, seconds);
+    return true;
 }
 
 void Trainer::saveCheckpoint() {
@@ -360,11 +372,14 @@ void Trainer::run() {
 
         const bool last = step_ == config_.steps;
         if (!writes()) continue;
-        if (step_ % config_.sampleEvery == 0 || last) writePreview();
+        // The checkpoint first: a preview can take long, and a stop, crash or closed window
+        // during it must not lose the steps.
         if (step_ % config_.saveEvery == 0 || last) {
             saveCheckpoint();
             lastSaved = step_;
         }
+        const bool previewDue = config_.sampleEvery > 0 && (step_ % config_.sampleEvery == 0 || last);
+        if (previewDue && !writePreview() && !group_) break;  // stopped during the preview
     }
     // Stopped between checkpoints: keep the step reached.
     if (writes() && step_ != lastSaved && step_ > firstStep) saveCheckpoint();

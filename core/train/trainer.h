@@ -63,7 +63,8 @@ private:
     bool stopping() const { return group_ ? agreedStop_ : stop_.stopRequested(); }
     void logMetrics(double loss, double gradNorm, double lr, double stepSeconds);
     void saveCheckpoint();
-    void writePreview();
+    // The EMA model's preview grid of this step; false when a stop request ended it.
+    bool writePreview();
     void restoreFrom(const std::string& path);
     io::PyValuePtr checkpointValue();
 

@@ -8,6 +8,8 @@
 #include "core/train/ema.h"
 #include "core/util/batch_shard.h"
 
+#include "core/util/stop_token.h"
+
 #include <torch/torch.h>
 
 #include <memory>
@@ -33,8 +35,9 @@ public:
     // (data-parallel runs), so that per-sample noise and times match a one-process run.
     virtual Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) = 0;
 
-    // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how.
-    virtual torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen) = 0;
+    // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how. Throws
+    // ds::Cancelled when `stop` is requested.
+    virtual torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) = 0;
     virtual io::PngText previewText(int steps) const = 0;
 
     // The checkpoint entries of the family's upstream layout (lucidrains Trainer: model, opt,
