@@ -8,6 +8,7 @@
 #include "core/api/fid.h"
 #include "core/api/lmdb_import.h"
 #include "core/api/sampling.h"
+#include "core/api/solver_sweep.h"
 #include "core/api/training.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
@@ -131,6 +132,61 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--attention-order", r.attentionOrder,
                     "torchcfm's UNetModel: legacy (default) or new (use_new_attention_order)")
         ->check(CLI::IsMember({"legacy", "new"}));
+}
+
+// `sweep`: NFE vs quality of a checkpoint's samplers (diffusion) or ODE solvers (flows), as JSON.
+struct SweepArgs {
+    ds::api::SampleRequest sample;
+    ds::api::SolverSweepRequest sweep;
+    std::string out;
+};
+
+void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
+    auto& r = a.sample;
+    auto& s = a.sweep;
+    r.num = 8;
+    cmd->add_option("--checkpoint", r.checkpoint, "a diffusion or flow-matching checkpoint")->required();
+    cmd->add_option("--image-size", r.imageSize, "image size, when the checkpoint does not record it")
+        ->check(CLI::Range(1, 8192));
+    cmd->add_option("--num", r.num, "images (one batch; every run starts from the same noise)")->check(kAtLeastOne);
+    cmd->add_option("--seed", r.seed, "random seed of the noise");
+    cmd->add_option("--init-noise", r.initNoisePath, "PyTorch file holding x_T (N, C, H, W)");
+    cmd->add_option("--weights", r.weights, "ema or online")->check(CLI::IsMember({"ema", "online"}));
+    cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_option_function<std::vector<int>>("--steps", [&s](const std::vector<int>& v) { s.steps = s.diffusionSteps = v; },
+                                               "step counts (default: diffusion 5,10,20,50,100; flows 2,4,...,64)")
+        ->delimiter(',')->check(CLI::Range(1, 100000));
+    cmd->add_option("--samplers", s.diffusionSamplers, std::string("diffusion: samplers, from ") + ds::api::kSweepSamplerNames)
+        ->delimiter(',');
+    cmd->add_option("--reference-steps", s.referenceSteps,
+                    "diffusion: steps of the DPM-Solver++ 3M reference solution (default 1000)")->check(CLI::Range(3, 1000000));
+    cmd->add_option("--solvers", s.solvers, "flows: ODE solvers (euler, midpoint, rk4, rk4-38, dopri5)")->delimiter(',');
+    cmd->add_option("--tolerances", s.tolerances, "flows: dopri5 tolerances")->delimiter(',')->check(CLI::PositiveNumber);
+    cmd->add_option("--reference-tolerance", s.referenceTolerance, "flows: the reference dopri5's atol = rtol")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--out", a.out, "also write the JSON to this file");
+}
+
+int runSweep(const SweepArgs& a) {
+    ds::app::TerminalProgress progress("sweep", isatty(STDERR_FILENO));
+    const auto result = ds::api::runSolverSweep(a.sample, a.sweep, progress, gStop);
+    progress.finish();
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : result.points) {
+        nlohmann::json point{{"solver", p.solver}, {"nfe", p.nfe}, {"rms_error", p.error}, {"seconds", p.seconds}};
+        if (p.steps > 0) point["steps"] = p.steps;
+        if (p.tolerance > 0) point["tolerance"] = p.tolerance;
+        points.push_back(point);
+    }
+    const nlohmann::json report{{"checkpoint", a.sample.checkpoint}, {"images", a.sample.num}, {"seed", a.sample.seed},
+                                {"reference", result.reference}, {"reference_nfe", result.referenceNfe},
+                                {"reference_seconds", result.referenceSeconds}, {"points", points}};
+    if (!a.out.empty()) {
+        std::ofstream file(a.out);
+        if (!(file << report.dump(2) << "\n")) throw ds::fileError(a.out, "cannot write");
+    }
+    std::cout << report.dump(2) << "\n";
+    return 0;
 }
 
 int runSample(const ds::api::SampleRequest& r) {
@@ -552,6 +608,11 @@ int main(int argc, char** argv) {
     info->add_flag("--json", infoArgs.json, "print JSON");
 
     ds::api::SampleRequest sampleRequest;
+    SweepArgs sweepArgs;
+    auto* sweep = app.add_subcommand("sweep", "NFE vs quality: a checkpoint's samplers (diffusion) or ODE solvers (flows) at "
+                                              "several step counts against a converged solution, as JSON");
+    addSweepOptions(sweep, sweepArgs);
+
     auto* sample = app.add_subcommand("sample", "generate images from a diffusion (DDPM, DDIM, DPM-Solver(++), UniPC) or flow-matching (ODE) checkpoint");
     addSampleOptions(sample, sampleRequest);
 
@@ -617,6 +678,7 @@ int main(int argc, char** argv) {
         ds::keepTensorMemoryInHeap();
         if (info->parsed()) return runInfo(infoArgs);
         if (sample->parsed()) return runSample(sampleRequest);
+        if (sweep->parsed()) return runSweep(sweepArgs);
         if ((train->parsed() || resume->parsed()) && distArgs.nproc > 1) {
             rankContext(distArgs);  // refuses --nproc under a launcher
             auto args = workerArgs(argc, argv, {"--nproc"});

@@ -157,6 +157,31 @@ private Q_SLOTS:
         QCOMPARE(flow.contains("python_reference"), backbone == "torchcfm");
     }
 
+    // A numeric option out of its range is refused before any work, naming the option and the range.
+    void numericOptionsOutOfRangeAreRefused_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("option");
+        const QString model = QString::fromStdString(kModel);
+        QTest::newRow("sample --steps 0") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--steps", "0"} << "--steps";
+        QTest::newRow("sample --num 0") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--num", "0"} << "--num";
+        QTest::newRow("sample --order 4") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--order", "4"} << "--order";
+        QTest::newRow("sample --eta -1") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--eta", "-1"} << "--eta";
+        QTest::newRow("train --batch-size 0") << QStringList{"train", "--batch-size", "0"} << "--batch-size";
+        QTest::newRow("train --sample-every -1") << QStringList{"train", "--sample-every", "-1"} << "--sample-every";
+        QTest::newRow("train --sample-count 0") << QStringList{"train", "--sample-count", "0"} << "--sample-count";
+        QTest::newRow("fid --batch-size 0") << QStringList{"fid", "a", "b", "--batch-size", "0"} << "--batch-size";
+        QTest::newRow("sweep --steps 0") << QStringList{"sweep", "--checkpoint", model, "--steps", "0"} << "--steps";
+        QTest::newRow("--threads 0") << QStringList{"--threads", "0", "info", model} << "--threads";
+    }
+    void numericOptionsOutOfRangeAreRefused() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, option);
+        const auto r = runCli(args);
+        QVERIFY2(r.exitCode > 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(option) && r.err.contains("range"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(tmp("x.png")));
+    }
+
     void badInputGivesOneLineError_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QStringList>("extra");

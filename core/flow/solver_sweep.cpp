@@ -4,6 +4,7 @@
 #include "core/util/progress_meter.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace ds::flow {
 
@@ -69,6 +70,9 @@ api::SolverSweepResult sweepSolvers(const VelocityField& v, const torch::Tensor&
     const auto reference = timedSolve(adaptive(request.referenceTolerance), v, x0, stop);
     sink.onProgress(meter.at(1));
     api::SolverSweepResult result;
+    char tolerance[32];
+    std::snprintf(tolerance, sizeof tolerance, "%g", request.referenceTolerance);
+    result.reference = std::string("dopri5, tolerance ") + tolerance;
     result.referenceNfe = reference.nfe;
     result.referenceSeconds = reference.seconds;
     for (const auto& [options, planned] : runs) {

@@ -6,6 +6,7 @@
 #include "core/checkpoint/flow_checkpoint.h"
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/io/image_tensor.h"
+#include "core/jobs/diffusion_sweep.h"
 #include "core/jobs/flow_sampling.h"
 #include "core/jobs/sample_output.h"
 #include "core/io/torch_file.h"
@@ -189,10 +190,12 @@ private:
 
 SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepRequest& sweep, JobSink& sink,
                                  const StopToken& stop) {
-    validateSolverSweep(sweep);
     const auto root = io::loadTorchFile(r.checkpoint);
-    if (!checkpoint::isFlowCheckpoint(*root))
-        throw fileError(r.checkpoint, "the NFE-vs-quality sweep needs a flow-matching checkpoint; this is a diffusion model");
+    if (!checkpoint::isFlowCheckpoint(*root)) {
+        rejectFlowOptions(r);
+        return jobs::runDiffusionSolverSweep(r, checkpoint::readDiffusionCheckpoint(r.checkpoint, *root), sweep, sink, stop);
+    }
+    validateSolverSweep(sweep);
     return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
 }
 

@@ -1,0 +1,107 @@
+// The fast diffusion samplers and the NFE-vs-quality sweep through diffusion-studio-cli: the
+// samples equal the reference code's (the step-by-step parity is test_fast_samplers'), the PNGs
+// say how they were made, and `sweep` prints each sampler's error against a converged solution.
+#include "core/io/png_file.h"
+#include "core/io/torch_file.h"
+#include "tests/support/cli_runner.h"
+#include "tests/support/reference_tensors.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <map>
+
+using namespace ds;
+using test::runCli;
+
+namespace {
+
+const std::string kModel = test::fixturePath("ddpm_lucidrains_tiny/model-1.pt");
+
+std::string readPngValue(const std::string& path, const std::string& key) {
+    for (const auto& [k, v] : io::readPngText(path))
+        if (k == key) return v;
+    return {};
+}
+
+}  // namespace
+
+class TestCliSamplers : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString tmp(const QString& name) const { return dir_.filePath(name); }
+
+private Q_SLOTS:
+    // The fast samplers through the CLI reproduce the reference code's sample (the core parity is
+    // test_fast_samplers'), and say in the PNG how they ran.
+    void sampleWithFastSamplersMatchesTheReference() {
+        const auto ref = test::loadReferenceTensors(test::fixturePath("fast_samplers/tiny_pred_v_sigmoid.pt"));
+        const auto noise = tmp("fast_noise.pt").toStdString();
+        io::saveTorchFile(noise, io::PyValue::tensor(ref.at("x_T")));
+        struct Case {
+            QStringList options;
+            std::string key;
+        };
+        for (const Case& c : {Case{{"--sampler", "dpm-solver++", "--steps", "10"}, "dpmpp_2m_tu_10"},
+                              Case{{"--sampler", "dpm-solver", "--method", "singlestep", "--order", "3", "--steps", "10"}, "dpm_3s_10"},
+                              Case{{"--sampler", "unipc", "--order", "3", "--steps", "10"}, "unipc_bh2_3_tu_10"},
+                              Case{{"--sampler", "dpm-solver++", "--method", "adaptive", "--order", "2"}, "adaptive_o2"}}) {
+            const QString tensors = tmp(QString::fromStdString(c.key) + ".pt"), grid = tmp(QString::fromStdString(c.key) + ".png");
+            const auto r = runCli(QStringList{"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel),
+                                              "--image-size", "16", "--weights", "online", "--init-noise",
+                                              QString::fromStdString(noise), "--save-tensors", tensors, "--grid", grid} +
+                                  c.options);
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+            const auto out = test::loadReferenceTensors(tensors.toStdString());
+            // The adaptive method: within its own tolerance (see test_fast_samplers); the others 1e-4.
+            const double tol = c.key == "adaptive_o2" ? 0.0078 : 1e-4;
+            QVERIFY2(test::withinTolerance("cli_" + c.key, test::maxAbsDiff(out.at("samples"), ref.at(c.key + "_final").clamp(0, 1)), tol),
+                     c.key.c_str());
+            if (c.key != "adaptive_o2") {
+                QCOMPARE(out.at("x0_preds").size(0), ref.at(c.key + "_steps").item<int64_t>());
+                QCOMPARE(readPngValue(grid.toStdString(), "ds.nfe"), std::to_string(ref.at(c.key + "_nfe").item<int64_t>()));
+            }
+        }
+        QCOMPARE(readPngValue(tmp("unipc_bh2_3_tu_10.png").toStdString(), "ds.sampler"), std::string("unipc"));
+        QCOMPARE(readPngValue(tmp("unipc_bh2_3_tu_10.png").toStdString(), "ds.order"), std::string("3"));
+        QCOMPARE(readPngValue(tmp("unipc_bh2_3_tu_10.png").toStdString(), "ds.unipc_variant"), std::string("bh2"));
+        QCOMPARE(readPngValue(tmp("dpm_3s_10.png").toStdString(), "ds.method"), std::string("singlestep"));
+    }
+
+    // NFE vs quality as JSON: every sampler at every step count, and each converges to the
+    // reference solution at its order (a second-order solver: about 4x less error per doubling).
+    void sweepPrintsNfeAgainstError() {
+        const auto r = runCli({"--threads", "1", "sweep", "--checkpoint", QString::fromStdString(kModel), "--image-size",
+                               "16", "--num", "2", "--steps", "10,20,40", "--reference-steps", "160", "--samplers",
+                               "ddim,dpm-solver++2m,unipc3", "--out", tmp("sweep.json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(doc["images"].toInt(), 2);
+        const auto points = doc["points"].toArray();
+        QCOMPARE(points.size(), 9);
+        std::map<std::string, std::vector<double>> errors;
+        for (const auto& p : points) {
+            const auto o = p.toObject();
+            QCOMPARE(o["nfe"].toInt(), o["steps"].toInt());
+            errors[o["solver"].toString().toStdString()].push_back(o["rms_error"].toDouble());
+        }
+        for (const auto& [solver, e] : errors) {
+            QCOMPARE(int(e.size()), 3);
+            QVERIFY2(e[0] > e[1] && e[1] > e[2], solver.c_str());
+        }
+        QVERIFY(errors["dpm-solver++2m"][2] < errors["dpm-solver++2m"][1] / 3);  // second order
+        QVERIFY(errors["ddim"][2] > errors["ddim"][1] / 3);                        // first order
+        QVERIFY(QFile::exists(tmp("sweep.json")));
+        const auto bad = runCli({"sweep", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16", "--samplers", "euler"});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains("unknown sweep sampler 'euler'"), qPrintable(bad.err));
+    }
+
+};
+
+QTEST_GUILESS_MAIN(TestCliSamplers)
+#include "test_cli_samplers.moc"
