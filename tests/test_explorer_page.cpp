@@ -1,9 +1,12 @@
-// The DDIM explorer against the reference run of lucidrains' own code (QtTest, offscreen): the
+// The Sampler Explorer against the reference run of lucidrains' own code (QtTest, offscreen): the
 // filmstrip holds steps + 1 frames, and the frame the slider shows is the reference tensor.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QDir>
 #include <QImage>
 #include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QPushButton>
 #include <QSlider>
 #include <QTemporaryDir>
@@ -14,12 +17,13 @@
 #include "core/io/torch_file.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/reference_tensors.h"
-#include "ui/ddim_explorer_page.h"
+#include "ui/sampler_explorer_page.h"
 #include "ui/explorer_run_panel.h"
 #include "ui/job_runner.h"
+#include "ui/nfe_quality_chart.h"
 #include "ui/qimage_conversion.h"
 
-using ds::ui::DdimExplorerPage;
+using ds::ui::SamplerExplorerPage;
 
 namespace {
 
@@ -48,7 +52,7 @@ class TestExplorerPage : public QObject {
   QString noise_;
   static constexpr int kSteps = 10;
 
-  void runToEnd(DdimExplorerPage& page) {
+  void runToEnd(SamplerExplorerPage& page) {
     page.run();
     for (auto* panel : {page.panelA(), page.panelB()})
       if (panel->runner()->isRunning()) QVERIFY(panel->runner()->waitForFinished(60000));
@@ -66,7 +70,7 @@ class TestExplorerPage : public QObject {
   }
 
   void filmstripMatchesTheReferenceTrajectory() {
-    DdimExplorerPage page;
+    SamplerExplorerPage page;
     page.resize(900, 700);
     auto* a = page.panelA();
     a->setCheckpoint(checkpoint_);
@@ -138,7 +142,7 @@ class TestExplorerPage : public QObject {
   }
 
   void compareRunsShareTheSlider() {
-    DdimExplorerPage page;
+    SamplerExplorerPage page;
     page.setCompare(true);
     for (auto* panel : {page.panelA(), page.panelB()}) {
       panel->setCheckpoint(checkpoint_);
@@ -158,16 +162,20 @@ class TestExplorerPage : public QObject {
     QCOMPARE(page.currentFrame(), 100);
     QCOMPARE(page.panelB()->shownFrame(), 100);
     QCOMPARE(page.panelA()->shownFrame(), kSteps);
+    page.setMatchNoise(false);
     page.setCurrentFrame(50);
     QCOMPARE(page.panelB()->shownFrame(), 50);
-    QCOMPARE(page.panelA()->shownFrame(), kSteps);  // the shorter run holds its last frame
+    QCOMPARE(page.panelA()->shownFrame(), kSteps);  // by index, the shorter run holds its last frame
+    page.setMatchNoise(true);  // by noise level, the DDIM frame nearest DDPM's step 50
+    QCOMPARE(page.panelA()->shownFrame(), page.panelA()->frames().nearestByNoise(page.panelB()->frames().at(50).alphaCumprod));
+    QVERIFY(page.panelA()->shownFrame() > 0 && page.panelA()->shownFrame() < kSteps);
   }
 
   void runsOfEqualLengthBothEndOnTheirLastFrame() {
     // Whichever run finishes first sets the slider's range; the other still streams its last
     // frames into the same range and must show them.
     {
-      DdimExplorerPage page;
+      SamplerExplorerPage page;
       page.setCompare(true);
       for (auto* panel : {page.panelA(), page.panelB()}) {
         panel->setCheckpoint(checkpoint_);
@@ -183,8 +191,80 @@ class TestExplorerPage : public QObject {
     }
   }
 
+  // A DPM-Solver++ run streams the reference code's states and x0 predictions (the step-by-step
+  // parity is test_fast_samplers'), and lines up with a DDIM run of the same x_T by noise level.
+  void fastSamplerRunLinesUpWithDdimByNoiseLevel() {
+    const auto fast = ds::test::loadReferenceTensors(ds::test::fixturePath("fast_samplers/tiny_pred_v_sigmoid.pt"));
+    const QString noise = work_.filePath(QStringLiteral("fast_x_T.pt"));
+    ds::io::saveTorchFile(noise.toStdString(), ds::io::PyValue::tensor(fast.at("x_T")));
+    SamplerExplorerPage page;
+    page.setCompare(true);
+    for (auto* panel : {page.panelA(), page.panelB()}) {
+      panel->setCheckpoint(checkpoint_);
+      panel->setImageSize(16);
+      panel->setWeights(QStringLiteral("online"));
+      panel->setInitialNoise(noise);
+    }
+    page.panelA()->setSampler(ds::api::DiffusionSampler::Ddim);
+    page.panelA()->setSteps(40);
+    page.panelB()->setSampler(ds::api::DiffusionSampler::DpmSolverPlusPlus);
+    page.panelB()->setSolverOptions({});  // 2M, time-uniform
+    page.panelB()->setSteps(10);
+    runToEnd(page);
+    auto* b = page.panelB();
+    QCOMPARE(b->frames().size(), 11);
+    const auto xs = fast.at("dpmpp_2m_tu_10_xs");  // (steps + 1, B, C, H, W), image space
+    const auto x0 = fast.at("dpmpp_2m_tu_10_x0");  // one evaluation per step, at its start
+    for (int k : {0, 3, 10}) {
+      QVERIFY2(maxPixelDiff(b->frames().at(k).xt, gridOf(xs[k].clamp(0, 1))) <= 1, qPrintable(QStringLiteral("x_t %1").arg(k)));
+      if (k > 0) QVERIFY2(maxPixelDiff(b->frames().at(k).x0, gridOf(x0[k - 1].clamp(0, 1))) <= 1, qPrintable(QStringLiteral("x0 %1").arg(k)));
+    }
+    QVERIFY(b->frames().at(3).caption().contains(QStringLiteral("step 3 / 10")));
+    // The slider runs over the longer (DDIM) run; the DPM-Solver++ panel follows by noise level:
+    // both ends line up, and in between its frame is the one nearest in alpha-bar.
+    QCOMPARE(page.frameCount(), 41);
+    page.setCurrentFrame(0);
+    QCOMPARE(b->shownFrame(), 0);
+    page.setCurrentFrame(40);
+    QCOMPARE(b->shownFrame(), 10);
+    int previous = 0;
+    for (int k = 0; k <= 40; k += 4) {
+      page.setCurrentFrame(k);
+      const double target = page.panelA()->frames().at(k).alphaCumprod;
+      QCOMPARE(b->shownFrame(), b->frames().nearestByNoise(target));
+      QVERIFY(b->shownFrame() >= previous);  // noise falls along both runs
+      previous = b->shownFrame();
+    }
+    page.setCurrentFrame(20);
+    QVERIFY(b->shownFrame() > 0 && b->shownFrame() < 10);
+    // Without matching, the frames pair by index (the shorter run holds its last frame).
+    page.setMatchNoise(false);
+    QCOMPARE(b->shownFrame(), 10);
+  }
+
+  void sweepChartsEverySampler() {
+    SamplerExplorerPage page;
+    page.panelA()->setCheckpoint(checkpoint_);
+    page.panelA()->setImageSize(16);
+    page.findChild<QSpinBox*>(QStringLiteral("explorerCount"))->setValue(1);
+    page.findChild<QLineEdit*>(QStringLiteral("explorerSweepSteps"))->setText(QStringLiteral("4, 8"));
+    page.findChild<QSpinBox*>(QStringLiteral("explorerSweepReferenceSteps"))->setValue(24);
+    QCOMPARE(page.runSweep(), QString());
+    QVERIFY(page.sweepRunner()->waitForFinished(120000));
+    QCOMPARE(page.sweepChart()->solverNames(), QStringList({"ddim", "dpm-solver++2m", "dpm-solver++3m", "unipc3"}));
+    for (const QString& s : page.sweepChart()->solverNames()) {
+      const auto points = page.sweepChart()->pointsOf(s);
+      QCOMPARE(points.size(), 2);
+      QCOMPARE(points[0].x(), 4.0);
+      QVERIFY2(points[1].y() < points[0].y(), qPrintable(s));  // more steps, closer to the solution
+    }
+    QVERIFY(page.findChild<QLabel*>(QStringLiteral("explorerSweepSummary"))->text().contains(QStringLiteral("DPM-Solver++ 3M")));
+    page.findChild<QLineEdit*>(QStringLiteral("explorerSweepSteps"))->setText(QStringLiteral("4, zero"));
+    QVERIFY(page.runSweep().contains(QStringLiteral("whole numbers")));
+  }
+
   void missingCheckpointIsReported() {
-    DdimExplorerPage page;
+    SamplerExplorerPage page;
     page.panelA()->setCheckpoint(work_.filePath(QStringLiteral("nope.pt")));
     QSignalSpy finished(page.panelA()->runner(), &ds::ui::JobRunner::finished);
     page.run();

@@ -18,7 +18,7 @@
 
 #include "core/api/image_file.h"
 #include "tests/support/isolated_settings.h"
-#include "ui/ddim_explorer_page.h"
+#include "ui/sampler_explorer_page.h"
 #include "ui/explorer_run_panel.h"
 #include "ui/generate_page.h"
 #include "ui/main_window.h"
@@ -49,7 +49,7 @@ class TestMainWindow : public QObject {
     QVERIFY(sidebar);
     QCOMPARE(sidebar->count(), 5);
     QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Train"));
-    QCOMPARE(sidebar->item(1)->text(), QStringLiteral("DDIM Explorer"));
+    QCOMPARE(sidebar->item(1)->text(), QStringLiteral("Sampler Explorer"));
     QCOMPARE(sidebar->item(2)->text(), QStringLiteral("Generate"));
     QCOMPARE(sidebar->item(3)->text(), QStringLiteral("FID"));
     QCOMPARE(sidebar->item(4)->text(), QStringLiteral("Trajectories"));

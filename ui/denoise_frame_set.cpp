@@ -5,6 +5,9 @@
 #include <QCoreApplication>
 #include <QPainter>
 
+#include <algorithm>
+#include <cmath>
+
 #include "ui/qimage_conversion.h"
 
 namespace ds::ui {
@@ -25,13 +28,38 @@ ExplorerFrame ExplorerFrame::fromCore(const api::DenoiseFrame& f) {
 }
 
 QString ExplorerFrame::caption() const {
+  // Whole timesteps as integers; the ODE solvers' fractional ones with a decimal.
   const QString t = this->t < 0 ? QCoreApplication::translate("ds::ui::ExplorerFrame", "final")
-                                : QString::number(this->t);
-  return QCoreApplication::translate("ds::ui::ExplorerFrame", "step %1 / %2 · t = %3 · ᾱ = %4")
-      .arg(step)
-      .arg(steps)
-      .arg(t)
+                    : std::abs(this->t - std::round(this->t)) < 1e-6 ? QString::number(qint64(std::llround(this->t)))
+                                                                     : QString::number(this->t, 'f', 1);
+  // The adaptive method does not know its number of steps ahead.
+  const QString stepText = steps > 0 ? QCoreApplication::translate("ds::ui::ExplorerFrame", "step %1 / %2").arg(step).arg(steps)
+                                     : QCoreApplication::translate("ds::ui::ExplorerFrame", "step %1").arg(step);
+  return QCoreApplication::translate("ds::ui::ExplorerFrame", "%1 · t = %2 · ᾱ = %3")
+      .arg(stepText, t)
       .arg(alphaCumprod, 0, 'g', 4);
+}
+
+namespace {
+// log(SNR) = log(alpha-bar / (1 - alpha-bar)), bounded for the clean sample (alpha-bar 1).
+double logSnr(double alphaCumprod) {
+  const double a = std::clamp(alphaCumprod, 1e-12, 1.0 - 1e-12);
+  return std::log(a) - std::log1p(-a);
+}
+}  // namespace
+
+int DenoiseFrameSet::nearestByNoise(double alphaCumprod) const {
+  int best = -1;
+  double bestDistance = 0;
+  const double target = logSnr(alphaCumprod);
+  for (int i = 0; i < size(); ++i) {
+    const double d = std::abs(logSnr(frames_.at(i).alphaCumprod) - target);
+    if (best < 0 || d < bestDistance) {
+      best = i;
+      bestDistance = d;
+    }
+  }
+  return best;
 }
 
 QImage DenoiseFrameSet::framePair(const ExplorerFrame& f) {

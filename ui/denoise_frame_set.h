@@ -14,8 +14,8 @@ namespace ds::ui {
 struct ExplorerFrame {
   int step = 0;
   int steps = 0;
-  qint64 t = 0;
-  qint64 modelT = -1;
+  double t = 0;       // timestep of x_t (fractional for the ODE solvers; -1: the final sample)
+  double modelT = -1;
   double alphaCumprod = 1.0;
   QImage xt;
   QImage x0;
@@ -34,6 +34,9 @@ class DenoiseFrameSet {
   bool isEmpty() const { return frames_.isEmpty(); }
   const ExplorerFrame& at(int i) const { return frames_.at(i); }
 
+  // The frame whose noise level (alpha-bar, compared as log-SNR) is nearest to `alphaCumprod`:
+  // runs of different samplers and step counts line up by how noisy their states are.
+  int nearestByNoise(double alphaCumprod) const;
   // x_t above x0 (noise frame: x_t only), with a small gap.
   static QImage framePair(const ExplorerFrame& f);
   // Every frame's pair, left to right: the whole trajectory in one image.

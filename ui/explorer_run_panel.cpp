@@ -1,4 +1,4 @@
-// Diffusion Studio - one sampler run of the DDIM explorer: its settings, filmstrip and large view.
+// Diffusion Studio - one sampler run of the Sampler Explorer: its settings, filmstrip and large view.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/explorer_run_panel.h"
 
@@ -124,15 +124,7 @@ void ExplorerRunPanel::setImageSize(int size) { imageSize_->setValue(size); }
 QString ExplorerRunPanel::run(quint64 seed, int count) {
   if (runner_->isRunning()) return tr("%1 is still running").arg(runner_->name());
   if (checkpoint_->path().isEmpty()) return tr("Choose a checkpoint first.");
-  api::SampleRequest r;
-  r.checkpoint = checkpoint_->path().toStdString();
-  sampler_->applyTo(r);
-  r.seed = seed;
-  r.num = count;
-  r.batchSize = count;  // one batch: one trajectory per frame
-  r.weights = weights_->currentData().toString().toStdString();
-  r.imageSize = imageSize_->value();
-  r.initNoisePath = initNoise_->path().toStdString();
+  const api::SampleRequest r = request(seed, count);
   addRecentFile(QStringLiteral("recent/checkpoints"), checkpoint_->path());
   frames_.clear();
   filmstrip_->clear();
@@ -142,6 +134,19 @@ QString ExplorerRunPanel::run(quint64 seed, int count) {
   runner_->start([r](api::JobSink& sink, const StopToken& stop, const PauseGate&) { api::runSampling(r, sink, stop); },
                  /*wantsFrames=*/true);
   return {};
+}
+
+api::SampleRequest ExplorerRunPanel::request(quint64 seed, int count) const {
+  api::SampleRequest r;
+  r.checkpoint = checkpoint_->path().toStdString();
+  sampler_->applyTo(r);
+  r.seed = seed;
+  r.num = count;
+  r.batchSize = count;  // one batch: one trajectory per frame
+  r.weights = weights_->currentData().toString().toStdString();
+  r.imageSize = imageSize_->value();
+  r.initNoisePath = initNoise_->path().toStdString();
+  return r;
 }
 
 void ExplorerRunPanel::addFrames(const QVector<api::DenoiseFrame>& batch) {

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 #include "core/api/diffusion_solver.h"
+#include "core/api/sampling.h"
 #include "ui/denoise_frame_set.h"
 
 class QComboBox;
@@ -45,6 +46,8 @@ class ExplorerRunPanel : public QWidget {
 
   // Starts sampling with these settings; returns an error message instead when it cannot.
   QString run(quint64 seed, int count);
+  // The settings as a request (checkpoint, sampler, weights, size, x_T): what run() samples.
+  api::SampleRequest request(quint64 seed, int count) const;
   JobRunner* runner() const { return runner_; }
 
   const DenoiseFrameSet& frames() const { return frames_; }

@@ -31,7 +31,7 @@
 #include "core/api/run_info.h"
 #include "ui/app_settings.h"
 #include "ui/file_dialogs.h"
-#include "ui/ddim_explorer_page.h"
+#include "ui/sampler_explorer_page.h"
 #include "ui/explorer_run_panel.h"
 #include "ui/fid_page.h"
 #include "ui/generate_page.h"
@@ -250,7 +250,7 @@ void MainWindow::buildPages() {
   layout->addWidget(pages_, 1);
 
   train_ = new TrainPage(pages_);
-  explorer_ = new DdimExplorerPage(pages_);
+  explorer_ = new SamplerExplorerPage(pages_);
   generate_ = new GeneratePage(pages_);
   fid_ = new FidPage(pages_);
   trajectory_ = new TrajectoryPage(pages_);
@@ -260,7 +260,7 @@ void MainWindow::buildPages() {
     QStyle::StandardPixmap icon;
   } entries[] = {
       {train_, tr("Train"), QStyle::SP_MediaPlay},
-      {explorer_, tr("DDIM Explorer"), QStyle::SP_FileDialogContentsView},
+      {explorer_, tr("Sampler Explorer"), QStyle::SP_FileDialogContentsView},
       {generate_, tr("Generate"), QStyle::SP_DialogSaveButton},
       {fid_, tr("FID"), QStyle::SP_FileDialogDetailedView},
       {trajectory_, tr("Trajectories"), QStyle::SP_ArrowRight},
@@ -273,6 +273,7 @@ void MainWindow::buildPages() {
   jobStatus_->watch(train_->runner());
   jobStatus_->watch(explorer_->panelA()->runner());
   jobStatus_->watch(explorer_->panelB()->runner());
+  jobStatus_->watch(explorer_->sweepRunner());
   jobStatus_->watch(generate_->runner());
   jobStatus_->watch(fid_->runner());
   jobStatus_->watch(trajectory_->runner());
@@ -359,7 +360,8 @@ void MainWindow::showLmdbImport() {
 
 bool MainWindow::anyJobRunning() const {
   return train_->runner()->isRunning() || generate_->runner()->isRunning() || fid_->runner()->isRunning() ||
-         explorer_->panelA()->runner()->isRunning() || explorer_->panelB()->runner()->isRunning();
+         explorer_->panelA()->runner()->isRunning() || explorer_->panelB()->runner()->isRunning() ||
+         explorer_->sweepRunner()->isRunning();
 }
 
 bool MainWindow::setLanguage(const QString& code) {

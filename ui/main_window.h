@@ -16,14 +16,14 @@ class QStackedWidget;
 
 namespace ds::ui {
 
-class DdimExplorerPage;
+class SamplerExplorerPage;
 class FidPage;
 class TrajectoryPage;
 class GeneratePage;
 class JobStatusWidget;
 class TrainPage;
 
-// The application's main window: a sidebar of pages (Train, DDIM Explorer, Generate, FID) next to a
+// The application's main window: a sidebar of pages (Train, Sampler Explorer, Generate, FID) next to a
 // stack that shows the current one; File (open, recent runs and checkpoints, quit), Settings
 // (language) and Help menus; a status bar that shows the running job with its progress, ETA and
 // a Cancel button. Dropping a checkpoint, a run directory or a PNG the app made opens it (the
@@ -48,13 +48,13 @@ class MainWindow : public QMainWindow {
   QString aboutText() const;
 
   TrainPage* trainPage() const { return train_; }
-  DdimExplorerPage* explorerPage() const { return explorer_; }
+  SamplerExplorerPage* explorerPage() const { return explorer_; }
   GeneratePage* generatePage() const { return generate_; }
   FidPage* fidPage() const { return fid_; }
   TrajectoryPage* trajectoryPage() const { return trajectory_; }
   void showPage(QWidget* page);
 
-  // Opens a run directory (Train), a checkpoint (DDIM Explorer and Generate) or a PNG made by
+  // Opens a run directory (Train), a checkpoint (Sampler Explorer and Generate) or a PNG made by
   // the app (Generate, with its settings). Returns an error message, or "" when opened.
   QString openPath(const QString& path);
 
@@ -85,7 +85,7 @@ class MainWindow : public QMainWindow {
   QListWidget* sidebar_ = nullptr;
   QStackedWidget* pages_ = nullptr;
   TrainPage* train_ = nullptr;
-  DdimExplorerPage* explorer_ = nullptr;
+  SamplerExplorerPage* explorer_ = nullptr;
   GeneratePage* generate_ = nullptr;
   FidPage* fid_ = nullptr;
   TrajectoryPage* trajectory_ = nullptr;

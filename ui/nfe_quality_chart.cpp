@@ -45,6 +45,8 @@ NfeQualityChart::NfeQualityChart(QWidget* parent) : QWidget(parent) {
   clear();
 }
 
+void NfeQualityChart::setErrorAxisTitle(const QString& title) { y_->setTitleText(title); }
+
 void NfeQualityChart::clear() {
   chart_->removeAllSeries();
   x_->setRange(1, 100);

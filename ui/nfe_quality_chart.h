@@ -26,6 +26,8 @@ class NfeQualityChart : public QWidget {
   explicit NfeQualityChart(QWidget* parent = nullptr);
 
   void setResult(const api::SolverSweepResult& result);
+  // What the errors are measured against (default: the flows' tight dopri5).
+  void setErrorAxisTitle(const QString& title);
   void clear();
   // The solvers drawn, in order, and their points (NFE, error); for tests.
   QStringList solverNames() const;

@@ -1,10 +1,13 @@
-// Diffusion Studio - the DDIM explorer: watch a sampler denoise, step by step.
+// Diffusion Studio - the Sampler Explorer: watch a sampler denoise, step by step.
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/ddim_explorer_page.h"
+#include "ui/sampler_explorer_page.h"
 
 #include <QCheckBox>
 #include <QDir>
+#include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLineEdit>
+#include <QTabWidget>
 #include <QKeyEvent>
 #include <QPainter>
 #include <QLabel>
@@ -17,9 +20,15 @@
 #include <QVBoxLayout>
 #include <QWheelEvent>
 
-#include "ui/file_dialogs.h"
+#include <memory>
+#include <mutex>
+
+#include "core/api/solver_sweep.h"
 #include "ui/explorer_run_panel.h"
+#include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
+#include "ui/nfe_quality_chart.h"
+#include "ui/path_field.h"
 
 namespace ds::ui {
 namespace {
@@ -55,13 +64,13 @@ QImage sideBySide(const QList<QImage>& images) {
 
 }  // namespace
 
-DdimExplorerPage::DdimExplorerPage(QWidget* parent) : QWidget(parent) {
+SamplerExplorerPage::SamplerExplorerPage(QWidget* parent) : QWidget(parent) {
   setObjectName(QStringLiteral("explorerPage"));
   setFocusPolicy(Qt::StrongFocus);
   buildUi();
 }
 
-void DdimExplorerPage::buildUi() {
+void SamplerExplorerPage::buildUi() {
   auto* layout = new QVBoxLayout(this);
 
   auto* top = new QHBoxLayout;
@@ -80,6 +89,11 @@ void DdimExplorerPage::buildUi() {
   stop_->setObjectName(QStringLiteral("explorerStop"));
   compare_ = new QCheckBox(tr("Compare with a second run"), this);
   compare_->setObjectName(QStringLiteral("explorerCompare"));
+  matchNoise_ = new QCheckBox(tr("Match noise levels"), this);
+  matchNoise_->setObjectName(QStringLiteral("explorerMatchNoise"));
+  matchNoise_->setChecked(true);
+  matchNoise_->setToolTip(tr("The shorter run shows its frame nearest in noise level (alpha-bar) to the longer run's, "
+                             "so runs of different samplers and step counts line up"));
   top->addWidget(new QLabel(tr("Seed"), this));
   top->addWidget(seed_);
   top->addWidget(new QLabel(tr("Images"), this));
@@ -88,17 +102,23 @@ void DdimExplorerPage::buildUi() {
   top->addWidget(stop_);
   top->addSpacing(16);
   top->addWidget(compare_);
+  top->addWidget(matchNoise_);
   top->addStretch(1);
   layout->addLayout(top);
 
-  auto* splitter = new QSplitter(Qt::Horizontal, this);
+  tabs_ = new QTabWidget(this);
+  tabs_->setObjectName(QStringLiteral("explorerTabs"));
+  auto* stepsTab = new QWidget(tabs_);
+  auto* stepsLayout = new QVBoxLayout(stepsTab);
+  stepsLayout->setContentsMargins(0, 0, 0, 0);
+  auto* splitter = new QSplitter(Qt::Horizontal, stepsTab);
   a_ = new ExplorerRunPanel(QStringLiteral("A"), tr("Run A"), splitter);
   a_->setObjectName(QStringLiteral("explorerPanelA"));
   b_ = new ExplorerRunPanel(QStringLiteral("B"), tr("Run B"), splitter);
   b_->setObjectName(QStringLiteral("explorerPanelB"));
   splitter->addWidget(a_);
   splitter->addWidget(b_);
-  layout->addWidget(splitter, 1);
+  stepsLayout->addWidget(splitter, 1);
 
   auto* scrub = new QHBoxLayout;
   play_ = new QPushButton(tr("Play"), this);
@@ -120,7 +140,10 @@ void DdimExplorerPage::buildUi() {
   scrub->addWidget(exportStripButton);
   scrub->addWidget(exportAllButton);
   exportButtons_ = {exportFrameButton, exportStripButton, exportAllButton};
-  layout->addLayout(scrub);
+  stepsLayout->addLayout(scrub);
+  tabs_->addTab(stepsTab, tr("Steps"));
+  tabs_->addTab(buildSweepTab(), tr("NFE vs quality"));
+  layout->addWidget(tabs_, 1);
 
   message_ = new QLabel(this);
   message_->setObjectName(QStringLiteral("explorerMessage"));
@@ -135,17 +158,16 @@ void DdimExplorerPage::buildUi() {
     else setCurrentFrame(slider_->value() + 1);
   });
 
-  connect(run_, &QPushButton::clicked, this, &DdimExplorerPage::run);
-  connect(stop_, &QPushButton::clicked, this, &DdimExplorerPage::stop);
-  connect(play_, &QPushButton::clicked, this, &DdimExplorerPage::togglePlay);
-  connect(compare_, &QCheckBox::toggled, this, &DdimExplorerPage::setCompare);
-  connect(slider_, &QSlider::valueChanged, this, [this](int v) {
-    for (ExplorerRunPanel* p : {a_, b_}) p->showFrame(v);
-  });
+  connect(run_, &QPushButton::clicked, this, &SamplerExplorerPage::run);
+  connect(stop_, &QPushButton::clicked, this, &SamplerExplorerPage::stop);
+  connect(play_, &QPushButton::clicked, this, &SamplerExplorerPage::togglePlay);
+  connect(compare_, &QCheckBox::toggled, this, &SamplerExplorerPage::setCompare);
+  connect(matchNoise_, &QCheckBox::toggled, this, &SamplerExplorerPage::setMatchNoise);
+  connect(slider_, &QSlider::valueChanged, this, &SamplerExplorerPage::showFrames);
   for (ExplorerRunPanel* p : {a_, b_}) {
     connect(p, &ExplorerRunPanel::framesAdded, this, [this] { updateSliderRange(); });
-    connect(p->runner(), &JobRunner::started, this, &DdimExplorerPage::updateButtons);
-    connect(p, &ExplorerRunPanel::frameClicked, this, &DdimExplorerPage::setCurrentFrame);
+    connect(p->runner(), &JobRunner::started, this, &SamplerExplorerPage::updateButtons);
+    connect(p, &ExplorerRunPanel::frameClicked, this, &SamplerExplorerPage::setCurrentFrame);
     connect(p->runner(), &JobRunner::finished, this, [this, p](bool ok, bool cancelled, const QString& error) {
       if (!ok && !cancelled) showMessage(tr("%1 failed: %2").arg(p->runner()->name(), error));
       else if (cancelled) showMessage(tr("%1 stopped.").arg(p->runner()->name()));
@@ -156,32 +178,54 @@ void DdimExplorerPage::buildUi() {
   const QString png = tr("PNG images (*.png)");
   connect(exportFrameButton, &QPushButton::clicked, this, [this, png] {
     reportExport(askSavePath(this, tr("Export frame"), QStringLiteral("exports"), QStringLiteral("frame.png"), png),
-                 &DdimExplorerPage::exportFrame);
+                 &SamplerExplorerPage::exportFrame);
   });
   connect(exportStripButton, &QPushButton::clicked, this, [this, png] {
     reportExport(askSavePath(this, tr("Export strip"), QStringLiteral("exports"), QStringLiteral("strip.png"), png),
-                 &DdimExplorerPage::exportStrip);
+                 &SamplerExplorerPage::exportStrip);
   });
   connect(exportAllButton, &QPushButton::clicked, this, [this] {
-    reportExport(askFolder(this, tr("Export all frames into"), QStringLiteral("exports")), &DdimExplorerPage::exportAllFrames);
+    reportExport(askFolder(this, tr("Export all frames into"), QStringLiteral("exports")), &SamplerExplorerPage::exportAllFrames);
   });
   setCompare(false);
 }
 
-void DdimExplorerPage::setCompare(bool on) {
+void SamplerExplorerPage::setCompare(bool on) {
   if (compare_->isChecked() != on) compare_->setChecked(on);
   b_->setVisible(on);
+  matchNoise_->setEnabled(on);
   updateSliderRange();
 }
 
-void DdimExplorerPage::openCheckpoint(const QString& path) { a_->setCheckpoint(path); }
+void SamplerExplorerPage::setMatchNoise(bool on) {
+  if (matchNoise_->isChecked() != on) matchNoise_->setChecked(on);
+  showFrames(slider_->value());
+}
 
-QList<ExplorerRunPanel*> DdimExplorerPage::activePanels() const {
+void SamplerExplorerPage::showFrames(int index) {
+  const auto panels = activePanels();
+  ExplorerRunPanel* leader = panels.first();
+  for (ExplorerRunPanel* p : panels)
+    if (p->frames().size() > leader->frames().size()) leader = p;
+  leader->showFrame(index);
+  for (ExplorerRunPanel* p : panels) {
+    if (p == leader) continue;
+    const int shown = leader->shownFrame();
+    if (matchNoise_->isChecked() && shown >= 0 && !p->frames().isEmpty())
+      p->showFrame(p->frames().nearestByNoise(leader->frames().at(shown).alphaCumprod));
+    else
+      p->showFrame(index);
+  }
+}
+
+void SamplerExplorerPage::openCheckpoint(const QString& path) { a_->setCheckpoint(path); }
+
+QList<ExplorerRunPanel*> SamplerExplorerPage::activePanels() const {
   if (compare_->isChecked()) return {a_, b_};
   return {a_};
 }
 
-void DdimExplorerPage::run() {
+void SamplerExplorerPage::run() {
   playTimer_->stop();
   play_->setChecked(false);
   for (ExplorerRunPanel* p : activePanels()) {
@@ -196,8 +240,8 @@ void DdimExplorerPage::run() {
   updateButtons();
 }
 
-void DdimExplorerPage::updateButtons() {
-  bool running = false;
+void SamplerExplorerPage::updateButtons() {
+  bool running = sweepRunner_->isRunning();
   for (ExplorerRunPanel* p : {a_, b_}) running = running || p->runner()->isRunning();
   stop_->setEnabled(running);
   const int frames = frameCount();
@@ -205,11 +249,12 @@ void DdimExplorerPage::updateButtons() {
   for (QPushButton* b : exportButtons_) b->setEnabled(frames > 0);
 }
 
-void DdimExplorerPage::stop() {
+void SamplerExplorerPage::stop() {
   for (ExplorerRunPanel* p : {a_, b_}) p->runner()->cancel();
+  sweepRunner_->cancel();
 }
 
-void DdimExplorerPage::togglePlay() {
+void SamplerExplorerPage::togglePlay() {
   if (playTimer_->isActive()) {
     playTimer_->stop();
     play_->setChecked(false);
@@ -223,17 +268,17 @@ void DdimExplorerPage::togglePlay() {
   }
 }
 
-int DdimExplorerPage::frameCount() const {
+int SamplerExplorerPage::frameCount() const {
   int n = 0;
   for (ExplorerRunPanel* p : activePanels()) n = std::max(n, p->frames().size());
   return n;
 }
 
-int DdimExplorerPage::currentFrame() const { return slider_->value(); }
+int SamplerExplorerPage::currentFrame() const { return slider_->value(); }
 
-void DdimExplorerPage::setCurrentFrame(int index) { slider_->setValue(index); }
+void SamplerExplorerPage::setCurrentFrame(int index) { slider_->setValue(index); }
 
-void DdimExplorerPage::updateSliderRange() {
+void SamplerExplorerPage::updateSliderRange() {
   const int n = frameCount();
   const bool followLatest = slider_->value() == slider_->maximum();
   slider_->setRange(0, std::max(0, n - 1));
@@ -241,12 +286,11 @@ void DdimExplorerPage::updateSliderRange() {
   if (followLatest) slider_->setValue(slider_->maximum());
   // A run still streaming shows its newest frame until it reaches the slider (the slider's value
   // may not change while the longer run already set its range).
-  for (ExplorerRunPanel* p : activePanels())
-    if (p->shownFrame() != std::min(slider_->value(), p->frames().size() - 1)) p->showFrame(slider_->value());
+  showFrames(slider_->value());
   updateButtons();
 }
 
-void DdimExplorerPage::keyPressEvent(QKeyEvent* event) {
+void SamplerExplorerPage::keyPressEvent(QKeyEvent* event) {
   switch (event->key()) {
     case Qt::Key_Left: setCurrentFrame(currentFrame() - 1); return;
     case Qt::Key_Right: setCurrentFrame(currentFrame() + 1); return;
@@ -257,22 +301,22 @@ void DdimExplorerPage::keyPressEvent(QKeyEvent* event) {
   }
 }
 
-void DdimExplorerPage::wheelEvent(QWheelEvent* event) {
+void SamplerExplorerPage::wheelEvent(QWheelEvent* event) {
   const int delta = event->angleDelta().y();
   if (delta == 0) return QWidget::wheelEvent(event);
   setCurrentFrame(currentFrame() + (delta < 0 ? 1 : -1));
   event->accept();
 }
 
-void DdimExplorerPage::showMessage(const QString& text) { message_->setText(text); }
+void SamplerExplorerPage::showMessage(const QString& text) { message_->setText(text); }
 
-void DdimExplorerPage::reportExport(const QString& target, QString (DdimExplorerPage::*exporter)(const QString&) const) {
+void SamplerExplorerPage::reportExport(const QString& target, QString (SamplerExplorerPage::*exporter)(const QString&) const) {
   if (target.isEmpty()) return;  // the dialog was cancelled
   const QString error = (this->*exporter)(target);
   showMessage(error.isEmpty() ? tr("Saved %1").arg(target) : error);
 }
 
-QString DdimExplorerPage::exportFrame(const QString& path) const {
+QString SamplerExplorerPage::exportFrame(const QString& path) const {
   QList<QImage> images;
   for (ExplorerRunPanel* p : activePanels())
     if (p->shownFrame() >= 0) images << DenoiseFrameSet::framePair(p->frames().at(p->shownFrame()));
@@ -280,7 +324,7 @@ QString DdimExplorerPage::exportFrame(const QString& path) const {
   return savePng(images.size() == 1 ? images.first() : sideBySide(images), path);
 }
 
-QString DdimExplorerPage::exportStrip(const QString& path) const {
+QString SamplerExplorerPage::exportStrip(const QString& path) const {
   QList<QImage> strips;
   for (ExplorerRunPanel* p : activePanels())
     if (!p->frames().isEmpty()) strips << p->frames().strip();
@@ -297,7 +341,7 @@ QString DdimExplorerPage::exportStrip(const QString& path) const {
   return savePng(out, path);
 }
 
-QString DdimExplorerPage::exportAllFrames(const QString& folder) const {
+QString SamplerExplorerPage::exportAllFrames(const QString& folder) const {
   if (frameCount() == 0) return tr("nothing to export yet");
   const QDir dir(folder);
   if (!dir.exists() && !QDir().mkpath(folder)) return tr("%1: cannot create the folder").arg(folder);
@@ -311,6 +355,103 @@ QString DdimExplorerPage::exportAllFrames(const QString& folder) const {
       if (!error.isEmpty()) return error;
     }
   }
+  return {};
+}
+
+QWidget* SamplerExplorerPage::buildSweepTab() {
+  auto* tab = new QWidget(this);
+  auto* layout = new QVBoxLayout(tab);
+  auto* form = new QHBoxLayout;
+  sweep_ = new QPushButton(tr("Run sweep"), tab);
+  sweep_->setObjectName(QStringLiteral("explorerSweep"));
+  sweep_->setToolTip(tr("Every chosen sampler at every step count from run A's x_T, each compared with a converged "
+                        "solution of the same ODE (DPM-Solver++ 3M with many steps)"));
+  form->addWidget(sweep_);
+  const QList<QPair<QString, QString>> samplers{{tr("DDIM"), QStringLiteral("ddim")},
+                                                {tr("DPM-Solver++ 2M"), QStringLiteral("dpm-solver++2m")},
+                                                {tr("DPM-Solver++ 3M"), QStringLiteral("dpm-solver++3m")},
+                                                {tr("UniPC-3"), QStringLiteral("unipc3")},
+                                                {tr("DPM-Solver 3S"), QStringLiteral("dpm-solver3s")}};
+  for (const auto& [label, name] : samplers) {
+    auto* box = new QCheckBox(label, tab);
+    box->setObjectName(QStringLiteral("explorerSweep_") + name);
+    box->setProperty("sampler", name);
+    box->setChecked(name != QLatin1String("dpm-solver3s"));
+    sweepSamplers_ << box;
+    form->addWidget(box);
+  }
+  form->addStretch(1);
+  layout->addLayout(form);
+  auto* numbers = new QFormLayout;
+  sweepSteps_ = new QLineEdit(QStringLiteral("5,10,20,50,100"), tab);
+  sweepSteps_->setObjectName(QStringLiteral("explorerSweepSteps"));
+  sweepSteps_->setToolTip(tr("Step counts, separated by commas"));
+  sweepReferenceSteps_ = new QSpinBox(tab);
+  sweepReferenceSteps_->setObjectName(QStringLiteral("explorerSweepReferenceSteps"));
+  sweepReferenceSteps_->setRange(3, 10000);
+  sweepReferenceSteps_->setValue(1000);
+  sweepReferenceSteps_->setToolTip(tr("Steps of the DPM-Solver++ 3M reference solution"));
+  numbers->addRow(tr("Steps"), sweepSteps_);
+  numbers->addRow(tr("Reference steps"), sweepReferenceSteps_);
+  layout->addLayout(numbers);
+  chart_ = new NfeQualityChart(tab);
+  chart_->setErrorAxisTitle(tr("RMS distance to the converged solution"));
+  layout->addWidget(chart_, 1);
+  sweepSummary_ = new QLabel(tab);
+  sweepSummary_->setObjectName(QStringLiteral("explorerSweepSummary"));
+  sweepSummary_->setWordWrap(true);
+  layout->addWidget(sweepSummary_);
+  sweepRunner_ = new JobRunner(tr("NFE vs quality"), this);
+  connect(sweep_, &QPushButton::clicked, this, [this] {
+    const QString error = runSweep();
+    if (!error.isEmpty()) showMessage(error);
+  });
+  connect(sweepRunner_, &JobRunner::started, this, [this] {
+    sweep_->setEnabled(false);
+    updateButtons();
+  });
+  connect(sweepRunner_, &JobRunner::finished, this, &SamplerExplorerPage::updateButtons);
+  return tab;
+}
+
+QString SamplerExplorerPage::runSweep() {
+  if (sweepRunner_->isRunning()) return tr("The sweep is still running");
+  if (a_->checkpointField()->path().isEmpty()) return tr("Choose a checkpoint for run A first.");
+  api::SolverSweepRequest request;
+  request.diffusionSamplers.clear();
+  for (QCheckBox* box : sweepSamplers_)
+    if (box->isChecked()) request.diffusionSamplers.push_back(box->property("sampler").toString().toStdString());
+  if (request.diffusionSamplers.empty()) return tr("Choose at least one sampler.");
+  request.diffusionSteps.clear();
+  for (const QString& part : sweepSteps_->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const int steps = part.trimmed().toInt(&ok);
+    if (!ok || steps < 1) return tr("Steps: whole numbers of at least 1, separated by commas.");
+    request.diffusionSteps.push_back(steps);
+  }
+  if (request.diffusionSteps.empty()) return tr("Give at least one step count.");
+  request.referenceSteps = sweepReferenceSteps_->value();
+  const api::SampleRequest sample = a_->request(static_cast<quint64>(seed_->value()), count_->value());
+  chart_->clear();
+  sweepSummary_->clear();
+  tabs_->setCurrentIndex(1);
+  auto result = std::make_shared<api::SolverSweepResult>();
+  auto connection = std::make_shared<QMetaObject::Connection>();
+  *connection = connect(sweepRunner_, &JobRunner::finished, this, [this, result, connection](bool ok, bool cancelled, const QString& error) {
+    disconnect(*connection);
+    sweep_->setEnabled(true);
+    if (!ok) return showMessage(cancelled ? tr("The sweep was stopped.") : tr("The sweep failed: %1").arg(error));
+    chart_->setResult(*result);
+    sweepSummary_->setText(tr("Errors against %1 (%2 evaluations, %3 s); %n run(s).", nullptr, int(result->points.size()))
+                               .arg(QString::fromStdString(result->reference))
+                               .arg(result->referenceNfe)
+                               .arg(result->referenceSeconds, 0, 'f', 1));
+    showMessage(tr("The sweep finished."));
+  });
+  sweepRunner_->start([sample, request, result](api::JobSink& sink, const StopToken& stop, const PauseGate&) {
+    *result = api::runSolverSweep(sample, request, sink, stop);
+  });
+  showMessage(tr("Running every sampler at every step count…"));
   return {};
 }
 
