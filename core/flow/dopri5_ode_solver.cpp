@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace ds::flow {
@@ -29,6 +30,19 @@ constexpr std::array<double, 7> kError{35. / 384 - 1951. / 21600,   0,
 constexpr std::array<double, 7> kMid{6025192743. / 30085553152 / 2, 0, 51252292925. / 65400821598 / 2,
                                      -2691868925. / 45128329728 / 2, 187940372067. / 1594534317056 / 2,
                                      -1776094331. / 19743644256 / 2, 11237099. / 235043384 / 2};
+
+std::string timeText(double t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", t);
+    return buf;
+}
+
+// Throws when the field returned NaN or infinity: the step-size control cannot recover from it
+// (a NaN error estimate would otherwise read as "grow the step" and the loop run to its limit).
+void requireFinite(const torch::Tensor& f, double t) {
+    if (!torch::isfinite(f).all().item<bool>())
+        throw Error("dopri5: the velocity field returned non-finite values (NaN or infinity) at t = " + timeText(t));
+}
 
 }  // namespace
 
@@ -94,6 +108,7 @@ double Dopri5OdeSolver::initialStep(const VelocityField& v, double t0, const tor
     const double h0 = (d0 < a.round(1e-5) || d1 < a.round(1e-5)) ? a.round(1e-6) : a.round(a.mul(0.01, d0) / d1);
     const double t = t0 + h0;  // float64 time plus the state-typed h0, as torchdiffeq
     const auto f1 = v(t, y0 + h0 * f0);
+    requireFinite(f1, t);
     const double d2 = a.round(rmsNorm((f1 - f0) / scale) / h0);
     const int order = 4;  // torchdiffeq passes the solver's order minus one
     const double h1 = (d1 <= a.round(1e-15) && d2 <= a.round(1e-15))
@@ -107,6 +122,7 @@ Dopri5OdeSolver::StepResult Dopri5OdeSolver::rungeKuttaStep(const VelocityField&
                                                             const Arithmetic& a) const {
     StepResult s;
     s.k.push_back(f0);
+    s.times.push_back(t0);
     const double t1 = t0 + dt;  // in double, then cast, as torchdiffeq's t1
     torch::Tensor yi;
     for (size_t i = 0; i < kAlpha.size(); ++i) {
@@ -114,6 +130,7 @@ Dopri5OdeSolver::StepResult Dopri5OdeSolver::rungeKuttaStep(const VelocityField&
         const double ti = kAlpha[i] == 1.0 ? a.below(t1) : a.add(t0, a.mul(kAlpha[i], dt));
         yi = y0 + weightedSum(s.k, kBeta[i].data(), kBeta[i].size(), dt, a);
         s.k.push_back(v(ti, yi));
+        s.times.push_back(ti);
     }
     // First same as last: the 5th-order solution is the last stage's input.
     s.y1 = yi;
@@ -165,16 +182,29 @@ void Dopri5OdeSolver::integrate(const VelocityField& v, const torch::Tensor& x0,
     const double tEnd = times.back();
     double t = times.front();
     torch::Tensor y = x0, f = v(t, x0);
+    requireFinite(f, t);
     double dt = initialStep(v, t, y, f, a);
     size_t next = 1;
     for (int64_t attempts = 0; next < times.size(); ++attempts) {
         if (attempts >= kMaxSteps) throw Error("dopri5 gave up after " + std::to_string(kMaxSteps) + " steps; loosen --atol/--rtol");
         throwIfStopped(stop);
-        if (!(t + dt > t)) throw Error("dopri5: the step size underflowed (the velocity field is not finite or too stiff)");
-        if (!torch::isfinite(y).all().item<bool>()) throw Error("dopri5: the state is not finite at t = " + std::to_string(t));
+        if (!std::isfinite(dt) || !(dt > 0))
+            throw Error("dopri5: the step size is not a positive finite number (dt = " + timeText(dt) + ") at t = " + timeText(t));
+        if (!(t + dt > t)) throw Error("dopri5: the step size underflowed at t = " + timeText(t) + " (the field is too stiff)");
+        if (!torch::isfinite(y).all().item<bool>()) throw Error("dopri5: the state is not finite at t = " + timeText(t));
         // Steps may overshoot the last time: the interpolant brings the state back to it.
         const auto s = rungeKuttaStep(v, t, dt, y, f, a);
         const double ratio = errorRatio(s, y);
+        if (!std::isfinite(ratio)) {
+            // NaN or infinity from the field ends the run here; an infinite ratio from finite
+            // stages (an overflowing error estimate) rejects the step and shrinks it, as
+            // torchdiffeq does; a NaN from finite stages (inf - inf in the estimate) cannot be
+            // stepped on.
+            for (size_t i = 1; i < s.k.size(); ++i) requireFinite(s.k[i], s.times[i]);
+            if (std::isnan(ratio))
+                throw Error("dopri5: the error estimate is not a number at t = " + timeText(t) + " (dt = " + timeText(dt) +
+                            "): the velocity field is too large");
+        }
         if (observer_) observer_(Dopri5Attempt{t, dt, ratio <= 1, ratio});
         if (ratio <= 1) {
             ++stats.acceptedSteps;

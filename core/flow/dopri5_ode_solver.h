@@ -5,7 +5,8 @@
 // (6 evaluations per step), and the 4th-order interpolant of the step to requested times.
 // With a float32 state its scalar arithmetic is float32 as torchdiffeq's (stage times, tableau
 // products, initial step, interpolation powers) and its sums add in LibTorch's order, so that
-// with the same field it takes the very same steps (tests/fixtures/dopri5).
+// with the same field it takes the very same steps (tests/fixtures/dopri5). A field that returns
+// NaN or infinity ends the run with ds::Error naming the time.
 #pragma once
 #include "core/flow/ode_solver.h"
 
@@ -44,6 +45,7 @@ private:
     struct StepResult {
         torch::Tensor y1, f1, error;
         std::vector<torch::Tensor> k;  // the 7 stages, k[0] = f(t0, y0), k[6] = f(t1, y1)
+        std::vector<double> times;     // where each stage was evaluated
     };
 
     double rmsNorm(const torch::Tensor& x) const;
