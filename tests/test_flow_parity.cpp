@@ -357,6 +357,25 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE(tag + "/solution", solutionError, kDopri5SolutionTolerance);
     }
 
+    // The attempt comparison has teeth: the toy run at a 2% looser tolerance (each dt moves by
+    // about 2% / 5) misses the reference's steps by far more than the tolerance allows.
+    void dopri5StepsDifferAtAnotherTolerance() {
+        c10::InferenceMode guard;
+        const std::string r = "toy_tol1e-3";
+        const auto& ref = dopri5Ref_;
+        const double rtol = ref.at(r + "_rtol").item<double>();
+        std::vector<flow::Dopri5Attempt> attempts;
+        flow::Dopri5OdeSolver solver(1.02 * ref.at(r + "_atol").item<double>(), 1.02 * rtol);
+        solver.setAttemptObserver([&](const flow::Dopri5Attempt& a) { attempts.push_back(a); });
+        solver.solve(toyField, ref.at("y0"), valuesOf(ref.at("times")));
+        const auto refDt = valuesOf(ref.at(r + "_attempt_dt"));
+        double dtError = 0.0;
+        for (size_t i = 0; i < std::min(attempts.size(), refDt.size()); ++i)
+            dtError = std::max(dtError, std::abs(attempts[i].dt - refDt[i]) / refDt[i]);
+        DS_CHECK_NEGATIVE_CONTROL("dopri5/" + r + "/attempt_dt_rel at 1.02x the tolerance", dtError,
+                                  kControllerNoise * kFloat32Epsilon / rtol, 10.0);
+    }
+
     void readingItAsDiffusionSaysWhatItIs() {
         try {
             checkpoint::readDiffusionCheckpoint(test::fixturePath(kCheckpoint));
