@@ -4,9 +4,15 @@
 // x0, and the final sample, for two checkpoints (pred_v sigmoid, pred_noise cosine); once
 // through the sampling job with x_T from a file, and twice with x_T drawn from the seed.
 //
-// Tolerances. The U-Net's float32 output differs from PyTorch's by the order of its operations
-// (~1e-7 relative); states (x + 1) / 2 are at most ~3, measured within 6e-7 of the reference:
-// kStateTolerance = 2e-6 (~16 float32 ulps at 1) leaves room for other kernels. The x0 estimate
+// Tolerances. The noise: LibTorch's randn is bit-identical to PyTorch's with the same ATen CPU
+// kernels, but its Box-Muller transform runs vectorised (Sleef log/sin/cos) or scalar depending
+// on ATEN_CPU_CAPABILITY. z = r cos(theta) then differs by about r |d cos|, a few float32
+// epsilons times r whatever z is (measured 1.7e-6 = 3.7 eps x max |z| with
+// ATEN_CPU_CAPABILITY=default, 0 otherwise): draws are held to 16 eps x max |z|. The
+// U-Net's float32 output differs from PyTorch's by the order of its operations (~1e-7
+// relative); states (x + 1) / 2 are at most ~3, measured within 6e-7 of the reference with the
+// fixture's kernels and 1.1e-6 with ATen's default ones (other noise): kStateTolerance = 4e-6
+// (~32 float32 ulps at 1) is 3.5x the largest. The x0 estimate
 // (x - sqrt(1 - ab) eps) / sqrt(ab) amplifies those differences by 1/sqrt(ab) (~30 at the
 // noisiest steps that are not clipped), so each step's x0 error is compared after multiplying by
 // sqrt(ab_t), against the same tolerance. DDIM adds one more difference: lucidrains computes
@@ -33,7 +39,7 @@ using namespace ds;
 
 namespace {
 
-constexpr double kStateTolerance = 2e-6;
+constexpr double kStateTolerance = 4e-6;
 constexpr double kCoefficientGapFactor = 10.0;
 // A wrong seed or eta must miss by far more than the tolerance: the comparison tells them apart.
 constexpr double kNegativeControlFactor = 100.0;
@@ -53,6 +59,11 @@ struct Fixture {
 };
 
 int64_t intOf(const torch::Tensor& t) { return t.item<int64_t>(); }
+
+// 16 float32 epsilons times the largest |z| of a draw (see the tolerances above).
+double noiseTolerance(const torch::Tensor& reference) {
+    return 16 * std::ldexp(1.0, -23) * reference.abs().max().item<double>();
+}
 
 // Max over DDIM steps of |sigma_f32 - sigma| + |c_f32 - c|: lucidrains' float32 coefficients
 // (alpha, alpha_next 0-dim float32 tensors) against ours (double, from the same float32 values).
@@ -161,7 +172,7 @@ private Q_SLOTS:
     }
 
     // The first noise draw of every loop is torch.randn on torch.manual_seed(S): the generator
-    // and randn are LibTorch's own, so this is exact.
+    // and randn are LibTorch's own (exact with the same kernels; see the tolerances above).
     void firstDrawIsTorchManualSeed_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("key");
@@ -176,7 +187,8 @@ private Q_SLOTS:
         const std::string k = key.toStdString();
         at::Generator gen = at::detail::createCPUGenerator(intOf(ref.at(k + "_seed")));
         const auto noise = torch::randn(ref.at("x_T").sizes(), gen);
-        DS_CHECK_TOLERANCE(name.toStdString() + "/" + k + "/noise0", test::maxAbsDiff(noise, ref.at(k + "_noise0")), 0.0);
+        DS_CHECK_TOLERANCE(name.toStdString() + "/" + k + "/noise0", test::maxAbsDiff(noise, ref.at(k + "_noise0")),
+                           noiseTolerance(ref.at(k + "_noise0")));
     }
 
     void loopsMatchLucidrains_data() {
@@ -288,8 +300,9 @@ private Q_SLOTS:
         const auto out = test::loadReferenceTensors(r.saveTensorsPath);
         const auto xs = stepsFirst(out.at("xs"));
         QCOMPARE(xs.size(0), r.steps + 1);
-        // x_T is randn from the seed, the same draw: exact.
-        DS_CHECK_TOLERANCE(tag + "/x_T", test::maxAbsDiff(xs[0], m.unnormalize(ref.at(k + "_x_T"))), 0.0);
+        // x_T is randn from the seed, the same draw ((x + 1) / 2 halves the ulps).
+        DS_CHECK_TOLERANCE(tag + "/x_T", test::maxAbsDiff(xs[0], m.unnormalize(ref.at(k + "_x_T"))),
+                           noiseTolerance(ref.at(k + "_x_T")));
         const double tol = ddpm ? kStateTolerance
                                 : kStateTolerance + kCoefficientGapFactor * upstreamCoefficientGap(m, r.steps, r.eta);
         DS_CHECK_TOLERANCE(tag + "/final", test::maxAbsDiff(xs[r.steps], ref.at(k + "_final")), tol);
