@@ -6,12 +6,19 @@
 #include "core/data/batch_loader.h"
 #include "core/data/epoch_sampler.h"
 #include "core/data/fashion_mnist_source.h"
+#include "core/data/image_conversion.h"
+#include "core/data/image_decode.h"
 #include "core/data/image_folder_source.h"
 #include "core/data/image_format.h"
+#include "core/fid/npz_file.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
+#include "tests/support/opencv_tensors.h"
+#include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
 #include <QtTest>
+#include <nlohmann/json.hpp>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -692,6 +699,54 @@ private Q_SLOTS:
         const ds::api::Image image = folder->load(size_t(batch.indices[0]));
         const int x = batch.flipped[0] ? 31 : 0;
         QCOMPARE(batch.images[0][0][5][x].item<float>(), float(image.pixels[(5 * 32 + 0) * 3]) / 255.0f);
+    }
+
+    // The training pipeline against tests/fixtures/resize, made by python3-opencv 4.6.0 (the
+    // OpenCV linked here) running the same calls: channels (alpha composited over white, BT.601
+    // gray, RGB order), then the shorter side to S (longer side lround'ed; INTER_AREA down,
+    // INTER_CUBIC up) and the centre crop at the floored offset, and prepareImage doing both.
+    // This pins our OpenCV behaviour, which differs from torchvision's Resize + CenterCrop on
+    // purpose (fixture README): the train_tv arrays are not compared.
+    void trainingResizeMatchesOpenCvReference() {
+        const std::string dir = ds::test::fixturePath("resize/");
+        const ds::fid::NpzFile npz(dir + "expected.npz");
+        std::ifstream manifestFile(dir + "manifest.json");
+        const auto manifest = nlohmann::json::parse(manifestFile);
+        std::map<std::string, cv::Mat> decoded;
+        for (const auto& [name, input] : manifest["inputs"].items()) {
+            const std::string file = dir + input["file"].get<std::string>();
+            decoded[name] = decodeImage(readFileBytes(file), file);
+            const cv::Mat eightBit = toEightBit(decoded[name]);
+            for (int channels : {1, 3}) {
+                const std::string key = "chan_cv__" + name + "__c" + std::to_string(channels);
+                // Integer compositing and cvtColor's fixed-point conversions: exact on any CPU.
+                DS_CHECK_TOLERANCE("resize/" + key, ds::test::maxAbsDiff(ds::test::tensorOfMat(toModelChannels(eightBit, channels)),
+                                                                         npz.array(key)),
+                                   0.0);
+            }
+        }
+        int cases = 0;
+        for (const auto& t : manifest["train"]) {
+            const std::string key = t["key"].get<std::string>();
+            const std::string name = key.substr(0, key.find("__s"));
+            const int size = t["size"].get<int>(), channels = t["channels"].get<int>();
+            const std::string interpolation = t["ours"]["interpolation"].get<std::string>();
+            // INTER_CUBIC on 8-bit images is OpenCV's fixed-point (integer) path, and a crop
+            // copies: exact. INTER_AREA sums float weights, whose rounding of an exact .5 may
+            // differ by one level between OpenCV's SIMD dispatch targets: 1 level there.
+            const double tol = interpolation == "INTER_AREA" ? 1.0 : 0.0;
+            const auto want = npz.array("train_cv__" + key);
+            const cv::Mat resized = resizeShorterSideAndCenterCrop(toModelChannels(toEightBit(decoded.at(name)), channels), size);
+            DS_CHECK_TOLERANCE("resize/train_cv__" + key, ds::test::maxAbsDiff(ds::test::tensorOfMat(resized), want), tol);
+            const ds::api::Image prepared = prepareImage(decoded.at(name), ImageTransform{size, channels});
+            QCOMPARE(prepared.width, size);
+            QCOMPARE(prepared.height, size);
+            QCOMPARE(prepared.channels, channels);
+            const auto preparedTensor = torch::from_blob(const_cast<uint8_t*>(prepared.pixels.data()), want.sizes(), torch::kUInt8);
+            DS_CHECK_TOLERANCE("resize/prepareImage__" + key, ds::test::maxAbsDiff(preparedTensor, want), tol);
+            ++cases;
+        }
+        QCOMPARE(cases, 24);
     }
 };
 

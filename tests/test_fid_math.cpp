@@ -4,6 +4,7 @@
 // the image decoder's errors. References: tests/tools/make_fid_math_reference.py and
 // make_fid_weight_files.py.
 #include "core/fid/fid_image_decoder.h"
+#include "core/fid/fid_inception.h"
 #include "core/fid/fid_stats_file.h"
 #include "core/fid/frechet_distance.h"
 #include "core/fid/image_folder_listing.h"
@@ -13,10 +14,13 @@
 #include "core/fid/numpy_random_state.h"
 #include "core/util/error.h"
 #include "tests/support/error_text.h"
+#include "tests/support/opencv_tensors.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
@@ -42,6 +46,14 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 }
 
 using test::errorOf;
+
+// The FID network's input from 8-bit RGB images, as FeatureExtractor::decodeBatch builds it
+// (NCHW float / 255), resized to 299 x 299 by the network's first step; only the rows and
+// columns `index` are kept, as tests/fixtures/resize stores them.
+torch::Tensor fid299(const cv::Mat& rgb, const torch::Tensor& index) {
+    const auto images = test::tensorOfMat(rgb).unsqueeze(0).permute({0, 3, 1, 2}).to(torch::kFloat).div_(255).contiguous();
+    return fid::FidInceptionImpl::resizeToInput(images)[0].index_select(1, index).index_select(2, index);
+}
 
 }  // namespace
 
@@ -272,6 +284,49 @@ private Q_SLOTS:
         cv::imwrite(tmp("gray.pgm"), gray);
         const auto fromPgm = fid::decodeFidImage(tmp("gray.pgm"));
         QCOMPARE(int(fromPgm.at<cv::Vec3b>(1, 1)[2]), 77);
+    }
+
+    // FID's image path against tests/fixtures/resize (python3-opencv 4.6.0, PIL and torch 1.13):
+    // the decoder equals both our OpenCV restatement and pytorch-fid's PIL .convert('RGB'),
+    // --resize S equals cv2.resize with the same flags, and the network's bilinear 299 x 299
+    // resize equals pytorch-fid's F.interpolate.
+    void fidImagePathMatchesOpenCvAndPytorchFid() {
+        const std::string dir = test::fixturePath("resize/");
+        const fid::NpzFile npz(dir + "expected.npz");
+        std::ifstream manifestFile(dir + "manifest.json");
+        const auto manifest = nlohmann::json::parse(manifestFile);
+        const auto index = npz.array("fid299_index");
+        QCOMPARE(index.size(0), int64_t(37));
+        c10::InferenceMode guard;
+        int resizes = 0;
+        for (const auto& entry : manifest["fid"]) {
+            const std::string name = entry["input"].get<std::string>();
+            const cv::Mat rgb = fid::decodeFidImage(dir + manifest["inputs"][name]["file"].get<std::string>());
+            // Colour conversions without arithmetic (gray replicated, alpha dropped): exact.
+            DS_CHECK_TOLERANCE("resize/fid_rgb_cv__" + name, test::maxAbsDiff(test::tensorOfMat(rgb), npz.array("fid_rgb_cv__" + name)), 0.0);
+            DS_CHECK_TOLERANCE("resize/fid_rgb_pil__" + name, test::maxAbsDiff(test::tensorOfMat(rgb), npz.array("fid_rgb_pil__" + name)), 0.0);
+            // Values in [0, 1]: 1e-6 is 8 float32 ulps at 1, room for the order in which a
+            // vectorised kernel sums the 4 bilinear taps (NCHW here, pytorch-fid's permuted NHWC).
+            const double tol299 = 1e-6;
+            DS_CHECK_TOLERANCE("resize/fid299__" + name, test::maxAbsDiff(fid299(rgb, index), npz.array("fid299__" + name)), tol299);
+            for (const auto& resize : entry["resize"]) {
+                const int size = resize["size"].get<int>();
+                const std::string key = name + "__r" + std::to_string(size);
+                const cv::Mat resized = fid::resizeSquare(rgb, size);
+                // INTER_LINEAR on 8-bit images is OpenCV's bit-exact fixed-point path; INTER_AREA
+                // sums float weights, whose rounding of an exact .5 may differ by one level
+                // between targets (SIMD dispatch, FMA contraction): 1 level there.
+                const double tol = resize["interpolation"].get<std::string>() == "INTER_AREA" ? 1.0 : 0.0;
+                DS_CHECK_TOLERANCE("resize/fid_resize__" + key, test::maxAbsDiff(test::tensorOfMat(resized), npz.array("fid_resize__" + key)), tol);
+                // The reference interpolates its own fid_resize array: compare from the same input.
+                auto referenceArray = npz.array("fid_resize__" + key).contiguous();
+                const cv::Mat reference(size, size, CV_8UC3, referenceArray.data_ptr<uint8_t>());
+                DS_CHECK_TOLERANCE("resize/fid299_resized__" + key,
+                                   test::maxAbsDiff(fid299(reference, index), npz.array("fid299_resized__" + key)), tol299);
+                ++resizes;
+            }
+        }
+        QCOMPARE(resizes, 7);
     }
 };
 

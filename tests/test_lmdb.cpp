@@ -7,7 +7,10 @@
 #include "core/lmdb/lmdb_cursor.h"
 #include "core/lmdb/lsun_naming.h"
 #include "core/util/error.h"
+#include "core/util/sha256.h"
 #include "tests/support/lmdb_fixture.h"
+#include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -215,6 +218,65 @@ private Q_SLOTS:
         }
         QCOMPARE(jpg, 6);
         QCOMPARE(webp, 4);
+    }
+
+    // A database written by Python's lmdb module (tests/fixtures/lsun_python_lmdb: 4 KiB pages,
+    // depth 2, an overflow page), exported raw: every file written (relative path -> sha256)
+    // equals what fyu/lsun's real `data.py export` wrote, flat and nested (the fixture's
+    // `flat` / `nested` listings), and the real-extension option gives `flat_real_extension`.
+    void pythonWrittenLmdbExportsAsFyuLsun_data() {
+        QTest::addColumn<QString>("listing");
+        QTest::addColumn<bool>("flat");
+        QTest::addColumn<bool>("realExtension");
+        QTest::newRow("flat") << "flat" << true << false;
+        QTest::newRow("nested (fyu's default)") << "nested" << false << false;
+        QTest::newRow("flat, real extension") << "flat_real_extension" << true << true;
+    }
+    void pythonWrittenLmdbExportsAsFyuLsun() {
+        QFETCH(QString, listing);
+        QFETCH(bool, flat);
+        QFETCH(bool, realExtension);
+        const auto expected = nlohmann::json::parse(test::readFile(test::fixturePath("lsun_python_lmdb/expected_export.json")));
+        // Read in place: the fixture holds data.mdb only, and MDB_RDONLY | MDB_NOLOCK neither
+        // needs nor creates lock.mdb (checked below, so the source tree stays untouched).
+        const std::string db = test::fixturePath("lsun_python_lmdb/db");
+        const auto dbBefore = test::hashFolder(db);
+        QCOMPARE(dbBefore.size(), size_t(1));
+
+        const auto info = api::inspectLmdb(db);
+        const auto& stat = expected["lmdb_stat"];
+        QCOMPARE(info.entries, stat["entries"].get<int64_t>());
+        QCOMPARE(info.pageSize, stat["psize"].get<int64_t>());
+        QCOMPARE(info.depth, stat["depth"].get<int64_t>());
+        const auto cursorOrder = expected["cursor_key_order"].get<std::vector<std::string>>();
+        QVERIFY(!info.firstKeys.empty());
+        QCOMPARE(info.firstKeys, std::vector<std::string>(cursorOrder.begin(), cursorOrder.begin() + info.firstKeys.size()));
+
+        auto r = request("python_lmdb_" + listing.toStdString());
+        r.dbDir = db;
+        r.flat = flat;
+        r.realExtension = realExtension;
+        const auto result = importWith(r);
+        QCOMPARE(result.written, int64_t(10));
+        QCOMPARE(result.corrupt, int64_t(0));
+        QCOMPARE(result.refusedKeys, int64_t(0));
+
+        std::map<std::string, std::string> got;
+        for (const auto& file : test::listFiles(r.outDir))
+            if (file != "lmdb-import-report.json") got[file] = sha256File(r.outDir + "/" + file);
+        const auto want = expected[listing.toStdString()].get<std::map<std::string, std::string>>();
+        QCOMPARE(want.size(), size_t(10));
+        std::string differences;
+        int differing = 0;
+        for (const auto& [path, hash] : want)
+            if (!got.count(path)) differences += "missing " + path + "; ", ++differing;
+            else if (got.at(path) != hash) differences += "different bytes in " + path + "; ", ++differing;
+        for (const auto& [path, hash] : got)
+            if (!want.count(path)) differences += "unexpected " + path + "; ", ++differing;
+        // Byte copies under fyu/lsun's names: no file may differ.
+        qInfo("tolerance: lmdb/python_lmdb/%s error=%.3g tol=%.3g", qPrintable(listing), double(differing), 0.0);
+        QVERIFY2(differences.empty(), differences.c_str());
+        QCOMPARE(test::hashFolder(db), dbBefore);
     }
 
     void resizeExportMatchesReferenceResize() {

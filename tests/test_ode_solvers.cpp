@@ -4,7 +4,9 @@
 #include "core/flow/dopri5_ode_solver.h"
 #include "core/flow/fixed_grid_ode_solver.h"
 #include "core/util/error.h"
+#include "tests/support/error_text.h"
 
+#include <QElapsedTimer>
 #include <QtTest>
 
 #include <cmath>
@@ -122,6 +124,45 @@ private Q_SLOTS:
         for (size_t i = 1; i < traj.times.size(); ++i) QVERIFY(traj.times[i] > traj.times[i - 1]);
         QCOMPARE(traj.times.back(), 1.0);
         QVERIFY(errorAt(traj.states.back(), 1.0) < 2e-5);
+    }
+
+    // A field that turns NaN or infinite must end the run at once with an error naming the time.
+    // (Before, a NaN error estimate read as "grow the step" - std::max(NaN, 0.2) is NaN and
+    // std::min(10.0, NaN) is 10 - and the loop ran to its million attempts.)
+    void dopri5StopsAtANonFiniteField_data() {
+        QTest::addColumn<double>("from");
+        QTest::addColumn<double>("value");
+        QTest::addColumn<bool>("floatState");
+        QTest::newRow("NaN after t = 0.3") << 0.3 << double(NAN) << false;
+        QTest::newRow("infinity after t = 0.3") << 0.3 << double(INFINITY) << false;
+        QTest::newRow("NaN after t = 0.3, float32 state") << 0.3 << double(NAN) << true;
+        QTest::newRow("NaN from the start") << -1.0 << double(NAN) << false;
+    }
+    void dopri5StopsAtANonFiniteField() {
+        QFETCH(double, from);
+        QFETCH(double, value);
+        QFETCH(bool, floatState);
+        int evaluations = 0;
+        double firstBad = -1.0;
+        const flow::VelocityField v = [&](double t, const torch::Tensor& y) {
+            ++evaluations;
+            if (t <= from) return kGaussianDecay(t, y);
+            if (firstBad < 0) firstBad = t;
+            return torch::full_like(y, value);
+        };
+        const auto y0 = floatState ? initialState().to(torch::kFloat) : initialState();
+        QElapsedTimer timer;
+        timer.start();
+        const std::string message = test::errorText([&] { flow::Dopri5OdeSolver(1e-6, 1e-6).solve(v, y0, {0.0, 1.0}); });
+        qInfo("%s after %d evaluations, %lld ms", message.c_str(), evaluations, static_cast<long long>(timer.elapsed()));
+        QVERIFY2(message.rfind("dopri5: the velocity field returned non-finite values (NaN or infinity) at t = ", 0) == 0,
+                 message.c_str());
+        QVERIFY(firstBad >= 0);
+        // It names a time the field failed at, and stops within the step that met it.
+        const double named = std::stod(message.substr(message.rfind("t = ") + 4));
+        QVERIFY2(std::abs(named - firstBad) <= 1e-8 && named > from, message.c_str());
+        QVERIFY2(evaluations < 200, qPrintable(QString::number(evaluations)));
+        QVERIFY(timer.elapsed() < 5000);
     }
 
     void everyRecordedPointIsReported() {

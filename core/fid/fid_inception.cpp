@@ -59,18 +59,21 @@ torch::Tensor FidInceptionImpl::block3(const torch::Tensor& x) const {
     return Mixed_7c->forward(Mixed_7b->forward(Mixed_7a->forward(x)));
 }
 
+torch::Tensor FidInceptionImpl::resizeToInput(const torch::Tensor& images) {
+    namespace F = torch::nn::functional;
+    return F::interpolate(images, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{kInputSize, kInputSize})
+                                      .mode(torch::kBilinear)
+                                      .align_corners(false));
+}
+
 torch::Tensor FidInceptionImpl::features(const torch::Tensor& images, int dims) const {
     if (!isSupportedDims(dims))
         throw Error("unsupported FID dims " + std::to_string(dims) + " (expected 64, 192, 768 or 2048)");
     if (!prepared_) throw Error("FidInception used before prepareForInference()");
     if (images.dim() != 4 || images.size(1) != 3) throw Error("FID Inception expects (N, 3, H, W) images");
 
-    namespace F = torch::nn::functional;
-    auto x = F::interpolate(images, F::InterpolateFuncOptions()
-                                        .size(std::vector<int64_t>{kInputSize, kInputSize})
-                                        .mode(torch::kBilinear)
-                                        .align_corners(false));
-    x = x.mul_(2).sub_(1).contiguous(format_);
+    auto x = resizeToInput(images).mul_(2).sub_(1).contiguous(format_);
 
     x = block0(x);
     if (dims > 64) x = block1(x);

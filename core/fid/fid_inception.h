@@ -35,6 +35,10 @@ public:
 
     static bool isSupportedDims(int dims);
 
+    // The first step of features(): the bilinear resize of (N, 3, H, W) images to 299 x 299
+    // (align_corners=False, no antialias), before the 2x - 1 (exposed for tests).
+    static torch::Tensor resizeToInput(const torch::Tensor& images);
+
     BasicConv2d Conv2d_1a_3x3{nullptr}, Conv2d_2a_3x3{nullptr}, Conv2d_2b_3x3{nullptr};
     BasicConv2d Conv2d_3b_1x1{nullptr}, Conv2d_4a_3x3{nullptr};
     FidInceptionA Mixed_5b{nullptr}, Mixed_5c{nullptr}, Mixed_5d{nullptr};
