@@ -5,6 +5,7 @@
 #include "core/io/torch_file.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -59,8 +60,7 @@ private Q_SLOTS:
             const auto out = test::loadReferenceTensors(tensors.toStdString());
             // The adaptive method: within its own tolerance (see test_fast_samplers); the others 1e-4.
             const double tol = c.key == "adaptive_o2" ? 0.0078 : 1e-4;
-            QVERIFY2(test::withinTolerance("cli_" + c.key, test::maxAbsDiff(out.at("samples"), ref.at(c.key + "_final").clamp(0, 1)), tol),
-                     c.key.c_str());
+            DS_CHECK_TOLERANCE("cli_" + c.key, test::maxAbsDiff(out.at("samples"), ref.at(c.key + "_final").clamp(0, 1)), tol);
             if (c.key != "adaptive_o2") {
                 QCOMPARE(out.at("x0_preds").size(0), ref.at(c.key + "_steps").item<int64_t>());
                 QCOMPARE(readPngValue(grid.toStdString(), "ds.nfe"), std::to_string(ref.at(c.key + "_nfe").item<int64_t>()));

@@ -9,6 +9,7 @@
 #include "core/diffusion/dpm_solver.h"
 #include "core/util/error.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -185,8 +186,7 @@ private Q_SLOTS:
         const auto expectClose = [relative](const torch::Tensor& got, const torch::Tensor& want, const std::string& what) {
             const double scale = std::max(1.0, want.abs().max().item<double>());
             const double d = test::maxAbsDiff(got, want);
-            QVERIFY2(test::withinTolerance(what, d, relative * scale),
-                     qPrintable(QString("%1: max abs diff %2 (scale %3)").arg(what.c_str()).arg(d).arg(scale)));
+            DS_CHECK_TOLERANCE(what, d, relative * scale);
         };
         const std::string label = f + "/" + name;
         expectClose(run.final, ref.at(name + "_final"), label + "_final");
@@ -256,7 +256,7 @@ private Q_SLOTS:
                 // In model space ([-1, 1]), where the solver measures its error.
                 const auto want = ref.at(std::string(name) + "_final") * 2 - 1, got = run.final * 2 - 1;
                 const double ratio = ((got - want).abs() / (c.options.atol + c.options.rtol * want.abs())).max().item<double>();
-                QVERIFY2(test::withinTolerance(std::string(fixture) + "/" + name + "_final", ratio, 1.0), qPrintable(QString("%1 %2: |difference| / (atol + rtol |x|) = %3").arg(fixture, name).arg(ratio)));
+                DS_CHECK_TOLERANCE(std::string(fixture) + "/" + name + "_final", ratio, 1.0);
             }
         }
     }
@@ -285,13 +285,13 @@ private Q_SLOTS:
         QCOMPARE(ddimStates.size(), dpmStates.size());
         for (size_t i = 0; i < dpmStates.size(); ++i) {
             const double d = test::maxAbsDiff(dpmStates[i], ddimStates[i]) / 2.0;  // model space -> [0, 1]
-            QVERIFY2(test::withinTolerance("dpm1_vs_ddim_step" + std::to_string(i), d, 1e-4), qPrintable(QString("step %1: max abs diff %2").arg(i).arg(d)));
+            DS_CHECK_TOLERANCE("dpm1_vs_ddim_step" + std::to_string(i), d, 1e-4);
         }
         // Negative control: without the clip, DPM-Solver++-1 is not lucidrains' clipped DDIM here.
         o.x0Correction = api::X0Correction::None;
         auto unclipped = diffusion::makeDiffusionOdeSolver(m, schedule, DiffusionSampler::DpmSolverPlusPlus, o);
         const auto free = unclipped->sample(xT, 9);
-        QVERIFY(test::maxAbsDiff(free, ddimStates.back()) / 2.0 > 1e-3);
+        DS_CHECK_NEGATIVE_CONTROL("dpm1_unclipped_vs_ddim", test::maxAbsDiff(free, ddimStates.back()) / 2.0, 1e-4, 10);
     }
 
     void singlestepOrdersFollowTheReference() {

@@ -249,7 +249,7 @@ private Q_SLOTS:
         auto r = request(n);
         r.initNoisePath = noise;
         r.seed = uint64_t(intOf(ref.at(k + "_seed")));
-        r.sampler = k == "ddpm" ? "ddpm" : "ddim";
+        r.sampler = k == "ddpm" ? api::DiffusionSampler::Ddpm : api::DiffusionSampler::Ddim;
         if (k != "ddpm") {
             r.steps = int(intOf(ref.at(k + "_steps")));
             r.eta = ref.at(k + "_eta").item<double>();
@@ -287,7 +287,7 @@ private Q_SLOTS:
         auto r = request(n);
         r.seed = uint64_t(intOf(ref.at(k + "_seed")));
         const bool ddpm = k == "sample_ddpm";
-        r.sampler = ddpm ? "ddpm" : "ddim";
+        r.sampler = ddpm ? api::DiffusionSampler::Ddpm : api::DiffusionSampler::Ddim;
         r.steps = int(intOf(ref.at(k + "_steps")));
         if (!ddpm) r.eta = ref.at(k + "_eta").item<double>();
         r.saveTensorsPath = dir_.filePath(QString("tensors_%1.pt").arg(key)).toStdString();

@@ -20,12 +20,6 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
     return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
 }
 
-bool withinTolerance(const std::string& what, double error, double tolerance) {
-    std::printf("QINFO  : tolerance: %s error=%.3g tol=%.3g\n", what.c_str(), error, tolerance);
-    std::fflush(stdout);
-    return error < tolerance;
-}
-
 std::string fixturePath(const std::string& relative) { return std::string(DS_TEST_FIXTURES) + "/" + relative; }
 
 }  // namespace ds::test

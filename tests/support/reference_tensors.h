@@ -17,8 +17,4 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
 
 std::string fixturePath(const std::string& relative);
 
-// error < tolerance, and a line "tolerance: WHAT error=E tol=T" in the test's output, from which
-// tests/kernel_matrix.sh collects the largest error of every comparison under each kernel family.
-bool withinTolerance(const std::string& what, double error, double tolerance);
-
 }  // namespace ds::test
