@@ -647,6 +647,13 @@ int main(int argc, char** argv) {
     auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 and DPM-Solver++ 2M at 10 and 20 steps (batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
     ds::api::TrainBenchOptions benchTrainOptions;
+    ds::api::PreviewBenchOptions benchPreviewOptions;
+    auto* benchPreview = bench->add_subcommand("preview", "a training preset's preview grid against the training time between two previews");
+    benchPreview->add_option("--preset", benchPreviewOptions.preset, "tiny, lsun64, lsun128, cfm-tiny or cfm-seed")
+        ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
+    benchPreview->add_option("--train-steps", benchPreviewOptions.trainSteps, "timed optimizer steps")->check(kAtLeastOne);
+    benchPreview->add_flag("!--no-ddim", benchPreviewOptions.ddimComparison, "skip the DDIM preview of the seed project's steps");
+    benchPreview->add_option("--device", benchPreviewOptions.device, "cpu, cuda or cuda:N");
     auto* benchTrain = bench->add_subcommand("train", "images/s of a training step (forward, backward, Adam)");
     benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size")->check(kAtLeastOne);
     benchTrain->add_option("--steps", benchTrainOptions.steps, "timed steps")->check(kAtLeastOne);
@@ -721,6 +728,10 @@ int main(int argc, char** argv) {
             const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
             progress.finish();
             std::cout << report.dump(2) << "\n";
+            return 0;
+        }
+        if (benchPreview->parsed()) {
+            std::cout << ds::api::benchPreview(benchPreviewOptions).dump(2) << "\n";
             return 0;
         }
         if (benchSample->parsed()) {

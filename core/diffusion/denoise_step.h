@@ -1,4 +1,4 @@
-// One step of a sampler, as reported to observers (the DDIM explorer, --save-tensors).
+// One step of a sampler, as reported to observers (the Sampler Explorer, --save-tensors).
 // Tensors are in model space ([-1, 1] with auto-normalisation) and owned by the sampler;
 // copy what you keep.
 #pragma once

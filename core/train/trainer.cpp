@@ -43,17 +43,17 @@ BatchShard shardOf(const ProcessGroup* group) {
     return group ? BatchShard(group->rank(), group->worldSize()) : BatchShard();
 }
 
-std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device) {
-    if (config.isFlow()) return std::make_unique<FlowTrainingModel>(config, device);
-    return std::make_unique<DiffusionTrainingModel>(config, device);
-}
-
 int64_t intEntry(const io::PyValue& dict, const std::string& key) {
     const auto& v = dict.at(key);
     return v.is(io::PyValue::Kind::Tensor) ? v.asTensor().item<int64_t>() : v.asInt();
 }
 
 }  // namespace
+
+std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device) {
+    if (config.isFlow()) return std::make_unique<FlowTrainingModel>(config, device);
+    return std::make_unique<DiffusionTrainingModel>(config, device);
+}
 
 Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause,
                  ProcessGroup* group)

@@ -49,4 +49,8 @@ public:
     virtual const io::PyValue& readCheckpoint(const io::PyValue& root, Ema& ema) = 0;
 };
 
+struct TrainConfig;
+// The family's model for a configuration (diffusion or flow matching), on `device`.
+std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device);
+
 }  // namespace ds::train
