@@ -44,102 +44,118 @@
     </message>
 </context>
 <context>
-    <name>ds::ui::DdimExplorerPage</name>
+    <name>ds::ui::DiffusionSamplerFields</name>
     <message>
-        <source>Images in the batch (shown as a grid in every frame)</source>
-        <translation>批次中的图像数（每一帧显示为网格）</translation>
+        <source>DPM-Solver++</source>
+        <translation>DPM-Solver++</translation>
     </message>
     <message>
-        <source>Run</source>
-        <translation>运行</translation>
+        <source>UniPC</source>
+        <translation>UniPC</translation>
     </message>
     <message>
-        <source>Stop</source>
-        <translation>停止</translation>
+        <source>DPM-Solver</source>
+        <translation>DPM-Solver</translation>
     </message>
     <message>
-        <source>Compare with a second run</source>
-        <translation>与第二次运行对比</translation>
+        <source>DDIM</source>
+        <translation>DDIM</translation>
     </message>
     <message>
-        <source>Seed</source>
-        <translation>随机种子</translation>
+        <source>DDPM (all timesteps)</source>
+        <translation>DDPM（全部时间步）</translation>
     </message>
     <message>
-        <source>Images</source>
-        <translation>图像数</translation>
+        <source>DPM-Solver++ and UniPC sample in 10-20 model evaluations; DDIM needs 50-250</source>
+        <translation>DPM-Solver++ 和 UniPC 只需 10–20 次模型求值即可采样；DDIM 需要 50–250 次</translation>
     </message>
     <message>
-        <source>Run A</source>
-        <translation>运行 A</translation>
+        <source>DDIM steps; for the ODE solvers, model evaluations</source>
+        <translation>DDIM 的步数；对 ODE 求解器而言是模型求值次数</translation>
     </message>
     <message>
-        <source>Run B</source>
-        <translation>运行 B</translation>
+        <source>DDIM&apos;s eta: 0 is deterministic, 1 as noisy as DDPM</source>
+        <translation>DDIM 的 eta：0 为确定性采样，1 与 DDPM 的噪声相同</translation>
     </message>
     <message>
-        <source>Play</source>
-        <translation>播放</translation>
+        <source>Steps</source>
+        <translation>步数</translation>
     </message>
     <message>
-        <source>Export frame…</source>
-        <translation>导出当前帧…</translation>
+        <source>eta</source>
+        <translation>eta</translation>
     </message>
     <message>
-        <source>Export strip…</source>
-        <translation>导出胶片条…</translation>
+        <source>Solver order: 2 for DPM-Solver++ (2M), 3 for DPM-Solver&apos;s singlestep and for UniPC</source>
+        <translation>求解器阶数：DPM-Solver++（2M）用 2，DPM-Solver 单步法和 UniPC 用 3</translation>
     </message>
     <message>
-        <source>Export all frames…</source>
-        <translation>导出全部帧…</translation>
+        <source>multistep</source>
+        <translation>多步法</translation>
     </message>
     <message>
-        <source>%1 failed: %2</source>
-        <translation>%1 失败：%2</translation>
+        <source>singlestep</source>
+        <translation>单步法</translation>
     </message>
     <message>
-        <source>%1 stopped.</source>
-        <translation>%1 已停止。</translation>
+        <source>singlestep, fixed order</source>
+        <translation>单步法（固定阶数）</translation>
     </message>
     <message>
-        <source>%1 finished: %2 frames.</source>
-        <translation>%1 完成：共 %2 帧。</translation>
+        <source>adaptive</source>
+        <translation>自适应</translation>
     </message>
     <message>
-        <source>Export frame</source>
-        <translation>导出当前帧</translation>
+        <source>DPM-Solver&apos;s method; adaptive chooses its own steps</source>
+        <translation>DPM-Solver 的方法；自适应法自行选择步长</translation>
     </message>
     <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG 图像 (*.png)</translation>
+        <source>time-uniform</source>
+        <translation>时间均匀</translation>
     </message>
     <message>
-        <source>Saved %1</source>
-        <translation>已保存 %1</translation>
+        <source>logSNR</source>
+        <translation>logSNR 均匀</translation>
     </message>
     <message>
-        <source>Export strip</source>
-        <translation>导出胶片条</translation>
+        <source>time-quadratic</source>
+        <translation>时间二次</translation>
     </message>
     <message>
-        <source>Export all frames into</source>
-        <translation>导出全部帧到</translation>
+        <source>The spacing of the time steps</source>
+        <translation>时间步的间隔方式</translation>
     </message>
     <message>
-        <source>Sampling…</source>
-        <translation>正在采样…</translation>
+        <source>bh1</source>
+        <translation>bh1</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
+        <source>bh2</source>
+        <translation>bh2</translation>
     </message>
     <message>
-        <source>nothing to export yet</source>
-        <translation>还没有可导出的内容</translation>
+        <source>UniPC&apos;s B(h): bh1 for very few steps, bh2 otherwise</source>
+        <translation>UniPC 的 B(h)：步数极少时用 bh1，否则用 bh2</translation>
     </message>
     <message>
-        <source>%1: cannot create the folder</source>
-        <translation>%1：无法创建文件夹</translation>
+        <source>x̂₀ as predicted</source>
+        <translation>x̂₀ 保持预测值</translation>
+    </message>
+    <message>
+        <source>x̂₀ clipped</source>
+        <translation>x̂₀ 截断</translation>
+    </message>
+    <message>
+        <source>x̂₀ thresholded</source>
+        <translation>x̂₀ 动态阈值</translation>
+    </message>
+    <message>
+        <source>Clip each predicted x̂₀ to [-1, 1] (as lucidrains&apos; DDIM) or threshold it dynamically (Imagen)</source>
+        <translation>将每个预测的 x̂₀ 截断到 [-1, 1]（与 lucidrains 的 DDIM 相同），或做动态阈值处理（Imagen）</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>阶数</translation>
     </message>
 </context>
 <context>
@@ -149,8 +165,16 @@
         <translation>最终</translation>
     </message>
     <message>
-        <source>step %1 / %2 · t = %3 · ᾱ = %4</source>
-        <translation>第 %1 / %2 步 · t = %3 · ᾱ = %4</translation>
+        <source>step %1 / %2</source>
+        <translation>第 %1 / %2 步</translation>
+    </message>
+    <message>
+        <source>step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <source>%1 · t = %2 · ᾱ = %3</source>
+        <translation>%1 · t = %2 · ᾱ = %3</translation>
     </message>
 </context>
 <context>
@@ -166,14 +190,6 @@
     <message>
         <source>a checkpoint: ours or a lucidrains model-N.pt</source>
         <translation>检查点：本程序的或 lucidrains 的 model-N.pt</translation>
-    </message>
-    <message>
-        <source>DDIM</source>
-        <translation>DDIM</translation>
-    </message>
-    <message>
-        <source>DDPM (all timesteps)</source>
-        <translation>DDPM（全部时间步）</translation>
     </message>
     <message>
         <source>EMA</source>
@@ -194,14 +210,6 @@
     <message>
         <source>Checkpoint</source>
         <translation>检查点</translation>
-    </message>
-    <message>
-        <source>Steps</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <source>eta</source>
-        <translation>eta</translation>
     </message>
     <message>
         <source>Weights</source>
@@ -402,14 +410,6 @@
         <translation>检查点：本程序的或 lucidrains 的 model-N.pt</translation>
     </message>
     <message>
-        <source>DDIM</source>
-        <translation>DDIM</translation>
-    </message>
-    <message>
-        <source>DDPM (all timesteps)</source>
-        <translation>DDPM（全部时间步）</translation>
-    </message>
-    <message>
         <source>EMA</source>
         <translation>EMA</translation>
     </message>
@@ -432,14 +432,6 @@
     <message>
         <source>Sampler</source>
         <translation>采样器</translation>
-    </message>
-    <message>
-        <source>Steps</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <source>eta</source>
-        <translation>eta</translation>
     </message>
     <message>
         <source>Weights</source>
@@ -575,6 +567,26 @@
     <message>
         <source> · ETA %1</source>
         <translation> · 预计剩余 %1</translation>
+    </message>
+    <message>
+        <source>steps</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>张图像</translation>
+    </message>
+    <message>
+        <source>runs</source>
+        <translation>次运行</translation>
+    </message>
+    <message>
+        <source>entries</source>
+        <translation>个条目</translation>
+    </message>
+    <message>
+        <source>‰ of the time span</source>
+        <translation>‰（时间区间）</translation>
     </message>
 </context>
 <context>
@@ -794,10 +806,6 @@
         <translation>训练</translation>
     </message>
     <message>
-        <source>DDIM Explorer</source>
-        <translation>DDIM 浏览器</translation>
-    </message>
-    <message>
         <source>Generate</source>
         <translation>生成</translation>
     </message>
@@ -824,6 +832,10 @@
     <message>
         <source>Trajectories</source>
         <translation>轨迹</translation>
+    </message>
+    <message>
+        <source>Sampler Explorer</source>
+        <translation>采样器浏览器</translation>
     </message>
 </context>
 <context>
@@ -928,6 +940,205 @@
     <message>
         <source>target sample</source>
         <translation>目标样本</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::SamplerExplorerPage</name>
+    <message>
+        <source>Images in the batch (shown as a grid in every frame)</source>
+        <translation>批次中的图像数（每一帧显示为网格）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Compare with a second run</source>
+        <translation>与第二次运行对比</translation>
+    </message>
+    <message>
+        <source>Match noise levels</source>
+        <translation>按噪声水平对齐</translation>
+    </message>
+    <message>
+        <source>The shorter run shows its frame nearest in noise level (alpha-bar) to the longer run&apos;s, so runs of different samplers and step counts line up</source>
+        <translation>较短的运行显示与较长运行噪声水平（alpha-bar）最接近的帧，使不同采样器、不同步数的运行对齐</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Run A</source>
+        <translation>运行 A</translation>
+    </message>
+    <message>
+        <source>Run B</source>
+        <translation>运行 B</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Export frame…</source>
+        <translation>导出当前帧…</translation>
+    </message>
+    <message>
+        <source>Export strip…</source>
+        <translation>导出胶片条…</translation>
+    </message>
+    <message>
+        <source>Export all frames…</source>
+        <translation>导出全部帧…</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>NFE vs quality</source>
+        <translation>NFE 与质量</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <source>%1 stopped.</source>
+        <translation>%1 已停止。</translation>
+    </message>
+    <message>
+        <source>%1 finished: %2 frames.</source>
+        <translation>%1 完成：共 %2 帧。</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Export frame</source>
+        <translation>导出当前帧</translation>
+    </message>
+    <message>
+        <source>Export strip</source>
+        <translation>导出胶片条</translation>
+    </message>
+    <message>
+        <source>Export all frames into</source>
+        <translation>导出全部帧到</translation>
+    </message>
+    <message>
+        <source>Sampling…</source>
+        <translation>正在采样…</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>nothing to export yet</source>
+        <translation>还没有可导出的内容</translation>
+    </message>
+    <message>
+        <source>%1: cannot create the folder</source>
+        <translation>%1：无法创建文件夹</translation>
+    </message>
+    <message>
+        <source>Run sweep</source>
+        <translation>运行扫描</translation>
+    </message>
+    <message>
+        <source>Every chosen sampler at every step count from run A&apos;s x_T, each compared with a converged solution of the same ODE (DPM-Solver++ 3M with many steps)</source>
+        <translation>从运行 A 的 x_T 出发，以每个步数运行所选的每个采样器，并与同一 ODE 的收敛解（多步 DPM-Solver++ 3M）比较</translation>
+    </message>
+    <message>
+        <source>DDIM</source>
+        <translation>DDIM</translation>
+    </message>
+    <message>
+        <source>DPM-Solver++ 2M</source>
+        <translation>DPM-Solver++ 2M</translation>
+    </message>
+    <message>
+        <source>DPM-Solver++ 3M</source>
+        <translation>DPM-Solver++ 3M</translation>
+    </message>
+    <message>
+        <source>UniPC-3</source>
+        <translation>UniPC-3</translation>
+    </message>
+    <message>
+        <source>DPM-Solver 3S</source>
+        <translation>DPM-Solver 3S</translation>
+    </message>
+    <message>
+        <source>Step counts, separated by commas</source>
+        <translation>步数，用逗号分隔</translation>
+    </message>
+    <message>
+        <source>Steps of the DPM-Solver++ 3M reference solution</source>
+        <translation>DPM-Solver++ 3M 参考解的步数</translation>
+    </message>
+    <message>
+        <source>Reference steps</source>
+        <translation>参考解步数</translation>
+    </message>
+    <message>
+        <source>RMS distance to the converged solution</source>
+        <translation>与收敛解的均方根距离</translation>
+    </message>
+    <message>
+        <source>The sweep is still running</source>
+        <translation>扫描仍在运行</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint for run A first.</source>
+        <translation>请先为运行 A 选择检查点。</translation>
+    </message>
+    <message>
+        <source>Choose at least one sampler.</source>
+        <translation>请至少选择一个采样器。</translation>
+    </message>
+    <message>
+        <source>Steps: whole numbers of at least 1, separated by commas.</source>
+        <translation>步数：不小于 1 的整数，用逗号分隔。</translation>
+    </message>
+    <message>
+        <source>Give at least one step count.</source>
+        <translation>请至少给出一个步数。</translation>
+    </message>
+    <message>
+        <source>The sweep was stopped.</source>
+        <translation>扫描已停止。</translation>
+    </message>
+    <message>
+        <source>The sweep failed: %1</source>
+        <translation>扫描失败：%1</translation>
+    </message>
+    <message>
+        <source>The sweep finished.</source>
+        <translation>扫描完成。</translation>
+    </message>
+    <message>
+        <source>Running every sampler at every step count…</source>
+        <translation>正在以每个步数运行每个采样器…</translation>
+    </message>
+    <message>
+        <source>Errors against %1 (%2 evaluations, %3 s); runs: %4.</source>
+        <translation>误差相对于 %1（%2 次求值，%3 秒）；运行次数：%4。</translation>
     </message>
 </context>
 <context>
@@ -1258,6 +1469,30 @@
     <message>
         <source>%1 processes; images/s counts all of them</source>
         <translation>%1 个进程；图像/秒统计全部进程</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从不</translation>
+    </message>
+    <message>
+        <source>Images in each preview grid</source>
+        <translation>每张预览网格中的图像数</translation>
+    </message>
+    <message>
+        <source>How previews are sampled: a fast solver takes seconds where DDIM-250 takes minutes (flow-matching runs use their ODE solver with these steps)</source>
+        <translation>预览的采样方式：快速求解器只需数秒，而 DDIM-250 需要数分钟（流匹配运行使用其 ODE 求解器和此步数）</translation>
+    </message>
+    <message>
+        <source>Preview images</source>
+        <translation>预览图像数</translation>
+    </message>
+    <message>
+        <source>Preview sampler</source>
+        <translation>预览采样器</translation>
+    </message>
+    <message>
+        <source>step %1 · sampled in %2 s</source>
+        <translation>第 %1 步 · 采样用时 %2 秒</translation>
     </message>
 </context>
 <context>

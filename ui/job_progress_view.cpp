@@ -62,8 +62,18 @@ QString JobProgressView::formatDuration(double seconds) {
   return QStringLiteral("%1:%2").arg(m).arg(sec, 2, 10, QLatin1Char('0'));
 }
 
+// The units core counts in ("steps", "images", ...), in the interface's language.
+QString JobProgressView::unitText(const std::string& unit) {
+  if (unit == "steps") return tr("steps");
+  if (unit == "images") return tr("images");
+  if (unit == "runs") return tr("runs");
+  if (unit == "entries") return tr("entries");
+  if (unit == "t/1000") return tr("‰ of the time span");  // adaptive solvers: how far along t
+  return QString::fromStdString(unit);
+}
+
 QString JobProgressView::describe(const api::JobProgress& p) {
-  QString text = tr("%1 / %2 %3").arg(p.done).arg(p.total).arg(QString::fromStdString(p.unit));
+  QString text = tr("%1 / %2 %3").arg(p.done).arg(p.total).arg(unitText(p.unit));
   if (p.ratePerSecond > 0) text += tr(" · %1/s").arg(p.ratePerSecond, 0, 'f', p.ratePerSecond < 10 ? 2 : 1);
   const QString eta = formatDuration(p.etaSeconds);
   if (!eta.isEmpty()) text += tr(" · ETA %1").arg(eta);

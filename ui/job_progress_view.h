@@ -5,6 +5,8 @@
 #include <QString>
 #include <QWidget>
 
+#include <string>
+
 #include "core/api/job_sink.h"
 
 class QLabel;
@@ -34,6 +36,7 @@ class JobProgressView : public QWidget {
   static QString formatDuration(double seconds);
   // "120 / 2000 steps · 3.1/s · ETA 10:05"
   static QString describe(const api::JobProgress& p);
+  static QString unitText(const std::string& unit);
 
  private:
   QProgressBar* bar_ = nullptr;

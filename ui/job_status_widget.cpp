@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/job_status_widget.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QToolButton>
@@ -20,8 +21,7 @@ JobStatusWidget::JobStatusWidget(QWidget* parent) : QWidget(parent) {
   progress_->setMinimumWidth(420);
   cancel_ = new QToolButton(this);
   cancel_->setObjectName(QStringLiteral("jobStatusCancel"));
-  cancel_->setText(tr("Cancel"));
-  cancel_->setToolTip(tr("Stop the running job (training saves a checkpoint first)"));
+  retranslate();
   layout->addWidget(name_);
   layout->addWidget(progress_);
   layout->addWidget(cancel_);
@@ -29,6 +29,18 @@ JobStatusWidget::JobStatusWidget(QWidget* parent) : QWidget(parent) {
     if (current_) current_->cancel();
   });
   setVisible(false);
+}
+
+// The status bar outlives the pages a language switch rebuilds: it translates itself again.
+void JobStatusWidget::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) retranslate();
+  QWidget::changeEvent(event);
+}
+
+void JobStatusWidget::retranslate() {
+  cancel_->setText(tr("Cancel"));
+  cancel_->setToolTip(tr("Stop the running job (training saves a checkpoint first)"));
+  if (current_) name_->setText(current_->name());
 }
 
 void JobStatusWidget::watch(JobRunner* runner) {

@@ -24,7 +24,11 @@ class JobStatusWidget : public QWidget {
   void watch(JobRunner* runner);
   JobRunner* current() const { return current_; }
 
+ protected:
+  void changeEvent(QEvent* event) override;  // a language switch retranslates the button
+
  private:
+  void retranslate();
   void show(JobRunner* runner);
   void finish(JobRunner* runner);
 

@@ -442,10 +442,11 @@ QString SamplerExplorerPage::runSweep() {
     sweep_->setEnabled(true);
     if (!ok) return showMessage(cancelled ? tr("The sweep was stopped.") : tr("The sweep failed: %1").arg(error));
     chart_->setResult(*result);
-    sweepSummary_->setText(tr("Errors against %1 (%2 evaluations, %3 s); %n run(s).", nullptr, int(result->points.size()))
+    sweepSummary_->setText(tr("Errors against %1 (%2 evaluations, %3 s); runs: %4.")
                                .arg(QString::fromStdString(result->reference))
                                .arg(result->referenceNfe)
-                               .arg(result->referenceSeconds, 0, 'f', 1));
+                               .arg(result->referenceSeconds, 0, 'f', 1)
+                               .arg(result->points.size()));
     showMessage(tr("The sweep finished."));
   });
   sweepRunner_->start([sample, request, result](api::JobSink& sink, const StopToken& stop, const PauseGate&) {
