@@ -10,6 +10,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -20,7 +21,10 @@
 #include "tests/support/isolated_settings.h"
 #include "ui/sampler_explorer_page.h"
 #include "ui/explorer_run_panel.h"
+#include "ui/fid_page.h"
 #include "ui/generate_page.h"
+#include "ui/trajectory_page.h"
+#include "ui/train_page.h"
 #include "ui/main_window.h"
 #include "ui/path_field.h"
 #include "ui/train_page.h"
@@ -102,6 +106,42 @@ class TestMainWindow : public QObject {
     QCOMPARE(second.size(), size);
     QCOMPARE(second.findChild<QStackedWidget*>(QStringLiteral("pages"))->currentWidget(),
              static_cast<QWidget*>(second.generatePage()));
+  }
+
+  // On a 1366x768 screen (CTest gives this test one) the window opens within the available
+  // area, also after a geometry saved on a larger screen, and every page's primary actions are
+  // in view without scrolling.
+  void windowOpensWithinTheScreenWithItsActionsInView() {
+    {
+      MainWindow big;
+      big.resize(1900, 1060);  // as saved on a 1920x1080 screen
+      big.move(200, 100);
+      big.close();
+    }
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QRect available = window.screen()->availableGeometry();
+    QVERIFY2(available.contains(window.frameGeometry()),
+             qPrintable(QStringLiteral("window %1x%2+%3+%4 on a %5x%6 screen")
+                            .arg(window.frameGeometry().width()).arg(window.frameGeometry().height())
+                            .arg(window.frameGeometry().x()).arg(window.frameGeometry().y())
+                            .arg(available.width()).arg(available.height())));
+    const auto inView = [&](QWidget* page, const char* name) {
+      window.showPage(page);
+      QCoreApplication::processEvents();
+      auto* button = page->findChild<QPushButton*>(QString::fromLatin1(name));
+      QVERIFY2(button && button->isVisibleTo(&window), name);
+      const QRect r(button->mapTo(&window, QPoint(0, 0)), button->size());
+      QVERIFY2(window.rect().contains(r), qPrintable(QStringLiteral("%1 at %2,%3 outside the window").arg(name).arg(r.x()).arg(r.y())));
+    };
+    inView(window.trainPage(), "trainStart");
+    inView(window.trainPage(), "trainStop");
+    inView(window.explorerPage(), "explorerRun");
+    inView(window.generatePage(), "generatePreview");
+    inView(window.generatePage(), "generateToFolder");
+    inView(window.fidPage(), "fidCompute");
+    inView(window.trajectoryPage(), "trajectoryRun");
   }
 
   void openingACheckpointFillsExplorerAndGenerateAndRecents() {

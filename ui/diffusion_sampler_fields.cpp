@@ -79,8 +79,9 @@ DiffusionSamplerFields::DiffusionSamplerFields(const QString& prefix, const QStr
   row->addStretch(1);
   layout->addLayout(row);
 
+  // Two short rows rather than one long one: two Explorer runs side by side fit a 1366-pixel screen.
   solverRow_ = new QWidget(this);
-  auto* solver = new QHBoxLayout(solverRow_);
+  auto* solver = new QGridLayout(solverRow_);
   solver->setContentsMargins(0, 0, 0, 0);
   order_ = new QSpinBox(solverRow_);
   order_->setObjectName(prefix + QStringLiteral("Order") + suffix);
@@ -100,13 +101,19 @@ DiffusionSamplerFields::DiffusionSamplerFields(const QString& prefix, const QStr
   clip_ = enumCombo(solverRow_, api::names::kX0Corrections, {tr("x̂₀ as predicted"), tr("x̂₀ clipped"), tr("x̂₀ thresholded")});
   clip_->setObjectName(prefix + QStringLiteral("ClipX0") + suffix);
   clip_->setToolTip(tr("Clip each predicted x̂₀ to [-1, 1] (as lucidrains' DDIM) or threshold it dynamically (Imagen)"));
-  solver->addWidget(new QLabel(tr("Order"), solverRow_));
-  solver->addWidget(order_);
-  solver->addWidget(method_);
-  solver->addWidget(skip_);
-  solver->addWidget(variant_);
-  solver->addWidget(clip_);
-  solver->addStretch(1);
+  for (QComboBox* c : {method_, skip_, variant_, clip_}) {
+    c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    c->setMinimumContentsLength(8);
+  }
+  auto* orderRow = new QHBoxLayout;
+  orderRow->addWidget(new QLabel(tr("Order"), solverRow_));
+  orderRow->addWidget(order_);
+  solver->addLayout(orderRow, 0, 0);
+  solver->addWidget(method_, 0, 1);
+  solver->addWidget(skip_, 0, 2);
+  solver->addWidget(variant_, 1, 1);
+  solver->addWidget(clip_, 1, 2);
+  solver->setColumnStretch(3, 1);
   layout->addWidget(solverRow_);
   solverRow_->setVisible(!previewOnly);
 

@@ -148,7 +148,7 @@ void GeneratePage::buildUi() {
 
   auto* leftWidget = new QWidget(this);
   leftWidget->setLayout(left);
-  leftWidget->setMaximumWidth(460);
+  leftWidget->setMaximumWidth(520);
   layout->addWidget(leftWidget);
   layout->addWidget(gridView_, 1);
 

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include <QScreen>
+
 #include <QAction>
 #include <QActionGroup>
 #include <QByteArray>
@@ -94,8 +96,30 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   buildMenus();
   statusBar()->showMessage(tr("Ready"));
 
-  resize(1200, 800);
+  // The first time: as much of the screen as the pages like, up to 1400x900.
+  if (const QScreen* s = screen()) resize(QSize(1400, 900).boundedTo(s->availableGeometry().size()));
+  else resize(1200, 800);
   restoreSettings();
+  fitToScreen();
+}
+
+// The window opens within the screen's available area: a 1366x768 laptop has about 730 pixels
+// of height, and a geometry saved on a larger screen must not push the buttons out of view.
+void MainWindow::fitToScreen() {
+  const QScreen* s = screen();
+  if (!s) return;
+  const QRect available = s->availableGeometry();
+  // Room for the window manager's frame, which frameless geometry() does not count.
+  const QSize frame(16, 40);
+  const QSize fitted = size().boundedTo(available.size() - frame).expandedTo(minimumSizeHint().boundedTo(available.size()));
+  if (fitted != size()) resize(fitted);
+  QRect g = geometry();
+  if (!available.contains(g)) {
+    g.moveLeft(std::clamp(g.left(), available.left(), std::max(available.left(), available.right() - g.width() - frame.width())));
+    g.moveTop(std::clamp(g.top(), available.top() + frame.height() / 2,
+                         std::max(available.top(), available.bottom() - g.height() - frame.height() / 2)));
+    move(g.topLeft());
+  }
 }
 
 MainWindow::~MainWindow() = default;

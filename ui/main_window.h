@@ -80,6 +80,7 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenus();
   bool anyJobRunning() const;
   void restoreSettings();
+  void fitToScreen();
   void saveSettings() const;
 
   QListWidget* sidebar_ = nullptr;

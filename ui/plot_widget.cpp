@@ -201,7 +201,7 @@ QWidget* PlotWidget::buildControls() {
   // The slider counts thousandths of beta; 999 is the cap (beta = 1 would freeze the curve).
   smoothingSlider_->setRange(0, int(std::lround(SeriesSmoothing::kMaxBeta * 1000)));
   smoothingSlider_->setPageStep(50);
-  smoothingSlider_->setMinimumWidth(90);
+  smoothingSlider_->setMinimumWidth(50);  // two charts side by side fit a 1366-pixel screen
   smoothingSlider_->setMaximumWidth(160);
   smoothingSlider_->setToolTip(
       tr("Debiased exponential moving average of the raw values (as in TensorBoard)"));

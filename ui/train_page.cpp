@@ -308,7 +308,7 @@ QWidget* TrainPage::buildForm() {
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(500);
   log_->setMinimumHeight(60);
-  log_->setMaximumHeight(160);
+  log_->setMaximumHeight(110);
   scroll->setWidget(panel);
   columnLayout->addWidget(scroll, 1);
   columnLayout->addWidget(runBox);

@@ -43,6 +43,12 @@ TrajectoryPanel::TrajectoryPanel(int index, QWidget* parent) : QWidget(parent) {
   tolerance_->setValue(1e-5);
   tolerance_->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
   tolerance_->setToolTip(tr("dopri5's atol and rtol"));
+  // Four panels side by side fit a 1366-pixel screen: the closed boxes show the start of the
+  // names, the open lists every name in full.
+  for (QComboBox* c : {path_, solver_}) {
+    c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    c->setMinimumContentsLength(10);
+  }
   form->addRow(tr("Path"), path_);
   form->addRow(tr("Solver"), solver_);
   form->addRow(tr("Steps"), steps_);
