@@ -1,4 +1,4 @@
-// The layers of DESIGN.md, checked on the sources' include graph (the project's own quoted
+// The layers of docs/architecture.md, checked on the sources' include graph (the project's own quoted
 // includes, followed through every header): nothing ui/ or the app's window includes may reach
 // a LibTorch header, not even through core's headers (Qt's keywords break LibTorch's headers,
 // and each file that includes them takes about 45 s to compile); core's public API (core/api)

@@ -1,5 +1,5 @@
 // Images on disk for the CLI and the UI: PNGs that carry the settings that made them (seed,
-// sampler, checkpoint hash...; see DESIGN.md) as text chunks. Torch-free.
+// sampler, checkpoint hash...; see docs/architecture.md) as text chunks. Torch-free.
 #pragma once
 #include "core/api/image.h"
 

@@ -59,7 +59,7 @@ struct SampleResult {
     double straightness = 0.0;       // flows: mean path length / end-to-end distance of the images (1: straight)
     double seconds = 0.0;
     Image grid;                      // the grid of all samples (always made)
-    ImageMetadata gridMetadata;      // what a saved grid carries (see DESIGN.md)
+    ImageMetadata gridMetadata;      // what a saved grid carries (see docs/architecture.md)
     std::vector<std::string> files;  // everything written
 };
 

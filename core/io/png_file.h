@@ -1,5 +1,5 @@
 // PNG writing with text metadata, and reading that metadata back. Generated images carry seed,
-// sampler, checkpoint hash etc. as text chunks (see DESIGN.md), which OpenCV's imwrite cannot
+// sampler, checkpoint hash etc. as text chunks (see docs/architecture.md), which OpenCV's imwrite cannot
 // write; decoding pixels is left to OpenCV.
 #pragma once
 #include <cstdint>

@@ -30,7 +30,7 @@ void prepareSampleOutDir(const std::string& dir, int count);
 // Fails early when an output file cannot be written: a folder given, or a missing parent.
 void checkOutputFile(const std::string& path);
 
-// The text chunks of a sample PNG (see DESIGN.md): the common entries around the
+// The text chunks of a sample PNG (see docs/architecture.md): the common entries around the
 // family-specific ones (sampler/steps/eta, or solver/steps/tolerances).
 io::PngText samplePngText(const api::SampleRequest& r, const std::string& checkpointSha,
                           const std::vector<std::pair<std::string, std::string>>& familyEntries, int64_t imageSize,
