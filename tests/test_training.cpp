@@ -8,8 +8,9 @@
 #include "core/train/loss_scaler.h"
 #include "core/train/metrics_log.h"
 #include "core/train/timestep_loss_buckets.h"
-#include "core/util/pause_gate.h"
 #include "core/util/error.h"
+#include "core/util/pause_gate.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tiny_train_config.h"
 
@@ -17,6 +18,7 @@
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -200,12 +202,27 @@ private Q_SLOTS:
         PauseGate pause;
         pause.pause();
         StoppingSink sink(stop, -1);
+        // Stop once the run waits at the gate (not after a guess at how long starting takes).
+        std::atomic<bool> held{false};
         std::thread stopper([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+            const auto limit = std::chrono::steady_clock::now() + std::chrono::milliseconds(test::kHangMs);
+            while (!pause.holding() && !stop.stopRequested() && std::chrono::steady_clock::now() < limit)
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            held = pause.holding();
             stop.requestStop();
         });
-        const auto r = api::startTraining(c, path("paused"), sink, stop, &pause);
+        api::TrainResult r;
+        std::string error;
+        try {
+            r = api::startTraining(c, path("paused"), sink, stop, &pause);
+        } catch (const std::exception& e) {
+            error = e.what();
+            stop.requestStop();
+        }
         stopper.join();
+        QVERIFY2(error.empty(), error.c_str());
+        QVERIFY2(held.load(), "the run never reached the pause gate");
+        QVERIFY(!pause.holding());
         QCOMPARE(r.step, int64_t(0));  // no step ran while paused
         QVERIFY(sink.losses.empty());
         QVERIFY(!r.finished);
