@@ -94,6 +94,18 @@ private Q_SLOTS:
         QVERIFY(QDir(run + "/checkpoints").entryList(QDir::Files).isEmpty());
     }
 
+    // A precision the device cannot run ends `train` before its first step with one error line
+    // (as bf16 does where this CPU's oneDNN cannot run it), and leaves no run directory.
+    void precisionTheDeviceCannotRunIsOneErrorLine() {
+        const QString run = tmp("fp16");
+        auto args = tinyTrainArgs(run, 2);
+        args << "--amp" << "fp16";
+        const auto r = runCli(args);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("error: --amp fp16") && r.err.trimmed().count('\n') == 0, qPrintable(r.err));
+        QVERIFY(!QDir(run).exists());
+    }
+
     void flowTrainingRunsFromTheCommandLine() {
         const QString run = tmp("flow");
         const auto r = runCli({"--threads", "1", "train", "--family", "flow", "--path", "otcfm", "--run-dir", run,

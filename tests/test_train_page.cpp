@@ -4,7 +4,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QComboBox>
 #include <QDir>
+#include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
@@ -258,6 +260,26 @@ class TestTrainPage : public QObject {
     QVERIFY(!finished.first().at(0).toBool());
     QVERIFY2(finished.first().at(2).toString().contains(QStringLiteral("no-such-cli: cannot be run")),
              qPrintable(finished.first().at(2).toString()));
+  }
+
+  // A precision the device cannot run is refused before the first step (the same check refuses
+  // bf16 where this CPU's oneDNN cannot run it): the page says why in one line.
+  void precisionTheDeviceCannotRunFailsWithOneLine() {
+    TrainPage page;
+    auto config = ds::test::tinyTrainConfig(2);
+    config.amp = "fp16";  // CUDA only
+    page.setFormConfig(config);
+    page.setRunDirectory(work_.filePath(QStringLiteral("run-fp16")));
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(!finished.first().at(0).toBool());
+    const QString error = finished.first().at(2).toString();
+    QVERIFY2(error.startsWith(QStringLiteral("--amp fp16")) && !error.contains(QLatin1Char('\n')), qPrintable(error));
+    QCOMPARE(page.findChild<QLabel*>(QStringLiteral("trainStatus"))->text(), QStringLiteral("Failed: ") + error);
+    QVERIFY(page.findChild<QPlainTextEdit*>(QStringLiteral("trainLog"))->toPlainText().contains(QStringLiteral("error: ") + error));
+    QVERIFY(!QDir(work_.filePath(QStringLiteral("run-fp16"))).exists());
   }
 
   void overlayAddsAnotherRunsCurves() {
