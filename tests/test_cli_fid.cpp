@@ -1,6 +1,7 @@
 // `diffusion-studio-cli fid` end to end, as pytorch-fid is used: --save-stats --dims 64 gives
 // pytorch-fid's stats_A_64.npz, `fid A B --dims 64` prints pytorch-fid's number in its format, and
 // bad input fails with one line naming the file. Weights: the fid_formula ones, written once.
+// Every test has its own statistics cache and output folder: none relies on another's files.
 #include "core/fid/fid_stats_file.h"
 #include "core/fid/npz_file.h"
 #include "tests/support/cli_runner.h"
@@ -30,10 +31,11 @@ class TestCliFid : public QObject {
     QString weights_;
     QString tmp(const QString& name) const { return dir_.filePath(name); }
 
-    // `fid` with the formula weights, a private cache and 2 threads.
-    test::CliResult fid(QStringList args) const {
-        args = QStringList{"--threads", "2", "fid"} + args + QStringList{"--weights", weights_, "--cache-dir", tmp("cache")};
-        return runCli(args, 300000);
+    // `fid` with the formula weights, 2 threads and the statistics cache in `scratch`.
+    test::CliResult fid(QStringList args, const QTemporaryDir& scratch) const {
+        args = QStringList{"--threads", "2", "fid"} + args +
+               QStringList{"--weights", weights_, "--cache-dir", scratch.filePath("cache")};
+        return runCli(args);
     }
 
 private Q_SLOTS:
@@ -43,19 +45,21 @@ private Q_SLOTS:
     }
 
     void saveStatsWritesPytorchFidStatistics() {
-        const auto r = fid({"--save-stats", kFormula + "images/A", tmp("A_64.npz"), "--dims", "64"});
+        QTemporaryDir scratch;
+        const QString out = scratch.filePath("A_64.npz");
+        const auto r = fid({"--save-stats", kFormula + "images/A", out, "--dims", "64"}, scratch);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const auto ours = fid::readFidStats(tmp("A_64.npz").toStdString());
+        const auto ours = fid::readFidStats(out.toStdString());
         const auto theirs = fid::readFidStats(test::fixturePath("fid_formula/stats_A_64.npz"));
         const double muScale = theirs.mu.abs().max().item<double>();
         const double sigmaScale = theirs.sigma.abs().max().item<double>();
         QVERIFY2(test::maxAbsDiff(ours.mu, theirs.mu) < 1e-5 * muScale, qPrintable(QString::number(test::maxAbsDiff(ours.mu, theirs.mu))));
         QVERIFY(test::maxAbsDiff(ours.sigma, theirs.sigma) < 1e-5 * sigmaScale);
         // Laid out as np.savez_compressed writes it.
-        QCOMPARE(fid::NpzFile(tmp("A_64.npz").toStdString()).arrayNames(), (std::vector<std::string>{"mu", "sigma"}));
-        QCOMPARE(fid::NpzFile(tmp("A_64.npz").toStdString()).array("sigma").scalar_type(), torch::kDouble);
+        QCOMPARE(fid::NpzFile(out.toStdString()).arrayNames(), (std::vector<std::string>{"mu", "sigma"}));
+        QCOMPARE(fid::NpzFile(out.toStdString()).array("sigma").scalar_type(), torch::kDouble);
 
-        const auto again = fid({"--save-stats", kFormula + "images/A", tmp("A_64.npz"), "--dims", "64"});
+        const auto again = fid({"--save-stats", kFormula + "images/A", out, "--dims", "64"}, scratch);
         QCOMPARE(again.exitCode, 1);
         QVERIFY2(again.err.contains("A_64.npz: already exists"), qPrintable(again.err));
     }
@@ -63,7 +67,11 @@ private Q_SLOTS:
     void fid64PrintsPytorchFidsNumber() {
         std::ifstream in(test::fixturePath("fid_formula/reference.json"));
         const double expected = nlohmann::json::parse(in)["fid_64"];
-        const auto r = fid({kFormula + "images/A", kFormula + "images/B", "--dims", "64"});
+        // --save-stats fills this test's cache with A's statistics; `fid` then reuses them.
+        QTemporaryDir scratch;
+        const auto saved = fid({"--save-stats", kFormula + "images/A", scratch.filePath("A_64.npz"), "--dims", "64"}, scratch);
+        QVERIFY2(saved.exitCode == 0, qPrintable(saved.err));
+        const auto r = fid({kFormula + "images/A", kFormula + "images/B", "--dims", "64"}, scratch);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto match = QRegularExpression("^FID:  (\\S+)\\n$").match(r.out);
         QVERIFY2(match.hasMatch(), qPrintable(r.out));
@@ -73,7 +81,8 @@ private Q_SLOTS:
     }
 
     void folderAgainstItsOwnStatisticsIsZero() {
-        const auto r = fid({kFormula + "images/A", kFormula + "stats_A_64.npz", "--dims", "64"});
+        QTemporaryDir scratch;
+        const auto r = fid({kFormula + "images/A", kFormula + "stats_A_64.npz", "--dims", "64"}, scratch);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(std::abs(r.out.mid(6).trimmed().toDouble()) < 1e-6, qPrintable(r.out));
     }
@@ -92,7 +101,8 @@ private Q_SLOTS:
         fid::writeNpz(tmp("no_mu.npz").toStdString(), {{"sigma", torch::eye(4, torch::kDouble)}});
         fid::writeNpz(tmp("d4.npz").toStdString(), {{"mu", torch::zeros({4}, torch::kDouble)}, {"sigma", torch::eye(4, torch::kDouble)}});
         QDir().mkpath(tmp("empty"));
-        const auto r = fid(args);
+        QTemporaryDir scratch;
+        const auto r = fid(args, scratch);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith("error: ") && r.err.contains(message) && r.err.count('\n') == 1, qPrintable(r.err));
     }

@@ -102,7 +102,7 @@ private Q_SLOTS:
         QProcess p;
         p.start("bash", {"-c", "ulimit -f 0; exec '" + test::cliPath() + "' import-lmdb '" + db_ + "' --out '" + out +
                                    "' --flat --threads 1"});
-        QVERIFY(p.waitForFinished(60000));
+        QVERIFY(p.waitForFinished(ds::test::kHangMs));
         QCOMPARE(p.exitCode(), 1);
         const QString err = QString::fromUtf8(p.readAllStandardError());
         QVERIFY2(err.contains("error: " + out + "/") && err.contains("could not save"), qPrintable(err));

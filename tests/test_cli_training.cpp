@@ -40,16 +40,20 @@ private Q_SLOTS:
         QProcess p;
         p.start(test::cliPath(), tinyTrainArgs(killed, 24));
         QVERIFY(p.waitForStarted());
-        // Kill -9 at a moment between checkpoints, after the first one exists.
+        // Kill -9 between checkpoints: as soon as the first one exists (written whole, a temporary
+        // file renamed), while the run goes on to its next steps. Waiting any longer would bet on
+        // the machine's speed: a fast one ends the 24 steps first.
         QElapsedTimer timer;
         timer.start();
-        while (!QFile::exists(killed + "/checkpoints/step-8.pt") && timer.elapsed() < 90000 &&
+        while (!QFile::exists(killed + "/checkpoints/step-8.pt") && timer.elapsed() < test::kHangMs &&
                p.state() == QProcess::Running)
-            QTest::qWait(20);
+            QTest::qWait(5);
         QVERIFY2(p.state() == QProcess::Running, "the run ended before it could be killed");
-        QTest::qWait(150);
         p.kill();
-        QVERIFY(p.waitForFinished(10000));
+        QVERIFY(p.waitForFinished(test::kHangMs));
+        QVERIFY2(p.exitStatus() == QProcess::CrashExit, "the run ended before the kill");
+        QVERIFY(QFile::exists(killed + "/checkpoints/step-8.pt"));
+        QVERIFY(!QFile::exists(killed + "/checkpoints/step-24.pt"));
 
         const auto r = runCli({"--threads", "1", "resume", killed});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -82,12 +86,24 @@ private Q_SLOTS:
         QStringList args = tinyTrainArgs(run, 8);
         for (auto& a : args) a = "'" + a + "'";
         p.start("bash", {"-c", "ulimit -f 400; exec '" + test::cliPath() + "' " + args.join(' ')});
-        QVERIFY(p.waitForFinished(120000));
+        QVERIFY(p.waitForFinished(test::kHangMs));
         QVERIFY(p.exitStatus() == QProcess::NormalExit);
         QVERIFY(p.exitCode() > 0);
         const QString err = QString::fromUtf8(p.readAllStandardError());
         QVERIFY2(err.contains("error: ") && err.contains("step-4.pt"), qPrintable(err));
         QVERIFY(QDir(run + "/checkpoints").entryList(QDir::Files).isEmpty());
+    }
+
+    // A precision the device cannot run ends `train` before its first step with one error line
+    // (as bf16 does where this CPU's oneDNN cannot run it), and leaves no run directory.
+    void precisionTheDeviceCannotRunIsOneErrorLine() {
+        const QString run = tmp("fp16");
+        auto args = tinyTrainArgs(run, 2);
+        args << "--amp" << "fp16";
+        const auto r = runCli(args);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("error: --amp fp16") && r.err.trimmed().count('\n') == 0, qPrintable(r.err));
+        QVERIFY(!QDir(run).exists());
     }
 
     void flowTrainingRunsFromTheCommandLine() {

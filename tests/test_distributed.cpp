@@ -10,6 +10,7 @@
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/tiny_train_config.h"
 
 #include <QElapsedTimer>
@@ -60,7 +61,7 @@ std::vector<std::unique_ptr<train::ProcessGroup>> makeGroup(int worldSize, doubl
         env.masterPort = port;
         env.present = true;
         api::DistributedOptions options;
-        options.timeoutSeconds = 60;
+        options.timeoutSeconds = test::kHangMs / 1000;  // a collective waits for the other thread
         options.bucketMiB = bucketMiB;
         groups[size_t(r)] = std::make_unique<train::ProcessGroup>(env, options, torch::Device(torch::kCPU));
     });
@@ -98,17 +99,18 @@ QStringList tinyTrainArgs(const QString& runDir, int steps) {
 }
 
 // Starts `train --nproc 2` (plus extra) for a long run and waits until its first checkpoint
-// exists; returns rank 1's pid (from the launcher's "rank 1: pid N" line) and what was printed
+// exists (written whole: a temporary file renamed); returns rank 1's pid (from the launcher's "rank 1: pid N" line) and what was printed
 // so far, or an empty pid (with the reason in the text) on failure.
 std::pair<QString, QString> startTwoRanksUntilACheckpoint(QProcess& p, const QString& run, const QStringList& extra) {
     p.start(test::cliPath(), tinyTrainArgs(run, 100000) + QStringList{"--nproc", "2"} + extra);
     if (!p.waitForStarted()) return {{}, "the launcher did not start"};
     QElapsedTimer timer;
     timer.start();
-    while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < 60000 && p.state() == QProcess::Running)
+    while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < test::kHangMs && p.state() == QProcess::Running)
         QTest::qWait(20);
     const QString printed = QString::fromUtf8(p.readAllStandardError());
     if (p.state() != QProcess::Running) return {{}, "the run ended early: " + printed};
+    if (!QFile::exists(run + "/checkpoints/step-3.pt")) return {{}, "no checkpoint within the hang limit: " + printed};
     const auto match = QRegularExpression("rank 1: pid (\\d+)").match(printed);
     return {match.hasMatch() ? match.captured(1) : QString(), printed};
 }
@@ -190,7 +192,7 @@ private Q_SLOTS:
 
     void commandLineRunWithTwoProcessesResumesOnTheSameTrajectory() {
         const QString straight = tmp("cli-straight"), resumed = tmp("cli-resumed");
-        auto r = test::runCli(tinyTrainArgs(straight, 9) + QStringList{"--nproc", "2"}, 60000);
+        auto r = test::runCli(tinyTrainArgs(straight, 9) + QStringList{"--nproc", "2"}, test::kHangMs);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("rank 0: pid") && r.err.contains("rank 1: pid"), qPrintable(r.err));
         QFile configFile(straight + "/config.json");
@@ -200,16 +202,16 @@ private Q_SLOTS:
         QCOMPARE(dist["global_batch_size"].toInt(), 8);
 
         // Six steps, then resumed to nine: the same weights as nine straight steps.
-        r = test::runCli(tinyTrainArgs(resumed, 6) + QStringList{"--nproc", "2"}, 60000);
+        r = test::runCli(tinyTrainArgs(resumed, 6) + QStringList{"--nproc", "2"}, test::kHangMs);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        r = test::runCli({"--threads", "1", "resume", resumed, "--steps", "9", "--nproc", "2"}, 60000);
+        r = test::runCli({"--threads", "1", "resume", resumed, "--steps", "9", "--nproc", "2"}, test::kHangMs);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("resuming from"), qPrintable(r.err));
         QVERIFY(sameWeights((straight + "/checkpoints/step-9.pt").toStdString(),
                             (resumed + "/checkpoints/step-9.pt").toStdString()));
 
         // Another number of processes is refused, naming the rule.
-        r = test::runCli({"--threads", "1", "resume", resumed, "--steps", "12"}, 60000);
+        r = test::runCli({"--threads", "1", "resume", resumed, "--steps", "12"}, test::kHangMs);
         QVERIFY2(r.exitCode == 1 && r.err.contains("was trained by 2 processes") && r.err.contains("--nproc 2"),
                  qPrintable(r.err));
     }
@@ -220,7 +222,7 @@ private Q_SLOTS:
         const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {});
         QVERIFY2(!pid.isEmpty(), qPrintable(early));
         QVERIFY(::kill(pid_t(pid.toLongLong()), SIGKILL) == 0);
-        QVERIFY2(p.waitForFinished(60000), "the launcher did not end within 60 s of a rank's death");
+        QVERIFY2(p.waitForFinished(test::kHangMs), "the launcher did not end after a rank's death");
         const QString err = early + QString::fromUtf8(p.readAllStandardError());
         QVERIFY(p.exitCode() != 0);
         // The launcher names the lost rank; the survivor stopped by itself, naming itself.
@@ -237,15 +239,17 @@ private Q_SLOTS:
     void hungRankTimesOutAndIsTerminated() {
         // A rank that stops answering (SIGSTOP) is given up after --dist-timeout; the launcher then
         // terminates it after its 30 s grace (SIGKILL: a stopped process does not act on SIGTERM).
+        // The timeout also bounds the rendezvous and every step before the stop: 15 s leaves a
+        // loaded machine room for starting two LibTorch processes.
         const QString run = tmp("hung");
         QProcess p;
-        const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {"--dist-timeout", "5"});
+        const auto [pid, early] = startTwoRanksUntilACheckpoint(p, run, {"--dist-timeout", "15"});
         QVERIFY2(!pid.isEmpty(), qPrintable(early));
         QVERIFY(::kill(pid_t(pid.toLongLong()), SIGSTOP) == 0);
-        QVERIFY2(p.waitForFinished(59000), "the launcher did not end within 59 s of a rank hanging");
+        QVERIFY2(p.waitForFinished(test::kHangMs), "the launcher did not end after a rank hung");
         const QString err = early + QString::fromUtf8(p.readAllStandardError());
         QVERIFY(p.exitCode() != 0);
-        QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("within 5 s"), qPrintable(err));
+        QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("within 15 s"), qPrintable(err));
         QVERIFY2(err.contains("rank 1 (pid " + pid + ") was killed by signal 9") &&
                      err.contains("were terminated"),
                  qPrintable(err));
@@ -258,7 +262,7 @@ private Q_SLOTS:
             for (const auto& kv : env) e.insert(kv.section('=', 0, 0), kv.section('=', 1));
             p.setProcessEnvironment(e);
             p.start(test::cliPath(), args);
-            p.waitForFinished(60000);
+            p.waitForFinished(test::kHangMs);
             return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAllStandardError()));
         };
         const QString never = tmp("never");

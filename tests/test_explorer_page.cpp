@@ -15,6 +15,7 @@
 #include "core/io/image_tensor.h"
 #include "core/io/py_value.h"
 #include "core/io/torch_file.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/reference_tensors.h"
 #include "ui/sampler_explorer_page.h"
@@ -55,19 +56,20 @@ class TestExplorerPage : public QObject {
   void runToEnd(SamplerExplorerPage& page) {
     page.run();
     for (auto* panel : {page.panelA(), page.panelB()})
-      if (panel->runner()->isRunning()) QVERIFY(panel->runner()->waitForFinished(60000));
+      if (panel->runner()->isRunning()) QVERIFY(panel->runner()->waitForFinished(ds::test::kHangMs));
   }
 
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(ds::test::isolateSettings(settingsDir_));
-    ds::test::clearAppSettings();
     ref_ = ds::test::loadReferenceTensors(ds::test::fixturePath("ddpm_lucidrains_tiny/reference.pt"));
     checkpoint_ = QString::fromStdString(ds::test::fixturePath("ddpm_lucidrains_tiny/model-1.pt"));
     // The reference run's initial noise, as a file the explorer can start from.
     noise_ = work_.filePath(QStringLiteral("x_T.pt"));
     ds::io::saveTorchFile(noise_.toStdString(), ds::io::PyValue::tensor(ref_.at("ddim_x_T")));
   }
+  // Every test starts from the defaults: pages save their fields when they close.
+  void init() { ds::test::clearAppSettings(); }
 
   void filmstripMatchesTheReferenceTrajectory() {
     SamplerExplorerPage page;
@@ -90,7 +92,7 @@ class TestExplorerPage : public QObject {
     QVERIFY(!button("explorerExportFrame")->isEnabled() && !button("explorerExportAll")->isEnabled());
     page.run();
     QVERIFY(button("explorerStop")->isEnabled());
-    QVERIFY(a->runner()->waitForFinished(60000));
+    QVERIFY(a->runner()->waitForFinished(ds::test::kHangMs));
     QVERIFY(!button("explorerStop")->isEnabled());
     QVERIFY(button("explorerPlay")->isEnabled() && exportsEnabled());
     QCOMPARE(a->frames().size(), kSteps + 1);
@@ -268,7 +270,7 @@ class TestExplorerPage : public QObject {
     page.panelA()->setCheckpoint(work_.filePath(QStringLiteral("nope.pt")));
     QSignalSpy finished(page.panelA()->runner(), &ds::ui::JobRunner::finished);
     page.run();
-    QVERIFY(page.panelA()->runner()->waitForFinished(20000));
+    QVERIFY(page.panelA()->runner()->waitForFinished(ds::test::kHangMs));
     QCOMPARE(finished.size(), 1);
     QCOMPARE(finished.first().at(0).toBool(), false);
     QVERIFY(finished.first().at(2).toString().contains(QStringLiteral("nope.pt")));

@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/support/hang_limits.h"
 #include "tests/support/fid_formula_weights.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/reference_tensors.h"
@@ -28,13 +29,14 @@ class TestFidPage : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(ds::test::isolateSettings(settingsDir_));
-    ds::test::clearAppSettings();
     qputenv("XDG_CACHE_HOME", work_.filePath(QStringLiteral("cache")).toUtf8());  // the statistics cache
     weights_ = work_.filePath(QStringLiteral("inception.pt"));
     ds::test::writeFormulaInceptionWeights(ds::test::fixturePath("fid_formula/keys.tsv"), weights_.toStdString());
     folderA_ = QString::fromStdString(ds::test::fixturePath("fid_formula/images/A"));
     folderB_ = QString::fromStdString(ds::test::fixturePath("fid_formula/images/B"));
   }
+  // Every test starts from the defaults: pages save their fields when they close.
+  void init() { ds::test::clearAppSettings(); }
 
   void computesPytorchFidsNumberAndKeepsHistory() {
     QFile referenceFile(QString::fromStdString(ds::test::fixturePath("fid_formula/reference.json")));
@@ -48,7 +50,7 @@ class TestFidPage : public QObject {
       page.setPaths(folderA_, folderB_);
       QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
       page.compute();
-      QVERIFY(page.runner()->waitForFinished(55000));
+      QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
       QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
       QVERIFY2(std::abs(page.lastFid() - expected) <= 1e-3 * expected,
                qPrintable(QStringLiteral("%1 vs %2").arg(page.lastFid()).arg(expected)));
@@ -70,7 +72,7 @@ class TestFidPage : public QObject {
     page.setPaths(empty.path(), folderB_);
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     page.compute();
-    QVERIFY(page.runner()->waitForFinished(30000));
+    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
     QCOMPARE(finished.first().at(0).toBool(), false);
     QVERIFY(finished.first().at(2).toString().contains(empty.path()));
     QVERIFY(page.resultText().contains(QStringLiteral("Failed")));

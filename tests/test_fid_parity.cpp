@@ -92,6 +92,8 @@ private Q_SLOTS:
         const double expected = nlohmann::json::parse(in)["fid_2048"];
         auto r = request(kFormula + "images/A", kFormula + "images/B");
         r.kid = true;
+        QTemporaryDir cache;  // empty, whatever other tests cached
+        r.cacheDir = cache.path().toStdString();
         RecordingSink sink;
         StopToken stop;
         const auto result = api::runFid(r, sink, stop);
@@ -159,7 +161,11 @@ private Q_SLOTS:
     }
 
     void resizeMakesMixedSizesComparable() {
-        auto r = request(tmp("mixed"), tmp("mixed"));
+        fs::create_directories(tmp("mixed-sizes"));
+        writePng(tmp("mixed-sizes/a.png"), 28, 1);
+        writePng(tmp("mixed-sizes/b.png"), 32, 2);
+        writePng(tmp("mixed-sizes/c.png"), 28, 3);
+        auto r = request(tmp("mixed-sizes"), tmp("mixed-sizes"));
         r.resize = 30;
         r.dims = 64;
         r.useCache = false;

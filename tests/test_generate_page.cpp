@@ -12,6 +12,7 @@
 #include <QtTest>
 
 #include "core/api/image_file.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
 #include "ui/generate_page.h"
 #include "ui/job_runner.h"
@@ -30,8 +31,9 @@ class TestGeneratePage : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(ds::test::isolateSettings(settingsDir_));
-    ds::test::clearAppSettings();
   }
+  // Every test starts from the defaults: pages save their fields when they close.
+  void init() { ds::test::clearAppSettings(); }
 
   void previewThenSaveCarriesTheSettings() {
     GeneratePage page;
@@ -50,7 +52,7 @@ class TestGeneratePage : public QObject {
     QCOMPARE(page.saveGrid(work_.filePath(QStringLiteral("early.png"))), QStringLiteral("Preview a grid first."));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     page.preview();
-    QVERIFY(page.runner()->waitForFinished(30000));
+    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
     QCOMPARE(finished.size(), 1);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
     const QImage grid = page.previewImage();
@@ -84,7 +86,7 @@ class TestGeneratePage : public QObject {
     again.restoreFrom(metadata);
     QCOMPARE(again.findChild<QSpinBox*>(QStringLiteral("generateOrder"))->value(), 3);
     again.preview();
-    QVERIFY(again.runner()->waitForFinished(30000));
+    QVERIFY(again.runner()->waitForFinished(ds::test::kHangMs));
     QCOMPARE(again.previewImage(), grid);
   }
 
@@ -101,7 +103,7 @@ class TestGeneratePage : public QObject {
     QVERIFY(!stop->isEnabled());
     page.generateToFolder();
     QVERIFY(stop->isEnabled());
-    QVERIFY(page.runner()->waitForFinished(30000));
+    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
     QVERIFY(!stop->isEnabled());
     const QStringList files = QDir(folder).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name);
     QCOMPARE(files, QStringList({"00000.png", "00001.png", "00002.png", "00003.png", "00004.png"}));
@@ -110,7 +112,7 @@ class TestGeneratePage : public QObject {
     // The folder now holds images: a second run refuses to overwrite them and says so.
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     page.generateToFolder();
-    QVERIFY(page.runner()->waitForFinished(30000));
+    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
     QCOMPARE(finished.first().at(0).toBool(), false);
     QVERIFY(finished.first().at(2).toString().contains(QStringLiteral("already exists")));
   }

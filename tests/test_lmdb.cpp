@@ -550,7 +550,8 @@ private Q_SLOTS:
         QVERIFY(replacement.pixels == source.load((bad + 1) % source.size()).pixels);
         QCOMPARE(source.report().skipped, size_t(2));
         QVERIFY(source.describe().find("LMDB " + db_) == 0);
-        QVERIFY_THROWS_EXCEPTION(ds::Error, data::LmdbSource(tmp("plain_folder"), {24, 3}));
+        fs::create_directories(tmp("plain_folder_too"));
+        QVERIFY_THROWS_EXCEPTION(ds::Error, data::LmdbSource(tmp("plain_folder_too"), {24, 3}));
         QCOMPARE(test::hashFolder(db_), dbHashes_);
     }
 };

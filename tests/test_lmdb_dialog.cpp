@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/lmdb_fixture.h"
 #include "ui/job_runner.h"
@@ -27,10 +28,11 @@ class TestLmdbDialog : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(ds::test::isolateSettings(settingsDir_));
-    ds::test::clearAppSettings();
     db_ = work_.filePath(QStringLiteral("cat"));
     ds::test::writeLmdb(db_.toStdString(), ds::test::mixedEntries().all);
   }
+  // Every test starts from the defaults: pages save their fields when they close.
+  void init() { ds::test::clearAppSettings(); }
 
   void showsTheDatabaseAndImportsASplit() {
     const auto before = ds::test::hashFolder(db_.toStdString());
@@ -47,7 +49,7 @@ class TestLmdbDialog : public QObject {
     dialog.setSplit(6, 3, 7);
     QSignalSpy training(&dialog, &LmdbImportDialog::useForTraining);
     dialog.startImport();
-    QVERIFY(dialog.runner()->waitForFinished(30000));
+    QVERIFY(dialog.runner()->waitForFinished(ds::test::kHangMs));
     QVERIFY2(dialog.summary().contains(QStringLiteral("9 written")), qPrintable(dialog.summary()));
     QVERIFY(dialog.summary().contains(QStringLiteral("2 corrupt")));
     QCOMPARE(QDir(out + QStringLiteral("/train")).entryList({QStringLiteral("*.png")}).size(), 6);

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tests/support/hang_limits.h"
 #include "ui/nice_axis_range.h"
 #include "ui/plot_widget.h"
 #include "ui/series_downsampler.h"
@@ -231,7 +232,7 @@ class TestPlotWidget : public QObject {
     plot.appendPoints(id, {{0, 1.0}, {1, 0.5}, {2, 0.25}});
     QLineSeries* line = plot.smoothedSeries(id);
     QCOMPARE(line->count(), 0);
-    QTRY_COMPARE_WITH_TIMEOUT(line->count(), 3, 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(line->count(), 3, ds::test::kHangMs);  // the redraw timer fires
   }
 
   void smoothedPointsFollowSmoothing() {
@@ -327,7 +328,7 @@ class TestPlotWidget : public QObject {
     plot.setRawVisible(false);
     plot.setRawVisible(true);  // showing a series again must not bring its marker back
     // The legend lays its markers out (and shows them) on the next event loop pass.
-    QTRY_COMPARE(visibleMarkerCount(plot.chart()), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(visibleMarkerCount(plot.chart()), 2, ds::test::kHangMs);
   }
 
   void logYSwitchesAxisAndDropsNonPositive() {

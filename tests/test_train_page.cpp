@@ -4,7 +4,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QComboBox>
 #include <QDir>
+#include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
@@ -14,6 +16,7 @@
 
 #include "core/api/checkpoint_info.h"
 #include "core/api/run_info.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/tiny_train_config.h"
 #include "ui/job_runner.h"
@@ -21,6 +24,7 @@
 #include "ui/plot_widget.h"
 #include "ui/train_page.h"
 
+using ds::test::kHangMs;
 using ds::ui::TrainPage;
 
 class TestTrainPage : public QObject {
@@ -56,11 +60,18 @@ class TestTrainPage : public QObject {
     return page.findChild<QPushButton*>(QString::fromLatin1(name));
   }
 
+  // The points of the page's current loss curve, pending ones included.
+  static int points(TrainPage& page) {
+    page.lossPlot()->flush();
+    return page.lossPlot()->pointCount(page.currentSeries());
+  }
+
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(ds::test::isolateSettings(settingsDir_));
-    ds::test::clearAppSettings();
   }
+  // Every test starts from the defaults: a page saves its fields when it closes.
+  void init() { ds::test::clearAppSettings(); }
 
   void startsOnFashionMnistWithTheTinyPreset() {
     TrainPage page;
@@ -87,7 +98,7 @@ class TestTrainPage : public QObject {
     button(page, "trainStart")->click();
     QVERIFY(page.runner()->isRunning());
     QVERIFY(!button(page, "trainStart")->isEnabled());
-    QVERIFY(page.runner()->waitForFinished(55000));
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
     QCOMPARE(finished.size(), 1);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
     // Metrics arrived in batches, not one signal per step.
@@ -137,7 +148,7 @@ class TestTrainPage : public QObject {
     const QString runDir = work_.filePath(QStringLiteral("run-flow"));
     page.setRunDirectory(runDir);
     button(page, "trainStart")->click();
-    QVERIFY(page.runner()->waitForFinished(55000));
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
     page.lossPlot()->flush();
     QCOMPARE(page.lossPlot()->pointCount(page.currentSeries()), 4);
     QCOMPARE(page.previewCount(), 2);
@@ -157,24 +168,29 @@ class TestTrainPage : public QObject {
     const QString runDir = work_.filePath(QStringLiteral("run-b"));
     page.setRunDirectory(runDir);
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    QSignalSpy progress(page.runner(), &ds::ui::JobRunner::progress);
     button(page, "trainStart")->click();
-    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) >= 2), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(points(page) >= 2, kHangMs);
 
     button(page, "trainPause")->click();
     QVERIFY(page.runner()->isPaused());
     QCOMPARE(button(page, "trainPause")->text(), QStringLiteral("Resume"));
-    QTest::qWait(400);  // let a step in flight end
-    page.lossPlot()->flush();
-    const int held = page.lossPlot()->pointCount(page.currentSeries());
-    QTest::qWait(700);
-    page.lossPlot()->flush();
-    QCOMPARE(page.lossPlot()->pointCount(page.currentSeries()), held);
+    // The job parks at its next step boundary, with every step it made on the chart.
+    QTRY_VERIFY_WITH_TIMEOUT(page.runner()->isHolding(), kHangMs);
+    const int held = points(page);
+    QVERIFY(held >= 2);
+    QCOMPARE(progress.last().at(0).value<ds::api::JobProgress>().done, int64_t(held));
+    // Nothing moves while it holds, over several deliveries.
+    QSignalSpy deliveries(page.runner(), &ds::ui::JobRunner::delivered);
+    QTRY_VERIFY_WITH_TIMEOUT(deliveries.size() >= 5, kHangMs);
+    QCOMPARE(points(page), held);
+    QVERIFY(page.runner()->isHolding());
     button(page, "trainPause")->click();
     QVERIFY(!page.runner()->isPaused());
-    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) > held), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(points(page) > held, kHangMs);
 
     button(page, "trainStop")->click();
-    QVERIFY(page.runner()->waitForFinished(30000));
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
     QCOMPARE(finished.size(), 1);
     QCOMPARE(finished.first().at(1).toBool(), true);  // cancelled
     const auto stopped = ds::api::inspectRun(runDir.toStdString());
@@ -184,15 +200,13 @@ class TestTrainPage : public QObject {
     // Open the run in a fresh page and continue it to a total a few steps further.
     TrainPage second;
     QCOMPARE(second.openRun(runDir), QString());
-    second.lossPlot()->flush();
-    QCOMPARE(second.lossPlot()->pointCount(second.currentSeries()), int(stoppedAt));
+    QCOMPARE(points(second), int(stoppedAt));
     second.findChild<QSpinBox*>(QStringLiteral("trainSteps"))->setValue(int(stoppedAt) + 3);
     QVERIFY(button(second, "trainContinue")->isEnabled());
     button(second, "trainContinue")->click();
-    QVERIFY(second.runner()->waitForFinished(55000));
+    QVERIFY(second.runner()->waitForFinished(kHangMs));
     QCOMPARE(ds::api::inspectRun(runDir.toStdString()).checkpoints.back().first, stoppedAt + 3);
-    second.lossPlot()->flush();
-    QCOMPARE(second.lossPlot()->pointCount(second.currentSeries()), int(stoppedAt) + 3);
+    QCOMPARE(points(second), int(stoppedAt) + 3);
   }
 
   void twoProcessRunIsFollowedFromRankZero() {
@@ -202,7 +216,7 @@ class TestTrainPage : public QObject {
     button(page, "trainStart")->click();
     QVERIFY(page.runner()->isRunning());
     QVERIFY(!button(page, "trainPause")->isEnabled());  // ranks cannot pause
-    QVERIFY(page.runner()->waitForFinished(90000));
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
     QCOMPARE(finished.size(), 1);
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
     page.lossPlot()->flush();
@@ -221,9 +235,9 @@ class TestTrainPage : public QObject {
     const QString runDir = setUpTwoProcessRun(page, 100000, QStringLiteral("run-ranks-stopped"));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     button(page, "trainStart")->click();
-    QTRY_VERIFY_WITH_TIMEOUT((page.lossPlot()->flush(), page.lossPlot()->pointCount(page.currentSeries()) >= 3), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(points(page) >= 3, kHangMs);
     button(page, "trainStop")->click();
-    QVERIFY(page.runner()->waitForFinished(60000));
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
     QCOMPARE(finished.size(), 1);
     QVERIFY2(finished.first().at(1).toBool(), qPrintable(finished.first().at(2).toString()));  // cancelled
     // The ranks agreed on the step: rank 0 saved it, and the run continues from there.
@@ -241,17 +255,45 @@ class TestTrainPage : public QObject {
     page.setRunDirectory(work_.filePath(QStringLiteral("run-no-cli")));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     button(page, "trainStart")->click();
-    QVERIFY(page.runner()->waitForFinished(10000));
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
     QCOMPARE(finished.size(), 1);
     QVERIFY(!finished.first().at(0).toBool());
     QVERIFY2(finished.first().at(2).toString().contains(QStringLiteral("no-such-cli: cannot be run")),
              qPrintable(finished.first().at(2).toString()));
   }
 
+  // A precision the device cannot run is refused before the first step (the same check refuses
+  // bf16 where this CPU's oneDNN cannot run it): the page says why in one line.
+  void precisionTheDeviceCannotRunFailsWithOneLine() {
+    TrainPage page;
+    auto config = ds::test::tinyTrainConfig(2);
+    config.amp = "fp16";  // CUDA only
+    page.setFormConfig(config);
+    page.setRunDirectory(work_.filePath(QStringLiteral("run-fp16")));
+    QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+    button(page, "trainStart")->click();
+    QVERIFY(page.runner()->waitForFinished(kHangMs));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(!finished.first().at(0).toBool());
+    const QString error = finished.first().at(2).toString();
+    QVERIFY2(error.startsWith(QStringLiteral("--amp fp16")) && !error.contains(QLatin1Char('\n')), qPrintable(error));
+    QCOMPARE(page.findChild<QLabel*>(QStringLiteral("trainStatus"))->text(), QStringLiteral("Failed: ") + error);
+    QVERIFY(page.findChild<QPlainTextEdit*>(QStringLiteral("trainLog"))->toPlainText().contains(QStringLiteral("error: ") + error));
+    QVERIFY(!QDir(work_.filePath(QStringLiteral("run-fp16"))).exists());
+  }
+
   void overlayAddsAnotherRunsCurves() {
+    const QString other = work_.filePath(QStringLiteral("run-overlaid"));
+    {
+      TrainPage trainer;
+      makeTiny(trainer, 2);
+      trainer.setRunDirectory(other);
+      button(trainer, "trainStart")->click();
+      QVERIFY(trainer.runner()->waitForFinished(kHangMs));
+    }
     TrainPage page;
     const int before = page.lossPlot()->seriesIds().size();
-    QCOMPARE(page.overlayRun(work_.filePath(QStringLiteral("run-a"))), QString());
+    QCOMPARE(page.overlayRun(other), QString());
     QVERIFY(page.lossPlot()->seriesIds().size() > before);
     QVERIFY(page.overlayRun(work_.filePath(QStringLiteral("missing"))).contains(QStringLiteral("missing")));
   }

@@ -15,6 +15,7 @@
 
 #include "core/api/flow_toy.h"
 #include "core/api/sampling.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/reference_tensors.h"
 #include "ui/job_runner.h"
@@ -61,7 +62,7 @@ bool runToEnd(TrajectoryPage& page, bool sweep = false) {
     qWarning("%s", qPrintable(error));
     return false;
   }
-  return page.runner()->waitForFinished(60000);
+  return page.runner()->waitForFinished(ds::test::kHangMs);
 }
 
 }  // namespace
@@ -91,9 +92,10 @@ class TestTrajectoryPage : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(ds::test::isolateSettings(settingsDir_));
-    ds::test::clearAppSettings();
     flowCheckpoint_ = QString::fromStdString(ds::test::fixturePath("cfm_g4vrel_tiny/ckpt.tar"));
   }
+  // Every test starts from the defaults: pages save their fields when they close.
+  void init() { ds::test::clearAppSettings(); }
 
   // Two paths with Euler 8: each panel's particles at t = 0, 0.5 and 1 are the core's own
   // trajectory of that configuration, both start from the same points, share one box, and the
@@ -158,7 +160,7 @@ class TestTrajectoryPage : public QObject {
     QCOMPARE(page.time(), 0.25);
     QCOMPARE(page.findChild<QLabel*>(QStringLiteral("trajectoryTimeLabel"))->text(), QStringLiteral("t = 0.250"));
     page.togglePlay();
-    QTRY_COMPARE_WITH_TIMEOUT(slider->value(), slider->maximum(), 10000);  // plays to t = 1 and stops
+    QTRY_COMPARE_WITH_TIMEOUT(slider->value(), slider->maximum(), ds::test::kHangMs);  // plays to t = 1, stops
     page.togglePlay();                                                     // from the end: starts again at 0
     QVERIFY(slider->value() < slider->maximum());
     page.togglePlay();
@@ -248,7 +250,7 @@ class TestTrajectoryPage : public QObject {
     const QString diffusion = QString::fromStdString(ds::test::fixturePath("ddpm_lucidrains_tiny/model-1.pt"));
     useCheckpoint(page, diffusion);
     QVERIFY(page.runSweep().isEmpty());
-    QVERIFY(page.runner()->waitForFinished(60000));
+    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
     QVERIFY2(page.message().contains(QStringLiteral("flow-matching")), qPrintable(page.message()));
   }
 

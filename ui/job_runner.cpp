@@ -53,6 +53,7 @@ bool JobRunner::start(Job job, bool wantsFrames) {
     }
   });
   running_ = true;
+  holding_ = false;
   timer_->start();
   Q_EMIT started();
   return true;
@@ -89,18 +90,25 @@ bool JobRunner::waitForFinished(int ms) {
 
 void JobRunner::deliver() {
   if (!sink_) return;
+  // Read before taking the reports: a job holding now has reported all it will until it resumes.
+  const bool holding = sink_->pause.holding();
   JobReports r = sink_->take();
   for (const QString& line : r.log) Q_EMIT log(line);
   if (r.progress) Q_EMIT progress(*r.progress);
   if (!r.metrics.isEmpty()) Q_EMIT metrics(r.metrics);
   if (!r.frames.isEmpty()) Q_EMIT frames(r.frames);
   for (const auto& p : r.previews) Q_EMIT preview(p.step, p.grid, p.seconds);
+  if (holding != holding_) {
+    holding_ = holding;
+    Q_EMIT holdingChanged(holding);
+  }
   if (r.ended) {
     timer_->stop();
     running_ = false;
     if (sink_->thread.joinable()) sink_->thread.join();
-    Q_EMIT finished(r.ok, r.cancelled, r.error);
   }
+  Q_EMIT delivered();
+  if (r.ended) Q_EMIT finished(r.ok, r.cancelled, r.error);
 }
 
 }  // namespace ds::ui

@@ -44,7 +44,11 @@ class JobRunner : public QObject {
 
   void cancel();
   void setPaused(bool paused);
+  // Asked to pause (the job may still be finishing a step).
   bool isPaused() const;
+  // The job waits at the pause gate and everything it reported before has been delivered:
+  // nothing more arrives until it is resumed or cancelled. Follows holdingChanged().
+  bool isHolding() const { return holding_; }
 
   // Waits up to `ms` for the job to end and delivers everything it reported; for tests and
   // shutdown. Returns false on timeout.
@@ -62,6 +66,10 @@ class JobRunner : public QObject {
   void preview(qint64 step, const QImage& grid, double seconds);
   void log(const QString& line);
   void pausedChanged(bool paused);
+  // The job reached the pause gate (after the delivery of its last reports), or left it.
+  void holdingChanged(bool holding);
+  // After each delivery of reports (every kDeliveryIntervalMs while a job runs, and at its end).
+  void delivered();
   // ok: the job returned normally; cancelled: it stopped on request; error: why it failed.
   void finished(bool ok, bool cancelled, const QString& error);
 
@@ -72,6 +80,7 @@ class JobRunner : public QObject {
   std::shared_ptr<JobQueueSink> sink_;
   QTimer* timer_ = nullptr;
   bool running_ = false;
+  bool holding_ = false;
 };
 
 }  // namespace ds::ui

@@ -66,7 +66,8 @@ Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, co
     if (group_ && config_.worldSize != group_->worldSize())
         throw Error(run_.path() + ": the run was configured for " + std::to_string(config_.worldSize) +
                     " processes, but the group has " + std::to_string(group_->worldSize()));
-    AutocastScope::validate(device_, config_.amp);
+    // Mixed precision the device cannot run fails here, with a clear message, not at step 1.
+    AutocastScope::probe(device_, config_.amp);
     if (config_.channelsLast) model_->setChannelsLast(true);
     if (config_.amp == "fp16") scaler_ = std::make_unique<LossScaler>();
     buildOptimizer();
@@ -191,14 +192,26 @@ double Trainer::trainStep() {
         auto batch = loader_->next();
         lastDataWait_ += nowSeconds() - waitStart;
         position_ = loader_->position();
-        auto microTerms = [&] {
-            AutocastScope autocast(device_, config_.amp);  // forward and loss; backward outside, as torch.amp
-            return model_->loss(batch.images.to(device_), gen_, shard_);
-        }();
-        // The last backward pass starts the gradient all-reduces as their buckets fill.
-        if (averager_ && micro == config_.gradAccum - 1) averager_->expectFinalBackward(step_ + 1);
-        const auto objective = microTerms.mean / double(config_.gradAccum);
-        (scaler_ ? scaler_->scale(objective) : objective).backward();
+        TrainingModel::Loss microTerms;
+        try {
+            microTerms = [&] {
+                AutocastScope autocast(device_, config_.amp);  // forward and loss; backward outside, as torch.amp
+                return model_->loss(batch.images.to(device_), gen_, shard_);
+            }();
+            // The last backward pass starts the gradient all-reduces as their buckets fill.
+            if (averager_ && micro == config_.gradAccum - 1) averager_->expectFinalBackward(step_ + 1);
+            const auto objective = microTerms.mean / double(config_.gradAccum);
+            (scaler_ ? scaler_->scale(objective) : objective).backward();
+        } catch (const Error&) {
+            throw;
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const std::exception& e) {
+            // What the start's probe did not meet (a layer of this model, a kernel oneDNN picks
+            // for these shapes) fails as clearly: naming --amp bf16, not as a bare dnnl::error.
+            if (config_.amp != "bf16") throw;
+            throw AutocastScope::unsupported(device_, config_.amp, e);
+        }
         lossSum += microTerms.mean.item<double>();
         terms.push_back(std::move(microTerms));
     }

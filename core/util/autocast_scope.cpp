@@ -4,13 +4,80 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <fstream>
+
 namespace ds {
+namespace {
+
+// The first line of an exception's message (c10's without their backtrace).
+std::string causeOf(const std::exception& e) {
+    const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+    std::string text = c10 ? c10->what_without_backtrace() : e.what();
+    return text.substr(0, text.find('\n'));
+}
+
+// The CPU's model name from /proc/cpuinfo, or "" where there is none.
+std::string cpuModel() {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("model name", 0) != 0) continue;
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) break;
+        const auto start = line.find_first_not_of(" \t", colon + 1);
+        return start == std::string::npos ? std::string() : line.substr(start);
+    }
+    return {};
+}
+
+}  // namespace
 
 void AutocastScope::validate(const torch::Device& device, const std::string& precision) {
     if (precision != "off" && precision != "bf16" && precision != "fp16")
         throw Error("unknown mixed precision '" + precision + "' (expected off, bf16 or fp16)");
     if (precision == "fp16" && !device.is_cuda())
         throw Error("--amp fp16 needs a CUDA device: LibTorch autocasts CPUs to bf16 only (use --amp bf16)");
+}
+
+Error AutocastScope::unsupported(const torch::Device& device, const std::string& precision,
+                                 const std::exception& cause) {
+    const std::string type = precision == "bf16" ? "bfloat16" : "float16";
+    std::string what;
+    if (device.is_cpu()) {
+        const std::string model = cpuModel();
+        what = "this CPU's oneDNN cannot run " + type + " (" + (model.empty() ? "" : model + ": ") + causeOf(cause) + ")";
+    } else {
+        what = device.str() + " cannot run " + type + " autocast (" + causeOf(cause) + ")";
+    }
+    return Error("--amp " + precision + ": " + what + "; use --amp off");
+}
+
+void AutocastScope::probe(const torch::Device& device, const std::string& precision) {
+    validate(device, precision);
+    if (precision == "off") return;
+    try {
+        const auto options = torch::TensorOptions().dtype(torch::kFloat).device(device);
+        const auto input = torch::linspace(-1, 1, 2 * 3 * 8 * 8, options).reshape({2, 3, 8, 8});
+        const auto weight = torch::linspace(-0.5, 0.5, 8 * 3 * 3 * 3, options).reshape({8, 3, 3, 3}).requires_grad_();
+        const auto bias = torch::zeros({8}, options).requires_grad_();
+        const auto dense = torch::linspace(-0.2, 0.2, 8 * 8, options).reshape({8, 8}).requires_grad_();
+        // Both memory layouts: --channels-last convolves in NHWC.
+        for (const auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+            torch::Tensor loss;
+            {
+                AutocastScope autocast(device, precision);
+                auto h = torch::conv2d(input.contiguous(format), weight.contiguous(format), bias, 1, 1);
+                h = torch::silu(h).flatten(2).transpose(1, 2);                    // (2, 64, 8) tokens
+                h = torch::linear(h, dense);                                      // a projection
+                h = torch::matmul(h, h.transpose(1, 2)).softmax(-1).matmul(h);    // attention's products
+                loss = h.to(torch::kFloat).square().mean();
+            }
+            loss.backward();
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw unsupported(device, precision, e);
+    }
 }
 
 AutocastScope::AutocastScope(const torch::Device& device, const std::string& precision) {

@@ -27,13 +27,23 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return paused_;
     }
+    // A job is waiting at the gate now: pause() took effect, the job is between two steps and
+    // reported everything of the steps before. (paused() alone says only that it was asked.)
+    bool holding() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return holding_ > 0;
+    }
 
     // Blocks while paused and not stopped; returns the seconds spent waiting.
     double waitWhilePaused(const StopToken& stop) const {
         const auto start = std::chrono::steady_clock::now();
         std::unique_lock<std::mutex> lock(mutex_);
-        // The stop token has no way to wake us: poll it, often enough that Stop feels immediate.
-        while (paused_ && !stop.stopRequested()) changed_.wait_for(lock, std::chrono::milliseconds(50));
+        if (paused_ && !stop.stopRequested()) {
+            ++holding_;
+            // The stop token has no way to wake us: poll it, often enough that Stop feels immediate.
+            while (paused_ && !stop.stopRequested()) changed_.wait_for(lock, std::chrono::milliseconds(50));
+            --holding_;
+        }
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
 
@@ -41,6 +51,7 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     bool paused_ = false;
+    mutable int holding_ = 0;  // jobs waiting in waitWhilePaused
 };
 
 }  // namespace ds

@@ -3,6 +3,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "tests/support/hang_limits.h"
+
 namespace ds::test {
 
 struct CliResult {
@@ -12,6 +14,7 @@ struct CliResult {
 };
 
 QString cliPath();
-CliResult runCli(const QStringList& args, int timeoutMs = 120000);
+// Waits for the program to end; one that runs past timeoutMs is killed (exit code -1).
+CliResult runCli(const QStringList& args, int timeoutMs = kHangMs);
 
 }  // namespace ds::test

@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "tests/support/hang_limits.h"
+
 namespace ds::test {
 
 // Whether /usr/bin/python3 can import torch (asked once per test process).
@@ -14,7 +16,7 @@ inline bool pythonTorchAvailable() {
     static const bool available = [] {
         QProcess probe;
         probe.start("/usr/bin/python3", {"-c", "import torch"});
-        return probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0;
+        return probe.waitForFinished(kHangMs) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0;
     }();
     return available;
 }
@@ -26,7 +28,7 @@ struct PythonRun {
 };
 
 // Runs `script` (python3 -c) with `args` as sys.argv[1:].
-inline PythonRun runPython(const QString& script, const QStringList& args, int timeoutMs = 120000) {
+inline PythonRun runPython(const QString& script, const QStringList& args, int timeoutMs = kHangMs) {
     QProcess python;
     python.setProcessChannelMode(QProcess::MergedChannels);
     python.start("/usr/bin/python3", QStringList{"-c", script} + args);
