@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <tuple>
 
 using namespace ds;
 
@@ -105,30 +106,40 @@ private Q_SLOTS:
         const auto c = loadCase(npz, t);
         const double n = double(c.generated.size(0)), m = double(c.real.size(0));
         const std::string name = "prdc/" + t + ks + "b" + std::to_string(batch) + "/";
-        const std::string counts = t + "_count" + ks;
+        // Each check names the package's key: <case>_<tf|prdc>_k<k>_<metric> (and _count_).
+        const auto checkCount = [&](const std::string& metric, int64_t ours) {
+            const int64_t reference = count(npz, t + "_count" + ks + metric);
+            DS_CHECK_TOLERANCE(name + metric + "_count", double(std::abs(ours - reference)), 0);
+        };
+        const auto checkValue = [&](const std::string& package, const std::string& metric, double ours) {
+            DS_CHECK_TOLERANCE(name + package + "_" + metric,
+                               std::abs(ours - scalar(npz, t + "_" + package + ks + metric)), kValueTol);
+        };
+        const auto checkRadii = [&](const std::string& package, const std::string& side, const torch::Tensor& ours) {
+            const auto reference = npz.array(t + "_" + package + ks + "radii_" + side);
+            QCOMPARE(ours.scalar_type(), reference.scalar_type());
+            DS_CHECK_TOLERANCE(name + package + "_radii_" + side, maxRelativeDiff(ours, reference), kRadiusTol);
+        };
 
         const auto tf = fid::torchFidelityPrecisionRecall(c.generated, c.real, k, batch);
-        const std::string tfKey = t + "_tf" + ks;
-        DS_CHECK_TOLERANCE(name + "tf_precision_count", std::abs(tf.precisionCount - count(npz, counts + "tf_precision")), 0);
-        DS_CHECK_TOLERANCE(name + "tf_recall_count", std::abs(tf.recallCount - count(npz, counts + "tf_recall")), 0);
-        DS_CHECK_TOLERANCE(name + "tf_precision", std::abs(tf.precisionCount / n - scalar(npz, tfKey + "precision")), kValueTol);
-        DS_CHECK_TOLERANCE(name + "tf_recall", std::abs(tf.recallCount / m - scalar(npz, tfKey + "recall")), kValueTol);
-        DS_CHECK_TOLERANCE(name + "tf_radii_generated", maxRelativeDiff(tf.radiiGenerated, npz.array(tfKey + "radii_generated")), kRadiusTol);
-        DS_CHECK_TOLERANCE(name + "tf_radii_real", maxRelativeDiff(tf.radiiReal, npz.array(tfKey + "radii_real")), kRadiusTol);
-        QCOMPARE(tf.radiiGenerated.scalar_type(), c.generated.scalar_type());
+        checkCount("tf_precision", tf.precisionCount);
+        checkCount("tf_recall", tf.recallCount);
+        checkValue("tf", "precision", tf.precisionCount / n);
+        checkValue("tf", "recall", tf.recallCount / m);
+        checkRadii("tf", "generated", tf.radiiGenerated);
+        checkRadii("tf", "real", tf.radiiReal);
 
         const auto pr = fid::clovaaiPrdc(c.generated, c.real, k, batch);
-        const std::string prKey = t + "_prdc" + ks;
-        DS_CHECK_TOLERANCE(name + "prdc_precision_count", std::abs(pr.precisionCount - count(npz, counts + "prdc_precision")), 0);
-        DS_CHECK_TOLERANCE(name + "prdc_recall_count", std::abs(pr.recallCount - count(npz, counts + "prdc_recall")), 0);
-        DS_CHECK_TOLERANCE(name + "prdc_density_count", std::abs(pr.densityCount - count(npz, counts + "prdc_density")), 0);
-        DS_CHECK_TOLERANCE(name + "prdc_coverage_count", std::abs(pr.coverageCount - count(npz, counts + "prdc_coverage")), 0);
-        DS_CHECK_TOLERANCE(name + "prdc_precision", std::abs(pr.precisionCount / n - scalar(npz, prKey + "precision")), kValueTol);
-        DS_CHECK_TOLERANCE(name + "prdc_recall", std::abs(pr.recallCount / m - scalar(npz, prKey + "recall")), kValueTol);
-        DS_CHECK_TOLERANCE(name + "prdc_density", std::abs((1.0 / k) * (pr.densityCount / n) - scalar(npz, prKey + "density")), kValueTol);
-        DS_CHECK_TOLERANCE(name + "prdc_coverage", std::abs(pr.coverageCount / m - scalar(npz, prKey + "coverage")), kValueTol);
-        DS_CHECK_TOLERANCE(name + "prdc_radii_generated", maxRelativeDiff(pr.radiiGenerated, npz.array(prKey + "radii_generated")), kRadiusTol);
-        DS_CHECK_TOLERANCE(name + "prdc_radii_real", maxRelativeDiff(pr.radiiReal, npz.array(prKey + "radii_real")), kRadiusTol);
+        checkCount("prdc_precision", pr.precisionCount);
+        checkCount("prdc_recall", pr.recallCount);
+        checkCount("prdc_density", pr.densityCount);
+        checkCount("prdc_coverage", pr.coverageCount);
+        checkValue("prdc", "precision", pr.precisionCount / n);
+        checkValue("prdc", "recall", pr.recallCount / m);
+        checkValue("prdc", "density", (1.0 / k) * (pr.densityCount / n));
+        checkValue("prdc", "coverage", pr.coverageCount / m);
+        checkRadii("prdc", "generated", pr.radiiGenerated);
+        checkRadii("prdc", "real", pr.radiiReal);
     }
 
     // The whole computation, torch-fidelity's k = 3 and clovaai's k = 5, as the FID job and the
@@ -143,13 +154,16 @@ private Q_SLOTS:
         QCOMPARE(r.neighbourhood, 3);
         QCOMPARE(r.nearestK, 5);
         QVERIFY(r.hasDensityCoverage);
-        DS_CHECK_TOLERANCE("prdc/api/precision", std::abs(r.precision - scalar(npz, "basic_tf_k3_precision")), kValueTol);
-        DS_CHECK_TOLERANCE("prdc/api/recall", std::abs(r.recall - scalar(npz, "basic_tf_k3_recall")), kValueTol);
-        DS_CHECK_TOLERANCE("prdc/api/f_score", std::abs(r.fScore - scalar(npz, "basic_tf_k3_f_score")), kValueTol);
-        DS_CHECK_TOLERANCE("prdc/api/density", std::abs(r.density - scalar(npz, "basic_prdc_k5_density")), kValueTol);
-        DS_CHECK_TOLERANCE("prdc/api/coverage", std::abs(r.coverage - scalar(npz, "basic_prdc_k5_coverage")), kValueTol);
-        DS_CHECK_TOLERANCE("prdc/api/prdc_precision", std::abs(r.prdcPrecision - scalar(npz, "basic_prdc_k5_precision")), kValueTol);
-        DS_CHECK_TOLERANCE("prdc/api/prdc_recall", std::abs(r.prdcRecall - scalar(npz, "basic_prdc_k5_recall")), kValueTol);
+        using Row = std::tuple<const char*, double, const char*>;
+        for (const auto& [metric, ours, key] : {Row{"precision", r.precision, "tf_k3_precision"},
+                                                {"recall", r.recall, "tf_k3_recall"},
+                                                {"f_score", r.fScore, "tf_k3_f_score"},
+                                                {"density", r.density, "prdc_k5_density"},
+                                                {"coverage", r.coverage, "prdc_k5_coverage"},
+                                                {"prdc_precision", r.prdcPrecision, "prdc_k5_precision"},
+                                                {"prdc_recall", r.prdcRecall, "prdc_k5_recall"}})
+            DS_CHECK_TOLERANCE(std::string("prdc/api/") + metric, std::abs(ours - scalar(npz, std::string("basic_") + key)),
+                               kValueTol);
 
         // The same through core/api, on borrowed float32 rows, with progress in distances.
         RecordingSink sink;
@@ -284,14 +298,18 @@ private Q_SLOTS:
 
     // DS_PRDC_BENCH=1: 10,000 generated and 10,000 real 2048-d features (Inception-like:
     // non-negative), both packages, as the CLI runs it (LibTorch on every core, OpenBLAS on the
-    // calling thread). Prints the seconds of each part.
+    // calling thread). Prints the seconds of each part. DS_PRDC_BENCH_N and DS_PRDC_BENCH_DIMS
+    // change the sizes.
     void benchmark10000() {
         if (!std::getenv("DS_PRDC_BENCH")) QSKIP("set DS_PRDC_BENCH=1 to time 10,000 x 10,000 x 2048");
-        const int64_t n = std::getenv("DS_PRDC_BENCH_N") ? std::atoll(std::getenv("DS_PRDC_BENCH_N")) : 10000;
+        const auto setting = [](const char* name, int64_t fallback) {
+            return std::getenv(name) ? std::atoll(std::getenv(name)) : fallback;
+        };
+        const int64_t n = setting("DS_PRDC_BENCH_N", 10000), dims = setting("DS_PRDC_BENCH_DIMS", 2048);
         const int threads = configureThreads(0);
         torch::manual_seed(0);
-        const auto g = torch::randn({n, 2048}).abs_().mul_(0.4);
-        const auto r = torch::randn({n, 2048}).abs_().mul_(0.4).add_(0.01);
+        const auto g = torch::randn({n, dims}).abs_().mul_(0.4);
+        const auto r = torch::randn({n, dims}).abs_().mul_(0.4).add_(0.01);
         const auto time = [](const auto& fn) {
             const auto start = std::chrono::steady_clock::now();
             fn();
@@ -301,11 +319,11 @@ private Q_SLOTS:
         fid::ClovaaiPrdc pr;
         const double tfSeconds = time([&] { tf = fid::torchFidelityPrecisionRecall(g, r, 3, 10000); });
         const double prSeconds = time([&] { pr = fid::clovaaiPrdc(g, r, 5, 10000); });
-        qInfo("prdc bench: %lld x %lld x 2048, %d threads: torch-fidelity P/R %.1f s (P %.4f R %.4f), "
+        qInfo("prdc bench: %lld x %lld x %lld, %d threads: torch-fidelity P/R %.1f s (P %.4f R %.4f), "
               "clovaai PRDC %.1f s (D %.4f C %.4f), total %.1f s",
-              static_cast<long long>(n), static_cast<long long>(n), threads, tfSeconds, double(tf.precisionCount) / n,
-              double(tf.recallCount) / n, prSeconds, pr.densityCount / 5.0 / n, double(pr.coverageCount) / n,
-              tfSeconds + prSeconds);
+              static_cast<long long>(n), static_cast<long long>(n), static_cast<long long>(dims), threads, tfSeconds,
+              double(tf.precisionCount) / n, double(tf.recallCount) / n, prSeconds, pr.densityCount / 5.0 / n,
+              double(pr.coverageCount) / n, tfSeconds + prSeconds);
     }
 };
 

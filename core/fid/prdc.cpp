@@ -85,9 +85,10 @@ torch::Tensor kNearestRadii(const torch::Tensor& set, int k, int64_t batch, Dist
         int64_t columnStart = 0;
         for (const auto& columns : blocks) {
             const auto block = distances(rows, columns, rowStart - columnStart, work.stop());
-            const auto candidates = smallest.defined() ? torch::cat({smallest, block}, 1) : block;
-            smallest = std::get<0>(candidates.topk(std::min<int64_t>(k + 1, candidates.size(1)), 1,
-                                                   /*largest=*/false, /*sorted=*/false));
+            const auto kSmallest = [&](const torch::Tensor& t) {
+                return std::get<0>(t.topk(std::min<int64_t>(k + 1, t.size(1)), 1, /*largest=*/false, /*sorted=*/false));
+            };
+            smallest = smallest.defined() ? kSmallest(torch::cat({smallest, kSmallest(block)}, 1)) : kSmallest(block);
             columnStart += columns.size(0);
             work.add(rows.size(0) * columns.size(0));
         }
