@@ -18,14 +18,17 @@
 #include "core/api/prdc.h"
 #include "core/fid/npz_file.h"
 #include "core/fid/prdc.h"
+#include "core/util/blas_threads.h"
 #include "core/util/error.h"
 #include "core/util/thread_config.h"
 #include "tests/support/error_text.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tolerance.h"
 
+#include <ATen/Parallel.h>
 #include <QtTest>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <tuple>
@@ -296,10 +299,53 @@ private Q_SLOTS:
         QCOMPARE(calls, 2);
     }
 
+    // Blocks over 512 rows are formed in chunks of rows, spread over LibTorch's threads when
+    // OpenBLAS runs on the calling thread (the app's and CLI's setting), else in turn with
+    // OpenBLAS's own threads. Small integer coordinates make every sum exact, whatever the
+    // order: both ways must then give the counts of exact distances, ties included.
+    void chunksOnThreadsAgree() {
+        torch::manual_seed(7);
+        const auto g = torch::randint(-2, 5, {1100, 8}).to(torch::kFloat);
+        const auto r = torch::randint(-3, 4, {1300, 8}).to(torch::kFloat);
+        const auto exact = [&](const torch::Tensor& a, const torch::Tensor& b) {
+            return exactDistances(a, b);
+        };
+        const auto d = exact(r, g);
+        const auto radii = [&](const torch::Tensor& set, int k) { return std::get<0>(exact(set, set).kthvalue(k + 1, 1)); };
+        const auto rr3 = radii(r, 3).unsqueeze(1), rg3 = radii(g, 3).unsqueeze(0);
+        const auto rr5 = radii(r, 5), rg5 = radii(g, 5).unsqueeze(0);
+        const auto countOf = [](const torch::Tensor& t) { return t.sum().item<int64_t>(); };
+
+        const auto check = [&](const char* how) {
+            const auto result = fid::precisionRecallDensityCoverage(g, r);
+            const std::string name = std::string("prdc/chunks_") + how + "/";
+            DS_CHECK_TOLERANCE(name + "tf_precision_count", double(std::abs(result.precisionCount - countOf(d.le(rr3).any(0)))), 0);
+            DS_CHECK_TOLERANCE(name + "tf_recall_count", double(std::abs(result.recallCount - countOf(d.le(rg3).any(1)))), 0);
+            const auto inside = d.lt(rr5.unsqueeze(1));
+            DS_CHECK_TOLERANCE(name + "prdc_precision_count", double(std::abs(result.prdcPrecisionCount - countOf(inside.any(0)))), 0);
+            DS_CHECK_TOLERANCE(name + "prdc_recall_count", double(std::abs(result.prdcRecallCount - countOf(d.lt(rg5).any(1)))), 0);
+            DS_CHECK_TOLERANCE(name + "prdc_density_count", double(std::abs(result.densityCount - countOf(inside))), 0);
+            DS_CHECK_TOLERANCE(name + "prdc_coverage_count",
+                               double(std::abs(result.coverageCount - countOf(std::get<0>(d.min(1)).lt(rr5)))), 0);
+            // Ties abound (integer squared distances): at the same k, < would have counted fewer.
+            QVERIFY(result.precisionCount > countOf(d.lt(rr3).any(0)));
+            QVERIFY(result.recallCount > countOf(d.lt(rg3).any(1)));
+            const auto tf = fid::torchFidelityPrecisionRecall(g, r, 3, 10000);
+            QCOMPARE(tf.radiiReal.equal(std::get<0>(exact(r, r).kthvalue(4, 1)).to(torch::kFloat)), true);
+        };
+        check("in_turn");  // this test process: LibTorch on one thread, OpenBLAS on its own
+        const int previous = at::get_num_threads();
+        at::set_num_threads(2);
+        keepBlasOnCallingThread();  // from here on OpenBLAS stays on the calling thread
+        QVERIFY(openBlasThreads() <= 1);
+        check("on_threads");
+        at::set_num_threads(previous);
+    }
+
     // DS_PRDC_BENCH=1: 10,000 generated and 10,000 real 2048-d features (Inception-like:
     // non-negative), both packages, as the CLI runs it (LibTorch on every core, OpenBLAS on the
     // calling thread). Prints the seconds of each part. DS_PRDC_BENCH_N and DS_PRDC_BENCH_DIMS
-    // change the sizes.
+    // change the sizes; past QtTest's 5 minutes per function, raise QTEST_FUNCTION_TIMEOUT (ms).
     void benchmark10000() {
         if (!std::getenv("DS_PRDC_BENCH")) QSKIP("set DS_PRDC_BENCH=1 to time 10,000 x 10,000 x 2048");
         const auto setting = [](const char* name, int64_t fallback) {
