@@ -13,6 +13,11 @@ namespace {
 
 bool isStateDictOfDiffusion(const StateDict& sd) { return sd.contains("betas") && sd.contains("model.init_conv.weight"); }
 
+// classifier_free_guidance.py's Unet: class embeddings and a null class beside the main layout.
+bool isConditionalUnet(const StateDict& unet) {
+    return unet.contains("classes_emb.weight") && unet.contains("null_classes_emb") && unet.contains("init_conv.weight");
+}
+
 std::string describeTopLevel(const io::PyValue& root) {
     if (!root.is(io::PyValue::Kind::Dict)) return std::string("a ") + root.kindName();
     std::string keys;
@@ -35,6 +40,17 @@ void readDiffusionConfig(DiffusionCheckpoint& ck) {
 }
 
 }  // namespace
+
+std::string DiffusionCheckpoint::architectureSummary() const {
+    if (!cfgUnet) return unet.summary();
+    const auto& c = *cfgUnet;
+    std::string mults;
+    for (int m : c.dimMults) mults += (mults.empty() ? "" : ", ") + std::to_string(m);
+    return "class-conditional Unet(dim=" + std::to_string(c.dim) + ", num_classes=" + std::to_string(c.numClasses) +
+           ", dim_mults=(" + mults + "), channels=" + std::to_string(c.channels) +
+           (c.learnedVariance ? ", learned_variance=True" : "") + ", mid attention " + std::to_string(c.attnHeads) +
+           "x" + std::to_string(c.attnDimHead) + ")";
+}
 
 int64_t DiffusionCheckpoint::parameterCount() const {
     int64_t n = 0;
@@ -99,6 +115,19 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
             whole = StateDict::fromPyDict(*model).withoutWrapperPrefixes();
         else
             whole = StateDict::fromPyDict(*root).withoutWrapperPrefixes();  // a bare GaussianDiffusion state_dict
+        if (!isStateDictOfDiffusion(whole) && isConditionalUnet(whole)) {
+            // A bare Unet.state_dict(): the schedule is not in the file; lucidrains' defaults
+            // (classifier_free_guidance.GaussianDiffusion: 1000 steps, cosine, pred_noise).
+            diffusion::DiffusionConfig defaults;
+            defaults.timesteps = 1000;
+            defaults.betaSchedule = "cosine";
+            defaults.objective = "pred_noise";
+            StateDict withSchedule;
+            for (auto& [name, t] : diffusion::GaussianDiffusionImpl::scheduleBuffers(defaults)) withSchedule.add(name, t);
+            for (const auto& [name, t] : whole.entries()) withSchedule.add("model." + name, t);
+            whole = withSchedule;
+            ck.scheduleKnown = false;
+        }
         if (!isStateDictOfDiffusion(whole)) {
             const auto unet = whole.withPrefix("model.");
             if (looksLikeLegacyLucidrainsUnet(unet) || looksLikeLegacyLucidrainsUnet(whole)) {
@@ -116,11 +145,14 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
         if (const auto* s = root->find("step"); s && s->is(io::PyValue::Kind::Int)) ck.step = s->asInt();
 
         const auto unetKeys = whole.withPrefix("model.");
-        if (looksLikeLegacyLucidrainsUnet(unetKeys))
+        // classifier_free_guidance.py's Unet shares 1.x's block names (fn.fn. wrappers): its class
+        // embeddings tell it apart.
+        if (!isConditionalUnet(unetKeys) && looksLikeLegacyLucidrainsUnet(unetKeys))
             throw Error("a denoising_diffusion_pytorch 1.x checkpoint" +
                         (ck.version.empty() ? std::string() : " (version " + ck.version + ")") +
                         ": its Unet layout is not supported; use 2.x");
-        ck.unet = inferUnetConfig(unetKeys);
+        if (isConditionalUnet(unetKeys)) ck.cfgUnet = nn::CfgUnetConfig::inferFromStateDict(unetKeys);
+        else ck.unet = inferUnetConfig(unetKeys);
         readDiffusionConfig(ck);
 
         ck.format = "lucidrains";
@@ -135,7 +167,9 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
                 ck.diffusion.ddimSamplingEta = stored.ddimSamplingEta;
                 ck.imageSizeKnown = true;
             }
-            if (ck.runConfig.contains("unet")) {
+            if (ck.runConfig.contains("class_names") && ck.runConfig["class_names"].is_array())
+                ck.classNames = ck.runConfig["class_names"].get<std::vector<std::string>>();
+            if (ck.runConfig.contains("unet") && !ck.isConditional()) {
                 const auto stored = nn::UnetConfig::fromJson(ck.runConfig["unet"]);
                 ck.unet.sinusoidalPosEmbTheta = stored.sinusoidalPosEmbTheta;
                 ck.unet.dropout = stored.dropout;
@@ -158,13 +192,33 @@ diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, 
         else if (!ck.imageSizeKnown)
             throw Error("the image size is not recorded in this checkpoint: give it with --image-size");
         if (!options.objective.empty()) config.objective = options.objective;
-        if (config.imageSize % ck.unet.downsampleFactor() != 0)
+        const int factor = ck.cfgUnet ? ck.cfgUnet->downsampleFactor() : ck.unet.downsampleFactor();
+        if (config.imageSize % factor != 0)
             throw Error("image size " + std::to_string(config.imageSize) + " is not a multiple of " +
-                        std::to_string(ck.unet.downsampleFactor()) + " (the Unet halves it " +
-                        std::to_string(ck.unet.numStages() - 1) + " times)");
+                        std::to_string(factor) + " (the Unet halves it " + std::to_string(int(std::log2(factor))) +
+                        " times)");
+        if ((options.heads > 0 || options.headChannels > 0) && !ck.cfgUnet)
+            throw Error("--heads and --head-channels apply to class-conditional Unets and torchcfm's UNetModel");
 
         const auto& source = options.weights == "ema" ? ck.ema : ck.online;
-        diffusion::GaussianDiffusion model(nn::Unet(ck.unet), config);
+        diffusion::GaussianDiffusion model{nullptr};
+        if (ck.cfgUnet) {
+            auto unet = *ck.cfgUnet;
+            const int hidden = unet.attnHeads * unet.attnDimHead;
+            if (options.heads > 0 || options.headChannels > 0) {
+                const int heads = options.headChannels > 0 ? hidden / options.headChannels : options.heads;
+                if (heads <= 0 || hidden % heads != 0)
+                    throw Error("the middle attention is " + std::to_string(hidden) + " channels wide: " +
+                                (options.headChannels > 0 ? std::to_string(options.headChannels) + " channels per head"
+                                                          : std::to_string(options.heads) + " heads") +
+                                " do not divide it");
+                unet.attnHeads = heads;
+                unet.attnDimHead = hidden / heads;
+            }
+            model = diffusion::GaussianDiffusion(nn::CfgUnet(unet), config);
+        } else {
+            model = diffusion::GaussianDiffusion(nn::Unet(ck.unet), config);
+        }
         // The stored buffers win over the recomputed schedule (they are what the model was trained with);
         // an objective override must keep its own loss_weight, which sampling does not use.
         source.loadInto(*model, options.weights == "ema" ? "the EMA weights" : "the online weights");

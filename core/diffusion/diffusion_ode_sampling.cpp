@@ -69,9 +69,12 @@ int64_t solverEvaluationCount(api::DiffusionSampler sampler, const api::SolverOp
 std::unique_ptr<DiffusionOdeSolver> makeDiffusionOdeSolver(GaussianDiffusionImpl& model, const NoiseScheduleVP& schedule,
                                                            api::DiffusionSampler sampler,
                                                            const api::SolverOptions& options) {
-    // The Unet as it is, without self-conditioning (the references' wrapper passes none: zeros).
+    // The network as it is, without self-conditioning (the references' wrapper passes none:
+    // zeros). A conditional model gives its guided output (the references' classifier-free
+    // wrapper guides the same way: the guidance is on the network's output, before the solver
+    // converts it to noise or data).
     NetworkFn network = [&model](const torch::Tensor& x, const torch::Tensor& tInput) {
-        return model.model()->forward(x, tInput);
+        return model.networkOutput(x, tInput);
     };
     const auto output = modelOutputOf(model.config().objective);
     switch (sampler) {

@@ -26,21 +26,35 @@ GaussianDiffusionImpl::GaussianDiffusionImpl(nn::Unet model, const DiffusionConf
     config_.validate();
     if (model->config().channels <= 0) throw Error("invalid Unet");
     model_ = register_module("model", std::move(model));
+    registerSchedule();
+}
 
+GaussianDiffusionImpl::GaussianDiffusionImpl(nn::CfgUnet model, const DiffusionConfig& config) : config_(config) {
+    config_.validate();
+    if (model->config().channels <= 0) throw Error("invalid Unet");
+    cfgModel_ = register_module("model", std::move(model));
+    registerSchedule();
+}
+
+void GaussianDiffusionImpl::registerSchedule() {
+    for (auto& [name, value] : scheduleBuffers(config_)) buffers_[name] = register_buffer(name, value);
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> GaussianDiffusionImpl::scheduleBuffers(const DiffusionConfig& config) {
     // Everything in float64 as upstream, then stored as float32. A "custom" schedule is
     // replaced by the buffers of the checkpoint it came from.
-    const std::string schedule = config_.betaSchedule == "custom" ? "sigmoid" : config_.betaSchedule;
-    auto betas = betaSchedule(schedule, config_.timesteps);
+    const std::string schedule = config.betaSchedule == "custom" ? "sigmoid" : config.betaSchedule;
+    auto betas = betaSchedule(schedule, config.timesteps);
     auto alphas = 1.0 - betas;
     auto ac = torch::cumprod(alphas, 0);
     auto acPrev = torch::cat({torch::ones({1}, betas.options()), ac.slice(0, 0, -1)});
     auto posteriorVariance = betas * (1.0 - acPrev) / (1.0 - ac);
 
     auto snr = ac / (1.0 - ac);
-    auto clippedSnr = config_.minSnrLossWeight ? snr.clamp_max(config_.minSnrGamma) : snr.clone();
+    auto clippedSnr = config.minSnrLossWeight ? snr.clamp_max(config.minSnrGamma) : snr.clone();
     torch::Tensor lossWeight;
-    if (config_.objective == "pred_noise") lossWeight = clippedSnr / snr;
-    else if (config_.objective == "pred_x0") lossWeight = clippedSnr;
+    if (config.objective == "pred_noise") lossWeight = clippedSnr / snr;
+    else if (config.objective == "pred_x0") lossWeight = clippedSnr;
     else lossWeight = clippedSnr / (snr + 1.0);
 
     const std::vector<torch::Tensor> values{
@@ -48,8 +62,54 @@ GaussianDiffusionImpl::GaussianDiffusionImpl(nn::Unet model, const DiffusionConf
         torch::sqrt(1.0 / ac - 1.0), posteriorVariance, torch::log(posteriorVariance.clamp_min(1e-20)),
         betas * torch::sqrt(acPrev) / (1.0 - ac), (1.0 - acPrev) * torch::sqrt(alphas) / (1.0 - ac), lossWeight};
     const auto& names = bufferNames();
-    for (size_t i = 0; i < names.size(); ++i)
-        buffers_[names[i]] = register_buffer(names[i], values[i].to(torch::kFloat32));
+    std::vector<std::pair<std::string, torch::Tensor>> buffers;
+    for (size_t i = 0; i < names.size(); ++i) buffers.emplace_back(names[i], values[i].to(torch::kFloat32));
+    return buffers;
+}
+
+nn::Unet& GaussianDiffusionImpl::model() {
+    if (model_.is_empty()) throw Error("a class-conditional model has no unconditional Unet");
+    return model_;
+}
+
+const nn::Unet& GaussianDiffusionImpl::model() const {
+    if (model_.is_empty()) throw Error("a class-conditional model has no unconditional Unet");
+    return model_;
+}
+
+nn::CfgUnet& GaussianDiffusionImpl::conditionalModel() {
+    if (cfgModel_.is_empty()) throw Error("the model is not class-conditional");
+    return cfgModel_;
+}
+
+int GaussianDiffusionImpl::channels() const {
+    return isConditional() ? cfgModel_->config().channels : model_->config().channels;
+}
+
+void GaussianDiffusionImpl::setCondition(std::optional<ClassCondition> condition) {
+    if (condition && !isConditional()) throw Error("the model is not class-conditional: it takes no classes");
+    if (condition) {
+        const auto& c = condition->classes;
+        if (!c.defined() || c.dim() != 1 || c.scalar_type() != torch::kLong) throw Error("the classes must be one int64 label per image");
+        if (c.numel() > 0 && (c.min().item<int64_t>() < 0 || c.max().item<int64_t>() >= numClasses()))
+            throw Error("a class is outside 0.." + std::to_string(numClasses() - 1));
+    }
+    condition_ = std::move(condition);
+}
+
+std::pair<torch::Tensor, torch::Tensor> GaussianDiffusionImpl::guidedAndNull(const torch::Tensor& x, const torch::Tensor& t,
+                                                                             const std::optional<torch::Tensor>& selfCond) {
+    if (!isConditional()) return {model_->forward(x, t, selfCond), torch::Tensor()};
+    if (!condition_) throw Error("a class-conditional model needs classes to sample");
+    if (condition_->classes.size(0) != x.size(0))
+        throw Error("the classes are " + std::to_string(condition_->classes.size(0)) + " labels for a batch of " +
+                    std::to_string(x.size(0)));
+    return cfgModel_->forwardWithCondScale(x, t, condition_->classes.to(x.device()), condition_->guidance);
+}
+
+torch::Tensor GaussianDiffusionImpl::networkOutput(const torch::Tensor& x, const torch::Tensor& t,
+                                                   const std::optional<torch::Tensor>& selfCond) {
+    return guidedAndNull(x, t, selfCond).first;
 }
 
 torch::Tensor GaussianDiffusionImpl::buffer(const std::string& name) const {
@@ -111,9 +171,28 @@ torch::Tensor GaussianDiffusionImpl::predictStartFromV(const torch::Tensor& xt, 
 ModelPrediction GaussianDiffusionImpl::modelPredictions(const torch::Tensor& x, const torch::Tensor& t,
                                                         const std::optional<torch::Tensor>& selfCond,
                                                         bool clipXStart, bool rederivePredNoise) {
-    auto out = model_->forward(x, t, selfCond);
+    auto [out, null] = guidedAndNull(x, t, selfCond);
     auto maybeClip = [&](const torch::Tensor& v) { return clipXStart ? v.clamp(-1.0, 1.0) : v; };
     ModelPrediction p;
+    if (isConditional()) {
+        // classifier_free_guidance.py's model_predictions: x0 from the guided output; the noise
+        // that renoises from it too, or from the null class's output with CFG++ (at W = 1 there
+        // is no null output: the conditional one serves). pred_noise is never re-derived from a
+        // clipped x0 for the pred_noise objective there.
+        const auto& renoise = condition_->cfgPlusPlus && null.defined() ? null : out;
+        if (config_.objective == "pred_noise") {
+            p.predNoise = renoise;
+            p.predXStart = maybeClip(predictStartFromNoise(x, t, out));
+        } else if (config_.objective == "pred_x0") {
+            p.predXStart = maybeClip(out);
+            p.predNoise = predictNoiseFromStart(x, t, condition_->cfgPlusPlus && null.defined() ? maybeClip(null) : p.predXStart);
+        } else {
+            p.predXStart = maybeClip(predictStartFromV(x, t, out));
+            p.predNoise = predictNoiseFromStart(
+                x, t, condition_->cfgPlusPlus && null.defined() ? maybeClip(predictStartFromV(x, t, null)) : p.predXStart);
+        }
+        return p;
+    }
     if (config_.objective == "pred_noise") {
         p.predNoise = out;
         p.predXStart = maybeClip(predictStartFromNoise(x, t, out));
@@ -148,7 +227,9 @@ torch::Tensor GaussianDiffusionImpl::pLosses(const torch::Tensor& xStart, const 
 
 torch::Tensor GaussianDiffusionImpl::pLossesPerSample(const torch::Tensor& xStart, const torch::Tensor& t,
                                                       const torch::Tensor& noiseIn, at::Generator& gen,
-                                                      const BatchShard& shard) {
+                                                      const BatchShard& shard, const torch::Tensor& classes) {
+    if (isConditional() != classes.defined())
+        throw Error(isConditional() ? "a class-conditional model trains on labelled images" : "the model is not class-conditional: it takes no classes");
     torch::Tensor noise = noiseIn;
     if (config_.offsetNoiseStrength > 0.0) {
         auto offset = shard.randn({xStart.size(0), xStart.size(1)}, gen).to(xStart.device());
@@ -156,11 +237,22 @@ torch::Tensor GaussianDiffusionImpl::pLossesPerSample(const torch::Tensor& xStar
     }
     auto x = qSample(xStart, t, noise);
     std::optional<torch::Tensor> selfCond;
-    if (model_->config().selfCondition && torch::rand({1}, gen).item<double>() < 0.5) {
+    if (!isConditional() && model_->config().selfCondition && torch::rand({1}, gen).item<double>() < 0.5) {
         torch::NoGradGuard noGrad;
         selfCond = modelPredictions(x, t, std::nullopt, false, false).predXStart.detach();
     }
-    auto out = model_->forward(x, t, selfCond);
+    torch::Tensor out;
+    if (isConditional()) {
+        // prob_mask_like((B,), 1 - cond_drop_prob): no draw at a keep probability of 0 or 1.
+        const double keep = 1.0 - cfgModel_->config().condDropProb;
+        std::optional<torch::Tensor> keepClass;
+        if (keep <= 0.0) keepClass = torch::zeros({x.size(0)}, torch::kBool);
+        else if (keep < 1.0) keepClass = shard.rand({x.size(0)}, gen) < keep;
+        if (keepClass) keepClass = keepClass->to(x.device());
+        out = cfgModel_->forward(x, t, classes.to(x.device()), keepClass);
+    } else {
+        out = model_->forward(x, t, selfCond);
+    }
     torch::Tensor target;
     if (config_.objective == "pred_noise") target = noise;
     else if (config_.objective == "pred_x0") target = xStart;
@@ -174,12 +266,13 @@ torch::Tensor GaussianDiffusionImpl::trainingLoss(const torch::Tensor& images01,
 }
 
 GaussianDiffusionImpl::LossTerms GaussianDiffusionImpl::trainingLossTerms(const torch::Tensor& images01,
-                                                                          at::Generator& gen, const BatchShard& shard) {
+                                                                          at::Generator& gen, const BatchShard& shard,
+                                                                          const torch::Tensor& classes) {
     const auto b = images01.size(0);
     auto t = shard.randint(config_.timesteps, b, gen).to(images01.device());
     auto xStart = normalize(images01);
     auto noise = shard.randn(xStart.sizes(), gen, torch::TensorOptions().dtype(xStart.scalar_type())).to(xStart.device());
-    return {pLossesPerSample(xStart, t, noise, gen, shard), t};
+    return {pLossesPerSample(xStart, t, noise, gen, shard, classes), t};
 }
 
 torch::Tensor GaussianDiffusionImpl::ddpmSample(const torch::Tensor& xT, at::Generator& gen,
@@ -190,7 +283,7 @@ torch::Tensor GaussianDiffusionImpl::ddpmSample(const torch::Tensor& xT, at::Gen
     for (int64_t t = config_.timesteps - 1; t >= 0; --t) {
         throwIfStopped(stop);
         auto times = fullTimes(img.size(0), t, img.device());
-        auto selfCond = model_->config().selfCondition ? xStart : std::nullopt;
+        auto selfCond = !isConditional() && model_->config().selfCondition ? xStart : std::nullopt;
         auto pmv = pMeanVariance(img, times, selfCond, true);
         if (t > 0) img = pmv.mean + (0.5 * pmv.logVariance).exp() * randnLike(img, gen);
         else img = pmv.mean;
@@ -234,7 +327,7 @@ torch::Tensor GaussianDiffusionImpl::ddimSampleOnPairs(const torch::Tensor& xT,
         throwIfStopped(stop);
         const auto [time, timeNext] = pairs[i];
         auto times = fullTimes(img.size(0), time, img.device());
-        auto selfCond = model_->config().selfCondition ? xStart : std::nullopt;
+        auto selfCond = !isConditional() && model_->config().selfCondition ? xStart : std::nullopt;
         auto pred = modelPredictions(img, times, selfCond, true, true);
         xStart = pred.predXStart;
         if (timeNext < 0) {
