@@ -88,6 +88,29 @@ void addDiffusionSolverOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
               "thresholding)")->group(group);
 }
 
+// Class-conditional checkpoints: which classes, and classifier-free guidance.
+void addConditioningOptions(CLI::App* cmd, ds::api::ClassConditioning& c) {
+    const std::string group = "Class-conditional models";
+    auto* one = cmd->add_option_function<int>("--class", [&c](int k) { c.classes = {k}; }, "the class of every image")
+                    ->check(CLI::NonNegativeNumber)->group(group);
+    cmd->add_option("--classes", c.classes, "classes, image i gets the (i mod count)-th, e.g. 0,3,7 "
+                                             "(default: every class in turn)")
+        ->delimiter(',')->check(CLI::NonNegativeNumber)->excludes(one)->group(group);
+    cmd->add_option("--class-name", c.className, "a class by the name the checkpoint records")->excludes(one)->group(group);
+    cmd->add_option("--cond-scale", c.condScale, "guidance scale W (1: the conditional model alone; default 6, "
+                                                 "lucidrains' sample())")
+        ->check(CLI::NonNegativeNumber)->group(group);
+    cmd->add_option("--rescaled-phi", c.rescaledPhi, "rescale the guided output towards the conditional one's spread "
+                                                     "(Lin et al. 2023; default 0.7)")
+        ->check(CLI::Range(0.0, 1.0))->group(group);
+    cmd->add_option("--keep-parallel-frac", c.keepParallelFrac,
+                    "keep this fraction of the guidance update's component along the conditional output (default 0)")
+        ->check(CLI::Range(0.0, 1.0))->group(group);
+    cmd->add_flag("!--no-remove-parallel", c.removeParallelComponent,
+                  "textbook guidance: keep the update's parallel component")->group(group);
+    cmd->add_flag("--cfg-plus-plus", c.cfgPlusPlus, "CFG++: DDPM/DDIM renoise with the null class's prediction")->group(group);
+}
+
 void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--checkpoint", r.checkpoint,
                     "checkpoint file (ours, a lucidrains model-N.pt or the seed's flow-matching .tar)")->required();
@@ -125,10 +148,14 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--times", r.times, "flows: record the trajectory at these times, e.g. 0,0.5,1")->delimiter(',');
     cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of the seed's U-Net (default 32)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--heads", r.heads, "torchcfm's UNetModel: attention heads (num_heads)")->check(CLI::PositiveNumber);
+    cmd->add_option("--heads", r.heads,
+                    "attention heads of torchcfm's UNetModel (num_heads) and of the class-conditional Unet's middle "
+                    "attention (attn_heads, default 4)")->check(CLI::PositiveNumber);
     cmd->add_option("--head-channels", r.headChannels,
-                    "torchcfm's UNetModel: channels per attention head (num_head_channels; default 64)")
+                    "channels per attention head: torchcfm's UNetModel (num_head_channels; default 64), the "
+                    "class-conditional Unet (attn_dim_head; default 32)")
         ->check(CLI::PositiveNumber);
+    addConditioningOptions(cmd, r.conditioning);
     cmd->add_option("--attention-order", r.attentionOrder,
                     "torchcfm's UNetModel: legacy (default) or new (use_new_attention_order)")
         ->check(CLI::IsMember({"legacy", "new"}));
@@ -165,6 +192,7 @@ void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
     cmd->add_option("--reference-tolerance", s.referenceTolerance, "flows: the reference dopri5's atol = rtol")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--out", a.out, "also write the JSON to this file");
+    addConditioningOptions(cmd, r.conditioning);
 }
 
 int runSweep(const SweepArgs& a) {

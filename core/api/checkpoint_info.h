@@ -21,6 +21,9 @@ struct CheckpointInfo {
     int timesteps = 0;          // diffusion only
     std::string objective;      // diffusion only
     std::string betaSchedule;   // diffusion only
+    int numClasses = 0;                   // class-conditional models (0: unconditional)
+    std::vector<std::string> classNames;  // empty: numbered classes
+    std::vector<std::string> notes;       // what a user should know (assumptions made)
     std::string sha256;
     nlohmann::json details;    // everything above plus the configs, as JSON
 
@@ -35,5 +38,13 @@ CheckpointInfo inspectCheckpoint(const std::string& path);
 // Only the family ("diffusion" | "flow"), without hashing the file or reading its configuration
 // (what the app needs to choose a page). Throws as inspectCheckpoint.
 std::string checkpointFamily(const std::string& path);
+
+// The classes a class-conditional checkpoint samples (count 0: an unconditional model), without
+// hashing the file (what a page needs to offer a class picker). Throws as inspectCheckpoint.
+struct CheckpointClasses {
+    int count = 0;
+    std::vector<std::string> names;  // empty: numbered classes
+};
+CheckpointClasses checkpointClasses(const std::string& path);
 
 }  // namespace ds::api

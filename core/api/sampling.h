@@ -11,10 +11,30 @@
 #include "core/util/stop_token.h"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace ds::api {
+
+// What a class-conditional checkpoint samples: which class each image is, and how strongly
+// classifier-free guidance pushes towards it. An error for an unconditional checkpoint.
+struct ClassConditioning {
+    std::vector<int> classes;   // image i is classes[i mod size]; empty: every class in turn
+    std::string className;      // one recorded class name, for every image (--class-name)
+    // W: 1 is the conditional model alone. NaN: the reference's default, lucidrains' sample()
+    // for its classifier-free guidance models (6, with rescaled_phi 0.7).
+    double condScale = std::numeric_limits<double>::quiet_NaN();
+    double rescaledPhi = std::numeric_limits<double>::quiet_NaN();  // NaN: as condScale
+    bool removeParallelComponent = true;  // lucidrains' forward_with_cond_scale options
+    double keepParallelFrac = 0.0;
+    bool cfgPlusPlus = false;             // CFG++ (DDPM and DDIM)
+
+    bool given() const {
+        return !classes.empty() || !className.empty() || condScale == condScale || rescaledPhi == rescaledPhi ||
+               !removeParallelComponent || keepParallelFrac != 0.0 || cfgPlusPlus;
+    }
+};
 
 struct SampleRequest {
     std::string checkpoint;
@@ -36,6 +56,7 @@ struct SampleRequest {
     std::string outDir;           // N numbered PNGs
     std::string initNoisePath;    // a PyTorch file holding x_T (N, C, H, W)
     std::string saveTensorsPath;  // diffusion: samples, x0_preds, xs; flow: samples, trajectory, times, nfe
+    ClassConditioning conditioning;  // class-conditional checkpoints
 
     // Flow matching only (an error when given for a diffusion checkpoint, except `steps`).
     std::string solver;           // euler | midpoint | rk4 | rk4-38 | dopri5 ("": dopri5, the seed's)
@@ -46,7 +67,8 @@ struct SampleRequest {
                                   // empty: the grid points, or dopri5's accepted steps
     int groups = 0;               // GroupNorm groups of the seed's U-Net (0: recorded, else 32)
     // torchcfm's UNetModel, whose files do not record them (0 / "": 64 channels per head, the
-    // legacy order, as torchcfm's CIFAR-10 recipe).
+    // legacy order, as torchcfm's CIFAR-10 recipe). heads / headChannels also split the middle
+    // attention of lucidrains' class-conditional Unet (0: its default 4 x 32).
     int heads = 0;                // attention heads (num_heads)
     int headChannels = 0;         // channels per attention head (num_head_channels; wins over heads)
     std::string attentionOrder;   // legacy | new

@@ -33,6 +33,15 @@ std::string CheckpointInfo::toText() const {
         os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver" << flowNote() << "\n";
     else
         os << "diffusion:    " << timesteps << " timesteps, " << betaSchedule << " schedule, objective " << objective << "\n";
+    if (numClasses > 0) {
+        os << "classes:      " << numClasses << " (sample with --class, --classes or --class-name; guidance --cond-scale)";
+        if (!classNames.empty()) {
+            os << ":";
+            for (size_t i = 0; i < classNames.size(); ++i) os << (i ? ", " : " ") << i << " " << classNames[i];
+        }
+        os << "\n";
+    }
+    for (const auto& note : notes) os << "note:         " << note << "\n";
     os << "sha256:       " << sha256 << "\n";
     return os.str();
 }
@@ -77,16 +86,31 @@ std::string checkpointFamily(const std::string& path) {
     return checkpoint::isFlowCheckpoint(*io::loadTorchFile(path)) ? "flow" : "diffusion";
 }
 
+CheckpointClasses checkpointClasses(const std::string& path) {
+    const auto root = io::loadTorchFile(path);
+    if (checkpoint::isFlowCheckpoint(*root)) return {};
+    const auto ck = checkpoint::readDiffusionCheckpoint(path, *root);
+    return {ck.numClasses(), ck.classNames};
+}
+
 CheckpointInfo inspectCheckpoint(const std::string& path) {
     const auto root = io::loadTorchFile(path);
     if (checkpoint::isFlowCheckpoint(*root)) return describeFlow(checkpoint::readFlowCheckpoint(path, *root));
     const auto ck = checkpoint::readDiffusionCheckpoint(path, *root);
     CheckpointInfo info;
     info.path = path;
-    info.kind = ck.format == "lucidrains" ? "lucidrains GaussianDiffusion (Trainer checkpoint)"
-                                          : "Diffusion Studio GaussianDiffusion";
+    if (ck.format == "diffusion-studio") info.kind = "Diffusion Studio GaussianDiffusion";
+    else if (!ck.scheduleKnown) info.kind = "lucidrains classifier-free guidance Unet (bare state_dict)";
+    else if (ck.step < 0 && !ck.hasEma()) info.kind = "lucidrains GaussianDiffusion (bare state_dict)";
+    else info.kind = "lucidrains GaussianDiffusion (Trainer checkpoint)";
+    if (ck.isConditional()) info.kind += ", class-conditional";
     info.version = ck.version;
-    info.architecture = ck.unet.summary();
+    info.architecture = ck.architectureSummary();
+    info.numClasses = ck.numClasses();
+    info.classNames = ck.classNames;
+    if (!ck.scheduleKnown)
+        info.notes.push_back("the file holds no schedule: lucidrains' defaults are assumed (1000 steps, cosine, "
+                             "pred_noise); --objective overrides the objective");
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
     info.weights.push_back("online");
@@ -105,7 +129,11 @@ CheckpointInfo inspectCheckpoint(const std::string& path) {
                     {"parameters", info.parameterCount},
                     {"weights", info.weights},
                     {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
-                    {"unet", ck.unet.toJson()},
+                    {"unet", ck.cfgUnet ? ck.cfgUnet->toJson() : ck.unet.toJson()},
+                    {"conditioning", ck.isConditional() ? "classes (classifier-free guidance)" : "none"},
+                    {"num_classes", info.numClasses},
+                    {"class_names", info.classNames},
+                    {"schedule_recorded", ck.scheduleKnown},
                     {"diffusion", ck.diffusion.toJson()},
                     {"sha256", info.sha256}};
     return info;

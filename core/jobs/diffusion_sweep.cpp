@@ -3,6 +3,7 @@
 #include "core/jobs/diffusion_sweep.h"
 
 #include "core/diffusion/diffusion_ode_sampling.h"
+#include "core/jobs/class_condition.h"
 #include "core/jobs/sample_output.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
@@ -122,8 +123,16 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
     options.imageSize = r.imageSize;
     options.objective = r.objective;
     options.device = parseDevice(r.device);
+    options.heads = r.heads;
+    options.headChannels = r.headChannels;
     auto model = checkpoint::buildDiffusionModel(ckpt, options);
-    const auto xT = initialNoise(r, model->model()->config().channels, model->config().imageSize, gen).to(options.device);
+    const auto xT = initialNoise(r, model->channels(), model->config().imageSize, gen).to(options.device);
+    // A class-conditional model sweeps the same classes and guidance in every run (ODE kinds
+    // only: CFG++ applies to DDIM, whose ODE the sweep measures without it).
+    if (auto condition = resolveClassCondition(r.conditioning, ckpt, xT.size(0), api::DiffusionSampler::DpmSolverPlusPlus)) {
+        condition->classes = condition->classes.to(options.device);
+        model->setCondition(*condition);
+    }
 
     // The runs there are: step counts a sampler cannot take (DDIM beyond T, below the order) are left out.
     std::vector<std::tuple<std::string, api::SweepSampler, int>> runs;

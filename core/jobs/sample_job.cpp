@@ -6,6 +6,7 @@
 #include "core/checkpoint/flow_checkpoint.h"
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/io/image_tensor.h"
+#include "core/jobs/class_condition.h"
 #include "core/jobs/diffusion_sweep.h"
 #include "core/jobs/flow_sampling.h"
 #include "core/jobs/sample_output.h"
@@ -16,6 +17,8 @@
 #include "core/util/sha256.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+
+#include <sstream>
 
 namespace ds::api {
 
@@ -33,6 +36,8 @@ struct Plan {
     int framesSteps = 0;  // steps each batch reports (0: not known ahead, the adaptive method)
     torch::Tensor xT;     // (N, C, H, W) on the CPU
     std::unique_ptr<diffusion::NoiseScheduleVP> schedule;  // ODE solvers
+    // Class-conditional models: every image's class (N, CPU) and the guidance.
+    std::optional<diffusion::ClassCondition> condition;
 
     bool ode() const { return isOdeSolver(sampler); }
     bool adaptive() const { return framesSteps == 0; }
@@ -84,10 +89,11 @@ std::vector<std::pair<std::string, std::string>> samplerEntries(const SampleRequ
     return e;
 }
 
-io::PngText pngMetadata(const SampleRequest& r, const Plan& plan, const std::string& checkpointSha, int index,
-                        int64_t nfe) {
-    return jobs::samplePngText(r, checkpointSha, samplerEntries(r, plan, nfe), plan.model->config().imageSize,
-                               plan.xT.size(0), index);
+// The flow-matching models we open are unconditional: class options must not be ignored.
+void rejectConditioningOfFlows(const SampleRequest& r) {
+    if (r.conditioning.given())
+        throw fileError(r.checkpoint, "--class, --classes, --class-name and the guidance options apply to "
+                                      "class-conditional checkpoints; this flow-matching model is unconditional");
 }
 
 // Options that only flows use must not be silently ignored for a diffusion checkpoint.
@@ -95,8 +101,15 @@ void rejectFlowOptions(const SampleRequest& r) {
     if (!r.solver.empty()) throw fileError(r.checkpoint, "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
     if (!r.times.empty()) throw fileError(r.checkpoint, "--times applies to flow-matching checkpoints");
     if (r.groups != 0) throw fileError(r.checkpoint, "--groups applies to the seed's flow-matching U-Net");
-    if (r.heads != 0 || r.headChannels != 0 || !r.attentionOrder.empty())
-        throw fileError(r.checkpoint, "--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
+    if (!r.attentionOrder.empty()) throw fileError(r.checkpoint, "--attention-order applies to torchcfm's UNetModel");
+}
+
+io::PngText pngMetadata(const SampleRequest& r, const Plan& plan, const std::string& checkpointSha, int index,
+                        int64_t nfe) {
+    auto entries = samplerEntries(r, plan, nfe);
+    if (plan.condition)
+        for (auto& e : jobs::classConditionEntries(plan.ckpt, *plan.condition, index)) entries.push_back(std::move(e));
+    return jobs::samplePngText(r, checkpointSha, entries, plan.model->config().imageSize, plan.xT.size(0), index);
 }
 
 Plan makePlan(const SampleRequest& r, const io::PyValue& root, at::Generator& gen) {
@@ -109,6 +122,8 @@ Plan makePlan(const SampleRequest& r, const io::PyValue& root, at::Generator& ge
     options.imageSize = r.imageSize;
     options.objective = r.objective;
     options.device = plan.device;
+    options.heads = r.heads;
+    options.headChannels = r.headChannels;
     plan.model = checkpoint::buildDiffusionModel(plan.ckpt, options);
     plan.sampler = r.sampler;
     plan.steps = chooseSteps(r, plan.model->config());
@@ -119,7 +134,12 @@ Plan makePlan(const SampleRequest& r, const io::PyValue& root, at::Generator& ge
             diffusion::noiseScheduleFor(*plan.model, plan.sampler, plan.device));
         plan.framesSteps = diffusion::solverStepCount(plan.sampler, r.solverOptions, plan.steps);
     }
-    plan.xT = jobs::initialNoise(r, plan.model->model()->config().channels, plan.model->config().imageSize, gen);
+    plan.xT = jobs::initialNoise(r, plan.model->channels(), plan.model->config().imageSize, gen);
+    try {
+        plan.condition = jobs::resolveClassCondition(r.conditioning, plan.ckpt, plan.xT.size(0), plan.sampler);
+    } catch (const Error& e) {
+        throw fileError(r.checkpoint, e.what());
+    }
     return plan;
 }
 
@@ -196,6 +216,7 @@ SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepReques
         return jobs::runDiffusionSolverSweep(r, checkpoint::readDiffusionCheckpoint(r.checkpoint, *root), sweep, sink, stop);
     }
     validateSolverSweep(sweep);
+    rejectConditioningOfFlows(r);
     return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
 }
 
@@ -204,8 +225,10 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
     jobs::checkOutputFile(r.gridPath);
     jobs::checkOutputFile(r.saveTensorsPath);
     const auto root = io::loadTorchFile(r.checkpoint);
-    if (checkpoint::isFlowCheckpoint(*root))
+    if (checkpoint::isFlowCheckpoint(*root)) {
+        rejectConditioningOfFlows(r);
         return jobs::runFlowSampling(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sink, stop);
+    }
     validate(r);
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
@@ -226,12 +249,25 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
     sink.onLog("sampling " + std::to_string(n) + " images with " + samplerLabel(plan.sampler, r.solverOptions) + ", " +
                (plan.adaptive() ? std::string("adaptive steps") : std::to_string(plan.steps) + " steps") + ", on " +
                plan.device.str());
+    if (plan.condition) {
+        const auto& g = plan.condition->guidance;
+        std::ostringstream os;
+        os << "class-conditional: guidance scale " << g.condScale << ", rescaled_phi " << g.rescaledPhi
+           << (g.condScale == 1.0 ? " (W = 1: the conditional model alone)" : "")
+           << (plan.condition->cfgPlusPlus ? ", CFG++" : "");
+        sink.onLog(os.str());
+    }
 
     std::vector<torch::Tensor> samples, x0Preds, xs;
     SampleResult result;
     for (int64_t b = 0; b < batches; ++b) {
         const int64_t from = b * r.batchSize, to = std::min<int64_t>(n, from + r.batchSize);
         auto xT = plan.xT.slice(0, from, to).to(plan.device);
+        if (plan.condition) {
+            auto batch = *plan.condition;
+            batch.classes = plan.condition->classes.slice(0, from, to).to(plan.device);
+            model.setCondition(batch);
+        }
         std::vector<torch::Tensor> batchX0, batchXs{model.unnormalize(xT).cpu()};
         if (sink.wantsFrames()) sink.onFrame(frames.initial(xT));
         int batchSteps = 0;
