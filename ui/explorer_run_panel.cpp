@@ -15,6 +15,7 @@
 
 #include "core/api/sampling.h"
 #include "ui/app_settings.h"
+#include "ui/class_condition_fields.h"
 #include "ui/diffusion_sampler_fields.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
@@ -55,6 +56,8 @@ void ExplorerRunPanel::buildUi(const QString& title) {
   checkpoint_->setObjectName(QStringLiteral("explorerCheckpoint") + id_);
   checkpoint_->setPlaceholderText(tr("a checkpoint: ours or a lucidrains model-N.pt"));
   sampler_ = new DiffusionSamplerFields(QStringLiteral("explorer"), id_, false, box);
+  classFields_ = new ClassConditionFields(QStringLiteral("explorer"), id_, box);
+  connect(checkpoint_, &PathField::pathChanged, classFields_, &ClassConditionFields::setCheckpoint);
   weights_ = new QComboBox(box);
   weights_->setObjectName(QStringLiteral("explorerWeights") + id_);
   weights_->addItem(tr("EMA"), QStringLiteral("ema"));
@@ -67,6 +70,7 @@ void ExplorerRunPanel::buildUi(const QString& title) {
   initNoise_->setPlaceholderText(tr("optional: x_T from a PyTorch file (N, C, H, W)"));
   form->addRow(tr("Checkpoint"), checkpoint_);
   form->addRow(tr("Sampler"), sampler_);
+  form->addRow(classFields_);
   auto* row = new QHBoxLayout;
   row->addWidget(weights_);
   row->addWidget(new QLabel(tr("Image size"), box));
@@ -140,6 +144,7 @@ api::SampleRequest ExplorerRunPanel::request(quint64 seed, int count) const {
   api::SampleRequest r;
   r.checkpoint = checkpoint_->path().toStdString();
   sampler_->applyTo(r);
+  classFields_->applyTo(r);
   r.seed = seed;
   r.num = count;
   r.batchSize = count;  // one batch: one trajectory per frame
@@ -190,6 +195,7 @@ void ExplorerRunPanel::saveSettings() const {
   s.beginGroup(QStringLiteral("explorer/") + id_);
   s.setValue(QStringLiteral("checkpoint"), checkpoint_->path());
   sampler_->save(s);
+  classFields_->save(s);
   s.setValue(QStringLiteral("weights"), weights_->currentData());
   s.setValue(QStringLiteral("imageSize"), imageSize_->value());
 }
@@ -199,6 +205,7 @@ void ExplorerRunPanel::restoreSettings() {
   s.beginGroup(QStringLiteral("explorer/") + id_);
   setCheckpoint(s.value(QStringLiteral("checkpoint")).toString());
   sampler_->restore(s, api::DiffusionSampler::DpmSolverPlusPlus, 20);
+  classFields_->restore(s);
   setWeights(s.value(QStringLiteral("weights"), QStringLiteral("ema")).toString());
   setImageSize(s.value(QStringLiteral("imageSize"), 0).toInt());
 }

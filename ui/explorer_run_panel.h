@@ -17,6 +17,7 @@ class QSpinBox;
 
 namespace ds::ui {
 
+class ClassConditionFields;
 class DiffusionSamplerFields;
 class JobRunner;
 class PathField;
@@ -25,7 +26,9 @@ class PathField;
 // that fills as the job streams its frames (x_t over the predicted x0, one column per step) and
 // a large view of the shown frame. The explorer page drives one or two of these under one slider.
 // Object names (suffixed by the panel's id, e.g. "explorerCheckpointA"): explorerCheckpoint,
-// explorerSampler, explorerSteps, explorerEta (and the solver options of DiffusionSamplerFields), explorerWeights, explorerImageSize, explorerInitNoise, explorerFilmstrip,
+// explorerSampler, explorerSteps, explorerEta (and the solver options of DiffusionSamplerFields),
+// explorerClass, explorerCondScale, explorerRescaledPhi, explorerCfgPlusPlus (class-conditional
+// checkpoints), explorerWeights, explorerImageSize, explorerInitNoise, explorerFilmstrip,
 // explorerLargeXt, explorerLargeX0, explorerCaption.
 class ExplorerRunPanel : public QWidget {
   Q_OBJECT
@@ -74,6 +77,7 @@ class ExplorerRunPanel : public QWidget {
   QString id_;
   PathField* checkpoint_ = nullptr;
   DiffusionSamplerFields* sampler_ = nullptr;
+  ClassConditionFields* classFields_ = nullptr;
   QComboBox* weights_ = nullptr;
   QSpinBox* imageSize_ = nullptr;
   PathField* initNoise_ = nullptr;

@@ -17,6 +17,7 @@
 
 #include "core/api/sampling.h"
 #include "ui/app_settings.h"
+#include "ui/class_condition_fields.h"
 #include "ui/diffusion_sampler_fields.h"
 #include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
@@ -66,6 +67,8 @@ void GeneratePage::buildUi() {
   columns_ = spin("generateColumns", 1, 16, 4);
   seed_ = spin("generateSeed", 0, 2147483647, 0);
   sampler_ = new DiffusionSamplerFields(QStringLiteral("generate"), QString(), false, settings);
+  classFields_ = new ClassConditionFields(QStringLiteral("generate"), QString(), settings);
+  connect(checkpoint_, &PathField::pathChanged, classFields_, &ClassConditionFields::setCheckpoint);
   weights_ = new QComboBox(settings);
   weights_->setObjectName(QStringLiteral("generateWeights"));
   weights_->addItem(tr("EMA"), QStringLiteral("ema"));
@@ -81,6 +84,7 @@ void GeneratePage::buildUi() {
   form->addRow(tr("Grid (rows × columns)"), gridRow);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Sampler"), sampler_);
+  form->addRow(classFields_);
   form->addRow(tr("Weights"), weights_);
   form->addRow(tr("Image size"), imageSize_);
   auto* buttons = new QHBoxLayout;
@@ -179,10 +183,12 @@ void GeneratePage::buildUi() {
 namespace {
 
 api::SampleRequest requestFrom(const PathField* checkpoint, const DiffusionSamplerFields* sampler,
-                               const QComboBox* weights, const QSpinBox* seed, const QSpinBox* imageSize) {
+                               const ClassConditionFields* classes, const QComboBox* weights, const QSpinBox* seed,
+                               const QSpinBox* imageSize) {
   api::SampleRequest r;
   r.checkpoint = checkpoint->path().toStdString();
   sampler->applyTo(r);
+  classes->applyTo(r);
   r.weights = weights->currentData().toString().toStdString();
   r.seed = static_cast<uint64_t>(seed->value());
   r.imageSize = imageSize->value();
@@ -193,7 +199,7 @@ api::SampleRequest requestFrom(const PathField* checkpoint, const DiffusionSampl
 
 void GeneratePage::preview() {
   if (checkpoint_->path().isEmpty()) return showMessage(tr("Choose a checkpoint first."));
-  api::SampleRequest r = requestFrom(checkpoint_, sampler_, weights_, seed_, imageSize_);
+  api::SampleRequest r = requestFrom(checkpoint_, sampler_, classFields_, weights_, seed_, imageSize_);
   r.num = rows_->value() * columns_->value();
   r.batchSize = std::min(r.num, 64);
   r.gridColumns = columns_->value();
@@ -227,7 +233,7 @@ void GeneratePage::preview() {
 void GeneratePage::generateToFolder() {
   if (checkpoint_->path().isEmpty()) return showMessage(tr("Choose a checkpoint first."));
   if (folder_->path().isEmpty()) return showMessage(tr("Choose an output folder first."));
-  api::SampleRequest r = requestFrom(checkpoint_, sampler_, weights_, seed_, imageSize_);
+  api::SampleRequest r = requestFrom(checkpoint_, sampler_, classFields_, weights_, seed_, imageSize_);
   r.num = count_->value();
   r.batchSize = std::min(r.num, kFolderBatch);
   r.outDir = folder_->path().toStdString();
@@ -267,6 +273,7 @@ void GeneratePage::restoreFrom(const api::ImageMetadata& m) {
   const int seed = text(m, "ds.seed").toInt(&ok);
   if (ok) seed_->setValue(seed);
   sampler_->restoreFrom(m);
+  classFields_->restoreFrom(m);
   const int weights = weights_->findData(text(m, "ds.weights"));
   if (weights >= 0) weights_->setCurrentIndex(weights);
   const int rows = text(m, "ds.grid_rows").toInt(&ok);
@@ -299,6 +306,7 @@ void GeneratePage::saveSettings() const {
   s.setValue(QStringLiteral("columns"), columns_->value());
   s.setValue(QStringLiteral("seed"), seed_->value());
   sampler_->save(s);
+  classFields_->save(s);
   s.setValue(QStringLiteral("weights"), weights_->currentData());
   s.setValue(QStringLiteral("count"), count_->value());
   s.setValue(QStringLiteral("folder"), folder_->path());
@@ -314,6 +322,7 @@ void GeneratePage::restoreSettings() {
   columns_->setValue(s.value(QStringLiteral("columns"), 4).toInt());
   seed_->setValue(s.value(QStringLiteral("seed"), 0).toInt());
   sampler_->restore(s, api::DiffusionSampler::DpmSolverPlusPlus, 20);
+  classFields_->restore(s);
   weights_->setCurrentIndex(std::max(0, weights_->findData(s.value(QStringLiteral("weights"), QStringLiteral("ema")))));
   count_->setValue(s.value(QStringLiteral("count"), 100).toInt());
   folder_->setPath(s.value(QStringLiteral("folder")).toString());

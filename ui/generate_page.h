@@ -17,6 +17,7 @@ namespace ds::ui {
 
 class DiffusionSamplerFields;
 
+class ClassConditionFields;
 class JobRunner;
 class PathField;
 
@@ -24,7 +25,8 @@ class PathField;
 // the settings that made it; or write N numbered PNGs into a folder (e.g. as many as a test
 // set), with progress and cancel: every file in the folder is complete.
 // Object names: generateCheckpoint, generateRows, generateColumns, generateSeed, generateSampler,
-// generateSteps, generateEta, generateWeights, generateImageSize, generatePreview, generateSave, generateGrid,
+// generateSteps, generateEta, generateClass, generateCondScale, generateRescaledPhi,
+// generateCfgPlusPlus (class-conditional checkpoints only), generateWeights, generateImageSize, generatePreview, generateSave, generateGrid,
 // generateCount, generateFolder, generateToFolder, generateStop, generateFidReference, generateFid,
 // generateMessage.
 class GeneratePage : public QWidget {
@@ -71,6 +73,7 @@ class GeneratePage : public QWidget {
   QSpinBox* columns_ = nullptr;
   QSpinBox* seed_ = nullptr;
   DiffusionSamplerFields* sampler_ = nullptr;
+  ClassConditionFields* classFields_ = nullptr;
   QComboBox* weights_ = nullptr;
   QSpinBox* imageSize_ = nullptr;
   QPushButton* previewButton_ = nullptr;

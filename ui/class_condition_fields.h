@@ -1,0 +1,64 @@
+// Diffusion Studio - the class and classifier-free guidance of a class-conditional checkpoint,
+// as every page that samples one offers them (the Generate page, the Sampler Explorer).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+#include "core/api/checkpoint_info.h"
+#include "core/api/image_file.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QSettings;
+
+namespace ds::api {
+struct SampleRequest;
+}
+
+namespace ds::ui {
+
+// A class (or every class in turn), the guidance scale W (1: the conditional model alone), the
+// rescaling phi and CFG++. Hidden for unconditional checkpoints: setClasses() with count 0.
+// Object names: prefix + Class, CondScale, RescaledPhi, CfgPlusPlus + suffix (e.g.
+// "generateClass", "explorerCondScaleB").
+class ClassConditionFields : public QWidget {
+  Q_OBJECT
+
+ public:
+  ClassConditionFields(const QString& namePrefix, const QString& nameSuffix, QWidget* parent = nullptr);
+
+  // The checkpoint's classes (count 0: unconditional, the fields hide and apply nothing).
+  void setClasses(const api::CheckpointClasses& classes);
+  // Reads the classes of a checkpoint file; a file that cannot be read counts as unconditional
+  // (sampling reports its error).
+  void setCheckpoint(const QString& path);
+  int classCount() const { return classes_.count; }
+  int selectedClass() const;  // -1: every class in turn
+  void setSelectedClass(int k);
+  double condScale() const;
+  void setCondScale(double w);
+
+  void applyTo(api::SampleRequest& request) const;
+  // From a sample PNG's metadata (ds.class, ds.cond_scale, ds.rescaled_phi, ds.cfg_plus_plus).
+  void restoreFrom(const api::ImageMetadata& metadata);
+  // QSettings keys below the current group: class, condScale, rescaledPhi, cfgPlusPlus.
+  void save(QSettings& settings) const;
+  void restore(QSettings& settings);
+
+ Q_SIGNALS:
+  void changed();
+
+ private:
+  api::CheckpointClasses classes_;
+  QString checkpoint_;
+  int pendingClass_ = -1;  // restored before the checkpoint's classes are known
+  QComboBox* class_ = nullptr;
+  QDoubleSpinBox* condScale_ = nullptr;
+  QDoubleSpinBox* rescaledPhi_ = nullptr;
+  QCheckBox* cfgPlusPlus_ = nullptr;
+};
+
+}  // namespace ds::ui
