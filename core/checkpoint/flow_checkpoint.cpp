@@ -101,6 +101,8 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
         if (const auto* cfg = dictEntry(root, "config")) {
             ck.runConfig = toJson(*cfg);
             ck.format = "diffusion-studio";
+            if (ck.runConfig.contains("class_names") && ck.runConfig["class_names"].is_array())
+                ck.classNames = ck.runConfig["class_names"].get<std::vector<std::string>>();
             const std::string backbone = ck.runConfig.contains("flow") ? ck.runConfig["flow"].value("backbone", "cfm") : "cfm";
             if (backbone == "lucidrains" || backbone == "torchcfm") {
                 const auto& flow = ck.runConfig["flow"];

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace ds::checkpoint {
 
@@ -39,6 +40,9 @@ struct FlowCheckpoint {
     nlohmann::json runConfig;    // our `config` entry (null for the seed's files)
 
     bool hasEma() const { return !ema.empty(); }
+    // Class-conditional: torchcfm's UNetModel with num_classes (label_emb); 0: unconditional.
+    int numClasses() const { return isTorchCfm() ? torchcfm.numClasses : 0; }
+    std::vector<std::string> classNames;  // recorded by our runs (empty: numbered classes)
     bool isLucidrains() const { return backbone == "lucidrains"; }
     bool isTorchCfm() const { return backbone == "torchcfm"; }
     int64_t parameterCount() const;

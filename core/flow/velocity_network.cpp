@@ -1,14 +1,17 @@
 #include "core/flow/velocity_network.h"
 
+#include "core/util/error.h"
+
 namespace ds::flow {
 
 VelocityNetwork::VelocityNetwork(FlowUnet seed) : seed_(std::move(seed)) {}
 VelocityNetwork::VelocityNetwork(nn::Unet lucidrains) : lucidrains_(std::move(lucidrains)) {}
 VelocityNetwork::VelocityNetwork(nn::OpenAiUnet torchcfm) : torchcfm_(std::move(torchcfm)) {}
 
-torch::Tensor VelocityNetwork::forward(const torch::Tensor& x, const torch::Tensor& t) const {
+torch::Tensor VelocityNetwork::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) const {
+    if (torchcfm_) return torchcfm_.ptr()->forward(x, t, y);
+    if (y.defined()) throw Error("the " + backbone() + " flow network is not class-conditional: it takes no labels");
     if (seed_) return seed_.ptr()->forward(x, t);
-    if (torchcfm_) return torchcfm_.ptr()->forward(x, t);
     return lucidrains_.ptr()->forward(x, t * kLucidrainsTimeScale);
 }
 

@@ -24,8 +24,10 @@ public:
     explicit VelocityNetwork(nn::Unet lucidrains);
     explicit VelocityNetwork(nn::OpenAiUnet torchcfm);
 
-    // v(x, t): x (B, C, H, W), t (B) in [0, 1].
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t) const;
+    // v(x, t[, y]): x (B, C, H, W), t (B) in [0, 1], y (B) int64 labels of a class-conditional
+    // network (torchcfm's UNetModel with num_classes), which needs them (ds::Error otherwise).
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y = {}) const;
+    int numClasses() const { return torchcfm_ ? torchcfm_->config().numClasses : 0; }
     std::shared_ptr<torch::nn::Module> module() const;
     std::string backbone() const { return seed_ ? "cfm" : torchcfm_ ? "torchcfm" : "lucidrains"; }
     // The seed's U-Net, or nullptr (for its GroupNorm group count in sample metadata).

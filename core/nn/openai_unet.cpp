@@ -1,5 +1,7 @@
 #include "core/nn/openai_unet.h"
 
+#include "core/util/error.h"
+
 #include <cmath>
 
 namespace ds::nn {
@@ -9,6 +11,8 @@ OpenAiUnetImpl::OpenAiUnetImpl(const OpenAiUnetConfig& config) : config_(config)
     const int64_t mc = config_.modelChannels, embDim = config_.timeEmbeddingDim();
     timeEmbed_ = register_module("time_embed", torch::nn::Sequential(torch::nn::Linear(mc, embDim), torch::nn::SiLU(),
                                                                       torch::nn::Linear(embDim, embDim)));
+    if (config_.numClasses > 0)
+        labelEmb_ = register_module("label_emb", torch::nn::Embedding(config_.numClasses, embDim));
     inputBlocks_ = register_module("input_blocks", torch::nn::ModuleList());
 
     int64_t ch = config_.channelsAt(0);
@@ -98,9 +102,15 @@ void OpenAiUnetImpl::setChannelsLast(bool on) {
         if (p.dim() == 4) p.set_data(p.contiguous(format));
 }
 
-torch::Tensor OpenAiUnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) {
+torch::Tensor OpenAiUnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) {
+    if (y.defined() != (config_.numClasses > 0))
+        throw Error("must specify labels if and only if the UNetModel is class-conditional");
     const torch::Tensor times = t.dim() == 0 ? t.repeat({x.size(0)}) : t;
-    const torch::Tensor emb = timeEmbed_->forward(timestepEmbedding(times, config_.modelChannels));
+    torch::Tensor emb = timeEmbed_->forward(timestepEmbedding(times, config_.modelChannels));
+    if (y.defined()) {
+        if (y.dim() != 1 || y.size(0) != x.size(0)) throw Error("the labels must be one per image");
+        emb = emb + labelEmb_->forward(y);  // added to the time MLP's output, as upstream
+    }
     std::vector<torch::Tensor> skips;
     skips.reserve(inputs_.size());
     torch::Tensor h = channelsLast_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;

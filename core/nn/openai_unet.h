@@ -1,6 +1,6 @@
 // OpenAI guided-diffusion's UNetModel as torchcfm ships it (torchcfm/models/unet/unet.py: the
-// network of torchcfm's image examples), unconditional, as a velocity field v(x, t) with raw
-// t in [0, 1] - what torchcfm trains it on. Identical state_dict names and shapes, so
+// network of torchcfm's image examples), as a velocity field v(x, t[, y]) with raw t in [0, 1] -
+// what torchcfm trains it on; class-conditional with num_classes (label_emb). Identical state_dict names and shapes, so
 // torchcfm's checkpoints load as they are.
 //
 // Layout: time_embed (sinusoidal [cos, sin] of t, Linear-SiLU-Linear to 4 x model_channels);
@@ -21,8 +21,10 @@ class OpenAiUnetImpl : public torch::nn::Module {
 public:
     explicit OpenAiUnetImpl(const OpenAiUnetConfig& config);  // validates the config
 
-    // x: (B, C, H, W), H and W multiples of downsampleFactor(); t: (B) or a 0-d time.
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
+    // x: (B, C, H, W), H and W multiples of downsampleFactor(); t: (B) or a 0-d time; y: (B)
+    // int64 labels, required by a class-conditional model and refused by another (upstream's
+    // assertion).
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y = {});
 
     const OpenAiUnetConfig& config() const { return config_; }
 
@@ -40,6 +42,7 @@ private:
     OpenAiUnetConfig config_;
     bool channelsLast_ = false;
     torch::nn::Sequential timeEmbed_{nullptr};
+    torch::nn::Embedding labelEmb_{nullptr};
     torch::nn::ModuleList inputBlocks_{nullptr};
     TimestepBlock middleBlock_{nullptr};
     torch::nn::ModuleList outputBlocks_{nullptr};

@@ -66,6 +66,7 @@ void OpenAiUnetConfig::validate() const {
     if (modelChannels < 1 || modelChannels % 2 != 0) throw Error("model_channels must be positive and even");
     if (channelMult.empty()) throw Error("channel_mult must have at least one level");
     if (numResBlocks < 1) throw Error("num_res_blocks must be at least 1");
+    if (numClasses < 0) throw Error("num_classes must not be negative");
     if (inChannels < 1 || outChannels < 1) throw Error("the image channels must be positive");
     for (int level = 0; level < numLevels(); ++level) {
         const double exact = channelMult[level] * modelChannels;
@@ -87,12 +88,13 @@ std::string OpenAiUnetConfig::summary() const {
     os << ", use_scale_shift_norm=" << pythonBool(useScaleShiftNorm) << ", resblock_updown=" << pythonBool(resblockUpdown)
        << ", use_new_attention_order=" << pythonBool(useNewAttentionOrder);
     if (!convResample) os << ", conv_resample=False";
+    if (numClasses > 0) os << ", num_classes=" << numClasses;
     os << ", in_channels=" << inChannels << ")";
     return os.str();
 }
 
 nlohmann::json OpenAiUnetConfig::toJson() const {
-    return {{"in_channels", inChannels},
+    nlohmann::json j{{"in_channels", inChannels},
             {"model_channels", modelChannels},
             {"out_channels", outChannels},
             {"num_res_blocks", numResBlocks},
@@ -105,6 +107,8 @@ nlohmann::json OpenAiUnetConfig::toJson() const {
             {"use_new_attention_order", useNewAttentionOrder},
             {"conv_resample", convResample},
             {"dropout", dropout}};
+    if (numClasses > 0) j["num_classes"] = numClasses;  // unconditional configs keep their old form
+    return j;
 }
 
 OpenAiUnetConfig OpenAiUnetConfig::fromJson(const nlohmann::json& j) {
@@ -122,6 +126,7 @@ OpenAiUnetConfig OpenAiUnetConfig::fromJson(const nlohmann::json& j) {
     c.useNewAttentionOrder = j.value("use_new_attention_order", c.useNewAttentionOrder);
     c.convResample = j.value("conv_resample", c.convResample);
     c.dropout = j.value("dropout", c.dropout);
+    if (j.contains("num_classes") && j["num_classes"].is_number_integer()) c.numClasses = j["num_classes"].get<int>();
     return c;
 }
 
@@ -131,9 +136,8 @@ bool OpenAiUnetConfig::looksLikeOpenAiUnet(const checkpoint::StateDict& sd) {
 
 OpenAiUnetConfig OpenAiUnetConfig::inferFromStateDict(const checkpoint::StateDict& sd, const OpenAiUnetConfig& defaults) {
     if (!looksLikeOpenAiUnet(sd)) throw Error("not OpenAI's UNetModel (no time_embed/input_blocks/out keys)");
-    if (sd.contains("label_emb.weight"))
-        throw Error("a class-conditional UNetModel (label_emb): sampling one needs class labels, which this program does not support");
     OpenAiUnetConfig c = defaults;
+    c.numClasses = sd.contains("label_emb.weight") ? static_cast<int>(sd.shape("label_emb.weight")[0]) : 0;
     c.modelChannels = static_cast<int>(sd.shape("time_embed.0.weight")[1]);
     c.inChannels = static_cast<int>(sd.shape("input_blocks.0.0.weight")[1]);
     c.outChannels = static_cast<int>(sd.shape("out.2.weight")[0]);

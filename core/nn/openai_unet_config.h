@@ -31,6 +31,9 @@ struct OpenAiUnetConfig {
     bool useNewAttentionOrder = false;
     bool convResample = true;
     double dropout = 0.0;
+    // Class-conditional (UNetModel's num_classes with class_cond): label_emb, num_classes rows
+    // of the time embedding's width, added to the time MLP's output. 0: unconditional.
+    int numClasses = 0;
 
     // GroupNorm32(32, channels) everywhere: every channel count must be a multiple of 32.
     static constexpr int kGroups = 32;
@@ -52,9 +55,9 @@ struct OpenAiUnetConfig {
     static OpenAiUnetConfig fromJson(const nlohmann::json& j);
 
     // Everything but the heads, the attention order and dropout (taken from `defaults`) from a
-    // state_dict without wrapper prefixes. Throws ds::Error when the keys are not UNetModel's,
-    // or the model is one this program cannot use for a flow (class-conditional: label_emb;
-    // learn_sigma: twice the input channels out).
+    // state_dict without wrapper prefixes (num_classes from label_emb). Throws ds::Error when
+    // the keys are not UNetModel's, or the model is one this program cannot use for a flow
+    // (learn_sigma: twice the input channels out).
     static OpenAiUnetConfig inferFromStateDict(const checkpoint::StateDict& sd, const OpenAiUnetConfig& defaults);
     // True when the keys look like UNetModel (time_embed.0, input_blocks.0.0, out.2).
     static bool looksLikeOpenAiUnet(const checkpoint::StateDict& sd);
