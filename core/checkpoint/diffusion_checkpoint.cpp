@@ -198,7 +198,8 @@ diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, 
                         std::to_string(factor) + " (the Unet halves it " + std::to_string(int(std::log2(factor))) +
                         " times)");
         if ((options.heads > 0 || options.headChannels > 0) && !ck.cfgUnet)
-            throw Error("--heads and --head-channels apply to class-conditional Unets and torchcfm's UNetModel");
+            throw Error("--heads and --head-channels apply to torchcfm's UNetModel and lucidrains' class-conditional "
+                        "Unet; this is lucidrains' main Unet");
 
         const auto& source = options.weights == "ema" ? ck.ema : ck.online;
         diffusion::GaussianDiffusion model{nullptr};

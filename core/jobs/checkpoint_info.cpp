@@ -56,6 +56,9 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
                 : ck.format == "torchcfm" ? "torchcfm UNetModel (its image examples' net_model / ema_model)"
                 : ck.isLucidrains()       ? "Diffusion Studio flow matching on the lucidrains Unet"
                                           : "Diffusion Studio flow-matching U-Net";
+    if (ck.numClasses() > 0) info.kind += ", class-conditional (no null class: guidance scale 1)";
+    info.numClasses = ck.numClasses();
+    info.classNames = ck.classNames;
     info.architecture = ck.summary();
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
@@ -88,7 +91,10 @@ std::string checkpointFamily(const std::string& path) {
 
 CheckpointClasses checkpointClasses(const std::string& path) {
     const auto root = io::loadTorchFile(path);
-    if (checkpoint::isFlowCheckpoint(*root)) return {};
+    if (checkpoint::isFlowCheckpoint(*root)) {
+        const auto ck = checkpoint::readFlowCheckpoint(path, *root);
+        return {ck.numClasses(), ck.classNames};
+    }
     const auto ck = checkpoint::readDiffusionCheckpoint(path, *root);
     return {ck.numClasses(), ck.classNames};
 }

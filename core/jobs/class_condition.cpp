@@ -8,41 +8,57 @@
 
 namespace ds::jobs {
 
-using api::DiffusionSampler;
+namespace {
+
+std::string number(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+}  // namespace
+
+std::string ClassSet::nameOf(int64_t k) const { return size_t(k) < names.size() ? names[size_t(k)] : std::to_string(k); }
+
+torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& set, int64_t count) {
+    if (set.count <= 0) {
+        if (c.given())
+            throw Error("--class, --classes, --class-name and the guidance options apply to class-conditional "
+                        "checkpoints; this model is unconditional");
+        return {};
+    }
+    if (!c.className.empty() && !c.classes.empty()) throw Error("give --class-name or --class/--classes, not both");
+    std::vector<int> classes = c.classes;
+    if (!c.className.empty()) {
+        if (set.names.empty())
+            throw Error("the checkpoint records no class names: give the class number with --class (0.." +
+                        std::to_string(set.count - 1) + ")");
+        std::string known;
+        for (size_t i = 0; i < set.names.size(); ++i) {
+            if (set.names[i] == c.className) classes = {int(i)};
+            known += (i ? ", " : "") + set.names[i];
+        }
+        if (classes.empty()) throw Error("no class named '" + c.className + "' (the classes: " + known + ")");
+    }
+    for (int k : classes)
+        if (k < 0 || k >= set.count)
+            throw Error("class " + std::to_string(k) + " is outside 0.." + std::to_string(set.count - 1) + " (the model has " +
+                        std::to_string(set.count) + " classes)");
+    if (classes.empty())
+        for (int k = 0; k < set.count; ++k) classes.push_back(k);  // every class in turn
+    auto all = torch::empty({count}, torch::kLong);
+    auto* out = all.data_ptr<int64_t>();
+    for (int64_t i = 0; i < count; ++i) out[i] = classes[size_t(i) % classes.size()];
+    return all;
+}
 
 std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassConditioning& c,
                                                               const checkpoint::DiffusionCheckpoint& ck, int64_t count,
                                                               api::DiffusionSampler sampler) {
-    if (!ck.isConditional()) {
-        if (c.given())
-            throw Error("--class, --classes, --class-name and the guidance options apply to class-conditional "
-                        "checkpoints; this model is unconditional");
-        return std::nullopt;
-    }
-    if (!c.className.empty() && !c.classes.empty()) throw Error("give --class-name or --class/--classes, not both");
-    const int numClasses = ck.numClasses();
-    std::vector<int> classes = c.classes;
-    if (!c.className.empty()) {
-        std::string known;
-        for (size_t i = 0; i < ck.classNames.size(); ++i) {
-            if (ck.classNames[i] == c.className) classes = {int(i)};
-            known += (i ? ", " : "") + ck.classNames[i];
-        }
-        if (ck.classNames.empty())
-            throw Error("the checkpoint records no class names: give the class number with --class (0.." +
-                        std::to_string(numClasses - 1) + ")");
-        if (classes.empty()) throw Error("no class named '" + c.className + "' (the classes: " + known + ")");
-    }
-    for (int k : classes)
-        if (k < 0 || k >= numClasses)
-            throw Error("class " + std::to_string(k) + " is outside 0.." + std::to_string(numClasses - 1) + " (the model has " +
-                        std::to_string(numClasses) + " classes)");
-    if (classes.empty())
-        for (int k = 0; k < numClasses; ++k) classes.push_back(k);  // every class in turn
+    auto classes = resolveClasses(c, ClassSet{ck.numClasses(), ck.classNames}, count);
+    if (!classes.defined()) return std::nullopt;
     diffusion::ClassCondition condition;
-    auto all = torch::empty({count}, torch::kLong);
-    for (int64_t i = 0; i < count; ++i) all[i] = int64_t(classes[size_t(i) % classes.size()]);
-    condition.classes = all;
+    condition.classes = classes;
     // lucidrains' sample() defaults: cond_scale 6, rescaled_phi 0.7.
     const bool scaleGiven = c.condScale == c.condScale, phiGiven = c.rescaledPhi == c.rescaledPhi;
     condition.guidance.condScale = scaleGiven ? c.condScale : 6.0;
@@ -60,27 +76,23 @@ std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassC
     return condition;
 }
 
-// What a sample's class and guidance were (index -1: the grid, every image's class in order).
-std::vector<std::pair<std::string, std::string>> classConditionEntries(const checkpoint::DiffusionCheckpoint& ck,
-                                                                  const diffusion::ClassCondition& c, int index) {
-    const auto nameOf = [&](int64_t k) {
-        return size_t(k) < ck.classNames.size() ? ck.classNames[size_t(k)] : std::to_string(k);
-    };
+std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tensor& classes, const ClassSet& set, int index) {
     std::vector<std::pair<std::string, std::string>> e;
     if (index >= 0) {
-        const int64_t k = c.classes[index].item<int64_t>();
+        const int64_t k = classes[index].item<int64_t>();
         e.emplace_back("ds.class", std::to_string(k));
-        if (!ck.classNames.empty()) e.emplace_back("ds.class_name", nameOf(k));
+        if (!set.names.empty()) e.emplace_back("ds.class_name", set.nameOf(k));
     } else {
         std::string list;
-        for (int64_t i = 0; i < c.classes.size(0); ++i) list += (i ? "," : "") + std::to_string(c.classes[i].item<int64_t>());
+        for (int64_t i = 0; i < classes.size(0); ++i) list += (i ? "," : "") + std::to_string(classes[i].item<int64_t>());
         e.emplace_back("ds.classes", list);
     }
-    const auto number = [](double v) {
-        std::ostringstream os;
-        os << v;
-        return os.str();
-    };
+    return e;
+}
+
+std::vector<std::pair<std::string, std::string>> classConditionEntries(const checkpoint::DiffusionCheckpoint& ck,
+                                                                       const diffusion::ClassCondition& c, int index) {
+    auto e = classEntries(c.classes, ClassSet{ck.numClasses(), ck.classNames}, index);
     e.emplace_back("ds.cond_scale", number(c.guidance.condScale));
     e.emplace_back("ds.rescaled_phi", number(c.guidance.rescaledPhi));
     if (!c.guidance.removeParallelComponent) e.emplace_back("ds.remove_parallel", "0");

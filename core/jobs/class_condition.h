@@ -1,9 +1,11 @@
 // The classes and guidance of a class-conditional sampling run (shared by `sample`, `sweep` and
-// the app's pages through them).
+// the app's pages through them), for diffusion and flow checkpoints alike.
 #pragma once
 #include "core/api/sampling.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/diffusion/gaussian_diffusion.h"
+
+#include <torch/torch.h>
 
 #include <optional>
 #include <string>
@@ -12,16 +14,28 @@
 
 namespace ds::jobs {
 
-// Every one of count images' class (image i: classes[i mod size]; none given: every class in
-// turn; --class-name: a recorded name) and the guidance (lucidrains' sample() defaults: W = 6,
-// rescaled_phi 0.7). nullopt for an unconditional checkpoint; ds::Error for conditioning given
-// to one, for an unknown class or name, or for options the sampler cannot use.
+// What a checkpoint says about its classes.
+struct ClassSet {
+    int count = 0;                   // 0: an unconditional model
+    std::vector<std::string> names;  // empty: numbered classes
+    std::string nameOf(int64_t k) const;
+};
+
+// Every one of count images' class (count, int64, CPU): image i gets classes[i mod size]; none
+// given, every class in turn; --class-name, a recorded name. Throws ds::Error for conditioning
+// given to an unconditional model, an unknown class or name. Undefined for unconditional models.
+torch::Tensor resolveClasses(const api::ClassConditioning& request, const ClassSet& classes, int64_t count);
+
+// A diffusion checkpoint's classes and guidance (lucidrains' sample() defaults: W = 6,
+// rescaled_phi 0.7). nullopt for an unconditional checkpoint; ds::Error for options the sampler
+// cannot use.
 std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassConditioning& request,
                                                               const checkpoint::DiffusionCheckpoint& ck, int64_t count,
                                                               api::DiffusionSampler sampler);
 
-// PNG metadata of a sample's class (index >= 0: that image's; -1: the grid's, every class in
-// order) and of the guidance.
+// PNG metadata of the classes (index >= 0: that image's; -1: the grid's, every class in order).
+std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tensor& classes, const ClassSet& set, int index);
+// The same plus the guidance.
 std::vector<std::pair<std::string, std::string>> classConditionEntries(const checkpoint::DiffusionCheckpoint& ck,
                                                                        const diffusion::ClassCondition& condition,
                                                                        int index);

@@ -7,6 +7,7 @@
 #include "core/flow/trajectory_metrics.h"
 #include "core/io/image_tensor.h"
 #include "core/io/torch_file.h"
+#include "core/jobs/class_condition.h"
 #include "core/jobs/sample_output.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
@@ -34,6 +35,8 @@ struct FlowPlan {
     bool recordSteps = false;   // record at the solver's own steps (no --times given)
     int64_t imageSize = 0;
     torch::Tensor noise;        // (N, C, H, W) on the CPU: the state at times.front()
+    torch::Tensor classes;      // (N) int64 on the CPU for a class-conditional network, else undefined
+    ClassSet classSet;
 
     // Recorded points per batch, when known before solving (fixed grids); 0 for dopri5.
     int64_t knownPoints() const {
@@ -41,6 +44,17 @@ struct FlowPlan {
         return recordSteps ? ode.steps + 1 : static_cast<int64_t>(times.size());
     }
 };
+
+// torchcfm's class-conditional UNetModel learns no null class (its examples train every sample
+// with its label), so there is nothing to guide away from: the conditional model alone.
+void rejectFlowGuidance(const api::ClassConditioning& c) {
+    if (c.condScale == c.condScale && c.condScale != 1.0)
+        throw Error("this flow model has no null class (torchcfm trains every sample with its label): classifier-free "
+                    "guidance needs one, so --cond-scale must be 1");
+    if (c.rescaledPhi == c.rescaledPhi || !c.removeParallelComponent || c.keepParallelFrac != 0.0 || c.cfgPlusPlus)
+        throw Error("--rescaled-phi, --keep-parallel-frac, --no-remove-parallel and --cfg-plus-plus apply to lucidrains' "
+                    "classifier-free guidance diffusion models");
+}
 
 void rejectDiffusionOptions(const SampleRequest& r) {
     if (!r.objective.empty()) throw fileError(r.checkpoint, "--objective applies to diffusion checkpoints; this is a flow-matching model");
@@ -108,11 +122,21 @@ FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, 
     plan.net = checkpoint::buildVelocityNetwork(ck, options);
     plan.imageSize = chooseImageSize(r, ck);
     plan.noise = initialNoise(r, ck.channels(), plan.imageSize, gen);
+    try {
+        plan.classSet = ClassSet{ck.numClasses(), ck.classNames};
+        plan.classes = resolveClasses(r.conditioning, plan.classSet, plan.noise.size(0));
+        rejectFlowGuidance(r.conditioning);
+    } catch (const Error& e) {
+        throw fileError(ck.path, e.what());
+    }
     return plan;
 }
 
-flow::VelocityField velocityOf(const flow::VelocityNetwork& net) {
-    return [net](double t, const torch::Tensor& x) { return net.forward(x, torch::full({x.size(0)}, t, x.options())); };
+// The field the solvers integrate; a class-conditional network's labels ride along (the batch's).
+flow::VelocityField velocityOf(const flow::VelocityNetwork& net, const torch::Tensor& labels = {}) {
+    return [net, labels](double t, const torch::Tensor& x) {
+        return net.forward(x, torch::full({x.size(0)}, t, x.options()), labels);
+    };
 }
 
 torch::Tensor toUnitRange(const torch::Tensor& x) { return ((x + 1) * 0.5).clamp(0, 1); }
@@ -152,6 +176,8 @@ io::PngText pngMetadata(const SampleRequest& r, const FlowPlan& plan, const std:
     if (r.heads > 0) entries.emplace_back("ds.heads", std::to_string(r.heads));
     if (r.headChannels > 0) entries.emplace_back("ds.head_channels", std::to_string(r.headChannels));
     if (!r.attentionOrder.empty()) entries.emplace_back("ds.attention_order", r.attentionOrder);
+    if (plan.classes.defined())
+        for (auto& e : classEntries(plan.classes, plan.classSet, index)) entries.push_back(std::move(e));
     return samplePngText(r, sha, entries, plan.imageSize, plan.noise.size(0), index);
 }
 
@@ -163,8 +189,8 @@ public:
           unitsPerBatch_(plan.knownPoints() > 0 ? plan.knownPoints() - 1 : kAdaptiveProgressUnits),
           meter_(batches * unitsPerBatch_, plan.knownPoints() > 0 ? "steps" : "t/1000") {}
 
-    flow::OdeTrajectory run(int64_t batch, const torch::Tensor& x0) {
-        const auto velocity = velocityOf(plan_.net);
+    flow::OdeTrajectory run(int64_t batch, const torch::Tensor& x0, const torch::Tensor& labels) {
+        const auto velocity = velocityOf(plan_.net, labels);
         const double t0 = plan_.times.front(), span = plan_.times.back() - t0;
         const auto onPoint = [&](int index, double t, const torch::Tensor& x) {
             if (sink_.wantsFrames()) sink_.onFrame(flowFrame(index, plan_.knownPoints(), t, x));
@@ -228,7 +254,8 @@ api::SampleResult runFlowSampling(const SampleRequest& r, const checkpoint::Flow
     double straightnessSum = 0.0;  // weighted by images
     for (int64_t b = 0; b < batches; ++b) {
         const int64_t from = b * r.batchSize, to = std::min<int64_t>(n, from + r.batchSize);
-        const auto trajectory = runner.run(b, plan.noise.slice(0, from, to).to(plan.device));
+        const auto labels = plan.classes.defined() ? plan.classes.slice(0, from, to).to(plan.device) : torch::Tensor();
+        const auto trajectory = runner.run(b, plan.noise.slice(0, from, to).to(plan.device), labels);
         result.nfe += trajectory.nfe;
         straightnessSum += flow::straightness(flattened(trajectory.states)) * static_cast<double>(to - from);
         if (b == 0) result.steps = static_cast<int>(trajectory.acceptedSteps);
@@ -267,7 +294,8 @@ api::SolverSweepResult runFlowSolverSweep(const SampleRequest& r, const checkpoi
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
     const FlowPlan plan = makePlan(r, ck, sink, gen);
-    return flow::sweepSolvers(velocityOf(plan.net), plan.noise.to(plan.device), sweep, sink, stop);
+    const auto labels = plan.classes.defined() ? plan.classes.to(plan.device) : torch::Tensor();
+    return flow::sweepSolvers(velocityOf(plan.net, labels), plan.noise.to(plan.device), sweep, sink, stop);
 }
 
 }  // namespace ds::jobs

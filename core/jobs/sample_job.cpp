@@ -89,13 +89,6 @@ std::vector<std::pair<std::string, std::string>> samplerEntries(const SampleRequ
     return e;
 }
 
-// The flow-matching models we open are unconditional: class options must not be ignored.
-void rejectConditioningOfFlows(const SampleRequest& r) {
-    if (r.conditioning.given())
-        throw fileError(r.checkpoint, "--class, --classes, --class-name and the guidance options apply to "
-                                      "class-conditional checkpoints; this flow-matching model is unconditional");
-}
-
 // Options that only flows use must not be silently ignored for a diffusion checkpoint.
 void rejectFlowOptions(const SampleRequest& r) {
     if (!r.solver.empty()) throw fileError(r.checkpoint, "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
@@ -216,7 +209,6 @@ SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepReques
         return jobs::runDiffusionSolverSweep(r, checkpoint::readDiffusionCheckpoint(r.checkpoint, *root), sweep, sink, stop);
     }
     validateSolverSweep(sweep);
-    rejectConditioningOfFlows(r);
     return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
 }
 
@@ -225,10 +217,8 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
     jobs::checkOutputFile(r.gridPath);
     jobs::checkOutputFile(r.saveTensorsPath);
     const auto root = io::loadTorchFile(r.checkpoint);
-    if (checkpoint::isFlowCheckpoint(*root)) {
-        rejectConditioningOfFlows(r);
+    if (checkpoint::isFlowCheckpoint(*root))
         return jobs::runFlowSampling(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sink, stop);
-    }
     validate(r);
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
