@@ -90,6 +90,41 @@ class TestGeneratePage : public QObject {
     QCOMPARE(again.previewImage(), grid);
   }
 
+  void classConditionalCheckpointsOfferClassesAndGuidance() {
+    // lucidrains' classifier-free guidance model: the class rows appear, the chosen class and
+    // scale reach the sampler and the saved grid, and restoring the PNG brings them back.
+    GeneratePage page;
+    page.show();
+    auto* classes = page.findChild<QComboBox*>(QStringLiteral("generateClass"));
+    auto* scale = page.findChild<QDoubleSpinBox*>(QStringLiteral("generateCondScale"));
+    QVERIFY(classes && scale);
+    page.setCheckpoint(checkpoint_);  // unconditional: no class rows
+    QVERIFY(!classes->isVisibleTo(&page));
+    page.setCheckpoint(QStringLiteral(DS_TEST_FIXTURES "/lucidrains_cfg/model_a.trainer.pt"));
+    QVERIFY(classes->isVisibleTo(&page));
+    QCOMPARE(classes->count(), 5);  // every class in turn, then 0..3
+    classes->setCurrentIndex(classes->findData(2));
+    scale->setValue(3.0);
+    page.setImageSize(16);
+    page.setGridSize(1, 2);
+    page.findChild<QSpinBox*>(QStringLiteral("generateSteps"))->setValue(4);
+    page.preview();
+    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
+    QVERIFY(!page.previewImage().isNull());
+    const QString path = work_.filePath(QStringLiteral("classes.png"));
+    QCOMPARE(page.saveGrid(path), QString());
+    const auto metadata = ds::api::readImageMetadata(path.toStdString());
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.classes"), std::string("2,2"));
+    QCOMPARE(ds::api::metadataValue(metadata, "ds.cond_scale"), std::string("3"));
+    GeneratePage again;
+    again.restoreFrom(metadata);
+    auto* restored = again.findChild<QComboBox*>(QStringLiteral("generateClass"));
+    QCOMPARE(again.findChild<QDoubleSpinBox*>(QStringLiteral("generateCondScale"))->value(), 3.0);
+    // The restored page has no checkpoint of its own yet: the class waits for its classes.
+    again.setCheckpoint(QStringLiteral(DS_TEST_FIXTURES "/lucidrains_cfg/model_a.trainer.pt"));
+    QCOMPARE(restored->currentData().toInt(), 2);
+  }
+
   void imagesIntoAFolder() {
     GeneratePage page;
     page.setCheckpoint(checkpoint_);

@@ -9,18 +9,18 @@
 #include <QFormLayout>
 #include <QSettings>
 
+#include <algorithm>
+
 #include "core/api/sampling.h"
 
 namespace ds::ui {
 
 ClassConditionFields::ClassConditionFields(const QString& prefix, const QString& suffix, QWidget* parent)
-    : QWidget(parent) {
-  auto* form = new QFormLayout(this);
-  form->setContentsMargins(0, 0, 0, 0);
-  class_ = new QComboBox(this);
+    : QObject(parent) {
+  class_ = new QComboBox(parent);
   class_->setObjectName(prefix + QStringLiteral("Class") + suffix);
   class_->setToolTip(tr("The class of every image, or every class in turn (one per image)"));
-  condScale_ = new QDoubleSpinBox(this);
+  condScale_ = new QDoubleSpinBox(parent);
   condScale_->setObjectName(prefix + QStringLiteral("CondScale") + suffix);
   condScale_->setRange(0.0, 30.0);
   condScale_->setSingleStep(0.5);
@@ -28,7 +28,7 @@ ClassConditionFields::ClassConditionFields(const QString& prefix, const QString&
   condScale_->setValue(6.0);  // lucidrains' sample() default
   condScale_->setToolTip(tr("Classifier-free guidance scale W: 1 is the conditional model alone, "
                             "larger values follow the class more closely (3-8 is usual)"));
-  rescaledPhi_ = new QDoubleSpinBox(this);
+  rescaledPhi_ = new QDoubleSpinBox(parent);
   rescaledPhi_->setObjectName(prefix + QStringLiteral("RescaledPhi") + suffix);
   rescaledPhi_->setRange(0.0, 1.0);
   rescaledPhi_->setSingleStep(0.1);
@@ -36,18 +36,29 @@ ClassConditionFields::ClassConditionFields(const QString& prefix, const QString&
   rescaledPhi_->setValue(0.7);
   rescaledPhi_->setToolTip(tr("Rescale the guided prediction towards the conditional one's spread "
                               "(Lin et al. 2023): less over-saturation at large W"));
-  cfgPlusPlus_ = new QCheckBox(tr("CFG++ (DDPM and DDIM)"), this);
+  cfgPlusPlus_ = new QCheckBox(tr("CFG++ (DDPM and DDIM)"), parent);
   cfgPlusPlus_->setObjectName(prefix + QStringLiteral("CfgPlusPlus") + suffix);
   cfgPlusPlus_->setToolTip(tr("Renoise with the null class's prediction (Chung et al. 2024)"));
-  form->addRow(tr("Class"), class_);
-  form->addRow(tr("Guidance scale"), condScale_);
-  form->addRow(tr("Rescaled φ"), rescaledPhi_);
-  form->addRow(QString(), cfgPlusPlus_);
   for (auto* spin : {condScale_, rescaledPhi_})
     connect(spin, &QDoubleSpinBox::valueChanged, this, &ClassConditionFields::changed);
   connect(class_, &QComboBox::currentIndexChanged, this, &ClassConditionFields::changed);
   connect(cfgPlusPlus_, &QCheckBox::toggled, this, &ClassConditionFields::changed);
-  setVisible(false);
+}
+
+void ClassConditionFields::addRowsTo(QFormLayout* form) {
+  form_ = form;
+  form->addRow(tr("Class"), class_);
+  form->addRow(tr("Guidance scale"), condScale_);
+  form->addRow(tr("Rescaled φ"), rescaledPhi_);
+  form->addRow(QString(), cfgPlusPlus_);
+  showRows(classes_.count > 0);
+}
+
+void ClassConditionFields::showRows(bool on) {
+  if (!form_) return;
+  for (QWidget* w : {static_cast<QWidget*>(class_), static_cast<QWidget*>(condScale_), static_cast<QWidget*>(rescaledPhi_),
+                     static_cast<QWidget*>(cfgPlusPlus_)})
+    form_->setRowVisible(w, on);
 }
 
 void ClassConditionFields::setClasses(const api::CheckpointClasses& classes) {
@@ -63,7 +74,7 @@ void ClassConditionFields::setClasses(const api::CheckpointClasses& classes) {
   const int index = class_->findData(keep);
   class_->setCurrentIndex(index >= 0 ? index : 0);
   class_->blockSignals(false);
-  setVisible(classes.count > 0);
+  showRows(classes.count > 0);
   Q_EMIT changed();
 }
 
@@ -106,8 +117,14 @@ void ClassConditionFields::applyTo(api::SampleRequest& r) const {
 void ClassConditionFields::restoreFrom(const api::ImageMetadata& m) {
   bool ok = false;
   const int k = QString::fromStdString(api::metadataValue(m, "ds.class")).toInt(&ok);
-  if (ok) setSelectedClass(k);
-  else if (!api::metadataValue(m, "ds.classes").empty()) setSelectedClass(-1);
+  if (ok) {
+    setSelectedClass(k);
+  } else if (const auto list = QString::fromStdString(api::metadataValue(m, "ds.classes")); !list.isEmpty()) {
+    // A grid: one class for all its images, or several (offered as every class in turn).
+    const auto parts = list.split(QLatin1Char(','));
+    const bool one = std::all_of(parts.begin(), parts.end(), [&](const QString& p) { return p == parts.front(); });
+    setSelectedClass(one ? parts.front().toInt() : -1);
+  }
   const double w = QString::fromStdString(api::metadataValue(m, "ds.cond_scale")).toDouble(&ok);
   if (ok) condScale_->setValue(w);
   const double phi = QString::fromStdString(api::metadataValue(m, "ds.rescaled_phi")).toDouble(&ok);

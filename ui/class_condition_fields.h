@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QObject>
 #include <QString>
-#include <QWidget>
 
 #include "core/api/checkpoint_info.h"
 #include "core/api/image_file.h"
@@ -12,7 +12,9 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QSettings;
+class QWidget;
 
 namespace ds::api {
 struct SampleRequest;
@@ -21,14 +23,19 @@ struct SampleRequest;
 namespace ds::ui {
 
 // A class (or every class in turn), the guidance scale W (1: the conditional model alone), the
-// rescaling phi and CFG++. Hidden for unconditional checkpoints: setClasses() with count 0.
+// rescaling phi and CFG++, as rows of the page's own form (aligned with its other fields), shown
+// only for class-conditional checkpoints: setClasses() with count 0 hides them.
 // Object names: prefix + Class, CondScale, RescaledPhi, CfgPlusPlus + suffix (e.g.
 // "generateClass", "explorerCondScaleB").
-class ClassConditionFields : public QWidget {
+class ClassConditionFields : public QObject {
   Q_OBJECT
 
  public:
-  ClassConditionFields(const QString& namePrefix, const QString& nameSuffix, QWidget* parent = nullptr);
+  // The fields are children of `parent`, the widget that holds the form.
+  ClassConditionFields(const QString& namePrefix, const QString& nameSuffix, QWidget* parent);
+  // Adds the rows (Class, Guidance scale, Rescaled phi, CFG++) to the form, hidden until a
+  // class-conditional checkpoint is set.
+  void addRowsTo(QFormLayout* form);
 
   // The checkpoint's classes (count 0: unconditional, the fields hide and apply nothing).
   void setClasses(const api::CheckpointClasses& classes);
@@ -52,8 +59,11 @@ class ClassConditionFields : public QWidget {
   void changed();
 
  private:
+  void showRows(bool on);
+
   api::CheckpointClasses classes_;
   QString checkpoint_;
+  QFormLayout* form_ = nullptr;
   int pendingClass_ = -1;  // restored before the checkpoint's classes are known
   QComboBox* class_ = nullptr;
   QDoubleSpinBox* condScale_ = nullptr;

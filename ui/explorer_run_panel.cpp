@@ -70,7 +70,7 @@ void ExplorerRunPanel::buildUi(const QString& title) {
   initNoise_->setPlaceholderText(tr("optional: x_T from a PyTorch file (N, C, H, W)"));
   form->addRow(tr("Checkpoint"), checkpoint_);
   form->addRow(tr("Sampler"), sampler_);
-  form->addRow(classFields_);
+  classFields_->addRowsTo(form);
   auto* row = new QHBoxLayout;
   row->addWidget(weights_);
   row->addWidget(new QLabel(tr("Image size"), box));

@@ -84,7 +84,7 @@ void GeneratePage::buildUi() {
   form->addRow(tr("Grid (rows × columns)"), gridRow);
   form->addRow(tr("Seed"), seed_);
   form->addRow(tr("Sampler"), sampler_);
-  form->addRow(classFields_);
+  classFields_->addRowsTo(form);
   form->addRow(tr("Weights"), weights_);
   form->addRow(tr("Image size"), imageSize_);
   auto* buttons = new QHBoxLayout;
