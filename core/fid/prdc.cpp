@@ -1,4 +1,5 @@
 #include "core/fid/prdc.h"
+#include "core/util/elapsed.h"
 
 #include "core/util/blas_threads.h"
 #include "core/util/error.h"
@@ -291,7 +292,7 @@ api::PrdcResult precisionRecallDensityCoverage(const torch::Tensor& generated, c
         result.density = (1.0 / double(options.nearestK)) * (double(prdc.densityCount) / double(n));
         result.coverage = double(prdc.coverageCount) / double(m);
     }
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds = secondsSince(start);
     return result;
 }
 

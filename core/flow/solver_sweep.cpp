@@ -1,4 +1,5 @@
 #include "core/flow/solver_sweep.h"
+#include "core/util/elapsed.h"
 
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
@@ -20,7 +21,7 @@ TimedSolve timedSolve(const OdeOptions& options, const VelocityField& v, const t
     const auto start = std::chrono::steady_clock::now();
     const auto trajectory = OdeSolver::make(options)->solve(v, x0, {0.0, 1.0}, false, {}, &stop);
     TimedSolve out;
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.seconds = secondsSince(start);
     out.final = trajectory.states.back();
     out.nfe = trajectory.nfe;
     return out;

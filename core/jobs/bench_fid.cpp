@@ -1,6 +1,7 @@
 // `bench fid`: the speed of the FID pipeline on two folders (by default two generated folders of
 // random 32x32 PNGs, the reference setting), and of the Fréchet distance alone.
 #include "core/api/fid.h"
+#include "core/util/elapsed.h"
 
 #include "core/fid/feature_extractor.h"
 #include "core/fid/frechet_distance.h"
@@ -22,10 +23,6 @@ namespace ds::api {
 namespace {
 
 namespace fs = std::filesystem;
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // A temporary folder removed with its contents when the bench ends.
 class ScratchDir {

@@ -1,5 +1,6 @@
 // `diffusion-studio-cli bench preview`: a preset's preview against its training time.
 #include "core/api/benchmarks.h"
+#include "core/util/elapsed.h"
 
 #include "core/train/train_config.h"
 #include "core/train/training_model.h"
@@ -13,10 +14,6 @@
 namespace ds::api {
 
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Seconds of one preview grid of `config`'s model, as the trainer samples it.
 double timePreview(const train::TrainConfig& config, const torch::Device& device) {

@@ -1,4 +1,5 @@
 #include "core/api/benchmarks.h"
+#include "core/util/elapsed.h"
 
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/flow/ode_solver.h"
@@ -13,10 +14,6 @@
 namespace ds::api {
 
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Seconds for `measured` steps of DDPM (stopping the sampler early through its stop token).
 double timeDdpmSteps(diffusion::GaussianDiffusionImpl& model, const torch::Tensor& xT, int measured) {

@@ -1,4 +1,5 @@
 #include "core/api/training.h"
+#include "core/util/elapsed.h"
 
 #include "core/jobs/bench_model.h"
 #include "core/train/gradient_averager.h"
@@ -71,7 +72,7 @@ nlohmann::json benchTrain(const TrainBenchOptions& o, const DistributedRun* dist
     if (group) group->gatherRows(torch::zeros({1}), "the start of the timed steps");  // start together
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < o.steps; ++i) step();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = secondsSince(start);
     nlohmann::json report = {{"bench", "train"},
                              {"model", jobs::kBenchModelName},
                              {"image_size", 32},

@@ -1,6 +1,7 @@
 // NFE vs quality on a diffusion checkpoint: each sweep sampler at each step count, from the same
 // x_T, against a converged solution of the probability-flow ODE (DPM-Solver++ 3M, many steps).
 #include "core/jobs/diffusion_sweep.h"
+#include "core/util/elapsed.h"
 
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/jobs/class_condition.h"
@@ -78,7 +79,7 @@ TimedRun referenceRun(diffusion::GaussianDiffusionImpl& model, const OdeKind& ki
     TimedRun out;
     out.final = solver->sample(xT, steps, {}, &stop).cpu();
     out.nfe = solver->nfe();
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.seconds = secondsSince(start);
     return out;
 }
 
@@ -97,7 +98,7 @@ TimedRun timedRun(diffusion::GaussianDiffusionImpl& model, const api::SweepSampl
         out.nfe = solver->nfe();
     }
     out.final = out.final.cpu();
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.seconds = secondsSince(start);
     return out;
 }
 

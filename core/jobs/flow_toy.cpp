@@ -1,6 +1,7 @@
 // The 2-D flow-matching toy behind core/api/flow_toy.h: the MLP, its training loop (Adam on the
 // chosen path's loss, batches drawn fresh from the two distributions) and solver runs.
 #include "core/api/flow_toy.h"
+#include "core/util/elapsed.h"
 
 #include "core/flow/flow_matching_loss.h"
 #include "core/flow/ode_solver.h"
@@ -135,7 +136,7 @@ FlowToyTrajectory FlowToy::sample(const FlowToySolve& solve, int points, uint64_
     const auto traj = flow::OdeSolver::make(o)->solve(v, x0, recordSteps ? std::vector<double>{0.0, 1.0} : solve.times,
                                                       recordSteps);
     FlowToyTrajectory out;
-    out.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.wallSeconds = secondsSince(start);
     out.times = traj.times;
     for (const auto& s : traj.states) out.clouds.push_back(toCloud(s));
     out.nfe = traj.nfe;

@@ -1,5 +1,6 @@
 // The training jobs behind `train`, `resume` and the Train page.
 #include "core/api/training.h"
+#include "core/util/elapsed.h"
 
 #include "core/train/process_group.h"
 #include "core/train/trainer.h"
@@ -24,7 +25,7 @@ TrainResult runTrainer(train::Trainer& trainer, JobSink& sink) {
     r.totalSteps = trainer.runDirectory().config().steps;
     r.finished = r.step >= r.totalSteps;
     r.lastCheckpoint = trainer.lastCheckpoint().value_or("");
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.seconds = secondsSince(start);
     r.lastLoss = trainer.lastLoss();
     sink.onLog(r.finished ? "finished at step " + std::to_string(r.step)
                           : "stopped at step " + std::to_string(r.step) + " of " + std::to_string(r.totalSteps) +

@@ -1,6 +1,7 @@
 // The app's multi-process training: launches diffusion-studio-cli ranks with our launcher and
 // follows rank 0 through its event file (EventFileSink / EventFileReader). Torch-free.
 #include "core/api/event_file_reader.h"
+#include "core/util/elapsed.h"
 #include "core/api/run_info.h"
 #include "core/api/training.h"
 #include "core/util/atomic_file.h"
@@ -60,7 +61,7 @@ TrainResult runRanks(std::vector<std::string> args, const std::string& runDir, c
     r.finished = r.step >= r.totalSteps;
     r.lastCheckpoint = info.checkpoints.empty() ? std::string() : info.checkpoints.back().second;
     r.lastLoss = info.metrics.empty() ? 0.0 : info.metrics.back().loss;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.seconds = secondsSince(start);
     sink.onLog(r.finished ? "finished at step " + std::to_string(r.step) + " (" + std::to_string(processes.nproc) +
                                 " processes)"
                           : "stopped at step " + std::to_string(r.step) + " of " + std::to_string(r.totalSteps));

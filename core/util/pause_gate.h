@@ -3,6 +3,7 @@
 // request also ends the wait, so a paused job can always be stopped.
 #pragma once
 #include "core/util/stop_token.h"
+#include "core/util/elapsed.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -44,7 +45,7 @@ public:
             while (paused_ && !stop.stopRequested()) changed_.wait_for(lock, std::chrono::milliseconds(50));
             --holding_;
         }
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return secondsSince(start);
     }
 
 private:
