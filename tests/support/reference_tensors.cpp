@@ -20,6 +20,8 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
     return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
 }
 
+double maxAbs(const torch::Tensor& a) { return a.to(torch::kDouble).abs().max().item<double>(); }
+
 std::string fixturePath(const std::string& relative) { return std::string(DS_TEST_FIXTURES) + "/" + relative; }
 
 }  // namespace ds::test
