@@ -19,6 +19,7 @@
 //        differences on the model itself, and the budgets accumulate through those gains.
 #pragma once
 #include "core/diffusion/gaussian_diffusion.h"
+#include "tests/support/network_tolerance.h"
 
 #include <torch/torch.h>
 
@@ -28,27 +29,12 @@
 
 namespace ds::test {
 
-// The U-Net's float32 output against another implementation or kernel family, relative to the
-// output's magnitude: 1e-5 = 84 float32 epsilons, for outputs that are sums of a few hundred
-// products per layer through ~20 layers (the rounding of one order against another: ~sqrt(K)
-// epsilons per layer, adding up in quadrature). Measured at most 1.8e-6 (15 epsilons) over the
-// kernel families this project's machine can force (README, "Numerical tolerances").
-constexpr double kUnetRelativeTolerance = 1e-5;
-
-// Epsilons of each term that a derived quantity's own float32 arithmetic may add: the float32
-// rounding of the coefficient read from a buffer, of the product, of the sum, and of the input
-// (x rebuilt from a stored (x + 1) / 2).
-constexpr double kArithmeticUlps = 4;
-
 // How much an error in the network's output moves x0 for this objective at alpha-bar ab.
 double x0Gain(const std::string& objective, double ab);
 
 // x0's tolerance (model space) for a network output held to outTolerance, with |x| <= maxX and
 // |out| <= maxOut: the output's tolerance times its gain, plus the rounding of the two products.
 double x0Tolerance(const std::string& objective, double ab, double outTolerance, double maxX, double maxOut);
-
-// The network's tolerance for an output of this magnitude.
-inline double unetTolerance(double maxOut) { return kUnetRelativeTolerance * maxOut; }
 
 // p_mean_variance at t from x: x0 from the network's output (its gain for the objective), the
 // mean c1 x0 + c2 x (c1 times x0's), the log variance a float32 constant (4 epsilons of it).

@@ -10,10 +10,6 @@
 
 namespace ds::test {
 
-// float32's machine epsilon, 2^-23: the spacing of floats at 1, twice the largest relative
-// rounding error of one operation. Tolerances are budgets of these.
-constexpr double kFloat32Epsilon = 1.1920928955078125e-07;
-
 std::map<std::string, torch::Tensor> loadReferenceTensors(const std::string& path);
 
 // Max |a - b|; shapes must match (else +inf).
