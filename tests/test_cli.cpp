@@ -1,11 +1,20 @@
 // End-to-end tests of diffusion-studio-cli on real files: info, sample (checked against the
 // original Python DDIM outputs through --init-noise / --save-tensors), PNG metadata, and clear
 // one-line errors for bad input. Training through the CLI is in test_cli_training.
+//
+// Tolerances: the DDIM outputs are held to the tolerances of tests/support/diffusion_tolerance.h
+// (the U-Net's budget times each step's amplification, carried through the gains measured on
+// the model), computed on the same model in-process; the same run in batches of 3 and of 1 (other
+// kernel blocking) to the run's own. Negative controls: the network read as pred_noise, and
+// another seed, miss by at least kNegativeControlFactor times the tolerance.
+#include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/png_file.h"
 #include "core/io/torch_file.h"
 #include "core/util/sha256.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/diffusion_tolerance.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -24,6 +33,20 @@ namespace {
 
 const std::string kModel = test::fixturePath("ddpm_lucidrains_tiny/model-1.pt");
 
+// A wrong configuration must miss by this many times the tolerance the right one is held to.
+constexpr double kNegativeControlFactor = 10.0;
+
+// The tolerances of a DDIM run (eta 0) of the fixture's model with these weights that passes
+// through `states` ((x + 1) / 2, steps + 1 first) and `x0` (steps first).
+test::DdimTolerances ddimTolerances(const std::string& weights, int steps, const torch::Tensor& states, const torch::Tensor& x0) {
+    checkpoint::ModelBuildOptions o;
+    o.weights = weights;
+    o.imageSize = 16;
+    auto m = checkpoint::buildDiffusionModel(checkpoint::readDiffusionCheckpoint(kModel), o);
+    c10::InferenceMode guard;
+    return test::ddimTolerances(*m, m->ddimTimePairs(steps), states, x0);
+}
+
 std::string readPngValue(const std::string& path, const std::string& key) {
     for (const auto& [k, v] : io::readPngText(path))
         if (k == key) return v;
@@ -39,6 +62,8 @@ class TestCli : public QObject {
     QString tmp(const QString& name) const { return dir_.filePath(name); }
 
 private Q_SLOTS:
+    void initTestCase() { torch::set_num_threads(1); }
+
     void infoDescribesLucidrainsCheckpoint() {
         const auto r = runCli({"--threads", "1", "info", QString::fromStdString(kModel)});
         QCOMPARE(r.exitCode, 0);
@@ -72,9 +97,25 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
 
         const auto out = test::loadReferenceTensors(tmp("out.pt").toStdString());
-        QVERIFY(test::maxAbsDiff(out.at("samples"), ref.at("ddim_final")) < 1e-3);
-        QVERIFY(test::maxAbsDiff(out.at("x0_preds"), ref.at("ddim_x0_preds")) < 1e-3);
-        QVERIFY(test::maxAbsDiff(out.at("xs"), ref.at("ddim_all_x")) < 1e-3);
+        const auto refStates = ref.at("ddim_all_x").transpose(0, 1);  // (steps + 1, B, C, H, W)
+        const auto tol = ddimTolerances("online", 10, refStates, ref.at("ddim_x0_preds"));
+        const auto states = out.at("xs").transpose(0, 1);
+        QCOMPARE(states.sizes(), refStates.sizes());
+        QCOMPARE(out.at("x0_preds").sizes(), ref.at("ddim_x0_preds").sizes());
+        for (int64_t i = 0; i < 10; ++i) {
+            const std::string s = "cli/ddim_step" + std::to_string(i);
+            DS_CHECK_TOLERANCE(s + "/x0", test::maxAbsDiff(out.at("x0_preds")[i], ref.at("ddim_x0_preds")[i]), tol.x0[size_t(i)]);
+            DS_CHECK_TOLERANCE(s + "/state", test::maxAbsDiff(states[i + 1], refStates[i + 1]), tol.states[size_t(i) + 1]);
+        }
+        DS_CHECK_TOLERANCE("cli/ddim_samples", test::maxAbsDiff(out.at("samples"), ref.at("ddim_final")), tol.states.back());
+        // Negative control: the same run with the network read as pred_noise (it is pred_v).
+        const auto wrong = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
+                                   "--weights", "online", "--steps", "10", "--init-noise", QString::fromStdString(noise),
+                                   "--objective", "pred_noise", "--save-tensors", tmp("wrong.pt")});
+        QVERIFY2(wrong.exitCode == 0, qPrintable(wrong.err));
+        DS_CHECK_NEGATIVE_CONTROL("cli/ddim_samples as pred_noise",
+                                  test::maxAbsDiff(test::loadReferenceTensors(tmp("wrong.pt").toStdString()).at("samples"), ref.at("ddim_final")),
+                                  tol.states.back(), kNegativeControlFactor);
 
         const auto sha = sha256File(kModel);
         for (int i = 0; i < 4; ++i) {
@@ -92,22 +133,27 @@ private Q_SLOTS:
         const auto grid = cv::imread(tmp("grid.png").toStdString(), cv::IMREAD_UNCHANGED);
         QCOMPARE(grid.cols, 2 * 18 + 2);  // 2 columns of 16 px with 2 px padding
         QCOMPARE(readPngValue(tmp("grid.png").toStdString(), "ds.version"), std::string(DS_VERSION));
-        // The written samples are the saved tensors, quantised.
+        // The written samples are the saved tensors, quantised: within half an 8-bit level (rounded
+        // to nearest), plus the float32 rounding of sample x 255.
         const auto first = cv::imread(tmp("images/00000.png").toStdString(), cv::IMREAD_UNCHANGED);
         const double px = first.at<uint8_t>(5, 7) / 255.0;
-        QVERIFY(std::abs(px - out.at("samples")[0][0][5][7].item<double>()) <= 0.5 / 255.0 + 1e-6);
+        DS_CHECK_TOLERANCE("cli/png_level", std::abs(px - out.at("samples")[0][0][5][7].item<double>()), 0.5 / 255.0 + test::kFloat32Epsilon);
     }
 
     void sameSeedSameImagesWhateverTheBatch() {
-        const auto a = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
-                               "16", "--num", "3", "--batch-size", "3", "--steps", "5", "--seed", "3", "--save-tensors", tmp("a.pt")});
-        const auto b = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
-                               "16", "--num", "3", "--batch-size", "1", "--steps", "5", "--seed", "3", "--save-tensors", tmp("b.pt")});
-        QVERIFY2(a.exitCode == 0 && b.exitCode == 0, qPrintable(a.err + b.err));
-        const auto ta = test::loadReferenceTensors(tmp("a.pt").toStdString());
-        const auto tb = test::loadReferenceTensors(tmp("b.pt").toStdString());
-        QVERIFY(test::maxAbsDiff(ta.at("samples"), tb.at("samples")) < 1e-5);
+        const auto run = [&](const char* batch, const char* seed, const QString& file) {
+            const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
+                                   "--num", "3", "--batch-size", batch, "--steps", "5", "--seed", seed, "--save-tensors", file});
+            return r.exitCode == 0 ? test::loadReferenceTensors(file.toStdString()) : std::map<std::string, torch::Tensor>{};
+        };
+        const auto ta = run("3", "3", tmp("a.pt")), tb = run("1", "3", tmp("b.pt")), other = run("3", "4", tmp("c.pt"));
+        QVERIFY(!ta.empty() && !tb.empty() && !other.empty());
         QCOMPARE(ta.at("x0_preds").sizes().vec(), (std::vector<int64_t>{5, 3, 1, 16, 16}));
+        // Batches of 3 and of 1 run other kernel blockings: the run's own DDIM tolerance.
+        const double tol = ddimTolerances("ema", 5, ta.at("xs").transpose(0, 1), ta.at("x0_preds")).states.back();
+        DS_CHECK_TOLERANCE("cli/batch3_vs_batch1", test::maxAbsDiff(ta.at("samples"), tb.at("samples")), tol);
+        DS_CHECK_NEGATIVE_CONTROL("cli/batch3_vs_seed4", test::maxAbsDiff(ta.at("samples"), other.at("samples")), tol,
+                                  kNegativeControlFactor);
     }
 
     void ddpmSamplingRunsEveryTimestep() {

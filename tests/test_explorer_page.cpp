@@ -1,5 +1,12 @@
 // The Sampler Explorer against the reference run of lucidrains' own code (QtTest, offscreen): the
 // filmstrip holds steps + 1 frames, and the frame the slider shows is the reference tensor.
+//
+// Tolerances: a frame is its tensor rounded to 8-bit levels, so two tensors within e of each
+// other give levels at most floor(255 e) + 1 apart (pixelTolerance). e is the DDIM run's
+// tolerance (tests/support/diffusion_tolerance.h: the U-Net's budget times each step's
+// amplification, through the gains measured on the model), or test_fast_samplers' for the
+// DPM-Solver++ frames. Negative control: the neighbouring frame misses by more than
+// kNegativeControlFactor times the tolerance.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <QDir>
 #include <QImage>
@@ -11,13 +18,17 @@
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 
+#include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/image_tensor.h"
 #include "core/io/py_value.h"
 #include "core/io/torch_file.h"
+#include "tests/support/diffusion_tolerance.h"
 #include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 #include "ui/sampler_explorer_page.h"
 #include "ui/explorer_run_panel.h"
 #include "ui/job_runner.h"
@@ -40,6 +51,13 @@ int maxPixelDiff(const QImage& a, const QImage& b) {
 
 QImage gridOf(const torch::Tensor& batch01) { return ds::ui::toQImage(ds::io::toImage(ds::io::makeGrid(batch01))); }
 
+// 8-bit levels (x * 255 + 0.5, truncated) of two values within e of each other: at most
+// floor(255 e) + 1 apart, with the float32 rounding of x * 255 in e.
+int pixelTolerance(double e) { return int(std::floor(255 * (e + 2 * ds::test::kFloat32Epsilon))) + 1; }
+
+// A wrong frame must miss by this many times the tolerance the right one is held to.
+constexpr double kNegativeControlFactor = 10.0;
+
 }  // namespace
 
 class TestExplorerPage : public QObject {
@@ -52,6 +70,16 @@ class TestExplorerPage : public QObject {
   QString checkpoint_;
   QString noise_;
   static constexpr int kSteps = 10;
+
+  // The DDIM run's tolerances (online weights, eta 0) along the reference's states and x0.
+  ds::test::DdimTolerances ddimTolerances(const torch::Tensor& states, const torch::Tensor& x0) const {
+    ds::checkpoint::ModelBuildOptions o;
+    o.weights = "online";
+    o.imageSize = 16;
+    auto m = ds::checkpoint::buildDiffusionModel(ds::checkpoint::readDiffusionCheckpoint(checkpoint_.toStdString()), o);
+    c10::InferenceMode guard;
+    return ds::test::ddimTolerances(*m, m->ddimTimePairs(kSteps), states, x0);
+  }
 
   void runToEnd(SamplerExplorerPage& page) {
     page.run();
@@ -100,25 +128,28 @@ class TestExplorerPage : public QObject {
 
     const auto allX = ref_.at("ddim_all_x");       // (B, steps + 1, C, H, W), (x + 1) / 2
     const auto x0Preds = ref_.at("ddim_x0_preds");  // (steps, B, C, H, W)
+    const auto tol = ddimTolerances(allX.transpose(0, 1), x0Preds);
     auto* slider = page.findChild<QSlider*>(QStringLiteral("explorerSlider"));
     QCOMPARE(slider->maximum(), kSteps);
     for (int k : {0, 1, 4, kSteps}) {
       slider->setValue(k);
       QCOMPARE(a->shownFrame(), k);
+      const std::string frame = "explorer/frame" + std::to_string(k);
       const QImage expectedXt = gridOf(allX.select(1, k).clamp(0, 1));
-      QVERIFY2(maxPixelDiff(a->shownXt(), expectedXt) <= 1, qPrintable(QStringLiteral("x_t of frame %1").arg(k)));
+      DS_CHECK_TOLERANCE(frame + "/xt_levels", maxPixelDiff(a->shownXt(), expectedXt), pixelTolerance(tol.states[size_t(k)]));
       if (k == 0) {
         QVERIFY(a->shownX0().isNull());
       } else {
         const QImage expectedX0 = gridOf(x0Preds[k - 1]);
-        QVERIFY2(maxPixelDiff(a->shownX0(), expectedX0) <= 1, qPrintable(QStringLiteral("x0 of frame %1").arg(k)));
+        DS_CHECK_TOLERANCE(frame + "/x0_levels", maxPixelDiff(a->shownX0(), expectedX0), pixelTolerance(tol.x0[size_t(k) - 1]));
       }
     }
     // Scrubbing shows another frame: frame 3 is not frame 4.
     slider->setValue(3);
     const QImage three = a->shownXt();
     slider->setValue(4);
-    QVERIFY(maxPixelDiff(three, a->shownXt()) > 1);
+    DS_CHECK_NEGATIVE_CONTROL("explorer/frame3 as frame4 (levels)", maxPixelDiff(three, a->shownXt()), pixelTolerance(tol.states[4]),
+                              kNegativeControlFactor);
     QVERIFY(a->caption().contains(QStringLiteral("step 4 / 10")));
 
     // Keys and the wheel move the same slider.
@@ -140,7 +171,8 @@ class TestExplorerPage : public QObject {
     QCOMPARE(QDir(all).entryList({QStringLiteral("*-x0.png")}).size(), kSteps);
     const QImage strip(work_.filePath(QStringLiteral("strip.png")));
     QCOMPARE(strip.width(), (kSteps + 1) * (expectedWidth(a) + 4) - 4);
-    QVERIFY(maxPixelDiff(QImage(QDir(all).filePath(QStringLiteral("0010-xt.png"))), a->frames().at(kSteps).xt) == 0);
+    DS_CHECK_TOLERANCE("explorer/exported_frame_levels",
+                       maxPixelDiff(QImage(QDir(all).filePath(QStringLiteral("0010-xt.png"))), a->frames().at(kSteps).xt), 0);
   }
 
   void compareRunsShareTheSlider() {
@@ -217,9 +249,19 @@ class TestExplorerPage : public QObject {
     QCOMPARE(b->frames().size(), 11);
     const auto xs = fast.at("dpmpp_2m_tu_10_xs");  // (steps + 1, B, C, H, W), image space
     const auto x0 = fast.at("dpmpp_2m_tu_10_x0");  // one evaluation per step, at its start
+    // test_fast_samplers' tolerance for this configuration: 1e-4 (or 4x the reference's float64
+    // deviation) of the reference's magnitude.
+    const auto fastTolerance = [&](const torch::Tensor& want) {
+      return std::max(1e-4, 4.0 * fast.at("dpmpp_2m_tu_10_float64_deviation").item<double>()) *
+             std::max(1.0, ds::test::maxAbs(want));
+    };
     for (int k : {0, 3, 10}) {
-      QVERIFY2(maxPixelDiff(b->frames().at(k).xt, gridOf(xs[k].clamp(0, 1))) <= 1, qPrintable(QStringLiteral("x_t %1").arg(k)));
-      if (k > 0) QVERIFY2(maxPixelDiff(b->frames().at(k).x0, gridOf(x0[k - 1].clamp(0, 1))) <= 1, qPrintable(QStringLiteral("x0 %1").arg(k)));
+      const std::string frame = "explorer/dpmpp_2m_frame" + std::to_string(k);
+      DS_CHECK_TOLERANCE(frame + "/xt_levels", maxPixelDiff(b->frames().at(k).xt, gridOf(xs[k].clamp(0, 1))),
+                         pixelTolerance(fastTolerance(xs)));
+      if (k > 0)
+        DS_CHECK_TOLERANCE(frame + "/x0_levels", maxPixelDiff(b->frames().at(k).x0, gridOf(x0[k - 1].clamp(0, 1))),
+                           pixelTolerance(fastTolerance(x0)));
     }
     QVERIFY(b->frames().at(3).caption().contains(QStringLiteral("step 3 / 10")));
     // The slider runs over the longer (DDIM) run; the DPM-Solver++ panel follows by noise level:
