@@ -3,16 +3,27 @@
 // (with KID, the statistics cache, progress and cancelling), and the errors of bad folders and
 // bad weight files. FID at 64 dims and --save-stats run through the CLI in test_cli_fid.
 // 200 images pass through the whole network once per run of this executable.
+//
+// Tolerances. Features: kInceptionRelativeTolerance of their magnitude (Inception v3 is twice as
+// deep as the U-Nets, with sums of up to 2,000 products per output). FID: how far it moves when
+// every feature moves by that tolerance (measured on the run's own cached features, twice for
+// the random direction), plus its float64 arithmetic (tests/support/fid_tolerance.h). Negative
+// controls: the images mirrored, covariances normalised by n instead of n - 1.
 #include "core/api/fid.h"
 #include "core/fid/feature_extractor.h"
 #include "core/fid/image_folder_listing.h"
 #include "core/fid/inception_weights.h"
 #include "core/io/torch_file.h"
 #include "core/util/error.h"
+#include "core/fid/frechet_distance.h"
+#include "core/fid/npz_file.h"
 #include "tests/support/fid_formula_weights.h"
 #include "tests/support/error_text.h"
+#include "tests/support/fid_tolerance.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <nlohmann/json.hpp>
@@ -27,6 +38,23 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kFormula = test::fixturePath("fid_formula/");
+
+// Inception's pool features against pytorch-fid's or another kernel family's, relative to their
+// magnitude: 1e-4 (840 float32 epsilons). Measured at most 1.2e-6 (README, "Numerical tolerances").
+constexpr double kInceptionRelativeTolerance = 1e-4;
+// A wrong configuration must miss by this many times the tolerance the right one is held to.
+constexpr double kNegativeControlFactor = 10.0;
+
+// The features of each folder in a statistics cache (stored there when KID asked for them).
+std::vector<torch::Tensor> cachedFeatures(const std::string& dir) {
+    std::vector<torch::Tensor> out;
+    for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.path().extension() == ".npz") {
+            const fid::NpzFile npz(entry.path().string());
+            if (npz.contains("features")) out.push_back(npz.array("features"));
+        }
+    return out;
+}
 
 class RecordingSink : public api::JobSink {
 public:
@@ -83,8 +111,21 @@ private Q_SLOTS:
                                               {2048, batchSize, 2, 0});
         const auto features = extractor.extract(files, nullptr, nullptr);
         QCOMPARE(features.sizes(), (torch::IntArrayRef{4, 2048}));
-        const double diff = test::maxAbsDiff(features, expected);
-        QVERIFY2(diff < 1e-4, qPrintable(QString("max abs diff %1").arg(diff)));
+        const double tol = kInceptionRelativeTolerance * test::maxAbs(expected);
+        const std::string tag = "fid/features_A_first4_batch" + std::to_string(batchSize);
+        DS_CHECK_TOLERANCE(tag, test::maxAbsDiff(features, expected), tol);
+        if (batchSize != 4) return;
+        // Negative control: the same images mirrored (a wrong preprocessing; these gray images
+        // would not see a channel swap).
+        std::vector<std::string> mirrored;
+        for (size_t i = 0; i < 4; ++i) {
+            mirrored.push_back(tmp("mirrored" + std::to_string(i) + ".png"));
+            cv::Mat image = cv::imread(files[i], cv::IMREAD_COLOR), flipped;
+            cv::flip(image, flipped, 1);
+            cv::imwrite(mirrored.back(), flipped);
+        }
+        DS_CHECK_NEGATIVE_CONTROL(tag + " mirrored", test::maxAbsDiff(extractor.extract(mirrored, nullptr, nullptr), expected), tol,
+                                  kNegativeControlFactor);
     }
 
     void fid2048MatchesPytorchFidAndIsCached() {
@@ -97,8 +138,33 @@ private Q_SLOTS:
         RecordingSink sink;
         StopToken stop;
         const auto result = api::runFid(r, sink, stop);
-        QVERIFY2(std::abs(result.fid - expected) / expected < 1e-2,
-                 qPrintable(QString("%1 vs %2").arg(result.fid, 0, 'g', 10).arg(expected, 0, 'g', 10)));
+        // The tolerance: how far the FID moves when every feature moves by its own tolerance
+        // (random signs; twice, for the direction), from the features this run cached, plus its
+        // float64 rounding, measured as the run's FID against the same from the cached features
+        // with the sides swapped (10x: scipy's sqrtm on these singular covariances is another
+        // algorithm).
+        const auto features = cachedFeatures(r.cacheDir);
+        QCOMPARE(features.size(), size_t(2));
+        at::Generator gen = at::detail::createCPUGenerator(11);
+        const auto move = [&](const torch::Tensor& f) {
+            return f + kInceptionRelativeTolerance * test::maxAbs(f) * (torch::randint(0, 2, f.sizes(), gen, f.options()) * 2 - 1);
+        };
+        // Which is A's: the one that starts with the reference's features of A's first four images.
+        const auto firstFour = io::loadTorchFile(kFormula + "features_A_first4.pt")->at("features").asTensor();
+        const bool zeroIsA = test::maxAbsDiff(features[0].slice(0, 0, 4), firstFour) < test::maxAbsDiff(features[1].slice(0, 0, 4), firstFour);
+        const auto &fa = features[zeroIsA ? 0 : 1], &fb = features[zeroIsA ? 1 : 0];
+        const auto statsOf = [](const torch::Tensor& f) { return fid::GaussianStats::fromFeatures(f); };
+        const double swapped = fid::frechetDistance(statsOf(fb), statsOf(fa)).distance;
+        const double moved = fid::frechetDistance(statsOf(move(fa)), statsOf(move(fb))).distance;
+        const double tol = 2 * std::abs(moved - result.fid) + 10 * std::abs(swapped - result.fid);
+        DS_CHECK_TOLERANCE("fid/fid_2048", std::abs(result.fid - expected), tol);
+        // Negative control: the wrong second folder (A against itself).
+        auto same = r;
+        same.path2 = r.path1;
+        same.kid = false;
+        RecordingSink quiet;
+        DS_CHECK_NEGATIVE_CONTROL("fid/fid_2048 of A against A", std::abs(api::runFid(same, quiet, stop).fid - expected), tol,
+                                  kNegativeControlFactor);
         QCOMPARE(result.count1, int64_t(100));
         QCOMPARE(result.count2, int64_t(100));
         QCOMPARE(result.dims, 2048);
@@ -168,11 +234,19 @@ private Q_SLOTS:
         auto r = request(tmp("mixed-sizes"), tmp("mixed-sizes"));
         r.resize = 30;
         r.dims = 64;
-        r.useCache = false;
+        r.cacheDir = tmp("cache-mixed");  // a cache of its own, to read the statistics back
         RecordingSink sink;
         StopToken stop;
         const auto result = api::runFid(r, sink, stop);
-        QVERIFY(std::abs(result.fid) < 1e-6);
+        // A folder against itself: 0 up to the Fréchet distance's own float64 arithmetic (one
+        // implementation: half of frechetTolerance).
+        std::vector<fid::GaussianStats> cached;
+        for (const auto& entry : fs::directory_iterator(r.cacheDir)) {
+            const fid::NpzFile npz(entry.path().string());
+            cached.push_back({npz.array("mu"), npz.array("sigma"), 0});
+        }
+        QCOMPARE(cached.size(), size_t(1));
+        DS_CHECK_TOLERANCE("fid/self_distance_64", std::abs(result.fid), test::frechetTolerance(cached[0], cached[0]) / 2);
         QVERIFY(QString::fromStdString(result.resizeMode).contains("30x30"));
     }
 

@@ -1,6 +1,7 @@
 // Test support: the float32 rounding budget of a network's output, which every tolerance on a
 // quantity computed from a network (diffusion's x0 and samplers, flow trajectories, losses)
-// derives from. Qt-free, for the support library and the tests alike.
+// derives from, and the machine epsilons every budget is counted in. Qt-free, for the support
+// library and the tests alike.
 #pragma once
 
 namespace ds::test {
@@ -8,6 +9,10 @@ namespace ds::test {
 // float32's machine epsilon, 2^-23: the spacing of floats at 1, twice the largest relative
 // rounding error of one operation. Tolerances are budgets of these.
 constexpr double kFloat32Epsilon = 1.1920928955078125e-07;
+
+// float64's machine epsilon, 2^-52: the budget unit of double-precision arithmetic (schedules,
+// ODE solvers on known solutions, transport plans, the Fréchet distance).
+constexpr double kFloat64Epsilon = 2.220446049250313e-16;
 
 // The U-Net's float32 output against another implementation or kernel family, relative to the
 // output's magnitude: 1e-5 = 84 float32 epsilons, for outputs that are sums of a few hundred
