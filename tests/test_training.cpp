@@ -1,6 +1,12 @@
 // Training on real data (Fashion-MNIST from Debian) with tiny models: the loss falls, a run
 // stopped at step k and resumed ends with the same parameters as a straight run (bitwise, one
 // thread), checkpoints load in Python, and bad input is refused clearly.
+//
+// Tolerances. Learning is checked on the loss of the last 15 of 120 steps against the first 15:
+// a ratio below 0.6, where runs measure 0.50 on every kernel family here, and a run that cannot
+// learn (learning rate 1e-9) about 0.96. Channels-last against float32: 1% of the distance
+// Adam's three steps can move a parameter. A resumed run repeats the straight run's operations
+// on the same kernels: bitwise (0).
 #include "tests/support/python_torch.h"
 #include "core/api/training.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
@@ -14,6 +20,7 @@
 #include "tests/support/hang_limits.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tiny_train_config.h"
+#include "tests/support/tolerance.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -59,12 +66,15 @@ checkpoint::StateDict weightsOf(const std::string& checkpointPath, const std::st
     return which == "ema" ? sd.withPrefix("ema_model.") : sd;
 }
 
-bool bitwiseEqual(const checkpoint::StateDict& a, const checkpoint::StateDict& b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (a.entries()[i].first != b.entries()[i].first || !torch::equal(a.entries()[i].second, b.entries()[i].second))
-            return false;
-    return true;
+// Max |a - b| over two state dicts (infinite when their keys or shapes differ).
+double weightDifference(const checkpoint::StateDict& a, const checkpoint::StateDict& b) {
+    if (a.size() != b.size()) return INFINITY;
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (a.entries()[i].first != b.entries()[i].first) return INFINITY;
+        worst = std::max(worst, test::maxAbsDiff(a.entries()[i].second, b.entries()[i].second));
+    }
+    return worst;
 }
 
 double mean(const std::vector<double>& v, size_t from, size_t to) {
@@ -132,7 +142,7 @@ private Q_SLOTS:
         // The same 3 steps in float32 and channels-last: both train, and channels-last changes
         // only the memory layout (equal within float rounding).
         auto reference = tinyConfig(3);
-        reference.saveEvery = 3;
+        reference.saveEvery = 1;  // the steps' checkpoints, for the negative control
         std::map<std::string, std::string> finals;
         for (const char* variant : {"fp32", "channels-last"}) {
             auto c = reference;
@@ -144,12 +154,20 @@ private Q_SLOTS:
             for (double loss : sink.losses) QVERIFY(std::isfinite(loss));
             finals[variant] = r.lastCheckpoint;
         }
+        // Adam moves a parameter by at most about lr per step, whatever its gradient: 3 steps of
+        // warm-up move it by at most the sum of their rates. The layout changes the convolutions'
+        // order of sums (~1e-6 of each gradient), which moves Adam's normalised steps by as
+        // little: 1% of that distance leaves room for the few gradients near 0, whose steps can
+        // turn, and misses a step left out.
+        double distance = 0;
+        for (int64_t step = 0; step < reference.steps; ++step) distance += reference.lr.at(step, reference.steps);
+        const double tol = 0.01 * distance;
         const auto fp32 = weightsOf(finals["fp32"], "model");
-        const auto last = weightsOf(finals["channels-last"], "model");
-        double lastDiff = 0;
-        for (size_t i = 0; i < fp32.size(); ++i)
-            lastDiff = std::max(lastDiff, (fp32.entries()[i].second - last.entries()[i].second).abs().max().item<double>());
-        QVERIFY2(lastDiff < 1e-4, qPrintable(QString::number(lastDiff)));
+        DS_CHECK_TOLERANCE("training/channels_last_vs_fp32_weights", weightDifference(fp32, weightsOf(finals["channels-last"], "model")),
+                           tol);
+        const auto stepTwo = path("layout-channels-last") + "/checkpoints/step-2.pt";
+        DS_CHECK_NEGATIVE_CONTROL("training/channels_last_a_step_short", weightDifference(fp32, weightsOf(stepTwo, "model")), tol,
+                                  10.0);
         // float16 autocast exists on CUDA only (LibTorch 1.13): refused clearly on a CPU.
         auto fp16 = reference;
         fp16.amp = "fp16";
@@ -188,7 +206,16 @@ private Q_SLOTS:
         QVERIFY(r.finished);
         QCOMPARE(int(sink.losses.size()), 120);
         const double first = mean(sink.losses, 0, 15), last = mean(sink.losses, 105, 120);
-        QVERIFY2(last < 0.6 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
+        DS_CHECK_TOLERANCE("training/loss_last_over_first", last / first, 0.6);
+        // Negative control: a run that cannot learn (learning rate 1e-9) keeps its loss, the
+        // ratio of its last 15 steps' to its first 15 near 1 (the batches' noise only).
+        auto frozen = tinyConfig(30);
+        frozen.saveEvery = 1000;
+        frozen.lr.lr = 1e-9;
+        StoppingSink frozenSink(stop, -1);
+        QVERIFY(api::startTraining(frozen, path("frozen"), frozenSink, stop).finished);
+        DS_CHECK_NEGATIVE_CONTROL("training/loss_last_over_first at lr 1e-9",
+                                  mean(frozenSink.losses, 15, 30) / mean(frozenSink.losses, 0, 15), 0.6, 1.25);
         // The final checkpoint opens as a sampling checkpoint with its recorded image size.
         const auto ck = checkpoint::readDiffusionCheckpoint(r.lastCheckpoint);
         QCOMPARE(ck.format, std::string("diffusion-studio"));
@@ -299,14 +326,15 @@ private Q_SLOTS:
             QCOMPARE(int(sink.losses.size()), 12 - stopAt);
         }
         const auto a = straight + "/checkpoints/step-12.pt", b = split + "/checkpoints/step-12.pt";
-        QVERIFY(bitwiseEqual(weightsOf(a, "model"), weightsOf(b, "model")));
-        QVERIFY(bitwiseEqual(weightsOf(a, "ema"), weightsOf(b, "ema")));
+        const std::string tag = "training/resumed_at_" + std::to_string(stopAt);
+        DS_CHECK_TOLERANCE(tag + "/model_weights", weightDifference(weightsOf(a, "model"), weightsOf(b, "model")), 0.0);
+        DS_CHECK_TOLERANCE(tag + "/ema_weights", weightDifference(weightsOf(a, "ema"), weightsOf(b, "ema")), 0.0);
         // The metrics continue without gaps or repeats.
         const auto records = train::MetricsLog::readSteps(split + "/metrics.jsonl");
         QCOMPARE(int(records.size()), 12);
         for (int i = 0; i < 12; ++i) QCOMPARE(records[i]["step"].get<int>(), i + 1);
         const auto straightRecords = train::MetricsLog::readSteps(straight + "/metrics.jsonl");
-        QCOMPARE(records.back()["loss"].get<double>(), straightRecords.back()["loss"].get<double>());
+        DS_CHECK_TOLERANCE(tag + "/last_loss", std::abs(records.back()["loss"].get<double>() - straightRecords.back()["loss"].get<double>()), 0.0);
     }
 
     void resumeCanExtendTheRun() {
