@@ -2,9 +2,17 @@
 // minibatch optimal transport: x_t and u_t on fixed inputs, u_t as the time derivative of x_t
 // along each conditional path, the exact plan against brute force over permutations, the
 // entropic plan's marginals and limits, and pairs drawn from plans.
+//
+// Tolerances: paths and plans are float64 arithmetic, held to a few float64 epsilons of the
+// magnitudes they are computed from, times what amplifies them (a division by sigma_t, the 1 / h
+// of a finite difference); Sinkhorn's plan to the marginal error it stops at; float32 pairs to
+// float32 epsilons. Negative controls: another sigma, swapped endpoints, the dearest assignment,
+// the independent coupling.
 #include "core/flow/probability_path.h"
 #include "core/flow/transport_plan.h"
 #include "core/util/error.h"
+#include "tests/support/network_tolerance.h"
+#include "tests/support/tolerance.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <QtTest>
@@ -23,19 +31,29 @@ double only(const torch::Tensor& t) { return t.item<double>(); }
 
 double planCost(const torch::Tensor& plan, const torch::Tensor& cost) { return (plan * cost).sum().item<double>(); }
 
-// The cheapest assignment by trying every permutation (n! of them; small n only).
-double bruteForceAssignmentCost(const torch::Tensor& cost) {
+double maxAbs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
+
+// The cheapest and the dearest assignment by trying every permutation (n! of them; small n only).
+std::pair<double, double> bruteForceAssignmentCosts(const torch::Tensor& cost) {
     const int64_t n = cost.size(0);
     std::vector<int64_t> perm(n);
     std::iota(perm.begin(), perm.end(), 0);
-    double best = std::numeric_limits<double>::infinity();
+    double best = std::numeric_limits<double>::infinity(), worst = -best;
     do {
         double c = 0;
         for (int64_t i = 0; i < n; ++i) c += cost[i][perm[i]].item<double>();
         best = std::min(best, c);
+        worst = std::max(worst, c);
     } while (std::next_permutation(perm.begin(), perm.end()));
-    return best / n;  // the plan puts mass 1/n on each pair
+    return {best / n, worst / n};  // the plan puts mass 1/n on each pair
 }
+
+// A dozen float64 operations on values of magnitude m: 16 epsilons of m.
+double float64Arithmetic(double m) { return 16 * test::kFloat64Epsilon * m; }
+
+// A marginal of a plan: a float64 sum of n entries that add up to at most 1, each addition
+// rounding by an epsilon of its partial sum: n epsilons.
+double marginalRounding(int64_t n) { return double(n) * test::kFloat64Epsilon; }
 
 }  // namespace
 
@@ -67,9 +85,17 @@ private Q_SLOTS:
         QFETCH(double, xt);
         QFETCH(double, ut);
         const auto p = flow::ProbabilityPath::make(path.toStdString(), 0.1);
-        const auto point = p->at(scalarBatch(1), scalarBatch(3), torch::full({1}, 0.25, torch::kDouble), scalarBatch(0.5));
-        QVERIFY2(std::abs(only(point.xt) - xt) < 1e-12, qPrintable(QString("x_t %1 vs %2").arg(only(point.xt)).arg(xt)));
-        QVERIFY2(std::abs(only(point.ut) - ut) < 1e-9, qPrintable(QString("u_t %1 vs %2").arg(only(point.ut)).arg(ut)));
+        const auto t = torch::full({1}, 0.25, torch::kDouble);
+        const auto point = p->at(scalarBatch(1), scalarBatch(3), t, scalarBatch(0.5));
+        // A dozen float64 operations on inputs <= 3, the largest amplification a division by
+        // sigma_t = 0.775 (target) or (1 - 2t) / (2t(1 - t)) = 1.33 (sbcfm): 16 epsilons of 3 x 1.34.
+        const double tol = float64Arithmetic(3 * 1.34);
+        const std::string name = "paths/" + path.toStdString();
+        DS_CHECK_TOLERANCE(name + "/x_t", std::abs(only(point.xt) - xt), tol);
+        DS_CHECK_TOLERANCE(name + "/u_t", std::abs(only(point.ut) - ut), tol);
+        // Negative control: the same path with sigma 0.2 moves x_t by 0.025 or more.
+        const auto other = flow::ProbabilityPath::make(path.toStdString(), 0.2)->at(scalarBatch(1), scalarBatch(3), t, scalarBatch(0.5));
+        DS_CHECK_NEGATIVE_CONTROL(name + "/x_t with sigma 0.2", std::abs(only(other.xt) - xt), tol, 10.0);
     }
 
     void velocityIsTheTimeDerivativeOfThePath_data() {
@@ -86,8 +112,25 @@ private Q_SLOTS:
         const double h = 1e-6;
         const auto forward = p->at(x0, x1, t + h, eps).xt, backward = p->at(x0, x1, t - h, eps).xt;
         const auto derivative = (forward - backward) / (2 * h);
-        const double diff = (derivative - p->at(x0, x1, t, eps).ut).abs().max().item<double>();
-        QVERIFY2(diff < 1e-6, qPrintable(QString("max |dx_t/dt - u_t| = %1").arg(diff)));
+        const auto point = p->at(x0, x1, t, eps);
+        const double diff = (derivative - point.ut).abs().max().item<double>();
+        // A central difference: each x_t rounds by a few epsilons of its magnitude, and t +- h
+        // by an epsilon of t <= 1 (an error of eps / 2h in the step, times u_t), all divided by
+        // 2h; its truncation, h^2 / 6 times x_t's third time derivative (<= 200 x the inputs
+        // here: sbcfm's sqrt(t(1 - t)) at t = 0.1), is 1e-10 at most.
+        const double maxInput = std::max({maxAbs(x0), maxAbs(x1), maxAbs(eps)});
+        double tol = (4 * maxAbs(point.xt) + maxAbs(point.ut)) * test::kFloat64Epsilon / h + h * h / 6 * 200 * maxInput;
+        if (path == "sbcfm") {
+            // torchcfm's u_t adds 1e-8 to 2t(1 - t): off the derivative by 1e-8 / (2t(1 - t)) of
+            // its noise term (1 - 2t) / (2t(1 - t)) sigma_t eps.
+            const auto tt = t.view({5, 1, 1}), twice = 2 * tt * (1 - tt);
+            tol += maxAbs((1 - 2 * tt) / twice * 0.2 * torch::sqrt(tt * (1 - tt)) * eps * 1e-8 / twice);
+        }
+        const std::string name = "paths/" + path.toStdString() + "/dx_t_dt";
+        DS_CHECK_TOLERANCE(name, diff, tol);
+        // Negative control: the velocity with the endpoints swapped.
+        DS_CHECK_NEGATIVE_CONTROL(name + " against u_t with x0 and x1 swapped",
+                                  (derivative - p->at(x1, x0, t, eps).ut).abs().max().item<double>(), tol, 10.0);
     }
 
     void targetPathWithNoiseAsSourceIsTheSeedsPath() {
@@ -96,8 +139,16 @@ private Q_SLOTS:
         const auto t = torch::rand({4}, torch::kDouble);
         const auto seed = flow::ProbabilityPath::make("ot", 0.01)->at(x0, x1, t, torch::Tensor());
         const auto target = flow::ProbabilityPath::make("target", 0.01)->at(x0, x1, t, x0);
-        QVERIFY(torch::allclose(seed.xt, target.xt, 1e-12, 1e-12));
-        QVERIFY(torch::allclose(seed.ut, target.ut, 1e-9, 1e-9));
+        // The same x_t in another order of float64 operations; target's u_t divides by
+        // sigma_t = 1 - 0.99 t (>= 0.01), amplifying its x_t's rounding by 1 / sigma_t.
+        const double magnitude = std::max(maxAbs(x0), maxAbs(x1));
+        const double xtTol = float64Arithmetic(magnitude);
+        const double utTol = float64Arithmetic(magnitude) / (1 - 0.99 * t.max().item<double>());
+        DS_CHECK_TOLERANCE("paths/seed_vs_target/x_t", maxAbs(seed.xt - target.xt), xtTol);
+        DS_CHECK_TOLERANCE("paths/seed_vs_target/u_t", maxAbs(seed.ut - target.ut), utTol);
+        // Negative control: the seed's path with sigma_min 0.02 instead of 0.01.
+        const auto other = flow::ProbabilityPath::make("ot", 0.02)->at(x0, x1, t, torch::Tensor());
+        DS_CHECK_NEGATIVE_CONTROL("paths/seed_vs_target/u_t with sigma_min 0.02", maxAbs(other.ut - target.ut), utTol, 10.0);
     }
 
     void unknownPathIsRejected() {
@@ -117,12 +168,21 @@ private Q_SLOTS:
         torch::manual_seed(seed);
         const auto x0 = torch::randn({n, 2}), x1 = torch::randn({n, 2}) + 1.0;
         const auto cost = flow::squaredDistances(x0, x1);
-        QVERIFY(torch::allclose(cost, torch::cdist(x0.to(torch::kDouble), x1.to(torch::kDouble)).pow(2), 1e-9, 1e-9));
+        // |a|^2 + |b|^2 - 2 a.b in float64 against cdist's squared root of the differences:
+        // both round by a few epsilons of |a|^2 + |b|^2 (2 dimensions).
+        const std::string name = "paths/exact_plan_n" + std::to_string(n) + "_seed" + std::to_string(seed);
+        const double magnitude = std::pow(maxAbs(x0), 2) * 2 + std::pow(maxAbs(x1), 2) * 2;
+        DS_CHECK_TOLERANCE(name + "/cost", maxAbs(cost - torch::cdist(x0.to(torch::kDouble), x1.to(torch::kDouble)).pow(2)),
+                           float64Arithmetic(magnitude));
         const auto plan = flow::exactTransportPlan(cost);
-        QVERIFY(std::abs(planCost(plan, cost) - bruteForceAssignmentCost(cost)) < 1e-9);
+        // Two sums of n costs / n, in other orders: n epsilons of the largest cost.
+        const auto [cheapest, dearest] = bruteForceAssignmentCosts(cost);
+        const double costTol = double(n) * test::kFloat64Epsilon * maxAbs(cost);
+        DS_CHECK_TOLERANCE(name + "/plan_cost", std::abs(planCost(plan, cost) - cheapest), costTol);
+        DS_CHECK_NEGATIVE_CONTROL(name + "/dearest assignment", std::abs(dearest - cheapest), costTol, 10.0);
         // A permutation matrix over n: every row and column has one entry 1/n.
-        QVERIFY(torch::allclose(plan.sum(1), torch::full({n}, 1.0 / n, torch::kDouble)));
-        QVERIFY(torch::allclose(plan.sum(0), torch::full({n}, 1.0 / n, torch::kDouble)));
+        DS_CHECK_TOLERANCE(name + "/rows", maxAbs(plan.sum(1) - 1.0 / n), marginalRounding(n));
+        DS_CHECK_TOLERANCE(name + "/columns", maxAbs(plan.sum(0) - 1.0 / n), marginalRounding(n));
         QCOMPARE((plan > 0).sum().item<int64_t>(), int64_t(n));
     }
 
@@ -130,8 +190,8 @@ private Q_SLOTS:
         torch::manual_seed(3);
         const auto cost = flow::squaredDistances(torch::randn({4, 3}), torch::randn({6, 3}));
         const auto plan = flow::exactTransportPlan(cost);
-        QVERIFY(torch::allclose(plan.sum(1), torch::full({4}, 0.25, torch::kDouble)));
-        QVERIFY(torch::allclose(plan.sum(0), torch::full({6}, 1.0 / 6, torch::kDouble)));
+        DS_CHECK_TOLERANCE("paths/exact_plan_4x6/rows", maxAbs(plan.sum(1) - 0.25), marginalRounding(6));
+        DS_CHECK_TOLERANCE("paths/exact_plan_4x6/columns", maxAbs(plan.sum(0) - 1.0 / 6), marginalRounding(4));
         // No other plan with these marginals is cheaper; the entropic one, for instance, is not.
         QVERIFY(planCost(plan, cost) <= planCost(flow::entropicTransportPlan(cost, 0.5), cost) + 1e-12);
     }
@@ -142,13 +202,21 @@ private Q_SLOTS:
         const double exact = planCost(flow::exactTransportPlan(cost), cost);
         const double reg = 0.2;
         const auto sharp = flow::entropicTransportPlan(cost, reg);
-        QVERIFY(torch::allclose(sharp.sum(1), torch::full({6}, 1.0 / 6, torch::kDouble), 1e-7, 1e-9));
-        QVERIFY(torch::allclose(sharp.sum(0), torch::full({6}, 1.0 / 6, torch::kDouble), 1e-7, 1e-9));
+        // Sinkhorn stops when the rows' marginal errors sum to under 1e-9; its last update makes
+        // the columns exact up to rounding: exp((f + g - C) / reg) of potentials and costs up to
+        // max C, rounded by a few epsilons of max C / reg, is off by as much relatively.
+        const double entryRounding = 4 * test::kFloat64Epsilon * maxAbs(cost) / reg;
+        DS_CHECK_TOLERANCE("paths/entropic_plan/rows", maxAbs(sharp.sum(1) - 1.0 / 6), 1e-9 + marginalRounding(6));
+        DS_CHECK_TOLERANCE("paths/entropic_plan/columns", maxAbs(sharp.sum(0) - 1.0 / 6),
+                           marginalRounding(6) + entryRounding / 6);
         // Optimality of the entropic plan bounds its excess cost by reg (H(P_reg) - H(P*)) <= reg log 6.
         const double excess = planCost(sharp, cost) - exact;
         QVERIFY2(excess >= -1e-12 && excess <= reg * std::log(6.0), qPrintable(QString::number(excess)));
         const auto blurred = flow::entropicTransportPlan(cost, 1e4);
-        QVERIFY(torch::allclose(blurred, torch::full({6, 6}, 1.0 / 36, torch::kDouble), 1e-3, 1e-4));
+        // exp(-C / reg) is uniform to first order in C / reg: entries within 1/36 x 2 max C / reg.
+        const double blurTol = 1.0 / 36 * 2 * maxAbs(cost) / 1e4;
+        DS_CHECK_TOLERANCE("paths/entropic_plan_reg_1e4", maxAbs(blurred - 1.0 / 36), blurTol);
+        DS_CHECK_NEGATIVE_CONTROL("paths/entropic_plan_reg_0.2 against uniform", maxAbs(sharp - 1.0 / 36), blurTol, 10.0);
     }
 
     void otCouplingPairsEachSourceWithItsMatch() {
@@ -162,10 +230,14 @@ private Q_SLOTS:
         const auto p = flow::ProbabilityPath::make("otcfm", 0.0);
         const auto [a, b] = p->couple(x0, x1, gen);
         QCOMPARE(a.size(0), int64_t(6));
-        QVERIFY(torch::allclose(b - a, torch::full_like(a, 0.01), 1e-5, 1e-5));
-        // The independent coupling keeps the batch as it is.
+        // float32: x1 = x0 + 0.01 rounds by half an epsilon of |x1|, b - a by as much again.
+        const double tol = test::kFloat32Epsilon * maxAbs(x1);
+        DS_CHECK_TOLERANCE("paths/ot_coupling_pairs", maxAbs(b - a - 0.01), tol);
+        // The independent coupling keeps the batch as it is (and, a negative control, its pairs
+        // are not matched).
         const auto [c, d] = flow::ProbabilityPath::make("icfm", 0.0)->couple(x0, x1, gen);
         QVERIFY(torch::equal(c, x0) && torch::equal(d, x1));
+        DS_CHECK_NEGATIVE_CONTROL("paths/independent_coupling_pairs", maxAbs(d - c - 0.01), tol, 10.0);
     }
 
     void pairsFollowThePlan() {
