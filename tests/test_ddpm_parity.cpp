@@ -7,7 +7,9 @@
 // times their amplification, the DDIM run to the steps' budgets carried through the gains
 // measured on the model. Each comparison has a negative control: the network at other
 // timesteps, or the same network read as pred_noise (it is pred_v), misses by at least
-// kNegativeControlFactor times the tolerance.
+// kNegativeControlFactor times the tolerance. Schedules are float64 arithmetic: within a few
+// float64 epsilons per operation of their closed forms (negative control: the next timestep), the
+// float32 buffers bitwise; min-SNR's gamma, recovered from float32 buffers, within their rounding.
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/diffusion/beta_schedule.h"
 #include "core/util/error.h"
@@ -192,17 +194,36 @@ private Q_SLOTS:
     }
 
     void scheduleValues() {
+        // linspace in float64: a few epsilons of its ends.
         const auto linear = diffusion::linearBetaSchedule(1000);
-        QVERIFY(std::abs(linear[999].item<double>() - 0.02) < 1e-12);
-        QVERIFY(std::abs(linear[0].item<double>() - 1e-4) < 1e-12);
+        const double eps = test::kFloat64Epsilon;
+        DS_CHECK_TOLERANCE("schedule/linear_last", std::abs(linear[999].item<double>() - 0.02), 4 * eps * 0.02);
+        DS_CHECK_TOLERANCE("schedule/linear_first", std::abs(linear[0].item<double>() - 1e-4), 4 * eps * 1e-4);
+        DS_CHECK_NEGATIVE_CONTROL("schedule/linear_last of 999 steps", std::abs(diffusion::linearBetaSchedule(999)[998].item<double>() - 0.02),
+                                  4 * eps * 0.02, kNegativeControlFactor);
+        // alpha-bar at t = 500 of 1000 as the product of 500 factors 1 - beta, each rounded a few
+        // times (the ratio of two alpha-bars, 1 minus it, 1 minus that): 4 epsilons per factor.
+        // Negative control: the product one factor short (the index off by one).
         auto acOf = [](const torch::Tensor& betas) { return torch::cumprod(1 - betas, 0); };
-        const double cos499 = acOf(diffusion::cosineBetaSchedule(1000))[499].item<double>();
-        QVERIFY2(std::abs(cos499 - 0.49384) < 1e-5, qPrintable(QString::number(cos499, 'g', 8)));
-        const double sig499 = acOf(diffusion::sigmoidBetaSchedule(1000))[499].item<double>();
-        QVERIFY2(std::abs(sig499 - 0.5) < 2e-3, qPrintable(QString::number(sig499, 'g', 8)));
-        // The fixture's stored buffers are exactly our float32 schedule.
+        const double productTol = 4 * 500 * eps * 0.5;
+        const auto cosine = acOf(diffusion::cosineBetaSchedule(1000));
+        const double s = 0.008;
+        const auto cosineAt = [s](double t) { return std::pow(std::cos((t + s) / (1 + s) * M_PI / 2), 2); };
+        const double cosineHalf = cosineAt(0.5) / cosineAt(0.0);  // 0.49384359...
+        DS_CHECK_TOLERANCE("schedule/cosine_alpha_bar_500", std::abs(cosine[499].item<double>() - cosineHalf), productTol);
+        DS_CHECK_NEGATIVE_CONTROL("schedule/cosine_alpha_bar_499", std::abs(cosine[498].item<double>() - cosineHalf), productTol,
+                                  kNegativeControlFactor);
+        // The sigmoid schedule is symmetric about t = 0.5, where alpha-bar is 1/2; but upstream's
+        // v_end = sigmoid(3) is a float32 (off by half an epsilon of 0.95), which moves it by that
+        // over 4 (v_end - 1/2) = 1.81.
+        const auto sigmoid = acOf(diffusion::sigmoidBetaSchedule(1000));
+        const double sigmoidTol = test::kFloat32Epsilon / 2 * 0.953 / 1.81 + productTol;
+        DS_CHECK_TOLERANCE("schedule/sigmoid_alpha_bar_500", std::abs(sigmoid[499].item<double>() - 0.5), sigmoidTol);
+        DS_CHECK_NEGATIVE_CONTROL("schedule/sigmoid_alpha_bar_499", std::abs(sigmoid[498].item<double>() - 0.5), sigmoidTol,
+                                  kNegativeControlFactor);
+        // The fixture's stored buffers are exactly our float32 schedule (float64 rounded once).
         auto ours = diffusion::sigmoidBetaSchedule(100).to(torch::kFloat);
-        QVERIFY(torch::equal(ours, ckpt_.online.at("betas")));
+        DS_CHECK_TOLERANCE("schedule/sigmoid_betas_vs_fixture", test::maxAbsDiff(ours, ckpt_.online.at("betas")), 0.0);
     }
 
     void objectiveIsReadFromLossWeight_data() {
@@ -237,7 +258,22 @@ private Q_SLOTS:
         // pred_noise without min-SNR has all-ones weights, which no other objective produces.
         QCOMPARE(QString::fromStdString(found), objective);
         QCOMPARE(foundSnr, minSnr);
-        if (minSnr) QVERIFY(std::abs(gamma - 5.0) < 1e-3);
+        if (minSnr) {
+            // gamma = max(w snr), with snr = ab / (1 - ab) taken from the float32 alpha-bar
+            // buffer: half an epsilon of ab is ab / (2 (1 - ab)) epsilons of snr, worst at the
+            // largest ab (t = 0, where 1 - ab is 2.5e-4 - 1.5e-3 here), plus w's own rounding.
+            const double abMax = m->buffer("alphas_cumprod").max().item<double>();
+            const double tol = 5.0 * test::kFloat32Epsilon * (0.5 / (1 - abMax) + 2);
+            const std::string name = "schedule/min_snr_gamma_" + objective.toStdString() + "_" + schedule.toStdString();
+            DS_CHECK_TOLERANCE(name, std::abs(gamma - 5.0), tol);
+            // Negative control: a model built with gamma 5.5.
+            c.minSnrGamma = 5.5;
+            diffusion::GaussianDiffusion other(nn::Unet(u), c);
+            double otherGamma = 0;
+            QVERIFY(checkpoint::inferObjective(other->buffer("alphas_cumprod"), other->buffer("loss_weight"), found, foundSnr,
+                                               otherGamma));
+            DS_CHECK_NEGATIVE_CONTROL(name + " of a model with 5.5", std::abs(otherGamma - 5.0), tol, kNegativeControlFactor);
+        }
         QCOMPARE(QString::fromStdString(checkpoint::inferBetaSchedule(m->buffer("betas"))), schedule);
     }
 };
