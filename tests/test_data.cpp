@@ -811,6 +811,11 @@ private Q_SLOTS:
             const auto want = npz.array("train_cv__" + key);
             const cv::Mat resized = resizeShorterSideAndCenterCrop(toModelChannels(toEightBit(decoded.at(name)), channels), size);
             DS_CHECK_TOLERANCE("resize/train_cv__" + key, ds::test::maxAbsDiff(ds::test::tensorOfMat(resized), want), tol);
+            // Negative control: the same image mirrored (a crop or a channel order gone wrong).
+            cv::Mat mirrored;
+            cv::flip(resized, mirrored, 1);
+            DS_CHECK_NEGATIVE_CONTROL("resize/train_cv__" + key + " mirrored",
+                                      ds::test::maxAbsDiff(ds::test::tensorOfMat(mirrored), want), tol, 10.0);
             const ds::api::Image prepared = prepareImage(decoded.at(name), ImageTransform{size, channels});
             QCOMPARE(prepared.width, size);
             QCOMPARE(prepared.height, size);
