@@ -5,6 +5,8 @@
 #
 #   tests/kernel_matrix.sh [BUILD_DIR]        (default: build)
 #
+# KERNEL_MATRIX_LOGS=DIR keeps each run's output there (TEST.FAMILY.log), for a table per check.
+#
 # Families: ATEN_CPU_CAPABILITY=default|avx2|avx512 (with oneDNN unrestricted), and
 # ONEDNN_MAX_CPU_ISA (DNNL_MAX_CPU_ISA in oneDNN 2.6) = SSE41|AVX2|AVX512_CORE (with ATen's best).
 # A family this CPU cannot run (AVX-512 on a CPU without it) is reported, not failed. Exits 1
@@ -40,10 +42,16 @@ families=(
   "onednn=AVX512_CORE|ONEDNN_MAX_CPU_ISA=AVX512_CORE DNNL_MAX_CPU_ISA=AVX512_CORE|$(has avx512f && has avx512bw && has avx512vl && has avx512dq || echo 'the CPU has no AVX-512 (the same as unrestricted here)')"
 )
 
-log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
+if [[ -n ${KERNEL_MATRIX_LOGS:-} ]]; then
+  log_dir=$KERNEL_MATRIX_LOGS
+  mkdir -p "$log_dir"
+else
+  log_dir=$(mktemp -d)
+  trap 'rm -rf "$log_dir"' EXIT
+fi
 failed=0
 declare -A worst worst_name   # test -> largest error/tolerance over all families, and where
+declare -A margin margin_name # test -> smallest (negative control's miss)/(what it must exceed)
 
 printf '%-22s %-34s %8s  %s\n' family test seconds result
 for family in "${families[@]}"; do
@@ -72,6 +80,14 @@ for family in "${families[@]}"; do
       fi
     done < <(sed -n 's/.*tolerance: \([^ ]*\) error=\([^ ]*\) tol=\([^ ]*\).*/\1 \2 \3/p' "$log" |
              awk '$3 > 0 { printf "%.4g %s error=%s tol=%s\n", $2 / $3, $1, $2, $3 } $3 == 0 && $2 == 0 { printf "0 %s exact\n", $1 }')
+    # The negative control that missed by the smallest margin in this run.
+    while read -r ratio what; do
+      if [[ -z ${margin[$t]:-} ]] || awk -v a="$ratio" -v b="${margin[$t]}" 'BEGIN { exit !(a < b) }'; then
+        margin[$t]=$ratio
+        margin_name[$t]="$what ($name)"
+      fi
+    done < <(sed -n 's/.*negative control: \(.*\) error=\([^ ]*\) must exceed \([^ ]*\).*/\2 \3 \1/p' "$log" |
+             awk '$2 > 0 { e = $1; x = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%.4g %s\n", e / x, $0 }')
   done
 done
 
@@ -80,5 +96,11 @@ echo "Largest error against its tolerance, per test (over every family run):"
 printf '%-34s %10s  %s\n' test error/tol comparison
 for t in "${tests[@]}"; do
   printf '%-34s %10s  %s\n' "$t" "${worst[$t]:--}" "${worst_name[$t]:-(prints no tolerance lines)}"
+done
+echo
+echo "Smallest margin of a negative control, per test (its miss over what it must exceed; > 1 passes):"
+printf '%-34s %10s  %s\n' test margin control
+for t in "${tests[@]}"; do
+  printf '%-34s %10s  %s\n' "$t" "${margin[$t]:--}" "${margin_name[$t]:-(no negative control)}"
 done
 exit $failed
