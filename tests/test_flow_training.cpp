@@ -294,10 +294,13 @@ print('ok')
         QCOMPARE(c.gradAccum, 2);
         QCOMPARE(c.gradClip, 1.0);
         QCOMPARE(c.ema.beta, 0.9999);
-        // Warm-up to 5e-4 over 45k steps (step s at (s + 1) / 45000 of it: halfway within one
-        // step's increment of 2.5e-4), then linear decay to 1e-8 at the last step.
+        // Warm-up to 5e-4 over 45k steps (step s at (s + 1) / 45000 of it), then linear decay to
+        // 1e-8 at the last step. Negative control: step 22500 read as halfway (one increment off).
         DS_CHECK_TOLERANCE("flow_training/seed_lr_end_of_warmup", std::abs(c.lr.at(44999, c.steps) - 5e-4), doubleArithmetic(5e-4));
-        DS_CHECK_TOLERANCE("flow_training/seed_lr_halfway", std::abs(c.lr.at(22500, c.steps) - 2.5e-4), 5e-4 / 45000 + doubleArithmetic(2.5e-4));
+        DS_CHECK_TOLERANCE("flow_training/seed_lr_halfway", std::abs(c.lr.at(22500, c.steps) - 5e-4 * 22501 / 45000),
+                           doubleArithmetic(2.5e-4));
+        DS_CHECK_NEGATIVE_CONTROL("flow_training/seed_lr_halfway as 2.5e-4", std::abs(c.lr.at(22500, c.steps) - 2.5e-4),
+                                  doubleArithmetic(2.5e-4), kNegativeControlFactor);
         DS_CHECK_TOLERANCE("flow_training/seed_lr_last", std::abs(c.lr.at(c.steps - 1, c.steps) - 1e-8), doubleArithmetic(5e-4));
         // A config round-trips through config.json.
         const auto back = train::TrainConfig::fromJson(c.toJson());
