@@ -44,6 +44,45 @@
     </message>
 </context>
 <context>
+    <name>ds::ui::ClassConditionFields</name>
+    <message>
+        <source>The class of every image, or every class in turn (one per image)</source>
+        <translation>每张图像的类别，或依次使用每个类别（每张图像一个）</translation>
+    </message>
+    <message>
+        <source>Classifier-free guidance scale W: 1 is the conditional model alone, larger values follow the class more closely (3-8 is usual)</source>
+        <translation>无分类器引导强度 W：1 即仅用条件模型，数值越大越贴近类别（常用 3-8）</translation>
+    </message>
+    <message>
+        <source>Rescale the guided prediction towards the conditional one&apos;s spread (Lin et al. 2023): less over-saturation at large W</source>
+        <translation>将引导后的预测按条件预测的标准差重新缩放（Lin 等，2023）：W 较大时减少过饱和</translation>
+    </message>
+    <message>
+        <source>CFG++ (DDPM and DDIM)</source>
+        <translation>CFG++（DDPM 与 DDIM）</translation>
+    </message>
+    <message>
+        <source>Renoise with the null class&apos;s prediction (Chung et al. 2024)</source>
+        <translation>用空类别的预测重新加噪（Chung 等，2024）</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Guidance scale</source>
+        <translation>引导强度</translation>
+    </message>
+    <message>
+        <source>Rescaled φ</source>
+        <translation>重缩放 φ</translation>
+    </message>
+    <message>
+        <source>Every class in turn</source>
+        <translation>依次使用每个类别</translation>
+    </message>
+</context>
+<context>
     <name>ds::ui::DiffusionSamplerFields</name>
     <message>
         <source>DPM-Solver++</source>
