@@ -24,6 +24,7 @@
 #include "core/api/sampling.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/torch_file.h"
+#include "tests/support/diffusion_tolerance.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tolerance.h"
 
@@ -60,10 +61,6 @@ struct Fixture {
 
 int64_t intOf(const torch::Tensor& t) { return t.item<int64_t>(); }
 
-// 16 float32 epsilons times the largest |z| of a draw (see the tolerances above).
-double noiseTolerance(const torch::Tensor& reference) {
-    return 16 * std::ldexp(1.0, -23) * reference.abs().max().item<double>();
-}
 
 // Max over DDIM steps of |sigma_f32 - sigma| + |c_f32 - c|: lucidrains' float32 coefficients
 // (alpha, alpha_next 0-dim float32 tensors) against ours (double, from the same float32 values).
@@ -188,7 +185,7 @@ private Q_SLOTS:
         at::Generator gen = at::detail::createCPUGenerator(intOf(ref.at(k + "_seed")));
         const auto noise = torch::randn(ref.at("x_T").sizes(), gen);
         DS_CHECK_TOLERANCE(name.toStdString() + "/" + k + "/noise0", test::maxAbsDiff(noise, ref.at(k + "_noise0")),
-                           noiseTolerance(ref.at(k + "_noise0")));
+                           test::randnTolerance(ref.at(k + "_noise0")));
     }
 
     void loopsMatchLucidrains_data() {
@@ -299,7 +296,7 @@ private Q_SLOTS:
         QCOMPARE(xs.size(0), r.steps + 1);
         // x_T is randn from the seed, the same draw ((x + 1) / 2 halves the ulps).
         DS_CHECK_TOLERANCE(tag + "/x_T", test::maxAbsDiff(xs[0], m.unnormalize(ref.at(k + "_x_T"))),
-                           noiseTolerance(ref.at(k + "_x_T")));
+                           test::randnTolerance(ref.at(k + "_x_T")));
         const double tol = ddpm ? kStateTolerance
                                 : kStateTolerance + kCoefficientGapFactor * upstreamCoefficientGap(m, r.steps, r.eta);
         DS_CHECK_TOLERANCE(tag + "/final", test::maxAbsDiff(xs[r.steps], ref.at(k + "_final")), tol);

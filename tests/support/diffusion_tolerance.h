@@ -29,6 +29,14 @@
 
 namespace ds::test {
 
+// A draw of LibTorch's randn against PyTorch's from the same seed: bit-identical on the same ATen
+// kernels, but the Box-Muller transform runs vectorised (Sleef log/sin/cos) or scalar by
+// ATEN_CPU_CAPABILITY, which moves z = r cos(theta) by a few float32 epsilons of r (measured 3.7
+// epsilons of max |z| with ATen's default kernels, 0 otherwise): 16 epsilons of max |z|.
+inline double randnTolerance(const torch::Tensor& reference) {
+    return 16 * kFloat32Epsilon * reference.abs().max().item<double>();
+}
+
 // How much an error in the network's output moves x0 for this objective at alpha-bar ab.
 double x0Gain(const std::string& objective, double ab);
 
