@@ -18,8 +18,9 @@ constexpr double kFloat64Epsilon = 2.220446049250313e-16;
 // output's magnitude: 1e-5 = 84 float32 epsilons, for outputs that are sums of a few hundred
 // products per layer through ~20 layers (the rounding of one order against another: ~sqrt(K)
 // epsilons per layer, adding up in quadrature). Measured at most 3.6e-6 (30 epsilons: the
-// classifier-free-guidance Unet on ATen's scalar kernels; 1.6e-6 for the others) over the kernel
-// families this project's machine can force (README, "Numerical tolerances").
+// classifier-free-guidance Unet on ATen's scalar kernels; 2.7e-6 for torchcfm's class-conditional
+// UNetModel, 1.6e-6 for the others) over the kernel families this project's machine can force
+// (README, "Numerical tolerances").
 constexpr double kUnetRelativeTolerance = 1e-5;
 
 // Epsilons of each term that a derived quantity's own float32 arithmetic may add: the float32
