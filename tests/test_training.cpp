@@ -228,7 +228,9 @@ private Q_SLOTS:
         // The preview of the last step is on record with what it cost.
         const auto all = train::MetricsLog::read(path("falls/metrics.jsonl"));
         QCOMPARE(all.back()["step"].get<int>(), 120);
-        QVERIFY(all.back()["preview_seconds"].get<double>() > 0);
+        // Recorded, not bounded: the time itself belongs to `bench preview`.
+        const double recordedPreviewSeconds = all.back().value("preview_seconds", -1.0);
+        QVERIFY(recordedPreviewSeconds > 0);
         // Loss by timestep: ten buckets per record; their sample-weighted mean is the step's loss.
         QCOMPARE(int(records.back()["loss_by_t"].size()), 10);
         QCOMPARE(int(sink.lossByTimestep.back().size()), 10);
