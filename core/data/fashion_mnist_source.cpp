@@ -21,16 +21,19 @@ size_t expectedCount(const std::string& split) {
     throw Error("Fashion-MNIST split must be \"train\" or \"test\", got \"" + split + "\"");
 }
 
-// The .gz file, or the same file already decompressed.
-std::string imagesPath(const std::string& directory, const std::string& split) {
-    const std::filesystem::path base =
-        std::filesystem::path(directory) / (split == "train" ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte");
+// <directory>/<stem>.gz, or the same file already decompressed.
+std::string datasetFile(const std::string& directory, const std::string& stem) {
+    const std::filesystem::path base = std::filesystem::path(directory) / stem;
     const std::string compressed = base.string() + ".gz";
     std::error_code ignored;
     if (!std::filesystem::exists(compressed, ignored) && std::filesystem::exists(base, ignored)) return base.string();
     if (!std::filesystem::exists(compressed, ignored))
         throw fileError(compressed, "not found (Debian: apt install dataset-fashion-mnist, or set DS_FASHION_MNIST_DIR)");
     return compressed;
+}
+
+std::string imagesPath(const std::string& directory, const std::string& split) {
+    return datasetFile(directory, split == "train" ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte");
 }
 
 }  // namespace
@@ -43,6 +46,15 @@ FashionMnistSource::FashionMnistSource(const std::string& directory, const std::
     IdxImages images = readIdxImages(path_, count, kSide, kSide);
     count_ = images.count;
     pixels_ = std::move(images.pixels);
+}
+
+const std::array<const char*, FashionMnistSource::kClassCount> FashionMnistSource::kClassNames = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+
+std::vector<uint8_t> FashionMnistSource::readLabels(const std::string& directory, const std::string& split) {
+    const size_t count = expectedCount(split);
+    return readIdxLabels(datasetFile(directory, split == "train" ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte"),
+                         count, kClassCount);
 }
 
 std::string FashionMnistSource::defaultDirectory() {

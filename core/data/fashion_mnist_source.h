@@ -2,6 +2,7 @@
 #pragma once
 #include "core/data/image_source.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ public:
     static constexpr int kPaddedSide = 32;     // 2 black pixels on each side
     static constexpr size_t kTrainCount = 60000;
     static constexpr size_t kTestCount = 10000;
+    static constexpr int kClassCount = 10;
+    // The classes in label order, as Zalando names them.
+    static const std::array<const char*, kClassCount> kClassNames;
 
     // Decodes <directory>/train-images-idx3-ubyte.gz ("train") or t10k-images-idx3-ubyte.gz
     // ("test") into memory once (47 MB for train); an uncompressed file without ".gz" is used
@@ -23,6 +27,11 @@ public:
     // $DS_FASHION_MNIST_DIR when set (systems without the Debian package), else Debian's
     // /usr/share/datasets/fashion-mnist.
     static std::string defaultDirectory();
+
+    // The labels of a split (train-labels-idx1-ubyte.gz or t10k-labels-idx1-ubyte.gz; plain
+    // files are used as for the images), one byte 0-9 per image in image order. Throws ds::Error
+    // naming the file when it is missing or invalid.
+    static std::vector<uint8_t> readLabels(const std::string& directory, const std::string& split);
 
     size_t size() const override;
     // Every target size shows the same framing: the 28 x 28 image padded to 32 x 32. At 32 the

@@ -16,6 +16,9 @@ namespace {
 // Magic of an IDX file of unsigned bytes with three dimensions (count, rows, columns).
 constexpr uint32_t kIdx3UByteMagic = 0x00000803;
 constexpr size_t kHeaderBytes = 16;
+// Magic of an IDX file of unsigned bytes with one dimension (labels).
+constexpr uint32_t kIdx1UByteMagic = 0x00000801;
+constexpr size_t kLabelHeaderBytes = 8;
 
 struct GzCloser {
     void operator()(gzFile_s* file) const { gzclose(file); }
@@ -96,6 +99,31 @@ IdxImages readIdxImages(const std::string& path, size_t expectedCount, int expec
     uint8_t extra = 0;
     if (readSome(file.get(), path, &extra, 1) != 0) throw fileError(path, "unexpected data after the last image");
     return images;
+}
+
+std::vector<uint8_t> readIdxLabels(const std::string& path, size_t expectedCount, int classCount) {
+    GzFile file = openGz(path);
+    uint8_t header[kLabelHeaderBytes];
+    const size_t headerBytes = readSome(file.get(), path, header, kLabelHeaderBytes);
+    if (headerBytes < kLabelHeaderBytes)
+        throw fileError(path, "truncated: " + std::to_string(headerBytes) + " of 8 header bytes");
+    const uint32_t magic = bigEndian32(header);
+    if (magic != kIdx1UByteMagic)
+        throw fileError(path, "not an IDX label file (magic " + hex32(magic) + ", expected " + hex32(kIdx1UByteMagic) + ")");
+    const uint32_t count = bigEndian32(header + 4);
+    if (count != expectedCount)
+        throw fileError(path, "holds " + std::to_string(count) + " labels, expected " + std::to_string(expectedCount));
+    std::vector<uint8_t> labels(expectedCount);
+    const size_t got = readSome(file.get(), path, labels.data(), labels.size());
+    if (got < labels.size())
+        throw fileError(path, "truncated: " + std::to_string(got) + " of " + std::to_string(labels.size()) + " labels");
+    uint8_t extra = 0;
+    if (readSome(file.get(), path, &extra, 1) != 0) throw fileError(path, "unexpected data after the last label");
+    for (size_t i = 0; i < labels.size(); ++i)
+        if (labels[i] >= classCount)
+            throw fileError(path, "label " + std::to_string(labels[i]) + " of item " + std::to_string(i) +
+                                      " is not a class (expected 0-" + std::to_string(classCount - 1) + ")");
+    return labels;
 }
 
 }  // namespace ds::data

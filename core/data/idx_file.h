@@ -1,4 +1,4 @@
-// Reader for the IDX image files of MNIST and Fashion-MNIST (big-endian header, unsigned bytes),
+// Reader for the IDX image and label files of MNIST and Fashion-MNIST (big-endian header, unsigned bytes),
 // gzip-compressed or plain (zlib's gzread reads both).
 #pragma once
 #include <cstddef>
@@ -19,5 +19,9 @@ struct IdxImages {
 // images of expectedRows x expectedColumns, no missing and no extra bytes. Throws ds::Error
 // "path: problem" (wrong magic, wrong count or size, truncated, corrupt gzip data).
 IdxImages readIdxImages(const std::string& path, size_t expectedCount, int expectedRows, int expectedColumns);
+
+// Reads an idx1-ubyte label file (magic 0x00000801, `expectedCount` labels of one byte each) and
+// checks every label is below `classCount`. Throws ds::Error "path: problem" like readIdxImages.
+std::vector<uint8_t> readIdxLabels(const std::string& path, size_t expectedCount, int classCount);
 
 }  // namespace ds::data
