@@ -66,4 +66,11 @@ cv::Mat resizeSquare(const cv::Mat& rgb, int size) {
     return out;
 }
 
+cv::Mat toNetworkInput(const cv::Mat& rgb, int channels, int size) {
+    cv::Mat out = rgb;
+    if (channels == 1) cv::cvtColor(rgb, out, cv::COLOR_RGB2GRAY);
+    if (size > 0) out = resizeSquare(out, size);
+    return out;
+}
+
 }  // namespace ds::fid

@@ -15,4 +15,10 @@ cv::Mat decodeFidImage(const std::string& path);
 // Resizes to size x size: INTER_AREA when shrinking (no aliasing), bilinear when enlarging.
 cv::Mat resizeSquare(const cv::Mat& rgb, int size);
 
+// A decoded image (8-bit RGB) as a network takes it: `channels` 3 keeps it, 1 makes it gray by
+// BT.601 (OpenCV's RGB2GRAY: gray replicated into RGB comes back exact); then `size` > 0
+// resizes it to size x size with resizeSquare (a non-square image is stretched). The feature
+// classifiers' input convention: their training images go through it too.
+cv::Mat toNetworkInput(const cv::Mat& rgb, int channels, int size);
+
 }  // namespace ds::fid
