@@ -1,5 +1,8 @@
 // FID (and KID) between two image folders or statistics files, as pytorch-fid computes it: the
 // job behind `diffusion-studio-cli fid`, `bench fid` and the app's FID page. Torch-free interface.
+// The same job computes a Fréchet distance in the feature space of a classifier trained on the
+// data set (`--features fashion-mnist`; core/api/feature_network.h), for machines without
+// pytorch-fid's Inception weights.
 #pragma once
 #include "core/api/job_sink.h"
 #include "core/util/stop_token.h"
@@ -13,9 +16,14 @@
 namespace ds::api {
 
 struct FidRequest {
-    std::string path1;            // a folder of images or an .npz of statistics
-    std::string path2;
-    int dims = 2048;              // 64, 192, 768 or 2048 (the Inception block to read)
+    std::string path1;            // a folder of images, an .npz of statistics, or a built-in set
+    std::string path2;            // (fashion-mnist-test, fashion-mnist-train: see builtinFidReferences)
+    int dims = 0;                 // Inception: 64, 192, 768 or 2048 (the block to read; 0: 2048);
+                                  // a classifier: 0 or its feature dimension
+    // The feature network: "" pytorch-fid's Inception (an error naming both choices when its
+    // weights are missing), "inception", "fashion-mnist" (the classifier `train-classifier`
+    // wrote to its default place, defaultClassifierPath()), or a classifier file.
+    std::string features;
     int batchSize = 50;
     int numWorkers = 0;           // image decoding threads; 0: the cores (at most 8)
     std::string device = "auto";  // auto | cpu | cuda | cuda:N
@@ -27,10 +35,11 @@ struct FidRequest {
     int resize = 0;               // 0: each folder's images must share one size; S: resize each to S x S first
     bool useCache = true;         // reuse/keep each folder's statistics (see cacheDir)
     std::string cacheDir;         // "": $XDG_CACHE_HOME or ~/.cache, then diffusion-studio/fid
+    std::string fashionMnistDir;  // the built-in sets' files; "": $DS_FASHION_MNIST_DIR or Debian's folder
 };
 
 struct FidResult {
-    double fid = 0.0;
+    double fid = 0.0;             // the Fréchet distance (FID when the features are Inception's)
     bool hasKid = false;
     double kid = 0.0;             // mean over subsets
     double kidStd = 0.0;
@@ -38,7 +47,12 @@ struct FidResult {
     int64_t count2 = 0;
     int dims = 0;
     std::string resizeMode;       // how images reached 299 x 299
-    std::string weightsPath;      // the Inception weights used ("" when both sides were statistics)
+    std::string weightsPath;      // the network file used: Inception weights or the classifier ("" when
+                                  // both sides were statistics)
+    bool inception = true;        // false: the features are a classifier's, the distance is no FID
+    std::string featureSpace;     // "Inception" or the classifier's, e.g. "fashion-mnist classifier, 128-d"
+    std::string distanceLabel;    // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
+    double classifierAccuracy = -1.0;  // the classifier's recorded test accuracy (-1: Inception, unknown)
     bool cached1 = false;         // side 1's statistics came from the cache
     bool cached2 = false;
     double seconds = 0.0;         // the whole job
@@ -53,13 +67,15 @@ FidResult runFid(const FidRequest& request, JobSink& sink, const StopToken& stop
 struct FidStatsResult {
     int64_t count = 0;
     int dims = 0;
+    std::string featureSpace;     // as FidResult's
     std::string output;
     double seconds = 0.0;
     std::vector<std::string> warnings;
 };
 
-// pytorch-fid's --save-stats: the statistics of the folder request.path1 written to `output`
-// (mu, sigma as np.savez_compressed writes them). Refuses to replace an existing file.
+// pytorch-fid's --save-stats: the statistics of the folder (or built-in set) request.path1
+// written to `output` (mu, sigma as np.savez_compressed writes them; a classifier's statistics
+// also name their feature space, feature_space). Refuses to replace an existing file.
 FidStatsResult saveFidStats(const FidRequest& request, const std::string& output, JobSink& sink,
                             const StopToken& stop);
 
@@ -67,6 +83,14 @@ FidStatsResult saveFidStats(const FidRequest& request, const std::string& output
 // exists, else pt_inception-2015-12-05-6726825d.pth in the torch hub cache ($TORCH_HOME/hub/
 // checkpoints or ~/.cache/torch/hub/checkpoints). Throws ds::Error saying where to download it
 // from and where to put it.
+// The image sets `fid` knows by name (in place of a folder): Fashion-MNIST's test and training
+// images exactly as the built-in training data delivers them (28x28 padded to 32x32).
+struct BuiltinFidReference {
+    std::string name;             // "fashion-mnist-test", "fashion-mnist-train"
+    std::string description;
+};
+std::vector<BuiltinFidReference> builtinFidReferences();
+
 std::string findInceptionWeights(const std::string& explicitPath, const std::string& settingPath = {});
 std::string inceptionWeightsDownloadUrl();
 std::string defaultInceptionWeightsPath();  // where the torch hub cache keeps it

@@ -1,5 +1,6 @@
 #include "core/fid/fid_stats_file.h"
 
+#include "core/fid/feature_network.h"
 #include "core/fid/npz_file.h"
 #include "core/util/error.h"
 
@@ -35,10 +36,17 @@ GaussianStats readFidStats(const std::string& path) {
     return stats;
 }
 
-void writeFidStats(const std::string& path, const GaussianStats& stats) {
+std::string readFidStatsSpace(const std::string& path) {
+    const NpzFile npz(path);
+    return npz.contains(kFeatureSpaceEntry) ? npz.text(kFeatureSpaceEntry) : std::string(kInceptionSpaceId);
+}
+
+void writeFidStats(const std::string& path, const GaussianStats& stats, const std::string& featureSpace) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) throw fileError(path, "already exists; not overwriting it");
-    writeNpz(path, {{"mu", stats.mu.to(torch::kDouble)}, {"sigma", stats.sigma.to(torch::kDouble)}});
+    std::vector<NamedText> texts;
+    if (!featureSpace.empty() && featureSpace != kInceptionSpaceId) texts.emplace_back(kFeatureSpaceEntry, featureSpace);
+    writeNpz(path, {{"mu", stats.mu.to(torch::kDouble)}, {"sigma", stats.sigma.to(torch::kDouble)}}, texts);
 }
 
 }  // namespace ds::fid

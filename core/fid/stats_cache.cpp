@@ -1,5 +1,6 @@
 #include "core/fid/stats_cache.h"
 
+#include "core/fid/feature_network.h"
 #include "core/fid/npz_file.h"
 #include "core/util/error.h"
 #include "core/util/sha256.h"
@@ -43,11 +44,14 @@ std::string StatsCache::key(const std::vector<std::string>& files, const std::st
 
 std::string StatsCache::pathOf(const std::string& key) const { return (fs::path(dir_) / (key + ".npz")).string(); }
 
-std::optional<CachedStats> StatsCache::load(const std::string& key, bool needFeatures) const {
+std::optional<CachedStats> StatsCache::load(const std::string& key, bool needFeatures, const std::string& space) const {
     std::error_code ec;
     if (!fs::is_regular_file(pathOf(key), ec)) return std::nullopt;
     try {
         const NpzFile npz(pathOf(key));
+        const std::string expected = space.empty() ? kInceptionSpaceId : space;
+        const std::string stored = npz.contains(kFeatureSpaceEntry) ? npz.text(kFeatureSpaceEntry) : kInceptionSpaceId;
+        if (stored != expected) return std::nullopt;  // never another network's statistics
         if (needFeatures && !npz.contains("features")) return std::nullopt;
         CachedStats entry;
         entry.stats.mu = npz.array("mu");
@@ -60,14 +64,17 @@ std::optional<CachedStats> StatsCache::load(const std::string& key, bool needFea
     }
 }
 
-std::string StatsCache::store(const std::string& key, const GaussianStats& stats, const torch::Tensor& features) const {
+std::string StatsCache::store(const std::string& key, const GaussianStats& stats, const torch::Tensor& features,
+                              const std::string& space) const {
     try {
         std::error_code ec;
         fs::create_directories(dir_, ec);
         if (ec) throw fileError(dir_, "cannot create the cache folder: " + ec.message());
         std::vector<NamedArray> arrays{{"mu", stats.mu}, {"sigma", stats.sigma}, {"count", torch::tensor(stats.count)}};
         if (features.defined()) arrays.emplace_back("features", features.to(torch::kFloat));
-        writeNpz(pathOf(key), arrays);
+        std::vector<NamedText> texts;
+        if (!space.empty() && space != kInceptionSpaceId) texts.emplace_back(kFeatureSpaceEntry, space);
+        writeNpz(pathOf(key), arrays, texts);
         return {};
     } catch (const Error& e) {
         return std::string("statistics not cached: ") + e.what();
