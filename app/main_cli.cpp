@@ -5,6 +5,7 @@
 #include "core/api/checkpoint_info.h"
 #include "core/api/distributed.h"
 #include "core/api/event_file_sink.h"
+#include "core/api/feature_network.h"
 #include "core/api/fid.h"
 #include "core/api/lmdb_import.h"
 #include "core/api/sampling.h"
@@ -512,7 +513,8 @@ int runResume(const std::string& runDir, int64_t steps, const RankContext& rank)
     return r.finished ? 0 : 130;
 }
 
-// `fid`: pytorch-fid's command line (`fid PATH1 PATH2`, `fid --save-stats DIR OUT.npz`).
+// `fid`: pytorch-fid's command line (`fid PATH1 PATH2`, `fid --save-stats DIR OUT.npz`), and a
+// Fréchet distance in a feature classifier's space (`--features fashion-mnist|FILE`).
 struct FidArgs {
     ds::api::FidRequest request;
     bool saveStats = false;
@@ -521,9 +523,15 @@ struct FidArgs {
 
 void addFidOptions(CLI::App* cmd, FidArgs& a) {
     auto& r = a.request;
-    cmd->add_option("path1", r.path1, "folder of images or .npz statistics (with --save-stats: the folder)")->required();
-    cmd->add_option("path2", r.path2, "folder of images or .npz statistics (with --save-stats: the output .npz)")->required();
-    cmd->add_option("--dims", r.dims, "Inception features: 64, 192, 768 or 2048")->check(CLI::IsMember({64, 192, 768, 2048}));
+    cmd->add_option("path1", r.path1,
+                    "folder of images, .npz statistics or a built-in set: fashion-mnist-test, fashion-mnist-train "
+                    "(with --save-stats: the images)")->required();
+    cmd->add_option("path2", r.path2, "the same kinds (with --save-stats: the output .npz)")->required();
+    cmd->add_option("--features", r.features,
+                    "feature network: inception (pytorch-fid's; the default when its weights are found), "
+                    "fashion-mnist (the classifier train-classifier made) or a classifier FILE");
+    cmd->add_option("--dims", r.dims, "Inception features: 64, 192, 768 or 2048 (default 2048)")
+        ->check(CLI::IsMember({64, 192, 768, 2048}));
     cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);
     cmd->add_option("--num-workers", r.numWorkers, "image decoding threads (default: the cores, at most 8)")
         ->check(CLI::Range(1, 256));
@@ -556,7 +564,8 @@ int runFidCommand(FidArgs& a) {
         const auto r = ds::api::saveFidStats(a.request, a.request.path2, progress, gStop);
         progress.finish();
         printWarnings(r.warnings);
-        std::fprintf(stderr, "%lld images, %d dims, %.1f s\n", static_cast<long long>(r.count), r.dims, r.seconds);
+        std::fprintf(stderr, "%lld images, %d dims (%s), %.1f s\n", static_cast<long long>(r.count), r.dims,
+                     r.featureSpace.c_str(), r.seconds);
         std::cout << r.output << "\n";
         return 0;
     }
@@ -566,8 +575,45 @@ int runFidCommand(FidArgs& a) {
     std::fprintf(stderr, "%lld and %lld images%s, %d dims, resize: %s, %.1f s\n", static_cast<long long>(r.count1),
                  static_cast<long long>(r.count2), r.cached1 || r.cached2 ? " (cached statistics used)" : "", r.dims,
                  r.resizeMode.c_str(), r.seconds);
-    std::cout << "FID:  " << pythonFloat(r.fid) << "\n";
-    if (r.hasKid) std::cout << "KID:  " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
+    if (r.inception) {
+        std::cout << "FID:  " << pythonFloat(r.fid) << "\n";
+        if (r.hasKid) std::cout << "KID:  " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
+        return 0;
+    }
+    // Not an FID: a Fréchet distance in a named feature space (issue 17).
+    if (r.classifierAccuracy >= 0)
+        std::fprintf(stderr, "features: %s (test accuracy %.2f %%), %s\n", r.featureSpace.c_str(),
+                     100.0 * r.classifierAccuracy, r.weightsPath.c_str());
+    std::cout << r.distanceLabel << ": " << pythonFloat(r.fid) << "\n";
+    if (r.hasKid)
+        std::cout << "KD (" << r.featureSpace << "): " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
+    return 0;
+}
+
+// `train-classifier`: the offline feature network of `fid --features fashion-mnist`.
+void addTrainClassifierOptions(CLI::App* cmd, ds::api::ClassifierTrainRequest& r) {
+    cmd->add_option("--data", r.data, "the data set (fashion-mnist)")->check(CLI::IsMember({"fashion-mnist"}));
+    cmd->add_option("--out", r.out, "the classifier file (default: " + ds::api::defaultClassifierPath() +
+                                        ", where fid --features fashion-mnist finds it)");
+    cmd->add_option("--epochs", r.epochs, "passes over the training images (default: see docs/feature-networks.md)")
+        ->check(kAtLeastOne);
+    cmd->add_option("--seed", r.seed, "random seed (weights, order, flips, dropout)");
+    cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);
+    cmd->add_option("--train-images", r.trainImages, "train on the first N training images (default: all 60000)")
+        ->check(kAtLeastOne64);
+    cmd->add_option("--test-images", r.testImages, "measure the accuracy on the first N test images (default: all 10000)")
+        ->check(kAtLeastOne64);
+    cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
+}
+
+int runTrainClassifier(const ds::api::ClassifierTrainRequest& r) {
+    ds::app::TerminalProgress progress("train-classifier", isatty(STDERR_FILENO));
+    const auto result = ds::api::trainClassifier(r, progress, gStop);
+    progress.finish();
+    std::fprintf(stderr, "%lld training images, %d epochs, %.1f s training, %.1f s in all\n",
+                 static_cast<long long>(result.trainImages), result.epochs, result.trainSeconds, result.seconds);
+    std::printf("test accuracy: %.2f %% (%lld images)\nfeatures: %s\n%s\n", 100.0 * result.testAccuracy,
+                static_cast<long long>(result.testImages), result.featureSpace.c_str(), result.path.c_str());
     return 0;
 }
 
@@ -697,8 +743,13 @@ int main(int argc, char** argv) {
     benchLmdb->add_option("--size", benchLmdbOptions.size, "resize export's size")->check(CLI::Range(1, 8192));
 
     FidArgs fidArgs;
-    auto* fid = app.add_subcommand("fid", "FID between two folders or .npz statistics, as pytorch-fid computes it");
+    auto* fid = app.add_subcommand("fid", "FID between two folders or .npz statistics, as pytorch-fid computes it "
+                                          "(or a Frechet distance in a classifier's features: --features)");
     addFidOptions(fid, fidArgs);
+    ds::api::ClassifierTrainRequest classifierRequest;
+    auto* trainClassifier = app.add_subcommand(
+        "train-classifier", "train the Fashion-MNIST classifier whose features fid --features fashion-mnist uses");
+    addTrainClassifierOptions(trainClassifier, classifierRequest);
     ds::api::FidBenchOptions benchFidOptions;
     auto* benchFid = bench->add_subcommand("fid", "FID speed: feature extraction images/s, total and Frechet seconds");
     addBenchFidOptions(benchFid, benchFidOptions);
@@ -751,6 +802,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (fid->parsed()) return runFidCommand(fidArgs);
+        if (trainClassifier->parsed()) return runTrainClassifier(classifierRequest);
         if (benchFid->parsed()) {
             ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));
             const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
