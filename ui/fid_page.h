@@ -13,17 +13,26 @@ class QPushButton;
 class QSpinBox;
 class QTableWidget;
 
+namespace ds::api {
+struct FidRequest;
+}
+
 namespace ds::ui {
 
 class JobProgressView;
 class JobRunner;
 class PathField;
 
-// Pick two image folders or statistics files (.npz), Compute: a progress bar with ETA, Cancel;
-// the result card shows FID, KID, image counts, dims, resize mode and time; every result goes
-// into a history table that persists. The weights (pytorch-fid's Inception file) are searched
-// for as the CLI does, after the file chosen here. Save statistics… writes a folder's .npz.
-// Object names: fidPath1, fidPath2, fidDims, fidBatch, fidKid, fidResize, fidWeights,
+// Pick two image folders or statistics files (.npz), or a built-in reference (Fashion-MNIST's
+// test or training images), Compute: a progress bar with ETA, Cancel; the result card shows FID,
+// KID, image counts, dims, resize mode and time; every result goes into a history table that
+// persists. The feature network is pytorch-fid's Inception (its weights searched for as the CLI
+// does, after the file chosen here) or, offline, a Fashion-MNIST classifier (the default one,
+// trained here by "Train…", or a file): the result is then a Fréchet distance in that
+// classifier's features ("FD (fashion-mnist classifier, 128-d)"), not an FID. Save statistics…
+// writes the reference's .npz.
+// Object names: fidReferenceKind, fidPath1, fidPath2, fidFeatures, fidClassifierFile,
+// fidFeaturesStatus, fidTrainClassifier, fidDims, fidBatch, fidKid, fidResize, fidWeights,
 // fidCompute, fidCancel, fidSaveStats, fidProgress, fidEta, fidResult, fidHistory.
 class FidPage : public QWidget {
   Q_OBJECT
@@ -32,7 +41,12 @@ class FidPage : public QWidget {
   explicit FidPage(QWidget* parent = nullptr);
   ~FidPage() override;
 
+  // `first` may name a built-in reference (fashion-mnist-test, fashion-mnist-train).
   void setPaths(const QString& first, const QString& second);
+  QString referencePath() const;
+  // "inception", "fashion-mnist" or a classifier file.
+  void setFeatures(const QString& features);
+  QString features() const;
   void setDims(int dims);
   void setWeights(const QString& path);
   void setKid(bool on);
@@ -47,6 +61,9 @@ class FidPage : public QWidget {
   void computeFor(const QString& reference, const QString& generated);
   // Writes the statistics of the first folder to `output`; returns an error or "".
   void saveStatistics(const QString& output);
+  // Trains the default Fashion-MNIST classifier (a few minutes) where --features fashion-mnist
+  // finds it.
+  void trainClassifier();
 
  private:
   void buildUi();
@@ -55,9 +72,18 @@ class FidPage : public QWidget {
   void showMessage(const QString& html);
   void saveSettings() const;
   void restoreSettings();
+  void updateFeatureFields();
+  void updateReferenceField();
+  // The request's fields shared by Compute and Save statistics (not the second path, KID).
+  void fillRequest(api::FidRequest& request) const;
 
+  QComboBox* referenceKind_ = nullptr;
   PathField* path1_ = nullptr;
   PathField* path2_ = nullptr;
+  QComboBox* features_ = nullptr;
+  PathField* classifierFile_ = nullptr;
+  QLabel* featuresStatus_ = nullptr;
+  QPushButton* trainClassifier_ = nullptr;
   QComboBox* dims_ = nullptr;
   QSpinBox* batch_ = nullptr;
   QCheckBox* kid_ = nullptr;
