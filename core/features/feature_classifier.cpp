@@ -59,8 +59,8 @@ std::string ClassifierConfig::describe() const {
         const int first = int(i) * 4;
         side /= 2;
         text += "blocks." + std::to_string(first) + "-" + std::to_string(first + 3) + ": Conv2d(" + std::to_string(in) +
-                ", " + std::to_string(widths[i]) + ", 3x3, padding 1, no bias), BatchNorm2d(" + std::to_string(widths[i]) +
-                "), ReLU, MaxPool2d(2) -> " + std::to_string(widths[i]) + "x" + std::to_string(side) + "x" +
+                ", " + std::to_string(widths[i]) + ", 3x3, padding 1, no bias), MaxPool2d(2), BatchNorm2d(" +
+                std::to_string(widths[i]) + "), ReLU -> " + std::to_string(widths[i]) + "x" + std::to_string(side) + "x" +
                 std::to_string(side) + "\n";
         in = widths[i];
     }
@@ -79,9 +79,9 @@ FeatureClassifierImpl::FeatureClassifierImpl(ClassifierConfig config) : config_(
     int in = config_.inputChannels;
     for (const int width : config_.widths) {
         blocks->push_back(nn::Conv2d(nn::Conv2dOptions(in, width, 3).padding(1).bias(false)));
+        blocks->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
         blocks->push_back(nn::BatchNorm2d(width));
         blocks->push_back(nn::ReLU());
-        blocks->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
         in = width;
     }
     const int side = config_.finalSide();
