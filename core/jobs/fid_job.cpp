@@ -126,20 +126,13 @@ class NetworkOnDemand {
 public:
     NetworkOnDemand(const FidRequest& r, JobSink& sink) : request_(r), sink_(sink) {}
 
-    // Finds the network's file. Throws ds::Error saying what is missing and what to do.
+    // Settles which network and feature space the request names; a classifier's file is read
+    // (its space is its hash), Inception's weights are looked for only when needed (path()).
+    // Throws ds::Error saying what is missing and what to do.
     void resolve() {
         if (resolved_) return;
         const std::string& f = request_.features;
         if (namesInception(request_)) {
-            try {
-                path_ = fid::locateInceptionWeights(request_.weights, request_.weightsSetting);
-            } catch (const Error& e) {
-                if (!request_.weights.empty()) throw;  // the file named is missing: that is all
-                throw Error(std::string(e.what()) +
-                            "; or, offline, compute a Fréchet distance in a Fashion-MNIST classifier's features with "
-                            "--features fashion-mnist (train it once: diffusion-studio-cli train-classifier --data "
-                            "fashion-mnist) or --features FILE");
-            }
             dims_ = request_.dims == 0 ? 2048 : request_.dims;
         } else {
             if (!request_.weights.empty())
@@ -169,8 +162,23 @@ public:
         resolved_ = true;
     }
 
+    // The network's file: the classifier, or Inception's weights (looked for now).
+    const std::string& path() {
+        resolve();
+        if (!path_.empty()) return path_;
+        try {
+            path_ = fid::locateInceptionWeights(request_.weights, request_.weightsSetting);
+        } catch (const Error& e) {
+            if (!request_.weights.empty()) throw;  // the file named is missing: that is all
+            throw Error(std::string(e.what()) +
+                        "; or, offline, compute a Fréchet distance in a Fashion-MNIST classifier's features with "
+                        "--features fashion-mnist (train it once: diffusion-studio-cli train-classifier --data "
+                        "fashion-mnist) or --features FILE");
+        }
+        return path_;
+    }
+
     bool resolved() const { return resolved_; }
-    const std::string& path() const { return path_; }
     const fid::FeatureSpace& space() const { return space_; }
     int dims() const { return dims_; }
     double classifierAccuracy() const { return classifier_ ? classifier_->record.testAccuracy : -1.0; }
@@ -185,11 +193,12 @@ public:
     std::string signature() {
         resolve();
         if (classifier_) return "features=" + space_.id + ";resize=" + std::to_string(request_.resize);
+        const std::string& weights = path();
         std::error_code ec;
-        const auto size = fs::file_size(path_, ec);
-        const auto time = fs::last_write_time(path_, ec).time_since_epoch().count();
+        const auto size = fs::file_size(weights, ec);
+        const auto time = fs::last_write_time(weights, ec).time_since_epoch().count();
         return "dims=" + std::to_string(dims_) + ";resize=" + std::to_string(request_.resize) + ";weights=" +
-               fs::path(path_).filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+               fs::path(weights).filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time);
     }
 
     const fid::FeatureExtractor& extractor() {
@@ -202,8 +211,8 @@ public:
                 extractor_.emplace(fid::classifierFeatures(features::buildClassifier(*classifier_, device), space_), device,
                                    options);
             } else {
-                sink_.onLog("loading Inception weights from " + path_);
-                extractor_.emplace(fid::loadFidInception(path_, device), device, options);
+                sink_.onLog("loading Inception weights from " + path());
+                extractor_.emplace(fid::loadFidInception(path(), device), device, options);
             }
         }
         return *extractor_;
@@ -355,7 +364,8 @@ FidResult runFid(const FidRequest& r, JobSink& sink, const StopToken& stop) {
     result.count2 = b.computed->stats.count;
     result.dims = int(a.computed->stats.dims());
     result.resizeMode = images ? resizeMode(r.resize, network.input()) : "none (statistics files)";
-    result.weightsPath = network.resolved() ? network.path() : std::string();
+    const bool classifier = network.resolved() && !network.space().isInception();
+    result.weightsPath = images || classifier ? network.path() : std::string();
     result.classifierAccuracy = network.resolved() ? network.classifierAccuracy() : -1.0;
     result.cached1 = a.fromCache;
     result.cached2 = b.fromCache;
