@@ -4,10 +4,12 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/api/feature_network.h"
 #include "tests/support/hang_limits.h"
 #include "tests/support/fid_formula_weights.h"
 #include "tests/support/isolated_settings.h"
@@ -62,6 +64,51 @@ class TestFidPage : public QObject {
     // A new page (the next start of the app) shows the history.
     FidPage again;
     QCOMPARE(again.historyRows(), 1);
+  }
+
+  // The offline feature network: a small classifier file, the built-in Fashion-MNIST test set as
+  // the reference; the card names the distance by its feature space, not FID.
+  void classifierFeaturesAgainstTheBuiltinTestSet() {
+    ds::api::ClassifierTrainRequest train;
+    train.trainImages = 500;
+    train.testImages = 200;
+    train.epochs = 1;
+    train.out = work_.filePath(QStringLiteral("classifier.pt")).toStdString();
+    ds::api::JobSink quiet;
+    ds::StopToken stop;
+    try {
+      ds::api::trainClassifier(train, quiet, stop);
+    } catch (const std::exception& e) {
+      QSKIP(qPrintable(QStringLiteral("no Fashion-MNIST here: %1").arg(QString::fromUtf8(e.what()))));
+    }
+    {
+      FidPage page;
+      page.setFeatures(QString::fromStdString(train.out));
+      QCOMPARE(page.features(), QString::fromStdString(train.out));
+      QVERIFY(!page.findChild<QWidget*>(QStringLiteral("fidDims"))->isEnabled());
+      const auto* status = page.findChild<QLabel*>(QStringLiteral("fidFeaturesStatus"));
+      QVERIFY2(status->text().contains(QStringLiteral("fashion-mnist classifier, 128-d: test accuracy")), qPrintable(status->text()));
+      page.setPaths(QStringLiteral("fashion-mnist-test"), folderA_);
+      QCOMPARE(page.referencePath(), QStringLiteral("fashion-mnist-test"));
+      QVERIFY(!page.findChild<QWidget*>(QStringLiteral("fidPath1"))->isEnabled());
+      QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+      page.compute();
+      QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
+      QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
+      QVERIFY2(page.resultText().contains(QStringLiteral("FD ")) &&
+                   page.resultText().contains(QStringLiteral("fashion-mnist classifier, 128-d")) &&
+                   page.resultText().contains(QStringLiteral("10000 images")),
+               qPrintable(page.resultText()));
+      QVERIFY(!page.resultText().contains(QStringLiteral("FID")));
+      QVERIFY(page.lastFid() > 0);
+      page.setFeatures(QStringLiteral("fashion-mnist"));
+    }
+    // The choices persist (the next start of the app).
+    FidPage again;
+    QCOMPARE(again.features(), QStringLiteral("fashion-mnist"));
+    QCOMPARE(again.referencePath(), QStringLiteral("fashion-mnist-test"));
+    again.setFeatures(QStringLiteral("inception"));
+    again.setPaths(folderA_, folderB_);
   }
 
   void badInputIsReported() {
