@@ -374,10 +374,6 @@
         <translation>维度</translation>
     </message>
     <message>
-        <source>FID</source>
-        <translation>FID</translation>
-    </message>
-    <message>
         <source>KID</source>
         <translation>KID</translation>
     </message>
@@ -428,6 +424,118 @@
     <message>
         <source>Saved statistics to %1</source>
         <translation>统计量已保存到 %1</translation>
+    </message>
+    <message>
+        <source>Folder or statistics file</source>
+        <translation>文件夹或统计文件</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST test set (built in, 10,000)</source>
+        <translation>Fashion-MNIST 测试集（内置，10,000 张）</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST training set (built in, 60,000)</source>
+        <translation>Fashion-MNIST 训练集（内置，60,000 张）</translation>
+    </message>
+    <message>
+        <source>A folder or an .npz, or Fashion-MNIST&apos;s own images exactly as the built-in training data delivers them (28×28 padded to 32×32); their statistics are cached per feature network</source>
+        <translation>图像文件夹或 .npz 文件，或与内置训练数据完全相同的 Fashion-MNIST 图像（28×28 填充为 32×32）；其统计量按特征网络缓存</translation>
+    </message>
+    <message>
+        <source>Inception (pytorch-fid): FID</source>
+        <translation>Inception（pytorch-fid）：FID</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST classifier (offline): FD</source>
+        <translation>Fashion-MNIST 分类器（离线）：FD</translation>
+    </message>
+    <message>
+        <source>Classifier file…</source>
+        <translation>分类器文件…</translation>
+    </message>
+    <message>
+        <source>The network whose features are compared. Without pytorch-fid&apos;s Inception weights, a classifier trained on Fashion-MNIST gives a Fréchet distance in its own 128-d features (FD, not comparable with published FIDs)</source>
+        <translation>用于比较特征的网络。没有 pytorch-fid 的 Inception 权重时，在 Fashion-MNIST 上训练的分类器给出其自身 128 维特征中的 Fréchet 距离（FD，不能与已发表的 FID 比较）</translation>
+    </message>
+    <message>
+        <source>Feature classifiers (*.pt);;All files (*)</source>
+        <translation>特征分类器 (*.pt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>a classifier written by train-classifier</source>
+        <translation>由 train-classifier 写出的分类器</translation>
+    </message>
+    <message>
+        <source>Train…</source>
+        <translation>训练…</translation>
+    </message>
+    <message>
+        <source>Train the Fashion-MNIST classifier on the 60,000 training images (a few minutes on a CPU), as diffusion-studio-cli train-classifier --data fashion-mnist does</source>
+        <translation>在 60,000 张训练图像上训练 Fashion-MNIST 分类器（CPU 上需几分钟），与 diffusion-studio-cli train-classifier --data fashion-mnist 相同</translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation>特征</translation>
+    </message>
+    <message>
+        <source>FID / FD</source>
+        <translation>FID / FD</translation>
+    </message>
+    <message>
+        <source>Inception weights: %1</source>
+        <translation>Inception 权重：%1</translation>
+    </message>
+    <message>
+        <source>pytorch-fid&apos;s Inception weights are not on this computer (download them from %1 into %2), or choose the Fashion-MNIST classifier, which works offline.</source>
+        <translation>本机没有 pytorch-fid 的 Inception 权重（请从 %1 下载到 %2），或选择可离线使用的 Fashion-MNIST 分类器。</translation>
+    </message>
+    <message>
+        <source>Retrain…</source>
+        <translation>重新训练…</translation>
+    </message>
+    <message>
+        <source>Choose a classifier file.</source>
+        <translation>请选择分类器文件。</translation>
+    </message>
+    <message>
+        <source>Not trained yet: Train… makes it (a few minutes on a CPU) at %1.</source>
+        <translation>尚未训练：“训练…”会在 %1 生成它（CPU 上需几分钟）。</translation>
+    </message>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 不存在。</translation>
+    </message>
+    <message>
+        <source>%1: test accuracy %2 % on %3 images (%4)</source>
+        <translation>%1：在 %3 张图像上的测试准确率 %2 %（%4）</translation>
+    </message>
+    <message>
+        <source>Not a usable classifier: %1</source>
+        <translation>不是可用的分类器：%1</translation>
+    </message>
+    <message>
+        <source>&lt;p style=&apos;font-size:large&apos;&gt;&lt;b&gt;FD %1&lt;/b&gt; (Fréchet distance in the features of the %2)</source>
+        <translation>&lt;p style=&apos;font-size:large&apos;&gt;&lt;b&gt;FD %1&lt;/b&gt;（%2 特征中的 Fréchet 距离）</translation>
+    </message>
+    <message>
+        <source> · KD %1 ± %2</source>
+        <translation> · KD %1 ± %2</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Classifier: test accuracy %1 %, %2&lt;/p&gt;</source>
+        <translation>&lt;p&gt;分类器：测试准确率 %1 %，%2&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Trained the %1: test accuracy &lt;b&gt;%2 %&lt;/b&gt; on %3 images, %4 s.&lt;/p&gt;&lt;p&gt;%5&lt;/p&gt;</source>
+        <translation>&lt;p&gt;已训练 %1：在 %3 张图像上的测试准确率 &lt;b&gt;%2 %&lt;/b&gt;，用时 %4 秒。&lt;/p&gt;&lt;p&gt;%5&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Training the Fashion-MNIST classifier…</source>
+        <translation>正在训练 Fashion-MNIST 分类器…</translation>
+    </message>
+    <message>
+        <source>Training the Fashion-MNIST classifier</source>
+        <translation>训练 Fashion-MNIST 分类器</translation>
     </message>
 </context>
 <context>
