@@ -1,9 +1,10 @@
 // The offline feature network (issue 17): a classifier trained on a subset of Fashion-MNIST
 // learns (well above chance on held-out images; a shuffled-label control does not), its file
-// reloads to the same features bit for bit and holds only what torch.load(weights_only=True)
-// accepts, and the FID engine uses it: a set against itself is ~0, Fashion-MNIST train against
-// test is small, against inverted or noise images large; the built-in reference enters by the
-// same path as image files; statistics and the cache never mix feature spaces.
+// reloads to the same features bit for bit, holds only what torch.load(weights_only=True)
+// accepts and gives the same features in PyTorch, and the FID engine uses it: a set against
+// itself is ~0, Fashion-MNIST train against test is small, against inverted or noise images
+// large; the built-in reference enters by the same path as image files; statistics and the
+// cache never mix feature spaces.
 #include "core/api/feature_network.h"
 #include "core/api/fid.h"
 #include "core/data/fashion_mnist_source.h"
@@ -18,6 +19,7 @@
 #include "core/io/png_file.h"
 #include "core/io/zip_archive_reader.h"
 #include "core/util/error.h"
+#include "tests/support/python_torch.h"
 #include "tests/support/reference_tensors.h"
 
 #include <QTemporaryDir>
@@ -171,7 +173,7 @@ private Q_SLOTS:
             if (name.size() > 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0) pickle = zip.read(name);
         QVERIFY(!pickle.empty());
         const std::set<std::string> allowed{"collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-                                            "torch.FloatStorage", "torch.LongStorage"};
+                                            "torch.FloatStorage", "torch.LongStorage", "torch.DoubleStorage"};
         // A GLOBAL opcode is 'c' module '\n' name '\n'; the bytes before the opcode may look like
         // a module name too, so a match must end with an allowed name.
         const std::regex global("c([A-Za-z_.]+)\n([A-Za-z_0-9]+)\n");
@@ -189,6 +191,51 @@ private Q_SLOTS:
             ++globals;
         }
         QVERIFY(globals >= 2);
+    }
+
+    // The proof: PyTorch opens the file with weights_only=True (PyTorch 1.13's unpickler, which
+    // knows no Python floats), the architecture as docs/feature-networks.md restates it takes
+    // the weights strictly, and gives our features.
+    void pytorchLoadsItWeightsOnlyAndGivesTheSameFeatures() {
+        if (!test::pythonTorchAvailable()) QSKIP("Python's PyTorch is not installed (python3-torch)");
+        const auto images = heldOut_->images.slice(0, 0, 300);
+        fid::writeNpz(tmp("features.npz"), {{"images", images}, {"features", features::classifierFeatures(*net_, images)}});
+        const auto run = test::runPython(R"(
+import sys, numpy as np, torch
+from torch import nn
+class FeatureClassifier(nn.Module):
+    def __init__(self, widths, feature_dim, classes, dropout, in_channels, size, mean, std):
+        super().__init__()
+        layers, c = [], in_channels
+        for w in widths:
+            layers += [nn.Conv2d(c, w, 3, padding=1, bias=False), nn.MaxPool2d(2), nn.BatchNorm2d(w), nn.ReLU()]
+            c, size = w, size // 2
+        self.blocks = nn.Sequential(*layers)
+        self.embed = nn.Sequential(nn.Flatten(), nn.Linear(c * size * size, feature_dim), nn.ReLU())
+        self.head = nn.Sequential(nn.Dropout(float(dropout)), nn.Linear(feature_dim, classes))
+        self.mean, self.std = float(mean), float(std)
+    def features(self, x):
+        return self.embed(self.blocks((x - self.mean) / self.std))
+torch.set_num_threads(2)
+ckpt = torch.load(sys.argv[1], weights_only=True)
+assert ckpt["format"] == "diffusion-studio feature classifier" and ckpt["version"] == 1
+a = ckpt["architecture"]
+net = FeatureClassifier(a["widths"], a["feature_dim"], a["classes"], a["dropout"], a["input_channels"],
+                        a["input_size"], a["input_mean"], a["input_std"])
+net.load_state_dict(ckpt["state_dict"], strict=True)
+net.eval()
+ours = np.load(sys.argv[2])
+with torch.no_grad():
+    theirs = net.features(torch.from_numpy(ours["images"]).float() / 255).numpy()
+print("max |diff|", np.abs(theirs - ours["features"]).max(), "accuracy", float(ckpt["test_accuracy"]))
+assert np.allclose(theirs, ours["features"], rtol=1e-4, atol=1e-4)
+assert abs(float(ckpt["test_accuracy"]) - float(sys.argv[3])) < 1e-12
+assert ckpt["test_images"] == 1000 and ckpt["feature_dim"] == 128 and len(ckpt["classes"]) == 10
+)",
+                                         {QString::fromStdString(file_), QString::fromStdString(tmp("features.npz")),
+                                          QString::number(features::readClassifierFile(file_).record.testAccuracy, 'g', 17)});
+        QVERIFY2(run.finished && run.exitCode == 0, run.output.constData());
+        qInfo("%s", run.output.trimmed().constData());
     }
 
     void aFileThatIsNoClassifierIsRefused() {

@@ -12,6 +12,7 @@
 namespace ds::features {
 
 using io::PyValue;
+using io::PyValuePtr;
 
 const char* const kClassifierInputConvention =
     "each image decoded to 8-bit RGB as pytorch-fid's PIL convert('RGB') gives it (gray replicated, alpha "
@@ -33,6 +34,45 @@ std::string ClassifierRecord::label() const {
 }
 
 std::string ClassifierFile::featureSpaceId() const { return record.label() + " (sha256 " + sha256.substr(0, 16) + ")"; }
+
+namespace {
+
+// Python floats as 0-d float64 tensors, throughout a tree. torch.load(weights_only=True) of
+// PyTorch 1.13 (Debian 12's) rejects a pickled float (BINFLOAT, "Unsupported operand 71"); a
+// tensor it rebuilds. float(t) or t.item() gives the number back in Python.
+PyValuePtr floatsAsTensors(const PyValuePtr& v) {
+    switch (v->kind) {
+    case PyValue::Kind::Float: return PyValue::tensor(torch::tensor(v->floatValue, torch::kDouble));
+    case PyValue::Kind::List:
+    case PyValue::Kind::Tuple:
+        for (auto& item : v->items) item = floatsAsTensors(item);
+        return v;
+    case PyValue::Kind::Dict:
+        for (auto& entry : v->entries) entry.second = floatsAsTensors(entry.second);
+        return v;
+    default: return v;
+    }
+}
+
+// The reverse, for the plain parts read back (files written before floats became tensors hold
+// Python floats: both read).
+nlohmann::json plainJson(const PyValue& v) {
+    if (v.is(PyValue::Kind::Tensor) && v.asTensor().dim() == 0 && v.asTensor().is_floating_point())
+        return v.asTensor().item<double>();
+    if (v.is(PyValue::Kind::Dict)) {
+        auto obj = nlohmann::json::object();
+        for (const auto& [k, val] : v.asDict()) obj[k->asString()] = plainJson(*val);
+        return obj;
+    }
+    if (v.is(PyValue::Kind::List) || v.is(PyValue::Kind::Tuple)) {
+        auto arr = nlohmann::json::array();
+        for (const auto& item : v.asSequence()) arr.push_back(plainJson(*item));
+        return arr;
+    }
+    return checkpoint::toJson(v);
+}
+
+}  // namespace
 
 void writeClassifierFile(const std::string& path, FeatureClassifier& net, const ClassifierRecord& record) {
     const auto& config = net->config();
@@ -57,6 +97,7 @@ void writeClassifierFile(const std::string& path, FeatureClassifier& net, const 
     root->set("test_accuracy", PyValue::real(record.testAccuracy));
     root->set("test_images", PyValue::integer(record.testImages));
     root->set("training", checkpoint::fromJson(record.training));
+    floatsAsTensors(root);
     root->set("state_dict", checkpoint::StateDict::fromModule(*net).toPyDict());
     io::saveTorchFile(path, root);
 }
@@ -94,13 +135,17 @@ ClassifierFile readClassifierFile(const std::string& path) {
                         std::to_string(kClassifierFormatVersion) + ")");
         auto& r = file.record;
         r.dataset = entry(*root, "dataset", PyValue::Kind::String).asString();
-        r.config = ClassifierConfig::fromJson(checkpoint::toJson(entry(*root, "architecture", PyValue::Kind::Dict)));
+        r.config = ClassifierConfig::fromJson(plainJson(entry(*root, "architecture", PyValue::Kind::Dict)));
         if (entry(*root, "feature_dim", PyValue::Kind::Int).asInt() != r.config.featureDim)
             throw Error("feature_dim does not match the architecture's");
         for (const auto& name : entry(*root, "classes", PyValue::Kind::List).asList()) r.classes.push_back(name->asString());
-        if (const PyValue* a = root->find("test_accuracy")) r.testAccuracy = a->asFloat();
+        if (const PyValue* a = root->find("test_accuracy")) {
+            const auto value = plainJson(*a);
+            if (!value.is_number()) throw Error("'test_accuracy' is not a number");
+            r.testAccuracy = value.get<double>();
+        }
         if (const PyValue* n = root->find("test_images"); n && n->is(PyValue::Kind::Int)) r.testImages = n->asInt();
-        if (const PyValue* t = root->find("training"); t && t->is(PyValue::Kind::Dict)) r.training = checkpoint::toJson(*t);
+        if (const PyValue* t = root->find("training"); t && t->is(PyValue::Kind::Dict)) r.training = plainJson(*t);
         file.weights = checkpoint::StateDict::fromPyDict(entry(*root, "state_dict", PyValue::Kind::Dict));
     } catch (const Error& e) {
         throw fileError(path, e.what());

@@ -1,8 +1,9 @@
 // The file of a feature classifier (core/features/feature_classifier.h): a PyTorch zip file, as
-// torch.save writes a dict, that torch.load(path, weights_only=True) opens (its only globals
-// are OrderedDict and the tensor rebuild functions). It holds the weights, the architecture
-// (as values and in words), the input convention, the feature dimension, the class names and
-// the test accuracy measured when it was trained. Its SHA-256 names its feature space, so that
+// torch.save writes a dict, that torch.load(path, weights_only=True) opens, PyTorch 1.13's
+// too: its only globals are OrderedDict and the tensor rebuild functions, and its numbers that
+// are not integers are 0-d float64 tensors (1.13 refuses pickled floats). It holds the
+// weights, the architecture (as values and in words), the input convention, the feature
+// dimension, the class names and the test accuracy measured when it was trained. Its SHA-256 names its feature space, so that
 // statistics of two different networks are never compared.
 #pragma once
 #include "core/checkpoint/state_dict.h"
