@@ -595,7 +595,7 @@ void addTrainClassifierOptions(CLI::App* cmd, ds::api::ClassifierTrainRequest& r
     cmd->add_option("--data", r.data, "the data set (fashion-mnist)")->check(CLI::IsMember({"fashion-mnist"}));
     cmd->add_option("--out", r.out, "the classifier file (default: " + ds::api::defaultClassifierPath() +
                                         ", where fid --features fashion-mnist finds it)");
-    cmd->add_option("--epochs", r.epochs, "passes over the training images (default: see docs/feature-networks.md)")
+    cmd->add_option("--epochs", r.epochs, "passes over the training images (default 5)")
         ->check(kAtLeastOne);
     cmd->add_option("--seed", r.seed, "random seed (weights, order, flips, dropout)");
     cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);

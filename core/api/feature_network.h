@@ -15,7 +15,7 @@ struct ClassifierTrainRequest {
     std::string data = "fashion-mnist";  // the data set (only Fashion-MNIST so far)
     std::string dataDir;                 // "": $DS_FASHION_MNIST_DIR or Debian's folder
     std::string out;                     // "": defaultClassifierPath(data); replaced atomically
-    int epochs = 0;                      // 0: the default (see docs/feature-networks.md)
+    int epochs = 0;                      // 0: the default, 5 (docs/feature-networks.md)
     int batchSize = 128;
     uint64_t seed = 0;
     int64_t trainImages = 0;             // the first N training images; 0: all 60,000

@@ -33,7 +33,7 @@ LabelledImages builtinImages(const fid::BuiltinReference& set, const ClassifierC
                              const StopToken* stop = nullptr);
 
 struct ClassifierTrainOptions {
-    int epochs = 12;
+    int epochs = 5;               // 92.7 % test accuracy on Fashion-MNIST (docs/feature-networks.md)
     int batchSize = 128;
     double learningRate = 2e-3;   // AdamW's peak rate
     double weightDecay = 5e-4;
