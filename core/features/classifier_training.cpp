@@ -3,6 +3,7 @@
 #include "core/data/parallel_for.h"
 #include "core/fid/builtin_reference.h"
 #include "core/fid/fid_image_decoder.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -104,8 +105,7 @@ FeatureClassifier trainClassifier(const LabelledImages& data, const ClassifierCo
             if (onStep) onStep(step, total);
         }
         if (onEpoch) {
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            onEpoch({epoch, o.epochs, lossSum / double(n), double(correct) / double(n), seconds});
+            onEpoch({epoch, o.epochs, lossSum / double(n), double(correct) / double(n), secondsSince(start)});
         }
     }
     net->eval();

@@ -14,6 +14,7 @@
 #include "core/fid/kernel_inception_distance.h"
 #include "core/fid/stats_cache.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
 
@@ -26,10 +27,6 @@ namespace ds::api {
 namespace {
 
 namespace fs = std::filesystem;
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // One side of the comparison: a folder (listed, maybe cached), a built-in set or a statistics file.
 struct Side {

@@ -6,6 +6,7 @@
 #include "core/features/classifier_training.h"
 #include "core/fid/builtin_reference.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
 
@@ -19,10 +20,6 @@ namespace ds::api {
 namespace {
 
 namespace fs = std::filesystem;
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::string percent(double share) {
     char text[32];
