@@ -19,12 +19,17 @@
 #include "core/io/png_file.h"
 #include "core/io/zip_archive_reader.h"
 #include "core/util/error.h"
+#include "tests/support/fid_tolerance.h"
+#include "tests/support/network_tolerance.h"
 #include "tests/support/python_torch.h"
 #include "tests/support/reference_tensors.h"
+#include "tests/support/tolerance.h"
 
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -32,6 +37,15 @@
 using namespace ds;
 
 namespace {
+
+// The classifier's float32 features against another run of the same weights that may sum in
+// another order (PyTorch's Python front end, another batch size or kernel), relative to their
+// magnitude: its layers sum K = 9, 288, 576 and 1,152 products, ~sqrt(K) float32 epsilons each,
+// in quadrature ~45 epsilons; 84 (the U-Net's budget, network_tolerance.h) leaves a margin of 2.
+constexpr double kClassifierRelativeTolerance = 84 * test::kFloat32Epsilon;
+
+// A mirrored image: the negative control of a comparison of features (the project's idiom).
+torch::Tensor mirrored(const torch::Tensor& images) { return images.flip({3}).contiguous(); }
 
 class QuietSink : public api::JobSink {};
 
@@ -108,6 +122,22 @@ class TestFeatureNetwork : public QObject {
         return api::runFid(r, sink, stop);
     }
 
+    // The Fréchet distance's rounding tolerance of a folder against itself (fid_tolerance.h),
+    // from its statistics in this network's features (cached by an earlier call).
+    double fdTolerance(const std::string& folder, const std::string& cache) const {
+        api::FidRequest r;
+        r.path1 = folder;
+        r.features = file_;
+        r.cacheDir = cache;
+        QuietSink sink;
+        StopToken stop;
+        const std::string out = tmp("tolerance_stats.npz");
+        std::filesystem::remove(out);
+        api::saveFidStats(r, out, sink, stop);
+        const auto stats = fid::readFidStats(out);
+        return test::frechetTolerance(stats, stats);
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         at::set_num_threads(2);
@@ -161,7 +191,10 @@ private Q_SLOTS:
         const auto before = features::classifierFeatures(*net_, images);
         const auto after = features::classifierFeatures(reloaded, images);
         QCOMPARE(before.sizes(), (std::vector<int64_t>{300, 128}));
-        QVERIFY(torch::equal(before, after));
+        // The same weights, the same kernels, the same batches: bit for bit.
+        DS_CHECK_TOLERANCE("feature_network/reloaded_features", test::maxAbsDiff(before, after), 0);
+        DS_CHECK_NEGATIVE_CONTROL("feature_network/reloaded_features_of_mirrored_images",
+                                  test::maxAbsDiff(before, features::classifierFeatures(reloaded, mirrored(images))), 0, 1);
         QCOMPARE(file.record.config.toJson(), config_.toJson());
         QVERIFY(file.featureSpaceId().rfind("fashion-mnist classifier, 128-d (sha256 ", 0) == 0);
         QCOMPARE(file.sha256.size(), size_t(64));
@@ -199,7 +232,8 @@ private Q_SLOTS:
     void pytorchLoadsItWeightsOnlyAndGivesTheSameFeatures() {
         if (!test::pythonTorchAvailable()) QSKIP("Python's PyTorch is not installed (python3-torch)");
         const auto images = heldOut_->images.slice(0, 0, 300);
-        fid::writeNpz(tmp("features.npz"), {{"images", images}, {"features", features::classifierFeatures(*net_, images)}});
+        const auto ours = features::classifierFeatures(*net_, images);
+        fid::writeNpz(tmp("features.npz"), {{"images", images}, {"mirrored", mirrored(images)}, {"features", ours}});
         const auto run = test::runPython(R"(
 import sys, numpy as np, torch
 from torch import nn
@@ -227,15 +261,25 @@ net.eval()
 ours = np.load(sys.argv[2])
 with torch.no_grad():
     theirs = net.features(torch.from_numpy(ours["images"]).float() / 255).numpy()
-print("max |diff|", np.abs(theirs - ours["features"]).max(), "accuracy", float(ckpt["test_accuracy"]))
-assert np.allclose(theirs, ours["features"], rtol=1e-4, atol=1e-4)
-assert abs(float(ckpt["test_accuracy"]) - float(sys.argv[3])) < 1e-12
+    mirrored = net.features(torch.from_numpy(ours["mirrored"]).float() / 255).numpy()
 assert ckpt["test_images"] == 1000 and ckpt["feature_dim"] == 128 and len(ckpt["classes"]) == 10
+print("features_diff %.9g" % np.abs(theirs - ours["features"]).max())
+print("mirrored_diff %.9g" % np.abs(mirrored - ours["features"]).max())
+print("accuracy %.17g" % float(ckpt["test_accuracy"]))
 )",
-                                         {QString::fromStdString(file_), QString::fromStdString(tmp("features.npz")),
-                                          QString::number(features::readClassifierFile(file_).record.testAccuracy, 'g', 17)});
+                                         {QString::fromStdString(file_), QString::fromStdString(tmp("features.npz"))});
         QVERIFY2(run.finished && run.exitCode == 0, run.output.constData());
-        qInfo("%s", run.output.trimmed().constData());
+        const auto value = [&](const char* key) {
+            const auto match = QRegularExpression(QString("^%1 (\\S+)$").arg(key), QRegularExpression::MultilineOption)
+                                   .match(QString::fromUtf8(run.output));
+            return match.hasMatch() ? match.captured(1).toDouble() : std::nan("");
+        };
+        const double tol = kClassifierRelativeTolerance * ours.abs().max().item<double>();
+        DS_CHECK_TOLERANCE("feature_network/pytorch_features", value("features_diff"), tol);
+        DS_CHECK_NEGATIVE_CONTROL("feature_network/pytorch_features_of_mirrored_images", value("mirrored_diff"), tol, 10);
+        // The accuracy is stored exactly (a float64 tensor) and read back as written.
+        DS_CHECK_TOLERANCE("feature_network/pytorch_test_accuracy",
+                           std::abs(value("accuracy") - features::readClassifierFile(file_).record.testAccuracy), 0);
     }
 
     void aFileThatIsNoClassifierIsRefused() {
@@ -255,17 +299,20 @@ assert ckpt["test_images"] == 1000 and ckpt["feature_dim"] == 128 and len(ckpt["
         auto builtin = test_->images();
         builtin.count = 300;
         const auto fromMemory = extractor.extract(builtin, {}, nullptr);
-        std::vector<std::string> files;
+        std::vector<std::string> files, inverted;
         for (int i = 0; i < 300; ++i) {
             char name[32];
             std::snprintf(name, sizeof name, "/%05d.png", i);
             files.push_back(tmp("test") + name);
+            inverted.push_back(tmp("inverted") + name);
         }
         const auto fromFiles = extractor.extract(files, {}, nullptr);
-        QVERIFY(torch::equal(fromMemory, fromFiles));
+        DS_CHECK_TOLERANCE("feature_network/builtin_vs_png_features", test::maxAbsDiff(fromMemory, fromFiles), 0);
         // And training saw the same pixels.
         const auto trained = features::classifierFeatures(*net_, heldOut_->images.slice(0, 0, 300), 50);
-        QVERIFY(torch::equal(fromMemory, trained));
+        DS_CHECK_TOLERANCE("feature_network/builtin_vs_training_features", test::maxAbsDiff(fromMemory, trained), 0);
+        DS_CHECK_NEGATIVE_CONTROL("feature_network/builtin_vs_inverted_png_features",
+                                  test::maxAbsDiff(fromMemory, extractor.extract(inverted, {}, nullptr)), 0, 1);
     }
 
     void frechetDistanceSeparatesFashionMnistFromOtherImages() {
@@ -278,7 +325,9 @@ assert ckpt["test_images"] == 1000 and ckpt["feature_dim"] == 128 and len(ckpt["
         QVERIFY(!self.inception);
         QCOMPARE(self.distanceLabel, std::string("FD (fashion-mnist classifier, 128-d)"));
         QCOMPARE(self.dims, 128);
-        QVERIFY2(std::abs(self.fid) < 1e-3 * trainTest.fid, qPrintable(QString::number(self.fid)));
+        const double tol = fdTolerance(tmp("train"), cache);
+        DS_CHECK_TOLERANCE("feature_network/fd_self", std::abs(self.fid), tol);
+        DS_CHECK_NEGATIVE_CONTROL("feature_network/fd_train_vs_test", trainTest.fid, tol, 10);
         QVERIFY(trainTest.fid > 0);
         QVERIFY2(inverted.fid > 10 * trainTest.fid, qPrintable(QString::number(inverted.fid)));
         QVERIFY2(noise.fid > 10 * trainTest.fid, qPrintable(QString::number(noise.fid)));
@@ -309,7 +358,11 @@ assert ckpt["test_images"] == 1000 and ckpt["feature_dim"] == 128 and len(ckpt["
         const auto space = features::readClassifierFile(file_).featureSpaceId();
         QCOMPARE(fid::readFidStatsSpace(tmp("test_stats.npz")), space);
         QCOMPARE(fid::NpzFile(tmp("test_stats.npz")).text("feature_space"), space);
-        QVERIFY(std::abs(fd(tmp("test"), tmp("test_stats.npz"), tmp("cache-stats")).fid) < 1e-6);
+        const double tol = test::frechetTolerance(fid::readFidStats(tmp("test_stats.npz")), fid::readFidStats(tmp("test_stats.npz")));
+        DS_CHECK_TOLERANCE("feature_network/fd_folder_vs_its_statistics",
+                           std::abs(fd(tmp("test"), tmp("test_stats.npz"), tmp("cache-stats")).fid), tol);
+        DS_CHECK_NEGATIVE_CONTROL("feature_network/fd_other_folder_vs_the_statistics",
+                                  fd(tmp("train"), tmp("test_stats.npz"), tmp("cache-stats")).fid, tol, 10);
 
         // Inception statistics (no feature_space, as pytorch-fid writes them) are refused.
         fid::GaussianStats inception{torch::zeros({128}, torch::kDouble), torch::eye(128, torch::kDouble), 0};
@@ -354,7 +407,7 @@ assert ckpt["test_images"] == 1000 and ckpt["feature_dim"] == 128 and len(ckpt["
         const auto collided = fd(tmp("train"), tmp("test"), tmp("cache-collide"));
         const auto clean = fd(tmp("train"), tmp("test"), tmp("cache-clean"));
         QVERIFY(!collided.cached1);
-        QCOMPARE(collided.fid, clean.fid);
+        DS_CHECK_TOLERANCE("feature_network/fd_beside_a_colliding_entry", std::abs(collided.fid - clean.fid), 0);
         QCOMPARE(fid::NpzFile(tmp("cache-collide/" + folderKey + ".npz")).text("feature_space"), space);
     }
 
