@@ -87,7 +87,7 @@ ProcessGroup::ProcessGroup(const api::DistEnvironment& env, const api::Distribut
             group_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(store_, env_.rank, env_.worldSize, ncclOptions);
 #else
             throw Error("this build has no NCCL (Debian's LibTorch is CPU-only): use --dist-backend gloo, or build "
-                        "against a CUDA LibTorch with -DDS_WITH_NCCL=ON (see the README)");
+                        "against a CUDA LibTorch with -DDS_WITH_NCCL=ON (see docs/install.md)");
 #endif
         }
     } catch (const Error& e) {
