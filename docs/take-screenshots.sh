@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Takes the README's screenshots of the real app under Xvfb (packages xvfb, imagemagick, xdotool).
+# Takes the screenshots of README.md and docs/app.md of the real app under Xvfb (packages xvfb, imagemagick, xdotool).
 #
 #   docs/take-screenshots.sh RUN_DIR CHECKPOINT
 #

@@ -40,7 +40,7 @@ namespace {
 const std::string kFormula = test::fixturePath("fid_formula/");
 
 // Inception's pool features against pytorch-fid's or another kernel family's, relative to their
-// magnitude: 1e-4 (840 float32 epsilons). Measured at most 1.2e-6 (README, "Numerical tolerances").
+// magnitude: 1e-4 (840 float32 epsilons). Measured at most 1.2e-6 (docs/testing.md, "Numerical tolerances").
 constexpr double kInceptionRelativeTolerance = 1e-4;
 // A wrong configuration must miss by this many times the tolerance the right one is held to.
 constexpr double kNegativeControlFactor = 10.0;

@@ -8,7 +8,7 @@
 // errors: no labels, labels out of range, guidance without a null class.
 //
 // Tolerances: the velocity is float32 with a few hundred accumulated products per output: 1e-5
-// of its magnitude (measured up to 2.7e-6 relative over the kernel matrix, README). dopri5
+// of its magnitude (measured up to 2.7e-6 relative over the kernel matrix, docs/testing.md). dopri5
 // integrates that field over [0, 1] in 3 steps: the sample is a combination of its 20
 // evaluations, each within that bound: NFE x 1e-5 of the sample's magnitude. Euler's 4 steps
 // through the CLI: 1e-4, as the unconditional flows' parity (test_torchcfm_parity).

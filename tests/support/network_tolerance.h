@@ -20,7 +20,7 @@ constexpr double kFloat64Epsilon = 2.220446049250313e-16;
 // epsilons per layer, adding up in quadrature). Measured at most 3.6e-6 (30 epsilons: the
 // classifier-free-guidance Unet on ATen's scalar kernels; 2.7e-6 for torchcfm's class-conditional
 // UNetModel, 1.6e-6 for the others) over the kernel families this project's machine can force
-// (README, "Numerical tolerances").
+// (docs/testing.md, "Numerical tolerances").
 constexpr double kUnetRelativeTolerance = 1e-5;
 
 // Epsilons of each term that a derived quantity's own float32 arithmetic may add: the float32
