@@ -5,6 +5,7 @@
 // pytorch-fid's Inception weights.
 #pragma once
 #include "core/api/job_sink.h"
+#include "core/api/prdc.h"
 #include "core/util/stop_token.h"
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,11 @@ struct FidRequest {
     bool kid = false;             // also compute KID (needs two folders: KID uses the features)
     int kidSubsets = 100;
     int kidSubsetSize = 1000;     // capped at the smaller image count
+    // Also precision/recall (torch-fidelity's, k = prdc.neighbourhood) and density/coverage
+    // (clovaai's, k = prdc.nearestK) of path1 (generated) against path2 (real): two folders or
+    // built-in sets, as they need the features (core/api/prdc.h).
+    bool prdc = false;
+    PrdcOptions prdcOptions;
     int resize = 0;               // 0: each folder's images must share one size; S: resize each to S x S first
     bool useCache = true;         // reuse/keep each folder's statistics (see cacheDir)
     std::string cacheDir;         // "": $XDG_CACHE_HOME or ~/.cache, then diffusion-studio/fid
@@ -43,6 +49,8 @@ struct FidResult {
     bool hasKid = false;
     double kid = 0.0;             // mean over subsets
     double kidStd = 0.0;
+    bool hasPrdc = false;
+    PrdcResult prdc;
     int64_t count1 = 0;           // images behind each side (0: a statistics file that does not say)
     int64_t count2 = 0;
     int dims = 0;

@@ -2,6 +2,7 @@
 // distance in a feature classifier's space, with progress, cancelling, the statistics cache,
 // and pytorch-fid's --save-stats.
 #include "core/api/fid.h"
+#include "core/jobs/generated_fid.h"
 
 #include "core/features/classifier_file.h"
 #include "core/fid/builtin_reference.h"
@@ -12,6 +13,7 @@
 #include "core/fid/image_folder_listing.h"
 #include "core/fid/inception_weights.h"
 #include "core/fid/kernel_inception_distance.h"
+#include "core/fid/prdc.h"
 #include "core/fid/stats_cache.h"
 #include "core/util/device.h"
 #include "core/util/elapsed.h"
@@ -46,6 +48,9 @@ struct Side {
 
 bool namesInception(const FidRequest& r) { return r.features.empty() || r.features == "inception"; }
 
+// KID and the PRDC metrics work on the features themselves, not on their statistics.
+bool needsFeatures(const FidRequest& r) { return r.kid || r.prdc; }
+
 void validate(const FidRequest& r) {
     if (r.dims < 0) throw Error("--dims must be positive");
     if (r.dims != 0 && namesInception(r) && !fid::FidInceptionImpl::isSupportedDims(r.dims))
@@ -53,6 +58,8 @@ void validate(const FidRequest& r) {
     if (r.batchSize < 1) throw Error("--batch-size must be at least 1");
     if (r.resize < 0) throw Error("--resize must be positive");
     if (r.kid && (r.kidSubsets < 1 || r.kidSubsetSize < 2)) throw Error("KID needs at least one subset of two or more");
+    if (r.prdc && (r.prdcOptions.neighbourhood < 1 || r.prdcOptions.nearestK < 1))
+        throw Error("precision/recall and density/coverage need k of at least 1 (--prc-neighbourhood, --nearest-k)");
 }
 
 std::string resizeMode(int resize, const fid::NetworkInput& input) {
@@ -110,7 +117,9 @@ Side openSide(const std::string& path, const FidRequest& r) {
         return side;
     }
     if (!fs::exists(path, ec)) throw fileError(path, "does not exist");
-    if (r.kid) throw fileError(path, "is a statistics file; KID needs the images' features: give a folder");
+    if (needsFeatures(r))
+        throw fileError(path, std::string("is a statistics file; ") + (r.kid ? "KID" : "precision/recall and density/coverage") +
+                                  " need the images' features: give a folder");
     side.computed = fid::CachedStats{fid::readFidStats(path), {}};
     side.statsSpace = fid::readFidStatsSpace(path);
     return side;
@@ -253,7 +262,7 @@ void lookUpCache(Side& side, const FidRequest& r, NetworkOnDemand& network, cons
                                              "builtin=" + side.path + ";32x32 padded;" + network.signature());
     else
         side.cacheKey = fid::StatsCache::key(side.files, network.signature());
-    side.computed = cache.load(side.cacheKey, r.kid, network.space().id);
+    side.computed = cache.load(side.cacheKey, needsFeatures(r), network.space().id);
     side.fromCache = side.computed.has_value();
 }
 
@@ -271,7 +280,7 @@ void computeFeatures(std::vector<Side*> sides, const FidRequest& r, NetworkOnDem
         if (s->computed) continue;
         for (const Side* other : sides)  // the same images on both sides (`fid X X`): extracted once
             if (other != s && other->computed && other->needsNetwork() && other->path == s->path && other->files == s->files &&
-                (!r.kid || other->computed->features.defined())) {
+                (!needsFeatures(r) || other->computed->features.defined())) {
                 s->computed = other->computed;
                 done += int64_t(s->imageCount());
                 break;
@@ -283,7 +292,7 @@ void computeFeatures(std::vector<Side*> sides, const FidRequest& r, NetworkOnDem
         auto features = network.extractor().extract(
             images, [&](int64_t n) { sink.onProgress(meter.at(before + n)); }, &stop);
         done += int64_t(s->imageCount());
-        fid::CachedStats entry{fid::GaussianStats::fromFeatures(features), r.kid ? features : torch::Tensor()};
+        fid::CachedStats entry{fid::GaussianStats::fromFeatures(features), needsFeatures(r) ? features : torch::Tensor()};
         if (r.useCache) {
             const auto warning = cache.store(s->cacheKey, entry.stats, entry.features, network.space().id);
             if (!warning.empty()) warnings.push_back(warning);
@@ -355,6 +364,19 @@ FidResult runFid(const FidRequest& r, JobSink& sink, const StopToken& stop) {
         result.kidStd = kid.std;
         result.warnings.insert(result.warnings.end(), kid.warnings.begin(), kid.warnings.end());
     }
+    if (r.prdc) {
+        sink.onLog("computing precision/recall (k = " + std::to_string(r.prdcOptions.neighbourhood) +
+                   ") and density/coverage (k = " + std::to_string(r.prdcOptions.nearestK) + ") in the " +
+                   (result.inception ? std::string("Inception features") : result.featureSpace));
+        std::optional<ProgressMeter> meter;  // distances, after the images' progress
+        const auto progress = [&](int64_t done, int64_t total) {
+            if (!meter) meter.emplace(total, "distances");
+            sink.onProgress(meter->at(done));
+        };
+        result.prdc = fid::precisionRecallDensityCoverage(a.computed->features, b.computed->features, r.prdcOptions,
+                                                          progress, &stop);
+        result.hasPrdc = true;
+    }
 
     const bool images = a.needsNetwork() || b.needsNetwork();
     result.count1 = a.computed->stats.count;
@@ -381,6 +403,7 @@ FidStatsResult saveFidStats(const FidRequest& r, const std::string& output, JobS
 
     FidRequest folderOnly = r;
     folderOnly.kid = false;
+    folderOnly.prdc = false;
     Side side = openSide(r.path1, folderOnly);
     NetworkOnDemand network(folderOnly, sink);
     checkFeatureSpaces({&side}, folderOnly, network);
@@ -401,3 +424,95 @@ FidStatsResult saveFidStats(const FidRequest& r, const std::string& output, JobS
 }
 
 }  // namespace ds::api
+
+namespace ds::jobs {
+
+struct GeneratedImagesFid::State {
+    api::FidRequest request;
+    api::JobSink& sink;
+    api::NetworkOnDemand network;  // holds a reference to `request`
+    api::Side reference;
+    fid::StatsCache cache;
+    std::string label;
+    std::string space;
+    bool prepared = false;
+
+    static api::FidRequest normalised(api::FidRequest r) {
+        r.kid = false;
+        r.prdc = false;
+        r.resize = 0;
+        return r;
+    }
+    State(const api::FidRequest& r, api::JobSink& s)
+        : request(normalised(r)), sink(s), network(request, s), cache(request.cacheDir) {}
+};
+
+GeneratedImagesFid::GeneratedImagesFid(const api::FidRequest& request, api::JobSink& sink)
+    : state_(std::make_unique<State>(request, sink)) {
+    auto& st = *state_;
+    api::validate(st.request);
+    if (st.request.path2.empty()) throw Error("no FID reference given (a folder, an .npz of statistics or a built-in set)");
+    st.reference = api::openSide(st.request.path2, st.request);
+    st.network.resolve();  // the generated images always need it
+    if (!st.reference.needsNetwork() && st.reference.statsSpace != st.network.space().id)
+        throw api::spaceMismatch(st.reference.path, st.reference.statsSpace, st.network.space().id);
+    st.space = st.network.space().label;
+    st.label = st.network.space().isInception() ? "FID" : "FD (" + st.space + ")";
+}
+
+GeneratedImagesFid::~GeneratedImagesFid() = default;
+
+void GeneratedImagesFid::prepareReference(const StopToken& stop) {
+    auto& st = *state_;
+    if (st.prepared) return;
+    std::vector<std::string> warnings;
+    api::lookUpCache(st.reference, st.request, st.network, st.cache);
+    api::computeFeatures({&st.reference}, st.request, st.network, st.cache, st.sink, stop, warnings);
+    throwIfStopped(&stop);
+    api::warnIfFewImages(st.reference, warnings);
+    for (const auto& w : warnings) st.sink.onLog("warning: " + w);
+    st.prepared = true;
+}
+
+double GeneratedImagesFid::distance(const torch::Tensor& images, const StopToken& stop) {
+    prepareReference(stop);
+    return distance(features(images, stop));
+}
+
+double GeneratedImagesFid::distance(const torch::Tensor& features) {
+    if (!state_->prepared) throw Error("the FID reference's statistics are not ready (prepareReference first)");
+    if (features.dim() != 2 || features.size(0) < 2) throw Error("the FID needs the features of at least two images");
+    return fid::frechetDistance(fid::GaussianStats::fromFeatures(features), state_->reference.computed->stats).distance;
+}
+
+torch::Tensor GeneratedImagesFid::features(const torch::Tensor& images, const StopToken& stop) {
+    if (images.dim() != 4 || (images.size(1) != 1 && images.size(1) != 3))
+        throw Error("the FID of generated images needs (N, C, H, W) images with 1 or 3 channels");
+    if (images.size(0) < 1) throw Error("no generated images to measure");
+    auto& st = *state_;
+    // 8 bits as a written PNG holds them (io::toImage's rounding), gray repeated as decoding does.
+    auto pixels = images.detach().to(torch::kCPU, torch::kFloat).mul(255.0).add(0.5).clamp(0.0, 255.0).to(torch::kUInt8);
+    if (pixels.size(1) == 1) pixels = pixels.expand({-1, 3, -1, -1});
+    pixels = pixels.permute({0, 2, 3, 1}).contiguous();
+    const int h = int(pixels.size(1)), w = int(pixels.size(2));
+    fid::ImageList list;
+    list.count = size_t(pixels.size(0));
+    list.rgb = [pixels, h, w](size_t i) {
+        auto one = pixels[int64_t(i)];
+        return cv::Mat(h, w, CV_8UC3, one.data_ptr<uint8_t>()).clone();
+    };
+    list.name = [](size_t i) { return "generated image " + std::to_string(i); };
+    const ProgressMeter meter(int64_t(list.count), "images");
+    auto features = st.network.extractor().extract(list, [&](int64_t n) { st.sink.onProgress(meter.at(n)); }, &stop);
+    throwIfStopped(&stop);
+    return features;
+}
+
+const std::string& GeneratedImagesFid::label() const { return state_->label; }
+const std::string& GeneratedImagesFid::featureSpace() const { return state_->space; }
+int64_t GeneratedImagesFid::referenceCount() const {
+    const auto& r = state_->reference;
+    return r.computed ? r.computed->stats.count : int64_t(r.imageCount());
+}
+
+}  // namespace ds::jobs
