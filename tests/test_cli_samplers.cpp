@@ -4,6 +4,7 @@
 #include "core/io/png_file.h"
 #include "core/io/torch_file.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/fid_formula_weights.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tolerance.h"
 
@@ -113,6 +114,60 @@ private Q_SLOTS:
         QVERIFY2(bad.err.contains("unknown sweep sampler 'euler'"), qPrintable(bad.err));
     }
 
+    // With an FID reference, each run's FID: exactly `fid` on the PNGs `sample` writes for the
+    // same sampler, steps, seed and batches (the FID page's and the command's engine), in the
+    // formula Inception weights' 64-d features against a folder.
+    void sweepMeasuresFidAgainstNfe() {
+        const QString weights = tmp("formula.pth");
+        if (!QFile::exists(weights))
+            test::writeFormulaInceptionWeights(test::fixturePath("fid_formula/keys.tsv"), weights.toStdString());
+        const QString reference = QString::fromStdString(test::fixturePath("fid_formula/images/A"));
+        const QString cache = tmp("fid-cache");
+        const QStringList common{"--checkpoint", QString::fromStdString(kModel), "--image-size", "16", "--num", "12",
+                                 "--batch-size", "5", "--seed", "7"};
+        const auto r = runCli(QStringList{"--threads", "2", "sweep"} + common +
+                              QStringList{"--steps", "5,10", "--reference-steps", "20", "--samplers", "ddim,dpm-solver++2m",
+                                          "--fid-reference", reference, "--fid-dims", "64", "--fid-weights", weights,
+                                          "--fid-cache-dir", cache});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(doc["fid_label"].toString(), QStringLiteral("FID"));
+        QCOMPARE(doc["fid_reference"].toString(), reference);
+        const auto points = doc["points"].toArray();
+        QCOMPARE(points.size(), 4);
+        std::map<QString, double> fids;
+        for (const auto& p : points) {
+            const auto o = p.toObject();
+            QVERIFY2(o.contains("fid"), qPrintable(r.out));
+            const QString key = o["solver"].toString() + QString::number(o["steps"].toInt());
+            fids[key] = o["fid"].toDouble();
+        }
+        struct Run {
+            QString key;
+            QStringList options;
+        };
+        for (const Run& run : {Run{"ddim5", {"--sampler", "ddim", "--steps", "5"}},
+                               Run{"dpm-solver++2m10", {"--sampler", "dpm-solver++", "--steps", "10"}}}) {
+            const QString folder = tmp("sweep-" + run.key);
+            const auto sampled = runCli(QStringList{"--threads", "2", "sample"} + common + run.options +
+                                        QStringList{"--out-dir", folder});
+            QVERIFY2(sampled.exitCode == 0, qPrintable(sampled.err));
+            const auto fid = runCli({"--threads", "2", "fid", folder, reference, "--dims", "64", "--weights", weights,
+                                     "--cache-dir", cache, "--json"});
+            QVERIFY2(fid.exitCode == 0, qPrintable(fid.err));
+            const double expected = QJsonDocument::fromJson(fid.out.toUtf8()).object()["fid"].toDouble();
+            // The same pixels, features and statistics: equal but for the order of float sums.
+            DS_CHECK_TOLERANCE(("sweep_fid_" + run.key).toStdString(), std::abs(fids[run.key] - expected),
+                               1e-9 * std::max(1.0, expected));
+        }
+        // Negative control: another run's images give another FID.
+        QVERIFY2(std::abs(fids["ddim5"] - fids["dpm-solver++2m10"]) > 1e-6 * fids["ddim5"], qPrintable(r.out));
+
+        const auto flowLike = runCli({"sweep", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
+                                      "--fid-reference", tmp("nowhere")});
+        QCOMPARE(flowLike.exitCode, 1);
+        QVERIFY2(flowLike.err.contains("nowhere: does not exist"), qPrintable(flowLike.err));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliSamplers)

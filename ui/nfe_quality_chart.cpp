@@ -53,11 +53,16 @@ void NfeQualityChart::clear() {
   y_->setRange(1e-6, 1);
 }
 
-void NfeQualityChart::setResult(const api::SolverSweepResult& result) {
+void NfeQualityChart::setResult(const api::SolverSweepResult& result, Metric metric) {
   clear();
+  if (metric == Metric::Fid) {
+    y_->setTitleText(QString::fromStdString(result.fidLabel));
+    y_->setLabelFormat(QStringLiteral("%g"));
+  }
   double xLo = 1e300, xHi = 0, yLo = 1e300, yHi = 0;
   QLineSeries* series = nullptr;
   for (const auto& p : result.points) {
+    if (metric == Metric::Fid && !p.fid) continue;
     const QString name = QString::fromStdString(p.solver);
     if (!series || series->name() != name) {
       series = new QLineSeries;
@@ -68,7 +73,7 @@ void NfeQualityChart::setResult(const api::SolverSweepResult& result) {
       series->attachAxis(y_);
     }
     // A log axis cannot show 0: a run that matches the reference exactly sits at the floor.
-    const double error = std::max(p.error, 1e-12);
+    const double error = std::max(metric == Metric::Fid ? *p.fid : p.error, 1e-12);
     series->append(static_cast<double>(p.nfe), error);
     xLo = std::min(xLo, double(p.nfe));
     xHi = std::max(xHi, double(p.nfe));

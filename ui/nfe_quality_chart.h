@@ -18,14 +18,16 @@ QT_END_NAMESPACE
 namespace ds::ui {
 
 // A log-log chart: one line per solver through its runs (x: NFE, y: RMS distance of the final
-// state to the tight dopri5 reference), points marked. Object names: "nfeQualityChartView".
+// state to the tight dopri5 reference, or the run's FID when the sweep measured one), points
+// marked. Object names: "nfeQualityChartView".
 class NfeQualityChart : public QWidget {
   Q_OBJECT
 
  public:
   explicit NfeQualityChart(QWidget* parent = nullptr);
 
-  void setResult(const api::SolverSweepResult& result);
+  enum class Metric { RmsError, Fid };
+  void setResult(const api::SolverSweepResult& result, Metric metric = Metric::RmsError);
   // What the errors are measured against (default: the flows' tight dopri5).
   void setErrorAxisTitle(const QString& title);
   void clear();

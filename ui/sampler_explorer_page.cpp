@@ -3,6 +3,7 @@
 #include "ui/sampler_explorer_page.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/api/fid.h"
 #include "core/api/solver_sweep.h"
 #include "ui/explorer_run_panel.h"
 #include "ui/file_dialogs.h"
@@ -393,10 +395,52 @@ QWidget* SamplerExplorerPage::buildSweepTab() {
   sweepReferenceSteps_->setToolTip(tr("Steps of the DPM-Solver++ 3M reference solution"));
   numbers->addRow(tr("Steps"), sweepSteps_);
   numbers->addRow(tr("Reference steps"), sweepReferenceSteps_);
+  // FID against NFE: each run's images against a reference set, in a chosen feature network.
+  sweepFidReference_ = new QComboBox(tab);
+  sweepFidReference_->setObjectName(QStringLiteral("explorerSweepFidReference"));
+  sweepFidReference_->addItem(tr("no FID"), QString());
+  for (const auto& b : api::builtinFidReferences()) {
+    sweepFidReference_->addItem(QString::fromStdString(b.name), QString::fromStdString(b.name));
+    sweepFidReference_->setItemData(sweepFidReference_->count() - 1, QString::fromStdString(b.description), Qt::ToolTipRole);
+  }
+  sweepFidReference_->addItem(tr("a folder or statistics file"), QStringLiteral("path"));
+  sweepFidPath_ = new PathField(PathField::Mode::FolderOrFile, QStringLiteral("fid"), tr("FID statistics (*.npz)"), tab);
+  sweepFidPath_->setObjectName(QStringLiteral("explorerSweepFidPath"));
+  sweepFidFeatures_ = new QComboBox(tab);
+  sweepFidFeatures_->setObjectName(QStringLiteral("explorerSweepFidFeatures"));
+  sweepFidFeatures_->addItem(tr("Inception (pytorch-fid)"), QStringLiteral("inception"));
+  sweepFidFeatures_->addItem(tr("Fashion-MNIST classifier"), QStringLiteral("fashion-mnist"));
+  sweepFidImages_ = new QSpinBox(tab);
+  sweepFidImages_->setObjectName(QStringLiteral("explorerSweepFidImages"));
+  sweepFidImages_->setRange(2, 50000);
+  sweepFidImages_->setValue(1000);
+  sweepFidImages_->setToolTip(tr("Images of every run when an FID is measured (instead of the image count above); "
+                                 "FID needs hundreds or thousands"));
+  auto* fidRow = new QHBoxLayout;
+  fidRow->addWidget(sweepFidReference_);
+  fidRow->addWidget(sweepFidPath_, 1);
+  fidRow->addWidget(sweepFidFeatures_);
+  fidRow->addWidget(new QLabel(tr("Images"), tab));
+  fidRow->addWidget(sweepFidImages_);
+  numbers->addRow(tr("FID against"), fidRow);
+  const auto updateFidFields = [this] {
+    const QString kind = sweepFidReference_->currentData().toString();
+    sweepFidPath_->setEnabled(kind == QLatin1String("path"));
+    sweepFidFeatures_->setEnabled(!kind.isEmpty());
+    sweepFidImages_->setEnabled(!kind.isEmpty());
+  };
+  connect(sweepFidReference_, &QComboBox::currentIndexChanged, this, updateFidFields);
+  updateFidFields();
   layout->addLayout(numbers);
+  auto* charts = new QHBoxLayout;
   chart_ = new NfeQualityChart(tab);
   chart_->setErrorAxisTitle(tr("RMS distance to the converged solution"));
-  layout->addWidget(chart_, 1);
+  charts->addWidget(chart_, 1);
+  fidChart_ = new NfeQualityChart(tab);
+  fidChart_->setObjectName(QStringLiteral("explorerSweepFidChart"));
+  fidChart_->setVisible(false);
+  charts->addWidget(fidChart_, 1);
+  layout->addLayout(charts, 1);
   sweepSummary_ = new QLabel(tab);
   sweepSummary_->setObjectName(QStringLiteral("explorerSweepSummary"));
   sweepSummary_->setWordWrap(true);
@@ -431,8 +475,21 @@ QString SamplerExplorerPage::runSweep() {
   }
   if (request.diffusionSteps.empty()) return tr("Give at least one step count.");
   request.referenceSteps = sweepReferenceSteps_->value();
-  const api::SampleRequest sample = a_->request(static_cast<quint64>(seed_->value()), count_->value());
+  const QString fidKind = sweepFidReference_->currentData().toString();
+  int images = count_->value();
+  if (!fidKind.isEmpty()) {
+    api::FidRequest fid;
+    fid.path2 = (fidKind == QLatin1String("path") ? sweepFidPath_->path() : fidKind).toStdString();
+    if (fid.path2.empty()) return tr("Choose the FID reference: a folder of images or a statistics file.");
+    fid.features = sweepFidFeatures_->currentData().toString().toStdString();
+    request.fid = fid;
+    images = sweepFidImages_->value();
+    request.batchSize = 100;  // the runs' memory stays that of 100 images
+  }
+  const api::SampleRequest sample = a_->request(static_cast<quint64>(seed_->value()), images);
   chart_->clear();
+  fidChart_->clear();
+  fidChart_->setVisible(request.fid.has_value());
   sweepSummary_->clear();
   tabs_->setCurrentIndex(1);
   auto result = std::make_shared<api::SolverSweepResult>();
@@ -442,11 +499,17 @@ QString SamplerExplorerPage::runSweep() {
     sweep_->setEnabled(true);
     if (!ok) return showMessage(cancelled ? tr("The sweep was stopped.") : tr("The sweep failed: %1").arg(error));
     chart_->setResult(*result);
+    if (!result->fidLabel.empty()) fidChart_->setResult(*result, NfeQualityChart::Metric::Fid);
     sweepSummary_->setText(tr("Errors against %1 (%2 evaluations, %3 s); runs: %4.")
                                .arg(QString::fromStdString(result->reference))
                                .arg(result->referenceNfe)
                                .arg(result->referenceSeconds, 0, 'f', 1)
-                               .arg(result->points.size()));
+                               .arg(result->points.size()) +
+                           (result->fidLabel.empty()
+                                ? QString()
+                                : tr(" %1 of every run against %2 on the right.")
+                                      .arg(QString::fromStdString(result->fidLabel),
+                                           QString::fromStdString(result->fidReference))));
     showMessage(tr("The sweep finished."));
   });
   sweepRunner_->start([sample, request, result](api::JobSink& sink, const StopToken& stop, const PauseGate&) {

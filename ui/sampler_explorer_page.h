@@ -11,6 +11,7 @@ class QLineEdit;
 class QTabWidget;
 class QPushButton;
 class QSlider;
+class QComboBox;
 class QSpinBox;
 class QTimer;
 
@@ -19,6 +20,7 @@ namespace ds::ui {
 class ExplorerRunPanel;
 class JobRunner;
 class NfeQualityChart;
+class PathField;
 
 // Runs a sampler (DDIM, DDPM, DPM-Solver(++), UniPC) on a checkpoint and streams every step into
 // a filmstrip (x_t over the predicted x0, what the seed project's ddimsample.py saved as separate
@@ -28,11 +30,13 @@ class NfeQualityChart;
 // the longer run's, so a 10-step DPM-Solver++ run lines up with a 50-step DDIM run of the same
 // x_T. Exports: the shown frame, the whole strip as one PNG, or every frame as numbered PNGs.
 // The "NFE vs quality" tab sweeps run A's checkpoint: each sampler at several step counts against
-// a converged solution, log-log.
+// a converged solution, log-log, and, given an FID reference (a built-in set, a folder or an
+// .npz) and a feature network, each run's FID against NFE on a second chart.
 // Object names: explorerSeed, explorerCount, explorerRun, explorerStop, explorerCompare,
 // explorerMatchNoise, explorerSlider, explorerPlay, explorerExportFrame, explorerExportStrip,
 // explorerExportAll, explorerMessage, explorerTabs, explorerSweep, explorerSweepSteps,
-// explorerSweepReferenceSteps, explorerSweepSummary; panels "explorerPanelA" and "explorerPanelB".
+// explorerSweepReferenceSteps, explorerSweepFidReference, explorerSweepFidPath,
+// explorerSweepFidFeatures, explorerSweepFidImages, explorerSweepSummary; panels "explorerPanelA" and "explorerPanelB".
 class SamplerExplorerPage : public QWidget {
   Q_OBJECT
 
@@ -57,6 +61,7 @@ class SamplerExplorerPage : public QWidget {
   // Starts the NFE-vs-quality sweep on run A's settings; returns an error message instead.
   QString runSweep();
   NfeQualityChart* sweepChart() const { return chart_; }
+  NfeQualityChart* sweepFidChart() const { return fidChart_; }
   JobRunner* sweepRunner() const { return sweepRunner_; }
 
  public Q_SLOTS:
@@ -100,6 +105,11 @@ class SamplerExplorerPage : public QWidget {
   QPushButton* sweep_ = nullptr;
   QLineEdit* sweepSteps_ = nullptr;
   QSpinBox* sweepReferenceSteps_ = nullptr;
+  QComboBox* sweepFidReference_ = nullptr;
+  PathField* sweepFidPath_ = nullptr;
+  QComboBox* sweepFidFeatures_ = nullptr;
+  QSpinBox* sweepFidImages_ = nullptr;
+  NfeQualityChart* fidChart_ = nullptr;
   QList<QCheckBox*> sweepSamplers_;
   QLabel* sweepSummary_ = nullptr;
   JobRunner* sweepRunner_ = nullptr;

@@ -6,6 +6,7 @@
 // step counts against a converged solution of the same probability-flow ODE (DPM-Solver++ 3M
 // with many steps).
 #pragma once
+#include "core/api/fid.h"
 #include "core/api/job_sink.h"
 #include "core/api/sampling.h"
 #include "core/util/stop_token.h"
@@ -29,6 +30,14 @@ struct SolverSweepRequest {
     std::vector<std::string> diffusionSamplers{"ddim", "dpm-solver++2m", "dpm-solver++3m", "unipc3"};
     std::vector<int> diffusionSteps{5, 10, 20, 50, 100};
     int referenceSteps = 1000;
+
+    // Diffusion checkpoints: also the FID of every run's images against fid->path2 (a folder, an
+    // .npz of statistics or a built-in set such as fashion-mnist-test) in fid->features (Inception
+    // or a feature classifier: then a Fréchet distance named by its space), the reference's
+    // statistics computed once and cached as `fid` caches them. Meaningful with hundreds of images
+    // or more (SampleRequest::num); the runs then go in batches of `batchSize`.
+    std::optional<FidRequest> fid;
+    int batchSize = 0;  // images per batch of every run; 0: all in one
 };
 
 // The sweep samplers of diffusion checkpoints, as named in SolverSweepRequest::diffusionSamplers:
@@ -47,6 +56,7 @@ struct SolverSweepPoint {
     int64_t nfe = 0;         // velocity evaluations of one run
     double error = 0.0;      // root mean square over all coordinates of (final state - reference)
     double seconds = 0.0;    // wall time of the run
+    std::optional<double> fid;  // with SolverSweepRequest::fid: the run's FID (or FD) against the reference
 };
 
 struct SolverSweepResult {
@@ -54,6 +64,8 @@ struct SolverSweepResult {
     std::string reference;                 // what the errors are measured against, e.g. "dopri5 (tolerance 1e-07)"
     int64_t referenceNfe = 0;
     double referenceSeconds = 0.0;
+    std::string fidLabel;                  // with a FID reference: "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
+    std::string fidReference;              // its path or built-in name
 };
 
 // Throws ds::Error for unknown solvers or empty lists (naming what is wrong).

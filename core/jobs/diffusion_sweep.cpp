@@ -5,6 +5,8 @@
 
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/jobs/class_condition.h"
+#include "core/jobs/generated_fid.h"
+#include "core/jobs/logs_only_sink.h"
 #include "core/jobs/sample_output.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
@@ -13,6 +15,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <map>
 #include <tuple>
 #include <cstdio>
@@ -102,6 +106,23 @@ TimedRun timedRun(diffusion::GaussianDiffusionImpl& model, const api::SweepSampl
     return out;
 }
 
+// `run` on xT in batches of `batch` images (0: one), the finals concatenated. The runs are
+// fixed-step, so every batch takes the same NFE: one run's.
+TimedRun inBatches(const torch::Tensor& xT, int batch, const std::function<TimedRun(const torch::Tensor&)>& run) {
+    const int64_t n = xT.size(0);
+    const int64_t size = batch > 0 ? std::min<int64_t>(batch, n) : n;
+    TimedRun out;
+    std::vector<torch::Tensor> finals;
+    for (int64_t begin = 0; begin < n; begin += size) {
+        auto part = run(xT.slice(0, begin, std::min(n, begin + size)));
+        finals.push_back(part.final);
+        out.nfe = std::max(out.nfe, part.nfe);
+        out.seconds += part.seconds;
+    }
+    out.final = finals.size() == 1 ? finals.front() : torch::cat(finals, 0);
+    return out;
+}
+
 }  // namespace
 
 api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, const checkpoint::DiffusionCheckpoint& ckpt,
@@ -111,6 +132,7 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
     if (sweep.diffusionSamplers.empty()) throw Error("the sweep needs at least one sampler");
     if (sweep.diffusionSteps.empty()) throw Error("the sweep needs step counts");
     if (sweep.referenceSteps < 3) throw Error("the reference needs at least 3 steps");
+    if (sweep.batchSize < 0) throw Error("the sweep's batch size must be positive");
     std::vector<std::pair<std::string, api::SweepSampler>> samplers;
     for (const auto& name : sweep.diffusionSamplers) {
         const auto s = api::parseSweepSampler(name);
@@ -135,6 +157,15 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
         model->setCondition(*condition);
     }
 
+    // The FID reference first: a missing folder or classifier fails before any sampling.
+    LogsOnlySink fidSink(sink);  // the FID's progress is in images, the sweep's in runs
+    std::optional<GeneratedImagesFid> fid;
+    if (sweep.fid) {
+        fid.emplace(*sweep.fid, fidSink);
+        sink.onLog("FID reference: " + sweep.fid->path2 + " (" + fid->featureSpace() + " features)");
+        fid->prepareReference(stop);
+    }
+
     // The runs there are: step counts a sampler cannot take (DDIM beyond T, below the order) are left out.
     std::vector<std::tuple<std::string, api::SweepSampler, int>> runs;
     for (const auto& [name, s] : samplers)
@@ -153,14 +184,22 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
     api::SolverSweepResult result;
     int64_t done = 0;
     for (auto& [kind, run] : reference) {
-        run = referenceRun(*model, kind, sweep.referenceSteps, xT, stop);
+        run = inBatches(xT, sweep.batchSize, [&, k = kind](const torch::Tensor& x) {
+            return referenceRun(*model, k, sweep.referenceSteps, x, stop);
+        });
         result.referenceNfe += run.nfe;
         result.referenceSeconds += run.seconds;
         sink.onProgress(meter.at(++done));
     }
     result.reference = "DPM-Solver++ 3M, " + std::to_string(sweep.referenceSteps) + " steps, on each sampler's ODE";
+    if (fid) {
+        result.fidLabel = fid->label();
+        result.fidReference = sweep.fid->path2;
+    }
     for (const auto& [name, s, steps] : runs) {
-        const auto run = timedRun(*model, s, steps, xT, stop);
+        const auto run = inBatches(xT, sweep.batchSize, [&, sampler = s, n = steps](const torch::Tensor& x) {
+            return timedRun(*model, sampler, n, x, stop);
+        });
         const auto& ref = reference.at(odeOf(s));
         api::SolverSweepPoint point;
         point.solver = name;
@@ -169,6 +208,7 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
         point.seconds = run.seconds;
         // In model space ([-1, 1]), as the flows' sweep measures its states.
         point.error = (run.final - ref.final).to(torch::kDouble).pow(2).mean().sqrt().item<double>();
+        if (fid) point.fid = fid->distance(model->unnormalize(run.final).clamp(0, 1), stop);
         result.points.push_back(point);
         sink.onProgress(meter.at(static_cast<int64_t>(result.points.size()) + references));
     }

@@ -209,6 +209,9 @@ SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepReques
         return jobs::runDiffusionSolverSweep(r, checkpoint::readDiffusionCheckpoint(r.checkpoint, *root), sweep, sink, stop);
     }
     validateSolverSweep(sweep);
+    if (sweep.fid)
+        throw fileError(r.checkpoint, "is a flow-matching checkpoint; the sweep's FID against NFE is for diffusion "
+                                      "checkpoints (for a flow, sample each solver to a folder and run fid)");
     return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
 }
 
