@@ -2,7 +2,12 @@
 // SIGKILL resumes on exactly the same trajectory as a straight run, and a full disk fails with
 // a clear error and no partial checkpoint.
 #include "core/io/torch_file.h"
+#include "core/train/trainer.h"
 #include "tests/support/cli_runner.h"
+#include "tests/support/fid_formula_weights.h"
+#include "tests/support/reference_tensors.h"
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -11,6 +16,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <map>
 
 using namespace ds;
 using test::runCli;
@@ -32,7 +39,90 @@ class TestCliTraining : public QObject {
     QTemporaryDir dir_;
     QString tmp(const QString& name) const { return dir_.filePath(name); }
 
+    // metrics.jsonl's FID records, by step.
+    static std::map<int64_t, QJsonObject> fidRecords(const QString& runDir) {
+        QFile f(runDir + "/metrics.jsonl");
+        std::map<int64_t, QJsonObject> out;
+        if (!f.open(QIODevice::ReadOnly)) return out;
+        for (const auto& line : f.readAll().split('\n')) {
+            const auto o = QJsonDocument::fromJson(line).object();
+            if (o.contains("fid")) out[o["step"].toInteger()] = o;
+        }
+        return out;
+    }
+
 private Q_SLOTS:
+    // FID during training: at every K steps the record in metrics.jsonl is the FID of the EMA
+    // weights' samples from the documented noise (the same as `sample` then `fid` give from that
+    // step's checkpoint), best.pt holds the lowest, and a resume keeps both.
+    void fidDuringTrainingKeepsTheBestAndResumes() {
+        QTemporaryDir hub;
+        QDir().mkpath(hub.filePath("hub/checkpoints"));
+        const QString weights = hub.filePath("hub/checkpoints/pt_inception-2015-12-05-6726825d.pth");
+        test::writeFormulaInceptionWeights(test::fixturePath("fid_formula/keys.tsv"), weights.toStdString());
+        qputenv("TORCH_HOME", hub.path().toUtf8());
+        qputenv("XDG_CACHE_HOME", hub.filePath("cache").toUtf8());  // the statistics cache, this test's own
+        const QString reference = QString::fromStdString(test::fixturePath("fid_formula/images/A"));
+        const QString run = tmp("fid-run");
+        const QStringList fid{"--fid-every", "2", "--fid-samples", "6", "--fid-reference", reference, "--fid-dims", "64"};
+        auto args = tinyTrainArgs(run, 4);
+        args[args.indexOf("--save-every") + 1] = "2";
+        const auto r = runCli(args + fid);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        auto records = fidRecords(run);
+        QCOMPARE(int(records.size()), 2);
+        QVERIFY(records.count(2) && records.count(4));
+        QCOMPARE(records[4]["fid_label"].toString(), QStringLiteral("FID"));
+        QCOMPARE(records[4]["fid_samples"].toInt(), 6);
+        QVERIFY(records[2]["fid_best"].toBool());
+        QCOMPARE(records[4]["fid_best"].toBool(), records[4]["fid"].toDouble() < records[2]["fid"].toDouble());
+
+        // The step-4 record against `sample` + `fid` on that step's checkpoint, from the same noise.
+        at::Generator gen = at::detail::createCPUGenerator(5 ^ train::kFidSeedSalt);
+        const auto noise = torch::randn({6, 1, 16, 16}, gen);
+        const QString noiseFile = tmp("fid-noise.pt"), folder = tmp("fid-samples");
+        io::saveTorchFile(noiseFile.toStdString(), io::PyValue::tensor(noise));
+        const auto sampled = runCli({"--threads", "1", "sample", "--checkpoint", run + "/checkpoints/step-4.pt",
+                                     "--weights", "ema", "--sampler", "dpm-solver++", "--steps", "20", "--init-noise",
+                                     noiseFile, "--out-dir", folder});
+        QVERIFY2(sampled.exitCode == 0, qPrintable(sampled.err));
+        const auto measured = runCli({"--threads", "1", "fid", folder, reference, "--dims", "64", "--json"});
+        QVERIFY2(measured.exitCode == 0, qPrintable(measured.err));
+        const double expected = QJsonDocument::fromJson(measured.out.toUtf8()).object()["fid"].toDouble();
+        // Same weights, noise, sampler, pixels and features: equal but for float summation order.
+        QVERIFY2(std::abs(records[4]["fid"].toDouble() - expected) <= 1e-6 * std::max(1.0, expected),
+                 qPrintable(QString("%1 against %2").arg(records[4]["fid"].toDouble()).arg(expected)));
+
+        // best.pt: the lowest record's step and value.
+        const auto best = records[4]["fid_best"].toBool() ? records[4] : records[2];
+        const auto bestFile = io::loadTorchFile((run + "/checkpoints/best.pt").toStdString());
+        QCOMPARE(bestFile->at("step").asInt(), int64_t(best["step"].toInteger()));
+        QCOMPARE(bestFile->at("fid").asFloat(), best["fid"].toDouble());
+
+        // Resume to 6 steps: the history stays, a third record comes, best.pt follows the minimum.
+        const auto resumed = runCli({"--threads", "1", "resume", run, "--steps", "6"});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+        QVERIFY2(resumed.err.contains("best checkpoint so far"), qPrintable(resumed.err));
+        const auto after = fidRecords(run);
+        QCOMPARE(int(after.size()), 3);
+        QCOMPARE(after.at(2)["fid"].toDouble(), records[2]["fid"].toDouble());
+        const double lowest = std::min({after.at(2)["fid"].toDouble(), after.at(4)["fid"].toDouble(), after.at(6)["fid"].toDouble()});
+        QCOMPARE(after.at(6)["fid_best"].toBool(), after.at(6)["fid"].toDouble() == lowest);
+        QCOMPARE(io::loadTorchFile((run + "/checkpoints/best.pt").toStdString())->at("fid").asFloat(), lowest);
+
+        // A reference that is not there fails before the run directory exists.
+        const auto missing = runCli(tinyTrainArgs(tmp("fid-missing"), 2) +
+                                    QStringList{"--fid-every", "1", "--fid-reference", tmp("nowhere")});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY2(missing.err.contains("nowhere: does not exist"), qPrintable(missing.err));
+        QVERIFY(!QFile::exists(tmp("fid-missing")));
+        const auto noReference = runCli(tinyTrainArgs(tmp("fid-none"), 2) + QStringList{"--fid-every", "1"});
+        QCOMPARE(noReference.exitCode, 1);
+        QVERIFY2(noReference.err.contains("--fid-reference"), qPrintable(noReference.err));
+        qunsetenv("TORCH_HOME");
+        qunsetenv("XDG_CACHE_HOME");
+    }
+
     void killedTrainingResumesOnTheSameTrajectory() {
         const QString straight = tmp("straight"), killed = tmp("killed");
         QCOMPARE(runCli(tinyTrainArgs(straight, 24)).exitCode, 0);

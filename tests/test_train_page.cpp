@@ -16,7 +16,9 @@
 
 #include "core/api/checkpoint_info.h"
 #include "core/api/run_info.h"
+#include "tests/support/fid_formula_weights.h"
 #include "tests/support/hang_limits.h"
+#include "tests/support/reference_tensors.h"
 #include "tests/support/isolated_settings.h"
 #include "tests/support/tiny_train_config.h"
 #include "ui/job_runner.h"
@@ -280,6 +282,52 @@ class TestTrainPage : public QObject {
     QCOMPARE(page.findChild<QLabel*>(QStringLiteral("trainStatus"))->text(), QStringLiteral("Failed: ") + error);
     QVERIFY(page.findChild<QPlainTextEdit*>(QStringLiteral("trainLog"))->toPlainText().contains(QStringLiteral("error: ") + error));
     QVERIFY(!QDir(work_.filePath(QStringLiteral("run-fp16"))).exists());
+  }
+
+  // FID during training from the form: the FID charts appear with a point per measurement and
+  // the lowest marked (best.pt), an opened run shows them again, an overlay adds its curve.
+  void fidDuringTrainingIsChartedWithItsBest() {
+    QTemporaryDir hub;
+    QDir().mkpath(hub.filePath(QStringLiteral("hub/checkpoints")));
+    ds::test::writeFormulaInceptionWeights(
+        ds::test::fixturePath("fid_formula/keys.tsv"),
+        hub.filePath(QStringLiteral("hub/checkpoints/pt_inception-2015-12-05-6726825d.pth")).toStdString());
+    qputenv("TORCH_HOME", hub.path().toUtf8());
+    qputenv("XDG_CACHE_HOME", hub.filePath(QStringLiteral("cache")).toUtf8());
+    const QString runDir = work_.filePath(QStringLiteral("run-fid"));
+    {
+      TrainPage page;
+      makeTiny(page, 4);
+      page.findChild<QSpinBox*>(QStringLiteral("trainFidEvery"))->setValue(2);
+      page.findChild<QSpinBox*>(QStringLiteral("trainFidSamples"))->setValue(4);
+      auto* reference = page.findChild<QComboBox*>(QStringLiteral("trainFidReference"));
+      reference->setCurrentIndex(reference->findData(QStringLiteral("path")));
+      page.findChild<ds::ui::PathField*>(QStringLiteral("trainFidReferencePath"))
+          ->setPath(QString::fromStdString(ds::test::fixturePath("fid_formula/images/A")));
+      QVERIFY(!page.fidPlot()->isVisibleTo(&page));
+      page.setRunDirectory(runDir);
+      button(page, "trainStart")->click();
+      QVERIFY(page.runner()->waitForFinished(kHangMs));
+      QVERIFY2(page.findChild<QLabel*>(QStringLiteral("trainStatus"))->text() == QStringLiteral("Finished."),
+               qPrintable(page.findChild<QPlainTextEdit*>(QStringLiteral("trainLog"))->toPlainText()));
+      QVERIFY(page.fidPlot()->isVisibleTo(&page));
+      page.fidPlot()->flush();
+      QCOMPARE(page.fidPlot()->pointCount(page.fidSeries()), 2);
+      QVERIFY(page.bestFid().has_value());
+      const auto points = page.fidPlot()->rawPoints(page.fidSeries());
+      QCOMPARE(page.bestFid()->value, std::min(points[0].y(), points[1].y()));
+      QVERIFY(QFile::exists(runDir + QStringLiteral("/checkpoints/best.pt")));
+    }
+    TrainPage reopened;
+    QCOMPARE(reopened.openRun(runDir), QString());
+    reopened.fidPlot()->flush();
+    QCOMPARE(reopened.fidPlot()->pointCount(reopened.fidSeries()), 2);
+    QCOMPARE(reopened.findChild<QSpinBox*>(QStringLiteral("trainFidEvery"))->value(), 2);
+    const int before = reopened.fidPlot()->seriesIds().size();
+    QCOMPARE(reopened.overlayRun(runDir), QString());
+    QCOMPARE(reopened.fidPlot()->seriesIds().size(), before + 1);
+    qunsetenv("TORCH_HOME");
+    qunsetenv("XDG_CACHE_HOME");
   }
 
   void overlayAddsAnotherRunsCurves() {

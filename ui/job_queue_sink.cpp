@@ -36,6 +36,11 @@ void JobQueueSink::onPreview(int64_t step, const api::Image& grid, double second
   pending_.previews.append({static_cast<qint64>(step), std::move(image), seconds});
 }
 
+void JobQueueSink::onFid(const api::TrainFid& fid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.fids.append(fid);
+}
+
 void JobQueueSink::finish(bool ok, bool cancelled, const QString& error) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

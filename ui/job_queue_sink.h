@@ -31,6 +31,7 @@ struct JobReports {
     double seconds = -1;  // the time sampling it took; -1: not known
   };
   QVector<Preview> previews;
+  QVector<api::TrainFid> fids;  // FID during training, every measurement
   QStringList log;
   bool ended = false;
   bool ok = false;
@@ -49,6 +50,7 @@ class JobQueueSink : public api::JobSink {
   void onFrame(const api::DenoiseFrame& frame) override;
   void onMetrics(const api::TrainMetrics& m) override;
   void onPreview(int64_t step, const api::Image& grid, double seconds) override;
+  void onFid(const api::TrainFid& fid) override;
   bool wantsFrames() const override { return wantsFrames_; }
 
   void finish(bool ok, bool cancelled, const QString& error);

@@ -98,6 +98,7 @@ void JobRunner::deliver() {
   if (!r.metrics.isEmpty()) Q_EMIT metrics(r.metrics);
   if (!r.frames.isEmpty()) Q_EMIT frames(r.frames);
   for (const auto& p : r.previews) Q_EMIT preview(p.step, p.grid, p.seconds);
+  for (const auto& f : r.fids) Q_EMIT fid(f);
   if (holding != holding_) {
     holding_ = holding;
     Q_EMIT holdingChanged(holding);

@@ -64,6 +64,8 @@ class JobRunner : public QObject {
   void frames(const QVector<ds::api::DenoiseFrame>& batch);
   // A training preview grid and the seconds sampling it took (-1: not known).
   void preview(qint64 step, const QImage& grid, double seconds);
+  // A training run's FID (or a classifier's FD) of its samples at a step.
+  void fid(const ds::api::TrainFid& fid);
   void log(const QString& line);
   void pausedChanged(bool paused);
   // The job reached the pause gate (after the delivery of its last reports), or left it.

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <memory>
 
+#include "core/api/fid.h"
 #include "core/api/run_info.h"
 #include "core/api/training.h"
 #include "core/util/error.h"
@@ -129,6 +130,7 @@ TrainPage::TrainPage(QWidget* parent)
   restoreSettings();
   connect(runner_, &JobRunner::metrics, this, &TrainPage::addMetrics);
   connect(runner_, &JobRunner::preview, this, &TrainPage::addPreview);
+  connect(runner_, &JobRunner::fid, this, &TrainPage::addFid);
   connect(runner_, &JobRunner::log, this, &TrainPage::appendLog);
   connect(runner_, &JobRunner::progress, this, [this](const api::JobProgress& p) {
     status_->setText(JobProgressView::describe(p));
@@ -273,6 +275,42 @@ QWidget* TrainPage::buildForm() {
   optForm->addRow(tr("Processes"), processes_);
   layout->addWidget(optBox);
 
+  // FID during training: every K steps the EMA weights' samples against a reference set.
+  auto* fidBox = new QGroupBox(tr("Sample quality (FID)"), panel);
+  auto* fidForm = new QFormLayout(fidBox);
+  fidEvery_ = makeSpin(fidBox, "trainFidEvery", 0, 10000000,
+                       tr("Every K steps the EMA weights sample the images below with the preview sampler and their FID "
+                          "against the reference goes to metrics.jsonl; checkpoints/best.pt keeps the lowest"));
+  fidEvery_->setSpecialValueText(tr("never"));
+  fidSamples_ = makeSpin(fidBox, "trainFidSamples", 2, 1000000, tr("Images per measurement: FID needs thousands"));
+  fidReference_ = new QComboBox(fidBox);
+  fidReference_->setObjectName(QStringLiteral("trainFidReference"));
+  for (const auto& b : api::builtinFidReferences()) {
+    fidReference_->addItem(QString::fromStdString(b.name), QString::fromStdString(b.name));
+    fidReference_->setItemData(fidReference_->count() - 1, QString::fromStdString(b.description), Qt::ToolTipRole);
+  }
+  fidReference_->addItem(tr("a folder or statistics file"), QStringLiteral("path"));
+  fidReferencePath_ = new PathField(PathField::Mode::FolderOrFile, QStringLiteral("fid"), tr("FID statistics (*.npz)"), fidBox);
+  fidReferencePath_->setObjectName(QStringLiteral("trainFidReferencePath"));
+  fidFeatures_ = new QComboBox(fidBox);
+  fidFeatures_->setObjectName(QStringLiteral("trainFidFeatures"));
+  fidFeatures_->addItem(tr("Inception (pytorch-fid)"), QString());
+  fidFeatures_->addItem(tr("Fashion-MNIST classifier"), QStringLiteral("fashion-mnist"));
+  fidForm->addRow(tr("FID every"), fidEvery_);
+  fidForm->addRow(tr("FID images"), fidSamples_);
+  fidForm->addRow(tr("Reference"), fidReference_);
+  fidForm->addRow(QString(), fidReferencePath_);
+  fidForm->addRow(tr("Features"), fidFeatures_);
+  const auto updateFidFields = [this] {
+    const bool on = fidEvery_->value() > 0;
+    for (QWidget* w : std::initializer_list<QWidget*>{fidSamples_, fidReference_, fidFeatures_}) w->setEnabled(on);
+    fidReferencePath_->setEnabled(on && fidReference_->currentData().toString() == QLatin1String("path"));
+  };
+  connect(fidEvery_, &QSpinBox::valueChanged, this, updateFidFields);
+  connect(fidReference_, &QComboBox::currentIndexChanged, this, updateFidFields);
+  updateFidFields();
+  layout->addWidget(fidBox);
+
   auto* runBox = new QGroupBox(tr("Run"), column);
   auto* runLayout = new QVBoxLayout(runBox);
   runDir_ = new PathField(PathField::Mode::OpenFolder, QStringLiteral("runs"), {}, runBox);
@@ -360,12 +398,29 @@ QWidget* TrainPage::buildCharts() {
   bucketPlot_->chart()->legend()->setAlignment(Qt::AlignRight);
   bucketPlot_->setToolTip(tr("The mean loss within each tenth of the timesteps: the batch loss mixes easy and hard "
                              "timesteps, so these curves show progress the mean hides"));
+  // FID (or a classifier's FD) against step and against training time; shown once a run has one.
+  fidPlot_ = new PlotWidget(tr("FID"), tr("FID"), charts);
+  fidPlot_->setObjectName(QStringLiteral("trainFidPlot"));
+  fidTimePlot_ = new PlotWidget(tr("FID against training time"), tr("FID"), charts);
+  fidTimePlot_->setObjectName(QStringLiteral("trainFidTimePlot"));
+  fidTimePlot_->setXLabel(tr("minutes of training"));
+  for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
+    plot->setSmoothing(0.0);
+    plot->setBandVisible(false);
+    plot->setControlsVisible(false);
+    plot->setToolTip(tr("The FID of the EMA weights' samples at each measurement; the marked point is the lowest, "
+                        "whose weights checkpoints/best.pt holds"));
+    plot->setVisible(false);
+  }
   grid->addWidget(lossPlot_, 0, 0);
   grid->addWidget(bucketPlot_, 0, 1);
   grid->addWidget(lrPlot_, 1, 0);
   grid->addWidget(speedPlot_, 1, 1);
+  grid->addWidget(fidPlot_, 2, 0);
+  grid->addWidget(fidTimePlot_, 2, 1);
   grid->setRowStretch(0, 3);
   grid->setRowStretch(1, 2);
+  grid->setRowStretch(2, 2);
   return charts;
 }
 
@@ -435,6 +490,18 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   previewSampler_->setSamplerChoiceEnabled(!c.isFlow());
   saveEvery_->setValue(static_cast<int>(c.saveEvery));
   seed_->setValue(static_cast<int>(c.seed));
+  fidEvery_->setValue(static_cast<int>(std::min<int64_t>(c.fid.every, fidEvery_->maximum())));
+  fidSamples_->setValue(c.fid.samples);
+  const QString reference = QString::fromStdString(c.fid.reference);
+  const int builtin = fidReference_->findData(reference);
+  if (reference.isEmpty() || builtin >= 0) {
+    fidReference_->setCurrentIndex(std::max(0, builtin));
+  } else {
+    fidReference_->setCurrentIndex(fidReference_->findData(QStringLiteral("path")));
+    fidReferencePath_->setPath(reference);
+  }
+  const int features = fidFeatures_->findData(QString::fromStdString(c.fid.features == "inception" ? "" : c.fid.features));
+  fidFeatures_->setCurrentIndex(std::max(0, features));
 }
 
 train::TrainConfig TrainPage::formConfig() const {
@@ -463,6 +530,13 @@ train::TrainConfig TrainPage::formConfig() const {
   if (!c.isFlow()) c.sampleSampler = previewSampler_->sampler();
   c.saveEvery = saveEvery_->value();
   c.seed = static_cast<uint64_t>(seed_->value());
+  c.fid.every = fidEvery_->value();
+  c.fid.samples = fidSamples_->value();
+  c.fid.reference = (fidReference_->currentData().toString() == QLatin1String("path") ? fidReferencePath_->path()
+                                                                                      : fidReference_->currentData().toString())
+                        .toStdString();
+  c.fid.features = fidFeatures_->currentData().toString().toStdString();
+  if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};
   c.validate();
   return c;
 }
@@ -489,6 +563,14 @@ void TrainPage::resetCurrentSeries(const QString& label) {
   const int buckets = 10;
   const qint64 timesteps = base_.diffusion.timesteps;
   for (int b = 0; b < buckets; ++b) bucketIds_ << bucketPlot_->addSeries(bucketLabel(b, buckets, timesteps));
+  for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
+    plot->clear();
+    plot->setVisible(false);
+  }
+  fidId_ = fidPlot_->addSeries(label);
+  fidTimeId_ = fidTimePlot_->addSeries(label);
+  fidBestIds_ = {fidPlot_->addSeries(tr("best.pt")), fidTimePlot_->addSeries(tr("best.pt"))};
+  bestFid_.reset();
   previews_.clear();
   previewSlider_->setRange(0, 0);
   preview_->clear();
@@ -571,6 +653,7 @@ QString TrainPage::openRun(const QString& path) {
   addRecentFile(QStringLiteral("recent/runs"), path);
   resetCurrentSeries(QFileInfo(path).fileName());
   addMetrics(QVector<api::TrainMetrics>(info.metrics.begin(), info.metrics.end()));
+  for (const auto& f : info.fids) addFid(f);
   for (const auto& [step, file] : info.samples) {
     double seconds = -1;
     for (const auto& [s, secs] : info.previewSeconds)
@@ -600,6 +683,16 @@ QString TrainPage::overlayRun(const QString& path) {
   lossPlot_->setPoints(lossPlot_->addSeries(name), loss);
   lrPlot_->setPoints(lrPlot_->addSeries(name), lr);
   speedPlot_->setPoints(speedPlot_->addSeries(name), speed);
+  if (!info.fids.empty()) {
+    QVector<QPointF> byStep, byTime;
+    for (const auto& f : info.fids) {
+      byStep << QPointF(double(f.step), f.value);
+      byTime << QPointF(f.wallSeconds / 60.0, f.value);
+    }
+    fidPlot_->setPoints(fidPlot_->addSeries(name), byStep);
+    fidTimePlot_->setPoints(fidTimePlot_->addSeries(name), byTime);
+    showFidPlots(QString::fromStdString(info.fids.front().label));
+  }
   return {};
 }
 
@@ -620,6 +713,27 @@ void TrainPage::addMetrics(const QVector<api::TrainMetrics>& batch) {
   speedPlot_->appendPoints(speedId_, speed);
   for (int b = 0; b < buckets.size(); ++b) bucketPlot_->appendPoints(bucketIds_[b], buckets[b]);
 }
+
+void TrainPage::showFidPlots(const QString& label) {
+  for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
+    plot->setVisible(true);
+    plot->chart()->setTitle(plot == fidPlot_ ? label : tr("%1 against training time").arg(label));
+  }
+}
+
+void TrainPage::addFid(const api::TrainFid& f) {
+  if (fidId_ < 0) resetCurrentSeries(tr("this run"));
+  fidPlot_->appendPoint(fidId_, double(f.step), f.value);
+  fidTimePlot_->appendPoint(fidTimeId_, f.wallSeconds / 60.0, f.value);
+  if (!bestFid_ || f.value < bestFid_->value) {
+    bestFid_ = f;
+    fidPlot_->setPoints(fidBestIds_.first, {QPointF(double(f.step), f.value)});
+    fidTimePlot_->setPoints(fidBestIds_.second, {QPointF(f.wallSeconds / 60.0, f.value)});
+  }
+  showFidPlots(QString::fromStdString(f.label));
+}
+
+std::optional<api::TrainFid> TrainPage::bestFid() const { return bestFid_; }
 
 void TrainPage::addPreview(qint64 step, const QImage& grid, double seconds) {
   if (grid.isNull()) return;

@@ -4,9 +4,12 @@
 
 #include <QImage>
 #include <QMap>
+#include <QPair>
 #include <QString>
 #include <QVector>
 #include <QWidget>
+
+#include <optional>
 
 #include "core/api/job_sink.h"
 #include "core/train/train_config.h"
@@ -38,7 +41,9 @@ class PlotWidget;
 // trainDimMults, trainSteps, trainBatch, trainLr, trainLrSchedule, trainWarmup, trainEma,
 // trainSampleEvery, trainSaveEvery, trainSeed, trainProcesses, trainRunDir, trainStart, trainPause, trainStop,
 // trainOpenRun, trainContinue, trainOverlay, trainStatus, trainLog, trainPreview,
-// trainPreviewSlider, trainLossPlot, trainLrPlot, trainSpeedPlot, trainBucketPlot.
+// trainPreviewSlider, trainLossPlot, trainLrPlot, trainSpeedPlot, trainBucketPlot, trainFidEvery,
+// trainFidSamples, trainFidReference, trainFidReferencePath, trainFidFeatures, trainFidPlot,
+// trainFidTimePlot (FID against step and training time, shown once the run has an FID).
 class TrainPage : public QWidget {
   Q_OBJECT
 
@@ -67,6 +72,11 @@ class TrainPage : public QWidget {
   void setProcesses(int count);
   PlotWidget* lossPlot() const { return lossPlot_; }
   PlotWidget* bucketPlot() const { return bucketPlot_; }
+  PlotWidget* fidPlot() const { return fidPlot_; }
+  PlotWidget* fidTimePlot() const { return fidTimePlot_; }
+  int fidSeries() const { return fidId_; }
+  // The lowest FID of the run shown (what best.pt holds), if it has one.
+  std::optional<api::TrainFid> bestFid() const;
   // The series ids of the run being trained or opened: loss (in lossPlot) and bucket b.
   int currentSeries() const { return lossId_; }
   int bucketSeries(int b) const { return bucketIds_.value(b, -1); }
@@ -88,6 +98,8 @@ class TrainPage : public QWidget {
   QWidget* buildPreviews();
   void applyPreset(const QString& name);
   void resetCurrentSeries(const QString& label);
+  void addFid(const api::TrainFid& fid);
+  void showFidPlots(const QString& label);
   void addMetrics(const QVector<api::TrainMetrics>& batch);
   void addPreview(qint64 step, const QImage& grid, double seconds = -1);
   void showPreview(int index);
@@ -133,6 +145,17 @@ class TrainPage : public QWidget {
   PlotWidget* lrPlot_ = nullptr;
   PlotWidget* speedPlot_ = nullptr;
   PlotWidget* bucketPlot_ = nullptr;
+  PlotWidget* fidPlot_ = nullptr;
+  PlotWidget* fidTimePlot_ = nullptr;
+  int fidId_ = -1;
+  int fidTimeId_ = -1;
+  QPair<int, int> fidBestIds_{-1, -1};
+  std::optional<api::TrainFid> bestFid_;
+  QSpinBox* fidEvery_ = nullptr;
+  QSpinBox* fidSamples_ = nullptr;
+  QComboBox* fidReference_ = nullptr;
+  PathField* fidReferencePath_ = nullptr;
+  QComboBox* fidFeatures_ = nullptr;
   int lossId_ = -1, lrId_ = -1, speedId_ = -1;
   QVector<int> bucketIds_;
 

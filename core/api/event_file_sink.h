@@ -18,6 +18,7 @@ public:
     void onLog(const std::string& line) override;
     void onMetrics(const TrainMetrics& m) override;
     void onPreview(int64_t step, const Image& grid, double seconds) override;
+    void onFid(const TrainFid& fid) override;
 
 private:
     void write(const std::string& line);

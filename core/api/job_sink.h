@@ -52,6 +52,17 @@ struct TrainMetrics {
     std::vector<double> lossByTimestep;
 };
 
+// A training run's sample quality at a step: the FID (or a classifier's FD) of its EMA samples.
+struct TrainFid {
+    int64_t step = 0;
+    double value = 0.0;
+    std::string label;        // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
+    int samples = 0;
+    double seconds = 0.0;     // sampling and features
+    double wallSeconds = 0.0; // training time when it was measured (as TrainMetrics::wallSeconds)
+    bool best = false;        // the lowest so far: checkpoints/best.pt holds these weights
+};
+
 class JobSink {
 public:
     virtual ~JobSink() = default;
@@ -61,6 +72,7 @@ public:
     virtual void onMetrics(const TrainMetrics&) {}
     // A training run's preview grid of `step`, and the seconds sampling it took.
     virtual void onPreview(int64_t /*step*/, const Image& /*grid*/, double /*seconds*/) {}
+    virtual void onFid(const TrainFid&) {}
     // True when the sink wants onFrame calls (building frames costs time).
     virtual bool wantsFrames() const { return false; }
 };

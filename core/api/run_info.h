@@ -23,6 +23,8 @@ struct RunInfo {
     std::vector<std::pair<int64_t, std::string>> samples;        // samples/step-N.png by step
     std::vector<std::pair<int64_t, std::string>> checkpoints;    // checkpoints/step-N.pt by step
     std::vector<std::pair<int64_t, double>> previewSeconds;      // what each preview cost, by step
+    std::vector<TrainFid> fids;                                  // FID during training, by step
+    std::string bestCheckpoint;                                  // checkpoints/best.pt, when there is one
 };
 
 // True when `path` is a folder holding a run's config.json.

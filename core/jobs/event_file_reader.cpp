@@ -76,6 +76,17 @@ void EventFileReader::replay(const std::string& line, JobSink& sink) const {
                 m.lossByTimestep.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
         sink.onMetrics(m);
     }
+    if (const auto it = j.find("fid"); it != j.end() && it->is_object()) {
+        TrainFid f;
+        f.step = it->value("step", int64_t(0));
+        f.value = number(*it, "value");
+        f.label = it->value("label", std::string("FID"));
+        f.samples = it->value("samples", 0);
+        f.seconds = number(*it, "seconds");
+        f.wallSeconds = number(*it, "wall_time");
+        f.best = it->value("best", false);
+        sink.onFid(f);
+    }
     if (const auto it = j.find("preview"); it != j.end() && it->is_number_integer()) {
         const auto step = it->get<int64_t>();
         const auto grid = readGrid(train::RunDirectory::samplePath(runDir_, step));

@@ -38,4 +38,11 @@ void EventFileSink::onPreview(int64_t step, const Image& /*grid*/, double second
     write(nlohmann::json{{"preview", step}, {"seconds", seconds}}.dump());
 }
 
+void EventFileSink::onFid(const TrainFid& f) {
+    write(nlohmann::json{{"fid",
+                          {{"step", f.step}, {"value", f.value}, {"label", f.label}, {"samples", f.samples},
+                           {"seconds", f.seconds}, {"wall_time", f.wallSeconds}, {"best", f.best}}}}
+              .dump());
+}
+
 }  // namespace ds::api

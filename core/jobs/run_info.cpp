@@ -51,10 +51,23 @@ RunInfo inspectRun(const std::string& path) {
         if (record.contains("loss")) info.metrics.push_back(metricsOf(record, info.totalSteps));
         else if (const auto it = record.find("preview_seconds"); it != record.end() && it->is_number())
             info.previewSeconds.emplace_back(record.at("step").get<int64_t>(), it->get<double>());
+        else if (const auto f = record.find("fid"); f != record.end() && f->is_number()) {
+            TrainFid fid;
+            fid.step = record.at("step").get<int64_t>();
+            fid.value = f->get<double>();
+            fid.label = record.value("fid_label", std::string("FID"));
+            fid.samples = record.value("fid_samples", 0);
+            fid.seconds = record.value("fid_seconds", 0.0);
+            fid.wallSeconds = record.value("fid_wall_time", 0.0);
+            fid.best = record.value("fid_best", false);
+            info.fids.push_back(fid);
+        }
     }
     if (!info.metrics.empty()) info.lastLoggedStep = info.metrics.back().step;
     info.samples = run.samples();
     info.checkpoints = run.checkpoints();
+    if (std::error_code ec; std::filesystem::is_regular_file(run.bestCheckpointPath(), ec))
+        info.bestCheckpoint = run.bestCheckpointPath();
     return info;
 }
 

@@ -2,6 +2,8 @@
 #include "core/api/training.h"
 #include "core/util/elapsed.h"
 
+#include "core/jobs/generated_fid.h"
+#include "core/jobs/logs_only_sink.h"
 #include "core/train/process_group.h"
 #include "core/train/trainer.h"
 #include "core/util/device.h"
@@ -15,6 +17,29 @@
 namespace ds::api {
 
 namespace {
+
+// The FID engine of a run that measures FID during training (its logs reach the job's sink;
+// its progress, in images, would mix with the steps').
+class TrainingFid : public jobs::GeneratedImagesFid {
+public:
+    TrainingFid(const FidRequest& request, JobSink& sink)
+        : TrainingFid(request, std::make_unique<jobs::LogsOnlySink>(sink)) {}
+
+private:
+    TrainingFid(const FidRequest& request, std::unique_ptr<jobs::LogsOnlySink> logs)
+        : jobs::GeneratedImagesFid(request, *logs), logs_(std::move(logs)) {}
+    std::unique_ptr<jobs::LogsOnlySink> logs_;
+};
+
+std::shared_ptr<train::SampleQuality> fidEngine(const train::TrainConfig& c, JobSink& sink) {
+    if (!c.fid.enabled()) return nullptr;
+    FidRequest r;
+    r.path2 = c.fid.reference;
+    r.features = c.fid.features;
+    r.dims = c.fid.dims;
+    r.device = c.device;
+    return std::make_shared<TrainingFid>(r, sink);
+}
 
 TrainResult runTrainer(train::Trainer& trainer, JobSink& sink) {
     const auto start = std::chrono::steady_clock::now();
@@ -70,12 +95,14 @@ TrainResult startTraining(const train::TrainConfig& config, const std::string& r
     recorded.worldSize = worldSizeOf(dist);
     recorded.validate();
     const auto group = joinGroup(dist, recorded);
+    auto quality = fidEngine(recorded, sink);  // a missing FID reference fails before the run exists
     const bool owner = ownsRunDirectory(group.get());
     const bool folderExisted = std::filesystem::exists(runDir);
     auto run = owner ? train::RunDirectory::create(runDir, recorded) : train::RunDirectory::unwritten(runDir, recorded);
     std::unique_ptr<train::Trainer> trainer;
     try {
         trainer = std::make_unique<train::Trainer>(run, sink, stop, pause, group.get());
+        trainer->setSampleQuality(quality);
     } catch (...) {
         if (owner) run.discardUnstarted(folderExisted);
         throw;
@@ -96,6 +123,7 @@ TrainResult resumeTraining(const std::string& runDir, int64_t newTotalSteps, Job
         else run = train::RunDirectory::unwritten(runDir, config);
     }
     train::Trainer trainer(run, sink, stop, pause, group.get());
+    trainer.setSampleQuality(fidEngine(run.config(), sink));
     if (!trainer.restoreLatestCheckpoint()) sink.onLog("no checkpoint yet in " + runDir + ": starting from step 0");
     return runTrainer(trainer, sink);
 }

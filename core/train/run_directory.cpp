@@ -19,6 +19,8 @@ std::string RunDirectory::metricsPath() const { return (fs::path(path_) / "metri
 std::string RunDirectory::checkpointsDir() const { return (fs::path(path_) / "checkpoints").string(); }
 std::string RunDirectory::samplesDir() const { return (fs::path(path_) / "samples").string(); }
 
+std::string RunDirectory::bestCheckpointPath() const { return (fs::path(checkpointsDir()) / "best.pt").string(); }
+
 std::string RunDirectory::checkpointPath(int64_t step) const {
     return (fs::path(checkpointsDir()) / ("step-" + std::to_string(step) + ".pt")).string();
 }

@@ -36,6 +36,7 @@ public:
     std::string checkpointsDir() const;
     std::string samplesDir() const;
     std::string checkpointPath(int64_t step) const;
+    std::string bestCheckpointPath() const;  // checkpoints/best.pt: the lowest FID's weights
     std::string samplePath(int64_t step) const;
     static std::string samplePath(const std::string& runDir, int64_t step);  // for readers of a run
 

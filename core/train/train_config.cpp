@@ -35,6 +35,15 @@ void TrainConfig::validate() const {
     if (!isFlow() && api::isOdeSolver(sampleSampler) && sampleSteps < 2)
         throw Error(std::string("the preview sampler ") + api::samplerName(sampleSampler) + " needs at least 2 steps");
     if (loaderThreads < 1) throw Error("loader threads must be at least 1");
+    if (fid.every < 0) throw Error("the FID interval must not be negative (0: no FID)");
+    if (fid.enabled()) {
+        if (fid.reference.empty())
+            throw Error("FID during training needs a reference (--fid-reference: a folder, an .npz or fashion-mnist-test)");
+        if (fid.samples < 2) throw Error("FID during training needs at least 2 samples (thousands for a meaningful value)");
+        if (fid.batchSize < 1) throw Error("the FID's sampling batch must be at least 1");
+        if (fid.dims != 0 && fid.dims != 64 && fid.dims != 192 && fid.dims != 768 && fid.dims != 2048)
+            throw Error("unsupported FID dims " + std::to_string(fid.dims) + " (expected 64, 192, 768 or 2048)");
+    }
 }
 
 nlohmann::json TrainConfig::toJson() const {
@@ -62,6 +71,9 @@ nlohmann::json TrainConfig::toJson() const {
         j["diffusion"] = diffusion.toJson();
         j["schedule"]["sample_sampler"] = api::samplerName(sampleSampler);
     }
+    if (fid.enabled())
+        j["fid"] = {{"every", fid.every}, {"samples", fid.samples}, {"reference", fid.reference},
+                    {"features", fid.features}, {"dims", fid.dims}, {"batch_size", fid.batchSize}};
     return j;
 }
 
@@ -119,6 +131,15 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         }
         c.seed = j.value("seed", c.seed);
         c.device = j.value("device", c.device);
+        if (j.contains("fid")) {  // runs without it: no FID
+            const auto& f = j.at("fid");
+            c.fid.every = f.at("every");
+            c.fid.samples = f.value("samples", c.fid.samples);
+            c.fid.reference = f.value("reference", std::string());
+            c.fid.features = f.value("features", std::string());
+            c.fid.dims = f.value("dims", 0);
+            c.fid.batchSize = f.value("batch_size", c.fid.batchSize);
+        }
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("malformed run configuration: ") + e.what());
     }

@@ -60,6 +60,21 @@ struct TrainConfig {
     // took minutes); runs written before it was recorded previewed with DDIM.
     api::DiffusionSampler sampleSampler = api::DiffusionSampler::DpmSolverPlusPlus;
     int keepLast = 3;
+
+    // FID during training: every fidEvery steps (0: never) the EMA weights sample fidSamples
+    // images with the preview sampler and steps, always from the same noise; their FID (or a
+    // feature classifier's Fréchet distance) against fidReference goes to metrics.jsonl, and
+    // checkpoints/best.pt keeps the weights of the lowest.
+    struct FidEvaluation {
+        int64_t every = 0;
+        int samples = 1000;
+        std::string reference;  // a folder, an .npz of statistics or a built-in set (fashion-mnist-test)
+        std::string features;   // "" or inception (pytorch-fid's), fashion-mnist, or a classifier file
+        int dims = 0;           // Inception's block (0: 2048)
+        int batchSize = 100;    // images sampled at once
+        bool enabled() const { return every > 0; }
+    } fid;
+
     uint64_t seed = 0;
     std::string device = "auto";
 

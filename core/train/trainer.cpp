@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 namespace ds::train {
 
@@ -30,6 +31,7 @@ double nowSeconds() {
 
 // Preview grids always start from the same noise, so successive grids show progress.
 constexpr uint64_t kPreviewSeedSalt = 0x5eedf00dULL;
+
 
 // Each local rank of a CUDA run gets its own GPU: "cuda" means cuda:LOCAL_RANK there.
 torch::Device rankDevice(const std::string& spec, const ProcessGroup* group) {
@@ -170,6 +172,7 @@ bool Trainer::restoreLatestCheckpoint() {
             restoreFrom(it->second);
             if (writes()) MetricsLog::truncateAfter(run_.metricsPath(), step_);
             sink_.onLog("resuming from " + it->second + " at step " + std::to_string(step_));
+            restoreBestFid();
             return true;
         } catch (const Error& e) {
             sink_.onLog(std::string("warning: ") + e.what());
@@ -341,6 +344,92 @@ bool Trainer::writePreview() {
     return true;
 }
 
+void Trainer::restoreBestFid() {
+    std::error_code ec;
+    const auto path = run_.bestCheckpointPath();
+    if (!writes() || !std::filesystem::exists(path, ec)) return;
+    try {
+        const auto root = io::loadTorchFile(path);
+        bestFid_ = root->at("fid").asFloat();
+        sink_.onLog("best checkpoint so far: " + path + " (" + root->at("fid_label").asString() + " " +
+                    std::to_string(*bestFid_) + " at step " + std::to_string(root->at("step").asInt()) + ")");
+    } catch (const Error& e) {
+        // Kept as it is; the next measurement replaces it.
+        sink_.onLog("warning: " + path + ": no FID recorded (" + e.what() + "); the next FID measured replaces it");
+    }
+}
+
+bool Trainer::evaluateFid() {
+    torch::NoGradGuard noGrad;
+    const double start = nowSeconds();
+    // A data-parallel run samples on every rank, and only rank 0 keeps the EMA: its weights first.
+    if (group_) {
+        std::vector<torch::Tensor> state = model_->shadow()->parameters();
+        for (const auto& b : model_->shadow()->buffers()) state.push_back(b);
+        group_->broadcastFromRankZero(state, "the EMA weights for the FID of step " + std::to_string(step_));
+    }
+    // The same noise at every measurement and for any number of processes: drawn whole, each
+    // rank takes its rows. A collective cannot be abandoned halfway, so the ranks of a
+    // data-parallel run finish the measurement before they look at a stop request.
+    const int64_t n = config_.fid.samples;
+    const int64_t s = config_.imageSize();
+    at::Generator gen = at::detail::createCPUGenerator(config_.seed ^ kFidSeedSalt);
+    const auto noise = torch::randn({n, config_.channels(), s, s}, gen);
+    const int64_t rank = group_ ? group_->rank() : 0, world = group_ ? group_->worldSize() : 1;
+    const int64_t begin = n * rank / world, end = n * (rank + 1) / world;
+    const StopToken never;
+    const StopToken& stop = group_ ? never : stop_;
+    std::vector<torch::Tensor> features;
+    try {
+        for (int64_t b = begin; b < end; b += config_.fid.batchSize) {
+            const auto x = noise.slice(0, b, std::min(end, b + config_.fid.batchSize)).to(device_);
+            const auto images = model_->preview(x, config_.sampleSteps, gen, &stop).cpu();
+            features.push_back(quality_->features(images, stop));
+        }
+    } catch (const Cancelled&) {
+        sink_.onLog("FID of step " + std::to_string(step_) + " stopped");
+        return false;
+    }
+    auto local = features.empty() ? torch::Tensor() : torch::cat(features, 0).to(torch::kFloat);
+    if (group_) {
+        // Equal lengths for the gather: every rank's rows padded to the largest share.
+        const int64_t rows = (n + world - 1) / world;
+        if (!local.defined()) throw Error("FID: rank " + std::to_string(rank) + " has no samples (more processes than --fid-samples)");
+        const int64_t dims = local.size(1);
+        auto padded = torch::zeros({rows, dims}, torch::kDouble);
+        padded.narrow(0, 0, local.size(0)).copy_(local);
+        const auto all = group_->gatherRows(padded.reshape({-1}), "the FID features of step " + std::to_string(step_));
+        std::vector<torch::Tensor> parts;
+        for (int64_t r = 0; r < world; ++r) {
+            const int64_t count = n * (r + 1) / world - n * r / world;
+            parts.push_back(all[r].reshape({rows, dims}).narrow(0, 0, count));
+        }
+        local = torch::cat(parts, 0).to(torch::kFloat);  // the features were float32: exact
+    }
+    if (!writes()) return true;
+    api::TrainFid record;
+    record.step = step_;
+    record.value = quality_->distance(local);
+    record.label = quality_->label();
+    record.samples = int(n);
+    record.seconds = nowSeconds() - start;
+    record.wallSeconds = wallOffset_ + nowSeconds() - sessionStart_;
+    record.best = !bestFid_ || record.value < *bestFid_;
+    if (record.best) {
+        auto root = checkpointValue();
+        root->set("fid", io::PyValue::real(record.value));
+        root->set("fid_label", io::PyValue::str(record.label));
+        io::saveTorchFile(run_.bestCheckpointPath(), root);
+        bestFid_ = record.value;
+    }
+    metrics_->append({{"step", step_}, {"fid", record.value}, {"fid_label", record.label}, {"fid_samples", n},
+                      {"fid_seconds", record.seconds}, {"fid_wall_time", record.wallSeconds}, {"fid_best", record.best}});
+    sink_.onLog(record.label + " at step " + std::to_string(step_) + ": " + std::to_string(record.value) +
+                (record.best ? " (best so far: " + run_.bestCheckpointPath() + ")" : ""));
+    sink_.onFid(record);
+    return true;
+}
+
 void Trainer::saveCheckpoint() {
     const auto path = run_.checkpointPath(step_);
     io::saveTorchFile(path, checkpointValue());
@@ -362,6 +451,9 @@ void Trainer::run() {
     options.workers = config_.loaderThreads;
     loader_ = std::make_unique<data::BatchLoader>(source_, options);
     if (writes()) metrics_ = std::make_unique<MetricsLog>(run_.metricsPath());
+    if (config_.fid.enabled() && !quality_) throw Error("the run measures FID during training, but no FID engine was given");
+    // The reference's statistics before the first step: a missing set fails now, not at step N.
+    if (quality_ && writes()) quality_->prepare(stop_);
     if (group_) synchronizeRanks();
 
     const int64_t firstStep = step_;
@@ -384,15 +476,19 @@ void Trainer::run() {
         sink_.onProgress(p);
 
         const bool last = step_ == config_.steps;
-        if (!writes()) continue;
-        // The checkpoint first: a preview can take long, and a stop, crash or closed window
-        // during it must not lose the steps.
-        if (step_ % config_.saveEvery == 0 || last) {
-            saveCheckpoint();
-            lastSaved = step_;
+        if (writes()) {
+            // The checkpoint first: a preview or an FID can take long, and a stop, crash or
+            // closed window during it must not lose the steps.
+            if (step_ % config_.saveEvery == 0 || last) {
+                saveCheckpoint();
+                lastSaved = step_;
+            }
+            const bool previewDue = config_.sampleEvery > 0 && (step_ % config_.sampleEvery == 0 || last);
+            if (previewDue && !writePreview() && !group_) break;  // stopped during the preview
         }
-        const bool previewDue = config_.sampleEvery > 0 && (step_ % config_.sampleEvery == 0 || last);
-        if (previewDue && !writePreview() && !group_) break;  // stopped during the preview
+        // Every rank takes part (the step is the same everywhere).
+        if (quality_ && config_.fid.enabled() && step_ % config_.fid.every == 0 && !evaluateFid() && !group_)
+            break;  // stopped during the FID's sampling
     }
     // Stopped between checkpoints: keep the step reached.
     if (writes() && step_ != lastSaved && step_ > firstStep) saveCheckpoint();

@@ -17,6 +17,7 @@
 #include "core/train/metrics_log.h"
 #include "core/train/process_group.h"
 #include "core/train/run_directory.h"
+#include "core/train/sample_quality.h"
 #include "core/train/timestep_loss_buckets.h"
 #include "core/train/training_model.h"
 #include "core/util/batch_shard.h"
@@ -30,6 +31,10 @@
 
 namespace ds::train {
 
+// FID during training samples from randn(fid.samples, C, H, W) drawn from a CPU generator seeded
+// with seed ^ kFidSeedSalt: the same noise at every measurement (and another than the previews').
+inline constexpr uint64_t kFidSeedSalt = 0xf1dULL << 32;
+
 class Trainer {
 public:
     // pause (optional): the loop waits at step boundaries while it is closed. group (optional):
@@ -37,6 +42,10 @@ public:
     Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, const PauseGate* pause = nullptr,
             ProcessGroup* group = nullptr);
     ~Trainer();
+
+    // The FID engine of a run with FID during training (config fid.every > 0): every rank of a
+    // data-parallel run gets one (they share the sampling and the features).
+    void setSampleQuality(std::shared_ptr<SampleQuality> quality) { quality_ = std::move(quality); }
 
     // Restores the newest readable checkpoint; false when the run has none (fresh start).
     bool restoreLatestCheckpoint();
@@ -65,6 +74,9 @@ private:
     void saveCheckpoint();
     // The EMA model's preview grid of this step; false when a stop request ended it.
     bool writePreview();
+    // The FID of the EMA weights' samples at this step, on every rank; false when stopped.
+    bool evaluateFid();
+    void restoreBestFid();  // bestFid_ from checkpoints/best.pt (resume)
     void restoreFrom(const std::string& path);
     io::PyValuePtr checkpointValue();
 
@@ -87,6 +99,8 @@ private:
     std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
     std::unique_ptr<GradientAverager> averager_;  // data-parallel runs only
     std::unique_ptr<LossScaler> scaler_;          // --amp fp16 only
+    std::shared_ptr<SampleQuality> quality_;      // FID during training only
+    std::optional<double> bestFid_;               // the lowest so far (best.pt's), rank 0
     bool agreedStop_ = false;  // some rank asked to stop (data-parallel runs)
 
     int64_t step_ = 0;
