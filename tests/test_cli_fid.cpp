@@ -2,8 +2,12 @@
 // pytorch-fid's stats_A_64.npz, `fid A B --dims 64` prints pytorch-fid's number in its format, and
 // bad input fails with one line naming the file. Weights: the fid_formula ones, written once.
 // Every test has its own statistics cache and output folder: none relies on another's files.
+#include "core/fid/feature_extractor.h"
+#include "core/fid/inception_weights.h"
 #include "core/fid/fid_stats_file.h"
+#include "core/fid/image_folder_listing.h"
 #include "core/fid/npz_file.h"
+#include "core/fid/prdc.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/fid_formula_weights.h"
 #include "tests/support/reference_tensors.h"
@@ -105,6 +109,56 @@ private Q_SLOTS:
         const auto r = fid(args, scratch);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith("error: ") && r.err.contains(message) && r.err.count('\n') == 1, qPrintable(r.err));
+    }
+
+    // `fid A B --prdc --json`: the metrics of A (generated) against B (real), as the feature-level
+    // computation (checked against torch-fidelity and clovaai's prdc in test_prdc) gives them on
+    // the features the job extracts; B against A is a different answer (the negative control).
+    void prdcIsTheGeneratedSetAgainstTheReference() {
+        QTemporaryDir scratch;
+        const auto r = fid({kFormula + "images/A", kFormula + "images/B", "--dims", "64", "--prdc", "--json"}, scratch);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto j = nlohmann::json::parse(r.out.toStdString());
+        QVERIFY2(j.contains("prdc") && j.contains("fid"), qPrintable(r.out));
+
+        const fid::FeatureExtractor extractor(fid::loadFidInception(weights_.toStdString(), torch::kCPU), torch::kCPU,
+                                              fid::ExtractionOptions{64, 50, 2, 0});
+        const auto a = extractor.extract(fid::listFidImages((kFormula + "images/A").toStdString()), nullptr, nullptr);
+        const auto b = extractor.extract(fid::listFidImages((kFormula + "images/B").toStdString()), nullptr, nullptr);
+        const auto expected = fid::precisionRecallDensityCoverage(a, b);
+        const auto swapped = fid::precisionRecallDensityCoverage(b, a);
+        // A count may differ by one where a distance lies within float rounding of a radius
+        // (sgemm's rounding depends on its thread count): one point of N or M.
+        const double onePoint = 1.0 / double(std::min(a.size(0), b.size(0)));
+        const auto& p = j["prdc"];
+        const std::pair<const char*, std::pair<double, double>> metrics[] = {
+            {"precision", {expected.precision, swapped.precision}}, {"recall", {expected.recall, swapped.recall}},
+            {"density", {expected.density, swapped.density}}, {"coverage", {expected.coverage, swapped.coverage}}};
+        double swappedDistance = 0.0;
+        for (const auto& [name, values] : metrics) {
+            const double got = p[name];
+            QVERIFY2(std::abs(got - values.first) <= onePoint,
+                     qPrintable(QString("%1: %2 against %3").arg(name).arg(got).arg(values.first)));
+            swappedDistance = std::max(swappedDistance, std::abs(got - values.second));
+        }
+        QVERIFY2(swappedDistance > 2 * onePoint, "B against A gave the same metrics: the check cannot tell the order");
+        QCOMPARE(int(p["neighbourhood"]), 3);
+        QCOMPARE(int(p["nearest_k"]), 5);
+
+        // A set against itself: every point is inside its own ball, every real ball is reached.
+        const auto self = fid({kFormula + "images/A", kFormula + "images/A", "--dims", "64", "--prdc", "--json",
+                               "--nearest-k", "4"}, scratch);
+        QVERIFY2(self.exitCode == 0, qPrintable(self.err));
+        const auto s = nlohmann::json::parse(self.out.toStdString())["prdc"];
+        QCOMPARE(double(s["precision"]), 1.0);
+        QCOMPARE(double(s["recall"]), 1.0);
+        QCOMPARE(double(s["coverage"]), 1.0);
+        QCOMPARE(int(s["nearest_k"]), 4);
+
+        const auto stats = fid({kFormula + "images/A", kFormula + "stats_A_64.npz", "--dims", "64", "--prdc"}, scratch);
+        QCOMPARE(stats.exitCode, 1);
+        QVERIFY2(stats.err.contains("stats_A_64.npz: is a statistics file") && stats.err.contains("features"),
+                 qPrintable(stats.err));
     }
 
     void missingWeightsSayWhereToPutThem() {

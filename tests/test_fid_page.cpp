@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include "core/api/feature_network.h"
@@ -49,6 +50,7 @@ class TestFidPage : public QObject {
       page.setWeights(weights_);
       page.setDims(64);
       page.setKid(true);
+      page.setPrdc(true);
       page.setPaths(folderA_, folderB_);
       QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
       page.compute();
@@ -59,6 +61,14 @@ class TestFidPage : public QObject {
       QVERIFY(page.resultText().contains(QStringLiteral("FID")));
       QVERIFY(page.resultText().contains(QStringLiteral("KID")));
       QVERIFY(page.resultText().contains(QStringLiteral("100 images")));
+      // Precision/recall and density/coverage of the generated folder (B) against the reference (A).
+      const auto metric = [&](const QString& name) {
+        const auto m = QRegularExpression(name + QStringLiteral(" <b>([0-9.]+)</b>")).match(page.resultText());
+        return m.hasMatch() ? m.captured(1).toDouble() : -1.0;
+      };
+      for (const QString name : {QStringLiteral("Precision"), QStringLiteral("Recall"), QStringLiteral("Coverage")})
+        QVERIFY2(metric(name) >= 0.0 && metric(name) <= 1.0, qPrintable(name + QStringLiteral(": ") + page.resultText()));
+      QVERIFY2(metric(QStringLiteral("Density")) >= 0.0, qPrintable(page.resultText()));
       QCOMPARE(page.historyRows(), 1);
     }
     // A new page (the next start of the app) shows the history.

@@ -11,6 +11,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -116,6 +117,11 @@ void FidPage::buildUi() {
   batch_->setValue(50);
   kid_ = new QCheckBox(tr("Also compute KID (kernel inception distance)"), inputs);
   kid_->setObjectName(QStringLiteral("fidKid"));
+  prdc_ = new QCheckBox(tr("Also precision/recall and density/coverage"), inputs);
+  prdc_->setObjectName(QStringLiteral("fidPrdc"));
+  prdc_->setToolTip(tr("Fidelity and diversity apart, in the same features: precision and recall as torch-fidelity "
+                       "computes them (k = 3), density and coverage as clovaai's prdc (k = 5); the generated set "
+                       "against the reference. Needs two folders or built-in sets."));
   resize_ = new QSpinBox(inputs);
   resize_->setObjectName(QStringLiteral("fidResize"));
   resize_->setRange(0, 1024);
@@ -144,6 +150,7 @@ void FidPage::buildUi() {
   form->addRow(tr("Batch size"), batch_);
   form->addRow(tr("Resize"), resize_);
   form->addRow(QString(), kid_);
+  form->addRow(QString(), prdc_);
   form->addRow(tr("Inception weights"), weights_);
   layout->addWidget(inputs);
 
@@ -173,10 +180,10 @@ void FidPage::buildUi() {
   result_->setMargin(8);
   layout->addWidget(result_);
 
-  history_ = new QTableWidget(0, 8, this);
+  history_ = new QTableWidget(0, 9, this);
   history_->setObjectName(QStringLiteral("fidHistory"));
   history_->setHorizontalHeaderLabels({tr("When"), tr("Reference"), tr("Generated"), tr("Features"), tr("Dims"),
-                                       tr("FID / FD"), tr("KID"), tr("Images")});
+                                       tr("FID / FD"), tr("KID"), tr("P · R · D · C"), tr("Images")});
   history_->horizontalHeader()->setStretchLastSection(true);
   history_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   history_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -288,6 +295,7 @@ void FidPage::updateFeatureFields() {
 void FidPage::setDims(int dims) { dims_->setCurrentIndex(std::max(0, dims_->findData(dims))); }
 void FidPage::setWeights(const QString& path) { weights_->setPath(path); }
 void FidPage::setKid(bool on) { kid_->setChecked(on); }
+void FidPage::setPrdc(bool on) { prdc_->setChecked(on); }
 QString FidPage::resultText() const { return result_->text(); }
 int FidPage::historyRows() const { return history_->rowCount(); }
 
@@ -311,8 +319,12 @@ void FidPage::compute() {
   if (features().isEmpty()) return showMessage(tr("Choose a classifier file."));
   api::FidRequest r;
   fillRequest(r);
-  r.path2 = path2_->path().toStdString();
+  // The engine's first set is the generated one (precision/recall and density/coverage are
+  // not symmetric; FID is): the page's reference goes second.
+  r.path2 = r.path1;
+  r.path1 = path2_->path().toStdString();
   r.kid = kid_->isChecked();
+  r.prdc = prdc_->isChecked();
   saveSettings();
   runner_->setName(tr("Computing FID"));
   showMessage(tr("Computing…"));
@@ -336,15 +348,28 @@ void FidPage::compute() {
       if (f.hasKid) html += tr(" · KD %1 ± %2").arg(f.kid, 0, 'f', 5).arg(f.kidStd, 0, 'f', 5);
     }
     html += QStringLiteral("</p>");
+    if (f.hasPrdc) {
+      const auto& m = f.prdc;
+      html += tr("<p style='font-size:large'>Precision <b>%1</b> · Recall <b>%2</b> · Density <b>%3</b> · "
+                 "Coverage <b>%4</b></p><p>Precision and recall: torch-fidelity's (k = %5); density and coverage: "
+                 "clovaai's prdc (k = %6). Precision and density measure fidelity (generated images near real ones), "
+                 "recall and coverage diversity (real images reached by generated ones).</p>")
+                  .arg(m.precision, 0, 'f', 4)
+                  .arg(m.recall, 0, 'f', 4)
+                  .arg(m.density, 0, 'f', 4)
+                  .arg(m.coverage, 0, 'f', 4)
+                  .arg(m.neighbourhood)
+                  .arg(m.nearestK);
+    }
     if (!f.inception && f.classifierAccuracy >= 0)
       html += tr("<p>Classifier: test accuracy %1 %, %2</p>")
                   .arg(100.0 * f.classifierAccuracy, 0, 'f', 2)
                   .arg(QDir::toNativeSeparators(QString::fromStdString(f.weightsPath)).toHtmlEscaped());
     html += tr("<p>%1 (%2 images) vs %3 (%4 images) · %5 dims · %6 · %7 s</p>")
                 .arg(shownName(p1).toHtmlEscaped())
-                .arg(f.count1)
-                .arg(shownName(p2).toHtmlEscaped())
                 .arg(f.count2)
+                .arg(shownName(p2).toHtmlEscaped())
+                .arg(f.count1)
                 .arg(f.dims)
                 .arg(QString::fromStdString(f.resizeMode).toHtmlEscaped())
                 .arg(f.seconds, 0, 'f', 1);
@@ -356,8 +381,10 @@ void FidPage::compute() {
                     {QStringLiteral("dims"), f.dims},
                     {QStringLiteral("features"), space},
                     {QStringLiteral("fid"), f.fid},
-                    {QStringLiteral("images"), QStringLiteral("%1 / %2").arg(f.count1).arg(f.count2)}};
+                    {QStringLiteral("images"), QStringLiteral("%1 / %2").arg(f.count2).arg(f.count1)}};
     if (f.hasKid) row[QStringLiteral("kid")] = f.kid;
+    if (f.hasPrdc)
+      row[QStringLiteral("prdc")] = QJsonArray{f.prdc.precision, f.prdc.recall, f.prdc.density, f.prdc.coverage};
     addHistory(row);
   });
   runner_->start([r, result](api::JobSink& sink, const StopToken& stop, const PauseGate&) { *result = api::runFid(r, sink, stop); });
@@ -402,6 +429,17 @@ void FidPage::trainClassifier() {
   });
 }
 
+namespace {
+
+// "0.81 · 0.62 · 0.95 · 0.70" from a history row's [precision, recall, density, coverage].
+QString prdcCell(const QJsonArray& values) {
+  QStringList parts;
+  for (const auto& v : values) parts << QString::number(v.toDouble(), 'f', 2);
+  return parts.join(QStringLiteral(" · "));
+}
+
+}  // namespace
+
 void FidPage::addHistory(const QJsonObject& row) {
   historyRows_.prepend(row);
   while (historyRows_.size() > kMaxHistory) historyRows_.removeLast();
@@ -421,6 +459,7 @@ void FidPage::showHistory() {
                             QString::number(row.value(QStringLiteral("dims")).toInt()),
                             QString::number(row.value(QStringLiteral("fid")).toDouble(), 'f', 4),
                             kid,
+                            prdcCell(row.value(QStringLiteral("prdc")).toArray()),
                             row.value(QStringLiteral("images")).toString()};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells.at(c));
@@ -445,6 +484,7 @@ void FidPage::saveSettings() const {
   s.setValue(QStringLiteral("dims"), dims_->currentData());
   s.setValue(QStringLiteral("batch"), batch_->value());
   s.setValue(QStringLiteral("kid"), kid_->isChecked());
+  s.setValue(QStringLiteral("prdc"), prdc_->isChecked());
   s.setValue(QStringLiteral("resize"), resize_->value());
   s.setValue(QStringLiteral("weights"), weights_->path());
 }
@@ -461,6 +501,7 @@ void FidPage::restoreSettings() {
   setDims(s.value(QStringLiteral("dims"), 2048).toInt());
   batch_->setValue(s.value(QStringLiteral("batch"), 50).toInt());
   kid_->setChecked(s.value(QStringLiteral("kid"), false).toBool());
+  prdc_->setChecked(s.value(QStringLiteral("prdc"), false).toBool());
   resize_->setValue(s.value(QStringLiteral("resize"), 0).toInt());
   weights_->setPath(s.value(QStringLiteral("weights")).toString());
   updateFeatureFields();

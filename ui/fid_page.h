@@ -25,14 +25,15 @@ class PathField;
 
 // Pick two image folders or statistics files (.npz), or a built-in reference (Fashion-MNIST's
 // test or training images), Compute: a progress bar with ETA, Cancel; the result card shows FID,
-// KID, image counts, dims, resize mode and time; every result goes into a history table that
+// KID, precision/recall and density/coverage (the generated set against the reference; core/api/
+// prdc.h), image counts, dims, resize mode and time; every result goes into a history table that
 // persists. The feature network is pytorch-fid's Inception (its weights searched for as the CLI
 // does, after the file chosen here) or, offline, a Fashion-MNIST classifier (the default one,
 // trained here by "Train…", or a file): the result is then a Fréchet distance in that
 // classifier's features ("FD (fashion-mnist classifier, 128-d)"), not an FID. Save statistics…
 // writes the reference's .npz.
 // Object names: fidReferenceKind, fidPath1, fidPath2, fidFeatures, fidClassifierFile,
-// fidFeaturesStatus, fidTrainClassifier, fidDims, fidBatch, fidKid, fidResize, fidWeights,
+// fidFeaturesStatus, fidTrainClassifier, fidDims, fidBatch, fidKid, fidPrdc, fidResize, fidWeights,
 // fidCompute, fidCancel, fidSaveStats, fidProgress, fidEta, fidResult, fidHistory.
 class FidPage : public QWidget {
   Q_OBJECT
@@ -50,6 +51,7 @@ class FidPage : public QWidget {
   void setDims(int dims);
   void setWeights(const QString& path);
   void setKid(bool on);
+  void setPrdc(bool on);
   JobRunner* runner() const { return runner_; }
   QString resultText() const;
   int historyRows() const;
@@ -87,6 +89,7 @@ class FidPage : public QWidget {
   QComboBox* dims_ = nullptr;
   QSpinBox* batch_ = nullptr;
   QCheckBox* kid_ = nullptr;
+  QCheckBox* prdc_ = nullptr;
   QSpinBox* resize_ = nullptr;
   PathField* weights_ = nullptr;
   QPushButton* compute_ = nullptr;
