@@ -167,6 +167,7 @@ struct SweepArgs {
     ds::api::SampleRequest sample;
     ds::api::SolverSweepRequest sweep;
     std::string out;
+    ds::api::FidRequest fid;  // fid.path2: --fid-reference
 };
 
 void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
@@ -193,11 +194,29 @@ void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
     cmd->add_option("--reference-tolerance", s.referenceTolerance, "flows: the reference dopri5's atol = rtol")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--out", a.out, "also write the JSON to this file");
+    cmd->add_option("--batch-size", s.batchSize, "images per batch of every run (default: all --num in one)")
+        ->check(kAtLeastOne);
+    auto* fid = cmd->add_option("--fid-reference", a.fid.path2,
+                                "diffusion: also the FID of every run against this folder, .npz or built-in set "
+                                "(fashion-mnist-test, fashion-mnist-train); give --num in the hundreds or more");
+    cmd->add_option("--fid-features", a.fid.features, "the FID's feature network: inception, fashion-mnist or a classifier FILE")
+        ->needs(fid);
+    cmd->add_option("--fid-dims", a.fid.dims, "Inception features: 64, 192, 768 or 2048 (default 2048)")
+        ->check(CLI::IsMember({64, 192, 768, 2048}))
+        ->needs(fid);
+    cmd->add_option("--fid-weights", a.fid.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)")
+        ->needs(fid);
+    cmd->add_option("--fid-cache-dir", a.fid.cacheDir, "statistics cache (default: ~/.cache/diffusion-studio/fid)")
+        ->needs(fid);
     addConditioningOptions(cmd, r.conditioning);
 }
 
-int runSweep(const SweepArgs& a) {
+int runSweep(SweepArgs& a) {
     ds::app::TerminalProgress progress("sweep", isatty(STDERR_FILENO));
+    if (!a.fid.path2.empty()) {
+        a.fid.device = a.sample.device;
+        a.sweep.fid = a.fid;
+    }
     const auto result = ds::api::runSolverSweep(a.sample, a.sweep, progress, gStop);
     progress.finish();
     nlohmann::json points = nlohmann::json::array();
@@ -205,11 +224,16 @@ int runSweep(const SweepArgs& a) {
         nlohmann::json point{{"solver", p.solver}, {"nfe", p.nfe}, {"rms_error", p.error}, {"seconds", p.seconds}};
         if (p.steps > 0) point["steps"] = p.steps;
         if (p.tolerance > 0) point["tolerance"] = p.tolerance;
+        if (p.fid) point["fid"] = *p.fid;
         points.push_back(point);
     }
-    const nlohmann::json report{{"checkpoint", a.sample.checkpoint}, {"images", a.sample.num}, {"seed", a.sample.seed},
-                                {"reference", result.reference}, {"reference_nfe", result.referenceNfe},
-                                {"reference_seconds", result.referenceSeconds}, {"points", points}};
+    nlohmann::json report{{"checkpoint", a.sample.checkpoint}, {"images", a.sample.num}, {"seed", a.sample.seed},
+                          {"reference", result.reference}, {"reference_nfe", result.referenceNfe},
+                          {"reference_seconds", result.referenceSeconds}, {"points", points}};
+    if (!result.fidLabel.empty()) {
+        report["fid_label"] = result.fidLabel;  // "FID", or "FD (...)" in a classifier's features
+        report["fid_reference"] = result.fidReference;
+    }
     if (!a.out.empty()) {
         std::ofstream file(a.out);
         if (!(file << report.dump(2) << "\n")) throw ds::fileError(a.out, "cannot write");
@@ -269,6 +293,9 @@ struct TrainArgs {
     double lr = 0, emaDecay = 0;
     int64_t steps = 0, saveEvery = 0, sampleEvery = -1, warmup = -1;  // -1: not given
     int sampleCount = 0, sampleSteps = 0;
+    int64_t fidEvery = -1;  // -1: not given
+    int fidSamples = 0, fidDims = 0;
+    std::string fidReference, fidFeatures;
     ds::api::DiffusionSampler sampleSampler = ds::api::DiffusionSampler::DpmSolverPlusPlus;
     bool sampleSamplerGiven = false;
     uint64_t seed = 0;
@@ -385,6 +412,17 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     addChoice(cmd, "--sample-sampler", a.sampleSampler, ds::api::names::kSamplers,
               "diffusion previews' sampler (default dpm-solver++: DPM-Solver++ 2M)")
         ->each([&a](const std::string&) { a.sampleSamplerGiven = true; });
+    cmd->add_option("--fid-every", a.fidEvery,
+                    "FID during training: every K steps the EMA weights sample --fid-samples images with the "
+                    "preview sampler; metrics.jsonl records the FID, checkpoints/best.pt keeps the lowest (0: off)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--fid-samples", a.fidSamples, "images per FID measurement (default 1000)")->check(CLI::Range(2, 1000000));
+    cmd->add_option("--fid-reference", a.fidReference,
+                    "the FID's reference: a folder, an .npz of statistics or a built-in set (fashion-mnist-test)");
+    cmd->add_option("--fid-features", a.fidFeatures,
+                    "the FID's feature network: inception (pytorch-fid's, the default), fashion-mnist or a classifier FILE");
+    cmd->add_option("--fid-dims", a.fidDims, "Inception features: 64, 192, 768 or 2048 (default 2048)")
+        ->check(CLI::IsMember({64, 192, 768, 2048}));
     cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads")->check(CLI::Range(1, 256));
     cmd->add_option("--seed", a.seed, "random seed")->each([&a](const std::string&) { a.seedGiven = true; });
     cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
@@ -460,6 +498,13 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
         if (c.isFlow()) throw ds::Error("--sample-sampler applies to diffusion runs (flows preview with their ODE solver)");
         c.sampleSampler = a.sampleSampler;
     }
+    if (a.fidEvery >= 0) c.fid.every = a.fidEvery;
+    if (a.fidSamples > 0) c.fid.samples = a.fidSamples;
+    if (!a.fidReference.empty()) c.fid.reference = a.fidReference;
+    if (!a.fidFeatures.empty()) c.fid.features = a.fidFeatures;
+    if (a.fidDims > 0) c.fid.dims = a.fidDims;
+    if (!c.fid.enabled() && (a.fidSamples > 0 || !a.fidReference.empty() || !a.fidFeatures.empty() || a.fidDims > 0))
+        throw ds::Error("--fid-samples, --fid-reference, --fid-features and --fid-dims need --fid-every K");
     if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
     if (a.seedGiven) c.seed = a.seed;
     if (!a.device.empty()) c.device = a.device;
@@ -519,6 +564,7 @@ struct FidArgs {
     ds::api::FidRequest request;
     bool saveStats = false;
     bool noCache = false;
+    bool json = false;
 };
 
 void addFidOptions(CLI::App* cmd, FidArgs& a) {
@@ -539,6 +585,15 @@ void addFidOptions(CLI::App* cmd, FidArgs& a) {
     cmd->add_option("--weights", r.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)");
     cmd->add_flag("--save-stats", a.saveStats, "write the statistics of the folder PATH1 to the file PATH2");
     cmd->add_flag("--kid", r.kid, "also compute KID (torch-fidelity's: 100 subsets of up to 1000)");
+    cmd->add_flag("--prdc", r.prdc,
+                  "also precision/recall (torch-fidelity's) and density/coverage (clovaai's prdc) of PATH1, the "
+                  "generated images, against PATH2, the real ones");
+    cmd->add_option("--nearest-k", r.prdcOptions.nearestK, "--prdc: k of density and coverage (prdc's nearest_k, default 5)")
+        ->check(CLI::Range(1, 1000));
+    cmd->add_option("--prc-neighbourhood", r.prdcOptions.neighbourhood,
+                    "--prdc: k of precision and recall (torch-fidelity's prc_neighborhood, default 3)")
+        ->check(CLI::Range(1, 1000));
+    cmd->add_flag("--json", a.json, "print every result as JSON on standard output");
     cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)")
         ->check(CLI::Range(1, 8192));
     cmd->add_flag("--no-cache", a.noCache, "neither read nor write the statistics cache");
@@ -552,6 +607,40 @@ std::string pythonFloat(double value) {
     std::string s(text, end);
     if (s.find_first_of(".eni") == std::string::npos) s += ".0";
     return s;
+}
+
+// `fid --json`: every figure of the result, named as the reference packages name them.
+nlohmann::json fidResultJson(const ds::api::FidResult& r) {
+    nlohmann::json j{{"distance", r.fid},
+                     {"label", r.distanceLabel},
+                     {"feature_space", r.featureSpace},
+                     {"inception", r.inception},
+                     {"dims", r.dims},
+                     {"count1", r.count1},
+                     {"count2", r.count2},
+                     {"resize", r.resizeMode},
+                     {"cached1", r.cached1},
+                     {"cached2", r.cached2},
+                     {"seconds", r.seconds},
+                     {"warnings", r.warnings}};
+    if (r.inception) j["fid"] = r.fid;
+    if (!r.weightsPath.empty()) j["network_file"] = r.weightsPath;
+    if (r.classifierAccuracy >= 0) j["classifier_test_accuracy"] = r.classifierAccuracy;
+    if (r.hasKid) j["kid"] = {{"mean", r.kid}, {"std", r.kidStd}};
+    if (r.hasPrdc) {
+        const auto& p = r.prdc;
+        j["prdc"] = {{"precision", p.precision},
+                     {"recall", p.recall},
+                     {"f_score", p.fScore},
+                     {"neighbourhood", p.neighbourhood},
+                     {"density", p.density},
+                     {"coverage", p.coverage},
+                     {"nearest_k", p.nearestK},
+                     {"prdc_precision", p.prdcPrecision},
+                     {"prdc_recall", p.prdcRecall},
+                     {"seconds", p.seconds}};
+    }
+    return j;
 }
 
 int runFidCommand(FidArgs& a) {
@@ -575,18 +664,30 @@ int runFidCommand(FidArgs& a) {
     std::fprintf(stderr, "%lld and %lld images%s, %d dims, resize: %s, %.1f s\n", static_cast<long long>(r.count1),
                  static_cast<long long>(r.count2), r.cached1 || r.cached2 ? " (cached statistics used)" : "", r.dims,
                  r.resizeMode.c_str(), r.seconds);
+    if (!r.inception && r.classifierAccuracy >= 0)
+        std::fprintf(stderr, "features: %s (test accuracy %.2f %%), %s\n", r.featureSpace.c_str(),
+                     100.0 * r.classifierAccuracy, r.weightsPath.c_str());
+    if (a.json) {
+        std::cout << fidResultJson(r).dump(2) << "\n";
+        return 0;
+    }
     if (r.inception) {
         std::cout << "FID:  " << pythonFloat(r.fid) << "\n";
         if (r.hasKid) std::cout << "KID:  " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
-        return 0;
+    } else {
+        // Not an FID: a Fréchet distance in a named feature space (issue 17).
+        std::cout << r.distanceLabel << ": " << pythonFloat(r.fid) << "\n";
+        if (r.hasKid)
+            std::cout << "KD (" << r.featureSpace << "): " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd)
+                      << ")\n";
     }
-    // Not an FID: a Fréchet distance in a named feature space (issue 17).
-    if (r.classifierAccuracy >= 0)
-        std::fprintf(stderr, "features: %s (test accuracy %.2f %%), %s\n", r.featureSpace.c_str(),
-                     100.0 * r.classifierAccuracy, r.weightsPath.c_str());
-    std::cout << r.distanceLabel << ": " << pythonFloat(r.fid) << "\n";
-    if (r.hasKid)
-        std::cout << "KD (" << r.featureSpace << "): " << pythonFloat(r.kid) << " (std " << pythonFloat(r.kidStd) << ")\n";
+    if (r.hasPrdc) {
+        const auto& p = r.prdc;
+        std::cout << "precision: " << pythonFloat(p.precision) << "\nrecall:    " << pythonFloat(p.recall)
+                  << "\ndensity:   " << pythonFloat(p.density) << "\ncoverage:  " << pythonFloat(p.coverage) << "\n";
+        std::fprintf(stderr, "precision/recall: torch-fidelity's, k = %d; density/coverage: clovaai's prdc, k = %d\n",
+                     p.neighbourhood, p.nearestK);
+    }
     return 0;
 }
 
@@ -727,6 +828,10 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
     benchPreview->add_option("--train-steps", benchPreviewOptions.trainSteps, "timed optimizer steps")->check(kAtLeastOne);
     benchPreview->add_flag("!--no-ddim", benchPreviewOptions.ddimComparison, "skip the DDIM preview of the seed project's steps");
+    benchPreview->add_option("--train-batch", benchPreviewOptions.trainBatch,
+                             "time the training steps at this micro-batch and scale to the preset's (for a batch that "
+                             "does not fit in memory)")
+        ->check(kAtLeastOne);
     benchPreview->add_option("--device", benchPreviewOptions.device, "cpu, cuda or cuda:N");
     auto* benchTrain = bench->add_subcommand("train", "images/s of a training step (forward, backward, Adam)");
     benchTrain->add_option("--batch", benchTrainOptions.batch, "batch size")->check(kAtLeastOne);

@@ -42,6 +42,9 @@ struct PreviewBenchOptions {
     int trainSteps = 2;        // timed optimizer steps (after one warm-up step)
     bool ddimComparison = true;
     std::string device = "cpu";
+    // > 0: time the optimizer steps at this micro-batch and scale to the preset's batch (the
+    // report says so), for presets whose batch does not fit in memory here (lsun128 on 24 GiB).
+    int trainBatch = 0;
 };
 nlohmann::json benchPreview(const PreviewBenchOptions& options);
 

@@ -38,7 +38,8 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
     torch::optim::Adam adam(model->online()->parameters(), torch::optim::AdamOptions(config.lr.lr));
     at::Generator gen = at::detail::createCPUGenerator(0);
     const int64_t s = config.imageSize();
-    const auto images = torch::rand({config.batchSize, config.channels(), s, s}, gen).to(device);
+    const int batch = o.trainBatch > 0 ? o.trainBatch : config.batchSize;
+    const auto images = torch::rand({batch, config.channels(), s, s}, gen).to(device);
     auto step = [&] {
         adam.zero_grad();
         for (int micro = 0; micro < config.gradAccum; ++micro) {
@@ -50,7 +51,8 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
     step();  // warm-up
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < o.trainSteps; ++i) step();
-    const double stepSeconds = secondsSince(start) / std::max(1, o.trainSteps);
+    // A step's cost grows with the batch: a smaller measured batch is scaled (an estimate).
+    const double stepSeconds = secondsSince(start) / std::max(1, o.trainSteps) * double(config.batchSize) / double(batch);
 
     const double preview = timePreview(config, device);
     const double between = stepSeconds * double(config.sampleEvery);
@@ -62,6 +64,7 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
                           {"blas_threads", openBlasThreads()},
                           {"image_size", s},
                           {"batch", config.batchSize},
+                          {"measured_batch", batch},
                           {"grad_accum", config.gradAccum},
                           {"train_step_seconds", stepSeconds},
                           {"sample_every", config.sampleEvery},
