@@ -537,6 +537,22 @@
         <source>Training the Fashion-MNIST classifier</source>
         <translation>训练 Fashion-MNIST 分类器</translation>
     </message>
+    <message>
+        <source>Also precision/recall and density/coverage</source>
+        <translation>同时计算精确率/召回率和密度/覆盖率</translation>
+    </message>
+    <message>
+        <source>Fidelity and diversity apart, in the same features: precision and recall as torch-fidelity computes them (k = 3), density and coverage as clovaai&apos;s prdc (k = 5); the generated set against the reference. Needs two folders or built-in sets.</source>
+        <translation>在同一特征空间中分别衡量保真度与多样性：精确率和召回率按 torch-fidelity 的算法（k = 3），密度和覆盖率按 clovaai 的 prdc（k = 5）；以生成集对比参考集。需要两个文件夹或内置数据集。</translation>
+    </message>
+    <message>
+        <source>P · R · D · C</source>
+        <translation>精 · 召 · 密 · 覆</translation>
+    </message>
+    <message>
+        <source>&lt;p style=&apos;font-size:large&apos;&gt;Precision &lt;b&gt;%1&lt;/b&gt; · Recall &lt;b&gt;%2&lt;/b&gt; · Density &lt;b&gt;%3&lt;/b&gt; · Coverage &lt;b&gt;%4&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Precision and recall: torch-fidelity&apos;s (k = %5); density and coverage: clovaai&apos;s prdc (k = %6). Precision and density measure fidelity (generated images near real ones), recall and coverage diversity (real images reached by generated ones).&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;font-size:large&apos;&gt;精确率 &lt;b&gt;%1&lt;/b&gt; · 召回率 &lt;b&gt;%2&lt;/b&gt; · 密度 &lt;b&gt;%3&lt;/b&gt; · 覆盖率 &lt;b&gt;%4&lt;/b&gt;&lt;/p&gt;&lt;p&gt;精确率和召回率：torch-fidelity 的算法（k = %5）；密度和覆盖率：clovaai 的 prdc（k = %6）。精确率和密度衡量保真度（生成图像接近真实图像），召回率和覆盖率衡量多样性（真实图像被生成图像覆盖）。&lt;/p&gt;</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::GeneratePage</name>
@@ -1287,6 +1303,42 @@
         <source>Errors against %1 (%2 evaluations, %3 s); runs: %4.</source>
         <translation>误差相对于 %1（%2 次求值，%3 秒）；运行次数：%4。</translation>
     </message>
+    <message>
+        <source>no FID</source>
+        <translation>不计算 FID</translation>
+    </message>
+    <message>
+        <source>a folder or statistics file</source>
+        <translation>文件夹或统计文件</translation>
+    </message>
+    <message>
+        <source>FID statistics (*.npz)</source>
+        <translation>FID 统计文件 (*.npz)</translation>
+    </message>
+    <message>
+        <source>Inception (pytorch-fid)</source>
+        <translation>Inception（pytorch-fid）</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST classifier</source>
+        <translation>Fashion-MNIST 分类器</translation>
+    </message>
+    <message>
+        <source>Images of every run when an FID is measured (instead of the image count above); FID needs hundreds or thousands</source>
+        <translation>计算 FID 时每次运行的图像数（代替上面的图像数）；FID 需要数百到数千张</translation>
+    </message>
+    <message>
+        <source>FID against</source>
+        <translation>FID 参考</translation>
+    </message>
+    <message>
+        <source>Choose the FID reference: a folder of images or a statistics file.</source>
+        <translation>请选择 FID 参考：图像文件夹或统计文件。</translation>
+    </message>
+    <message>
+        <source> %1 of every run against %2 on the right.</source>
+        <translation> 右侧为每次运行相对 %2 的 %1。</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::SamplingWidgets</name>
@@ -1640,6 +1692,74 @@
     <message>
         <source>step %1 · sampled in %2 s</source>
         <translation>第 %1 步 · 采样用时 %2 秒</translation>
+    </message>
+    <message>
+        <source>Sample quality (FID)</source>
+        <translation>样本质量（FID）</translation>
+    </message>
+    <message>
+        <source>Every K steps the EMA weights sample the images below with the preview sampler and their FID against the reference goes to metrics.jsonl; checkpoints/best.pt keeps the lowest</source>
+        <translation>每 K 步用 EMA 权重以预览采样器生成下方数量的图像，其相对参考集的 FID 写入 metrics.jsonl；checkpoints/best.pt 保存最低值对应的权重</translation>
+    </message>
+    <message>
+        <source>Images per measurement: FID needs thousands</source>
+        <translation>每次测量的图像数：FID 需要数千张</translation>
+    </message>
+    <message>
+        <source>a folder or statistics file</source>
+        <translation>文件夹或统计文件</translation>
+    </message>
+    <message>
+        <source>FID statistics (*.npz)</source>
+        <translation>FID 统计文件 (*.npz)</translation>
+    </message>
+    <message>
+        <source>Inception (pytorch-fid)</source>
+        <translation>Inception（pytorch-fid）</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST classifier</source>
+        <translation>Fashion-MNIST 分类器</translation>
+    </message>
+    <message>
+        <source>FID every</source>
+        <translation>FID 间隔</translation>
+    </message>
+    <message>
+        <source>FID images</source>
+        <translation>FID 图像数</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>参考</translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation>特征</translation>
+    </message>
+    <message>
+        <source>FID</source>
+        <translation>FID</translation>
+    </message>
+    <message>
+        <source>FID against training time</source>
+        <translation>FID 随训练时间变化</translation>
+    </message>
+    <message>
+        <source>minutes of training</source>
+        <translation>训练分钟数</translation>
+    </message>
+    <message>
+        <source>The FID of the EMA weights&apos; samples at each measurement; the marked point is the lowest, whose weights checkpoints/best.pt holds</source>
+        <translation>每次测量时 EMA 权重样本的 FID；标记点为最低值，其权重保存在 checkpoints/best.pt</translation>
+    </message>
+    <message>
+        <source>best.pt</source>
+        <translation>best.pt</translation>
+    </message>
+    <message>
+        <source>%1 against training time</source>
+        <translation>%1 随训练时间变化</translation>
     </message>
 </context>
 <context>
