@@ -76,6 +76,25 @@ public:
     std::vector<double> losses;
 };
 
+// FID during training without a feature network: the "features" are the samples' pixels and the
+// "distance" their mean; every set of gathered features is kept for comparison.
+class RecordingQuality : public train::SampleQuality {
+public:
+    const std::string& label() const override { return label_; }
+    void prepare(const StopToken&) override {}
+    torch::Tensor features(const torch::Tensor& images, const StopToken&) override {
+        return images.reshape({images.size(0), -1}).to(torch::kFloat);
+    }
+    double distance(const torch::Tensor& features) override {
+        measured.push_back(features.clone());
+        return features.to(torch::kDouble).mean().item<double>();
+    }
+    std::vector<torch::Tensor> measured;
+
+private:
+    std::string label_ = "pixel mean";
+};
+
 train::TrainConfig smallConfig(int batch, int worldSize, int64_t steps) {
     auto c = test::tinyTrainConfig(steps);
     c.batchSize = batch;
@@ -171,18 +190,54 @@ private Q_SLOTS:
 
     void twoRanksOfBatchBMatchOneProcessOfBatch2B() {
         const int64_t steps = 6;
+        // FID during training at steps 3 and 6, 5 samples in batches of 2: the ranks' shares (2
+        // and 3 images) differ, and rank 1 samples in two batches.
+        const auto withFid = [](train::TrainConfig c) {
+            c.fid.every = 3;
+            c.fid.samples = 5;
+            c.fid.batchSize = 2;
+            c.fid.reference = "recorded in the test";
+            return c;
+        };
         StopToken stop;
         LossSink single;
-        train::Trainer one(train::RunDirectory::create(path("one-process"), smallConfig(8, 1, steps)), single, stop);
+        train::Trainer one(train::RunDirectory::create(path("one-process"), withFid(smallConfig(8, 1, steps))), single, stop);
+        auto oneQuality = std::make_shared<RecordingQuality>();
+        one.setSampleQuality(oneQuality);
         one.run();
 
         auto groups = makeGroup(2, 25);
-        const auto config = smallConfig(4, 2, steps);
+        const auto config = withFid(smallConfig(4, 2, steps));
         LossSink sink0, sink1;
         train::Trainer rank0(train::RunDirectory::create(path("two-ranks"), config), sink0, stop, nullptr, groups[0].get());
         train::Trainer rank1(train::RunDirectory::unwritten(path("two-ranks"), config), sink1, stop, nullptr,
                              groups[1].get());
+        auto quality0 = std::make_shared<RecordingQuality>(), quality1 = std::make_shared<RecordingQuality>();
+        rank0.setSampleQuality(quality0);
+        rank1.setSampleQuality(quality1);
         onEveryRank(2, [&](int r) { (r == 0 ? rank0 : rank1).run(); });
+
+        // The FID's samples: every rank samples its share of the same noise with rank 0's EMA
+        // weights, rank 0 gathers them in order; rank 1 measures nothing itself.
+        QCOMPARE(int(oneQuality->measured.size()), 2);
+        QCOMPARE(int(quality0->measured.size()), 2);
+        QCOMPARE(int(quality1->measured.size()), 0);
+        for (int i = 0; i < 2; ++i) {
+            const auto& gathered = quality0->measured[size_t(i)];
+            const auto& alone = oneQuality->measured[size_t(i)];
+            QCOMPARE(gathered.sizes(), alone.sizes());
+            // The weights of the two runs may differ by the gradient reduction's rounding (their
+            // tolerance below: 1e-5); 20 sampler steps carry that into pixels in [0, 1] at about
+            // ten times that at most: 1e-4 (measured 3e-7 here).
+            const double pixelTol = 1e-4;
+            DS_CHECK_TOLERANCE("distributed/fid_samples_two_ranks_vs_one_" + std::to_string(i),
+                               (gathered - alone).abs().max().item<double>(), pixelTol);
+            // Negative control: the same samples gathered in the wrong order (rank 1's first).
+            const auto swapped = torch::cat({gathered.narrow(0, 2, 3), gathered.narrow(0, 0, 2)});
+            DS_CHECK_NEGATIVE_CONTROL("distributed/fid_samples_in_the_wrong_order_" + std::to_string(i),
+                                      (swapped - alone).abs().max().item<double>(), pixelTol, 10.0);
+        }
+        QVERIFY(QFile::exists(QString::fromStdString(path("two-ranks") + "/checkpoints/best.pt")));
 
         // The same batch of 8, its gradient reduced as two halves (Gloo's all-reduce of the ranks'
         // means) instead of one sum: float32 rounding of the sums, ~1e-7 of each gradient. An Adam
