@@ -31,12 +31,12 @@ page=0
 [explorer]
 A\checkpoint=$checkpoint
 A\sampler=ddim
-A\steps=20
+A\steps=50
 A\eta=0
 B\checkpoint=$checkpoint
-B\sampler=ddim
-B\steps=20
-B\eta=1
+B\sampler=dpm-solver++
+B\steps=10
+B\order=2
 
 [trajectory]
 mode=toy
