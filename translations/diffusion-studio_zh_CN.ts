@@ -1758,8 +1758,12 @@
         <translation>best.pt</translation>
     </message>
     <message>
-        <source>%1 against training time</source>
-        <translation>%1 随训练时间变化</translation>
+        <source>FID / FD</source>
+        <translation>FID / FD</translation>
+    </message>
+    <message>
+        <source>The same against training time</source>
+        <translation>同一指标随训练时间变化</translation>
     </message>
 </context>
 <context>

@@ -24,6 +24,7 @@
 
 #include <cmath>
 #include <memory>
+#include <tuple>
 
 #include "core/api/fid.h"
 #include "core/api/run_info.h"
@@ -41,6 +42,7 @@
 
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
+#include <QtCharts/QLineSeries>
 
 namespace ds::ui {
 namespace {
@@ -399,9 +401,9 @@ QWidget* TrainPage::buildCharts() {
   bucketPlot_->setToolTip(tr("The mean loss within each tenth of the timesteps: the batch loss mixes easy and hard "
                              "timesteps, so these curves show progress the mean hides"));
   // FID (or a classifier's FD) against step and against training time; shown once a run has one.
-  fidPlot_ = new PlotWidget(tr("FID"), tr("FID"), charts);
+  fidPlot_ = new PlotWidget(tr("FID"), tr("FID / FD"), charts);
   fidPlot_->setObjectName(QStringLiteral("trainFidPlot"));
-  fidTimePlot_ = new PlotWidget(tr("FID against training time"), tr("FID"), charts);
+  fidTimePlot_ = new PlotWidget(tr("FID against training time"), tr("FID / FD"), charts);
   fidTimePlot_->setObjectName(QStringLiteral("trainFidTimePlot"));
   fidTimePlot_->setXLabel(tr("minutes of training"));
   for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
@@ -570,6 +572,13 @@ void TrainPage::resetCurrentSeries(const QString& label) {
   fidId_ = fidPlot_->addSeries(label);
   fidTimeId_ = fidTimePlot_->addSeries(label);
   fidBestIds_ = {fidPlot_->addSeries(tr("best.pt")), fidTimePlot_->addSeries(tr("best.pt"))};
+  // Measurements are points in time: marked; the best one (a single point) as a larger mark.
+  for (auto [plot, id, size] : {std::tuple{fidPlot_, fidId_, 6.0}, std::tuple{fidTimePlot_, fidTimeId_, 6.0},
+                                std::tuple{fidPlot_, fidBestIds_.first, 12.0},
+                                std::tuple{fidTimePlot_, fidBestIds_.second, 12.0}}) {
+    plot->smoothedSeries(id)->setPointsVisible(true);
+    plot->smoothedSeries(id)->setMarkerSize(size);
+  }
   bestFid_.reset();
   previews_.clear();
   previewSlider_->setRange(0, 0);
@@ -717,7 +726,8 @@ void TrainPage::addMetrics(const QVector<api::TrainMetrics>& batch) {
 void TrainPage::showFidPlots(const QString& label) {
   for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
     plot->setVisible(true);
-    plot->chart()->setTitle(plot == fidPlot_ ? label : tr("%1 against training time").arg(label));
+    // The time chart's title stays short: the label (a classifier's name) is on the step chart.
+    plot->chart()->setTitle(plot == fidPlot_ ? label : tr("The same against training time"));
   }
 }
 
