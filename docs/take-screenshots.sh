@@ -91,8 +91,9 @@ case ${3:-all} in
     ;;&
   explorer | all)
     start_app "$checkpoint"
-    "${CLICK_COMPARE:-true}" && click "${COMPARE_X:-420}" "${COMPARE_Y:-58}"
-    click "${RUN_X:-250}" "${RUN_Y:-58}"
+    click "${STEPS_TAB_X:-211}" "${STEPS_TAB_Y:-70}"
+    "${CLICK_COMPARE:-true}" && click "${COMPARE_X:-621}" "${COMPARE_Y:-38}"
+    click "${RUN_X:-466}" "${RUN_Y:-38}"
     sleep "${EXPLORER_SECONDS:-25}"
     shot app-explorer.png
     stop_app
