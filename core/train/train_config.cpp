@@ -40,6 +40,9 @@ void TrainConfig::validate() const {
         if (fid.reference.empty())
             throw Error("FID during training needs a reference (--fid-reference: a folder, an .npz or fashion-mnist-test)");
         if (fid.samples < 2) throw Error("FID during training needs at least 2 samples (thousands for a meaningful value)");
+        if (fid.samples < worldSize)
+            throw Error("FID during training spreads its " + std::to_string(fid.samples) + " samples over " +
+                        std::to_string(worldSize) + " processes: give at least one per process");
         if (fid.batchSize < 1) throw Error("the FID's sampling batch must be at least 1");
         if (fid.dims != 0 && fid.dims != 64 && fid.dims != 192 && fid.dims != 768 && fid.dims != 2048)
             throw Error("unsupported FID dims " + std::to_string(fid.dims) + " (expected 64, 192, 768 or 2048)");
