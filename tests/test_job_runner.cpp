@@ -160,6 +160,15 @@ class TestJobRunner : public QObject {
     p.ratePerSecond = 3.14159;
     p.etaSeconds = 605;
     QCOMPARE(ds::ui::JobProgressView::describe(p), QStringLiteral("120 / 2000 steps · 3.14/s · ETA 10:05"));
+    // The distances of precision/recall on 10,000 x 1,000 images: abbreviated, not 9 digits.
+    p.done = 111000000;
+    p.total = 222000000;
+    p.unit = "distances";
+    p.ratePerSecond = 50459599.6;
+    p.etaSeconds = 2;
+    QCOMPARE(ds::ui::JobProgressView::describe(p), QStringLiteral("111.0 M / 222.0 M distances · 50.5 M/s · ETA 0:02"));
+    QCOMPARE(ds::ui::JobProgressView::compactNumber(60000, 0), QStringLiteral("60000"));
+    QCOMPARE(ds::ui::JobProgressView::compactNumber(250000, 0), QStringLiteral("250 k"));
   }
 };
 

@@ -751,6 +751,10 @@
         <source>‰ of the time span</source>
         <translation>‰（时间区间）</translation>
     </message>
+    <message>
+        <source>distances</source>
+        <translation>个距离</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::JobStatusWidget</name>

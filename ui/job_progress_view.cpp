@@ -68,13 +68,22 @@ QString JobProgressView::unitText(const std::string& unit) {
   if (unit == "images") return tr("images");
   if (unit == "runs") return tr("runs");
   if (unit == "entries") return tr("entries");
+  if (unit == "distances") return tr("distances");  // precision/recall and density/coverage
   if (unit == "t/1000") return tr("‰ of the time span");  // adaptive solvers: how far along t
   return QString::fromStdString(unit);
 }
 
+QString JobProgressView::compactNumber(double value, int decimals) {
+  if (value < 1e5) return QString::number(value, 'f', decimals);
+  if (value < 1e6) return QStringLiteral("%1 k").arg(value / 1e3, 0, 'f', 0);
+  if (value < 1e9) return QStringLiteral("%1 M").arg(value / 1e6, 0, 'f', 1);
+  return QStringLiteral("%1 G").arg(value / 1e9, 0, 'f', 1);
+}
+
 QString JobProgressView::describe(const api::JobProgress& p) {
-  QString text = tr("%1 / %2 %3").arg(p.done).arg(p.total).arg(unitText(p.unit));
-  if (p.ratePerSecond > 0) text += tr(" · %1/s").arg(p.ratePerSecond, 0, 'f', p.ratePerSecond < 10 ? 2 : 1);
+  QString text = tr("%1 / %2 %3")
+                     .arg(compactNumber(double(p.done), 0), compactNumber(double(p.total), 0), unitText(p.unit));
+  if (p.ratePerSecond > 0) text += tr(" · %1/s").arg(compactNumber(p.ratePerSecond, p.ratePerSecond < 10 ? 2 : 1));
   const QString eta = formatDuration(p.etaSeconds);
   if (!eta.isEmpty()) text += tr(" · ETA %1").arg(eta);
   return text;

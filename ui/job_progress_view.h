@@ -37,6 +37,8 @@ class JobProgressView : public QWidget {
   // "120 / 2000 steps · 3.1/s · ETA 10:05"
   static QString describe(const api::JobProgress& p);
   static QString unitText(const std::string& unit);
+  // Counts and rates from 100,000 on abbreviated ("222.0 M"): PRDC counts distances in the 10^8s.
+  static QString compactNumber(double value, int decimals);
 
  private:
   QProgressBar* bar_ = nullptr;
