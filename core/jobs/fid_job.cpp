@@ -118,8 +118,9 @@ Side openSide(const std::string& path, const FidRequest& r) {
     }
     if (!fs::exists(path, ec)) throw fileError(path, "does not exist");
     if (needsFeatures(r))
-        throw fileError(path, std::string("is a statistics file; ") + (r.kid ? "KID" : "precision/recall and density/coverage") +
-                                  " need the images' features: give a folder");
+        throw fileError(path, std::string("is a statistics file; ") +
+                                  (r.kid ? "KID needs" : "precision/recall and density/coverage need") +
+                                  " the images' features: give a folder");
     side.computed = fid::CachedStats{fid::readFidStats(path), {}};
     side.statsSpace = fid::readFidStatsSpace(path);
     return side;
