@@ -555,6 +555,29 @@
     </message>
 </context>
 <context>
+    <name>ds::ui::FidReferenceFields</name>
+    <message>
+        <source>no FID</source>
+        <translation>不计算 FID</translation>
+    </message>
+    <message>
+        <source>a folder or statistics file</source>
+        <translation>文件夹或统计文件</translation>
+    </message>
+    <message>
+        <source>FID statistics (*.npz)</source>
+        <translation>FID 统计文件 (*.npz)</translation>
+    </message>
+    <message>
+        <source>Inception (pytorch-fid)</source>
+        <translation>Inception（pytorch-fid）</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST classifier</source>
+        <translation>Fashion-MNIST 分类器</translation>
+    </message>
+</context>
+<context>
     <name>ds::ui::GeneratePage</name>
     <message>
         <source>Generating</source>
@@ -1308,26 +1331,6 @@
         <translation>误差相对于 %1（%2 次求值，%3 秒）；运行次数：%4。</translation>
     </message>
     <message>
-        <source>no FID</source>
-        <translation>不计算 FID</translation>
-    </message>
-    <message>
-        <source>a folder or statistics file</source>
-        <translation>文件夹或统计文件</translation>
-    </message>
-    <message>
-        <source>FID statistics (*.npz)</source>
-        <translation>FID 统计文件 (*.npz)</translation>
-    </message>
-    <message>
-        <source>Inception (pytorch-fid)</source>
-        <translation>Inception（pytorch-fid）</translation>
-    </message>
-    <message>
-        <source>Fashion-MNIST classifier</source>
-        <translation>Fashion-MNIST 分类器</translation>
-    </message>
-    <message>
         <source>Images of every run when an FID is measured (instead of the image count above); FID needs hundreds or thousands</source>
         <translation>计算 FID 时每次运行的图像数（代替上面的图像数）；FID 需要数百到数千张</translation>
     </message>
@@ -1708,22 +1711,6 @@
     <message>
         <source>Images per measurement: FID needs thousands</source>
         <translation>每次测量的图像数：FID 需要数千张</translation>
-    </message>
-    <message>
-        <source>a folder or statistics file</source>
-        <translation>文件夹或统计文件</translation>
-    </message>
-    <message>
-        <source>FID statistics (*.npz)</source>
-        <translation>FID 统计文件 (*.npz)</translation>
-    </message>
-    <message>
-        <source>Inception (pytorch-fid)</source>
-        <translation>Inception（pytorch-fid）</translation>
-    </message>
-    <message>
-        <source>Fashion-MNIST classifier</source>
-        <translation>Fashion-MNIST 分类器</translation>
     </message>
     <message>
         <source>FID every</source>

@@ -27,6 +27,7 @@
 #include "core/api/fid.h"
 #include "core/api/solver_sweep.h"
 #include "ui/explorer_run_panel.h"
+#include "ui/fid_reference_fields.h"
 #include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
 #include "ui/nfe_quality_chart.h"
@@ -396,20 +397,7 @@ QWidget* SamplerExplorerPage::buildSweepTab() {
   numbers->addRow(tr("Steps"), sweepSteps_);
   numbers->addRow(tr("Reference steps"), sweepReferenceSteps_);
   // FID against NFE: each run's images against a reference set, in a chosen feature network.
-  sweepFidReference_ = new QComboBox(tab);
-  sweepFidReference_->setObjectName(QStringLiteral("explorerSweepFidReference"));
-  sweepFidReference_->addItem(tr("no FID"), QString());
-  for (const auto& b : api::builtinFidReferences()) {
-    sweepFidReference_->addItem(QString::fromStdString(b.name), QString::fromStdString(b.name));
-    sweepFidReference_->setItemData(sweepFidReference_->count() - 1, QString::fromStdString(b.description), Qt::ToolTipRole);
-  }
-  sweepFidReference_->addItem(tr("a folder or statistics file"), QStringLiteral("path"));
-  sweepFidPath_ = new PathField(PathField::Mode::FolderOrFile, QStringLiteral("fid"), tr("FID statistics (*.npz)"), tab);
-  sweepFidPath_->setObjectName(QStringLiteral("explorerSweepFidPath"));
-  sweepFidFeatures_ = new QComboBox(tab);
-  sweepFidFeatures_->setObjectName(QStringLiteral("explorerSweepFidFeatures"));
-  sweepFidFeatures_->addItem(tr("Inception (pytorch-fid)"), QStringLiteral("inception"));
-  sweepFidFeatures_->addItem(tr("Fashion-MNIST classifier"), QStringLiteral("fashion-mnist"));
+  sweepFid_ = new FidReferenceFields(QStringLiteral("explorerSweep"), true, tab);
   sweepFidImages_ = new QSpinBox(tab);
   sweepFidImages_->setObjectName(QStringLiteral("explorerSweepFidImages"));
   sweepFidImages_->setRange(2, 50000);
@@ -417,19 +405,17 @@ QWidget* SamplerExplorerPage::buildSweepTab() {
   sweepFidImages_->setToolTip(tr("Images of every run when an FID is measured (instead of the image count above); "
                                  "FID needs hundreds or thousands"));
   auto* fidRow = new QHBoxLayout;
-  fidRow->addWidget(sweepFidReference_);
-  fidRow->addWidget(sweepFidPath_, 1);
-  fidRow->addWidget(sweepFidFeatures_);
+  fidRow->addWidget(sweepFid_->referenceBox());
+  fidRow->addWidget(sweepFid_->pathField(), 1);
+  fidRow->addWidget(sweepFid_->featuresBox());
   fidRow->addWidget(new QLabel(tr("Images"), tab));
   fidRow->addWidget(sweepFidImages_);
   numbers->addRow(tr("FID against"), fidRow);
   const auto updateFidFields = [this] {
-    const QString kind = sweepFidReference_->currentData().toString();
-    sweepFidPath_->setEnabled(kind == QLatin1String("path"));
-    sweepFidFeatures_->setEnabled(!kind.isEmpty());
-    sweepFidImages_->setEnabled(!kind.isEmpty());
+    sweepFid_->featuresBox()->setEnabled(sweepFid_->hasReference());
+    sweepFidImages_->setEnabled(sweepFid_->hasReference());
   };
-  connect(sweepFidReference_, &QComboBox::currentIndexChanged, this, updateFidFields);
+  connect(sweepFid_, &FidReferenceFields::referenceKindChanged, this, updateFidFields);
   updateFidFields();
   layout->addLayout(numbers);
   auto* charts = new QHBoxLayout;
@@ -475,13 +461,12 @@ QString SamplerExplorerPage::runSweep() {
   }
   if (request.diffusionSteps.empty()) return tr("Give at least one step count.");
   request.referenceSteps = sweepReferenceSteps_->value();
-  const QString fidKind = sweepFidReference_->currentData().toString();
   int images = count_->value();
-  if (!fidKind.isEmpty()) {
+  if (sweepFid_->hasReference()) {
     api::FidRequest fid;
-    fid.path2 = (fidKind == QLatin1String("path") ? sweepFidPath_->path() : fidKind).toStdString();
+    fid.path2 = sweepFid_->reference().toStdString();
     if (fid.path2.empty()) return tr("Choose the FID reference: a folder of images or a statistics file.");
-    fid.features = sweepFidFeatures_->currentData().toString().toStdString();
+    fid.features = sweepFid_->features().toStdString();
     request.fid = fid;
     images = sweepFidImages_->value();
     request.batchSize = 100;  // the runs' memory stays that of 100 images

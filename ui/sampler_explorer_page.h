@@ -20,6 +20,7 @@ namespace ds::ui {
 class ExplorerRunPanel;
 class JobRunner;
 class NfeQualityChart;
+class FidReferenceFields;
 class PathField;
 
 // Runs a sampler (DDIM, DDPM, DPM-Solver(++), UniPC) on a checkpoint and streams every step into
@@ -35,7 +36,7 @@ class PathField;
 // Object names: explorerSeed, explorerCount, explorerRun, explorerStop, explorerCompare,
 // explorerMatchNoise, explorerSlider, explorerPlay, explorerExportFrame, explorerExportStrip,
 // explorerExportAll, explorerMessage, explorerTabs, explorerSweep, explorerSweepSteps,
-// explorerSweepReferenceSteps, explorerSweepFidReference, explorerSweepFidPath,
+// explorerSweepReferenceSteps, explorerSweepFidReference, explorerSweepFidReferencePath,
 // explorerSweepFidFeatures, explorerSweepFidImages, explorerSweepSummary; panels "explorerPanelA" and "explorerPanelB".
 class SamplerExplorerPage : public QWidget {
   Q_OBJECT
@@ -105,9 +106,7 @@ class SamplerExplorerPage : public QWidget {
   QPushButton* sweep_ = nullptr;
   QLineEdit* sweepSteps_ = nullptr;
   QSpinBox* sweepReferenceSteps_ = nullptr;
-  QComboBox* sweepFidReference_ = nullptr;
-  PathField* sweepFidPath_ = nullptr;
-  QComboBox* sweepFidFeatures_ = nullptr;
+  FidReferenceFields* sweepFid_ = nullptr;
   QSpinBox* sweepFidImages_ = nullptr;
   NfeQualityChart* fidChart_ = nullptr;
   QList<QCheckBox*> sweepSamplers_;

@@ -32,6 +32,7 @@
 #include "core/util/error.h"
 #include "ui/app_settings.h"
 #include "ui/diffusion_sampler_fields.h"
+#include "ui/fid_reference_fields.h"
 #include "ui/file_dialogs.h"
 #include "ui/job_runner.h"
 #include "ui/job_progress_view.h"
@@ -285,31 +286,18 @@ QWidget* TrainPage::buildForm() {
                           "against the reference goes to metrics.jsonl; checkpoints/best.pt keeps the lowest"));
   fidEvery_->setSpecialValueText(tr("never"));
   fidSamples_ = makeSpin(fidBox, "trainFidSamples", 2, 1000000, tr("Images per measurement: FID needs thousands"));
-  fidReference_ = new QComboBox(fidBox);
-  fidReference_->setObjectName(QStringLiteral("trainFidReference"));
-  for (const auto& b : api::builtinFidReferences()) {
-    fidReference_->addItem(QString::fromStdString(b.name), QString::fromStdString(b.name));
-    fidReference_->setItemData(fidReference_->count() - 1, QString::fromStdString(b.description), Qt::ToolTipRole);
-  }
-  fidReference_->addItem(tr("a folder or statistics file"), QStringLiteral("path"));
-  fidReferencePath_ = new PathField(PathField::Mode::FolderOrFile, QStringLiteral("fid"), tr("FID statistics (*.npz)"), fidBox);
-  fidReferencePath_->setObjectName(QStringLiteral("trainFidReferencePath"));
-  fidFeatures_ = new QComboBox(fidBox);
-  fidFeatures_->setObjectName(QStringLiteral("trainFidFeatures"));
-  fidFeatures_->addItem(tr("Inception (pytorch-fid)"), QString());
-  fidFeatures_->addItem(tr("Fashion-MNIST classifier"), QStringLiteral("fashion-mnist"));
+  fid_ = new FidReferenceFields(QStringLiteral("train"), false, fidBox);
   fidForm->addRow(tr("FID every"), fidEvery_);
   fidForm->addRow(tr("FID images"), fidSamples_);
-  fidForm->addRow(tr("Reference"), fidReference_);
-  fidForm->addRow(QString(), fidReferencePath_);
-  fidForm->addRow(tr("Features"), fidFeatures_);
+  fidForm->addRow(tr("Reference"), fid_->referenceBox());
+  fidForm->addRow(QString(), fid_->pathField());
+  fidForm->addRow(tr("Features"), fid_->featuresBox());
   const auto updateFidFields = [this] {
     const bool on = fidEvery_->value() > 0;
-    for (QWidget* w : std::initializer_list<QWidget*>{fidSamples_, fidReference_, fidFeatures_}) w->setEnabled(on);
-    fidReferencePath_->setEnabled(on && fidReference_->currentData().toString() == QLatin1String("path"));
+    fidSamples_->setEnabled(on);
+    fid_->setEnabled(on);
   };
   connect(fidEvery_, &QSpinBox::valueChanged, this, updateFidFields);
-  connect(fidReference_, &QComboBox::currentIndexChanged, this, updateFidFields);
   updateFidFields();
   layout->addWidget(fidBox);
 
@@ -494,16 +482,8 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   seed_->setValue(static_cast<int>(c.seed));
   fidEvery_->setValue(static_cast<int>(std::min<int64_t>(c.fid.every, fidEvery_->maximum())));
   fidSamples_->setValue(c.fid.samples);
-  const QString reference = QString::fromStdString(c.fid.reference);
-  const int builtin = fidReference_->findData(reference);
-  if (reference.isEmpty() || builtin >= 0) {
-    fidReference_->setCurrentIndex(std::max(0, builtin));
-  } else {
-    fidReference_->setCurrentIndex(fidReference_->findData(QStringLiteral("path")));
-    fidReferencePath_->setPath(reference);
-  }
-  const int features = fidFeatures_->findData(QString::fromStdString(c.fid.features == "inception" ? "" : c.fid.features));
-  fidFeatures_->setCurrentIndex(std::max(0, features));
+  if (!c.fid.reference.empty()) fid_->setReference(QString::fromStdString(c.fid.reference));
+  fid_->setFeatures(QString::fromStdString(c.fid.features));
 }
 
 train::TrainConfig TrainPage::formConfig() const {
@@ -534,10 +514,8 @@ train::TrainConfig TrainPage::formConfig() const {
   c.seed = static_cast<uint64_t>(seed_->value());
   c.fid.every = fidEvery_->value();
   c.fid.samples = fidSamples_->value();
-  c.fid.reference = (fidReference_->currentData().toString() == QLatin1String("path") ? fidReferencePath_->path()
-                                                                                      : fidReference_->currentData().toString())
-                        .toStdString();
-  c.fid.features = fidFeatures_->currentData().toString().toStdString();
+  c.fid.reference = fid_->reference().toStdString();
+  c.fid.features = fid_->features().toStdString();
   if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};
   c.validate();
   return c;

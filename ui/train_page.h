@@ -28,6 +28,7 @@ namespace ds::ui {
 class DiffusionSamplerFields;
 
 class JobRunner;
+class FidReferenceFields;
 class PathField;
 class PlotWidget;
 
@@ -153,9 +154,7 @@ class TrainPage : public QWidget {
   std::optional<api::TrainFid> bestFid_;
   QSpinBox* fidEvery_ = nullptr;
   QSpinBox* fidSamples_ = nullptr;
-  QComboBox* fidReference_ = nullptr;
-  PathField* fidReferencePath_ = nullptr;
-  QComboBox* fidFeatures_ = nullptr;
+  FidReferenceFields* fid_ = nullptr;
   int lossId_ = -1, lrId_ = -1, speedId_ = -1;
   QVector<int> bucketIds_;
 
