@@ -169,10 +169,11 @@ torch::Tensor decodeNpy(const std::string& bytes, const std::string& name) {
     return tensor;
 }
 
-std::string encodeNpy(const torch::Tensor& array) {
-    const auto data = array.to(torch::kCPU).contiguous();
-    std::string header = std::string("{'descr': '") + descrFromDtype(data.scalar_type()) +
-                         "', 'fortran_order': False, 'shape': " + shapeText(data.sizes()) + ", }";
+namespace {
+
+// An .npy file's magic, version 1.0 and `header` padded with spaces and a newline so that the
+// data starts on a 64-byte boundary, as numpy writes it.
+std::string npyPrologue(std::string header) {
     const size_t unpadded = kMagicSize + 2 + 2 + header.size() + 1;  // + the closing newline
     header.append((kAlignment - unpadded % kAlignment) % kAlignment, ' ');
     header += '\n';
@@ -182,6 +183,15 @@ std::string encodeNpy(const torch::Tensor& array) {
     out += char(header.size() & 0xFF);
     out += char((header.size() >> 8) & 0xFF);
     out += header;
+    return out;
+}
+
+}  // namespace
+
+std::string encodeNpy(const torch::Tensor& array) {
+    const auto data = array.to(torch::kCPU).contiguous();
+    std::string out = npyPrologue(std::string("{'descr': '") + descrFromDtype(data.scalar_type()) +
+                                  "', 'fortran_order': False, 'shape': " + shapeText(data.sizes()) + ", }");
     out.append(static_cast<const char*>(data.data_ptr()), size_t(data.numel()) * data.element_size());
     return out;
 }
@@ -213,17 +223,8 @@ std::string decodeNpyText(const std::string& bytes, const std::string& name) {
 
 std::string encodeNpyText(const std::string& utf8) {
     const auto points = codePoints(utf8);
-    std::string header = "{'descr': '<U" + std::to_string(std::max<size_t>(points.size(), 1)) +
-                         "', 'fortran_order': False, 'shape': (), }";
-    const size_t unpadded = kMagicSize + 2 + 2 + header.size() + 1;
-    header.append((kAlignment - unpadded % kAlignment) % kAlignment, ' ');
-    header += '\n';
-    std::string out(kMagic, kMagicSize);
-    out += char(1);
-    out += char(0);
-    out += char(header.size() & 0xFF);
-    out += char((header.size() >> 8) & 0xFF);
-    out += header;
+    std::string out = npyPrologue("{'descr': '<U" + std::to_string(std::max<size_t>(points.size(), 1)) +
+                                  "', 'fortran_order': False, 'shape': (), }");
     for (const uint32_t c : points)
         for (int k = 0; k < 4; ++k) out += char((c >> (8 * k)) & 0xFF);
     if (points.empty()) out.append(4, '\0');  // numpy's '' is a <U1 holding NUL
