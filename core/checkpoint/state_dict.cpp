@@ -1,6 +1,7 @@
 #include "core/checkpoint/state_dict.h"
 
 #include "core/util/error.h"
+#include "core/util/tuple_text.h"
 
 #include <sstream>
 #include <unordered_map>
@@ -9,14 +10,6 @@
 namespace ds::checkpoint {
 
 namespace {
-
-std::string shapeText(c10::IntArrayRef sizes) {
-    std::ostringstream os;
-    os << "(";
-    for (size_t i = 0; i < sizes.size(); ++i) os << (i ? ", " : "") << sizes[i];
-    os << ")";
-    return os.str();
-}
 
 std::string joinFirst(const std::vector<std::string>& items, size_t n) {
     std::ostringstream os;
@@ -106,7 +99,7 @@ void StateDict::loadInto(torch::nn::Module& module, const std::string& what) con
         if (it == byName.end()) return missing.push_back(name);
         used.insert(name);
         if (it->second->sizes() != target.sizes())
-            return mismatched.push_back(name + " " + shapeText(it->second->sizes()) + " vs " + shapeText(target.sizes()));
+            return mismatched.push_back(name + " " + tupleText(it->second->sizes()) + " vs " + tupleText(target.sizes()));
         copies.emplace_back(target, it->second);
     };
     for (auto& p : module.named_parameters(true)) plan(p.key(), p.value());

@@ -3,6 +3,7 @@
 #include "core/io/zip_archive_writer.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/tuple_text.h"
 
 #include <cstring>
 #include <regex>
@@ -58,13 +59,6 @@ uint32_t readLittleEndian(const std::string& bytes, size_t offset, size_t count)
     uint32_t value = 0;
     for (size_t i = 0; i < count; ++i) value |= uint32_t(uint8_t(bytes[offset + i])) << (8 * i);
     return value;
-}
-
-// Python's tuple repr, as numpy writes it: (), (64,), (64, 64).
-std::string shapeText(torch::IntArrayRef sizes) {
-    std::string s = "(";
-    for (size_t i = 0; i < sizes.size(); ++i) s += (i > 0 ? ", " : "") + std::to_string(sizes[i]);
-    return s + (sizes.size() == 1 ? ",)" : ")");
 }
 
 }  // namespace
@@ -191,7 +185,7 @@ std::string npyPrologue(std::string header) {
 std::string encodeNpy(const torch::Tensor& array) {
     const auto data = array.to(torch::kCPU).contiguous();
     std::string out = npyPrologue(std::string("{'descr': '") + descrFromDtype(data.scalar_type()) +
-                                  "', 'fortran_order': False, 'shape': " + shapeText(data.sizes()) + ", }");
+                                  "', 'fortran_order': False, 'shape': " + tupleText(data.sizes()) + ", }");
     out.append(static_cast<const char*>(data.data_ptr()), size_t(data.numel()) * data.element_size());
     return out;
 }

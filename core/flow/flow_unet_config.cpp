@@ -2,6 +2,7 @@
 
 #include "core/checkpoint/state_dict.h"
 #include "core/util/error.h"
+#include "core/util/tuple_text.h"
 
 #include <sstream>
 
@@ -9,16 +10,10 @@ namespace ds::flow {
 
 namespace {
 
-std::string tupleText(const std::vector<int>& v) {
-    std::string s = "(";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-    return s + (v.size() == 1 ? ",)" : ")");
-}
-
 void checkDivides(int groups, int channels, const std::string& where, const char* option) {
     if (channels % groups != 0)
         throw Error(std::string(option) + " " + std::to_string(groups) + " does not divide the " + std::to_string(channels) +
-                    " channels of " + where + "; give the group count the model was trained with (the seed's default is 32)");
+                    " channels of " + where + "; give the group count the model was trained with (g4vrel/CFM's default is 32)");
 }
 
 }  // namespace
@@ -48,7 +43,7 @@ void FlowUnetConfig::validate() const {
 
 std::string FlowUnetConfig::summary() const {
     std::ostringstream os;
-    os << "FlowUnet(ch=" << ch << ", ch_mul=" << tupleText(chMul) << ", att_channels=" << tupleText(attChannels)
+    os << "FlowUnet(ch=" << ch << ", ch_mul=" << tupleText(chMul, ",") << ", att_channels=" << tupleText(attChannels, ",")
        << ", groups=" << groups << ", dropout=" << dropout << ", scale_shift=" << (scaleShift ? "True" : "False");
     if (channels != 3) os << ", channels=" << channels;
     os << ")";
@@ -78,7 +73,7 @@ bool FlowUnetConfig::looksLikeFlowUnet(const checkpoint::StateDict& sd) {
 }
 
 FlowUnetConfig FlowUnetConfig::inferFromStateDict(const checkpoint::StateDict& sd, const FlowUnetConfig& defaults) {
-    if (!looksLikeFlowUnet(sd)) throw Error("not the seed's flow-matching U-Net (no input_proj/time_proj/down.0.0 keys)");
+    if (!looksLikeFlowUnet(sd)) throw Error("not g4vrel/CFM's flow-matching U-Net (no input_proj/time_proj/down.0.0 keys)");
     FlowUnetConfig c = defaults;
     const auto inputProj = sd.shape("input_proj.weight");  // (ch, channels, 3, 3)
     c.ch = static_cast<int>(inputProj[0]);

@@ -103,6 +103,21 @@ int64_t PyValue::asInt() const {
     return intValue;
 }
 
+bool PyValue::holdsInteger() const {
+    return kind == Kind::Int || (kind == Kind::Tensor && tensorValue.numel() == 1);
+}
+
+int64_t PyValue::asInteger() const {
+    if (kind == Kind::Tensor && holdsInteger()) return tensorValue.item<int64_t>();
+    expect(Kind::Int);
+    return intValue;
+}
+
+int64_t PyValue::integerOr(const std::string& key, int64_t fallback) const {
+    const auto* v = find(key);
+    return v && v->holdsInteger() ? v->asInteger() : fallback;
+}
+
 double PyValue::asFloat() const {
     if (kind == Kind::Int) return static_cast<double>(intValue);
     expect(Kind::Float);

@@ -67,6 +67,10 @@ struct PyValue {
     bool asBool() const;
     int64_t asInt() const;
     double asFloat() const;  // accepts an Int too, as Python code mixes 1 and 1.0 freely
+    // An Int or a one-element tensor: checkpoints hold counters either way (step, epoch, a
+    // GradScaler's growth tracker, an AveragedModel's n_averaged).
+    bool holdsInteger() const;
+    int64_t asInteger() const;
     const std::string& asString() const;
     const std::string& asBytes() const;
     const std::vector<PyValuePtr>& asList() const;
@@ -80,6 +84,8 @@ struct PyValue {
     const PyValue* find(const std::string& key) const;
     const PyValue& at(const std::string& key) const;
     bool contains(const std::string& key) const { return find(key) != nullptr; }
+    // The key's integer (asInteger), or fallback when the key is missing or holds something else.
+    int64_t integerOr(const std::string& key, int64_t fallback) const;
     std::vector<std::string> keys() const;  // the String keys, in order
 
     // Replaces the value of an existing key (keeping its position) or appends a new entry.

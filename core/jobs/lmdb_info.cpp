@@ -6,6 +6,7 @@
 #include "core/data/image_format.h"
 #include "core/lmdb/lmdb_cursor.h"
 #include "core/util/error.h"
+#include "core/util/bytes.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -14,8 +15,6 @@
 
 namespace ds::api {
 namespace {
-
-const uint8_t* bytesOf(std::string_view value) { return reinterpret_cast<const uint8_t*>(value.data()); }
 
 std::string formatOf(std::string_view value) {
     if (value.empty()) return "empty";

@@ -8,6 +8,7 @@
 #include "core/lmdb/lmdb_transaction.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
+#include "core/util/bytes.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -24,8 +25,6 @@ constexpr const char* kReportName = "lmdb-import-report.json";
 constexpr size_t kProblemsInResult = 10;
 // The seed stream of the split's shuffle (epoch permutations of training use 0, 1, 2, ...).
 constexpr uint64_t kSplitStream = 0x53504C4954ull;  // "SPLIT"
-
-const uint8_t* bytesOf(std::string_view value) { return reinterpret_cast<const uint8_t*>(value.data()); }
 
 std::string join(const std::string& folder, const std::string& relative) {
     return (fs::path(folder) / relative).string();

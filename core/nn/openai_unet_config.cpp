@@ -2,6 +2,7 @@
 
 #include "core/checkpoint/state_dict.h"
 #include "core/util/error.h"
+#include "core/util/tuple_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,15 +11,6 @@
 namespace ds::nn {
 
 namespace {
-
-template <typename T>
-std::string tupleText(const std::vector<T>& v) {
-    std::ostringstream os;
-    os << "(";
-    for (size_t i = 0; i < v.size(); ++i) os << (i ? "," : "") << v[i];
-    os << (v.size() == 1 ? ",)" : ")");
-    return os.str();
-}
 
 const char* pythonBool(bool b) { return b ? "True" : "False"; }
 
@@ -81,8 +73,8 @@ void OpenAiUnetConfig::validate() const {
 
 std::string OpenAiUnetConfig::summary() const {
     std::ostringstream os;
-    os << "UNetModel(model_channels=" << modelChannels << ", channel_mult=" << tupleText(channelMult)
-       << ", num_res_blocks=" << numResBlocks << ", attention_ds=" << tupleText(attentionDs);
+    os << "UNetModel(model_channels=" << modelChannels << ", channel_mult=" << tupleText(channelMult, ",")
+       << ", num_res_blocks=" << numResBlocks << ", attention_ds=" << tupleText(attentionDs, ",");
     if (numHeadChannels > 0) os << ", num_head_channels=" << numHeadChannels;
     else os << ", num_heads=" << numHeads;
     os << ", use_scale_shift_norm=" << pythonBool(useScaleShiftNorm) << ", resblock_updown=" << pythonBool(resblockUpdown)

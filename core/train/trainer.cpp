@@ -45,11 +45,6 @@ BatchShard shardOf(const ProcessGroup* group) {
     return group ? BatchShard(group->rank(), group->worldSize()) : BatchShard();
 }
 
-int64_t intEntry(const io::PyValue& dict, const std::string& key) {
-    const auto& v = dict.at(key);
-    return v.is(io::PyValue::Kind::Tensor) ? v.asTensor().item<int64_t>() : v.asInt();
-}
-
 }  // namespace
 
 std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device) {
@@ -118,7 +113,7 @@ void Trainer::buildData() {
 io::PyValuePtr Trainer::checkpointValue() {
     using io::PyValue;
     auto root = PyValue::dict(false);
-    // The family's upstream layout first (lucidrains Trainer's, the seed's), so that the original
+    // The family's upstream layout first (lucidrains Trainer's, g4vrel/CFM's), so that the original
     // loading code works on our files.
     model_->writeCheckpoint(*root, step_, position_.epoch, adamStateDict(*optimizer_), *ema_);
     // Ours: what a resume needs to continue the same trajectory.
@@ -152,11 +147,11 @@ void Trainer::restoreFrom(const std::string& path) {
         at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle on the same state
         global.set_state(rng.at("torch").asTensor());
         const auto& data = root->at("data");
-        position_ = {intEntry(data, "epoch"), intEntry(data, "batch_in_epoch")};
+        position_ = {data.at("epoch").asInteger(), data.at("batch_in_epoch").asInteger()};
         wallOffset_ = root->at("wall_seconds").asFloat();
         if (scaler_ && root->contains("amp_scaler")) {
             const auto& amp = root->at("amp_scaler");
-            scaler_->restore(amp.at("scale").asFloat(), intEntry(amp, "growth_tracker"));
+            scaler_->restore(amp.at("scale").asFloat(), amp.at("growth_tracker").asInteger());
         }
     } catch (const Error& e) {
         throw fileError(path, std::string("cannot resume from this checkpoint: ") + e.what());
