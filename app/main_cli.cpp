@@ -10,7 +10,7 @@
 #include "core/api/lmdb_import.h"
 #include "core/api/sampling.h"
 #include "core/api/solver_sweep.h"
-#include "core/api/training.h"
+#include "core/jobs/train_jobs.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
 #include "core/util/allocator_tuning.h"
@@ -114,7 +114,7 @@ void addConditioningOptions(CLI::App* cmd, ds::api::ClassConditioning& c) {
 
 void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--checkpoint", r.checkpoint,
-                    "checkpoint file (ours, a lucidrains model-N.pt or the seed's flow-matching .tar)")->required();
+                    "checkpoint file (ours, a lucidrains model-N.pt or g4vrel/CFM's flow-matching .tar)")->required();
     cmd->add_option("--image-size", r.imageSize,
                     "image size, when the checkpoint does not record it (flows: also read from --init-noise)")
         ->check(CLI::Range(1, 8192));
@@ -147,7 +147,7 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
                                      "(default 0.05)")->check(CLI::PositiveNumber);
     addDiffusionSolverOptions(cmd, r);
     cmd->add_option("--times", r.times, "flows: record the trajectory at these times, e.g. 0,0.5,1")->delimiter(',');
-    cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of the seed's U-Net (default 32)")
+    cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of g4vrel/CFM's U-Net (default 32)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--heads", r.heads,
                     "attention heads of torchcfm's UNetModel (num_heads) and of the class-conditional Unet's middle "
@@ -269,7 +269,7 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
     cmd->add_flag("--channels-last", o.channelsLast, "run in channels-last memory format");
     cmd->add_option("--flow-backbone", o.flowBackbone,
-                    "flow matching: torchcfm (its UNetModel, 32 channels, 1x28x28; default) or cfm (the seed's U-Net, 3x32x32)")
+                    "flow matching: torchcfm (its UNetModel, 32 channels, 1x28x28; default) or cfm (g4vrel/CFM's U-Net, 3x32x32)")
         ->check(CLI::IsMember({"torchcfm", "cfm"}));
     cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs")->check(kAtLeastOne);
     cmd->add_option("--flow-euler-steps", o.flowEulerSteps, "flow matching: Euler steps")->check(kAtLeastOne);
@@ -373,15 +373,15 @@ RankContext rankContext(const DistArgs& a) {
 void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--config", a.configFile, "a run's config.json to start from (instead of a preset)");
     cmd->add_option("--preset", a.preset,
-                    "tiny (CPU, minutes), lsun64, lsun128 (the seed project's); flows: cfm-tiny, cfm-seed (the seed's recipe)")
+                    "tiny (CPU, minutes), lsun64, lsun128 (lucidrains' LSUN recipe); flows: cfm-tiny, cfm-seed (g4vrel/CFM's recipe)")
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
-    cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with the seed's U-Net)")
+    cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with g4vrel/CFM's U-Net)")
         ->check(CLI::IsMember({"diffusion", "flow"}));
     cmd->add_option("--backbone", a.backbone,
-                    "flows: cfm (the seed's U-Net, default), lucidrains (denoising-diffusion-pytorch's Unet) or torchcfm "
+                    "flows: cfm (g4vrel/CFM's U-Net, default), lucidrains (denoising-diffusion-pytorch's Unet) or torchcfm "
                     "(torchcfm's UNetModel); the last two take --dim and --dim-mults")
         ->check(CLI::IsMember({"cfm", "lucidrains", "torchcfm"}));
-    cmd->add_option("--path", a.path, "flows: probability path ot (the seed's), icfm, otcfm, sbcfm, vp or target")
+    cmd->add_option("--path", a.path, "flows: probability path ot (g4vrel/CFM's), icfm, otcfm, sbcfm, vp or target")
         ->check(CLI::IsMember({"ot", "icfm", "otcfm", "sbcfm", "vp", "target"}));
     cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--run-dir", a.runDir, "run directory (default: runs/<date>-<time>)");
@@ -448,29 +448,24 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
             throw ds::Error("preset " + c.preset + " trains a " + c.family + " model, not --family " + a.family);
     }
     if (c.isFlow()) {
-        if (!a.backbone.empty() && a.backbone != c.flow.backbone) {
-            if (a.backbone == "cfm")
-                throw ds::Error("--backbone cfm: this configuration uses the " + c.flow.backbone + " backbone; start from a cfm preset");
-            const int channels = c.flow.channels();
-            c.flow.backbone = a.backbone;
-            // lucidrains: the tiny diffusion preset's Unet; torchcfm: a small UNetModel.
-            if (a.backbone == "lucidrains") c.flow.lucidrains = ds::train::TrainConfig::fromPreset("tiny").unet;
-            else c.flow.torchcfm = ds::train::FlowTrainConfig::smallTorchCfmUnet(channels);
-            c.flow.setChannels(channels);
+        auto& network = c.flow.network;
+        if (!a.backbone.empty() && a.backbone != network.name()) {
+            const auto backbone = ds::flow::parseBackbone(a.backbone);
+            if (backbone == ds::flow::Backbone::FlowUnet)
+                throw ds::Error(std::string("--backbone cfm: this configuration uses the ") + network.name() +
+                                " backbone; start from a cfm preset");
+            network = ds::train::FlowTrainConfig::startingNetwork(backbone, network.channels());
         }
-        const bool lucidrains = c.flow.backbone == "lucidrains", torchcfm = c.flow.backbone == "torchcfm";
-        if ((c.flow.backbone == "cfm" && (a.dim > 0 || !a.dimMults.empty())) || !a.objective.empty() || !a.schedule.empty() ||
-            a.timesteps > 0)
+        if ((network.backbone() == ds::flow::Backbone::FlowUnet && (a.dim > 0 || !a.dimMults.empty())) ||
+            !a.objective.empty() || !a.schedule.empty() || a.timesteps > 0)
             throw ds::Error("--objective, --schedule and --timesteps apply to diffusion runs; --dim and --dim-mults to "
                             "diffusion runs and flows with --backbone lucidrains or torchcfm");
         if (!a.path.empty()) c.flow.path = a.path;
         if (a.sigma >= 0) c.flow.sigma = a.sigma;
         if (a.imageSize > 0) c.flow.imageSize = a.imageSize;
-        if (a.channels > 0) c.flow.setChannels(a.channels);
-        if (lucidrains && a.dim > 0) c.flow.lucidrains.dim = a.dim;
-        if (lucidrains && !a.dimMults.empty()) c.flow.lucidrains.dimMults = a.dimMults;
-        if (torchcfm && a.dim > 0) c.flow.torchcfm.modelChannels = a.dim;
-        if (torchcfm && !a.dimMults.empty()) c.flow.torchcfm.channelMult.assign(a.dimMults.begin(), a.dimMults.end());
+        if (a.channels > 0) network.setChannels(a.channels);
+        if (a.dim > 0 || !a.dimMults.empty())
+            network.setShape(a.dim > 0 ? a.dim : network.width(), a.dimMults.empty() ? network.stages() : a.dimMults);
     } else if (!a.path.empty() || a.sigma >= 0 || !a.backbone.empty()) {
         throw ds::Error("--path, --sigma and --backbone apply to flow-matching runs (--family flow)");
     }
@@ -827,7 +822,7 @@ int main(int argc, char** argv) {
     benchPreview->add_option("--preset", benchPreviewOptions.preset, "tiny, lsun64, lsun128, cfm-tiny or cfm-seed")
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
     benchPreview->add_option("--train-steps", benchPreviewOptions.trainSteps, "timed optimizer steps")->check(kAtLeastOne);
-    benchPreview->add_flag("!--no-ddim", benchPreviewOptions.ddimComparison, "skip the DDIM preview of the seed project's steps");
+    benchPreview->add_flag("!--no-ddim", benchPreviewOptions.ddimComparison, "skip the DDIM preview at lucidrains' sampling steps");
     benchPreview->add_option("--train-batch", benchPreviewOptions.trainBatch,
                              "time the training steps at this micro-batch and scale to the preset's (for a batch that "
                              "does not fit in memory)")

@@ -4,7 +4,7 @@
 // Through the CLI, with real processes: `train --nproc 2`, resume, the world-size rule, and a
 // killed rank.
 #include "core/api/distributed.h"
-#include "core/api/training.h"
+#include "core/jobs/train_jobs.h"
 #include "core/io/torch_file.h"
 #include "core/train/process_group.h"
 #include "core/train/trainer.h"

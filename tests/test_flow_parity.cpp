@@ -113,7 +113,7 @@ class TestFlowParity : public QObject {
         checkpoint::FlowBuildOptions o;
         o.weights = weights;
         o.groups = groups;
-        return checkpoint::buildVelocityNetwork(ckpt_, o).seedUnet();
+        return checkpoint::buildVelocityNetwork(ckpt_, o).flowUnet();
     }
 
     void compareTrajectory(const flow::OdeTrajectory& got, const std::string& key, double tolerance, const std::string& suffix = "") {
@@ -136,13 +136,15 @@ private Q_SLOTS:
     void inferredConfigurationMatchesFixture() {
         QCOMPARE(ckpt_.format, std::string("cfm-seed"));
         QCOMPARE(ckpt_.step, int64_t(3));
-        QCOMPARE(ckpt_.unet.ch, 16);
-        QCOMPARE(ckpt_.unet.chMul, (std::vector<int>{1, 2}));
-        QCOMPARE(ckpt_.unet.attChannels, (std::vector<int>{0, 1}));
-        QCOMPARE(ckpt_.unet.channels, 3);
-        QVERIFY(ckpt_.unet.scaleShift);
+        QVERIFY(ckpt_.network.as<flow::FlowUnetConfig>());
+        const auto& unet = *ckpt_.network.as<flow::FlowUnetConfig>();
+        QCOMPARE(unet.ch, 16);
+        QCOMPARE(unet.chMul, (std::vector<int>{1, 2}));
+        QCOMPARE(unet.attChannels, (std::vector<int>{0, 1}));
+        QCOMPARE(unet.channels, 3);
+        QVERIFY(unet.scaleShift);
         QVERIFY(!ckpt_.groupsRecorded);
-        QCOMPARE(ckpt_.unet.groups, 32);  // the seed's default, which this fixture did not use
+        QCOMPARE(unet.groups, 32);  // the seed's default, which this fixture did not use
         QVERIFY(ckpt_.hasEma());
         QCOMPARE(ckpt_.emaUpdates, int64_t(3));
         QCOMPARE(ckpt_.ema.size(), ckpt_.online.size());
@@ -218,11 +220,11 @@ private Q_SLOTS:
         io::saveTorchFile(path, compiled);
         QVERIFY(compiled->at("ema_model_state_dict").contains("module._orig_mod.input_proj.weight"));
         const auto ck = checkpoint::readFlowCheckpoint(path);
-        QCOMPARE(ck.unet.summary(), ckpt_.unet.summary());
+        QCOMPARE(ck.network.summary(), ckpt_.network.summary());
         checkpoint::FlowBuildOptions o;
         o.groups = 8;
         c10::InferenceMode guard;
-        auto m = checkpoint::buildVelocityNetwork(ck, o).seedUnet();
+        auto m = checkpoint::buildVelocityNetwork(ck, o).flowUnet();
         DS_CHECK_TOLERANCE("flow/velocity_ema_compiled_keys", test::maxAbsDiff(m->forward(ref_.at("v_x"), ref_.at("v_t")), ref_.at("v_out_ema")),
                            test::unetTolerance(test::maxAbs(ref_.at("v_out_ema"))));
     }

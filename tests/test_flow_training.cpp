@@ -12,7 +12,7 @@
 #include "core/api/checkpoint_info.h"
 #include "core/api/image_file.h"
 #include "core/api/sampling.h"
-#include "core/api/training.h"
+#include "core/jobs/train_jobs.h"
 #include "core/checkpoint/flow_checkpoint.h"
 #include "core/io/torch_file.h"
 #include "core/nn/unet.h"
@@ -131,8 +131,9 @@ private Q_SLOTS:
         const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
         QCOMPARE(ck.format, std::string("diffusion-studio"));
         QVERIFY(ck.groupsRecorded);
-        QCOMPARE(ck.unet.groups, 8);
-        QCOMPARE(ck.unet.channels, 1);
+        QVERIFY(ck.network.as<flow::FlowUnetConfig>());
+        QCOMPARE(ck.network.as<flow::FlowUnetConfig>()->groups, 8);
+        QCOMPARE(ck.network.channels(), 1);
         QCOMPARE(ck.imageSize, 16);
         QCOMPARE(ck.step, int64_t(80));
         QCOMPARE(ck.emaUpdates, int64_t(80));
@@ -156,11 +157,11 @@ private Q_SLOTS:
     // trains through the same Trainer, its checkpoint says which backbone it holds, and it samples.
     void lucidrainsBackboneLearnsAndSamples() {
         auto c = tinyFlowConfig(80, "icfm");
-        c.flow.backbone = "lucidrains";
-        c.flow.lucidrains = train::TrainConfig::fromPreset("tiny").unet;
-        c.flow.lucidrains.dim = 8;
-        c.flow.lucidrains.dimMults = {1, 2};
-        c.flow.lucidrains.channels = 1;
+        auto lucidrains = train::TrainConfig::fromPreset("tiny").unet;
+        lucidrains.dim = 8;
+        lucidrains.dimMults = {1, 2};
+        lucidrains.channels = 1;
+        c.flow.network = lucidrains;
         c.saveEvery = 1000;
         QCOMPARE(c.channels(), 1);
         const auto [last, ratio] = trainUntilLossFalls(c, "lucidrains");
@@ -168,9 +169,9 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE("flow_training/lucidrains_loss_last_over_first", ratio, 0.8);
 
         const auto ck = checkpoint::readFlowCheckpoint(last);
-        QVERIFY(ck.isLucidrains());
-        QCOMPARE(ck.lucidrains.dim, 8);
-        QCOMPARE(ck.channels(), 1);
+        QVERIFY(ck.network.backbone() == flow::Backbone::Lucidrains);
+        QCOMPARE(ck.network.as<nn::UnetConfig>()->dim, 8);
+        QCOMPARE(ck.network.channels(), 1);
         QCOMPARE(ck.imageSize, 16);
         const auto info = api::inspectCheckpoint(last);
         QCOMPARE(info.family, std::string("flow"));
@@ -203,9 +204,8 @@ private Q_SLOTS:
 
     void torchCfmBackboneLearnsAndSamples() {
         auto c = tinyFlowConfig(80, "icfm");
-        c.flow.backbone = "torchcfm";
-        c.flow.torchcfm = train::FlowTrainConfig::smallTorchCfmUnet(1);
-        c.flow.torchcfm.channelMult = {1, 2};  // two levels for 16 px
+        c.flow.network = train::FlowTrainConfig::startingNetwork(flow::Backbone::TorchCfm, 1);
+        c.flow.network.as<nn::OpenAiUnetConfig>()->channelMult = {1, 2};  // two levels for 16 px
         c.saveEvery = 1000;
         QCOMPARE(c.channels(), 1);
         const auto [last, ratio] = trainUntilLossFalls(c, "torchcfm");
@@ -214,10 +214,11 @@ private Q_SLOTS:
 
         // Our run records what torchcfm's own files do not: the heads and the image size.
         const auto ck = checkpoint::readFlowCheckpoint(last);
-        QVERIFY(ck.isTorchCfm());
+        const auto* torchcfm = ck.network.as<nn::OpenAiUnetConfig>();
+        QVERIFY(torchcfm);
         QCOMPARE(ck.format, std::string("diffusion-studio"));
-        QCOMPARE(ck.torchcfm.numHeadChannels, 32);
-        QCOMPARE(ck.torchcfm.channelMult, (std::vector<double>{1, 2}));
+        QCOMPARE(torchcfm->numHeadChannels, 32);
+        QCOMPARE(torchcfm->channelMult, (std::vector<double>{1, 2}));
         QCOMPARE(ck.imageSize, 16);
         const auto info = api::inspectCheckpoint(last);
         QCOMPARE(info.details["backbone"].get<std::string>(), std::string("torchcfm"));
@@ -288,7 +289,7 @@ print('ok')
     void seedPresetIsTheSeedsRecipe() {
         const auto c = train::TrainConfig::fromPreset("cfm-seed");
         QVERIFY(c.isFlow());
-        QCOMPARE(c.flow.unet.summary(),
+        QCOMPARE(c.flow.network.summary(),
                  std::string("FlowUnet(ch=128, ch_mul=(1,2,2,2), att_channels=(0,1,1,0), groups=32, dropout=0, scale_shift=True)"));
         QCOMPARE(c.flow.path, std::string("ot"));
         QCOMPARE(c.gradAccum, 2);
@@ -305,7 +306,7 @@ print('ok')
         // A config round-trips through config.json.
         const auto back = train::TrainConfig::fromJson(c.toJson());
         QVERIFY(back.isFlow());
-        QCOMPARE(back.flow.unet.summary(), c.flow.unet.summary());
+        QCOMPARE(back.flow.network.summary(), c.flow.network.summary());
         QCOMPARE(back.toJson().dump(), c.toJson().dump());
     }
 };

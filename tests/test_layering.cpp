@@ -1,8 +1,10 @@
 // The layers of docs/architecture.md, checked on the sources' include graph (the project's own quoted
-// includes, followed through every header): nothing ui/ or the app's window includes may reach
-// a LibTorch header, not even through core's headers (Qt's keywords break LibTorch's headers,
-// and each file that includes them takes about 45 s to compile); core's public API (core/api)
-// is torch-free; core/ never includes Qt.
+// includes, followed through every header): ui/ and the app's window reach the engine through
+// core/api (and core/util's small tools) only, so a form never spells a run's configuration or a
+// network's options; nothing they include may reach a LibTorch header, not even through core's
+// headers (Qt's keywords break LibTorch's headers, and each file that includes them takes about
+// 45 s to compile); core's public API (core/api) is torch-free and reaches no other part of
+// core; core/ never includes Qt.
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -17,8 +19,10 @@ namespace {
 // Not a raw string: moc's preprocessor would read the directive inside it.
 const QRegularExpression kInclude(QStringLiteral("^\\s*#\\s*include\\s*([<\"])([^>\"]+)[>\"]"),
                                   QRegularExpression::MultilineOption);
-const QRegularExpression kLibTorch(QStringLiteral("^(torch|ATen|c10|caffe2)/"));
-const QRegularExpression kQt(QStringLiteral("^Q[A-Za-z]*(/|$)"));
+// Matched against "<path>" for a system include and "path" for a project one.
+const QRegularExpression kLibTorch(QStringLiteral("^<(torch|ATen|c10|caffe2)/"));
+const QRegularExpression kQt(QStringLiteral("^<Q[A-Za-z]*(/|>)"));
+const QRegularExpression kCoreBeyondApi(QStringLiteral("^core/(?!api/|util/)"));
 
 struct Include {
     bool angled;
@@ -37,8 +41,8 @@ QList<Include> includesOf(const QString& file) {
     return out;
 }
 
-// The chain of includes from `file` (relative to the source root) to a system header that
-// `forbidden` matches, or nothing. Each project file is visited once.
+// The chain of includes from `file` (relative to the source root) to a header that `forbidden`
+// matches, or nothing. Each project file is visited once.
 class IncludeGraph {
 public:
     explicit IncludeGraph(QString root) : root_(std::move(root)) {}
@@ -53,10 +57,9 @@ private:
         if (visited.contains(file)) return std::nullopt;
         visited.insert(file, true);
         for (const Include& inc : includesOf(root_ + QLatin1Char('/') + file)) {
-            if (inc.angled) {
-                if (forbidden.match(inc.path).hasMatch()) return QStringList{file, QLatin1Char('<') + inc.path + QLatin1Char('>')};
-                continue;
-            }
+            const QString spelled = inc.angled ? QLatin1Char('<') + inc.path + QLatin1Char('>') : inc.path;
+            if (forbidden.match(spelled).hasMatch()) return QStringList{file, spelled};
+            if (inc.angled) continue;
             if (!QFile::exists(root_ + QLatin1Char('/') + inc.path)) continue;  // moc output, generated files
             if (auto chain = walk(inc.path, forbidden, visited)) {
                 chain->prepend(file);
@@ -100,6 +103,16 @@ private Q_SLOTS:
                    "ui/ reaches a LibTorch header");
     }
 
+    void uiReachesCoreThroughItsApiOnly() {
+        expectNone(sourcesUnder(root_, QStringLiteral("ui"), false) + QStringList{QStringLiteral("app/main_gui.cpp")},
+                   kCoreBeyondApi, "ui/ includes core beyond core/api and core/util");
+    }
+
+    void coreApiReachesNoOtherPartOfCore() {
+        expectNone(sourcesUnder(root_, QStringLiteral("core/api"), false).filter(QStringLiteral(".h")), kCoreBeyondApi,
+                   "core/api includes core beyond core/api and core/util");
+    }
+
     void coreApiIsTorchFree() {
         expectNone(sourcesUnder(root_, QStringLiteral("core/api"), false).filter(QStringLiteral(".h")), kLibTorch,
                    "core/api reaches a LibTorch header");
@@ -116,6 +129,10 @@ private Q_SLOTS:
         QVERIFY(chain.has_value());
         QCOMPARE(chain->first(), QStringLiteral("core/checkpoint/flow_checkpoint.h"));
         QVERIFY(chain->last().startsWith(QStringLiteral("<torch/")) || chain->last().startsWith(QStringLiteral("<ATen/")));
+        // ... and one from a header outside core/api into the rest of core.
+        const auto inner = graph.chainTo(QStringLiteral("core/jobs/train_jobs.h"), kCoreBeyondApi);
+        QVERIFY(inner.has_value());
+        QCOMPARE(inner->last(), QStringLiteral("core/train/train_config.h"));
     }
 };
 

@@ -66,7 +66,7 @@ private Q_SLOTS:
         QFETCH(QString, weights);
         const std::string m = model.toStdString(), w = weights.toStdString(), p = w == "ema" ? "ema_" : "net_";
         const auto ck = checkpoint::readFlowCheckpoint(fixture(m + ".pt"));
-        QVERIFY(ck.isTorchCfm());
+        QVERIFY(ck.network.backbone() == flow::Backbone::TorchCfm);
         QCOMPARE(ck.numClasses(), m == "mnist_notebook" ? 10 : 4);
         const auto net = checkpoint::buildVelocityNetwork(ck, optionsOf(m, w));
         QCOMPARE(net.numClasses(), ck.numClasses());

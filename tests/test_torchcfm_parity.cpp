@@ -79,8 +79,8 @@ private Q_SLOTS:
         QFETCH(int, parameters);
         const auto ck = checkpoint::readFlowCheckpoint(fixture(name.toStdString(), ".pt"));
         QCOMPARE(ck.format, std::string("torchcfm"));
-        QCOMPARE(ck.backbone, std::string("torchcfm"));
-        QCOMPARE(QString::fromStdString(ck.summary()), summary);  // heads and order: the defaults until given
+        QCOMPARE(std::string(ck.network.name()), std::string("torchcfm"));
+        QCOMPARE(QString::fromStdString(ck.network.summary()), summary);  // heads and order: the defaults until given
         QCOMPARE(ck.parameterCount(), int64_t(parameters));
         QCOMPARE(ck.step, int64_t(2));
         QVERIFY(ck.hasEma() && !ck.online.empty());
@@ -101,7 +101,7 @@ private Q_SLOTS:
         const auto ref = test::loadReferenceTensors(fixture(n, ".reference.pt"));
         const auto ck = checkpoint::readFlowCheckpoint(fixture(n, ".pt"));
         const auto net = checkpoint::buildVelocityNetwork(ck, headsOf(n, weights.toStdString()));
-        QCOMPARE(net.backbone(), std::string("torchcfm"));
+        QVERIFY(net.backbone() == flow::Backbone::TorchCfm);
         torch::NoGradGuard noGrad;
         const auto v = net.forward(ref.at("x"), ref.at("t"));
         const auto& want = ref.at(weights == "ema" ? "ema_v" : "net_v");

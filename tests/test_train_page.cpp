@@ -43,7 +43,7 @@ class TestTrainPage : public QObject {
     config.saveEvery = 1000;
     config.lr.warmupSteps = 0;
     config.loaderThreads = 1;
-    page.setFormConfig(config);
+    page.setFormConfig(ds::api::trainFormFromConfig(config.toJson()));
   }
 
   // The tiny configuration on 2 processes of batch 4 (the built CLI as the ranks), into
@@ -134,11 +134,15 @@ class TestTrainPage : public QObject {
     path->setCurrentIndex(path->findData(QStringLiteral("otcfm")));
     page.findChild<QLineEdit*>(QStringLiteral("trainDimMults"))->setText(QStringLiteral("1,2"));
     page.findChild<QSpinBox*>(QStringLiteral("trainImageSize"))->setValue(16);
-    auto config = page.formConfig();
-    QVERIFY(config.isFlow());
+    const auto form = page.formConfig();
+    QVERIFY(form.isFlow());
+    // What the form says, as the run will be configured: the new level gets no attention.
+    auto config = ds::train::TrainConfig::fromJson(form.base);
     QCOMPARE(config.flow.path, std::string("otcfm"));
-    QCOMPARE(config.flow.unet.chMul, (std::vector<int>{1, 2}));
-    QCOMPARE(config.flow.unet.attChannels.size(), size_t(2));
+    const auto* unet = config.flow.network.as<ds::flow::FlowUnetConfig>();
+    QVERIFY(unet);
+    QCOMPARE(unet->chMul, (std::vector<int>{1, 2}));
+    QCOMPARE(unet->attChannels.size(), size_t(2));
     QCOMPARE(config.flow.imageSize, 16);
     config.steps = 4;
     config.batchSize = 8;
@@ -146,7 +150,7 @@ class TestTrainPage : public QObject {
     config.sampleSteps = 2;
     config.saveEvery = 1000;
     config.loaderThreads = 1;
-    page.setFormConfig(config);
+    page.setFormConfig(ds::api::trainFormFromConfig(config.toJson()));
     const QString runDir = work_.filePath(QStringLiteral("run-flow"));
     page.setRunDirectory(runDir);
     button(page, "trainStart")->click();
@@ -270,7 +274,7 @@ class TestTrainPage : public QObject {
     TrainPage page;
     auto config = ds::test::tinyTrainConfig(2);
     config.amp = "fp16";  // CUDA only
-    page.setFormConfig(config);
+    page.setFormConfig(ds::api::trainFormFromConfig(config.toJson()));
     page.setRunDirectory(work_.filePath(QStringLiteral("run-fp16")));
     QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
     button(page, "trainStart")->click();

@@ -8,7 +8,7 @@
 // Adam's three steps can move a parameter. A resumed run repeats the straight run's operations
 // on the same kernels: bitwise (0).
 #include "tests/support/python_torch.h"
-#include "core/api/training.h"
+#include "core/jobs/train_jobs.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/torch_file.h"
 #include "core/train/loss_scaler.h"

@@ -29,7 +29,7 @@ constexpr int kThumb = 64;
 
 // One filmstrip cell: x_t above x0, scaled up without smoothing (the images are tiny).
 QIcon thumbnail(const ExplorerFrame& f) {
-  const QImage pair = DenoiseFrameSet::framePair(f);
+  const QImage pair = TrajectoryFrameSet::framePair(f);
   const QImage scaled = pair.scaled(kThumb, 2 * kThumb, Qt::KeepAspectRatio, Qt::FastTransformation);
   return QIcon(QPixmap::fromImage(scaled));
 }
@@ -154,7 +154,7 @@ api::SampleRequest ExplorerRunPanel::request(quint64 seed, int count) const {
   return r;
 }
 
-void ExplorerRunPanel::addFrames(const QVector<api::DenoiseFrame>& batch) {
+void ExplorerRunPanel::addFrames(const QVector<api::TrajectoryFrame>& batch) {
   for (const auto& f : batch) {
     const ExplorerFrame frame = ExplorerFrame::fromCore(f);
     frames_.append(frame);

@@ -8,7 +8,7 @@
 
 #include "core/api/diffusion_solver.h"
 #include "core/api/sampling.h"
-#include "ui/denoise_frame_set.h"
+#include "ui/trajectory_frame_set.h"
 
 class QComboBox;
 class QLabel;
@@ -53,7 +53,7 @@ class ExplorerRunPanel : public QWidget {
   api::SampleRequest request(quint64 seed, int count) const;
   JobRunner* runner() const { return runner_; }
 
-  const DenoiseFrameSet& frames() const { return frames_; }
+  const TrajectoryFrameSet& frames() const { return frames_; }
   void showFrame(int index);  // clamped to the frames there are
   int shownFrame() const { return shown_; }
   QImage shownXt() const;
@@ -69,7 +69,7 @@ class ExplorerRunPanel : public QWidget {
 
  private:
   void buildUi(const QString& title);
-  void addFrames(const QVector<api::DenoiseFrame>& batch);
+  void addFrames(const QVector<api::TrajectoryFrame>& batch);
   void updateLargeView();
   void saveSettings() const;
   void restoreSettings();
@@ -86,7 +86,7 @@ class ExplorerRunPanel : public QWidget {
   QLabel* largeX0_ = nullptr;
   QLabel* caption_ = nullptr;
   JobRunner* runner_ = nullptr;
-  DenoiseFrameSet frames_;
+  TrajectoryFrameSet frames_;
   int shown_ = -1;
 };
 

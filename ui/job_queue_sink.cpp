@@ -20,7 +20,7 @@ void JobQueueSink::onLog(const std::string& line) {
   pending_.log.append(QString::fromStdString(line));
 }
 
-void JobQueueSink::onFrame(const api::DenoiseFrame& frame) {
+void JobQueueSink::onFrame(const api::TrajectoryFrame& frame) {
   std::lock_guard<std::mutex> lock(mutex_);
   pending_.frames.append(frame);
 }

@@ -22,7 +22,7 @@ namespace ds::ui {
 struct JobReports {
   std::optional<api::JobProgress> progress;  // only the latest matters
   QVector<api::TrainMetrics> metrics;
-  QVector<api::DenoiseFrame> frames;
+  QVector<api::TrajectoryFrame> frames;
   // Every preview: the Train page keeps them all (a job writes one every K steps, and a
   // multi-process run replays several at once from its event file).
   struct Preview {
@@ -47,7 +47,7 @@ class JobQueueSink : public api::JobSink {
 
   void onProgress(const api::JobProgress& p) override;
   void onLog(const std::string& line) override;
-  void onFrame(const api::DenoiseFrame& frame) override;
+  void onFrame(const api::TrajectoryFrame& frame) override;
   void onMetrics(const api::TrainMetrics& m) override;
   void onPreview(int64_t step, const api::Image& grid, double seconds) override;
   void onFid(const api::TrainFid& fid) override;

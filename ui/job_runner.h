@@ -61,7 +61,7 @@ class JobRunner : public QObject {
   void started();
   void progress(const ds::api::JobProgress& progress);
   void metrics(const QVector<ds::api::TrainMetrics>& batch);
-  void frames(const QVector<ds::api::DenoiseFrame>& batch);
+  void frames(const QVector<ds::api::TrajectoryFrame>& batch);
   // A training preview grid and the seconds sampling it took (-1: not known).
   void preview(qint64 step, const QImage& grid, double seconds);
   // A training run's FID (or a classifier's FD) of its samples at a step.

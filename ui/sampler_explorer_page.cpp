@@ -322,7 +322,7 @@ void SamplerExplorerPage::reportExport(const QString& target, QString (SamplerEx
 QString SamplerExplorerPage::exportFrame(const QString& path) const {
   QList<QImage> images;
   for (ExplorerRunPanel* p : activePanels())
-    if (p->shownFrame() >= 0) images << DenoiseFrameSet::framePair(p->frames().at(p->shownFrame()));
+    if (p->shownFrame() >= 0) images << TrajectoryFrameSet::framePair(p->frames().at(p->shownFrame()));
   if (images.isEmpty()) return tr("nothing to export yet");
   return savePng(images.size() == 1 ? images.first() : sideBySide(images), path);
 }

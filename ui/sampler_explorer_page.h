@@ -24,7 +24,7 @@ class FidReferenceFields;
 class PathField;
 
 // Runs a sampler (DDIM, DDPM, DPM-Solver(++), UniPC) on a checkpoint and streams every step into
-// a filmstrip (x_t over the predicted x0, what the seed project's ddimsample.py saved as separate
+// a filmstrip (x_t over the predicted x0, what the original scripts' ddimsample.py saved as separate
 // PNGs). One slider scrubs the frames (also arrow keys and the mouse wheel), Play animates them,
 // and Compare adds a second run (another checkpoint, sampler or step count) under the same
 // slider: with "match noise levels" the shorter run shows the frame whose noise level is nearest

@@ -76,46 +76,6 @@ std::vector<int> parseInts(const QString& text) {
   return out;
 }
 
-// The form's width and stage multipliers, whatever network the run trains: lucidrains' Unet
-// (dim, dim_mults) for diffusion and the lucidrains flow backbone, torchcfm's UNetModel
-// (model_channels, channel_mult), the seed's flow U-Net (ch, ch_mul) otherwise.
-std::pair<int, std::vector<int>> networkShape(const train::TrainConfig& c) {
-  if (!c.isFlow()) return {c.unet.dim, c.unet.dimMults};
-  if (c.flow.backbone == "lucidrains") return {c.flow.lucidrains.dim, c.flow.lucidrains.dimMults};
-  if (c.flow.backbone == "torchcfm") {
-    const auto& mult = c.flow.torchcfm.channelMult;  // whole numbers but for torchcfm's 512 px recipe
-    std::vector<int> stages;
-    for (double m : mult) stages.push_back(static_cast<int>(std::lround(m)));
-    return {c.flow.torchcfm.modelChannels, stages};
-  }
-  return {c.flow.unet.ch, c.flow.unet.chMul};
-}
-
-void setNetworkShape(train::TrainConfig& c, int width, const std::vector<int>& stages) {
-  if (!c.isFlow()) {
-    c.unet.dim = width;
-    c.unet.dimMults = stages;
-  } else if (c.flow.backbone == "lucidrains") {
-    c.flow.lucidrains.dim = width;
-    c.flow.lucidrains.dimMults = stages;
-  } else if (c.flow.backbone == "torchcfm") {
-    c.flow.torchcfm.modelChannels = width;
-    c.flow.torchcfm.channelMult.assign(stages.begin(), stages.end());
-  } else {
-    c.flow.unet.ch = width;
-    c.flow.unet.chMul = stages;
-    // One attention flag per level: new levels get none.
-    c.flow.unet.attChannels.resize(stages.size(), 0);
-  }
-}
-
-void setImageSize(train::TrainConfig& c, int size) { (c.isFlow() ? c.flow.imageSize : c.diffusion.imageSize) = size; }
-
-void setChannels(train::TrainConfig& c, int channels) {
-  if (!c.isFlow()) c.unet.channels = channels;
-  else c.flow.setChannels(channels);
-}
-
 // "t 0–99": the timestep range of bucket b of n over T timesteps.
 QString bucketLabel(int b, int n, qint64 timesteps) {
   const qint64 lo = b * timesteps / n, hi = (b + 1) * timesteps / n - 1;
@@ -442,13 +402,13 @@ void TrainPage::selectPreset(const QString& name) {
 }
 
 void TrainPage::applyPreset(const QString& name) {
-  auto config = train::TrainConfig::fromPreset(name.toStdString());
+  auto form = api::trainFormForPreset(name.toStdString());
   // Keep the chosen data: a preset describes the model and the optimisation.
-  config.data = data_->currentData() == kFashionMnist ? kFashionMnist.toStdString() : dataPath_->path().toStdString();
-  setFormConfig(config);
+  form.data = data_->currentData() == kFashionMnist ? kFashionMnist.toStdString() : dataPath_->path().toStdString();
+  setFormConfig(form);
 }
 
-void TrainPage::setFormConfig(const train::TrainConfig& c) {
+void TrainPage::setFormConfig(const api::TrainForm& c) {
   base_ = c;
   const QString data = QString::fromStdString(c.data);
   if (data == kFashionMnist) {
@@ -459,20 +419,19 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   }
   dataPath_->setEnabled(data != kFashionMnist);
   preset_->setCurrentIndex(std::max(0, preset_->findData(QString::fromStdString(c.preset))));
-  flowPath_->setCurrentIndex(std::max(0, flowPath_->findData(QString::fromStdString(c.flow.path))));
+  flowPath_->setCurrentIndex(std::max(0, flowPath_->findData(QString::fromStdString(c.flowPath))));
   flowPath_->setEnabled(c.isFlow());
-  imageSize_->setValue(c.imageSize());
-  channels_->setCurrentIndex(std::max(0, channels_->findData(c.channels())));
-  const auto [width, stages] = networkShape(c);
-  dim_->setValue(width);
-  dimMults_->setText(joinInts(stages));
+  imageSize_->setValue(c.imageSize);
+  channels_->setCurrentIndex(std::max(0, channels_->findData(c.channels)));
+  dim_->setValue(c.width);
+  dimMults_->setText(joinInts(c.stages));
   steps_->setValue(static_cast<int>(std::min<int64_t>(c.steps, steps_->maximum())));
   batch_->setValue(c.batchSize);
-  processes_->setValue(c.worldSize);
-  lr_->setValue(c.lr.lr);
-  lrSchedule_->setCurrentIndex(std::max(0, lrSchedule_->findData(QString::fromStdString(c.lr.kind))));
-  warmup_->setValue(static_cast<int>(c.lr.warmupSteps));
-  ema_->setValue(c.ema.beta);
+  processes_->setValue(c.processes);
+  lr_->setValue(c.lr);
+  lrSchedule_->setCurrentIndex(std::max(0, lrSchedule_->findData(QString::fromStdString(c.lrSchedule))));
+  warmup_->setValue(static_cast<int>(c.warmupSteps));
+  ema_->setValue(c.emaDecay);
   sampleEvery_->setValue(static_cast<int>(c.sampleEvery));
   sampleCount_->setValue(c.sampleCount);
   previewSampler_->setSampler(c.sampleSampler);
@@ -480,14 +439,14 @@ void TrainPage::setFormConfig(const train::TrainConfig& c) {
   previewSampler_->setSamplerChoiceEnabled(!c.isFlow());
   saveEvery_->setValue(static_cast<int>(c.saveEvery));
   seed_->setValue(static_cast<int>(c.seed));
-  fidEvery_->setValue(static_cast<int>(std::min<int64_t>(c.fid.every, fidEvery_->maximum())));
-  fidSamples_->setValue(c.fid.samples);
-  if (!c.fid.reference.empty()) fid_->setReference(QString::fromStdString(c.fid.reference));
-  fid_->setFeatures(QString::fromStdString(c.fid.features));
+  fidEvery_->setValue(static_cast<int>(std::min<int64_t>(c.fidEvery, fidEvery_->maximum())));
+  fidSamples_->setValue(c.fidSamples);
+  if (!c.fidReference.empty()) fid_->setReference(QString::fromStdString(c.fidReference));
+  fid_->setFeatures(QString::fromStdString(c.fidFeatures));
 }
 
-train::TrainConfig TrainPage::formConfig() const {
-  train::TrainConfig c = base_;
+api::TrainForm TrainPage::formConfig() const {
+  api::TrainForm c = base_;
   c.preset = preset_->currentData().toString().toStdString();
   if (data_->currentData() == kFashionMnist) {
     c.data = kFashionMnist.toStdString();
@@ -495,30 +454,29 @@ train::TrainConfig TrainPage::formConfig() const {
     if (dataPath_->path().isEmpty()) throw Error("choose a folder of images (or Fashion-MNIST)");
     c.data = dataPath_->path().toStdString();
   }
-  setImageSize(c, imageSize_->value());
-  setChannels(c, channels_->currentData().toInt());
-  setNetworkShape(c, dim_->value(), parseInts(dimMults_->text()));
-  if (c.isFlow()) c.flow.path = flowPath_->currentData().toString().toStdString();
+  c.imageSize = imageSize_->value();
+  c.channels = channels_->currentData().toInt();
+  c.width = dim_->value();
+  c.stages = parseInts(dimMults_->text());
+  if (c.isFlow()) c.flowPath = flowPath_->currentData().toString().toStdString();
   c.steps = steps_->value();
   c.batchSize = batch_->value();
-  c.worldSize = processes_->value();
-  c.lr.lr = lr_->value();
-  c.lr.kind = lrSchedule_->currentData().toString().toStdString();
-  c.lr.warmupSteps = warmup_->value();
-  c.ema.beta = ema_->value();
+  c.processes = processes_->value();
+  c.lr = lr_->value();
+  c.lrSchedule = lrSchedule_->currentData().toString().toStdString();
+  c.warmupSteps = warmup_->value();
+  c.emaDecay = ema_->value();
   c.sampleEvery = sampleEvery_->value();
   c.sampleCount = sampleCount_->value();
   c.sampleSteps = previewSampler_->steps();
   if (!c.isFlow()) c.sampleSampler = previewSampler_->sampler();
   c.saveEvery = saveEvery_->value();
   c.seed = static_cast<uint64_t>(seed_->value());
-  c.fid.every = fidEvery_->value();
-  c.fid.samples = fidSamples_->value();
-  c.fid.reference = fid_->reference().toStdString();
-  c.fid.features = fid_->features().toStdString();
-  if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};
-  c.validate();
-  return c;
+  c.fidEvery = fidEvery_->value();
+  c.fidSamples = fidSamples_->value();
+  c.fidReference = fid_->reference().toStdString();
+  c.fidFeatures = fid_->features().toStdString();
+  return api::resolveTrainForm(c);
 }
 
 void TrainPage::setRunDirectory(const QString& path) { runDir_->setPath(path); }
@@ -541,7 +499,7 @@ void TrainPage::resetCurrentSeries(const QString& label) {
   speedId_ = speedPlot_->addSeries(label);
   bucketIds_.clear();
   const int buckets = 10;
-  const qint64 timesteps = base_.diffusion.timesteps;
+  const qint64 timesteps = base_.timesteps;
   for (int b = 0; b < buckets; ++b) bucketIds_ << bucketPlot_->addSeries(bucketLabel(b, buckets, timesteps));
   for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
     plot->clear();
@@ -566,7 +524,7 @@ void TrainPage::resetCurrentSeries(const QString& label) {
 
 void TrainPage::start() {
   if (runner_->isRunning()) return;
-  train::TrainConfig config;
+  api::TrainForm config;
   try {
     config = formConfig();
   } catch (const std::exception& e) {
@@ -627,10 +585,10 @@ void TrainPage::stop() { runner_->cancel(); }
 
 QString TrainPage::openRun(const QString& path) {
   api::RunInfo info;
-  train::TrainConfig config;
+  api::TrainForm config;
   try {
     info = api::inspectRun(path.toStdString());
-    config = train::TrainConfig::fromJson(info.config);
+    config = api::trainFormFromConfig(info.config);
   } catch (const std::exception& e) {
     return QString::fromUtf8(e.what());
   }
@@ -757,7 +715,7 @@ void TrainPage::appendLog(const QString& line) { log_->appendPlainText(line); }
 void TrainPage::saveSettings() const {
   QSettings s = appSettings();
   try {
-    s.setValue(QStringLiteral("train/config"), QString::fromStdString(formConfig().toJson().dump()));
+    s.setValue(QStringLiteral("train/config"), QString::fromStdString(formConfig().base.dump()));
   } catch (const std::exception&) {
     // An incomplete form is not worth keeping.
   }
@@ -767,7 +725,7 @@ void TrainPage::restoreSettings() {
   const QString saved = appSettings().value(QStringLiteral("train/config")).toString();
   if (!saved.isEmpty()) {
     try {
-      setFormConfig(train::TrainConfig::fromJson(nlohmann::json::parse(saved.toStdString())));
+      setFormConfig(api::trainFormFromConfig(nlohmann::json::parse(saved.toStdString())));
       return;
     } catch (const std::exception&) {
       // A config of an older format: start from the default preset.

@@ -12,7 +12,7 @@
 #include <optional>
 
 #include "core/api/job_sink.h"
-#include "core/train/train_config.h"
+#include "core/api/train_form.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -52,10 +52,10 @@ class TrainPage : public QWidget {
   explicit TrainPage(QWidget* parent = nullptr);
   ~TrainPage() override;
 
-  // The configuration the form describes (a preset overridden by the fields). Throws ds::Error
-  // naming the bad field.
-  train::TrainConfig formConfig() const;
-  void setFormConfig(const train::TrainConfig& config);
+  // The run the form describes (its fields over the preset or run it started from), resolved
+  // and validated by core. Throws ds::Error naming the bad field.
+  api::TrainForm formConfig() const;
+  void setFormConfig(const api::TrainForm& form);
   void setRunDirectory(const QString& path);
   // Trains on a folder of images or an LMDB directory.
   void setDataFolder(const QString& path);
@@ -170,7 +170,7 @@ class TrainPage : public QWidget {
   QVector<Preview> previews_;
 
   JobRunner* runner_ = nullptr;
-  train::TrainConfig base_;  // the preset or opened run the form started from
+  api::TrainForm base_;      // the preset or opened run the form started from
   QString openedRun_;        // a run directory to continue
   QString workerProgram_;
   int runningProcesses_ = 1;  // of the run in progress (a multi-process run cannot pause)

@@ -1,6 +1,6 @@
 // Diffusion Studio - the frames of one sampler run, as the explorer keeps them.
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/denoise_frame_set.h"
+#include "ui/trajectory_frame_set.h"
 
 #include <QCoreApplication>
 #include <QPainter>
@@ -15,7 +15,7 @@ namespace {
 constexpr int kGap = 4;
 }
 
-ExplorerFrame ExplorerFrame::fromCore(const api::DenoiseFrame& f) {
+ExplorerFrame ExplorerFrame::fromCore(const api::TrajectoryFrame& f) {
   ExplorerFrame e;
   e.step = f.step;
   e.steps = f.steps;
@@ -48,7 +48,7 @@ double logSnr(double alphaCumprod) {
 }
 }  // namespace
 
-int DenoiseFrameSet::nearestByNoise(double alphaCumprod) const {
+int TrajectoryFrameSet::nearestByNoise(double alphaCumprod) const {
   int best = -1;
   double bestDistance = 0;
   const double target = logSnr(alphaCumprod);
@@ -62,7 +62,7 @@ int DenoiseFrameSet::nearestByNoise(double alphaCumprod) const {
   return best;
 }
 
-QImage DenoiseFrameSet::framePair(const ExplorerFrame& f) {
+QImage TrajectoryFrameSet::framePair(const ExplorerFrame& f) {
   const int w = f.xt.width();
   const int h = f.xt.height();
   QImage out(w, 2 * h + kGap, QImage::Format_RGB888);
@@ -73,7 +73,7 @@ QImage DenoiseFrameSet::framePair(const ExplorerFrame& f) {
   return out;
 }
 
-QImage DenoiseFrameSet::strip() const {
+QImage TrajectoryFrameSet::strip() const {
   if (frames_.isEmpty()) return {};
   const QImage first = framePair(frames_.first());
   QImage out(size() * (first.width() + kGap) - kGap, first.height(), QImage::Format_RGB888);

@@ -20,13 +20,13 @@ struct ExplorerFrame {
   QImage xt;
   QImage x0;
 
-  static ExplorerFrame fromCore(const api::DenoiseFrame& f);
+  static ExplorerFrame fromCore(const api::TrajectoryFrame& f);
   // "step 3 / 10 · t = 69 · ᾱ = 0.312"
   QString caption() const;
 };
 
 // The frames of a run and the ways to export them.
-class DenoiseFrameSet {
+class TrajectoryFrameSet {
  public:
   void clear() { frames_.clear(); }
   void append(const ExplorerFrame& f) { frames_.append(f); }

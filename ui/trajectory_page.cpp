@@ -63,7 +63,7 @@ class FrameCollectingSink : public StagedJobSink {
  public:
   using StagedJobSink::StagedJobSink;
   bool wantsFrames() const override { return true; }
-  void onFrame(const api::DenoiseFrame& f) override {
+  void onFrame(const api::TrajectoryFrame& f) override {
     times.append(f.time);
     frames.append(toQImage(f.xt));
   }

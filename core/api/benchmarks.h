@@ -20,12 +20,12 @@ struct SampleBenchOptions {
     std::string device = "cpu";
     bool channelsLast = false;
     // Flow matching (see core/jobs/bench_model.h): torchcfm's UNetModel at 1x28x28 (the issue's
-    // reference network), or the seed's flow U-Net (cfm) at 3x32x32.
+    // reference network), or g4vrel/CFM's flow U-Net (cfm) at 3x32x32.
     bool flow = true;
     std::string flowBackbone = "torchcfm";
     int flowBatch = 16;
     int flowEulerSteps = 50;
-    double flowTolerance = 1e-5;  // dopri5 atol = rtol (the seed's)
+    double flowTolerance = 1e-5;  // dopri5 atol = rtol (g4vrel/CFM's)
 };
 
 // Seconds per image for DDIM, DPM-Solver++ 2M and DDPM sampling with lucidrains'

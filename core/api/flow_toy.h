@@ -17,7 +17,7 @@ namespace ds::api {
 struct FlowToyConfig {
     std::string source = "8gaussians";  // 8gaussians | gaussian
     std::string target = "moons";       // moons | 8gaussians | gaussian
-    std::string path = "otcfm";         // ot | icfm | otcfm | sbcfm | vp | target (torchcfm's names; ot: the seed's)
+    std::string path = "otcfm";         // ot | icfm | otcfm | sbcfm | vp | target (torchcfm's names; ot: g4vrel/CFM's)
     double sigma = 0.1;                 // the path's sigma (sigma_min for ot and target)
     int hidden = 64;                    // MLP width (torchcfm's MLP: 3 hidden SELU layers)
     int trainSteps = 1500;

@@ -25,7 +25,7 @@ struct JobProgress {
 // Flow matching: frame k is the ODE state at the k-th recorded time (`time`, from 0 = noise to
 // 1 = data); `t` is then the frame index (-1 at time 1, the final sample), `modelT` -1, and
 // `alphaCumprod` the alpha-bar of the diffusion state with the same signal-to-noise ratio.
-struct DenoiseFrame {
+struct TrajectoryFrame {
     int step = 0;             // frame index, 0 = x_T
     int steps = 0;            // denoising steps of the run (frames: steps + 1); 0: not known ahead (adaptive ODE solver)
     // The timestep of xt (-1: the final, clean sample) and the one the model saw to predict x0
@@ -68,7 +68,7 @@ public:
     virtual ~JobSink() = default;
     virtual void onProgress(const JobProgress&) {}
     virtual void onLog(const std::string&) {}
-    virtual void onFrame(const DenoiseFrame&) {}
+    virtual void onFrame(const TrajectoryFrame&) {}
     virtual void onMetrics(const TrainMetrics&) {}
     // A training run's preview grid of `step`, and the seconds sampling it took.
     virtual void onPreview(int64_t /*step*/, const Image& /*grid*/, double /*seconds*/) {}

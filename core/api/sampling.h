@@ -1,6 +1,6 @@
 // Sampling a checkpoint: the job behind `diffusion-studio-cli sample`, the Generate page and the
 // explorer. Diffusion checkpoints run DDPM, DDIM or a training-free ODE solver (DPM-Solver,
-// DPM-Solver++, UniPC); flow-matching checkpoints (the seed's CFM
+// DPM-Solver++, UniPC); flow-matching checkpoints (g4vrel/CFM's
 // U-Net, torchcfm's UNetModel, ours) integrate the ODE from noise (t = 0) to data (t = 1) with the chosen solver; the kind
 // is read from the file. Torch-free interface.
 #pragma once
@@ -59,13 +59,13 @@ struct SampleRequest {
     ClassConditioning conditioning;  // class-conditional checkpoints
 
     // Flow matching only (an error when given for a diffusion checkpoint, except `steps`).
-    std::string solver;           // euler | midpoint | rk4 | rk4-38 | dopri5 ("": dopri5, the seed's)
+    std::string solver;           // euler | midpoint | rk4 | rk4-38 | dopri5 ("": dopri5, g4vrel/CFM's)
     // `steps` above: fixed-grid steps (0: 50, or the --times grid when times are given).
-    double atol = 1e-5;           // dopri5 tolerances (the seed's; the adaptive DPM-Solver's are in solverOptions)
+    double atol = 1e-5;           // dopri5 tolerances (g4vrel/CFM's; the adaptive DPM-Solver's are in solverOptions)
     double rtol = 1e-5;
     std::vector<double> times;    // where to record the trajectory (increasing, in [0, 1]);
                                   // empty: the grid points, or dopri5's accepted steps
-    int groups = 0;               // GroupNorm groups of the seed's U-Net (0: recorded, else 32)
+    int groups = 0;               // GroupNorm groups of g4vrel/CFM's U-Net (0: recorded, else 32)
     // torchcfm's UNetModel, whose files do not record them (0 / "": 64 channels per head, the
     // legacy order, as torchcfm's CIFAR-10 recipe). heads / headChannels also split the middle
     // attention of lucidrains' class-conditional Unet (0: its default 4 x 32).

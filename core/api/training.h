@@ -1,9 +1,10 @@
-// Training a diffusion model: the job behind `diffusion-studio-cli train/resume` and the
-// app's Train page. Torch-free interface.
+// Training a diffusion or flow model: the job behind `diffusion-studio-cli train/resume` and the
+// app's Train page. Torch-free interface; the command line and the tests start runs from a
+// whole run configuration through core/jobs/train_jobs.h.
 #pragma once
 #include "core/api/distributed.h"
 #include "core/api/job_sink.h"
-#include "core/train/train_config.h"
+#include "core/api/train_form.h"
 #include "core/util/pause_gate.h"
 #include "core/util/stop_token.h"
 
@@ -25,14 +26,11 @@ struct TrainResult {
     double lastLoss = 0.0;
 };
 
-// A new run in runDir (created; refused when it already holds a run). While `pause` is closed
-// the job waits between steps; a stop request saves a checkpoint and returns.
-// dist (optional, with env.present): this process is one rank of a data-parallel run; rank 0
-// creates and writes the run directory, config.batchSize is per process, and the run records
-// the world size and global batch.
-TrainResult startTraining(const train::TrainConfig& config, const std::string& runDir, JobSink& sink,
-                          const StopToken& stop, const PauseGate* pause = nullptr,
-                          const DistributedRun* dist = nullptr);
+// A new run of the form's configuration (resolveTrainForm) in runDir (created; refused when it
+// already holds a run). While `pause` is closed the job waits between steps; a stop request
+// saves a checkpoint and returns.
+TrainResult startTraining(const TrainForm& form, const std::string& runDir, JobSink& sink, const StopToken& stop,
+                          const PauseGate* pause = nullptr);
 // Continues a run from its latest checkpoint, to its planned total or to newTotalSteps (> 0).
 // A data-parallel run resumes with the number of processes it was started with (ds::Error
 // otherwise); every rank reads the run directory, so it must be on a file system all ranks see.
@@ -47,7 +45,7 @@ struct TrainingProcesses {
     std::string program;
     int nproc = 2;
 };
-TrainResult startTrainingProcesses(const train::TrainConfig& config, const std::string& runDir,
+TrainResult startTrainingProcesses(const TrainForm& form, const std::string& runDir,
                                    const TrainingProcesses& processes, JobSink& sink, const StopToken& stop);
 TrainResult resumeTrainingProcesses(const std::string& runDir, int64_t newTotalSteps,
                                     const TrainingProcesses& processes, JobSink& sink, const StopToken& stop);

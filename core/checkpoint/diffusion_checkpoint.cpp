@@ -106,7 +106,7 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
         if (!root->is(io::PyValue::Kind::Dict)) throw Error("not a diffusion checkpoint: it holds " + describeTopLevel(*root));
         // Flow checkpoints open through readFlowCheckpoint (sampling and `info` route them there).
         if (isFlowCheckpoint(*root))
-            throw Error("a flow-matching checkpoint (the seed's CFM U-Net), not a diffusion model: open it with the flow reader");
+            throw Error("a flow-matching checkpoint (g4vrel/CFM's U-Net), not a diffusion model: open it with the flow reader");
         if (root->contains("net_model"))
             throw Error("a torchcfm checkpoint (net_model/ema_model of its UNetModel), which is not supported");
 

@@ -13,14 +13,6 @@ const io::PyValue* dictEntry(const io::PyValue& root, const char* key) {
     return v && v->is(io::PyValue::Kind::Dict) ? v : nullptr;
 }
 
-int64_t intEntry(const io::PyValue& dict, const char* key) {
-    const auto* v = dict.find(key);
-    if (!v) return -1;
-    if (v->is(io::PyValue::Kind::Int)) return v->asInt();
-    if (v->is(io::PyValue::Kind::Tensor) && v->asTensor().numel() == 1) return v->asTensor().item<int64_t>();
-    return -1;
-}
-
 // torchcfm's examples: the network and its EMA under net_model / ema_model.
 bool isTorchCfmCheckpoint(const io::PyValue& root) {
     const auto* net = dictEntry(root, "net_model");
@@ -30,11 +22,10 @@ bool isTorchCfmCheckpoint(const io::PyValue& root) {
 
 void readTorchCfm(const io::PyValue& root, FlowCheckpoint& ck) {
     ck.format = "torchcfm";
-    ck.backbone = "torchcfm";
     if (const auto* net = dictEntry(root, "net_model")) ck.online = StateDict::fromPyDict(*net).withoutWrapperPrefixes();
     if (const auto* ema = dictEntry(root, "ema_model")) ck.ema = StateDict::fromPyDict(*ema).withoutWrapperPrefixes();
-    ck.step = intEntry(root, "step");
-    ck.torchcfm = nn::OpenAiUnetConfig::inferFromStateDict(ck.online.empty() ? ck.ema : ck.online, nn::OpenAiUnetConfig{});
+    ck.step = root.integerOr("step", -1);
+    ck.network = nn::OpenAiUnetConfig::inferFromStateDict(ck.online.empty() ? ck.ema : ck.online, nn::OpenAiUnetConfig{});
 }
 
 }  // namespace
@@ -45,19 +36,10 @@ int64_t FlowCheckpoint::parameterCount() const {
     return n;
 }
 
-int FlowCheckpoint::channels() const {
-    return isLucidrains() ? lucidrains.channels : isTorchCfm() ? torchcfm.inChannels : unet.channels;
-}
-int FlowCheckpoint::downsampleFactor() const {
-    return isLucidrains() ? lucidrains.downsampleFactor() : isTorchCfm() ? torchcfm.downsampleFactor() : unet.downsampleFactor();
-}
-std::string FlowCheckpoint::summary() const {
-    return isLucidrains() ? lucidrains.summary() : isTorchCfm() ? torchcfm.summary() : unet.summary();
-}
 nlohmann::json FlowCheckpoint::networkJson() const {
-    if (isLucidrains()) return {{"lucidrains_unet", lucidrains.toJson()}};
-    if (isTorchCfm()) return {{"torchcfm_unet", torchcfm.toJson()}};
-    return {{"flow_unet", unet.toJson()}};
+    // `info` names g4vrel/CFM's options flow_unet, where the run configuration says unet.
+    const bool flowUnet = network.backbone() == flow::Backbone::FlowUnet;
+    return {{flowUnet ? "flow_unet" : network.jsonKey(), network.optionsJson()}};
 }
 
 bool isFlowCheckpoint(const io::PyValue& root) {
@@ -82,20 +64,20 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
             return ck;
         }
         if (!isFlowCheckpoint(root))
-            throw Error("not a flow-matching checkpoint (neither the seed's model_state_dict with input_proj, time_proj, down.* "
+            throw Error("not a flow-matching checkpoint (neither g4vrel/CFM's model_state_dict with input_proj, time_proj, down.* "
                         "nor torchcfm's net_model with time_embed, input_blocks, out)");
         ck.online = StateDict::fromPyDict(*dictEntry(root, "model_state_dict")).withoutWrapperPrefixes();
         if (const auto* ema = dictEntry(root, "ema_model_state_dict")) {
             // AveragedModel: the wrapped model under `module.`, and its update count.
-            ck.emaUpdates = intEntry(*ema, "n_averaged");
+            ck.emaUpdates = ema->integerOr("n_averaged", -1);
             const auto all = StateDict::fromPyDict(*ema);
             StateDict weights;
             for (const auto& [name, t] : all.entries())
                 if (name != "n_averaged") weights.add(name, t);
             ck.ema = weights.withoutWrapperPrefixes();
         }
-        ck.step = intEntry(root, "step");
-        ck.epoch = intEntry(root, "epoch");
+        ck.step = root.integerOr("step", -1);
+        ck.epoch = root.integerOr("epoch", -1);
         ck.format = "cfm-seed";
         flow::FlowUnetConfig defaults;
         if (const auto* cfg = dictEntry(root, "config")) {
@@ -103,23 +85,19 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
             ck.format = "diffusion-studio";
             if (ck.runConfig.contains("class_names") && ck.runConfig["class_names"].is_array())
                 ck.classNames = ck.runConfig["class_names"].get<std::vector<std::string>>();
-            const std::string backbone = ck.runConfig.contains("flow") ? ck.runConfig["flow"].value("backbone", "cfm") : "cfm";
-            if (backbone == "lucidrains" || backbone == "torchcfm") {
-                const auto& flow = ck.runConfig["flow"];
-                ck.backbone = backbone;
-                if (backbone == "lucidrains") ck.lucidrains = nn::UnetConfig::fromJson(flow.at("lucidrains_unet"));
-                else ck.torchcfm = nn::OpenAiUnetConfig::fromJson(flow.at("torchcfm_unet"));  // heads and order recorded
-                ck.imageSize = flow.value("image_size", 0);
-                return ck;
-            }
-            if (ck.runConfig.contains("flow") && ck.runConfig["flow"].contains("unet")) {
-                const auto& stored = ck.runConfig["flow"];
-                defaults = flow::FlowUnetConfig::fromJson(stored["unet"]);
-                ck.groupsRecorded = true;
+            const auto& stored = ck.runConfig.contains("flow") ? ck.runConfig["flow"] : nlohmann::json::object();
+            if (stored.value("backbone", std::string("cfm")) != "cfm" || stored.contains("unet")) {
+                const auto recorded = flow::FlowNetworkConfig::fromJson(stored);
                 ck.imageSize = stored.value("image_size", 0);
+                if (recorded.backbone() != flow::Backbone::FlowUnet) {
+                    ck.network = recorded;  // lucidrains and torchcfm (heads and order too) as recorded
+                    return ck;
+                }
+                defaults = *recorded.as<flow::FlowUnetConfig>();
+                ck.groupsRecorded = true;
             }
         }
-        ck.unet = flow::FlowUnetConfig::inferFromStateDict(ck.online, defaults);
+        ck.network = flow::FlowUnetConfig::inferFromStateDict(ck.online, defaults);
     } catch (const Error& e) {
         throw fileError(path, e.what());
     }
@@ -129,8 +107,8 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
 namespace {
 
 // torchcfm's UNetModel with the caller's heads and attention order.
-nn::OpenAiUnetConfig torchCfmConfig(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
-    auto config = ck.torchcfm;
+nn::OpenAiUnetConfig torchCfmConfig(const nn::OpenAiUnetConfig& recorded, const FlowBuildOptions& options) {
+    auto config = recorded;
     if (options.heads > 0) {
         config.numHeads = options.heads;
         config.numHeadChannels = -1;
@@ -146,19 +124,20 @@ nn::OpenAiUnetConfig torchCfmConfig(const FlowCheckpoint& ck, const FlowBuildOpt
 
 flow::VelocityNetwork emptyNetwork(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
     const bool headOptions = options.heads > 0 || options.headChannels > 0 || !options.attentionOrder.empty();
-    if (headOptions && !ck.isTorchCfm())
-        throw Error("--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
-    if (ck.isTorchCfm()) {
-        if (options.groups > 0) throw Error("--groups applies to the seed's U-Net; torchcfm's UNetModel uses GroupNorm32");
-        return flow::VelocityNetwork(nn::OpenAiUnet(torchCfmConfig(ck, options)));
+    const auto* torchcfm = ck.network.as<nn::OpenAiUnetConfig>();
+    if (headOptions && !torchcfm) throw Error("--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
+    if (torchcfm) {
+        if (options.groups > 0) throw Error("--groups applies to g4vrel/CFM's U-Net; torchcfm's UNetModel uses GroupNorm32");
+        return flow::VelocityNetwork(torchCfmConfig(*torchcfm, options));
     }
-    if (ck.isLucidrains()) {
-        if (options.groups > 0) throw Error("--groups applies to the seed's U-Net; this flow uses the lucidrains backbone");
-        return flow::VelocityNetwork(nn::Unet(ck.lucidrains));
+    const auto* unet = ck.network.as<flow::FlowUnetConfig>();
+    if (!unet) {
+        if (options.groups > 0) throw Error("--groups applies to g4vrel/CFM's U-Net; this flow uses the lucidrains backbone");
+        return flow::VelocityNetwork(ck.network);
     }
-    auto config = ck.unet;
+    auto config = *unet;
     if (options.groups > 0) config.groups = options.groups;
-    return flow::VelocityNetwork(flow::FlowUnet(config));  // validates: a wrong --groups fails here, with the channels named
+    return flow::VelocityNetwork(config);  // validates: a wrong --groups fails here, with the channels named
 }
 
 }  // namespace

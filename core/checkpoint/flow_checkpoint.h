@@ -1,10 +1,10 @@
-// Opening flow-matching checkpoints of the seed project (g4vrel/CFM `make_checkpoint`:
+// Opening flow-matching checkpoints of g4vrel/CFM (`make_checkpoint`:
 // {epoch, step, model_state_dict, optim_state_dict, ema_model_state_dict, scaler_state_dict},
 // the EMA from torch.optim.swa_utils.AveragedModel: `n_averaged` plus `module.`-prefixed keys;
 // a torch.compile'd model adds `_orig_mod.`) and ours (the same layout plus `config`, our run
 // configuration with the U-Net's options under flow.unet, and `ema_state`).
 // The U-Net's options are read from the tensor shapes; GroupNorm's group count cannot be, so
-// it comes from our `config` or the caller (--groups, default 32 as in the seed). Our flows with
+// it comes from our `config` or the caller (--groups, default 32 as in g4vrel/CFM). Our flows with
 // the lucidrains backbone (config flow.backbone) record its Unet options in the config.
 // torchcfm's image examples save {net_model, ema_model, step[, optim, sched]} (train_cifar10.py;
 // "module." keys from DDP) of OpenAI's UNetModel: everything but its attention heads and
@@ -12,8 +12,6 @@
 #pragma once
 #include "core/checkpoint/state_dict.h"
 #include "core/flow/velocity_network.h"
-#include "core/nn/openai_unet_config.h"
-#include "core/nn/unet_config.h"
 #include "core/io/py_value.h"
 
 #include <nlohmann/json.hpp>
@@ -31,28 +29,22 @@ struct FlowCheckpoint {
     StateDict online;            // U-Net keys without wrapper prefixes
     StateDict ema;               // the same keys (empty when absent)
     int64_t emaUpdates = -1;     // AveragedModel's n_averaged (-1 when absent)
-    std::string backbone = "cfm";  // cfm (the seed's U-Net) | lucidrains | torchcfm (OpenAI's UNetModel)
-    flow::FlowUnetConfig unet;   // cfm: inferred; groups: recorded, else 32
-    nn::UnetConfig lucidrains;   // lucidrains: as recorded
-    nn::OpenAiUnetConfig torchcfm;  // torchcfm: inferred, heads and attention order at their defaults
-    bool groupsRecorded = false; // our files record the group count; the seed's do not
-    int imageSize = 0;           // the training image size (ours), 0 when not recorded (the seed's)
-    nlohmann::json runConfig;    // our `config` entry (null for the seed's files)
+    // cfm: inferred from the shapes, groups recorded (ours) or 32; lucidrains: as recorded;
+    // torchcfm: inferred, heads and attention order as recorded (ours) or at their defaults.
+    flow::FlowNetworkConfig network;
+    bool groupsRecorded = false; // our files record the group count; g4vrel/CFM's do not
+    int imageSize = 0;           // the training image size (ours), 0 when not recorded (g4vrel/CFM's)
+    nlohmann::json runConfig;    // our `config` entry (null for g4vrel/CFM's files)
 
     bool hasEma() const { return !ema.empty(); }
     // Class-conditional: torchcfm's UNetModel with num_classes (label_emb); 0: unconditional.
-    int numClasses() const { return isTorchCfm() ? torchcfm.numClasses : 0; }
+    int numClasses() const { return network.numClasses(); }
     std::vector<std::string> classNames;  // recorded by our runs (empty: numbered classes)
-    bool isLucidrains() const { return backbone == "lucidrains"; }
-    bool isTorchCfm() const { return backbone == "torchcfm"; }
     int64_t parameterCount() const;
-    int channels() const;
-    int downsampleFactor() const;  // image sizes must be multiples of it
-    std::string summary() const;   // the network, in one line
-    nlohmann::json networkJson() const;
+    nlohmann::json networkJson() const;  // {key: the network's options} for `info`
 };
 
-// True for a checkpoint whose model is the seed's flow U-Net (either layout), torchcfm's
+// True for a checkpoint whose model is g4vrel/CFM's flow U-Net (either layout), torchcfm's
 // UNetModel, or one of our flows.
 bool isFlowCheckpoint(const io::PyValue& root);
 
@@ -62,7 +54,7 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
 
 struct FlowBuildOptions {
     std::string weights = "ema";  // ema | online
-    int groups = 0;               // the seed's U-Net: 0: the checkpoint's recorded value, else 32
+    int groups = 0;               // g4vrel/CFM's U-Net: 0: the checkpoint's recorded value, else 32
     // torchcfm's UNetModel, whose files do not record them (0 / "": torchcfm's CIFAR-10 recipe,
     // 64 channels per head, the legacy attention order).
     int heads = 0;                // a head count (UNetModel's num_heads)

@@ -1,4 +1,4 @@
-// Adaptive Dormand-Prince 5(4) with torchdiffeq's step-size control, so that the seed's
+// Adaptive Dormand-Prince 5(4) with torchdiffeq's step-size control, so that g4vrel/CFM's
 // `odeint(..., method="dopri5", atol, rtol)` is reproduced: its initial step selection
 // (Hairer & Wanner), an RMS error norm against atol + rtol * max(|y0|, |y1|), safety 0.9,
 // growth at most 10x, shrink at least 0.2x (no shrink limit applies to accepted steps), FSAL

@@ -1,4 +1,4 @@
-// The seed's ResBlock: block1 (GroupNorm, SiLU, Identity, Conv3x3), the time embedding applied
+// g4vrel/CFM's ResBlock: block1 (GroupNorm, SiLU, Identity, Conv3x3), the time embedding applied
 // to block2's GroupNorm as (1 + scale, shift) or added before it, block2 (GroupNorm, SiLU,
 // Dropout, Conv3x3), a residual sum divided by sqrt(2), then optional attention.
 // Names: skip_connection.* (1x1 conv when the width changes), block1.{0,3}.*, block2.{0,3}.*,

@@ -1,4 +1,4 @@
-// The seed's Downsample (a stride-2 Conv3x3) and Upsample (nearest x2, then a Conv3x3); both
+// g4vrel/CFM's Downsample (a stride-2 Conv3x3) and Upsample (nearest x2, then a Conv3x3); both
 // may change the width. Names: conv.*.
 #pragma once
 #include <torch/torch.h>

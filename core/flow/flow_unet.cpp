@@ -10,7 +10,7 @@ FlowUnetImpl::FlowUnetImpl(const FlowUnetConfig& config) : config_(config) {
     inputProj_ = register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(config_.channels, ch, 3).padding(1)));
     timeProj_ = register_module("time_proj", torch::nn::Sequential(torch::nn::Linear(ch, temb), torch::nn::SiLU(),
                                                                    torch::nn::Linear(temb, temb)));
-    // Registration order is the seed's: down and up exist before make_paths() fills them, mid
+    // Registration order is g4vrel/CFM's: down and up exist before make_paths() fills them, mid
     // is registered by it, final after it.
     down_ = register_module("down", torch::nn::ModuleList());
     up_ = register_module("up", torch::nn::ModuleList());

@@ -1,6 +1,6 @@
-// The seed project's flow-matching U-Net (g4vrel/CFM `unet.Unet`): a velocity field v(x, t)
-// for t in [0, 1], with identical state_dict names, shapes and order, so that the seed's
-// checkpoints load as they are and ours load in the seed's code.
+// g4vrel/CFM's flow-matching U-Net (`unet.Unet`): a velocity field v(x, t)
+// for t in [0, 1], with identical state_dict names, shapes and order, so that g4vrel/CFM's
+// checkpoints load as they are and ours load in g4vrel/CFM's code.
 //
 // Layout per level (down.i / up.i, up.0 the deepest): two FlowResBlocks and a resampling conv
 // (none after the last down level and the first up level); up blocks take the concatenation
@@ -30,7 +30,7 @@ public:
     // about 2x faster with Debian's LibTorch on a CPU. Same results up to float rounding.
     void setChannelsLast(bool on);
 
-    // The seed's get_timestep_embedding: [sin(t f_k), cos(t f_k)], f_k = 10000^(-k / (dim/2)).
+    // g4vrel/CFM's get_timestep_embedding: [sin(t f_k), cos(t f_k)], f_k = 10000^(-k / (dim/2)).
     static torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim);
 
 private:

@@ -1,4 +1,4 @@
-// Constructor options of the seed project's flow-matching U-Net (g4vrel/CFM `unet.Unet`), with
+// Constructor options of g4vrel/CFM's flow-matching U-Net (`unet.Unet`), with
 // the same defaults. Everything but the GroupNorm group count can be read back from a
 // state_dict's tensor shapes (inferFromStateDict); the group count is a user choice (--groups).
 #pragma once
@@ -22,7 +22,7 @@ struct FlowUnetConfig {
     bool scaleShift = true;    // time embedding as (scale, shift) of block2's norm, else added
     int channels = 3;          // image channels in and out (the seed hard-codes RGB)
 
-    // Fixed by the seed's AttentionBlock, which its Unet builds with the defaults: 4 heads,
+    // Fixed by g4vrel/CFM's AttentionBlock, which its Unet builds with the defaults: 4 heads,
     // GroupNorm(32). They are not arguments upstream, so they are not options here either.
     static constexpr int kAttentionHeads = 4;
     static constexpr int kAttentionGroups = 32;
@@ -42,9 +42,9 @@ struct FlowUnetConfig {
 
     // ch, ch_mul, att_channels, scale_shift and channels from the shapes of a state_dict (keys
     // without wrapper prefixes); groups and dropout are taken from `defaults`. Throws ds::Error
-    // when the keys are not those of the seed's U-Net.
+    // when the keys are not those of g4vrel/CFM's U-Net.
     static FlowUnetConfig inferFromStateDict(const checkpoint::StateDict& sd, const FlowUnetConfig& defaults);
-    // True when the keys look like the seed's U-Net (input_proj, time_proj, down.0.0.*).
+    // True when the keys look like g4vrel/CFM's U-Net (input_proj, time_proj, down.0.0.*).
     static bool looksLikeFlowUnet(const checkpoint::StateDict& sd);
 };
 

@@ -3,7 +3,7 @@
 #include "core/flow/exact_ot_cfm_path.h"
 #include "core/flow/independent_cfm_path.h"
 #include "core/flow/schrodinger_bridge_cfm_path.h"
-#include "core/flow/seed_ot_path.h"
+#include "core/flow/lipman_ot_path.h"
 #include "core/flow/target_cfm_path.h"
 #include "core/flow/variance_preserving_cfm_path.h"
 #include "core/util/error.h"
@@ -25,7 +25,7 @@ std::vector<std::string> ProbabilityPath::names() { return {"ot", "icfm", "otcfm
 
 std::unique_ptr<ProbabilityPath> ProbabilityPath::make(const std::string& name, double sigma) {
     if (sigma < 0) throw Error("the path's sigma must not be negative");
-    if (name == "ot") return std::make_unique<SeedOtPath>(sigma);
+    if (name == "ot") return std::make_unique<LipmanOtPath>(sigma);
     if (name == "icfm") return std::make_unique<IndependentCfmPath>(sigma);
     if (name == "otcfm") return std::make_unique<ExactOtCfmPath>(sigma);
     if (name == "sbcfm") return std::make_unique<SchrodingerBridgeCfmPath>(sigma);

@@ -1,7 +1,7 @@
 // A conditional probability path of flow matching: given a source sample x0 (noise, t = 0), a
 // target sample x1 (data, t = 1), a time t and Gaussian noise eps, the point x_t on the path
 // and the velocity u_t that the network learns to predict. The family follows torchcfm's
-// definitions; "ot" is the seed project's path (Lipman et al.'s OT path with sigma_min).
+// definitions; "ot" is g4vrel/CFM's path (Lipman et al.'s OT path with sigma_min).
 #pragma once
 #include <torch/torch.h>
 
@@ -33,7 +33,7 @@ public:
     virtual std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
                                                            at::Generator& gen) const;
 
-    // "ot" (the seed's), "icfm", "otcfm", "sbcfm", "vp", "target"; sigma: the path's sigma
+    // "ot" (g4vrel/CFM's), "icfm", "otcfm", "sbcfm", "vp", "target"; sigma: the path's sigma
     // (sigma_min for "ot" and "target"). Throws ds::Error for other names.
     static std::unique_ptr<ProbabilityPath> make(const std::string& name, double sigma);
     static std::vector<std::string> names();

@@ -18,10 +18,10 @@ diffusion::GaussianDiffusion makeBenchModel(int timesteps, const torch::Device& 
     return model;
 }
 
-FlowBenchModel makeFlowBenchModel(const std::string& backbone, const torch::Device& device) {
+FlowBenchModel makeFlowBenchModel(flow::Backbone backbone, const torch::Device& device) {
     torch::manual_seed(0);
     FlowBenchModel m;
-    if (backbone == "torchcfm") {
+    if (backbone == flow::Backbone::TorchCfm) {
         nn::OpenAiUnetConfig config;
         config.inChannels = config.outChannels = 1;
         config.modelChannels = 32;
@@ -33,7 +33,7 @@ FlowBenchModel makeFlowBenchModel(const std::string& backbone, const torch::Devi
         m.net = flow::VelocityNetwork(nn::OpenAiUnet(config));
         m.imageShape = {1, 28, 28};
         m.name = "torchcfm UNetModelWrapper(dim=(1,28,28), num_channels=32, num_res_blocks=1)";
-    } else if (backbone == "cfm") {
+    } else if (backbone == flow::Backbone::FlowUnet) {
         flow::FlowUnetConfig config;
         config.ch = 32;
         config.chMul = {1, 2, 2};
@@ -43,7 +43,7 @@ FlowBenchModel makeFlowBenchModel(const std::string& backbone, const torch::Devi
         m.imageShape = {3, 32, 32};
         m.name = "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
     } else {
-        throw Error("unknown flow backbone '" + backbone + "' (expected torchcfm or cfm)");
+        throw Error(std::string("bench has no flow model on the ") + flow::backboneName(backbone) + " backbone (expected torchcfm or cfm)");
     }
     m.net.train(false);
     m.net.to(device);

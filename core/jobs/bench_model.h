@@ -18,13 +18,13 @@ diffusion::GaussianDiffusion makeBenchModel(int timesteps, const torch::Device& 
 //   UNetModelWrapper(dim=(1, 28, 28), num_channels=32, num_res_blocks=1): channel_mult (1,2,2),
 //   attention_resolutions "16" (attention at full resolution), one head - the network of the
 //   issue's torchcfm reference figures;
-// - cfm: the seed's U-Net at a comparable width, RGB 32x32.
+// - cfm: g4vrel/CFM's U-Net at a comparable width, RGB 32x32.
 struct FlowBenchModel {
     flow::VelocityNetwork net;
     std::vector<int64_t> imageShape;  // C, H, W
     std::string name;
 };
 
-FlowBenchModel makeFlowBenchModel(const std::string& backbone, const torch::Device& device);
+FlowBenchModel makeFlowBenchModel(flow::Backbone backbone, const torch::Device& device);
 
 }  // namespace ds::jobs

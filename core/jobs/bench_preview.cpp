@@ -71,7 +71,7 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
                           {"training_seconds_between_previews", between},
                           {"preview", {{"sampler", sampler}, {"steps", config.sampleSteps}, {"images", config.sampleCount},
                                        {"seconds", preview}, {"fraction_of_training", between > 0 ? preview / between : 0.0}}}};
-    // The seed project's previews: DDIM with its sampling_timesteps (250 for the lsun presets).
+    // The original scripts' previews (lucidrains' Trainer): DDIM with its sampling_timesteps (250 for the lsun presets).
     if (o.ddimComparison && !config.isFlow()) {
         auto ddim = config;
         ddim.sampleSampler = DiffusionSampler::Ddim;

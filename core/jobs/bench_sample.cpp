@@ -59,7 +59,7 @@ FlowTiming timeFlowSolve(const jobs::FlowBenchModel& model, const flow::OdeOptio
 }
 
 nlohmann::json benchFlow(const SampleBenchOptions& o, const torch::Device& device) {
-    auto model = jobs::makeFlowBenchModel(o.flowBackbone, device);
+    auto model = jobs::makeFlowBenchModel(flow::parseBackbone(o.flowBackbone), device);
     if (o.channelsLast) model.net.setChannelsLast(true);
     flow::OdeOptions euler;
     euler.method = flow::OdeMethod::Euler;

@@ -54,12 +54,12 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
     info.family = "flow";
     info.kind = ck.format == "cfm-seed"   ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
                 : ck.format == "torchcfm" ? "torchcfm UNetModel (its image examples' net_model / ema_model)"
-                : ck.isLucidrains()       ? "Diffusion Studio flow matching on the lucidrains Unet"
+                : ck.network.backbone() == flow::Backbone::Lucidrains ? "Diffusion Studio flow matching on the lucidrains Unet"
                                           : "Diffusion Studio flow-matching U-Net";
     if (ck.numClasses() > 0) info.kind += ", class-conditional (no null class: guidance scale 1)";
     info.numClasses = ck.numClasses();
     info.classNames = ck.classNames;
-    info.architecture = ck.summary();
+    info.architecture = ck.network.summary();
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
     if (!ck.online.empty()) info.weights.push_back("online");
@@ -76,7 +76,7 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
                     {"weights", info.weights},
                     {"ema_updates", ck.emaUpdates},
                     {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
-                    {"backbone", ck.backbone},
+                    {"backbone", ck.network.name()},
                     {"groups_recorded", ck.groupsRecorded},
                     {"sha256", info.sha256}};
     info.details.update(ck.networkJson());

@@ -94,7 +94,7 @@ int64_t chooseImageSize(const SampleRequest& r, const checkpoint::FlowCheckpoint
         if (noise.dim() == 4) size = noise.size(3);
     }
     if (size <= 0) throw fileError(ck.path, "the image size is not recorded in this checkpoint: give it with --image-size");
-    const int factor = ck.downsampleFactor();
+    const int factor = ck.network.downsampleFactor();
     if (size % factor != 0)
         throw fileError(ck.path, "image size " + std::to_string(size) + " is not a multiple of " + std::to_string(factor) +
                                      " (the U-Net halves it at each of its levels)");
@@ -121,7 +121,7 @@ FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, 
     options.device = plan.device;
     plan.net = checkpoint::buildVelocityNetwork(ck, options);
     plan.imageSize = chooseImageSize(r, ck);
-    plan.noise = initialNoise(r, ck.channels(), plan.imageSize, gen);
+    plan.noise = initialNoise(r, ck.network.channels(), plan.imageSize, gen);
     try {
         plan.classSet = ClassSet{ck.numClasses(), ck.classNames};
         plan.classes = resolveClasses(r.conditioning, plan.classSet, plan.noise.size(0));
@@ -145,8 +145,8 @@ torch::Tensor toUnitRange(const torch::Tensor& x) { return ((x + 1) * 0.5).clamp
 // x_t = (1 - t) x0 + t x1 (sigma_min neglected): t^2 / (t^2 + (1 - t)^2).
 double equivalentAlphaCumprod(double t) { return t * t / (t * t + (1 - t) * (1 - t)); }
 
-api::DenoiseFrame flowFrame(int index, int64_t knownPoints, double t, const torch::Tensor& x) {
-    api::DenoiseFrame f;
+api::TrajectoryFrame flowFrame(int index, int64_t knownPoints, double t, const torch::Tensor& x) {
+    api::TrajectoryFrame f;
     f.step = index;
     f.steps = knownPoints > 0 ? static_cast<int>(knownPoints - 1) : 0;
     f.t = t >= 1.0 ? -1 : index;
@@ -171,8 +171,8 @@ io::PngText pngMetadata(const SampleRequest& r, const FlowPlan& plan, const std:
         for (double t : r.times) text += (text.empty() ? "" : ",") + std::to_string(t);
         entries.emplace_back("ds.times", text);
     }
-    entries.emplace_back("ds.backbone", plan.net.backbone());
-    if (plan.net.seedUnet()) entries.emplace_back("ds.groups", std::to_string(plan.net.seedUnet()->config().groups));
+    entries.emplace_back("ds.backbone", flow::backboneName(plan.net.backbone()));
+    if (const auto unet = plan.net.flowUnet()) entries.emplace_back("ds.groups", std::to_string(unet->config().groups));
     if (r.heads > 0) entries.emplace_back("ds.heads", std::to_string(r.heads));
     if (r.headChannels > 0) entries.emplace_back("ds.head_channels", std::to_string(r.headChannels));
     if (!r.attentionOrder.empty()) entries.emplace_back("ds.attention_order", r.attentionOrder);

@@ -93,7 +93,7 @@ std::vector<std::pair<std::string, std::string>> samplerEntries(const SampleRequ
 void rejectFlowOptions(const SampleRequest& r) {
     if (!r.solver.empty()) throw fileError(r.checkpoint, "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
     if (!r.times.empty()) throw fileError(r.checkpoint, "--times applies to flow-matching checkpoints");
-    if (r.groups != 0) throw fileError(r.checkpoint, "--groups applies to the seed's flow-matching U-Net");
+    if (r.groups != 0) throw fileError(r.checkpoint, "--groups applies to g4vrel/CFM's flow-matching U-Net");
     if (!r.attentionOrder.empty()) throw fileError(r.checkpoint, "--attention-order applies to torchcfm's UNetModel");
 }
 
@@ -148,8 +148,8 @@ public:
         alphasCumprod_ = plan.model->buffer("alphas_cumprod").to(torch::kCPU, torch::kDouble);
     }
 
-    DenoiseFrame initial(const torch::Tensor& xT) const {
-        DenoiseFrame f;
+    TrajectoryFrame initial(const torch::Tensor& xT) const {
+        TrajectoryFrame f;
         f.steps = plan_.framesSteps;
         if (plan_.ode()) {
             setOdeTime(f, plan_.schedule->T());
@@ -162,8 +162,8 @@ public:
         return f;
     }
 
-    DenoiseFrame step(const diffusion::DenoiseStep& s) const {
-        DenoiseFrame f;
+    TrajectoryFrame step(const diffusion::DenoiseStep& s) const {
+        TrajectoryFrame f;
         f.step = s.index + 1;
         f.steps = s.count;
         f.t = double(s.tNext);
@@ -174,8 +174,8 @@ public:
         return f;
     }
 
-    DenoiseFrame step(const diffusion::SolverStep& s) const {
-        DenoiseFrame f;
+    TrajectoryFrame step(const diffusion::SolverStep& s) const {
+        TrajectoryFrame f;
         f.step = s.index + 1;
         f.steps = s.count;
         setOdeTime(f, s.t);
@@ -189,7 +189,7 @@ private:
     double alphaCumprodAt(int64_t t) const { return t < 0 ? 1.0 : alphasCumprod_[t].item<double>(); }
     // Continuous time t = (n + 1) / N is timestep n; t = 0 (denoise_to_zero) is the clean sample.
     double timestepOf(double t) const { return t <= 0.0 ? -1.0 : t * double(plan_.schedule->totalN()) - 1.0; }
-    void setOdeTime(DenoiseFrame& f, double t) const {
+    void setOdeTime(TrajectoryFrame& f, double t) const {
         f.t = timestepOf(t);
         f.alphaCumprod = t <= 0.0 ? 1.0
                                   : std::exp(2.0 * plan_.schedule->marginalLogMeanCoeff(torch::full({1}, t)).item<double>());

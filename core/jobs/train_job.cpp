@@ -1,5 +1,5 @@
 // The training jobs behind `train`, `resume` and the Train page.
-#include "core/api/training.h"
+#include "core/jobs/train_jobs.h"
 #include "core/util/elapsed.h"
 
 #include "core/jobs/generated_fid.h"

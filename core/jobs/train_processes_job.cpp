@@ -3,7 +3,7 @@
 #include "core/api/event_file_reader.h"
 #include "core/util/elapsed.h"
 #include "core/api/run_info.h"
-#include "core/api/training.h"
+#include "core/jobs/train_jobs.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 

@@ -8,7 +8,7 @@ namespace ds::train {
 
 namespace {
 
-// What an enabled torch.amp.GradScaler that never scaled saves: the seed's load_checkpoint()
+// What an enabled torch.amp.GradScaler that never scaled saves: g4vrel/CFM's load_checkpoint()
 // hands this entry to GradScaler.load_state_dict, which refuses an empty dict.
 io::PyValuePtr idleGradScalerState() {
     auto d = io::PyValue::dict(false);
@@ -20,16 +20,10 @@ io::PyValuePtr idleGradScalerState() {
     return d;
 }
 
-flow::VelocityNetwork makeNetwork(const FlowTrainConfig& c) {
-    if (c.backbone == "lucidrains") return flow::VelocityNetwork(nn::Unet(c.lucidrains));
-    if (c.backbone == "torchcfm") return flow::VelocityNetwork(nn::OpenAiUnet(c.torchcfm));
-    return flow::VelocityNetwork(flow::FlowUnet(c.unet));
-}
-
 }  // namespace
 
 FlowTrainingModel::FlowTrainingModel(const TrainConfig& config, const torch::Device& device)
-    : config_(config.flow), net_(makeNetwork(config.flow)), ema_(makeNetwork(config.flow)),
+    : config_(config.flow), net_(config.flow.network), ema_(config.flow.network),
       path_(flow::ProbabilityPath::make(config.flow.path, config.flow.sigma)) {
     net_.to(device);
     ema_.to(device);

@@ -1,6 +1,6 @@
-// Flow matching as a TrainingModel: the seed's U-Net (or lucidrains' as a continuous-time
+// Flow matching as a TrainingModel: g4vrel/CFM's U-Net (or lucidrains' as a continuous-time
 // backbone) learning the velocity of a probability
-// path (data scaled to [-1, 1] as the seed's loader does), ODE previews from t = 0 to 1, and the
+// path (data scaled to [-1, 1] as g4vrel/CFM's loader does), ODE previews from t = 0 to 1, and the
 // seed's checkpoint layout ({epoch, step, model_state_dict, optim_state_dict,
 // ema_model_state_dict (AveragedModel: n_averaged, module.*), scaler_state_dict}) so that its
 // load_checkpoint() opens our files, plus `ema_state` for an exact resume.

@@ -1,4 +1,4 @@
-// Learning-rate schedules: constant, warm-up then linear decay (the seed's flow training),
+// Learning-rate schedules: constant, warm-up then linear decay (g4vrel/CFM's flow training),
 // and warm-up then cosine decay. `step` is the 0-based optimizer step about to be taken.
 #pragma once
 #include <nlohmann/json.hpp>

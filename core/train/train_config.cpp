@@ -187,7 +187,7 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         return c;
     }
     if (name == "lsun64" || name == "lsun128") {
-        // The seed project's LSUN recipe (lucidrains Trainer): dim 64, mults 1,2,4,8, lr 8e-5,
+        // The original LSUN recipe (lucidrains' Trainer): dim 64, mults 1,2,4,8, lr 8e-5,
         // batch 32 with 2 accumulation steps, EMA 0.995, T = 1000 with 250 DDIM steps.
         c.data = "";
         c.unet.dim = 64;
@@ -205,18 +205,20 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.steps = 700000;
         c.saveEvery = 1000;
         c.sampleEvery = 1000;
-        c.sampleSteps = 20;  // DPM-Solver++ 2M (the seed's 250 DDIM steps took minutes per grid)
+        c.sampleSteps = 20;  // DPM-Solver++ 2M (lucidrains' 250 DDIM steps took minutes per grid)
         return c;
     }
     if (name == "cfm-tiny") {
-        // Flow matching on Fashion-MNIST on a CPU in minutes: a small seed U-Net, the seed's path.
+        // Flow matching on Fashion-MNIST on a CPU in minutes: a small g4vrel/CFM U-Net and its OT path.
         c.family = "flow";
-        c.flow.unet.ch = 16;
-        c.flow.unet.chMul = {1, 2, 2};
-        c.flow.unet.attChannels = {0, 1, 0};
-        c.flow.unet.groups = 8;
-        c.flow.unet.dropout = 0.0;
-        c.flow.unet.channels = 1;
+        flow::FlowUnetConfig unet;
+        unet.ch = 16;
+        unet.chMul = {1, 2, 2};
+        unet.attChannels = {0, 1, 0};
+        unet.groups = 8;
+        unet.dropout = 0.0;
+        unet.channels = 1;
+        c.flow.network = unet;
         c.flow.imageSize = 32;
         c.flow.sigma = 1e-4;
         setCpuMinutesRun(c, "linear");
@@ -224,14 +226,16 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         return c;
     }
     if (name == "cfm-seed") {
-        // The seed project's flow recipe (g4vrel/CFM train.py and conf/config.yaml): Unet(ch=128,
+        // g4vrel/CFM's flow recipe (train.py and conf/config.yaml): Unet(ch=128,
         // att_channels=[0,1,1,0], dropout=0), OT path with sigma_min 1e-4, batch 128 with 2
         // accumulation steps, Adam, warm-up to 5e-4 over 45k steps then linear decay to 1e-8 at
         // 400k, gradient clipping at 1.0, EMA 0.9999, random horizontal flips.
         c.family = "flow";
         c.data = "";
         c.hflip = true;
-        c.flow.unet.dropout = 0.0;
+        flow::FlowUnetConfig unet;
+        unet.dropout = 0.0;
+        c.flow.network = unet;
         c.flow.sigma = 1e-4;
         c.flow.imageSize = 32;
         c.batchSize = 128;

@@ -30,7 +30,7 @@ struct TrainConfig {
 
     bool isFlow() const { return family == "flow"; }
     int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
-    int channels() const { return isFlow() ? flow.channels() : unet.channels; }
+    int channels() const { return isFlow() ? flow.network.channels() : unet.channels; }
 
     int batchSize = 32;  // per process and accumulation step
     int gradAccum = 1;

@@ -41,7 +41,7 @@ public:
     virtual io::PngText previewText(int steps) const = 0;
 
     // The checkpoint entries of the family's upstream layout (lucidrains Trainer: model, opt,
-    // ema, ...; the seed's flow training: model_state_dict, optim_state_dict,
+    // ema, ...; g4vrel/CFM's flow training: model_state_dict, optim_state_dict,
     // ema_model_state_dict, ...), so that the original code loads our files; and back.
     virtual void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
                                  const Ema& ema) const = 0;

@@ -41,9 +41,10 @@ inline train::TrainConfig tinyTrainConfig(int64_t steps) {
 // The flow-matching counterpart: a 2-level seed U-Net of width 16 on 16x16 Fashion-MNIST.
 inline train::TrainConfig tinyFlowConfig(int64_t steps, const std::string& path) {
     auto c = train::TrainConfig::fromPreset("cfm-tiny");
-    c.flow.unet.ch = 16;
-    c.flow.unet.chMul = {1, 2};
-    c.flow.unet.attChannels = {0, 0};
+    auto& unet = *c.flow.network.as<flow::FlowUnetConfig>();
+    unet.ch = 16;
+    unet.chMul = {1, 2};
+    unet.attChannels = {0, 0};
     c.flow.imageSize = 16;
     c.flow.path = path;
     c.flow.sigma = path == "sbcfm" ? 0.5 : 1e-4;
