@@ -349,7 +349,10 @@ std::vector<std::string> workerArgs(int argc, char** argv, const std::vector<std
 // `--nproc N` (N > 1): this process only launches the ranks and reports how they ended.
 int launchWorkers(std::vector<std::string> args, int nproc) {
     ds::app::TerminalProgress log("launcher", false);
-    const auto outcome = ds::api::launchLocalWorkers({std::move(args), nproc, "", 30.0}, log, gStop);
+    ds::api::LocalLaunch launch;
+    launch.args = std::move(args);
+    launch.nproc = nproc;
+    const auto outcome = ds::api::launchLocalWorkers(launch, log, gStop);
     if (outcome.exitCode != 0 && outcome.exitCode != 130) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
     return outcome.exitCode;
 }

@@ -87,9 +87,9 @@ private Q_SLOTS:
         part.close();
         for (const QStringList& args : {QStringList{"lmdb-info", half}, QStringList{"import-lmdb", half, "--out", tmp("never")},
                                         QStringList{"train", "--data", half, "--steps", "1", "--run-dir", tmp("never_run")}}) {
-            const auto r = runCli(args);
-            QCOMPARE(r.exitCode, 1);
-            QVERIFY2(r.err.trimmed().startsWith("error: " + half + "/data.mdb: truncated: ") && !r.err.trimmed().contains('\n'),
+            const auto failed = runCli(args);
+            QCOMPARE(failed.exitCode, 1);
+            QVERIFY2(failed.err.trimmed().startsWith("error: " + half + "/data.mdb: truncated: ") && !failed.err.trimmed().contains('\n'),
                      qPrintable(args.join(' ') + ": " + r.err));
         }
         QVERIFY(!QDir(tmp("never")).exists());

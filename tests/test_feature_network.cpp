@@ -412,7 +412,7 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
     }
 
     void npyTextRoundTrips() {
-        for (const std::string text : {std::string("fashion-mnist classifier, 128-d (sha256 0123)"), std::string(""),
+        for (const std::string& text : {std::string("fashion-mnist classifier, 128-d (sha256 0123)"), std::string(""),
                                        std::string("Fréchet ∆ 😀")}) {
             QCOMPARE(fid::decodeNpyText(fid::encodeNpyText(text), "t"), text);
         }

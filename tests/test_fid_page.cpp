@@ -66,7 +66,7 @@ class TestFidPage : public QObject {
         const auto m = QRegularExpression(name + QStringLiteral(" <b>([0-9.]+)</b>")).match(page.resultText());
         return m.hasMatch() ? m.captured(1).toDouble() : -1.0;
       };
-      for (const QString name : {QStringLiteral("Precision"), QStringLiteral("Recall"), QStringLiteral("Coverage")})
+      for (const QString& name : {QStringLiteral("Precision"), QStringLiteral("Recall"), QStringLiteral("Coverage")})
         QVERIFY2(metric(name) >= 0.0 && metric(name) <= 1.0, qPrintable(name + QStringLiteral(": ") + page.resultText()));
       QVERIFY2(metric(QStringLiteral("Density")) >= 0.0, qPrintable(page.resultText()));
       QCOMPARE(page.historyRows(), 1);

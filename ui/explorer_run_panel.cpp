@@ -89,8 +89,8 @@ void ExplorerRunPanel::buildUi(const QString& title) {
   filmstrip_->setIconSize(QSize(kThumb, 2 * kThumb + 4));
   filmstrip_->setFixedHeight(2 * kThumb + 48);
   filmstrip_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
-  connect(filmstrip_, &QListWidget::currentRowChanged, this, [this](int row) {
-    if (row >= 0 && row != shown_) Q_EMIT frameClicked(row);
+  connect(filmstrip_, &QListWidget::currentRowChanged, this, [this](int frame) {
+    if (frame >= 0 && frame != shown_) Q_EMIT frameClicked(frame);
   });
   layout->addWidget(filmstrip_);
 

@@ -410,14 +410,14 @@ void TrainPage::applyPreset(const QString& name) {
 
 void TrainPage::setFormConfig(const api::TrainForm& c) {
   base_ = c;
-  const QString data = QString::fromStdString(c.data);
-  if (data == kFashionMnist) {
+  const QString source = QString::fromStdString(c.data);
+  if (source == kFashionMnist) {
     data_->setCurrentIndex(0);
   } else {
     data_->setCurrentIndex(1);
-    dataPath_->setPath(data);
+    dataPath_->setPath(source);
   }
-  dataPath_->setEnabled(data != kFashionMnist);
+  dataPath_->setEnabled(source != kFashionMnist);
   preset_->setCurrentIndex(std::max(0, preset_->findData(QString::fromStdString(c.preset))));
   flowPath_->setCurrentIndex(std::max(0, flowPath_->findData(QString::fromStdString(c.flowPath))));
   flowPath_->setEnabled(c.isFlow());

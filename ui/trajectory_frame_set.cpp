@@ -29,14 +29,14 @@ ExplorerFrame ExplorerFrame::fromCore(const api::TrajectoryFrame& f) {
 
 QString ExplorerFrame::caption() const {
   // Whole timesteps as integers; the ODE solvers' fractional ones with a decimal.
-  const QString t = this->t < 0 ? QCoreApplication::translate("ds::ui::ExplorerFrame", "final")
-                    : std::abs(this->t - std::round(this->t)) < 1e-6 ? QString::number(qint64(std::llround(this->t)))
-                                                                     : QString::number(this->t, 'f', 1);
+  const QString timestep = t < 0 ? QCoreApplication::translate("ds::ui::ExplorerFrame", "final")
+                           : std::abs(t - std::round(t)) < 1e-6 ? QString::number(qint64(std::llround(t)))
+                                                                : QString::number(t, 'f', 1);
   // The adaptive method does not know its number of steps ahead.
   const QString stepText = steps > 0 ? QCoreApplication::translate("ds::ui::ExplorerFrame", "step %1 / %2").arg(step).arg(steps)
                                      : QCoreApplication::translate("ds::ui::ExplorerFrame", "step %1").arg(step);
   return QCoreApplication::translate("ds::ui::ExplorerFrame", "%1 · t = %2 · ᾱ = %3")
-      .arg(stepText, t)
+      .arg(stepText, timestep)
       .arg(alphaCumprod, 0, 'g', 4);
 }
 

@@ -112,7 +112,10 @@ nlohmann::json benchTrainScaling(const TrainBenchOptions& o, int nproc, std::vec
                              ("diffusion-studio-bench-train-" + std::to_string(getpid()) + ".json"))
                                 .string();
     workerArgs.insert(workerArgs.end(), {"--threads", std::to_string(shareThreads), "--report", reportFile});
-    const auto outcome = launchLocalWorkers({workerArgs, nproc, "", 30.0}, sink, stop);
+    LocalLaunch launch;
+    launch.args = workerArgs;
+    launch.nproc = nproc;
+    const auto outcome = launchLocalWorkers(launch, sink, stop);
     if (outcome.exitCode != 0) throw Error("the benchmark's workers failed: " + outcome.message);
     const auto multi = readReport(reportFile);
     std::filesystem::remove(reportFile);
