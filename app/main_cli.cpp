@@ -11,23 +11,23 @@
 #include "core/api/sampling.h"
 #include "core/api/solver_sweep.h"
 #include "core/jobs/train_jobs.h"
+#include "core/util/allocator_tuning.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
-#include "core/util/allocator_tuning.h"
 #include "core/util/thread_config.h"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <limits>
 #include <map>
-#include <cstdlib>
-#include <csignal>
-#include <fstream>
-#include <cstdio>
-#include <iostream>
 #include <memory>
-#include <unistd.h>
 
 namespace {
 
@@ -72,9 +72,12 @@ void addDiffusionSolverOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     auto& o = r.solverOptions;
     const std::string group = "Diffusion ODE solvers (dpm-solver, dpm-solver++, unipc)";
     cmd->add_option("--order", o.order, "solver order (default 2; the adaptive method: 2 or 3)")
-        ->check(CLI::Range(1, 3))->group(group);
-    addChoice(cmd, "--method", o.method, ds::api::names::kMethods, "DPM-Solver's method (default multistep)")->group(group);
-    addChoice(cmd, "--skip", o.spacing, ds::api::names::kSpacings, "time-step spacing (default time-uniform)")->group(group);
+        ->check(CLI::Range(1, 3))
+        ->group(group);
+    addChoice(cmd, "--method", o.method, ds::api::names::kMethods, "DPM-Solver's method (default multistep)")
+        ->group(group);
+    addChoice(cmd, "--skip", o.spacing, ds::api::names::kSpacings, "time-step spacing (default time-uniform)")
+        ->group(group);
     addChoice(cmd, "--unipc-variant", o.unipcVariant, ds::api::names::kUniPCVariants, "UniPC's B(h) (default bh2)")
         ->group(group);
     cmd->add_flag("--unipc-noise-prediction{false}", o.unipcPredictX0,
@@ -82,46 +85,66 @@ void addDiffusionSolverOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
         ->group(group);
     cmd->add_flag("--taylor", o.taylor, "DPM-Solver's 'taylor' solver type instead of 'dpmsolver'")->group(group);
     cmd->add_flag("!--no-lower-order-final", o.lowerOrderFinal,
-                  "keep the full order on the last steps (DPM-Solver lowers it only below 10 steps)")->group(group);
-    cmd->add_flag("--denoise-to-zero", o.denoiseToZero, "one more evaluation: the x0 predicted at t = 1/N")->group(group);
+                  "keep the full order on the last steps (DPM-Solver lowers it only below 10 steps)")
+        ->group(group);
+    cmd->add_flag("--denoise-to-zero", o.denoiseToZero, "one more evaluation: the x0 predicted at t = 1/N")
+        ->group(group);
     addChoice(cmd, "--clip-x0", o.x0Correction, ds::api::names::kX0Corrections,
               "correct each data prediction (default none; clip: to [-1, 1] as lucidrains' DDIM; dynamic: Imagen's "
-              "thresholding)")->group(group);
+              "thresholding)")
+        ->group(group);
 }
 
 // Class-conditional checkpoints: which classes, and classifier-free guidance.
 void addConditioningOptions(CLI::App* cmd, ds::api::ClassConditioning& c) {
     const std::string group = "Class-conditional models";
-    auto* one = cmd->add_option_function<int>("--class", [&c](int k) { c.classes = {k}; }, "the class of every image")
-                    ->check(CLI::NonNegativeNumber)->group(group);
-    cmd->add_option("--classes", c.classes, "classes, image i gets the (i mod count)-th, e.g. 0,3,7 "
-                                             "(default: every class in turn)")
-        ->delimiter(',')->check(CLI::NonNegativeNumber)->excludes(one)->group(group);
-    cmd->add_option("--class-name", c.className, "a class by the name the checkpoint records")->excludes(one)->group(group);
-    cmd->add_option("--cond-scale", c.condScale, "guidance scale W (1: the conditional model alone; default 6, "
-                                                 "lucidrains' sample())")
-        ->check(CLI::NonNegativeNumber)->group(group);
-    cmd->add_option("--rescaled-phi", c.rescaledPhi, "rescale the guided output towards the conditional one's spread "
-                                                     "(Lin et al. 2023; default 0.7)")
-        ->check(CLI::Range(0.0, 1.0))->group(group);
+    auto* one = cmd->add_option_function<int>(
+                       "--class", [&c](int k) { c.classes = {k}; }, "the class of every image")
+                    ->check(CLI::NonNegativeNumber)
+                    ->group(group);
+    cmd->add_option("--classes", c.classes,
+                    "classes, image i gets the (i mod count)-th, e.g. 0,3,7 "
+                    "(default: every class in turn)")
+        ->delimiter(',')
+        ->check(CLI::NonNegativeNumber)
+        ->excludes(one)
+        ->group(group);
+    cmd->add_option("--class-name", c.className, "a class by the name the checkpoint records")
+        ->excludes(one)
+        ->group(group);
+    cmd->add_option("--cond-scale", c.condScale,
+                    "guidance scale W (1: the conditional model alone; default 6, "
+                    "lucidrains' sample())")
+        ->check(CLI::NonNegativeNumber)
+        ->group(group);
+    cmd->add_option("--rescaled-phi", c.rescaledPhi,
+                    "rescale the guided output towards the conditional one's spread "
+                    "(Lin et al. 2023; default 0.7)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->group(group);
     cmd->add_option("--keep-parallel-frac", c.keepParallelFrac,
                     "keep this fraction of the guidance update's component along the conditional output (default 0)")
-        ->check(CLI::Range(0.0, 1.0))->group(group);
+        ->check(CLI::Range(0.0, 1.0))
+        ->group(group);
     cmd->add_flag("!--no-remove-parallel", c.removeParallelComponent,
-                  "textbook guidance: keep the update's parallel component")->group(group);
-    cmd->add_flag("--cfg-plus-plus", c.cfgPlusPlus, "CFG++: DDPM/DDIM renoise with the null class's prediction")->group(group);
+                  "textbook guidance: keep the update's parallel component")
+        ->group(group);
+    cmd->add_flag("--cfg-plus-plus", c.cfgPlusPlus, "CFG++: DDPM/DDIM renoise with the null class's prediction")
+        ->group(group);
 }
 
 void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--checkpoint", r.checkpoint,
-                    "checkpoint file (ours, a lucidrains model-N.pt or g4vrel/CFM's flow-matching .tar)")->required();
+                    "checkpoint file (ours, a lucidrains model-N.pt or g4vrel/CFM's flow-matching .tar)")
+        ->required();
     cmd->add_option("--image-size", r.imageSize,
                     "image size, when the checkpoint does not record it (flows: also read from --init-noise)")
         ->check(CLI::Range(1, 8192));
     addChoice(cmd, "--sampler", r.sampler, ds::api::names::kSamplers, "diffusion sampler (default ddim)");
     cmd->add_option("--steps", r.steps,
                     "DDIM steps (default: the checkpoint's, else 50); dpm-solver(++)/unipc: model evaluations "
-                    "(default 20); flows: fixed-grid solver steps (default 50)")->check(CLI::Range(1, 100000));
+                    "(default 20); flows: fixed-grid solver steps (default 50)")
+        ->check(CLI::Range(1, 100000));
     cmd->add_option("--eta", r.eta, "DDIM eta (0: deterministic)")->check(CLI::NonNegativeNumber);
     cmd->add_option("--seed", r.seed, "random seed");
     cmd->add_option("--num", r.num, "number of images")->check(kAtLeastOne);
@@ -139,19 +162,24 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--solver", r.solver, "flows: ODE solver (default dopri5; rk4-38 is torchdiffeq's rk4)")
         ->check(CLI::IsMember({"euler", "midpoint", "rk4", "rk4-38", "dopri5"}));
     // One pair of tolerances for the two adaptive solvers, each with its own default.
-    cmd->add_option_function<double>("--atol", [&r](double v) { r.atol = r.solverOptions.atol = v; },
-                                     "absolute tolerance of flows' dopri5 (default 1e-5) and of the adaptive DPM-Solver "
-                                     "(default 0.0078)")->check(CLI::PositiveNumber);
-    cmd->add_option_function<double>("--rtol", [&r](double v) { r.rtol = r.solverOptions.rtol = v; },
-                                     "relative tolerance of flows' dopri5 (default 1e-5) and of the adaptive DPM-Solver "
-                                     "(default 0.05)")->check(CLI::PositiveNumber);
+    cmd->add_option_function<double>(
+           "--atol", [&r](double v) { r.atol = r.solverOptions.atol = v; },
+           "absolute tolerance of flows' dopri5 (default 1e-5) and of the adaptive DPM-Solver "
+           "(default 0.0078)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option_function<double>(
+           "--rtol", [&r](double v) { r.rtol = r.solverOptions.rtol = v; },
+           "relative tolerance of flows' dopri5 (default 1e-5) and of the adaptive DPM-Solver "
+           "(default 0.05)")
+        ->check(CLI::PositiveNumber);
     addDiffusionSolverOptions(cmd, r);
     cmd->add_option("--times", r.times, "flows: record the trajectory at these times, e.g. 0,0.5,1")->delimiter(',');
     cmd->add_option("--groups", r.groups, "flows: GroupNorm groups of g4vrel/CFM's U-Net (default 32)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--heads", r.heads,
                     "attention heads of torchcfm's UNetModel (num_heads) and of the class-conditional Unet's middle "
-                    "attention (attn_heads, default 4)")->check(CLI::PositiveNumber);
+                    "attention (attn_heads, default 4)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--head-channels", r.headChannels,
                     "channels per attention head: torchcfm's UNetModel (num_head_channels; default 64), the "
                     "class-conditional Unet (attn_dim_head; default 32)")
@@ -182,15 +210,22 @@ void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
     cmd->add_option("--init-noise", r.initNoisePath, "PyTorch file holding x_T (N, C, H, W)");
     cmd->add_option("--weights", r.weights, "ema or online")->check(CLI::IsMember({"ema", "online"}));
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
-    cmd->add_option_function<std::vector<int>>("--steps", [&s](const std::vector<int>& v) { s.steps = s.diffusionSteps = v; },
-                                               "step counts (default: diffusion 5,10,20,50,100; flows 2,4,...,64)")
-        ->delimiter(',')->check(CLI::Range(1, 100000));
-    cmd->add_option("--samplers", s.diffusionSamplers, std::string("diffusion: samplers, from ") + ds::api::kSweepSamplerNames)
+    cmd->add_option_function<std::vector<int>>(
+           "--steps", [&s](const std::vector<int>& v) { s.steps = s.diffusionSteps = v; },
+           "step counts (default: diffusion 5,10,20,50,100; flows 2,4,...,64)")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--samplers", s.diffusionSamplers,
+                    std::string("diffusion: samplers, from ") + ds::api::kSweepSamplerNames)
         ->delimiter(',');
     cmd->add_option("--reference-steps", s.referenceSteps,
-                    "diffusion: steps of the DPM-Solver++ 3M reference solution (default 1000)")->check(CLI::Range(3, 1000000));
-    cmd->add_option("--solvers", s.solvers, "flows: ODE solvers (euler, midpoint, rk4, rk4-38, dopri5)")->delimiter(',');
-    cmd->add_option("--tolerances", s.tolerances, "flows: dopri5 tolerances")->delimiter(',')->check(CLI::PositiveNumber);
+                    "diffusion: steps of the DPM-Solver++ 3M reference solution (default 1000)")
+        ->check(CLI::Range(3, 1000000));
+    cmd->add_option("--solvers", s.solvers, "flows: ODE solvers (euler, midpoint, rk4, rk4-38, dopri5)")
+        ->delimiter(',');
+    cmd->add_option("--tolerances", s.tolerances, "flows: dopri5 tolerances")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--reference-tolerance", s.referenceTolerance, "flows: the reference dopri5's atol = rtol")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--out", a.out, "also write the JSON to this file");
@@ -199,12 +234,14 @@ void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
     auto* fid = cmd->add_option("--fid-reference", a.fid.path2,
                                 "diffusion: also the FID of every run against this folder, .npz or built-in set "
                                 "(fashion-mnist-test, fashion-mnist-train); give --num in the hundreds or more");
-    cmd->add_option("--fid-features", a.fid.features, "the FID's feature network: inception, fashion-mnist or a classifier FILE")
+    cmd->add_option("--fid-features", a.fid.features,
+                    "the FID's feature network: inception, fashion-mnist or a classifier FILE")
         ->needs(fid);
     cmd->add_option("--fid-dims", a.fid.dims, "Inception features: 64, 192, 768 or 2048 (default 2048)")
         ->check(CLI::IsMember({64, 192, 768, 2048}))
         ->needs(fid);
-    cmd->add_option("--fid-weights", a.fid.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)")
+    cmd->add_option("--fid-weights", a.fid.weights,
+                    "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)")
         ->needs(fid);
     cmd->add_option("--fid-cache-dir", a.fid.cacheDir, "statistics cache (default: ~/.cache/diffusion-studio/fid)")
         ->needs(fid);
@@ -227,9 +264,13 @@ int runSweep(SweepArgs& a) {
         if (p.fid) point["fid"] = *p.fid;
         points.push_back(point);
     }
-    nlohmann::json report{{"checkpoint", a.sample.checkpoint}, {"images", a.sample.num}, {"seed", a.sample.seed},
-                          {"reference", result.reference}, {"reference_nfe", result.referenceNfe},
-                          {"reference_seconds", result.referenceSeconds}, {"points", points}};
+    nlohmann::json report{{"checkpoint", a.sample.checkpoint},
+                          {"images", a.sample.num},
+                          {"seed", a.sample.seed},
+                          {"reference", result.reference},
+                          {"reference_nfe", result.referenceNfe},
+                          {"reference_seconds", result.referenceSeconds},
+                          {"points", points}};
     if (!result.fidLabel.empty()) {
         report["fid_label"] = result.fidLabel;  // "FID", or "FD (...)" in a classifier's features
         report["fid_reference"] = result.fidReference;
@@ -261,19 +302,24 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
     cmd->add_option("--ddim-steps", o.ddimSteps, "DDIM steps")->check(kAtLeastOne);
     cmd->add_option("--ddim-batch", o.ddimBatch, "DDIM (and DPM-Solver++) batch size")->check(kAtLeastOne);
     cmd->add_option("--dpm-solver-steps", o.dpmSolverSteps, "DPM-Solver++ 2M step counts, e.g. 10,20")
-        ->delimiter(',')->check(CLI::Range(2, 100000));
+        ->delimiter(',')
+        ->check(CLI::Range(2, 100000));
     cmd->add_option("--ddpm-batch", o.ddpmBatch, "DDPM batch size")->check(kAtLeastOne);
     cmd->add_option("--ddpm-measured-steps", o.ddpmMeasuredSteps,
-                    "DDPM steps to time of the 1000 (the per-step cost is constant; 1000 runs them all)")->check(kAtLeastOne);
+                    "DDPM steps to time of the 1000 (the per-step cost is constant; 1000 runs them all)")
+        ->check(kAtLeastOne);
     cmd->add_option("--repeats", o.repeats, "best of N")->check(kAtLeastOne);
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N");
     cmd->add_flag("--channels-last", o.channelsLast, "run in channels-last memory format");
     cmd->add_option("--flow-backbone", o.flowBackbone,
-                    "flow matching: torchcfm (its UNetModel, 32 channels, 1x28x28; default) or cfm (g4vrel/CFM's U-Net, 3x32x32)")
+                    "flow matching: torchcfm (its UNetModel, 32 channels, 1x28x28; default) or cfm (g4vrel/CFM's "
+                    "U-Net, 3x32x32)")
         ->check(CLI::IsMember({"torchcfm", "cfm"}));
-    cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs")->check(kAtLeastOne);
+    cmd->add_option("--flow-batch", o.flowBatch, "flow matching: batch size of the Euler and dopri5 runs")
+        ->check(kAtLeastOne);
     cmd->add_option("--flow-euler-steps", o.flowEulerSteps, "flow matching: Euler steps")->check(kAtLeastOne);
-    cmd->add_option("--flow-tolerance", o.flowTolerance, "flow matching: dopri5 atol = rtol")->check(CLI::PositiveNumber);
+    cmd->add_option("--flow-tolerance", o.flowTolerance, "flow matching: dopri5 atol = rtol")
+        ->check(CLI::PositiveNumber);
     cmd->add_flag("!--no-flow", o.flow, "skip the flow-matching figures");
 }
 
@@ -368,31 +414,37 @@ struct RankContext {
 RankContext rankContext(const DistArgs& a) {
     RankContext c{{ds::api::readDistEnvironment(), a.options}, a.eventsFile};
     if (c.run.env.present && a.nproc > 1)
-        throw ds::Error("--nproc launches processes on this machine; under a launcher (RANK and WORLD_SIZE are set) "
-                        "leave it out");
+        throw ds::Error(
+            "--nproc launches processes on this machine; under a launcher (RANK and WORLD_SIZE are set) "
+            "leave it out");
     return c;
 }
 
 void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--config", a.configFile, "a run's config.json to start from (instead of a preset)");
     cmd->add_option("--preset", a.preset,
-                    "tiny (CPU, minutes), lsun64, lsun128 (lucidrains' LSUN recipe); flows: cfm-tiny, cfm-seed (g4vrel/CFM's recipe)")
+                    "tiny (CPU, minutes), lsun64, lsun128 (lucidrains' LSUN recipe); flows: cfm-tiny, cfm-seed "
+                    "(g4vrel/CFM's recipe)")
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
     cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with g4vrel/CFM's U-Net)")
         ->check(CLI::IsMember({"diffusion", "flow"}));
-    cmd->add_option("--backbone", a.backbone,
-                    "flows: cfm (g4vrel/CFM's U-Net, default), lucidrains (denoising-diffusion-pytorch's Unet) or torchcfm "
-                    "(torchcfm's UNetModel); the last two take --dim and --dim-mults")
+    cmd->add_option(
+           "--backbone", a.backbone,
+           "flows: cfm (g4vrel/CFM's U-Net, default), lucidrains (denoising-diffusion-pytorch's Unet) or torchcfm "
+           "(torchcfm's UNetModel); the last two take --dim and --dim-mults")
         ->check(CLI::IsMember({"cfm", "lucidrains", "torchcfm"}));
     cmd->add_option("--path", a.path, "flows: probability path ot (g4vrel/CFM's), icfm, otcfm, sbcfm, vp or target")
         ->check(CLI::IsMember({"ot", "icfm", "otcfm", "sbcfm", "vp", "target"}));
-    cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--sigma", a.sigma, "flows: the path's sigma (sigma_min of ot and target)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--run-dir", a.runDir, "run directory (default: runs/<date>-<time>)");
     cmd->add_option("--data", a.data, "fashion-mnist, a folder of images or an LMDB folder (data.mdb)");
     cmd->add_option("--image-size", a.imageSize, "training image size")->check(CLI::Range(1, 8192));
     cmd->add_option("--channels", a.channels, "1 or 3")->check(CLI::IsMember({1, 3}));
     cmd->add_option("--dim", a.dim, "Unet base width")->check(kAtLeastOne);
-    cmd->add_option("--dim-mults", a.dimMults, "Unet stage multipliers, e.g. 1,2,4")->delimiter(',')->check(kAtLeastOne);
+    cmd->add_option("--dim-mults", a.dimMults, "Unet stage multipliers, e.g. 1,2,4")
+        ->delimiter(',')
+        ->check(kAtLeastOne);
     cmd->add_option("--objective", a.objective, "pred_noise, pred_x0 or pred_v")
         ->check(CLI::IsMember({"pred_noise", "pred_x0", "pred_v"}));
     cmd->add_option("--schedule", a.schedule, "beta schedule: linear, cosine or sigmoid")
@@ -419,11 +471,13 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
                     "FID during training: every K steps the EMA weights sample --fid-samples images with the "
                     "preview sampler; metrics.jsonl records the FID, checkpoints/best.pt keeps the lowest (0: off)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--fid-samples", a.fidSamples, "images per FID measurement (default 1000)")->check(CLI::Range(2, 1000000));
+    cmd->add_option("--fid-samples", a.fidSamples, "images per FID measurement (default 1000)")
+        ->check(CLI::Range(2, 1000000));
     cmd->add_option("--fid-reference", a.fidReference,
                     "the FID's reference: a folder, an .npz of statistics or a built-in set (fashion-mnist-test)");
-    cmd->add_option("--fid-features", a.fidFeatures,
-                    "the FID's feature network: inception (pytorch-fid's, the default), fashion-mnist or a classifier FILE");
+    cmd->add_option(
+        "--fid-features", a.fidFeatures,
+        "the FID's feature network: inception (pytorch-fid's, the default), fashion-mnist or a classifier FILE");
     cmd->add_option("--fid-dims", a.fidDims, "Inception features: 64, 192, 768 or 2048 (default 2048)")
         ->check(CLI::IsMember({64, 192, 768, 2048}));
     cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads")->check(CLI::Range(1, 256));
@@ -461,8 +515,9 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
         }
         if ((network.backbone() == ds::flow::Backbone::FlowUnet && (a.dim > 0 || !a.dimMults.empty())) ||
             !a.objective.empty() || !a.schedule.empty() || a.timesteps > 0)
-            throw ds::Error("--objective, --schedule and --timesteps apply to diffusion runs; --dim and --dim-mults to "
-                            "diffusion runs and flows with --backbone lucidrains or torchcfm");
+            throw ds::Error(
+                "--objective, --schedule and --timesteps apply to diffusion runs; --dim and --dim-mults to "
+                "diffusion runs and flows with --backbone lucidrains or torchcfm");
         if (!a.path.empty()) c.flow.path = a.path;
         if (a.sigma >= 0) c.flow.sigma = a.sigma;
         if (a.imageSize > 0) c.flow.imageSize = a.imageSize;
@@ -493,7 +548,8 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (a.sampleCount > 0) c.sampleCount = a.sampleCount;
     if (a.sampleSteps > 0) c.sampleSteps = a.sampleSteps;
     if (a.sampleSamplerGiven) {
-        if (c.isFlow()) throw ds::Error("--sample-sampler applies to diffusion runs (flows preview with their ODE solver)");
+        if (c.isFlow())
+            throw ds::Error("--sample-sampler applies to diffusion runs (flows preview with their ODE solver)");
         c.sampleSampler = a.sampleSampler;
     }
     if (a.fidEvery >= 0) c.fid.every = a.fidEvery;
@@ -525,7 +581,8 @@ class TrainingReports {
 public:
     explicit TrainingReports(const RankContext& rank)
         : progress_("training", isatty(STDERR_FILENO) && !rank.quiet() && rank.eventsFile.empty()) {
-        if (!rank.quiet() && !rank.eventsFile.empty()) events_ = std::make_unique<ds::api::EventFileSink>(rank.eventsFile);
+        if (!rank.quiet() && !rank.eventsFile.empty())
+            events_ = std::make_unique<ds::api::EventFileSink>(rank.eventsFile);
         sink_ = rank.quiet() ? &quiet_ : events_ ? static_cast<ds::api::JobSink*>(events_.get()) : &progress_;
     }
     ds::api::JobSink& sink() { return *sink_; }
@@ -569,7 +626,8 @@ void addFidOptions(CLI::App* cmd, FidArgs& a) {
     auto& r = a.request;
     cmd->add_option("path1", r.path1,
                     "folder of images, .npz statistics or a built-in set: fashion-mnist-test, fashion-mnist-train "
-                    "(with --save-stats: the images)")->required();
+                    "(with --save-stats: the images)")
+        ->required();
     cmd->add_option("path2", r.path2, "the same kinds (with --save-stats: the output .npz)")->required();
     cmd->add_option("--features", r.features,
                     "feature network: inception (pytorch-fid's; the default when its weights are found), "
@@ -586,7 +644,8 @@ void addFidOptions(CLI::App* cmd, FidArgs& a) {
     cmd->add_flag("--prdc", r.prdc,
                   "also precision/recall (torch-fidelity's) and density/coverage (clovaai's prdc) of PATH1, the "
                   "generated images, against PATH2, the real ones");
-    cmd->add_option("--nearest-k", r.prdcOptions.nearestK, "--prdc: k of density and coverage (prdc's nearest_k, default 5)")
+    cmd->add_option("--nearest-k", r.prdcOptions.nearestK,
+                    "--prdc: k of density and coverage (prdc's nearest_k, default 5)")
         ->check(CLI::Range(1, 1000));
     cmd->add_option("--prc-neighbourhood", r.prdcOptions.neighbourhood,
                     "--prdc: k of precision and recall (torch-fidelity's prc_neighborhood, default 3)")
@@ -609,34 +668,21 @@ std::string pythonFloat(double value) {
 
 // `fid --json`: every figure of the result, named as the reference packages name them.
 nlohmann::json fidResultJson(const ds::api::FidResult& r) {
-    nlohmann::json j{{"distance", r.fid},
-                     {"label", r.distanceLabel},
-                     {"feature_space", r.featureSpace},
-                     {"inception", r.inception},
-                     {"dims", r.dims},
-                     {"count1", r.count1},
-                     {"count2", r.count2},
-                     {"resize", r.resizeMode},
-                     {"cached1", r.cached1},
-                     {"cached2", r.cached2},
-                     {"seconds", r.seconds},
-                     {"warnings", r.warnings}};
+    nlohmann::json j{{"distance", r.fid},        {"label", r.distanceLabel}, {"feature_space", r.featureSpace},
+                     {"inception", r.inception}, {"dims", r.dims},           {"count1", r.count1},
+                     {"count2", r.count2},       {"resize", r.resizeMode},   {"cached1", r.cached1},
+                     {"cached2", r.cached2},     {"seconds", r.seconds},     {"warnings", r.warnings}};
     if (r.inception) j["fid"] = r.fid;
     if (!r.weightsPath.empty()) j["network_file"] = r.weightsPath;
     if (r.classifierAccuracy >= 0) j["classifier_test_accuracy"] = r.classifierAccuracy;
     if (r.hasKid) j["kid"] = {{"mean", r.kid}, {"std", r.kidStd}};
     if (r.hasPrdc) {
         const auto& p = r.prdc;
-        j["prdc"] = {{"precision", p.precision},
-                     {"recall", p.recall},
-                     {"f_score", p.fScore},
-                     {"neighbourhood", p.neighbourhood},
-                     {"density", p.density},
-                     {"coverage", p.coverage},
-                     {"nearest_k", p.nearestK},
-                     {"prdc_precision", p.prdcPrecision},
-                     {"prdc_recall", p.prdcRecall},
-                     {"seconds", p.seconds}};
+        j["prdc"] = {{"precision", p.precision},    {"recall", p.recall},
+                     {"f_score", p.fScore},         {"neighbourhood", p.neighbourhood},
+                     {"density", p.density},        {"coverage", p.coverage},
+                     {"nearest_k", p.nearestK},     {"prdc_precision", p.prdcPrecision},
+                     {"prdc_recall", p.prdcRecall}, {"seconds", p.seconds}};
     }
     return j;
 }
@@ -692,15 +738,16 @@ int runFidCommand(FidArgs& a) {
 // `train-classifier`: the offline feature network of `fid --features fashion-mnist`.
 void addTrainClassifierOptions(CLI::App* cmd, ds::api::ClassifierTrainRequest& r) {
     cmd->add_option("--data", r.data, "the data set (fashion-mnist)")->check(CLI::IsMember({"fashion-mnist"}));
-    cmd->add_option("--out", r.out, "the classifier file (default: " + ds::api::defaultClassifierPath() +
-                                        ", where fid --features fashion-mnist finds it)");
-    cmd->add_option("--epochs", r.epochs, "passes over the training images (default 5)")
-        ->check(kAtLeastOne);
+    cmd->add_option("--out", r.out,
+                    "the classifier file (default: " + ds::api::defaultClassifierPath() +
+                        ", where fid --features fashion-mnist finds it)");
+    cmd->add_option("--epochs", r.epochs, "passes over the training images (default 5)")->check(kAtLeastOne);
     cmd->add_option("--seed", r.seed, "random seed (weights, order, flips, dropout)");
     cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);
     cmd->add_option("--train-images", r.trainImages, "train on the first N training images (default: all 60000)")
         ->check(kAtLeastOne64);
-    cmd->add_option("--test-images", r.testImages, "measure the accuracy on the first N test images (default: all 10000)")
+    cmd->add_option("--test-images", r.testImages,
+                    "measure the accuracy on the first N test images (default: all 10000)")
         ->check(kAtLeastOne64);
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
 }
@@ -739,7 +786,8 @@ void addImportLmdbOptions(CLI::App* cmd, ds::api::LmdbImportRequest& r, std::vec
     cmd->add_option("--jpeg-quality", r.jpegQuality, "resized JPEG quality")->check(CLI::Range(1, 100));
     cmd->add_option("--limit", r.limit, "at most N images, the first in key order")->check(kAtLeastOne64);
     cmd->add_option("--split", split, "TRAIN,TEST images drawn at random into train/ and test/")
-        ->delimiter(',')->expected(2);
+        ->delimiter(',')
+        ->expected(2);
     cmd->add_option("--seed", r.seed, "seed of the split");
 }
 
@@ -767,7 +815,9 @@ int runImportLmdb(ds::api::LmdbImportRequest r, const std::vector<int64_t>& spli
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Diffusion Studio command line: inspect checkpoints, sample, train, compute FID, import LSUN LMDBs, benchmark."};
+    CLI::App app{
+        "Diffusion Studio command line: inspect checkpoints, sample, train, compute FID, import LSUN LMDBs, "
+        "benchmark."};
     app.set_version_flag("--version", std::string("diffusion-studio-cli ") + DS_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
@@ -782,16 +832,20 @@ int main(int argc, char** argv) {
 
     ds::api::SampleRequest sampleRequest;
     SweepArgs sweepArgs;
-    auto* sweep = app.add_subcommand("sweep", "NFE vs quality: a checkpoint's samplers (diffusion) or ODE solvers (flows) at "
-                                              "several step counts against a converged solution, as JSON");
+    auto* sweep = app.add_subcommand("sweep",
+                                     "NFE vs quality: a checkpoint's samplers (diffusion) or ODE solvers (flows) at "
+                                     "several step counts against a converged solution, as JSON");
     addSweepOptions(sweep, sweepArgs);
 
-    auto* sample = app.add_subcommand("sample", "generate images from a diffusion (DDPM, DDIM, DPM-Solver(++), UniPC) or flow-matching (ODE) checkpoint");
+    auto* sample = app.add_subcommand(
+        "sample",
+        "generate images from a diffusion (DDPM, DDIM, DPM-Solver(++), UniPC) or flow-matching (ODE) checkpoint");
     addSampleOptions(sample, sampleRequest);
 
     TrainArgs trainArgs;
     DistArgs distArgs;
-    auto* train = app.add_subcommand("train", "train a DDPM or (--family flow) a flow-matching model (default: the tiny preset on Fashion-MNIST)");
+    auto* train = app.add_subcommand(
+        "train", "train a DDPM or (--family flow) a flow-matching model (default: the tiny preset on Fashion-MNIST)");
     addTrainOptions(train, trainArgs);
     addDistOptions(train, distArgs);
     addEventsOption(train, distArgs);
@@ -817,18 +871,24 @@ int main(int argc, char** argv) {
     ds::api::SampleBenchOptions benchSampleOptions;
     auto* bench = app.add_subcommand("bench", "benchmarks that print JSON");
     bench->require_subcommand(1);
-    auto* benchSample = bench->add_subcommand("sample", "seconds per image: DDIM-50 and DPM-Solver++ 2M at 10 and 20 steps (batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
+    auto* benchSample = bench->add_subcommand("sample",
+                                              "seconds per image: DDIM-50 and DPM-Solver++ 2M at 10 and 20 steps "
+                                              "(batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
     ds::api::TrainBenchOptions benchTrainOptions;
     ds::api::PreviewBenchOptions benchPreviewOptions;
-    auto* benchPreview = bench->add_subcommand("preview", "a training preset's preview grid against the training time between two previews");
+    auto* benchPreview = bench->add_subcommand(
+        "preview", "a training preset's preview grid against the training time between two previews");
     benchPreview->add_option("--preset", benchPreviewOptions.preset, "tiny, lsun64, lsun128, cfm-tiny or cfm-seed")
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
-    benchPreview->add_option("--train-steps", benchPreviewOptions.trainSteps, "timed optimizer steps")->check(kAtLeastOne);
-    benchPreview->add_flag("!--no-ddim", benchPreviewOptions.ddimComparison, "skip the DDIM preview at lucidrains' sampling steps");
-    benchPreview->add_option("--train-batch", benchPreviewOptions.trainBatch,
-                             "time the training steps at this micro-batch and scale to the preset's (for a batch that "
-                             "does not fit in memory)")
+    benchPreview->add_option("--train-steps", benchPreviewOptions.trainSteps, "timed optimizer steps")
+        ->check(kAtLeastOne);
+    benchPreview->add_flag("!--no-ddim", benchPreviewOptions.ddimComparison,
+                           "skip the DDIM preview at lucidrains' sampling steps");
+    benchPreview
+        ->add_option("--train-batch", benchPreviewOptions.trainBatch,
+                     "time the training steps at this micro-batch and scale to the preset's (for a batch that "
+                     "does not fit in memory)")
         ->check(kAtLeastOne);
     benchPreview->add_option("--device", benchPreviewOptions.device, "cpu, cuda or cuda:N");
     auto* benchTrain = bench->add_subcommand("train", "images/s of a training step (forward, backward, Adam)");
@@ -846,8 +906,9 @@ int main(int argc, char** argv) {
     benchLmdb->add_option("--size", benchLmdbOptions.size, "resize export's size")->check(CLI::Range(1, 8192));
 
     FidArgs fidArgs;
-    auto* fid = app.add_subcommand("fid", "FID between two folders or .npz statistics, as pytorch-fid computes it "
-                                          "(or a Frechet distance in a classifier's features: --features)");
+    auto* fid = app.add_subcommand("fid",
+                                   "FID between two folders or .npz statistics, as pytorch-fid computes it "
+                                   "(or a Frechet distance in a classifier's features: --features)");
     addFidOptions(fid, fidArgs);
     ds::api::ClassifierTrainRequest classifierRequest;
     auto* trainClassifier = app.add_subcommand(
@@ -896,8 +957,9 @@ int main(int argc, char** argv) {
             if (benchDistArgs.nproc > 1) {
                 ds::app::TerminalProgress log("bench train", false);
                 const auto args = workerArgs(argc, argv, {"--nproc", "--threads"});
-                std::cout << ds::api::benchTrainScaling(benchTrainOptions, benchDistArgs.nproc, args, log, gStop).dump(2)
-                          << "\n";
+                std::cout
+                    << ds::api::benchTrainScaling(benchTrainOptions, benchDistArgs.nproc, args, log, gStop).dump(2)
+                    << "\n";
                 return 0;
             }
             const auto report = ds::api::benchTrain(benchTrainOptions, &rank.run);

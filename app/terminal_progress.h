@@ -26,8 +26,8 @@ private:
     bool enabled_;
     bool drawn_ = false;
     std::chrono::steady_clock::time_point lastDraw_{};
-    std::string status_;      // extra text after the bar
-    double lossEma_ = 0.0;    // debiased exponential average of the loss
+    std::string status_;    // extra text after the bar
+    double lossEma_ = 0.0;  // debiased exponential average of the loss
     double lossWeight_ = 0.0;
 };
 

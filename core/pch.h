@@ -1,7 +1,8 @@
 // Precompiled header of core: the heavy, stable third-party headers.
 #pragma once
-#include <torch/torch.h>
 #include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>

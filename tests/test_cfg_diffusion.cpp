@@ -84,7 +84,9 @@ private Q_SLOTS:
             QCOMPARE(ck->cfgUnet->dim, 4);
             QCOMPARE(ck->cfgUnet->channels, 1);
             QCOMPARE(ck->cfgUnet->dimMults, (std::vector<int>{1, 2}));
-            QCOMPARE(test::maxAbsDiff(ck->online.at("model.classes_emb.weight"), gd.online.at("model.classes_emb.weight")), 0.0);
+            QCOMPARE(
+                test::maxAbsDiff(ck->online.at("model.classes_emb.weight"), gd.online.at("model.classes_emb.weight")),
+                0.0);
         }
         QVERIFY(gd.scheduleKnown && trainer.scheduleKnown && !unet.scheduleKnown);
         QCOMPARE(gd.diffusion.timesteps, 100);
@@ -136,8 +138,9 @@ private Q_SLOTS:
             }
         // CFG++ changes the renoising prediction: a negative control.
         gd->setCondition(diffusion::ClassCondition{ref.at("classes"), {3.0, 0.7, true, 0.0}, false});
-        DS_CHECK_NEGATIVE_CONTROL(m + "/cfgpp_off_vs_on", test::maxAbsDiff(gd->modelPredictions(x, t, std::nullopt, false, true).predNoise,
-                                                                            ref.at("mp_cfgpp1_clip0_pred_noise")),
+        DS_CHECK_NEGATIVE_CONTROL(m + "/cfgpp_off_vs_on",
+                                  test::maxAbsDiff(gd->modelPredictions(x, t, std::nullopt, false, true).predNoise,
+                                                   ref.at("mp_cfgpp1_clip0_pred_noise")),
                                   5e-5 * magnitude(ref.at("mp_cfgpp1_clip0_pred_noise")), 10);
         // An unconditional call of a conditional model is refused.
         gd->setCondition(std::nullopt);
@@ -156,7 +159,8 @@ private Q_SLOTS:
         {
             auto gd = openModel(m, 0.0);  // cond_drop_prob 0: no draw
             at::Generator gen = at::detail::createCPUGenerator(0);
-            const auto loss = gd->pLossesPerSample(xStart, ref.at("loss_t"), ref.at("loss_noise"), gen, BatchShard(), classes).mean();
+            const auto loss =
+                gd->pLossesPerSample(xStart, ref.at("loss_t"), ref.at("loss_noise"), gen, BatchShard(), classes).mean();
             DS_CHECK_TOLERANCE(m + "/loss_drop0", std::abs(loss.item<double>() - ref.at("loss_drop0").item<double>()),
                                1e-5 * magnitude(ref.at("loss_drop0")));
         }
@@ -164,13 +168,15 @@ private Q_SLOTS:
             auto gd = openModel(m, 0.5);
             const auto seed = fixtureConfig()[m]["runs"]["loss_drop05"]["seed"].get<uint64_t>();
             at::Generator gen = at::detail::createCPUGenerator(seed);
-            const auto loss = gd->pLossesPerSample(xStart, ref.at("loss_t"), ref.at("loss_noise"), gen, BatchShard(), classes).mean();
+            const auto loss =
+                gd->pLossesPerSample(xStart, ref.at("loss_t"), ref.at("loss_noise"), gen, BatchShard(), classes).mean();
             DS_CHECK_TOLERANCE(m + "/loss_drop05", std::abs(loss.item<double>() - ref.at("loss_drop05").item<double>()),
                                1e-5 * magnitude(ref.at("loss_drop05")));
             // The mask matters: the drop-0 loss is another number (the fixture's seed makes a mixed mask).
-            DS_CHECK_NEGATIVE_CONTROL(m + "/loss_drop05_vs_drop0",
-                                      std::abs(ref.at("loss_drop0").item<double>() - ref.at("loss_drop05").item<double>()),
-                                      1e-5 * magnitude(ref.at("loss_drop05")), 5);
+            DS_CHECK_NEGATIVE_CONTROL(
+                m + "/loss_drop05_vs_drop0",
+                std::abs(ref.at("loss_drop0").item<double>() - ref.at("loss_drop05").item<double>()),
+                1e-5 * magnitude(ref.at("loss_drop05")), 5);
         }
         auto gd = openModel(m);
         at::Generator gen = at::detail::createCPUGenerator(0);
@@ -181,8 +187,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("run");
         for (const char* m : {"model_a", "model_b"})
-            for (const char* run : {"ddim_w1_eta0", "ddim_w3_phi0_eta0", "ddim_w3_phi0.7_eta0", "ddim_w6_phi0_eta0",
-                                    "ddim_w6_phi0.7_eta0", "ddim_w1_eta1", "ddim_w3_phi0.7_eta1", "ddim_cfgpp_w6_phi0.7_eta0"})
+            for (const char* run :
+                 {"ddim_w1_eta0", "ddim_w3_phi0_eta0", "ddim_w3_phi0.7_eta0", "ddim_w6_phi0_eta0",
+                  "ddim_w6_phi0.7_eta0", "ddim_w1_eta1", "ddim_w3_phi0.7_eta1", "ddim_cfgpp_w6_phi0.7_eta0"})
                 QTest::newRow((std::string(m) + " " + run).c_str()) << m << run;
     }
 
@@ -200,8 +207,8 @@ private Q_SLOTS:
         const auto seed = settings["seed"].get<uint64_t>();
         const auto& xTRef = ref.at(name + "_x_T");
         const double w = settings["cond_scale"].get<double>(), phi = settings["rescaled_phi"].get<double>();
-        const diffusion::ClassCondition condition{ref.at("classes"), {w, phi, true, 0.0},
-                                                  settings["use_cfg_plus_plus"].get<bool>()};
+        const diffusion::ClassCondition condition{
+            ref.at("classes"), {w, phi, true, 0.0}, settings["use_cfg_plus_plus"].get<bool>()};
         gd->setCondition(condition);
         const auto allX = ref.at(name + "_all_x");
         QCOMPARE(allX.size(1), int64_t(steps + 1));
@@ -217,10 +224,12 @@ private Q_SLOTS:
         double stepError = 0, x0Error = 0;
         for (int k = 0; k < steps; ++k) {
             torch::Tensor x0;
-            const auto next = gd->ddimSampleOnPairs(gd->normalize(allX.select(1, k)), {pairs[size_t(k)]}, eta, gen,
-                                                    [&](const diffusion::DenoiseStep& s) { x0 = gd->unnormalize(s.x0); });
+            const auto next =
+                gd->ddimSampleOnPairs(gd->normalize(allX.select(1, k)), {pairs[size_t(k)]}, eta, gen,
+                                      [&](const diffusion::DenoiseStep& s) { x0 = gd->unnormalize(s.x0); });
             stepError = std::max(stepError, test::maxAbsDiff(gd->unnormalize(next), allX.select(1, k + 1)));
-            if (ref.count(name + "_x0_preds")) x0Error = std::max(x0Error, test::maxAbsDiff(x0, ref.at(name + "_x0_preds")[k]));
+            if (ref.count(name + "_x0_preds"))
+                x0Error = std::max(x0Error, test::maxAbsDiff(x0, ref.at(name + "_x0_preds")[k]));
         }
         DS_CHECK_TOLERANCE(m + "/" + name + "/each_step", stepError, kSamplerTolerance);
         if (ref.count(name + "_x0_preds")) DS_CHECK_TOLERANCE(m + "/" + name + "/each_x0", x0Error, kSamplerTolerance);
@@ -233,13 +242,14 @@ private Q_SLOTS:
         at::Generator whole = at::detail::createCPUGenerator(seed);
         const auto xT = torch::randn(xTRef.sizes(), whole);
         std::vector<torch::Tensor> states{gd->unnormalize(xT)};
-        const auto final = gd->ddimSample(xT, steps, eta, whole,
-                                          [&](const diffusion::DenoiseStep& s) { states.push_back(gd->unnormalize(s.x).clone()); });
+        const auto final = gd->ddimSample(xT, steps, eta, whole, [&](const diffusion::DenoiseStep& s) {
+            states.push_back(gd->unnormalize(s.x).clone());
+        });
         const double runError = test::maxAbsDiff(torch::stack(states, 1), allX);
         if (m == "model_b") {
             DS_CHECK_TOLERANCE(m + "/" + name + "/states", runError, kSamplerTolerance);
-            DS_CHECK_TOLERANCE(m + "/" + name + "/final", test::maxAbsDiff(gd->unnormalize(final), ref.at(name + "_final")),
-                               kSamplerTolerance);
+            DS_CHECK_TOLERANCE(m + "/" + name + "/final",
+                               test::maxAbsDiff(gd->unnormalize(final), ref.at(name + "_final")), kSamplerTolerance);
         } else {
             qInfo("%s/%s: whole run from x_T within %.3g of the reference (amplifying schedule, see above)", m.c_str(),
                   name.c_str(), runError);
@@ -250,7 +260,8 @@ private Q_SLOTS:
         at::Generator again = at::detail::createCPUGenerator(seed);
         const auto other = gd->ddimSample(torch::randn(xTRef.sizes(), again), steps, eta, again);
         DS_CHECK_NEGATIVE_CONTROL(m + "/" + name + "/other_classes",
-                                  test::maxAbsDiff(gd->unnormalize(other), ref.at(name + "_final")), kSamplerTolerance, 10);
+                                  test::maxAbsDiff(gd->unnormalize(other), ref.at(name + "_final")), kSamplerTolerance,
+                                  10);
     }
 
     void ddpmMatches() {
@@ -260,7 +271,8 @@ private Q_SLOTS:
         c10::InferenceMode guard;
         at::Generator gen = at::detail::createCPUGenerator(settings["seed"].get<uint64_t>());
         const auto xT = torch::randn(ref.at("ddpm_x_T").sizes(), gen);
-        DS_CHECK_TOLERANCE("model_a/ddpm/x_T", test::maxAbsDiff(xT, ref.at("ddpm_x_T")), test::randnTolerance(ref.at("ddpm_x_T")));
+        DS_CHECK_TOLERANCE("model_a/ddpm/x_T", test::maxAbsDiff(xT, ref.at("ddpm_x_T")),
+                           test::randnTolerance(ref.at("ddpm_x_T")));
         gd->setCondition(diffusion::ClassCondition{ref.at("classes"), {3.0, 0.7, true, 0.0}, false});
         const auto keepT = ref.at("ddpm_keep_t");
         std::map<int64_t, torch::Tensor> xIn, x0;
@@ -272,15 +284,17 @@ private Q_SLOTS:
         });
         for (int64_t k = 0; k < keepT.size(0); ++k) {
             const auto t = keepT[k].item<int64_t>();
-            DS_CHECK_TOLERANCE("model_a/ddpm/x_in_t" + std::to_string(t), test::maxAbsDiff(xIn.at(t), ref.at("ddpm_x_in").select(1, k)),
-                               kSamplerTolerance);
+            DS_CHECK_TOLERANCE("model_a/ddpm/x_in_t" + std::to_string(t),
+                               test::maxAbsDiff(xIn.at(t), ref.at("ddpm_x_in").select(1, k)), kSamplerTolerance);
             // x0 = (x - sqrt(1 - a) eps) / sqrt(a): the network's error (5e-5 of its output with
             // W = 3, see modelPredictionsMatch) grows by sqrt(1/a - 1), ~2000 at t = 99; halved on [0, 1].
             const double amplification = gd->buffer("sqrt_recipm1_alphas_cumprod")[t].item<double>();
-            DS_CHECK_TOLERANCE("model_a/ddpm/x0_t" + std::to_string(t), test::maxAbsDiff(x0.at(t), ref.at("ddpm_x0").select(1, k)),
+            DS_CHECK_TOLERANCE("model_a/ddpm/x0_t" + std::to_string(t),
+                               test::maxAbsDiff(x0.at(t), ref.at("ddpm_x0").select(1, k)),
                                std::max(kSamplerTolerance, 5e-5 * amplification / 2));
         }
-        DS_CHECK_TOLERANCE("model_a/ddpm/final", test::maxAbsDiff(gd->unnormalize(final), ref.at("ddpm_final")), kSamplerTolerance);
+        DS_CHECK_TOLERANCE("model_a/ddpm/final", test::maxAbsDiff(gd->unnormalize(final), ref.at("ddpm_final")),
+                           kSamplerTolerance);
     }
 
     void fastSamplersGuideTheSameWay() {
@@ -305,12 +319,14 @@ private Q_SLOTS:
             QCOMPARE(solver->nfe(), int64_t(59));
             at::Generator gen = at::detail::createCPUGenerator(0);
             const auto ddim = gd->ddimSampleOnPairs(xT, pairs, 0.0, gen);
-            DS_CHECK_TOLERANCE("model_b/dpm1_vs_ddim_w" + std::to_string(int(w)), test::maxAbsDiff(fast, ddim) / 2.0, 1e-4);
+            DS_CHECK_TOLERANCE("model_b/dpm1_vs_ddim_w" + std::to_string(int(w)), test::maxAbsDiff(fast, ddim) / 2.0,
+                               1e-4);
             if (w != 1.0) {
                 gd->setCondition(diffusion::ClassCondition{ref.at("classes"), {1.0, 0.0, true, 0.0}, false});
-                auto plain = diffusion::makeDiffusionOdeSolver(*gd, schedule, api::DiffusionSampler::DpmSolverPlusPlus, o);
-                DS_CHECK_NEGATIVE_CONTROL("model_b/dpm1_unguided_vs_guided_ddim", test::maxAbsDiff(plain->sample(xT, 59), ddim) / 2.0,
-                                          1e-4, 10);
+                auto plain =
+                    diffusion::makeDiffusionOdeSolver(*gd, schedule, api::DiffusionSampler::DpmSolverPlusPlus, o);
+                DS_CHECK_NEGATIVE_CONTROL("model_b/dpm1_unguided_vs_guided_ddim",
+                                          test::maxAbsDiff(plain->sample(xT, 59), ddim) / 2.0, 1e-4, 10);
             }
         }
     }
@@ -318,9 +334,29 @@ private Q_SLOTS:
     void commandLineSamplesClasses() {
         QTemporaryDir dir;
         const QString grid = dir.filePath("grid.png"), out = dir.filePath("out");
-        auto r = test::runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("model_a.gd.pt")),
-                               "--weights", "online", "--image-size", "16", "--num", "6", "--classes", "0,3",
-                               "--cond-scale", "3", "--rescaled-phi", "0", "--steps", "5", "--grid", grid, "--out-dir", out});
+        auto r = test::runCli({"--threads",
+                               "1",
+                               "sample",
+                               "--checkpoint",
+                               QString::fromStdString(fixture("model_a.gd.pt")),
+                               "--weights",
+                               "online",
+                               "--image-size",
+                               "16",
+                               "--num",
+                               "6",
+                               "--classes",
+                               "0,3",
+                               "--cond-scale",
+                               "3",
+                               "--rescaled-phi",
+                               "0",
+                               "--steps",
+                               "5",
+                               "--grid",
+                               grid,
+                               "--out-dir",
+                               out});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("guidance scale 3"), qPrintable(r.err));
         QCOMPARE(pngEntry(grid, "ds.classes"), QString("0,3,0,3,0,3"));
@@ -338,8 +374,20 @@ private Q_SLOTS:
 
         // Bad input: clear errors naming the file and the problem.
         const auto refused = [&](const QStringList& extra, const QString& expected) {
-            QStringList args{"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("model_a.gd.pt")),
-                             "--weights", "online", "--image-size", "16", "--num", "1", "--steps", "2", "--grid",
+            QStringList args{"--threads",
+                             "1",
+                             "sample",
+                             "--checkpoint",
+                             QString::fromStdString(fixture("model_a.gd.pt")),
+                             "--weights",
+                             "online",
+                             "--image-size",
+                             "16",
+                             "--num",
+                             "1",
+                             "--steps",
+                             "2",
+                             "--grid",
                              dir.filePath("bad.png")};
             const auto res = test::runCli(args + extra);
             QVERIFY2(res.exitCode != 0 && res.err.contains(expected), qPrintable(res.err));
@@ -349,10 +397,10 @@ private Q_SLOTS:
         refused({"--class-name", "Sneaker"}, "records no class names");
         refused({"--cfg-plus-plus", "--sampler", "unipc"}, "--cfg-plus-plus");
         QVERIFY(!QFile::exists(dir.filePath("bad.png")));
-        const auto uncond = test::runCli({"--threads", "1", "sample", "--checkpoint",
-                                          QString::fromStdString(test::fixturePath("ddpm_lucidrains_tiny/model-1.pt")),
-                                          "--image-size", "16", "--num", "1", "--steps", "2", "--class", "1", "--grid",
-                                          dir.filePath("u.png")});
+        const auto uncond =
+            test::runCli({"--threads", "1", "sample", "--checkpoint",
+                          QString::fromStdString(test::fixturePath("ddpm_lucidrains_tiny/model-1.pt")), "--image-size",
+                          "16", "--num", "1", "--steps", "2", "--class", "1", "--grid", dir.filePath("u.png")});
         QVERIFY2(uncond.exitCode != 0 && uncond.err.contains("unconditional"), qPrintable(uncond.err));
     }
 };

@@ -43,16 +43,23 @@ private Q_SLOTS:
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("prefix");
-        QTest::newRow("model_a bare Unet") << "model_a" << "model_a.unet.pt" << "";
-        QTest::newRow("model_a GaussianDiffusion") << "model_a" << "model_a.gd.pt" << "model.";
-        QTest::newRow("model_b GaussianDiffusion") << "model_b" << "model_b.gd.pt" << "model.";
+        QTest::newRow("model_a bare Unet") << "model_a"
+                                           << "model_a.unet.pt"
+                                           << "";
+        QTest::newRow("model_a GaussianDiffusion") << "model_a"
+                                                   << "model_a.gd.pt"
+                                                   << "model.";
+        QTest::newRow("model_b GaussianDiffusion") << "model_b"
+                                                   << "model_b.gd.pt"
+                                                   << "model.";
     }
 
     void outputsMatchTheReference() {
         QFETCH(QString, model);
         QFETCH(QString, file);
         QFETCH(QString, prefix);
-        const auto ref = test::loadReferenceTensors(test::fixturePath("lucidrains_cfg/" + model.toStdString() + ".reference.pt"));
+        const auto ref =
+            test::loadReferenceTensors(test::fixturePath("lucidrains_cfg/" + model.toStdString() + ".reference.pt"));
         const auto sd = unetWeights(file.toStdString(), prefix.toStdString());
         auto config = nn::CfgUnetConfig::inferFromStateDict(sd);
         // The middle attention's head split is not in the shapes (2 x 8 and 1 x 16 weigh the
@@ -68,13 +75,16 @@ private Q_SLOTS:
         const auto &x = ref.at("unet_x"), &t = ref.at("unet_t"), &classes = ref.at("classes");
         const std::string m = model.toStdString();
         const auto cond = net->forward(x, t, classes);
-        DS_CHECK_TOLERANCE(m + "/unet_cond", test::maxAbsDiff(cond, ref.at("unet_cond")), outputTolerance(ref.at("unet_cond")));
+        DS_CHECK_TOLERANCE(m + "/unet_cond", test::maxAbsDiff(cond, ref.at("unet_cond")),
+                           outputTolerance(ref.at("unet_cond")));
         const auto null = net->forwardNull(x, t, classes);
-        DS_CHECK_TOLERANCE(m + "/unet_null", test::maxAbsDiff(null, ref.at("unet_null")), outputTolerance(ref.at("unet_null")));
+        DS_CHECK_TOLERANCE(m + "/unet_null", test::maxAbsDiff(null, ref.at("unet_null")),
+                           outputTolerance(ref.at("unet_null")));
         // The class matters: a negative control with every class shifted by one.
-        DS_CHECK_NEGATIVE_CONTROL(m + "/other_classes", test::maxAbsDiff(net->forward(x, t, (classes + 1) % config.numClasses),
-                                                                          ref.at("unet_cond")),
-                                  outputTolerance(ref.at("unet_cond")), 10);
+        DS_CHECK_NEGATIVE_CONTROL(
+            m + "/other_classes",
+            test::maxAbsDiff(net->forward(x, t, (classes + 1) % config.numClasses), ref.at("unet_cond")),
+            outputTolerance(ref.at("unet_cond")), 10);
         // Condition dropout: the rows whose keep mask is false are the null output's.
         const auto dropped = net->forward(x, t, classes, ref.at("unet_drop05_keep").to(torch::kBool));
         DS_CHECK_TOLERANCE(m + "/unet_drop05", test::maxAbsDiff(dropped, ref.at("unet_drop05_out")),
@@ -89,7 +99,8 @@ private Q_SLOTS:
                     const auto [guided, nullOut] = net->forwardWithCondScale(x, t, classes, g);
                     const auto& want = ref.at(key);
                     const double rescaling = phi * test::maxAbs(want) / want.std().item<double>();
-                    DS_CHECK_TOLERANCE(m + "/" + key, test::maxAbsDiff(guided, want), (2 * w - 1) * outputs * (1 + rescaling));
+                    DS_CHECK_TOLERANCE(m + "/" + key, test::maxAbsDiff(guided, want),
+                                       (2 * w - 1) * outputs * (1 + rescaling));
                 }
         // W = 1: the conditional model alone, one evaluation.
         const auto [plain, none] = net->forwardWithCondScale(x, t, classes, nn::GuidanceOptions{});
@@ -118,9 +129,10 @@ private Q_SLOTS:
         sd.loadInto(*net, "the Unet");
         net->eval();
         c10::InferenceMode guard;
-        DS_CHECK_NEGATIVE_CONTROL("model_b/one_head", test::maxAbsDiff(net->forward(ref.at("unet_x"), ref.at("unet_t"), ref.at("classes")),
-                                                                      ref.at("unet_cond")),
-                                  outputTolerance(ref.at("unet_cond")), 10);
+        DS_CHECK_NEGATIVE_CONTROL(
+            "model_b/one_head",
+            test::maxAbsDiff(net->forward(ref.at("unet_x"), ref.at("unet_t"), ref.at("classes")), ref.at("unet_cond")),
+            outputTolerance(ref.at("unet_cond")), 10);
     }
 };
 

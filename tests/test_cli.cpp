@@ -38,7 +38,8 @@ constexpr double kNegativeControlFactor = 10.0;
 
 // The tolerances of a DDIM run (eta 0) of the fixture's model with these weights that passes
 // through `states` ((x + 1) / 2, steps + 1 first) and `x0` (steps first).
-test::DdimTolerances ddimTolerances(const std::string& weights, int steps, const torch::Tensor& states, const torch::Tensor& x0) {
+test::DdimTolerances ddimTolerances(const std::string& weights, int steps, const torch::Tensor& states,
+                                    const torch::Tensor& x0) {
     checkpoint::ModelBuildOptions o;
     o.weights = weights;
     o.imageSize = 16;
@@ -90,10 +91,29 @@ private Q_SLOTS:
         const auto ref = test::loadReferenceTensors(test::fixturePath("ddpm_lucidrains_tiny/reference.pt"));
         const auto noise = tmp("noise.pt").toStdString();
         io::saveTorchFile(noise, io::PyValue::tensor(ref.at("ddim_x_T")));
-        const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
-                               "16", "--weights", "online", "--steps", "10", "--init-noise", QString::fromStdString(noise),
-                               "--save-tensors", tmp("out.pt"), "--grid", tmp("grid.png"), "--out-dir", tmp("images"),
-                               "--batch-size", "3", "--seed", "7"});
+        const auto r = runCli({"--threads",
+                               "1",
+                               "sample",
+                               "--checkpoint",
+                               QString::fromStdString(kModel),
+                               "--image-size",
+                               "16",
+                               "--weights",
+                               "online",
+                               "--steps",
+                               "10",
+                               "--init-noise",
+                               QString::fromStdString(noise),
+                               "--save-tensors",
+                               tmp("out.pt"),
+                               "--grid",
+                               tmp("grid.png"),
+                               "--out-dir",
+                               tmp("images"),
+                               "--batch-size",
+                               "3",
+                               "--seed",
+                               "7"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
 
         const auto out = test::loadReferenceTensors(tmp("out.pt").toStdString());
@@ -104,18 +124,24 @@ private Q_SLOTS:
         QCOMPARE(out.at("x0_preds").sizes(), ref.at("ddim_x0_preds").sizes());
         for (int64_t i = 0; i < 10; ++i) {
             const std::string s = "cli/ddim_step" + std::to_string(i);
-            DS_CHECK_TOLERANCE(s + "/x0", test::maxAbsDiff(out.at("x0_preds")[i], ref.at("ddim_x0_preds")[i]), tol.x0[size_t(i)]);
-            DS_CHECK_TOLERANCE(s + "/state", test::maxAbsDiff(states[i + 1], refStates[i + 1]), tol.states[size_t(i) + 1]);
+            DS_CHECK_TOLERANCE(s + "/x0", test::maxAbsDiff(out.at("x0_preds")[i], ref.at("ddim_x0_preds")[i]),
+                               tol.x0[size_t(i)]);
+            DS_CHECK_TOLERANCE(s + "/state", test::maxAbsDiff(states[i + 1], refStates[i + 1]),
+                               tol.states[size_t(i) + 1]);
         }
-        DS_CHECK_TOLERANCE("cli/ddim_samples", test::maxAbsDiff(out.at("samples"), ref.at("ddim_final")), tol.states.back());
+        DS_CHECK_TOLERANCE("cli/ddim_samples", test::maxAbsDiff(out.at("samples"), ref.at("ddim_final")),
+                           tol.states.back());
         // Negative control: the same run with the network read as pred_noise (it is pred_v).
-        const auto wrong = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
-                                   "--weights", "online", "--steps", "10", "--init-noise", QString::fromStdString(noise),
-                                   "--objective", "pred_noise", "--save-tensors", tmp("wrong.pt")});
+        const auto wrong =
+            runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
+                    "--weights", "online", "--steps", "10", "--init-noise", QString::fromStdString(noise),
+                    "--objective", "pred_noise", "--save-tensors", tmp("wrong.pt")});
         QVERIFY2(wrong.exitCode == 0, qPrintable(wrong.err));
-        DS_CHECK_NEGATIVE_CONTROL("cli/ddim_samples as pred_noise",
-                                  test::maxAbsDiff(test::loadReferenceTensors(tmp("wrong.pt").toStdString()).at("samples"), ref.at("ddim_final")),
-                                  tol.states.back(), kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL(
+            "cli/ddim_samples as pred_noise",
+            test::maxAbsDiff(test::loadReferenceTensors(tmp("wrong.pt").toStdString()).at("samples"),
+                             ref.at("ddim_final")),
+            tol.states.back(), kNegativeControlFactor);
 
         const auto sha = sha256File(kModel);
         for (int i = 0; i < 4; ++i) {
@@ -137,14 +163,17 @@ private Q_SLOTS:
         // to nearest), plus the float32 rounding of sample x 255.
         const auto first = cv::imread(tmp("images/00000.png").toStdString(), cv::IMREAD_UNCHANGED);
         const double px = first.at<uint8_t>(5, 7) / 255.0;
-        DS_CHECK_TOLERANCE("cli/png_level", std::abs(px - out.at("samples")[0][0][5][7].item<double>()), 0.5 / 255.0 + test::kFloat32Epsilon);
+        DS_CHECK_TOLERANCE("cli/png_level", std::abs(px - out.at("samples")[0][0][5][7].item<double>()),
+                           0.5 / 255.0 + test::kFloat32Epsilon);
     }
 
     void sameSeedSameImagesWhateverTheBatch() {
         const auto run = [&](const char* batch, const char* seed, const QString& file) {
-            const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
-                                   "--num", "3", "--batch-size", batch, "--steps", "5", "--seed", seed, "--save-tensors", file});
-            return r.exitCode == 0 ? test::loadReferenceTensors(file.toStdString()) : std::map<std::string, torch::Tensor>{};
+            const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel),
+                                   "--image-size", "16", "--num", "3", "--batch-size", batch, "--steps", "5", "--seed",
+                                   seed, "--save-tensors", file});
+            return r.exitCode == 0 ? test::loadReferenceTensors(file.toStdString())
+                                   : std::map<std::string, torch::Tensor>{};
         };
         const auto ta = run("3", "3", tmp("a.pt")), tb = run("1", "3", tmp("b.pt")), other = run("3", "4", tmp("c.pt"));
         QVERIFY(!ta.empty() && !tb.empty() && !other.empty());
@@ -157,8 +186,9 @@ private Q_SLOTS:
     }
 
     void ddpmSamplingRunsEveryTimestep() {
-        const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size",
-                               "16", "--sampler", "ddpm", "--num", "2", "--save-tensors", tmp("ddpm.pt")});
+        const auto r =
+            runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16",
+                    "--sampler", "ddpm", "--num", "2", "--save-tensors", tmp("ddpm.pt")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto t = test::loadReferenceTensors(tmp("ddpm.pt").toStdString());
         QCOMPARE(t.at("x0_preds").size(0), int64_t(100));
@@ -184,16 +214,35 @@ private Q_SLOTS:
     void benchSamplePrintsItsReport_data() {
         QTest::addColumn<QString>("backbone");
         QTest::addColumn<QString>("model");
-        QTest::newRow("torchcfm") << "torchcfm" << "torchcfm UNetModelWrapper(dim=(1,28,28), num_channels=32, num_res_blocks=1)";
-        QTest::newRow("cfm") << "cfm" << "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
+        QTest::newRow("torchcfm") << "torchcfm"
+                                  << "torchcfm UNetModelWrapper(dim=(1,28,28), num_channels=32, num_res_blocks=1)";
+        QTest::newRow("cfm") << "cfm"
+                             << "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
     }
     void benchSamplePrintsItsReport() {
         // The report's shape, on the smallest run (the figures themselves are the benchmark's).
         QFETCH(QString, backbone);
         QFETCH(QString, model);
-        const auto r = runCli({"--threads", "1", "bench", "sample", "--ddim-steps", "1", "--ddim-batch", "1",
-                               "--ddpm-measured-steps", "1", "--ddpm-batch", "1", "--flow-batch", "1", "--flow-euler-steps", "2",
-                               "--flow-tolerance", "0.01", "--flow-backbone", backbone});
+        const auto r = runCli({"--threads",
+                               "1",
+                               "bench",
+                               "sample",
+                               "--ddim-steps",
+                               "1",
+                               "--ddim-batch",
+                               "1",
+                               "--ddpm-measured-steps",
+                               "1",
+                               "--ddpm-batch",
+                               "1",
+                               "--flow-batch",
+                               "1",
+                               "--flow-euler-steps",
+                               "2",
+                               "--flow-tolerance",
+                               "0.01",
+                               "--flow-backbone",
+                               backbone});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonObject flow = QJsonDocument::fromJson(r.out.toUtf8()).object()["flow"].toObject();
         QCOMPARE(flow["model"].toString(), model);
@@ -208,10 +257,16 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("option");
         const QString model = QString::fromStdString(kModel);
-        QTest::newRow("sample --steps 0") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--steps", "0"} << "--steps";
-        QTest::newRow("sample --num 0") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--num", "0"} << "--num";
-        QTest::newRow("sample --order 4") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--order", "4"} << "--order";
-        QTest::newRow("sample --eta -1") << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--eta", "-1"} << "--eta";
+        QTest::newRow("sample --steps 0")
+            << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--steps", "0"} << "--steps";
+        QTest::newRow("sample --num 0") << QStringList{"sample",     "--checkpoint", model, "--grid",
+                                                       tmp("x.png"), "--num",        "0"}
+                                        << "--num";
+        QTest::newRow("sample --order 4")
+            << QStringList{"sample", "--checkpoint", model, "--grid", tmp("x.png"), "--order", "4"} << "--order";
+        QTest::newRow("sample --eta -1") << QStringList{"sample",     "--checkpoint", model, "--grid",
+                                                        tmp("x.png"), "--eta",        "-1"}
+                                         << "--eta";
         QTest::newRow("train --batch-size 0") << QStringList{"train", "--batch-size", "0"} << "--batch-size";
         QTest::newRow("train --sample-every -1") << QStringList{"train", "--sample-every", "-1"} << "--sample-every";
         QTest::newRow("train --sample-count 0") << QStringList{"train", "--sample-count", "0"} << "--sample-count";
@@ -244,18 +299,22 @@ private Q_SLOTS:
         QTest::newRow("not a checkpoint") << tmp("notes.pt") << size << "not a PyTorch file";
         QTest::newRow("a bare tensor") << tmp("tensor.pt") << size << "not a diffusion checkpoint";
         QTest::newRow("diffusion options on a flow checkpoint")
-            << QString::fromStdString(test::fixturePath("cfm_g4vrel_tiny/ckpt.tar")) << QStringList{"--image-size", "16", "--eta", "0.5"} << "--eta applies to diffusion";
+            << QString::fromStdString(test::fixturePath("cfm_g4vrel_tiny/ckpt.tar"))
+            << QStringList{"--image-size", "16", "--eta", "0.5"} << "--eta applies to diffusion";
         QTest::newRow("missing file") << tmp("nope.pt") << size << "";
         QTest::newRow("no image size") << QString::fromStdString(kModel) << QStringList{} << "--image-size";
-        QTest::newRow("bad image size") << QString::fromStdString(kModel) << QStringList{"--image-size", "15"} << "multiple of 2";
+        QTest::newRow("bad image size") << QString::fromStdString(kModel) << QStringList{"--image-size", "15"}
+                                        << "multiple of 2";
         QTest::newRow("bad init noise") << QString::fromStdString(kModel)
-                                        << QStringList{"--image-size", "16", "--init-noise", tmp("tensor.pt")} << "tensor.pt";
+                                        << QStringList{"--image-size", "16", "--init-noise", tmp("tensor.pt")}
+                                        << "tensor.pt";
     }
     void badInputGivesOneLineError() {
         QFETCH(QString, file);
         QFETCH(QStringList, extra);
         QFETCH(QString, expected);
-        const auto r = runCli(QStringList{"sample", "--checkpoint", file, "--grid", tmp("never.png"), "--steps", "2"} + extra);
+        const auto r =
+            runCli(QStringList{"sample", "--checkpoint", file, "--grid", tmp("never.png"), "--steps", "2"} + extra);
         QVERIFY(r.exitCode != 0);
         QVERIFY2(r.exitCode > 0, "crashed");
         const QString err = r.err.trimmed();

@@ -25,7 +25,9 @@ namespace {
 // XDG_CACHE_HOME set for one scope (the CLI runs as a child process and inherits it).
 class CacheHome {
 public:
-    explicit CacheHome(const QString& path) : old_(qgetenv("XDG_CACHE_HOME")) { qputenv("XDG_CACHE_HOME", path.toUtf8()); }
+    explicit CacheHome(const QString& path) : old_(qgetenv("XDG_CACHE_HOME")) {
+        qputenv("XDG_CACHE_HOME", path.toUtf8());
+    }
     ~CacheHome() { qputenv("XDG_CACHE_HOME", old_); }
     CacheHome(const CacheHome&) = delete;
     CacheHome& operator=(const CacheHome&) = delete;
@@ -62,7 +64,8 @@ class TestCliClassifier : public QObject {
     // `fid` with 2 threads, the trained classifier's cache home and `scratch`'s statistics cache.
     test::CliResult fid(QStringList args, const QTemporaryDir& scratch) const {
         const CacheHome home(cacheHome());
-        return runCli(QStringList{"--threads", "2", "fid"} + args + QStringList{"--cache-dir", scratch.filePath("fid-cache")});
+        return runCli(QStringList{"--threads", "2", "fid"} + args +
+                      QStringList{"--cache-dir", scratch.filePath("fid-cache")});
     }
 
 private Q_SLOTS:
@@ -82,8 +85,9 @@ private Q_SLOTS:
     void cleanupTestCase() { qunsetenv("TORCH_HOME"); }
 
     void trainClassifierWritesItWhereFidFindsIt() {
-        const auto match = QRegularExpression("^test accuracy: (\\d+\\.\\d\\d) % \\(500 images\\)\\n"
-                                              "features: (fashion-mnist classifier, 128-d \\(sha256 [0-9a-f]{16}\\))\\n(.*)\\n$")
+        const auto match = QRegularExpression(
+                               "^test accuracy: (\\d+\\.\\d\\d) % \\(500 images\\)\\n"
+                               "features: (fashion-mnist classifier, 128-d \\(sha256 [0-9a-f]{16}\\))\\n(.*)\\n$")
                                .match(trained_.out);
         QVERIFY2(match.hasMatch(), qPrintable(trained_.out));
         QVERIFY2(match.captured(1).toDouble() > 50.0, qPrintable(trained_.out));  // chance: 10 %
@@ -116,7 +120,8 @@ private Q_SLOTS:
         const auto r = fid({tmp("samples"), "fashion-mnist-test"}, scratch);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.count('\n') == 1, qPrintable(r.err));
-        QVERIFY2(r.err.contains("github.com/mseitzer/pytorch-fid/releases") && r.err.contains("--features fashion-mnist") &&
+        QVERIFY2(r.err.contains("github.com/mseitzer/pytorch-fid/releases") &&
+                     r.err.contains("--features fashion-mnist") &&
                      r.err.contains("train-classifier --data fashion-mnist"),
                  qPrintable(r.err));
     }
@@ -124,7 +129,8 @@ private Q_SLOTS:
     void withoutAClassifierTheErrorSaysHowToTrainIt() {
         QTemporaryDir home;  // a cache home without a classifier
         const CacheHome scope(home.path());
-        const auto r = runCli({"fid", "--features", "fashion-mnist", tmp("samples"), "fashion-mnist-test", "--no-cache"});
+        const auto r =
+            runCli({"fid", "--features", "fashion-mnist", tmp("samples"), "fashion-mnist-test", "--no-cache"});
         QCOMPARE(r.exitCode, 1);
         const QString expected = home.filePath("diffusion-studio/features/fashion-mnist-classifier.pt");
         QVERIFY2(r.err.contains(expected + ": no Fashion-MNIST classifier here") &&
@@ -151,7 +157,8 @@ private Q_SLOTS:
 
         // Far from Fashion-MNIST: the same images inverted.
         writeTestImages(scratch.filePath("inverted"), 300, true);
-        const auto inverted = fid({"--features", "fashion-mnist", scratch.filePath("inverted"), "fashion-mnist-test"}, scratch);
+        const auto inverted =
+            fid({"--features", "fashion-mnist", scratch.filePath("inverted"), "fashion-mnist-test"}, scratch);
         QVERIFY2(inverted.exitCode == 0, qPrintable(inverted.err));
         const double far = inverted.out.mid(inverted.out.indexOf(": ") + 2).trimmed().toDouble();
         QVERIFY2(far > 10 * fd, qPrintable(inverted.out + " vs " + r.out));
@@ -170,15 +177,18 @@ private Q_SLOTS:
         QVERIFY2(files.out.startsWith("FD (fashion-mnist classifier, 128-d): "), qPrintable(files.out));
 
         const QString inception = scratch.filePath("inception.npz");
-        fid::writeFidStats(inception.toStdString(), {torch::zeros({128}, torch::kDouble), torch::eye(128, torch::kDouble), 0});
+        fid::writeFidStats(inception.toStdString(),
+                           {torch::zeros({128}, torch::kDouble), torch::eye(128, torch::kDouble), 0});
         const auto mixed = fid({"--features", "fashion-mnist", tmp("samples"), inception}, scratch);
         QCOMPARE(mixed.exitCode, 1);
-        QVERIFY2(mixed.err.startsWith("error: " + inception + ": holds statistics of pytorch-fid's Inception features") &&
-                     mixed.err.count('\n') == 1,
-                 qPrintable(mixed.err));
+        QVERIFY2(
+            mixed.err.startsWith("error: " + inception + ": holds statistics of pytorch-fid's Inception features") &&
+                mixed.err.count('\n') == 1,
+            qPrintable(mixed.err));
         const auto twoSpaces = fid({stats, inception}, scratch);
         QCOMPARE(twoSpaces.exitCode, 1);
-        QVERIFY2(twoSpaces.err.contains("distances between two feature spaces mean nothing"), qPrintable(twoSpaces.err));
+        QVERIFY2(twoSpaces.err.contains("distances between two feature spaces mean nothing"),
+                 qPrintable(twoSpaces.err));
         const auto dims = fid({"--features", "fashion-mnist", "--dims", "64", tmp("samples"), tmp("samples")}, scratch);
         QCOMPARE(dims.exitCode, 1);
         QVERIFY2(dims.err.contains("--features fashion-mnist gives 128-d features"), qPrintable(dims.err));

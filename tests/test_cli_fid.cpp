@@ -3,9 +3,9 @@
 // bad input fails with one line naming the file. Weights: the fid_formula ones, written once.
 // Every test has its own statistics cache and output folder: none relies on another's files.
 #include "core/fid/feature_extractor.h"
-#include "core/fid/inception_weights.h"
 #include "core/fid/fid_stats_file.h"
 #include "core/fid/image_folder_listing.h"
+#include "core/fid/inception_weights.h"
 #include "core/fid/npz_file.h"
 #include "core/fid/prdc.h"
 #include "tests/support/cli_runner.h"
@@ -57,7 +57,8 @@ private Q_SLOTS:
         const auto theirs = fid::readFidStats(test::fixturePath("fid_formula/stats_A_64.npz"));
         const double muScale = theirs.mu.abs().max().item<double>();
         const double sigmaScale = theirs.sigma.abs().max().item<double>();
-        QVERIFY2(test::maxAbsDiff(ours.mu, theirs.mu) < 1e-5 * muScale, qPrintable(QString::number(test::maxAbsDiff(ours.mu, theirs.mu))));
+        QVERIFY2(test::maxAbsDiff(ours.mu, theirs.mu) < 1e-5 * muScale,
+                 qPrintable(QString::number(test::maxAbsDiff(ours.mu, theirs.mu))));
         QVERIFY(test::maxAbsDiff(ours.sigma, theirs.sigma) < 1e-5 * sigmaScale);
         // Laid out as np.savez_compressed writes it.
         QCOMPARE(fid::NpzFile(out.toStdString()).arrayNames(), (std::vector<std::string>{"mu", "sigma"}));
@@ -73,7 +74,8 @@ private Q_SLOTS:
         const double expected = nlohmann::json::parse(in)["fid_64"];
         // --save-stats fills this test's cache with A's statistics; `fid` then reuses them.
         QTemporaryDir scratch;
-        const auto saved = fid({"--save-stats", kFormula + "images/A", scratch.filePath("A_64.npz"), "--dims", "64"}, scratch);
+        const auto saved =
+            fid({"--save-stats", kFormula + "images/A", scratch.filePath("A_64.npz"), "--dims", "64"}, scratch);
         QVERIFY2(saved.exitCode == 0, qPrintable(saved.err));
         const auto r = fid({kFormula + "images/A", kFormula + "images/B", "--dims", "64"}, scratch);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -94,16 +96,20 @@ private Q_SLOTS:
     void badInputFailsWithOneLine_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
-        QTest::newRow("npz without mu") << QStringList{tmp("no_mu.npz"), kFormula + "stats_A_64.npz"} << "no_mu.npz: no 'mu' array";
-        QTest::newRow("dims differ") << QStringList{kFormula + "stats_A_64.npz", tmp("d4.npz")} << "different dimensions";
-        QTest::newRow("missing path") << QStringList{tmp("nowhere"), kFormula + "stats_A_64.npz"} << "nowhere: does not exist";
+        QTest::newRow("npz without mu") << QStringList{tmp("no_mu.npz"), kFormula + "stats_A_64.npz"}
+                                        << "no_mu.npz: no 'mu' array";
+        QTest::newRow("dims differ") << QStringList{kFormula + "stats_A_64.npz", tmp("d4.npz")}
+                                     << "different dimensions";
+        QTest::newRow("missing path") << QStringList{tmp("nowhere"), kFormula + "stats_A_64.npz"}
+                                      << "nowhere: does not exist";
         QTest::newRow("empty folder") << QStringList{tmp("empty"), kFormula + "stats_A_64.npz"} << "empty: no images";
     }
     void badInputFailsWithOneLine() {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
         fid::writeNpz(tmp("no_mu.npz").toStdString(), {{"sigma", torch::eye(4, torch::kDouble)}});
-        fid::writeNpz(tmp("d4.npz").toStdString(), {{"mu", torch::zeros({4}, torch::kDouble)}, {"sigma", torch::eye(4, torch::kDouble)}});
+        fid::writeNpz(tmp("d4.npz").toStdString(),
+                      {{"mu", torch::zeros({4}, torch::kDouble)}, {"sigma", torch::eye(4, torch::kDouble)}});
         QDir().mkpath(tmp("empty"));
         QTemporaryDir scratch;
         const auto r = fid(args, scratch);
@@ -132,8 +138,10 @@ private Q_SLOTS:
         const double onePoint = 1.0 / double(std::min(a.size(0), b.size(0)));
         const auto& p = j["prdc"];
         const std::pair<const char*, std::pair<double, double>> metrics[] = {
-            {"precision", {expected.precision, swapped.precision}}, {"recall", {expected.recall, swapped.recall}},
-            {"density", {expected.density, swapped.density}}, {"coverage", {expected.coverage, swapped.coverage}}};
+            {"precision", {expected.precision, swapped.precision}},
+            {"recall", {expected.recall, swapped.recall}},
+            {"density", {expected.density, swapped.density}},
+            {"coverage", {expected.coverage, swapped.coverage}}};
         double swappedDistance = 0.0;
         for (const auto& [name, values] : metrics) {
             const double got = p[name];
@@ -146,8 +154,9 @@ private Q_SLOTS:
         QCOMPARE(int(p["nearest_k"]), 5);
 
         // A set against itself: every point is inside its own ball, every real ball is reached.
-        const auto self = fid({kFormula + "images/A", kFormula + "images/A", "--dims", "64", "--prdc", "--json",
-                               "--nearest-k", "4"}, scratch);
+        const auto self =
+            fid({kFormula + "images/A", kFormula + "images/A", "--dims", "64", "--prdc", "--json", "--nearest-k", "4"},
+                scratch);
         QVERIFY2(self.exitCode == 0, qPrintable(self.err));
         const auto s = nlohmann::json::parse(self.out.toStdString())["prdc"];
         QCOMPARE(double(s["precision"]), 1.0);
@@ -167,9 +176,11 @@ private Q_SLOTS:
         const auto r = runCli({"fid", kFormula + "images/A", kFormula + "images/B", "--no-cache"});
         qunsetenv("TORCH_HOME");
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.contains("github.com/mseitzer/pytorch-fid/releases") && r.err.contains(hub.path() + "/hub/checkpoints"),
+        QVERIFY2(r.err.contains("github.com/mseitzer/pytorch-fid/releases") &&
+                     r.err.contains(hub.path() + "/hub/checkpoints"),
                  qPrintable(r.err));
-        const auto explicitMissing = runCli({"fid", kFormula + "images/A", kFormula + "images/B", "--weights", tmp("none.pth")});
+        const auto explicitMissing =
+            runCli({"fid", kFormula + "images/A", kFormula + "images/B", "--weights", tmp("none.pth")});
         QVERIFY(explicitMissing.err.contains("none.pth: Inception weight file not found"));
     }
 };

@@ -92,13 +92,17 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("solverArgs");
         QTest::addColumn<QString>("key");
         QTest::addColumn<QString>("wrongKey");  // the negative control: another solver's reference
-        QTest::addColumn<int>("expectedNfe");    // -1: adaptive
-        QTest::newRow("euler") << QStringList{"--solver", "euler", "--steps", "8"} << "euler" << "midpoint" << 8;
-        QTest::newRow("midpoint") << QStringList{"--solver", "midpoint", "--steps", "8"} << "midpoint" << "euler" << 16;
-        QTest::newRow("rk4-38") << QStringList{"--solver", "rk4-38", "--steps", "8"} << "rk4_38" << "euler" << 32;
-        QTest::newRow("dopri5") << QStringList{"--solver", "dopri5", "--atol", "1e-5", "--rtol", "1e-5", "--times",
-                                               "0,0.25,0.5,0.75,1"}
-                                << "dopri5" << "euler" << -1;
+        QTest::addColumn<int>("expectedNfe");   // -1: adaptive
+        QTest::newRow("euler") << QStringList{"--solver", "euler", "--steps", "8"} << "euler"
+                               << "midpoint" << 8;
+        QTest::newRow("midpoint") << QStringList{"--solver", "midpoint", "--steps", "8"} << "midpoint"
+                                  << "euler" << 16;
+        QTest::newRow("rk4-38") << QStringList{"--solver", "rk4-38", "--steps", "8"} << "rk4_38"
+                                << "euler" << 32;
+        QTest::newRow("dopri5") << QStringList{"--solver", "dopri5", "--atol",  "1e-5",
+                                               "--rtol",   "1e-5",   "--times", "0,0.25,0.5,0.75,1"}
+                                << "dopri5"
+                                << "euler" << -1;
     }
     void sampleMatchesTorchdiffeq() {
         QFETCH(QStringList, solverArgs);
@@ -106,9 +110,10 @@ private Q_SLOTS:
         QFETCH(QString, wrongKey);
         QFETCH(int, expectedNfe);
         const QString out = tmp(key + ".pt"), grid = tmp(key + ".png");
-        const auto r = runCli(QStringList{"--threads", "1", "sample", "--checkpoint", kCheckpoint, "--weights", "online",
-                                          "--groups", "8", "--init-noise", tmp("y0.pt"), "--save-tensors", out, "--grid",
-                                          grid} + solverArgs);
+        const auto r =
+            runCli(QStringList{"--threads", "1", "sample", "--checkpoint", kCheckpoint, "--weights", "online",
+                               "--groups", "8", "--init-noise", tmp("y0.pt"), "--save-tensors", out, "--grid", grid} +
+                   solverArgs);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto saved = io::loadTorchFile(out.toStdString());
         const auto& trajectory = saved->at("trajectory").asTensor();
@@ -117,12 +122,14 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE(tag, test::maxAbsDiff(trajectory, ref_.at(key.toStdString())), tolerance);
         // The other solver's states at the same times (every other grid point for dopri5's quarters).
         auto wrong = ref_.at(wrongKey.toStdString());
-        if (wrong.size(0) != trajectory.size(0)) wrong = wrong.slice(0, 0, wrong.size(0), (wrong.size(0) - 1) / (trajectory.size(0) - 1));
-        DS_CHECK_NEGATIVE_CONTROL(tag + " against " + wrongKey.toStdString(), test::maxAbsDiff(trajectory, wrong), tolerance,
-                                  kNegativeControlFactor);
+        if (wrong.size(0) != trajectory.size(0))
+            wrong = wrong.slice(0, 0, wrong.size(0), (wrong.size(0) - 1) / (trajectory.size(0) - 1));
+        DS_CHECK_NEGATIVE_CONTROL(tag + " against " + wrongKey.toStdString(), test::maxAbsDiff(trajectory, wrong),
+                                  tolerance, kNegativeControlFactor);
         // The samples are the last state as images: one float32 rounding of a value in [0, 1].
         const auto samples = saved->at("samples").asTensor();
-        DS_CHECK_TOLERANCE(tag + "/samples", test::maxAbsDiff(samples, ((trajectory[-1] + 1) * 0.5).clamp(0, 1)), test::kFloat32Epsilon);
+        DS_CHECK_TOLERANCE(tag + "/samples", test::maxAbsDiff(samples, ((trajectory[-1] + 1) * 0.5).clamp(0, 1)),
+                           test::kFloat32Epsilon);
         const int64_t nfe = saved->at("nfe").asInt();
         if (expectedNfe >= 0) QCOMPARE(nfe, int64_t(expectedNfe));
         else QVERIFY(nfe >= 14 && (nfe - 2) % 6 == 0);
@@ -153,24 +160,28 @@ private Q_SLOTS:
         QTest::newRow("groups do not divide") << kCheckpoint << QStringList{"--image-size", "16", "--groups", "12"}
                                               << "--groups 12 does not divide the 16 channels";
         QTest::newRow("no image size") << kCheckpoint << QStringList{"--groups", "8"} << "--image-size";
-        QTest::newRow("bad image size") << kCheckpoint << QStringList{"--groups", "8", "--image-size", "15"} << "multiple of 2";
-        QTest::newRow("times out of range") << kCheckpoint << QStringList{"--image-size", "16", "--times", "0,2"} << "[0, 1]";
-        QTest::newRow("times not increasing") << kCheckpoint << QStringList{"--image-size", "16", "--times", "0,0.5,0.5"}
-                                              << "increasing";
-        QTest::newRow("objective on a flow") << kCheckpoint << QStringList{"--image-size", "16", "--objective", "pred_v"}
-                                             << "--objective applies to diffusion";
-        QTest::newRow("solver on a diffusion model") << ddpm << QStringList{"--image-size", "16", "--solver", "euler"}
-                                                     << "--solver applies to flow-matching";
+        QTest::newRow("bad image size") << kCheckpoint << QStringList{"--groups", "8", "--image-size", "15"}
+                                        << "multiple of 2";
+        QTest::newRow("times out of range")
+            << kCheckpoint << QStringList{"--image-size", "16", "--times", "0,2"} << "[0, 1]";
+        QTest::newRow("times not increasing")
+            << kCheckpoint << QStringList{"--image-size", "16", "--times", "0,0.5,0.5"} << "increasing";
+        QTest::newRow("objective on a flow")
+            << kCheckpoint << QStringList{"--image-size", "16", "--objective", "pred_v"}
+            << "--objective applies to diffusion";
+        QTest::newRow("solver on a diffusion model")
+            << ddpm << QStringList{"--image-size", "16", "--solver", "euler"} << "--solver applies to flow-matching";
         QTest::newRow("dopri5 steps differ between batches")
-            << kCheckpoint << QStringList{"--image-size", "16", "--groups", "8", "--num", "4", "--batch-size", "2",
-                                        "--save-tensors", tmp("x.pt")}
+            << kCheckpoint << QStringList{"--image-size", "16", "--groups",       "8",        "--num", "4",
+                                          "--batch-size", "2",  "--save-tensors", tmp("x.pt")}
             << "--times";
     }
     void badInputGivesOneLineError() {
         QFETCH(QString, file);
         QFETCH(QStringList, args);
         QFETCH(QString, expected);
-        const auto r = runCli(QStringList{"--threads", "1", "sample", "--checkpoint", file, "--grid", tmp("never.png")} + args);
+        const auto r =
+            runCli(QStringList{"--threads", "1", "sample", "--checkpoint", file, "--grid", tmp("never.png")} + args);
         QVERIFY2(r.exitCode > 0, qPrintable(r.err));
         const QString err = r.err.trimmed();
         QVERIFY2(err.startsWith("error: ") && !err.contains('\n'), qPrintable(err));

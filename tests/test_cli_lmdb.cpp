@@ -58,8 +58,8 @@ private Q_SLOTS:
             QVERIFY(test::readFile((raw + "/").toStdString() + e.key + ".webp") == e.value);
 
         const QString split = tmp("split");
-        const QStringList splitArgs{"import-lmdb", db_, "--out", split, "--size", "16", "--format", "jpg",
-                                    "--split", "4,2", "--seed", "3"};
+        const QStringList splitArgs{"import-lmdb", db_,   "--out",   split, "--size", "16",
+                                    "--format",    "jpg", "--split", "4,2", "--seed", "3"};
         const auto s = runCli(splitArgs);
         QVERIFY2(s.exitCode == 0, qPrintable(s.err));
         QCOMPARE(QDir(split + "/train").entryList(QDir::Files).size(), 4);
@@ -85,11 +85,13 @@ private Q_SLOTS:
         QVERIFY(whole.open(QIODevice::ReadOnly) && part.open(QIODevice::WriteOnly));
         part.write(whole.read(whole.size() / 2));
         part.close();
-        for (const QStringList& args : {QStringList{"lmdb-info", half}, QStringList{"import-lmdb", half, "--out", tmp("never")},
-                                        QStringList{"train", "--data", half, "--steps", "1", "--run-dir", tmp("never_run")}}) {
+        for (const QStringList& args :
+             {QStringList{"lmdb-info", half}, QStringList{"import-lmdb", half, "--out", tmp("never")},
+              QStringList{"train", "--data", half, "--steps", "1", "--run-dir", tmp("never_run")}}) {
             const auto failed = runCli(args);
             QCOMPARE(failed.exitCode, 1);
-            QVERIFY2(failed.err.trimmed().startsWith("error: " + half + "/data.mdb: truncated: ") && !failed.err.trimmed().contains('\n'),
+            QVERIFY2(failed.err.trimmed().startsWith("error: " + half + "/data.mdb: truncated: ") &&
+                         !failed.err.trimmed().contains('\n'),
                      qPrintable(args.join(' ') + ": " + r.err));
         }
         QVERIFY(!QDir(tmp("never")).exists());
@@ -114,10 +116,11 @@ private Q_SLOTS:
         const QString db = tmp("train_lmdb");
         test::writeLmdb(db.toStdString(), test::cleanEntries(12));
         const QString run = tmp("run");
-        const auto r = runCli({"--threads", "2", "train", "--data", db, "--run-dir", run, "--channels", "3",
-                               "--image-size", "16", "--dim", "8", "--dim-mults", "1,2", "--timesteps", "100",
-                               "--batch-size", "4", "--steps", "3", "--save-every", "3", "--sample-every", "1000",
-                               "--seed", "2", "--device", "cpu"});
+        const auto r = runCli({"--threads", "2",           "train", "--data",       db,    "--run-dir",
+                               run,         "--channels",  "3",     "--image-size", "16",  "--dim",
+                               "8",         "--dim-mults", "1,2",   "--timesteps",  "100", "--batch-size",
+                               "4",         "--steps",     "3",     "--save-every", "3",   "--sample-every",
+                               "1000",      "--seed",      "2",     "--device",     "cpu"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("data: LMDB " + db + " (12 images, 0 skipped; 16x16 RGB"), qPrintable(r.err));
         QVERIFY(QFile::exists(run + "/checkpoints/step-3.pt"));
@@ -128,9 +131,12 @@ private Q_SLOTS:
         if (!lines.last().contains("\"loss\"")) lines.removeLast();  // the last step's preview record
         const double loss = QJsonDocument::fromJson(lines.last()).object()["loss"].toDouble();
         QVERIFY(std::isfinite(loss) && loss > 0);
-        const QJsonObject config =
-            QJsonDocument::fromJson([&] { QFile f(run + "/config.json"); f.open(QIODevice::ReadOnly); return f.readAll(); }())
-                .object();
+        const QJsonObject config = QJsonDocument::fromJson([&] {
+                                       QFile f(run + "/config.json");
+                                       f.open(QIODevice::ReadOnly);
+                                       return f.readAll();
+                                   }())
+                                       .object();
         QCOMPARE(config["data"].toObject()["source"].toString(), db);
     }
 };

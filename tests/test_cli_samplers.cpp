@@ -48,22 +48,27 @@ private Q_SLOTS:
             QStringList options;
             std::string key;
         };
-        for (const Case& c : {Case{{"--sampler", "dpm-solver++", "--steps", "10"}, "dpmpp_2m_tu_10"},
-                              Case{{"--sampler", "dpm-solver", "--method", "singlestep", "--order", "3", "--steps", "10"}, "dpm_3s_10"},
-                              Case{{"--sampler", "unipc", "--order", "3", "--steps", "10"}, "unipc_bh2_3_tu_10"},
-                              Case{{"--sampler", "dpm-solver++", "--method", "adaptive", "--order", "2"}, "adaptive_o2"}}) {
-            const QString tensors = tmp(QString::fromStdString(c.key) + ".pt"), grid = tmp(QString::fromStdString(c.key) + ".png");
-            const auto r = runCli(QStringList{"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel),
-                                              "--image-size", "16", "--weights", "online", "--init-noise",
-                                              QString::fromStdString(noise), "--save-tensors", tensors, "--grid", grid} +
-                                  c.options);
+        for (const Case& c :
+             {Case{{"--sampler", "dpm-solver++", "--steps", "10"}, "dpmpp_2m_tu_10"},
+              Case{{"--sampler", "dpm-solver", "--method", "singlestep", "--order", "3", "--steps", "10"}, "dpm_3s_10"},
+              Case{{"--sampler", "unipc", "--order", "3", "--steps", "10"}, "unipc_bh2_3_tu_10"},
+              Case{{"--sampler", "dpm-solver++", "--method", "adaptive", "--order", "2"}, "adaptive_o2"}}) {
+            const QString tensors = tmp(QString::fromStdString(c.key) + ".pt"),
+                          grid = tmp(QString::fromStdString(c.key) + ".png");
+            const auto r =
+                runCli(QStringList{"--threads", "1", "sample", "--checkpoint", QString::fromStdString(kModel),
+                                   "--image-size", "16", "--weights", "online", "--init-noise",
+                                   QString::fromStdString(noise), "--save-tensors", tensors, "--grid", grid} +
+                       c.options);
             QVERIFY2(r.exitCode == 0, qPrintable(r.err));
             const auto out = test::loadReferenceTensors(tensors.toStdString());
             const auto want = ref.at(c.key + "_final").clamp(0, 1);
             if (c.key == "adaptive_o2") {
                 // Within the error the adaptive solver controls (as in test_fast_samplers): atol
                 // + rtol |x| per value in model space, twice the image's [0, 1].
-                const double ratio = ((out.at("samples") - want).abs() * 2 / (0.0078 + 0.05 * (want * 2 - 1).abs())).max().item<double>();
+                const double ratio = ((out.at("samples") - want).abs() * 2 / (0.0078 + 0.05 * (want * 2 - 1).abs()))
+                                         .max()
+                                         .item<double>();
                 DS_CHECK_TOLERANCE("cli_adaptive_o2_over_its_tolerance", ratio, 1.0);
             } else {
                 // As in test_fast_samplers: 1e-4 of the sample's magnitude (about ten U-Net
@@ -73,10 +78,12 @@ private Q_SLOTS:
                 DS_CHECK_TOLERANCE("cli_" + c.key, test::maxAbsDiff(out.at("samples"), want), tol);
                 // Negative control: the 20-step run of the same solver.
                 if (c.key == "dpmpp_2m_tu_10")
-                    DS_CHECK_NEGATIVE_CONTROL("cli_dpmpp_2m_tu_10 against 20 steps",
-                                              test::maxAbsDiff(out.at("samples"), ref.at("dpmpp_2m_tu_20_final").clamp(0, 1)), tol, 10.0);
+                    DS_CHECK_NEGATIVE_CONTROL(
+                        "cli_dpmpp_2m_tu_10 against 20 steps",
+                        test::maxAbsDiff(out.at("samples"), ref.at("dpmpp_2m_tu_20_final").clamp(0, 1)), tol, 10.0);
                 QCOMPARE(out.at("x0_preds").size(0), ref.at(c.key + "_steps").item<int64_t>());
-                QCOMPARE(readPngValue(grid.toStdString(), "ds.nfe"), std::to_string(ref.at(c.key + "_nfe").item<int64_t>()));
+                QCOMPARE(readPngValue(grid.toStdString(), "ds.nfe"),
+                         std::to_string(ref.at(c.key + "_nfe").item<int64_t>()));
             }
         }
         QCOMPARE(readPngValue(tmp("unipc_bh2_3_tu_10.png").toStdString(), "ds.sampler"), std::string("unipc"));
@@ -88,9 +95,9 @@ private Q_SLOTS:
     // NFE vs quality as JSON: every sampler at every step count, and each converges to the
     // reference solution at its order (a second-order solver: about 4x less error per doubling).
     void sweepPrintsNfeAgainstError() {
-        const auto r = runCli({"--threads", "1", "sweep", "--checkpoint", QString::fromStdString(kModel), "--image-size",
-                               "16", "--num", "2", "--steps", "10,20,40", "--reference-steps", "160", "--samplers",
-                               "ddim,dpm-solver++2m,unipc3", "--out", tmp("sweep.json")});
+        const auto r = runCli({"--threads", "1", "sweep", "--checkpoint", QString::fromStdString(kModel),
+                               "--image-size", "16", "--num", "2", "--steps", "10,20,40", "--reference-steps", "160",
+                               "--samplers", "ddim,dpm-solver++2m,unipc3", "--out", tmp("sweep.json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(doc["images"].toInt(), 2);
@@ -107,9 +114,10 @@ private Q_SLOTS:
             QVERIFY2(e[0] > e[1] && e[1] > e[2], solver.c_str());
         }
         QVERIFY(errors["dpm-solver++2m"][2] < errors["dpm-solver++2m"][1] / 3);  // second order
-        QVERIFY(errors["ddim"][2] > errors["ddim"][1] / 3);                        // first order
+        QVERIFY(errors["ddim"][2] > errors["ddim"][1] / 3);                      // first order
         QVERIFY(QFile::exists(tmp("sweep.json")));
-        const auto bad = runCli({"sweep", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16", "--samplers", "euler"});
+        const auto bad = runCli(
+            {"sweep", "--checkpoint", QString::fromStdString(kModel), "--image-size", "16", "--samplers", "euler"});
         QCOMPARE(bad.exitCode, 1);
         QVERIFY2(bad.err.contains("unknown sweep sampler 'euler'"), qPrintable(bad.err));
     }
@@ -123,12 +131,15 @@ private Q_SLOTS:
             test::writeFormulaInceptionWeights(test::fixturePath("fid_formula/keys.tsv"), weights.toStdString());
         const QString reference = QString::fromStdString(test::fixturePath("fid_formula/images/A"));
         const QString cache = tmp("fid-cache");
-        const QStringList common{"--checkpoint", QString::fromStdString(kModel), "--image-size", "16", "--num", "12",
-                                 "--batch-size", "5", "--seed", "7"};
+        const QStringList common{"--checkpoint", QString::fromStdString(kModel),
+                                 "--image-size", "16",
+                                 "--num",        "12",
+                                 "--batch-size", "5",
+                                 "--seed",       "7"};
         const auto r = runCli(QStringList{"--threads", "2", "sweep"} + common +
-                              QStringList{"--steps", "5,10", "--reference-steps", "20", "--samplers", "ddim,dpm-solver++2m",
-                                          "--fid-reference", reference, "--fid-dims", "64", "--fid-weights", weights,
-                                          "--fid-cache-dir", cache});
+                              QStringList{"--steps", "5,10", "--reference-steps", "20", "--samplers",
+                                          "ddim,dpm-solver++2m", "--fid-reference", reference, "--fid-dims", "64",
+                                          "--fid-weights", weights, "--fid-cache-dir", cache});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(doc["fid_label"].toString(), QStringLiteral("FID"));

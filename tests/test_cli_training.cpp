@@ -8,7 +8,6 @@
 #include "tests/support/reference_tensors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -26,9 +25,31 @@ namespace {
 
 // A tiny training run on Fashion-MNIST through the CLI (seconds).
 QStringList tinyTrainArgs(const QString& runDir, int steps) {
-    return {"--threads", "1", "train", "--run-dir", runDir, "--dim", "8", "--dim-mults", "1,2", "--image-size", "16",
-            "--timesteps", "100", "--batch-size", "8", "--steps", QString::number(steps), "--save-every", "4",
-            "--sample-every", "0", "--seed", "5", "--device", "cpu"};
+    return {"--threads",
+            "1",
+            "train",
+            "--run-dir",
+            runDir,
+            "--dim",
+            "8",
+            "--dim-mults",
+            "1,2",
+            "--image-size",
+            "16",
+            "--timesteps",
+            "100",
+            "--batch-size",
+            "8",
+            "--steps",
+            QString::number(steps),
+            "--save-every",
+            "4",
+            "--sample-every",
+            "0",
+            "--seed",
+            "5",
+            "--device",
+            "cpu"};
 }
 
 }  // namespace
@@ -64,7 +85,8 @@ private Q_SLOTS:
         qputenv("XDG_CACHE_HOME", hub.filePath("cache").toUtf8());  // the statistics cache, this test's own
         const QString reference = QString::fromStdString(test::fixturePath("fid_formula/images/A"));
         const QString run = tmp("fid-run");
-        const QStringList fid{"--fid-every", "2", "--fid-samples", "6", "--fid-reference", reference, "--fid-dims", "64"};
+        const QStringList fid{"--fid-every",     "2",       "--fid-samples", "6",
+                              "--fid-reference", reference, "--fid-dims",    "64"};
         auto args = tinyTrainArgs(run, 4);
         args[args.indexOf("--save-every") + 1] = "2";
         const auto r = runCli(args + fid);
@@ -82,9 +104,9 @@ private Q_SLOTS:
         const auto noise = torch::randn({6, 1, 16, 16}, gen);
         const QString noiseFile = tmp("fid-noise.pt"), folder = tmp("fid-samples");
         io::saveTorchFile(noiseFile.toStdString(), io::PyValue::tensor(noise));
-        const auto sampled = runCli({"--threads", "1", "sample", "--checkpoint", run + "/checkpoints/step-4.pt",
-                                     "--weights", "ema", "--sampler", "dpm-solver++", "--steps", "20", "--init-noise",
-                                     noiseFile, "--out-dir", folder});
+        const auto sampled =
+            runCli({"--threads", "1", "sample", "--checkpoint", run + "/checkpoints/step-4.pt", "--weights", "ema",
+                    "--sampler", "dpm-solver++", "--steps", "20", "--init-noise", noiseFile, "--out-dir", folder});
         QVERIFY2(sampled.exitCode == 0, qPrintable(sampled.err));
         const auto measured = runCli({"--threads", "1", "fid", folder, reference, "--dims", "64", "--json"});
         QVERIFY2(measured.exitCode == 0, qPrintable(measured.err));
@@ -106,7 +128,8 @@ private Q_SLOTS:
         const auto after = fidRecords(run);
         QCOMPARE(int(after.size()), 3);
         QCOMPARE(after.at(2)["fid"].toDouble(), records[2]["fid"].toDouble());
-        const double lowest = std::min({after.at(2)["fid"].toDouble(), after.at(4)["fid"].toDouble(), after.at(6)["fid"].toDouble()});
+        const double lowest =
+            std::min({after.at(2)["fid"].toDouble(), after.at(4)["fid"].toDouble(), after.at(6)["fid"].toDouble()});
         QCOMPARE(after.at(6)["fid_best"].toBool(), after.at(6)["fid"].toDouble() == lowest);
         QCOMPARE(io::loadTorchFile((run + "/checkpoints/best.pt").toStdString())->at("fid").asFloat(), lowest);
 
@@ -189,7 +212,8 @@ private Q_SLOTS:
     void precisionTheDeviceCannotRunIsOneErrorLine() {
         const QString run = tmp("fp16");
         auto args = tinyTrainArgs(run, 2);
-        args << "--amp" << "fp16";
+        args << "--amp"
+             << "fp16";
         const auto r = runCli(args);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith("error: --amp fp16") && r.err.trimmed().count('\n') == 0, qPrintable(r.err));
@@ -198,9 +222,10 @@ private Q_SLOTS:
 
     void flowTrainingRunsFromTheCommandLine() {
         const QString run = tmp("flow");
-        const auto r = runCli({"--threads", "1", "train", "--family", "flow", "--path", "otcfm", "--run-dir", run,
-                               "--image-size", "16", "--batch-size", "8", "--steps", "3", "--save-every", "3",
-                               "--sample-every", "1000", "--device", "cpu"});
+        const auto r = runCli({"--threads", "1",         "train", "--family",     "flow", "--path",
+                               "otcfm",     "--run-dir", run,     "--image-size", "16",   "--batch-size",
+                               "8",         "--steps",   "3",     "--save-every", "3",    "--sample-every",
+                               "1000",      "--device",  "cpu"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto info = runCli({"info", run + "/checkpoints/step-3.pt", "--json"});
         QVERIFY2(info.exitCode == 0, qPrintable(info.err));
@@ -210,9 +235,19 @@ private Q_SLOTS:
         QCOMPARE(doc["flow_unet"].toObject()["groups"].toInt(), 8);
         // lucidrains' Unet as the flow's backbone, sized with the diffusion options.
         const QString lucid = tmp("flow-lucidrains");
-        const auto l = runCli({"--threads", "1", "train", "--family", "flow", "--backbone", "lucidrains", "--dim", "8",
-                               "--dim-mults", "1,2", "--run-dir", lucid, "--image-size", "16", "--batch-size", "4",
-                               "--steps", "2", "--save-every", "2", "--sample-every", "1000", "--device", "cpu"});
+        const auto l = runCli({"--threads",  "1",
+                               "train",      "--family",
+                               "flow",       "--backbone",
+                               "lucidrains", "--dim",
+                               "8",          "--dim-mults",
+                               "1,2",        "--run-dir",
+                               lucid,        "--image-size",
+                               "16",         "--batch-size",
+                               "4",          "--steps",
+                               "2",          "--save-every",
+                               "2",          "--sample-every",
+                               "1000",       "--device",
+                               "cpu"});
         QVERIFY2(l.exitCode == 0, qPrintable(l.err));
         const auto lucidInfo = runCli({"info", lucid + "/checkpoints/step-2.pt", "--json"});
         const auto lucidDoc = QJsonDocument::fromJson(lucidInfo.out.toUtf8()).object();
@@ -220,9 +255,11 @@ private Q_SLOTS:
         QCOMPARE(lucidDoc["lucidrains_unet"].toObject()["dim"].toInt(), 8);
         // torchcfm's UNetModel likewise: --dim is model_channels, --dim-mults channel_mult.
         const QString cfm = tmp("flow-torchcfm");
-        const auto u = runCli({"--threads", "1", "train", "--family", "flow", "--backbone", "torchcfm", "--dim", "32",
-                               "--dim-mults", "1,1", "--run-dir", cfm, "--image-size", "16", "--batch-size", "4",
-                               "--steps", "2", "--save-every", "2", "--sample-every", "1000", "--device", "cpu"});
+        const auto u = runCli(
+            {"--threads", "1",           "train", "--family",     "flow", "--backbone",     "torchcfm", "--dim",
+             "32",        "--dim-mults", "1,1",   "--run-dir",    cfm,    "--image-size",   "16",       "--batch-size",
+             "4",         "--steps",     "2",     "--save-every", "2",    "--sample-every", "1000",     "--device",
+             "cpu"});
         QVERIFY2(u.exitCode == 0, qPrintable(u.err));
         const auto cfmDoc =
             QJsonDocument::fromJson(runCli({"info", cfm + "/checkpoints/step-2.pt", "--json"}).out.toUtf8()).object();
@@ -230,11 +267,12 @@ private Q_SLOTS:
         QCOMPARE(cfmDoc["torchcfm_unet"].toObject()["channel_mult"].toArray().size(), 2);
         QCOMPARE(cfmDoc["torchcfm_unet"].toObject()["in_channels"].toInt(), 1);
         // Options of the other family are refused with one line.
-        for (const QStringList& bad : {QStringList{"--family", "flow", "--dim", "8"}, QStringList{"--path", "icfm"},
-                                       QStringList{"--backbone", "lucidrains"},
-                                       QStringList{"--preset", "tiny", "--family", "flow"}}) {
+        for (const QStringList& bad :
+             {QStringList{"--family", "flow", "--dim", "8"}, QStringList{"--path", "icfm"},
+              QStringList{"--backbone", "lucidrains"}, QStringList{"--preset", "tiny", "--family", "flow"}}) {
             const auto e = runCli(QStringList{"train", "--run-dir", tmp("never")} + bad);
-            QVERIFY2(e.exitCode > 0 && e.err.startsWith("error: ") && e.err.trimmed().count('\n') == 0, qPrintable(e.err));
+            QVERIFY2(e.exitCode > 0 && e.err.startsWith("error: ") && e.err.trimmed().count('\n') == 0,
+                     qPrintable(e.err));
             QVERIFY(!QDir(tmp("never")).exists());
         }
     }

@@ -2,8 +2,6 @@
 // with zlib directly), image folders built here with OpenCV and by hand (every format and pixel
 // layout, plus the bad files a real folder holds), and the background batch loader's promises:
 // determinism, exact epochs, resume, sharding, flips, errors and clean shutdown.
-#include "tests/support/error_text.h"
-#include "tests/support/hang_limits.h"
 #include "core/data/batch_loader.h"
 #include "core/data/epoch_sampler.h"
 #include "core/data/fashion_mnist_source.h"
@@ -14,13 +12,14 @@
 #include "core/fid/npz_file.h"
 #include "core/util/error.h"
 #include "core/util/stop_token.h"
+#include "tests/support/error_text.h"
+#include "tests/support/hang_limits.h"
 #include "tests/support/opencv_tensors.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tolerance.h"
 
 #include <QtTest>
 #include <nlohmann/json.hpp>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sys/syscall.h>
@@ -281,10 +280,12 @@ class TestData : public QObject {
 private:
     std::unique_ptr<QTemporaryDir> tempDir_;
     std::shared_ptr<FashionMnistSource> fashionTrain_;
-    std::string folder_;         // the mixed image folder
+    std::string folder_;  // the mixed image folder
     std::string fashionDir_;
 
-    std::string temp(const std::string& name) const { return tempDir_->filePath(QString::fromStdString(name)).toStdString(); }
+    std::string temp(const std::string& name) const {
+        return tempDir_->filePath(QString::fromStdString(name)).toStdString();
+    }
 
     size_t indexOf(const ImageFolderSource& source, const std::string& name) {
         for (size_t i = 0; i < source.size(); ++i)
@@ -306,7 +307,8 @@ private:
         rgba.colRange(16, 32).setTo(cv::Scalar(255, 0, 0, 255));
         writeImage(f + "rgba.png", rgba);
         writeImage(f + "deep16.png", cv::Mat(32, 32, CV_16UC3, cv::Scalar(65535, 0, 32896)));
-        writeImage(f + "lossless.webp", cv::Mat(32, 32, CV_8UC3, cv::Scalar(10, 20, 30)), {cv::IMWRITE_WEBP_QUALITY, 101});
+        writeImage(f + "lossless.webp", cv::Mat(32, 32, CV_8UC3, cv::Scalar(10, 20, 30)),
+                   {cv::IMWRITE_WEBP_QUALITY, 101});
         writeImage(f + "wide.bmp", cv::Mat(32, 64, CV_8UC3, cv::Scalar(5, 6, 7)));
         // Portrait 40 x 80 TIFF: red / green / blue bands; shrunk to 32 x 64, the crop is all green.
         cv::Mat tall(80, 40, CV_8UC3, cv::Scalar(0, 255, 0));
@@ -386,7 +388,8 @@ private Q_SLOTS:
                     const int value = image.pixels[size_t(y) * 32 + x];
                     const bool border = x < 2 || x >= 30 || y < 2 || y >= 30;
                     const int expected = border ? 0 : uint8_t(raw[16 + index * 784 + size_t(y - 2) * 28 + (x - 2)]);
-                    if (value != expected) QFAIL(qPrintable(QString("pixel (%1, %2) of image %3").arg(x).arg(y).arg(index)));
+                    if (value != expected)
+                        QFAIL(qPrintable(QString("pixel (%1, %2) of image %3").arg(x).arg(y).arg(index)));
                     inkPixels += value > 0;
                 }
             }
@@ -488,7 +491,8 @@ private Q_SLOTS:
             const size_t index = indexOf(source, name);
             if (index == size_t(-1)) throw ds::Error(name + " not indexed");
             const ds::api::Image loaded = source.load(index);
-            if (loaded.width != 32 || loaded.height != 32 || loaded.channels != 3) throw ds::Error(name + ": bad shape");
+            if (loaded.width != 32 || loaded.height != 32 || loaded.channels != 3)
+                throw ds::Error(name + ": bad shape");
             return loaded;
         };
         QVERIFY(uniform(image("gray.png"), {100, 100, 100}, 0));  // centre crop of a landscape
@@ -496,12 +500,12 @@ private Q_SLOTS:
         const ds::api::Image rgba = image("rgba.png");
         QVERIFY(near(pixelAt(rgba, 3, 10), {255, 255, 255}, 0));  // transparent -> white
         QVERIFY(near(pixelAt(rgba, 28, 10), {0, 0, 255}, 0));     // opaque blue stays
-        QVERIFY(uniform(image("deep16.png"), {128, 0, 255}, 0));   // 16-bit scaled by 255/65535
+        QVERIFY(uniform(image("deep16.png"), {128, 0, 255}, 0));  // 16-bit scaled by 255/65535
         QVERIFY(uniform(image("lossless.webp"), {30, 20, 10}, 0));
         QVERIFY(uniform(image("wide.bmp"), {7, 6, 5}, 0));
-        QVERIFY(uniform(image("tall.tiff"), {0, 255, 0}, 0));      // centre of a portrait
+        QVERIFY(uniform(image("tall.tiff"), {0, 255, 0}, 0));  // centre of a portrait
         QVERIFY(uniform(image("really_png.jpg"), {255, 128, 0}, 0));
-        QVERIFY(uniform(image("palette.png"), {10, 200, 30}, 0));  // 4 x 4 enlarged (cubic)
+        QVERIFY(uniform(image("palette.png"), {10, 200, 30}, 0));       // 4 x 4 enlarged (cubic)
         QVERIFY(uniform(image("gray_alpha.png"), {127, 127, 127}, 1));  // black, half alpha, over white
         QVERIFY(uniform(image("deep.png"), {42, 42, 42}, 0));
     }
@@ -550,7 +554,8 @@ private Q_SLOTS:
         writeBytes(junk + "/b.png", "");
         writeBytes(junk + "/deeper/c.txt", "text");
         message = ds::test::errorText([&] { ImageFolderSource(junk, {32, 3}); });
-        QVERIFY2(contains(message, junk) && contains(message, "no readable images: 3 file(s) skipped"), message.c_str());
+        QVERIFY2(contains(message, junk) && contains(message, "no readable images: 3 file(s) skipped"),
+                 message.c_str());
         QVERIFY2(contains(message, "a.jpg"), message.c_str());
 
         message = ds::test::errorText([&] { ImageFolderSource(temp("missing"), {32, 3}); });
@@ -735,7 +740,8 @@ private Q_SLOTS:
             gated->open();
         });
         const auto limit = std::chrono::steady_clock::now() + std::chrono::milliseconds(ds::test::kHangMs);
-        while (!(consumerThread.load() != 0 && threadSleeps(consumerThread.load())) && std::chrono::steady_clock::now() < limit)
+        while (!(consumerThread.load() != 0 && threadSleeps(consumerThread.load())) &&
+               std::chrono::steady_clock::now() < limit)
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const bool blocked = consumerThread.load() != 0 && threadSleeps(consumerThread.load());
         loader.stop();
@@ -762,7 +768,9 @@ private Q_SLOTS:
             QVERIFY(batch.images.max().item<float>() <= 1.0f);
             const ds::api::Image image = fashionTrain_->load(size_t(batch.indices[3]));
             const torch::Tensor expected =
-                torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {1, 32, 32}, torch::kUInt8).to(torch::kFloat) / 255.0f;
+                torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {1, 32, 32}, torch::kUInt8)
+                    .to(torch::kFloat) /
+                255.0f;
             QVERIFY(torch::equal(batch.images[3], expected));
         }
         auto folder = std::make_shared<ImageFolderSource>(folder_, ImageTransform{32, 3});
@@ -793,9 +801,10 @@ private Q_SLOTS:
             for (int channels : {1, 3}) {
                 const std::string key = "chan_cv__" + name + "__c" + std::to_string(channels);
                 // Integer compositing and cvtColor's fixed-point conversions: exact on any CPU.
-                DS_CHECK_TOLERANCE("resize/" + key, ds::test::maxAbsDiff(ds::test::tensorOfMat(toModelChannels(eightBit, channels)),
-                                                                         npz.array(key)),
-                                   0.0);
+                DS_CHECK_TOLERANCE(
+                    "resize/" + key,
+                    ds::test::maxAbsDiff(ds::test::tensorOfMat(toModelChannels(eightBit, channels)), npz.array(key)),
+                    0.0);
             }
         }
         int cases = 0;
@@ -809,8 +818,10 @@ private Q_SLOTS:
             // differ by one level between OpenCV's SIMD dispatch targets: 1 level there.
             const double tol = interpolation == "INTER_AREA" ? 1.0 : 0.0;
             const auto want = npz.array("train_cv__" + key);
-            const cv::Mat resized = resizeShorterSideAndCenterCrop(toModelChannels(toEightBit(decoded.at(name)), channels), size);
-            DS_CHECK_TOLERANCE("resize/train_cv__" + key, ds::test::maxAbsDiff(ds::test::tensorOfMat(resized), want), tol);
+            const cv::Mat resized =
+                resizeShorterSideAndCenterCrop(toModelChannels(toEightBit(decoded.at(name)), channels), size);
+            DS_CHECK_TOLERANCE("resize/train_cv__" + key, ds::test::maxAbsDiff(ds::test::tensorOfMat(resized), want),
+                               tol);
             // Negative control: the same image mirrored (a crop or a channel order gone wrong).
             cv::Mat mirrored;
             cv::flip(resized, mirrored, 1);
@@ -820,7 +831,8 @@ private Q_SLOTS:
             QCOMPARE(prepared.width, size);
             QCOMPARE(prepared.height, size);
             QCOMPARE(prepared.channels, channels);
-            const auto preparedTensor = torch::from_blob(const_cast<uint8_t*>(prepared.pixels.data()), want.sizes(), torch::kUInt8);
+            const auto preparedTensor =
+                torch::from_blob(const_cast<uint8_t*>(prepared.pixels.data()), want.sizes(), torch::kUInt8);
             DS_CHECK_TOLERANCE("resize/prepareImage__" + key, ds::test::maxAbsDiff(preparedTensor, want), tol);
             ++cases;
         }

@@ -80,8 +80,10 @@ private Q_SLOTS:
     void unetOutput_data() {
         QTest::addColumn<QString>("weights");
         QTest::addColumn<QString>("key");
-        QTest::newRow("online") << "online" << "unet_out";
-        QTest::newRow("ema") << "ema" << "unet_out_ema";
+        QTest::newRow("online") << "online"
+                                << "unet_out";
+        QTest::newRow("ema") << "ema"
+                             << "unet_out_ema";
     }
     void unetOutput() {
         QFETCH(QString, weights);
@@ -94,7 +96,8 @@ private Q_SLOTS:
         const auto& t = ref_.at("unet_t");
         DS_CHECK_TOLERANCE("ddpm/" + key.toStdString(), test::maxAbsDiff(m->model()->forward(x, t), want), tol);
         DS_CHECK_NEGATIVE_CONTROL("ddpm/" + key.toStdString() + " at reversed timesteps",
-                                  test::maxAbsDiff(m->model()->forward(x, t.flip(0)), want), tol, kNegativeControlFactor);
+                                  test::maxAbsDiff(m->model()->forward(x, t.flip(0)), want), tol,
+                                  kNegativeControlFactor);
     }
 
     void pMeanVariance_data() {
@@ -113,13 +116,16 @@ private Q_SLOTS:
         const auto r = m->pMeanVariance(x, times), w = wrong->pMeanVariance(x, times);
         DS_CHECK_TOLERANCE("ddpm/" + p + "x0", test::maxAbsDiff(r.xStart, ref_.at(p + "x0")), tol.x0);
         DS_CHECK_TOLERANCE("ddpm/" + p + "mean", test::maxAbsDiff(r.mean, ref_.at(p + "mean")), tol.mean);
-        DS_CHECK_TOLERANCE("ddpm/" + p + "logvar", test::maxAbsDiff(r.logVariance, ref_.at(p + "logvar")), tol.logVariance);
-        DS_CHECK_NEGATIVE_CONTROL("ddpm/" + p + "x0 as pred_noise", test::maxAbsDiff(w.xStart, ref_.at(p + "x0")), tol.x0, kNegativeControlFactor);
-        DS_CHECK_NEGATIVE_CONTROL("ddpm/" + p + "mean as pred_noise", test::maxAbsDiff(w.mean, ref_.at(p + "mean")), tol.mean,
-                                  kNegativeControlFactor);
+        DS_CHECK_TOLERANCE("ddpm/" + p + "logvar", test::maxAbsDiff(r.logVariance, ref_.at(p + "logvar")),
+                           tol.logVariance);
+        DS_CHECK_NEGATIVE_CONTROL("ddpm/" + p + "x0 as pred_noise", test::maxAbsDiff(w.xStart, ref_.at(p + "x0")),
+                                  tol.x0, kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("ddpm/" + p + "mean as pred_noise", test::maxAbsDiff(w.mean, ref_.at(p + "mean")),
+                                  tol.mean, kNegativeControlFactor);
         const auto next = m->pMeanVariance(x, torch::full({x.size(0)}, t == 99 ? 98 : t + 1, torch::kLong));
-        DS_CHECK_NEGATIVE_CONTROL("ddpm/" + p + "logvar of the next timestep", test::maxAbsDiff(next.logVariance, ref_.at(p + "logvar")),
-                                  tol.logVariance, kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("ddpm/" + p + "logvar of the next timestep",
+                                  test::maxAbsDiff(next.logVariance, ref_.at(p + "logvar")), tol.logVariance,
+                                  kNegativeControlFactor);
     }
 
     void trainingLoss() {
@@ -131,8 +137,9 @@ private Q_SLOTS:
         const double expected = ref_.at("loss_value").item<double>();
         const double tol = test::lossTolerance(*m, xStart, t, noise, expected);
         DS_CHECK_TOLERANCE("ddpm/loss", std::abs(m->pLosses(xStart, t, noise, gen).item<double>() - expected), tol);
-        DS_CHECK_NEGATIVE_CONTROL("ddpm/loss as pred_noise", std::abs(wrong->pLosses(xStart, t, noise, gen).item<double>() - expected),
-                                  tol, kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("ddpm/loss as pred_noise",
+                                  std::abs(wrong->pLosses(xStart, t, noise, gen).item<double>() - expected), tol,
+                                  kNegativeControlFactor);
     }
 
     void ddimTrajectory() {
@@ -150,11 +157,13 @@ private Q_SLOTS:
             const std::string s = "ddpm/ddim_step" + std::to_string(i) + "_t" + std::to_string(t);
             const auto step = test::ddimStep(*m, x, t, tNext, std::nullopt);
             DS_CHECK_TOLERANCE(s + "/x0", test::maxAbsDiff(m->unnormalize(step.x0), refX0[int64_t(i)]), tol.stepX0[i]);
-            DS_CHECK_TOLERANCE(s + "/next", test::maxAbsDiff(m->unnormalize(step.next), refStates[int64_t(i) + 1]), tol.stepState[i]);
-            DS_CHECK_NEGATIVE_CONTROL(s + "/next as pred_noise",
-                                      test::maxAbsDiff(m->unnormalize(test::ddimStep(*wrong, x, t, tNext, std::nullopt).next),
-                                                       refStates[int64_t(i) + 1]),
-                                      tol.stepState[i], kNegativeControlFactor);
+            DS_CHECK_TOLERANCE(s + "/next", test::maxAbsDiff(m->unnormalize(step.next), refStates[int64_t(i) + 1]),
+                               tol.stepState[i]);
+            DS_CHECK_NEGATIVE_CONTROL(
+                s + "/next as pred_noise",
+                test::maxAbsDiff(m->unnormalize(test::ddimStep(*wrong, x, t, tNext, std::nullopt).next),
+                                 refStates[int64_t(i) + 1]),
+                tol.stepState[i], kNegativeControlFactor);
         }
         // The whole run: the steps' budgets carried through the network's gains.
         const auto run = [&](diffusion::GaussianDiffusionImpl& model) {
@@ -174,8 +183,9 @@ private Q_SLOTS:
             DS_CHECK_TOLERANCE(s + "/state", test::maxAbsDiff(xs[i + 1], refStates[i + 1]), tol.states[size_t(i) + 1]);
         }
         DS_CHECK_TOLERANCE("ddpm/ddim_final", test::maxAbsDiff(xs[10], ref_.at("ddim_final")), tol.states.back());
-        DS_CHECK_NEGATIVE_CONTROL("ddpm/ddim_final as pred_noise", test::maxAbsDiff(run(*wrong).second[10], ref_.at("ddim_final")),
-                                  tol.states.back(), kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("ddpm/ddim_final as pred_noise",
+                                  test::maxAbsDiff(run(*wrong).second[10], ref_.at("ddim_final")), tol.states.back(),
+                                  kNegativeControlFactor);
     }
 
     void ddimTimePairsFollowUpstream() {
@@ -199,7 +209,8 @@ private Q_SLOTS:
         const double eps = test::kFloat64Epsilon;
         DS_CHECK_TOLERANCE("schedule/linear_last", std::abs(linear[999].item<double>() - 0.02), 4 * eps * 0.02);
         DS_CHECK_TOLERANCE("schedule/linear_first", std::abs(linear[0].item<double>() - 1e-4), 4 * eps * 1e-4);
-        DS_CHECK_NEGATIVE_CONTROL("schedule/linear_last of 999 steps", std::abs(diffusion::linearBetaSchedule(999)[998].item<double>() - 0.02),
+        DS_CHECK_NEGATIVE_CONTROL("schedule/linear_last of 999 steps",
+                                  std::abs(diffusion::linearBetaSchedule(999)[998].item<double>() - 0.02),
                                   4 * eps * 0.02, kNegativeControlFactor);
         // alpha-bar at t = 500 of 1000 as the product of 500 factors 1 - beta, each rounded a few
         // times (the ratio of two alpha-bars, 1 minus it, 1 minus that): 4 epsilons per factor.
@@ -210,17 +221,18 @@ private Q_SLOTS:
         const double s = 0.008;
         const auto cosineAt = [s](double t) { return std::pow(std::cos((t + s) / (1 + s) * M_PI / 2), 2); };
         const double cosineHalf = cosineAt(0.5) / cosineAt(0.0);  // 0.49384359...
-        DS_CHECK_TOLERANCE("schedule/cosine_alpha_bar_500", std::abs(cosine[499].item<double>() - cosineHalf), productTol);
-        DS_CHECK_NEGATIVE_CONTROL("schedule/cosine_alpha_bar_499", std::abs(cosine[498].item<double>() - cosineHalf), productTol,
-                                  kNegativeControlFactor);
+        DS_CHECK_TOLERANCE("schedule/cosine_alpha_bar_500", std::abs(cosine[499].item<double>() - cosineHalf),
+                           productTol);
+        DS_CHECK_NEGATIVE_CONTROL("schedule/cosine_alpha_bar_499", std::abs(cosine[498].item<double>() - cosineHalf),
+                                  productTol, kNegativeControlFactor);
         // The sigmoid schedule is symmetric about t = 0.5, where alpha-bar is 1/2; but upstream's
         // v_end = sigmoid(3) is a float32 (off by half an epsilon of 0.95), which moves it by that
         // over 4 (v_end - 1/2) = 1.81.
         const auto sigmoid = acOf(diffusion::sigmoidBetaSchedule(1000));
         const double sigmoidTol = test::kFloat32Epsilon / 2 * 0.953 / 1.81 + productTol;
         DS_CHECK_TOLERANCE("schedule/sigmoid_alpha_bar_500", std::abs(sigmoid[499].item<double>() - 0.5), sigmoidTol);
-        DS_CHECK_NEGATIVE_CONTROL("schedule/sigmoid_alpha_bar_499", std::abs(sigmoid[498].item<double>() - 0.5), sigmoidTol,
-                                  kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("schedule/sigmoid_alpha_bar_499", std::abs(sigmoid[498].item<double>() - 0.5),
+                                  sigmoidTol, kNegativeControlFactor);
         // The fixture's stored buffers are exactly our float32 schedule (float64 rounded once).
         auto ours = diffusion::sigmoidBetaSchedule(100).to(torch::kFloat);
         DS_CHECK_TOLERANCE("schedule/sigmoid_betas_vs_fixture", test::maxAbsDiff(ours, ckpt_.online.at("betas")), 0.0);
@@ -254,7 +266,8 @@ private Q_SLOTS:
         std::string found;
         bool foundSnr = false;
         double gamma = 0;
-        QVERIFY(checkpoint::inferObjective(m->buffer("alphas_cumprod"), m->buffer("loss_weight"), found, foundSnr, gamma));
+        QVERIFY(
+            checkpoint::inferObjective(m->buffer("alphas_cumprod"), m->buffer("loss_weight"), found, foundSnr, gamma));
         // pred_noise without min-SNR has all-ones weights, which no other objective produces.
         QCOMPARE(QString::fromStdString(found), objective);
         QCOMPARE(foundSnr, minSnr);
@@ -270,9 +283,10 @@ private Q_SLOTS:
             c.minSnrGamma = 5.5;
             diffusion::GaussianDiffusion other(nn::Unet(u), c);
             double otherGamma = 0;
-            QVERIFY(checkpoint::inferObjective(other->buffer("alphas_cumprod"), other->buffer("loss_weight"), found, foundSnr,
-                                               otherGamma));
-            DS_CHECK_NEGATIVE_CONTROL(name + " of a model with 5.5", std::abs(otherGamma - 5.0), tol, kNegativeControlFactor);
+            QVERIFY(checkpoint::inferObjective(other->buffer("alphas_cumprod"), other->buffer("loss_weight"), found,
+                                               foundSnr, otherGamma));
+            DS_CHECK_NEGATIVE_CONTROL(name + " of a model with 5.5", std::abs(otherGamma - 5.0), tol,
+                                      kNegativeControlFactor);
         }
         QCOMPARE(QString::fromStdString(checkpoint::inferBetaSchedule(m->buffer("betas"))), schedule);
     }

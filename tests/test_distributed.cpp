@@ -4,8 +4,8 @@
 // Through the CLI, with real processes: `train --nproc 2`, resume, the world-size rule, and a
 // killed rank.
 #include "core/api/distributed.h"
-#include "core/jobs/train_jobs.h"
 #include "core/io/torch_file.h"
+#include "core/jobs/train_jobs.h"
 #include "core/train/process_group.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -22,7 +22,6 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <signal.h>
 
 #include <exception>
@@ -114,20 +113,45 @@ double maxDifference(const std::vector<torch::Tensor>& a, const std::vector<torc
 
 // A tiny training run through the CLI, one LibTorch thread per process.
 QStringList tinyTrainArgs(const QString& runDir, int steps) {
-    return {"--threads", "1", "train", "--run-dir", runDir, "--dim", "8", "--dim-mults", "1,2", "--image-size", "16",
-            "--timesteps", "100", "--batch-size", "4", "--steps", QString::number(steps), "--save-every", "3",
-            "--sample-every", "1000", "--lr-schedule", "constant", "--seed", "3", "--device", "cpu"};
+    return {"--threads",
+            "1",
+            "train",
+            "--run-dir",
+            runDir,
+            "--dim",
+            "8",
+            "--dim-mults",
+            "1,2",
+            "--image-size",
+            "16",
+            "--timesteps",
+            "100",
+            "--batch-size",
+            "4",
+            "--steps",
+            QString::number(steps),
+            "--save-every",
+            "3",
+            "--sample-every",
+            "1000",
+            "--lr-schedule",
+            "constant",
+            "--seed",
+            "3",
+            "--device",
+            "cpu"};
 }
 
 // Starts `train --nproc 2` (plus extra) for a long run and waits until its first checkpoint
-// exists (written whole: a temporary file renamed); returns rank 1's pid (from the launcher's "rank 1: pid N" line) and what was printed
-// so far, or an empty pid (with the reason in the text) on failure.
+// exists (written whole: a temporary file renamed); returns rank 1's pid (from the launcher's "rank 1: pid N" line) and
+// what was printed so far, or an empty pid (with the reason in the text) on failure.
 std::pair<QString, QString> startTwoRanksUntilACheckpoint(QProcess& p, const QString& run, const QStringList& extra) {
     p.start(test::cliPath(), tinyTrainArgs(run, 100000) + QStringList{"--nproc", "2"} + extra);
     if (!p.waitForStarted()) return {{}, "the launcher did not start"};
     QElapsedTimer timer;
     timer.start();
-    while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < test::kHangMs && p.state() == QProcess::Running)
+    while (!QFile::exists(run + "/checkpoints/step-3.pt") && timer.elapsed() < test::kHangMs &&
+           p.state() == QProcess::Running)
         QTest::qWait(20);
     const QString printed = QString::fromUtf8(p.readAllStandardError());
     if (p.state() != QProcess::Running) return {{}, "the run ended early: " + printed};
@@ -155,7 +179,9 @@ class TestDistributed : public QObject {
     Q_OBJECT
 
     QTemporaryDir dir_;
-    std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string path(const std::string& name) const {
+        return dir_.filePath(QString::fromStdString(name)).toStdString();
+    }
     QString tmp(const QString& name) const { return dir_.filePath(name); }
 
 private Q_SLOTS:
@@ -167,7 +193,8 @@ private Q_SLOTS:
         const auto config = smallConfig(4, 2, 5);
         StopToken stop;
         api::JobSink sink0, sink1;
-        train::Trainer rank0(train::RunDirectory::create(path("replicas"), config), sink0, stop, nullptr, groups[0].get());
+        train::Trainer rank0(train::RunDirectory::create(path("replicas"), config), sink0, stop, nullptr,
+                             groups[0].get());
         train::Trainer rank1(train::RunDirectory::unwritten(path("replicas"), config), sink1, stop, nullptr,
                              groups[1].get());
         // Rank 1 starts elsewhere: the broadcast from rank 0 must make the replicas equal.
@@ -201,7 +228,8 @@ private Q_SLOTS:
         };
         StopToken stop;
         LossSink single;
-        train::Trainer one(train::RunDirectory::create(path("one-process"), withFid(smallConfig(8, 1, steps))), single, stop);
+        train::Trainer one(train::RunDirectory::create(path("one-process"), withFid(smallConfig(8, 1, steps))), single,
+                           stop);
         auto oneQuality = std::make_shared<RecordingQuality>();
         one.setSampleQuality(oneQuality);
         one.run();
@@ -209,7 +237,8 @@ private Q_SLOTS:
         auto groups = makeGroup(2, 25);
         const auto config = withFid(smallConfig(4, 2, steps));
         LossSink sink0, sink1;
-        train::Trainer rank0(train::RunDirectory::create(path("two-ranks"), config), sink0, stop, nullptr, groups[0].get());
+        train::Trainer rank0(train::RunDirectory::create(path("two-ranks"), config), sink0, stop, nullptr,
+                             groups[0].get());
         train::Trainer rank1(train::RunDirectory::unwritten(path("two-ranks"), config), sink1, stop, nullptr,
                              groups[1].get());
         auto quality0 = std::make_shared<RecordingQuality>(), quality1 = std::make_shared<RecordingQuality>();
@@ -258,8 +287,8 @@ private Q_SLOTS:
         // Negative control: one process of 8 that stops a step short (one Adam step, ~lr = 1e-3,
         // behind) misses the two ranks' weights by far more.
         LossSink shortSink;
-        train::Trainer shortRun(train::RunDirectory::create(path("one-process-short"), smallConfig(8, 1, steps - 1)), shortSink,
-                                stop);
+        train::Trainer shortRun(train::RunDirectory::create(path("one-process-short"), smallConfig(8, 1, steps - 1)),
+                                shortSink, stop);
         shortRun.run();
         DS_CHECK_NEGATIVE_CONTROL("distributed/two_ranks_vs_one_process_a_step_short",
                                   maxDifference(parametersOf(rank0), parametersOf(shortRun)), weightTol, 10.0);
@@ -327,8 +356,7 @@ private Q_SLOTS:
         const QString err = early + QString::fromUtf8(p.readAllStandardError());
         QVERIFY(p.exitCode() != 0);
         QVERIFY2(err.contains("error: rank 0 of 2: ") && err.contains("within 15 s"), qPrintable(err));
-        QVERIFY2(err.contains("rank 1 (pid " + pid + ") was killed by signal 9") &&
-                     err.contains("were terminated"),
+        QVERIFY2(err.contains("rank 1 (pid " + pid + ") was killed by signal 9") && err.contains("were terminated"),
                  qPrintable(err));
     }
 
@@ -345,8 +373,8 @@ private Q_SLOTS:
         const QString never = tmp("never");
         auto [code, err] = runWith({"RANK=0"}, tinyTrainArgs(never, 1));
         QVERIFY2(code == 1 && err.contains("WORLD_SIZE is not set"), qPrintable(err));
-        std::tie(code, err) = runWith({"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=x"},
-                                      tinyTrainArgs(never, 1));
+        std::tie(code, err) =
+            runWith({"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=x"}, tinyTrainArgs(never, 1));
         QVERIFY2(code == 1 && err.contains("MASTER_PORT=x"), qPrintable(err));
         std::tie(code, err) = runWith({"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=29999"},
                                       tinyTrainArgs(never, 1) + QStringList{"--nproc", "2"});

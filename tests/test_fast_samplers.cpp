@@ -13,7 +13,6 @@
 #include "tests/support/tolerance.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-
 #include <QtTest>
 
 using namespace ds;
@@ -41,7 +40,8 @@ api::SolverOptions options(SolverMethod method, int order, StepSpacing spacing) 
 std::map<std::string, Config> configurations() {
     using M = SolverMethod;
     using S = StepSpacing;
-    const auto pp = DiffusionSampler::DpmSolverPlusPlus, dpm = DiffusionSampler::DpmSolver, uni = DiffusionSampler::UniPC;
+    const auto pp = DiffusionSampler::DpmSolverPlusPlus, dpm = DiffusionSampler::DpmSolver,
+               uni = DiffusionSampler::UniPC;
     std::map<std::string, Config> c{
         {"dpmpp_2m_tu_10", {pp, options(M::Multistep, 2, S::TimeUniform), 10}},
         {"dpmpp_2m_tu_20", {pp, options(M::Multistep, 2, S::TimeUniform), 20}},
@@ -95,10 +95,10 @@ std::map<std::string, Config> configurations() {
 
 struct Run {
     torch::Tensor final;
-    std::vector<torch::Tensor> xs;        // x_T, then each step's state (image space)
-    std::vector<torch::Tensor> x0;        // every evaluation's data prediction (image space)
-    std::vector<double> times;            // every evaluation's time
-    std::vector<torch::Tensor> stepX0;    // each step's reported data prediction
+    std::vector<torch::Tensor> xs;      // x_T, then each step's state (image space)
+    std::vector<torch::Tensor> x0;      // every evaluation's data prediction (image space)
+    std::vector<double> times;          // every evaluation's time
+    std::vector<torch::Tensor> stepX0;  // each step's reported data prediction
     std::vector<double> stepStarts;
     int64_t nfe = 0;
 };
@@ -114,8 +114,9 @@ class TestFastSamplers : public QObject {
     diffusion::GaussianDiffusion& model(const std::string& fixture) {
         auto it = models_.find(fixture);
         if (it != models_.end()) return it->second;
-        const std::string checkpoint = fixture == "tiny_pred_v_sigmoid" ? "ddpm_lucidrains_tiny/model-1.pt"
-                                                                         : "lucidrains_variants/rgb_pred_noise_cosine.pt";
+        const std::string checkpoint = fixture == "tiny_pred_v_sigmoid"
+                                           ? "ddpm_lucidrains_tiny/model-1.pt"
+                                           : "lucidrains_variants/rgb_pred_noise_cosine.pt";
         const auto ck = checkpoint::readDiffusionCheckpoint(test::fixturePath(checkpoint));
         checkpoint::ModelBuildOptions o;
         o.weights = "online";
@@ -126,7 +127,10 @@ class TestFastSamplers : public QObject {
     const std::map<std::string, torch::Tensor>& reference(const std::string& fixture) {
         auto it = refs_.find(fixture);
         if (it == refs_.end())
-            it = refs_.emplace(fixture, test::loadReferenceTensors(test::fixturePath("fast_samplers/" + fixture + ".pt"))).first;
+            it =
+                refs_
+                    .emplace(fixture, test::loadReferenceTensors(test::fixturePath("fast_samplers/" + fixture + ".pt")))
+                    .first;
         return it->second;
     }
 
@@ -158,7 +162,8 @@ private Q_SLOTS:
         for (const char* fixture : {"tiny_pred_v_sigmoid", "rgb_pred_noise_cosine"})
             for (const auto& [name, config] : configurations())
                 if (config.options.method != SolverMethod::Adaptive)
-                    QTest::newRow((std::string(fixture) + "/" + name).c_str()) << fixture << QString::fromStdString(name);
+                    QTest::newRow((std::string(fixture) + "/" + name).c_str())
+                        << fixture << QString::fromStdString(name);
     }
 
     void matchesReference() {
@@ -176,7 +181,8 @@ private Q_SLOTS:
         const auto times = ref.at(name + "_t");
         QCOMPARE(int64_t(run.times.size()), times.numel());
         const auto ourTimes = torch::tensor(run.times, torch::kDouble);
-        DS_CHECK_TOLERANCE(f + "/" + name + "_times", test::maxAbsDiff(ourTimes, times.reshape({-1})), 8 * test::kFloat32Epsilon);
+        DS_CHECK_TOLERANCE(f + "/" + name + "_times", test::maxAbsDiff(ourTimes, times.reshape({-1})),
+                           8 * test::kFloat32Epsilon);
 
         // Values: 1e-4 on [0, 1] images (the bound), relative to the reference's magnitude
         // (the random-weight rgb model's samples reach |x| ~ 1e2 - 5e4: its noise predictions do
@@ -184,7 +190,8 @@ private Q_SLOTS:
         // fixture's float64 rerun moved its sample by `float64_deviation` of its magnitude: UniPC
         // on noise predictions, 1e-3), two float32 implementations differ by about as much: 4x it.
         const double relative = std::max(1e-4, 4.0 * ref.at(name + "_float64_deviation").item<double>());
-        const auto expectClose = [relative](const torch::Tensor& got, const torch::Tensor& want, const std::string& what) {
+        const auto expectClose = [relative](const torch::Tensor& got, const torch::Tensor& want,
+                                            const std::string& what) {
             const double scale = std::max(1.0, want.abs().max().item<double>());
             const double d = test::maxAbsDiff(got, want);
             DS_CHECK_TOLERANCE(what, d, relative * scale);
@@ -193,7 +200,8 @@ private Q_SLOTS:
         expectClose(run.final, ref.at(name + "_final"), label + "_final");
         if (ref.count(name + "_x0")) expectClose(torch::stack(run.x0), ref.at(name + "_x0"), label + "_x0");
         if (ref.count(name + "_xs")) expectClose(torch::stack(run.xs), ref.at(name + "_xs"), label + "_xs");
-        QCOMPARE(int64_t(run.xs.size()), ref.at(name + "_steps").item<int64_t>() + 1 + (c.options.denoiseToZero ? 1 : 0));
+        QCOMPARE(int64_t(run.xs.size()),
+                 ref.at(name + "_steps").item<int64_t>() + 1 + (c.options.denoiseToZero ? 1 : 0));
 
         // Each step reports the data prediction the model made at the step's start.
         for (size_t i = 0; i < run.stepX0.size(); ++i) {
@@ -219,7 +227,8 @@ private Q_SLOTS:
             for (const char* name : {"adaptive_o2", "adaptive_o3", "dpm_adaptive_o3", "adaptive_o3_tight"}) {
                 const std::string n = name;
                 const int order = configurations().at(n).options.order;
-                const auto trialS = ref.at(n + "_trial_s").to(torch::kFloat), trialT = ref.at(n + "_trial_t").to(torch::kFloat);
+                const auto trialS = ref.at(n + "_trial_s").to(torch::kFloat),
+                           trialT = ref.at(n + "_trial_t").to(torch::kFloat);
                 const auto accepted = ref.at(n + "_trial_accepted"), e = ref.at(n + "_trial_E");
                 const auto f1 = [](const torch::Tensor& v) { return v.reshape({1}); };
                 const auto lambda0 = schedule.marginalLambda(torch::full({1}, float(schedule.tEnd())));
@@ -258,10 +267,12 @@ private Q_SLOTS:
                 const Run run = sample(*model(fixture), c, ref.at("x_T"));
                 const int64_t nfe = ref.at(std::string(name) + "_nfe").item<int64_t>();
                 QVERIFY2(std::abs(run.nfe - nfe) <= c.options.order,
-                         qPrintable(QString("%1 %2: %3 evaluations, reference %4").arg(fixture, name).arg(run.nfe).arg(nfe)));
+                         qPrintable(
+                             QString("%1 %2: %3 evaluations, reference %4").arg(fixture, name).arg(run.nfe).arg(nfe)));
                 // In model space ([-1, 1]), where the solver measures its error.
                 const auto want = ref.at(std::string(name) + "_final") * 2 - 1, got = run.final * 2 - 1;
-                const double ratio = ((got - want).abs() / (c.options.atol + c.options.rtol * want.abs())).max().item<double>();
+                const double ratio =
+                    ((got - want).abs() / (c.options.atol + c.options.rtol * want.abs())).max().item<double>();
                 DS_CHECK_TOLERANCE(std::string(fixture) + "/" + name + "_final", ratio, 1.0);
             }
         }

@@ -179,7 +179,8 @@ private Q_SLOTS:
         shuffled.shuffleLabels = true;
         auto control = features::trainClassifier(*trainImages_, config_, shuffled, {}, {}, nullptr);
         const double controlAccuracy = features::classifierAccuracy(control, *heldOut_);
-        qInfo("held-out accuracy %.3f (2000 images, 2 epochs of batch 32); shuffled-label control %.3f", accuracy, controlAccuracy);
+        qInfo("held-out accuracy %.3f (2000 images, 2 epochs of batch 32); shuffled-label control %.3f", accuracy,
+              controlAccuracy);
         QVERIFY2(accuracy > 0.65, qPrintable(QString::number(accuracy)));
         QVERIFY2(controlAccuracy < 0.25, qPrintable(QString::number(controlAccuracy)));
     }
@@ -194,7 +195,8 @@ private Q_SLOTS:
         // The same weights, the same kernels, the same batches: bit for bit.
         DS_CHECK_TOLERANCE("feature_network/reloaded_features", test::maxAbsDiff(before, after), 0);
         DS_CHECK_NEGATIVE_CONTROL("feature_network/reloaded_features_of_mirrored_images",
-                                  test::maxAbsDiff(before, features::classifierFeatures(reloaded, mirrored(images))), 0, 1);
+                                  test::maxAbsDiff(before, features::classifierFeatures(reloaded, mirrored(images))), 0,
+                                  1);
         QCOMPARE(file.record.config.toJson(), config_.toJson());
         QVERIFY(file.featureSpaceId().rfind("fashion-mnist classifier, 128-d (sha256 ", 0) == 0);
         QCOMPARE(file.sha256.size(), size_t(64));
@@ -276,7 +278,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         };
         const double tol = kClassifierRelativeTolerance * ours.abs().max().item<double>();
         DS_CHECK_TOLERANCE("feature_network/pytorch_features", value("features_diff"), tol);
-        DS_CHECK_NEGATIVE_CONTROL("feature_network/pytorch_features_of_mirrored_images", value("mirrored_diff"), tol, 10);
+        DS_CHECK_NEGATIVE_CONTROL("feature_network/pytorch_features_of_mirrored_images", value("mirrored_diff"), tol,
+                                  10);
         // The accuracy is stored exactly (a float64 tensor) and read back as written.
         DS_CHECK_TOLERANCE("feature_network/pytorch_test_accuracy",
                            std::abs(value("accuracy") - features::readClassifierFile(file_).record.testAccuracy), 0);
@@ -294,8 +297,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         // conversion, so the same features bit for bit.
         const auto file = features::readClassifierFile(file_);
         fid::FeatureSpace space{file.featureSpaceId(), file.record.label()};
-        const fid::FeatureExtractor extractor(fid::classifierFeatures(features::buildClassifier(file), space), torch::kCPU,
-                                              {0, 50, 2, 0});
+        const fid::FeatureExtractor extractor(fid::classifierFeatures(features::buildClassifier(file), space),
+                                              torch::kCPU, {0, 50, 2, 0});
         auto builtin = test_->images();
         builtin.count = 300;
         const auto fromMemory = extractor.extract(builtin, {}, nullptr);
@@ -321,7 +324,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         const auto trainTest = fd(tmp("train"), tmp("test"), cache);
         const auto inverted = fd(tmp("train"), tmp("inverted"), cache);
         const auto noise = fd(tmp("train"), tmp("noise"), cache);
-        qInfo("FD: self %.3g, train-test %.4f, inverted %.2f, noise %.2f", self.fid, trainTest.fid, inverted.fid, noise.fid);
+        qInfo("FD: self %.3g, train-test %.4f, inverted %.2f, noise %.2f", self.fid, trainTest.fid, inverted.fid,
+              noise.fid);
         QVERIFY(!self.inception);
         QCOMPARE(self.distanceLabel, std::string("FD (fashion-mnist classifier, 128-d)"));
         QCOMPARE(self.dims, 128);
@@ -358,7 +362,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         const auto space = features::readClassifierFile(file_).featureSpaceId();
         QCOMPARE(fid::readFidStatsSpace(tmp("test_stats.npz")), space);
         QCOMPARE(fid::NpzFile(tmp("test_stats.npz")).text("feature_space"), space);
-        const double tol = test::frechetTolerance(fid::readFidStats(tmp("test_stats.npz")), fid::readFidStats(tmp("test_stats.npz")));
+        const double tol =
+            test::frechetTolerance(fid::readFidStats(tmp("test_stats.npz")), fid::readFidStats(tmp("test_stats.npz")));
         DS_CHECK_TOLERANCE("feature_network/fd_folder_vs_its_statistics",
                            std::abs(fd(tmp("test"), tmp("test_stats.npz"), tmp("cache-stats")).fid), tol);
         DS_CHECK_NEGATIVE_CONTROL("feature_network/fd_other_folder_vs_the_statistics",
@@ -369,7 +374,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         fid::writeFidStats(tmp("inception_128.npz"), inception);
         QCOMPARE(fid::readFidStatsSpace(tmp("inception_128.npz")), std::string(fid::kInceptionSpaceId));
         auto message = errorOf([&] { fd(tmp("test"), tmp("inception_128.npz"), tmp("cache-stats")); });
-        QVERIFY2(message.find("inception_128.npz: holds statistics of pytorch-fid's Inception features") != std::string::npos &&
+        QVERIFY2(message.find("inception_128.npz: holds statistics of pytorch-fid's Inception features") !=
+                         std::string::npos &&
                      message.find("--features") != std::string::npos,
                  message.c_str());
 
@@ -382,7 +388,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         files.path1 = tmp("test_stats.npz");
         files.path2 = tmp("inception_128.npz");
         message = errorOf([&] { api::runFid(files, sink, stop); });
-        QVERIFY2(message.find("distances between two feature spaces mean nothing") != std::string::npos, message.c_str());
+        QVERIFY2(message.find("distances between two feature spaces mean nothing") != std::string::npos,
+                 message.c_str());
     }
 
     void statsCacheNeverMixesFeatureSpaces() {
@@ -401,7 +408,8 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
         // of a folder (as if the keys collided) is not taken for them.
         const auto space = features::readClassifierFile(file_).featureSpaceId();
         const fid::StatsCache jobCache(tmp("cache-collide"));
-        const auto folderKey = fid::StatsCache::key(fid::listFidImages(tmp("train")), "features=" + space + ";resize=0");
+        const auto folderKey =
+            fid::StatsCache::key(fid::listFidImages(tmp("train")), "features=" + space + ";resize=0");
         const fid::GaussianStats bogus{torch::full({128}, 100.0, torch::kDouble), torch::eye(128, torch::kDouble), 600};
         QVERIFY(jobCache.store(folderKey, bogus, {}).empty());
         const auto collided = fd(tmp("train"), tmp("test"), tmp("cache-collide"));
@@ -413,7 +421,7 @@ print("accuracy %.17g" % float(ckpt["test_accuracy"]))
 
     void npyTextRoundTrips() {
         for (const std::string& text : {std::string("fashion-mnist classifier, 128-d (sha256 0123)"), std::string(""),
-                                       std::string("Fréchet ∆ 😀")}) {
+                                        std::string("Fréchet ∆ 😀")}) {
             QCOMPARE(fid::decodeNpyText(fid::encodeNpyText(text), "t"), text);
         }
         // numpy's bytes strings (|S) read too; numbers are no text.

@@ -49,9 +49,7 @@ fid::GaussianStats statsFrom(const fid::NpzFile& npz, const std::string& prefix,
     return {npz.array(prefix + "_mu" + n), npz.array(prefix + "_sigma" + n), 0};
 }
 
-void writeBytes(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
+void writeBytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 using test::errorOf;
 
@@ -59,7 +57,8 @@ using test::errorOf;
 // (NCHW float / 255), resized to 299 x 299 by the network's first step; only the rows and
 // columns `index` are kept, as tests/fixtures/resize stores them.
 torch::Tensor fid299(const cv::Mat& rgb, const torch::Tensor& index) {
-    const auto images = test::tensorOfMat(rgb).unsqueeze(0).permute({0, 3, 1, 2}).to(torch::kFloat).div_(255).contiguous();
+    const auto images =
+        test::tensorOfMat(rgb).unsqueeze(0).permute({0, 3, 1, 2}).to(torch::kFloat).div_(255).contiguous();
     return fid::FidInceptionImpl::resizeToInput(images)[0].index_select(1, index).index_select(2, index);
 }
 
@@ -88,7 +87,8 @@ private Q_SLOTS:
         const auto original = fid::readFidStats(test::fixturePath("fid_formula/stats_A_64.npz"));
         fid::writeFidStats(tmp("stats.npz"), original);
         const auto back = fid::readFidStats(tmp("stats.npz"));
-        DS_CHECK_TOLERANCE("fid_math/stats_roundtrip_mu", test::maxAbsDiff(back.mu, original.mu), 0.0);  // bytes, not arithmetic
+        DS_CHECK_TOLERANCE("fid_math/stats_roundtrip_mu", test::maxAbsDiff(back.mu, original.mu),
+                           0.0);  // bytes, not arithmetic
         DS_CHECK_TOLERANCE("fid_math/stats_roundtrip_sigma", test::maxAbsDiff(back.sigma, original.sigma), 0.0);
         // np.savez_compressed deflates: 33 kB of float64 arrays shrink.
         QVERIFY(fs::file_size(tmp("stats.npz")) < 33536);
@@ -115,8 +115,8 @@ private Q_SLOTS:
         QCOMPARE(fortran[0][1].item<double>(), 4.0);
         QCOMPARE(fortran[1][0].item<double>(), 2.0);
 
-        fid::writeNpz(tmp("lucidrains.npz"), {{"m2", torch::ones({4}, torch::kDouble)},
-                                              {"s2", torch::eye(4, torch::kDouble)}});
+        fid::writeNpz(tmp("lucidrains.npz"),
+                      {{"m2", torch::ones({4}, torch::kDouble)}, {"s2", torch::eye(4, torch::kDouble)}});
         const auto stats = fid::readFidStats(tmp("lucidrains.npz"));
         QCOMPARE(stats.mu.sum().item<double>(), 4.0);
         QCOMPARE(stats.sigma.trace().item<double>(), 4.0);
@@ -131,8 +131,9 @@ private Q_SLOTS:
         QVERIFY(errorOf([&] { fid::readFidStats(tmp("bad_shape.npz")); }).contains("bad_shape.npz"));
         writeBytes(tmp("text.npz"), "not a zip archive at all, just some text of sufficient length");
         QVERIFY(errorOf([&] { fid::readFidStats(tmp("text.npz")); }).contains("text.npz"));
-        QVERIFY(errorOf([&] { fid::decodeNpy(fid::encodeNpy(torch::ones({4})).substr(0, 70), "cut.npy"); })
-                    .contains("cut.npy"));
+        QVERIFY(errorOf([&] {
+                    fid::decodeNpy(fid::encodeNpy(torch::ones({4})).substr(0, 70), "cut.npy");
+                }).contains("cut.npy"));
     }
 
     void frechetDistanceMatchesScipy_data() {
@@ -182,8 +183,8 @@ private Q_SLOTS:
         const auto x = torch::tensor({1.0, 2.0, 3.0, 5.0, 4.0, 9.0}, torch::kDouble).view({3, 2});
         const auto stats = fid::GaussianStats::fromFeatures(x);
         QCOMPARE(stats.mu[0].item<double>(), 8.0 / 3.0);
-        QCOMPARE(stats.sigma[0][0].item<double>(), (std::pow(1 - 8.0 / 3, 2) + std::pow(3 - 8.0 / 3, 2) +
-                                                    std::pow(4 - 8.0 / 3, 2)) / 2);  // n - 1
+        QCOMPARE(stats.sigma[0][0].item<double>(),
+                 (std::pow(1 - 8.0 / 3, 2) + std::pow(3 - 8.0 / 3, 2) + std::pow(4 - 8.0 / 3, 2)) / 2);  // n - 1
         QVERIFY(errorOf([] { fid::GaussianStats::fromFeatures(torch::ones({1, 5})); }).contains("at least two"));
     }
 
@@ -198,7 +199,8 @@ private Q_SLOTS:
         auto choices = rng.choiceWithoutReplacement(120, 50);
         const auto second = rng.choiceWithoutReplacement(90, 50);
         choices.insert(choices.end(), second.begin(), second.end());
-        DS_CHECK_TOLERANCE("fid_math/choice", test::maxAbsDiff(torch::tensor(choices), npz.array("choice_2020_120_50_twice")), 0.0);
+        DS_CHECK_TOLERANCE("fid_math/choice",
+                           test::maxAbsDiff(torch::tensor(choices), npz.array("choice_2020_120_50_twice")), 0.0);
     }
 
     void kidMatchesTorchFidelity() {
@@ -213,15 +215,17 @@ private Q_SLOTS:
         QVERIFY(kid.warnings.empty());
         // Negative control: the second side's features scaled by 1.01.
         const auto scaled = fid::kernelInceptionDistance(npz.array("kid_f1"), npz.array("kid_f2") * 1.01, options);
-        DS_CHECK_NEGATIVE_CONTROL("fid_math/kid_mean with features x 1.01", std::abs(scaled.mean - npz.array("kid_mean").item<double>()),
-                                  tol, 10.0);
+        DS_CHECK_NEGATIVE_CONTROL("fid_math/kid_mean with features x 1.01",
+                                  std::abs(scaled.mean - npz.array("kid_mean").item<double>()), tol, 10.0);
 
         options.subsets = 5;
         options.subsetSize = 1000;  // capped at the 90 of the smaller side
         const auto capped = fid::kernelInceptionDistance(npz.array("kid_f1"), npz.array("kid_f2"), options);
         QCOMPARE(capped.subsetSize, int64_t(90));
-        DS_CHECK_TOLERANCE("fid_math/kid_capped_mean", std::abs(capped.mean - npz.array("kid_capped_mean").item<double>()), tol);
-        DS_CHECK_TOLERANCE("fid_math/kid_capped_std", std::abs(capped.std - npz.array("kid_capped_std").item<double>()), tol);
+        DS_CHECK_TOLERANCE("fid_math/kid_capped_mean",
+                           std::abs(capped.mean - npz.array("kid_capped_mean").item<double>()), tol);
+        DS_CHECK_TOLERANCE("fid_math/kid_capped_std", std::abs(capped.std - npz.array("kid_capped_std").item<double>()),
+                           tol);
         QCOMPARE(capped.warnings.size(), size_t(1));
     }
 
@@ -240,8 +244,9 @@ private Q_SLOTS:
         // Python's float32 sum of the conv weight (make_fid_weight_files.py prints it): another
         // summation order, within the pairwise bound ceil(log2 n) eps32 sum |w|.
         const auto& w = legacy.at("Conv2d_1a_3x3.conv.weight");
-        DS_CHECK_TOLERANCE("fid_math/weight_sum", std::abs(w.sum().item<double>() - 1.5281193256378174),
-                           std::ceil(std::log2(double(w.numel()))) * test::kFloat32Epsilon * w.abs().sum().item<double>());
+        DS_CHECK_TOLERANCE(
+            "fid_math/weight_sum", std::abs(w.sum().item<double>() - 1.5281193256378174),
+            std::ceil(std::log2(double(w.numel()))) * test::kFloat32Epsilon * w.abs().sum().item<double>());
 
         // One layer is not the network: a strict load names the file and what is missing.
         const auto error = errorOf([&] { fid::loadFidInception(kMath + "first_layer_legacy.pth", torch::kCPU); });
@@ -267,7 +272,8 @@ private Q_SLOTS:
     void listsFolderLikePytorchFid() {
         const std::string folder = tmp("listing");
         fs::create_directories(folder + "/sub.png");
-        for (const char* name : {"b.png", "a.jpg", "c.PNG", "d.txt", "e.webp", ".hidden.png"}) writeBytes(folder + "/" + name, "x");
+        for (const char* name : {"b.png", "a.jpg", "c.PNG", "d.txt", "e.webp", ".hidden.png"})
+            writeBytes(folder + "/" + name, "x");
         writeBytes(folder + "/sub.png/f.png", "x");
         const auto files = fid::listFidImages(folder);
         QCOMPARE(files.size(), size_t(4));
@@ -328,12 +334,15 @@ private Q_SLOTS:
             const std::string name = entry["input"].get<std::string>();
             const cv::Mat rgb = fid::decodeFidImage(dir + manifest["inputs"][name]["file"].get<std::string>());
             // Colour conversions without arithmetic (gray replicated, alpha dropped): exact.
-            DS_CHECK_TOLERANCE("resize/fid_rgb_cv__" + name, test::maxAbsDiff(test::tensorOfMat(rgb), npz.array("fid_rgb_cv__" + name)), 0.0);
-            DS_CHECK_TOLERANCE("resize/fid_rgb_pil__" + name, test::maxAbsDiff(test::tensorOfMat(rgb), npz.array("fid_rgb_pil__" + name)), 0.0);
+            DS_CHECK_TOLERANCE("resize/fid_rgb_cv__" + name,
+                               test::maxAbsDiff(test::tensorOfMat(rgb), npz.array("fid_rgb_cv__" + name)), 0.0);
+            DS_CHECK_TOLERANCE("resize/fid_rgb_pil__" + name,
+                               test::maxAbsDiff(test::tensorOfMat(rgb), npz.array("fid_rgb_pil__" + name)), 0.0);
             // Values in [0, 1]: 1e-6 is 8 float32 ulps at 1, room for the order in which a
             // vectorised kernel sums the 4 bilinear taps (NCHW here, pytorch-fid's permuted NHWC).
             const double tol299 = 1e-6;
-            DS_CHECK_TOLERANCE("resize/fid299__" + name, test::maxAbsDiff(fid299(rgb, index), npz.array("fid299__" + name)), tol299);
+            DS_CHECK_TOLERANCE("resize/fid299__" + name,
+                               test::maxAbsDiff(fid299(rgb, index), npz.array("fid299__" + name)), tol299);
             for (const auto& resize : entry["resize"]) {
                 const int size = resize["size"].get<int>();
                 const std::string key = name + "__r" + std::to_string(size);
@@ -342,12 +351,14 @@ private Q_SLOTS:
                 // sums float weights, whose rounding of an exact .5 may differ by one level
                 // between targets (SIMD dispatch, FMA contraction): 1 level there.
                 const double tol = resize["interpolation"].get<std::string>() == "INTER_AREA" ? 1.0 : 0.0;
-                DS_CHECK_TOLERANCE("resize/fid_resize__" + key, test::maxAbsDiff(test::tensorOfMat(resized), npz.array("fid_resize__" + key)), tol);
+                DS_CHECK_TOLERANCE("resize/fid_resize__" + key,
+                                   test::maxAbsDiff(test::tensorOfMat(resized), npz.array("fid_resize__" + key)), tol);
                 // The reference interpolates its own fid_resize array: compare from the same input.
                 auto referenceArray = npz.array("fid_resize__" + key).contiguous();
                 const cv::Mat reference(size, size, CV_8UC3, referenceArray.data_ptr<uint8_t>());
                 DS_CHECK_TOLERANCE("resize/fid299_resized__" + key,
-                                   test::maxAbsDiff(fid299(reference, index), npz.array("fid299_resized__" + key)), tol299);
+                                   test::maxAbsDiff(fid299(reference, index), npz.array("fid299_resized__" + key)),
+                                   tol299);
                 ++resizes;
             }
         }

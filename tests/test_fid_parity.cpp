@@ -11,14 +11,14 @@
 // controls: the images mirrored, covariances normalised by n instead of n - 1.
 #include "core/api/fid.h"
 #include "core/fid/feature_extractor.h"
+#include "core/fid/frechet_distance.h"
 #include "core/fid/image_folder_listing.h"
 #include "core/fid/inception_weights.h"
+#include "core/fid/npz_file.h"
 #include "core/io/torch_file.h"
 #include "core/util/error.h"
-#include "core/fid/frechet_distance.h"
-#include "core/fid/npz_file.h"
-#include "tests/support/fid_formula_weights.h"
 #include "tests/support/error_text.h"
+#include "tests/support/fid_formula_weights.h"
 #include "tests/support/fid_tolerance.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tolerance.h"
@@ -124,7 +124,8 @@ private Q_SLOTS:
             cv::flip(image, flipped, 1);
             cv::imwrite(mirrored.back(), flipped);
         }
-        DS_CHECK_NEGATIVE_CONTROL(tag + " mirrored", test::maxAbsDiff(extractor.extract(mirrored, nullptr, nullptr), expected), tol,
+        DS_CHECK_NEGATIVE_CONTROL(tag + " mirrored",
+                                  test::maxAbsDiff(extractor.extract(mirrored, nullptr, nullptr), expected), tol,
                                   kNegativeControlFactor);
     }
 
@@ -147,11 +148,13 @@ private Q_SLOTS:
         QCOMPARE(features.size(), size_t(2));
         at::Generator gen = at::detail::createCPUGenerator(11);
         const auto move = [&](const torch::Tensor& f) {
-            return f + kInceptionRelativeTolerance * test::maxAbs(f) * (torch::randint(0, 2, f.sizes(), gen, f.options()) * 2 - 1);
+            return f + kInceptionRelativeTolerance * test::maxAbs(f) *
+                           (torch::randint(0, 2, f.sizes(), gen, f.options()) * 2 - 1);
         };
         // Which is A's: the one that starts with the reference's features of A's first four images.
         const auto firstFour = io::loadTorchFile(kFormula + "features_A_first4.pt")->at("features").asTensor();
-        const bool zeroIsA = test::maxAbsDiff(features[0].slice(0, 0, 4), firstFour) < test::maxAbsDiff(features[1].slice(0, 0, 4), firstFour);
+        const bool zeroIsA = test::maxAbsDiff(features[0].slice(0, 0, 4), firstFour) <
+                             test::maxAbsDiff(features[1].slice(0, 0, 4), firstFour);
         const auto &fa = features[zeroIsA ? 0 : 1], &fb = features[zeroIsA ? 1 : 0];
         const auto statsOf = [](const torch::Tensor& f) { return fid::GaussianStats::fromFeatures(f); };
         const double swapped = fid::frechetDistance(statsOf(fb), statsOf(fa)).distance;
@@ -163,8 +166,8 @@ private Q_SLOTS:
         same.path2 = r.path1;
         same.kid = false;
         RecordingSink quiet;
-        DS_CHECK_NEGATIVE_CONTROL("fid/fid_2048 of A against A", std::abs(api::runFid(same, quiet, stop).fid - expected), tol,
-                                  kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("fid/fid_2048 of A against A",
+                                  std::abs(api::runFid(same, quiet, stop).fid - expected), tol, kNegativeControlFactor);
         QCOMPARE(result.count1, int64_t(100));
         QCOMPARE(result.count2, int64_t(100));
         QCOMPARE(result.dims, 2048);
@@ -246,7 +249,8 @@ private Q_SLOTS:
             cached.push_back({npz.array("mu"), npz.array("sigma"), 0});
         }
         QCOMPARE(cached.size(), size_t(1));
-        DS_CHECK_TOLERANCE("fid/self_distance_64", std::abs(result.fid), test::frechetTolerance(cached[0], cached[0]) / 2);
+        DS_CHECK_TOLERANCE("fid/self_distance_64", std::abs(result.fid),
+                           test::frechetTolerance(cached[0], cached[0]) / 2);
         QVERIFY(QString::fromStdString(result.resizeMode).contains("30x30"));
     }
 

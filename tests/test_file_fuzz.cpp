@@ -5,16 +5,15 @@
 // real file must load or throw ds::Error naming the problem, never crash or throw anything else.
 // Built under AddressSanitizer and UBSan (tests/CMakeLists.txt), so an out-of-bounds read or an
 // overflow fails the test even where it would not crash.
-#include "tests/support/corruption_fuzz.h"
 #include "core/data/idx_file.h"
 #include "core/data/image_conversion.h"
 #include "core/data/image_decode.h"
 #include "core/fid/npz_file.h"
 #include "core/io/png_file.h"
 #include "core/io/zip_archive_reader.h"
+#include "tests/support/corruption_fuzz.h"
 
 #include <QtTest>
-
 #include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
@@ -100,14 +99,14 @@ private Q_SLOTS:
         ds::test::CorruptionPlan plan;
         plan.truncationStep = 97;
         plan.flippedCopies = 400;
-        const auto failure = ds::test::survivesCorruption(
-            original,
-            throughFile(path,
-                        [](const std::string& file) {
-                            const ds::fid::NpzFile npz(file);
-                            for (const auto& name : npz.arrayNames()) npz.array(name);
-                        }),
-            plan);
+        const auto failure = ds::test::survivesCorruption(original,
+                                                          throughFile(path,
+                                                                      [](const std::string& file) {
+                                                                          const ds::fid::NpzFile npz(file);
+                                                                          for (const auto& name : npz.arrayNames())
+                                                                              npz.array(name);
+                                                                      }),
+                                                          plan);
         QVERIFY2(failure.empty(), failure.c_str());
     }
 
@@ -163,7 +162,8 @@ private Q_SLOTS:
         const auto failure = ds::test::survivesCorruption(
             original,
             [](const std::string& bytes) {
-                const auto decoded = ds::data::decodeImage(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "fuzz");
+                const auto decoded =
+                    ds::data::decodeImage(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "fuzz");
                 for (int channels : {1, 3}) {
                     const auto prepared = ds::data::prepareImage(decoded, {16, channels});
                     if (prepared.width != 16 || prepared.height != 16 || prepared.channels != channels)
@@ -177,7 +177,8 @@ private Q_SLOTS:
     void pngTextChunks() {
         std::vector<uint8_t> pixels(6 * 5 * 3);
         for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = uint8_t(i * 11);
-        const auto png = ds::io::encodePng(pixels.data(), 6, 5, 3, {{"ds.seed", "42"}, {"ds.sampler", "ddim"}, {"Title", "Größe"}});
+        const auto png =
+            ds::io::encodePng(pixels.data(), 6, 5, 3, {{"ds.seed", "42"}, {"ds.sampler", "ddim"}, {"Title", "Größe"}});
         const std::string original(png.begin(), png.end());
         const auto path = tmp("fuzz.png");
         writeFile(path, original);

@@ -116,8 +116,10 @@ class TestFlowParity : public QObject {
         return checkpoint::buildVelocityNetwork(ckpt_, o).flowUnet();
     }
 
-    void compareTrajectory(const flow::OdeTrajectory& got, const std::string& key, double tolerance, const std::string& suffix = "") {
-        DS_CHECK_TOLERANCE("flow/" + key + suffix, test::maxAbsDiff(torch::stack(got.states, 0), ref_.at(key)), tolerance);
+    void compareTrajectory(const flow::OdeTrajectory& got, const std::string& key, double tolerance,
+                           const std::string& suffix = "") {
+        DS_CHECK_TOLERANCE("flow/" + key + suffix, test::maxAbsDiff(torch::stack(got.states, 0), ref_.at(key)),
+                           tolerance);
     }
 
     static std::vector<double> timesOf(const torch::Tensor& t) {
@@ -163,8 +165,10 @@ private Q_SLOTS:
     void velocity_data() {
         QTest::addColumn<QString>("weights");
         QTest::addColumn<QString>("key");
-        QTest::newRow("online") << "online" << "v_out";
-        QTest::newRow("ema") << "ema" << "v_out_ema";
+        QTest::newRow("online") << "online"
+                                << "v_out";
+        QTest::newRow("ema") << "ema"
+                             << "v_out_ema";
     }
     void velocity() {
         QFETCH(QString, weights);
@@ -173,7 +177,8 @@ private Q_SLOTS:
         auto m = unet(weights.toStdString());
         const auto& want = ref_.at(key.toStdString());
         const auto out = m->forward(ref_.at("v_x"), ref_.at("v_t"));
-        DS_CHECK_TOLERANCE("flow/velocity_" + weights.toStdString(), test::maxAbsDiff(out, want), test::unetTolerance(test::maxAbs(want)));
+        DS_CHECK_TOLERANCE("flow/velocity_" + weights.toStdString(), test::maxAbsDiff(out, want),
+                           test::unetTolerance(test::maxAbs(want)));
     }
 
     void channelsLastGivesTheSameField() {
@@ -192,8 +197,8 @@ private Q_SLOTS:
         c10::InferenceMode guard;
         auto m = unet("online", 16);
         const double diff = test::maxAbsDiff(m->forward(ref_.at("v_x"), ref_.at("v_t")), ref_.at("v_out"));
-        DS_CHECK_NEGATIVE_CONTROL("flow/velocity with 16 groups", diff, test::unetTolerance(test::maxAbs(ref_.at("v_out"))),
-                                  kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("flow/velocity with 16 groups", diff,
+                                  test::unetTolerance(test::maxAbs(ref_.at("v_out"))), kNegativeControlFactor);
     }
 
     void groupsThatDoNotDivideAreRejected() {
@@ -202,7 +207,8 @@ private Q_SLOTS:
             QFAIL("no error");
         } catch (const Error& e) {
             const QString msg = e.what();
-            QVERIFY2(msg.contains("ckpt.tar") && msg.contains("--groups 12 does not divide the 16 channels"), qPrintable(msg));
+            QVERIFY2(msg.contains("ckpt.tar") && msg.contains("--groups 12 does not divide the 16 channels"),
+                     qPrintable(msg));
         }
     }
 
@@ -225,7 +231,8 @@ private Q_SLOTS:
         o.groups = 8;
         c10::InferenceMode guard;
         auto m = checkpoint::buildVelocityNetwork(ck, o).flowUnet();
-        DS_CHECK_TOLERANCE("flow/velocity_ema_compiled_keys", test::maxAbsDiff(m->forward(ref_.at("v_x"), ref_.at("v_t")), ref_.at("v_out_ema")),
+        DS_CHECK_TOLERANCE("flow/velocity_ema_compiled_keys",
+                           test::maxAbsDiff(m->forward(ref_.at("v_x"), ref_.at("v_t")), ref_.at("v_out_ema")),
                            test::unetTolerance(test::maxAbs(ref_.at("v_out_ema"))));
     }
 
@@ -235,8 +242,9 @@ private Q_SLOTS:
         const auto &x0 = ref_.at("loss_x0"), &x1 = ref_.at("loss_x1"), &t = ref_.at("loss_t");
         const auto lossOf = [&](double sigma) {
             const auto path = flow::ProbabilityPath::make("ot", sigma);
-            return flow::flowMatchingLoss([&](const torch::Tensor& x, const torch::Tensor& tt) { return m->forward(x, tt); }, *path, x0,
-                                          x1, t, torch::Tensor());
+            return flow::flowMatchingLoss(
+                [&](const torch::Tensor& x, const torch::Tensor& tt) { return m->forward(x, tt); }, *path, x0, x1, t,
+                torch::Tensor());
         };
         const auto terms = lossOf(0.01);
         // x_t = (1 - (1 - sigma) t) x0 + t x1 and the target x1 - (1 - sigma) x0: 4 epsilons of the terms.
@@ -250,17 +258,20 @@ private Q_SLOTS:
         const double tol = 2 * velocity * std::sqrt(expected) + 16 * kFloat32Epsilon * expected;
         DS_CHECK_TOLERANCE("flow/loss", std::abs(terms.loss.item<double>() - expected), tol);
         // Negative control: sigma_min 0.1 instead of the seed's 0.01.
-        DS_CHECK_NEGATIVE_CONTROL("flow/loss with sigma_min 0.1", std::abs(lossOf(0.1).loss.item<double>() - expected), tol,
-                                  kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL("flow/loss with sigma_min 0.1", std::abs(lossOf(0.1).loss.item<double>() - expected),
+                                  tol, kNegativeControlFactor);
     }
 
     void fixedGridTrajectory_data() {
         QTest::addColumn<QString>("method");
         QTest::addColumn<QString>("key");
         QTest::addColumn<int>("evaluationsPerStep");
-        QTest::newRow("euler") << "euler" << "euler" << 1;
-        QTest::newRow("midpoint") << "midpoint" << "midpoint" << 2;
-        QTest::newRow("rk4-38 (torchdiffeq's rk4)") << "rk4-38" << "rk4_38" << 4;
+        QTest::newRow("euler") << "euler"
+                               << "euler" << 1;
+        QTest::newRow("midpoint") << "midpoint"
+                                  << "midpoint" << 2;
+        QTest::newRow("rk4-38 (torchdiffeq's rk4)") << "rk4-38"
+                                                    << "rk4_38" << 4;
     }
     void fixedGridTrajectory() {
         QFETCH(QString, method);
@@ -287,8 +298,8 @@ private Q_SLOTS:
         other.method = o.method == flow::OdeMethod::Euler ? flow::OdeMethod::Midpoint : flow::OdeMethod::Euler;
         const auto wrong = flow::OdeSolver::make(other)->solve(velocityOf(m), ref_.at("ode_y0"), grid);
         DS_CHECK_NEGATIVE_CONTROL("flow/" + key.toStdString() + " by " + flow::odeMethodName(other.method),
-                                  test::maxAbsDiff(torch::stack(wrong.states, 0), ref_.at(key.toStdString())), tol.tolerance,
-                                  kNegativeControlFactor);
+                                  test::maxAbsDiff(torch::stack(wrong.states, 0), ref_.at(key.toStdString())),
+                                  tol.tolerance, kNegativeControlFactor);
     }
 
     void dopri5MatchesTorchdiffeq() {
@@ -355,13 +366,16 @@ private Q_SLOTS:
         const auto refAccepted = ref.at(r + "_attempt_accepted").contiguous();
         const auto refEval = valuesOf(ref.at(r + "_eval_t"));
         DS_CHECK_TOLERANCE(tag + "/nfe", std::abs(double(got.nfe - ref.at(r + "_nfe").item<int64_t>())), 0.0);
-        DS_CHECK_TOLERANCE(tag + "/accepted", std::abs(double(got.acceptedSteps - ref.at(r + "_accepted_steps").item<int64_t>())), 0.0);
-        DS_CHECK_TOLERANCE(tag + "/rejected", std::abs(double(got.rejectedSteps - ref.at(r + "_rejected_steps").item<int64_t>())), 0.0);
+        DS_CHECK_TOLERANCE(tag + "/accepted",
+                           std::abs(double(got.acceptedSteps - ref.at(r + "_accepted_steps").item<int64_t>())), 0.0);
+        DS_CHECK_TOLERANCE(tag + "/rejected",
+                           std::abs(double(got.rejectedSteps - ref.at(r + "_rejected_steps").item<int64_t>())), 0.0);
         QCOMPARE(int64_t(evalTimes.size()), got.nfe);
         QCOMPARE(attempts.size(), refT0.size());
         QCOMPARE(evalTimes.size(), refEval.size());
         int fates = 0;
-        for (size_t i = 0; i < attempts.size(); ++i) fates += attempts[i].accepted != refAccepted[int64_t(i)].item<bool>();
+        for (size_t i = 0; i < attempts.size(); ++i)
+            fates += attempts[i].accepted != refAccepted[int64_t(i)].item<bool>();
         DS_CHECK_TOLERANCE(tag + "/attempt_fates_differing", double(fates), 0.0);
 
         // Where the field is evaluated follows from the attempts by torchdiffeq's float32 formula,
@@ -373,8 +387,10 @@ private Q_SLOTS:
             for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, float32Ulps(a[i], b[i]));
             return double(worst);
         };
-        DS_CHECK_TOLERANCE(tag + "/reference_eval_t_vs_formula_ulps", ulpsApart(torchdiffeqEvalTimes(times[0], refT0, refDt, refEval), refEval), 0.0);
-        DS_CHECK_TOLERANCE(tag + "/eval_t_vs_formula_ulps", ulpsApart(torchdiffeqEvalTimes(times[0], ourT0, ourDt, evalTimes), evalTimes), 0.0);
+        DS_CHECK_TOLERANCE(tag + "/reference_eval_t_vs_formula_ulps",
+                           ulpsApart(torchdiffeqEvalTimes(times[0], refT0, refDt, refEval), refEval), 0.0);
+        DS_CHECK_TOLERANCE(tag + "/eval_t_vs_formula_ulps",
+                           ulpsApart(torchdiffeqEvalTimes(times[0], ourT0, ourDt, evalTimes), evalTimes), 0.0);
         qInfo("%s: evaluation times %g float32 ulps from the reference's", r.c_str(), ulpsApart(evalTimes, refEval));
 
         double t0Error = 0.0, dtError = 0.0, evalError = 0.0;

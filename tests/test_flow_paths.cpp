@@ -94,13 +94,15 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE(name + "/x_t", std::abs(only(point.xt) - xt), tol);
         DS_CHECK_TOLERANCE(name + "/u_t", std::abs(only(point.ut) - ut), tol);
         // Negative control: the same path with sigma 0.2 moves x_t by 0.025 or more.
-        const auto other = flow::ProbabilityPath::make(path.toStdString(), 0.2)->at(scalarBatch(1), scalarBatch(3), t, scalarBatch(0.5));
+        const auto other = flow::ProbabilityPath::make(path.toStdString(), 0.2)
+                               ->at(scalarBatch(1), scalarBatch(3), t, scalarBatch(0.5));
         DS_CHECK_NEGATIVE_CONTROL(name + "/x_t with sigma 0.2", std::abs(only(other.xt) - xt), tol, 10.0);
     }
 
     void velocityIsTheTimeDerivativeOfThePath_data() {
         QTest::addColumn<QString>("path");
-        for (const auto& name : flow::ProbabilityPath::names()) QTest::newRow(name.c_str()) << QString::fromStdString(name);
+        for (const auto& name : flow::ProbabilityPath::names())
+            QTest::newRow(name.c_str()) << QString::fromStdString(name);
     }
     void velocityIsTheTimeDerivativeOfThePath() {
         QFETCH(QString, path);
@@ -148,7 +150,8 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE("paths/seed_vs_target/u_t", maxAbs(seed.ut - target.ut), utTol);
         // Negative control: the seed's path with sigma_min 0.02 instead of 0.01.
         const auto other = flow::ProbabilityPath::make("ot", 0.02)->at(x0, x1, t, torch::Tensor());
-        DS_CHECK_NEGATIVE_CONTROL("paths/seed_vs_target/u_t with sigma_min 0.02", maxAbs(other.ut - target.ut), utTol, 10.0);
+        DS_CHECK_NEGATIVE_CONTROL("paths/seed_vs_target/u_t with sigma_min 0.02", maxAbs(other.ut - target.ut), utTol,
+                                  10.0);
     }
 
     void unknownPathIsRejected() {
@@ -172,7 +175,8 @@ private Q_SLOTS:
         // both round by a few epsilons of |a|^2 + |b|^2 (2 dimensions).
         const std::string name = "paths/exact_plan_n" + std::to_string(n) + "_seed" + std::to_string(seed);
         const double magnitude = std::pow(maxAbs(x0), 2) * 2 + std::pow(maxAbs(x1), 2) * 2;
-        DS_CHECK_TOLERANCE(name + "/cost", maxAbs(cost - torch::cdist(x0.to(torch::kDouble), x1.to(torch::kDouble)).pow(2)),
+        DS_CHECK_TOLERANCE(name + "/cost",
+                           maxAbs(cost - torch::cdist(x0.to(torch::kDouble), x1.to(torch::kDouble)).pow(2)),
                            float64Arithmetic(magnitude));
         const auto plan = flow::exactTransportPlan(cost);
         // Two sums of n costs / n, in other orders: n epsilons of the largest cost.
@@ -216,7 +220,8 @@ private Q_SLOTS:
         // exp(-C / reg) is uniform to first order in C / reg: entries within 1/36 x 2 max C / reg.
         const double blurTol = 1.0 / 36 * 2 * maxAbs(cost) / 1e4;
         DS_CHECK_TOLERANCE("paths/entropic_plan_reg_1e4", maxAbs(blurred - 1.0 / 36), blurTol);
-        DS_CHECK_NEGATIVE_CONTROL("paths/entropic_plan_reg_0.2 against uniform", maxAbs(sharp - 1.0 / 36), blurTol, 10.0);
+        DS_CHECK_NEGATIVE_CONTROL("paths/entropic_plan_reg_0.2 against uniform", maxAbs(sharp - 1.0 / 36), blurTol,
+                                  10.0);
     }
 
     void otCouplingPairsEachSourceWithItsMatch() {
@@ -244,7 +249,8 @@ private Q_SLOTS:
         auto plan = torch::zeros({3, 3}, torch::kDouble);
         plan[0][2] = 0.5;
         plan[2][1] = 0.5;
-        const auto x0 = torch::tensor({10.0, 20.0, 30.0}).unsqueeze(1), x1 = torch::tensor({1.0, 2.0, 3.0}).unsqueeze(1);
+        const auto x0 = torch::tensor({10.0, 20.0, 30.0}).unsqueeze(1),
+                   x1 = torch::tensor({1.0, 2.0, 3.0}).unsqueeze(1);
         at::Generator gen = at::detail::createCPUGenerator(0);
         const auto [a, b] = flow::samplePairsFromPlan(plan, x0, x1, gen);
         for (int64_t i = 0; i < 3; ++i) {

@@ -24,8 +24,8 @@ api::FlowToy trained(const std::string& source, const std::string& path) {
     api::JobSink quiet;
     StopToken stop;
     const auto report = toy.train(quiet, stop);
-    qInfo("%s -> moons, %s: loss %.3f -> %.3f in %.1f s", source.c_str(), path.c_str(), report.firstLoss, report.lastLoss,
-          report.seconds);
+    qInfo("%s -> moons, %s: loss %.3f -> %.3f in %.1f s", source.c_str(), path.c_str(), report.firstLoss,
+          report.lastLoss, report.seconds);
     return toy;
 }
 
@@ -82,7 +82,8 @@ private Q_SLOTS:
         // Straighter paths need fewer steps: at 2 Euler steps OT-CFM lands closer to the moons.
         const auto otCoarse = otcfm_->sample(euler(2), kPoints, kSampleSeed);
         const auto independentCoarse = icfm_->sample(euler(2), kPoints, kSampleSeed);
-        qInfo("Euler 2: energy distance OT-CFM %.4f, I-CFM %.4f", otCoarse.energyDistance, independentCoarse.energyDistance);
+        qInfo("Euler 2: energy distance OT-CFM %.4f, I-CFM %.4f", otCoarse.energyDistance,
+              independentCoarse.energyDistance);
         QVERIFY(otCoarse.energyDistance < independentCoarse.energyDistance);
     }
 
@@ -132,9 +133,12 @@ private Q_SLOTS:
         QCOMPARE(at(6).tolerance, 1e-2);
         QVERIFY(at(7).error < at(6).error && at(7).nfe > at(6).nfe);
         QVERIFY(at(7).error < 1e-3);
-        qInfo("error vs reference (%lld NFE): Euler 2/8/32 %.2e %.2e %.2e, RK4 %.2e %.2e %.2e, dopri5 %.2e (%lld) %.2e (%lld)",
-              static_cast<long long>(sweep.referenceNfe), at(0).error, at(1).error, at(2).error, at(3).error, at(4).error,
-              at(5).error, at(6).error, static_cast<long long>(at(6).nfe), at(7).error, static_cast<long long>(at(7).nfe));
+        qInfo(
+            "error vs reference (%lld NFE): Euler 2/8/32 %.2e %.2e %.2e, RK4 %.2e %.2e %.2e, dopri5 %.2e (%lld) %.2e "
+            "(%lld)",
+            static_cast<long long>(sweep.referenceNfe), at(0).error, at(1).error, at(2).error, at(3).error, at(4).error,
+            at(5).error, at(6).error, static_cast<long long>(at(6).nfe), at(7).error,
+            static_cast<long long>(at(7).nfe));
         r.solvers = {"heun"};
         QVERIFY_EXCEPTION_THROWN(otcfm_->sweepSolvers(r, 8, 0, quiet, stop), Error);
         r.solvers = {"euler"};

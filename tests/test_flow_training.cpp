@@ -8,17 +8,17 @@
 // 0.38 - 0.44 on every kernel family here, and a run that cannot learn (learning rate 1e-9)
 // about 1. A resumed run repeats the straight run's operations on the same kernels: bitwise (0).
 // The schedule is double arithmetic: 4 float64 epsilons of the peak rate it scales.
-#include "tests/support/python_torch.h"
 #include "core/api/checkpoint_info.h"
 #include "core/api/image_file.h"
 #include "core/api/sampling.h"
-#include "core/jobs/train_jobs.h"
 #include "core/checkpoint/flow_checkpoint.h"
 #include "core/io/torch_file.h"
+#include "core/jobs/train_jobs.h"
 #include "core/nn/unet.h"
 #include "core/train/metrics_log.h"
 #include "core/util/error.h"
 #include "tests/support/network_tolerance.h"
+#include "tests/support/python_torch.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tiny_train_config.h"
 #include "tests/support/tolerance.h"
@@ -79,7 +79,9 @@ class TestFlowTraining : public QObject {
     Q_OBJECT
 
     QTemporaryDir dir_;
-    std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string path(const std::string& name) const {
+        return dir_.filePath(QString::fromStdString(name)).toStdString();
+    }
 
     // Trains `c` (80 steps of I-CFM) into the folder `name`: its last checkpoint ("" when the run
     // did not finish) and the loss of its last 10 steps over that of its first 10.
@@ -197,7 +199,8 @@ private Q_SLOTS:
         QVERIFY(unet);
         // The very same call: bitwise. Negative control: t unscaled is another embedding.
         const auto v = net.forward(x, t);
-        DS_CHECK_TOLERANCE("flow_training/lucidrains_t_times_1000", test::maxAbsDiff(v, unet->forward(x, t * 1000)), 0.0);
+        DS_CHECK_TOLERANCE("flow_training/lucidrains_t_times_1000", test::maxAbsDiff(v, unet->forward(x, t * 1000)),
+                           0.0);
         DS_CHECK_NEGATIVE_CONTROL("flow_training/lucidrains_t_unscaled", test::maxAbsDiff(v, unet->forward(x, t)),
                                   test::unetTolerance(test::maxAbs(v)), kNegativeControlFactor);
     }
@@ -289,20 +292,24 @@ print('ok')
     void seedPresetIsTheSeedsRecipe() {
         const auto c = train::TrainConfig::fromPreset("cfm-seed");
         QVERIFY(c.isFlow());
-        QCOMPARE(c.flow.network.summary(),
-                 std::string("FlowUnet(ch=128, ch_mul=(1,2,2,2), att_channels=(0,1,1,0), groups=32, dropout=0, scale_shift=True)"));
+        QCOMPARE(
+            c.flow.network.summary(),
+            std::string(
+                "FlowUnet(ch=128, ch_mul=(1,2,2,2), att_channels=(0,1,1,0), groups=32, dropout=0, scale_shift=True)"));
         QCOMPARE(c.flow.path, std::string("ot"));
         QCOMPARE(c.gradAccum, 2);
         QCOMPARE(c.gradClip, 1.0);
         QCOMPARE(c.ema.beta, 0.9999);
         // Warm-up to 5e-4 over 45k steps (step s at (s + 1) / 45000 of it), then linear decay to
         // 1e-8 at the last step. Negative control: step 22500 read as halfway (one increment off).
-        DS_CHECK_TOLERANCE("flow_training/seed_lr_end_of_warmup", std::abs(c.lr.at(44999, c.steps) - 5e-4), doubleArithmetic(5e-4));
+        DS_CHECK_TOLERANCE("flow_training/seed_lr_end_of_warmup", std::abs(c.lr.at(44999, c.steps) - 5e-4),
+                           doubleArithmetic(5e-4));
         DS_CHECK_TOLERANCE("flow_training/seed_lr_halfway", std::abs(c.lr.at(22500, c.steps) - 5e-4 * 22501 / 45000),
                            doubleArithmetic(2.5e-4));
         DS_CHECK_NEGATIVE_CONTROL("flow_training/seed_lr_halfway as 2.5e-4", std::abs(c.lr.at(22500, c.steps) - 2.5e-4),
                                   doubleArithmetic(2.5e-4), kNegativeControlFactor);
-        DS_CHECK_TOLERANCE("flow_training/seed_lr_last", std::abs(c.lr.at(c.steps - 1, c.steps) - 1e-8), doubleArithmetic(5e-4));
+        DS_CHECK_TOLERANCE("flow_training/seed_lr_last", std::abs(c.lr.at(c.steps - 1, c.steps) - 1e-8),
+                           doubleArithmetic(5e-4));
         // A config round-trips through config.json.
         const auto back = train::TrainConfig::fromJson(c.toJson());
         QVERIFY(back.isFlow());

@@ -53,7 +53,8 @@ public:
     }
 
 private:
-    std::optional<QStringList> walk(const QString& file, const QRegularExpression& forbidden, QHash<QString, bool>& visited) {
+    std::optional<QStringList> walk(const QString& file, const QRegularExpression& forbidden,
+                                    QHash<QString, bool>& visited) {
         if (visited.contains(file)) return std::nullopt;
         visited.insert(file, true);
         for (const Include& inc : includesOf(root_ + QLatin1Char('/') + file)) {
@@ -94,13 +95,14 @@ class TestLayering : public QObject {
         QStringList problems;
         for (const QString& file : files)
             if (const auto chain = graph.chainTo(file, forbidden)) problems << chain->join(QStringLiteral(" -> "));
-        QVERIFY2(problems.isEmpty(), qPrintable(QString::fromLatin1(rule) + QStringLiteral(":\n  ") + problems.join(QStringLiteral("\n  "))));
+        QVERIFY2(problems.isEmpty(), qPrintable(QString::fromLatin1(rule) + QStringLiteral(":\n  ") +
+                                                problems.join(QStringLiteral("\n  "))));
     }
 
 private Q_SLOTS:
     void uiNeverReachesLibTorch() {
-        expectNone(sourcesUnder(root_, QStringLiteral("ui"), false) + QStringList{QStringLiteral("app/main_gui.cpp")}, kLibTorch,
-                   "ui/ reaches a LibTorch header");
+        expectNone(sourcesUnder(root_, QStringLiteral("ui"), false) + QStringList{QStringLiteral("app/main_gui.cpp")},
+                   kLibTorch, "ui/ reaches a LibTorch header");
     }
 
     void uiReachesCoreThroughItsApiOnly() {
@@ -128,7 +130,8 @@ private Q_SLOTS:
         const auto chain = graph.chainTo(QStringLiteral("core/checkpoint/flow_checkpoint.h"), kLibTorch);
         QVERIFY(chain.has_value());
         QCOMPARE(chain->first(), QStringLiteral("core/checkpoint/flow_checkpoint.h"));
-        QVERIFY(chain->last().startsWith(QStringLiteral("<torch/")) || chain->last().startsWith(QStringLiteral("<ATen/")));
+        QVERIFY(chain->last().startsWith(QStringLiteral("<torch/")) ||
+                chain->last().startsWith(QStringLiteral("<ATen/")));
         // ... and one from a header outside core/api into the rest of core.
         const auto inner = graph.chainTo(QStringLiteral("core/jobs/train_jobs.h"), kCoreBeyondApi);
         QVERIFY(inner.has_value());

@@ -12,18 +12,16 @@
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tolerance.h"
 
+#include <QTemporaryDir>
+#include <QtTest>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <QTemporaryDir>
-#include <QtTest>
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <set>
 
 using namespace ds;
@@ -59,8 +57,8 @@ api::LmdbImportResult importWith(const api::LmdbImportRequest& request) {
 // shorter side to `size` (INTER_AREA down, INTER_CUBIC up; the longer side rounded), crop the
 // centre.
 cv::Mat referenceResize(const std::string& encoded, int size) {
-    const cv::Mat bgr = cv::imdecode(cv::Mat(1, int(encoded.size()), CV_8U, const_cast<char*>(encoded.data())),
-                                     cv::IMREAD_COLOR);
+    const cv::Mat bgr =
+        cv::imdecode(cv::Mat(1, int(encoded.size()), CV_8U, const_cast<char*>(encoded.data())), cv::IMREAD_COLOR);
     const int shorter = std::min(bgr.cols, bgr.rows);
     const double scale = double(size) / shorter;
     const cv::Size target(bgr.cols == shorter ? size : int(std::lround(bgr.cols * scale)),
@@ -88,10 +86,10 @@ class TestLmdb : public QObject {
     Q_OBJECT
 
     QTemporaryDir dir_;
-    std::string db_;                 // the mixed database
+    std::string db_;  // the mixed database
     test::MixedEntries mixed_;
-    std::vector<LmdbEntry> all_;     // its entries in key order
-    std::vector<LmdbEntry> good_;    // the decodable ones
+    std::vector<LmdbEntry> all_;   // its entries in key order
+    std::vector<LmdbEntry> good_;  // the decodable ones
     std::map<std::string, std::string> dbHashes_;
 
     std::string tmp(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
@@ -195,8 +193,9 @@ private Q_SLOTS:
         QCOMPARE(importWith(r).written, int64_t(10));
         for (const auto& e : good_) {
             const std::string& k = e.key;
-            const std::string path = r.outDir + "/" + k.substr(0, 1) + "/" + k.substr(1, 1) + "/" + k.substr(2, 1) + "/" +
-                                     k.substr(3, 1) + "/" + k.substr(4, 1) + "/" + k.substr(5, 1) + "/" + k + ".webp";
+            const std::string path = r.outDir + "/" + k.substr(0, 1) + "/" + k.substr(1, 1) + "/" + k.substr(2, 1) +
+                                     "/" + k.substr(3, 1) + "/" + k.substr(4, 1) + "/" + k.substr(5, 1) + "/" + k +
+                                     ".webp";
             QVERIFY2(test::readFile(path) == e.value, path.c_str());
         }
         QCOMPARE(lmdb::exportRelativePath("abcdefgh", lmdb::ExportLayout::Nested, "webp"),
@@ -236,7 +235,8 @@ private Q_SLOTS:
         QFETCH(QString, listing);
         QFETCH(bool, flat);
         QFETCH(bool, realExtension);
-        const auto expected = nlohmann::json::parse(test::readFile(test::fixturePath("lsun_python_lmdb/expected_export.json")));
+        const auto expected =
+            nlohmann::json::parse(test::readFile(test::fixturePath("lsun_python_lmdb/expected_export.json")));
         // Read in place: the fixture holds data.mdb only, and MDB_RDONLY | MDB_NOLOCK neither
         // needs nor creates lock.mdb (checked below, so the source tree stays untouched).
         const std::string db = test::fixturePath("lsun_python_lmdb/db");
@@ -250,7 +250,8 @@ private Q_SLOTS:
         QCOMPARE(info.depth, stat["depth"].get<int64_t>());
         const auto cursorOrder = expected["cursor_key_order"].get<std::vector<std::string>>();
         QVERIFY(!info.firstKeys.empty());
-        QCOMPARE(info.firstKeys, std::vector<std::string>(cursorOrder.begin(), cursorOrder.begin() + info.firstKeys.size()));
+        QCOMPARE(info.firstKeys,
+                 std::vector<std::string>(cursorOrder.begin(), cursorOrder.begin() + info.firstKeys.size()));
 
         auto r = request("python_lmdb_" + listing.toStdString());
         r.dbDir = db;
@@ -306,7 +307,8 @@ private Q_SLOTS:
             const std::string path = r.outDir + "/" + e.key + ".jpg";
             QCOMPARE(cv::imread(path).cols, 24);
             // The reference resize through the same encoder at the same quality: the same bytes.
-            const std::string expected = test::encodeImage(".jpg", referenceResize(e.value, 24), {cv::IMWRITE_JPEG_QUALITY, 95});
+            const std::string expected =
+                test::encodeImage(".jpg", referenceResize(e.value, 24), {cv::IMWRITE_JPEG_QUALITY, 95});
             QVERIFY2(test::readFile(path) == expected, path.c_str());
         }
     }
@@ -343,7 +345,8 @@ private Q_SLOTS:
         for (const auto& k : a.first) QVERIFY(!a.second.count(k));
         QVERIFY(a == b);
         QVERIFY(a != c);
-        for (const auto& k : a.first) QVERIFY(std::any_of(good_.begin(), good_.end(), [&](auto& e) { return e.key == k; }));
+        for (const auto& k : a.first)
+            QVERIFY(std::any_of(good_.begin(), good_.end(), [&](auto& e) { return e.key == k; }));
 
         auto tooMany = request("split_big");
         tooMany.splitTrain = 10;
@@ -368,7 +371,9 @@ private Q_SLOTS:
             // One thread, a stop check before each entry: exactly the first 4 entries were done.
             const auto partial = test::listFiles(r.outDir);
             QVERIFY(!hasTemporaryFiles(r.outDir));
-            const auto isGood = [&](const LmdbEntry& e) { return e.key != mixed_.truncatedKey && e.key != mixed_.emptyKey; };
+            const auto isGood = [&](const LmdbEntry& e) {
+                return e.key != mixed_.truncatedKey && e.key != mixed_.emptyKey;
+            };
             QCOMPARE(int64_t(partial.size()), int64_t(std::count_if(all_.begin(), all_.begin() + 4, isGood)));
             for (const auto& f : partial) {
                 const std::string key = fs::path(f).stem().string();
@@ -421,7 +426,8 @@ private Q_SLOTS:
         fs::create_directories(garbage);
         std::ofstream(garbage + "/data.mdb") << std::string(8192, 'x');
         const std::string garbageMessage = message(garbage);
-        QVERIFY2(garbageMessage.find(garbage + "/data.mdb: ") == 0 && garbageMessage.find("not an LMDB") != std::string::npos,
+        QVERIFY2(garbageMessage.find(garbage + "/data.mdb: ") == 0 &&
+                     garbageMessage.find("not an LMDB") != std::string::npos,
                  garbageMessage.c_str());
         const std::string empty = tmp("empty_lmdb");
         test::writeLmdb(empty, {});
@@ -509,7 +515,10 @@ private Q_SLOTS:
     void unsafeKeysAreRefusedAndReported() {
         const std::string db = tmp("odd_keys_lmdb");
         const std::string jpeg = test::encodeImage(".jpg", test::testPicture(20, 20, 1));
-        test::writeLmdb(db, {{"../escape", jpeg}, {"a/b", jpeg}, {".hidden", jpeg}, {"0123456789abcdef", jpeg},
+        test::writeLmdb(db, {{"../escape", jpeg},
+                             {"a/b", jpeg},
+                             {".hidden", jpeg},
+                             {"0123456789abcdef", jpeg},
                              {std::string("bin\x01", 4), jpeg}});
         auto r = request("odd_keys");
         r.dbDir = db;

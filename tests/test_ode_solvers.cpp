@@ -185,10 +185,13 @@ private Q_SLOTS:
             return torch::full_like(y, value);
         };
         const auto y0 = floatState ? initialState().to(torch::kFloat) : initialState();
-        const std::string message = test::errorText([&] { flow::Dopri5OdeSolver(1e-6, 1e-6).solve(v, y0, {0.0, 1.0}); });
+        const std::string message = test::errorText([&] {
+            flow::Dopri5OdeSolver(1e-6, 1e-6).solve(v, y0, {0.0, 1.0});
+        });
         qInfo("%s after %d evaluations", message.c_str(), evaluations);
-        QVERIFY2(message.rfind("dopri5: the velocity field returned non-finite values (NaN or infinity) at t = ", 0) == 0,
-                 message.c_str());
+        QVERIFY2(
+            message.rfind("dopri5: the velocity field returned non-finite values (NaN or infinity) at t = ", 0) == 0,
+            message.c_str());
         QVERIFY(firstBad >= 0);
         // It names a time the field failed at (printed to 9 significant digits: within 5e-9 of
         // it, relatively), and stops within the step that met it (the runaway loop it replaces
@@ -204,8 +207,9 @@ private Q_SLOTS:
         flow::OdeOptions o;
         o.method = flow::OdeMethod::Midpoint;
         o.steps = 5;
-        const auto traj = flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 1.0}, true,
-                                                          [&](int i, double, const torch::Tensor&) { indices.push_back(i); });
+        const auto traj =
+            flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 1.0}, true,
+                                            [&](int i, double, const torch::Tensor&) { indices.push_back(i); });
         QCOMPARE(indices, (std::vector<int>{0, 1, 2, 3, 4, 5}));
         QCOMPARE(int(traj.states.size()), 6);
     }
@@ -220,7 +224,8 @@ private Q_SLOTS:
         flow::OdeOptions o;
         o.method = flow::OdeMethod::Euler;
         o.steps = 100;
-        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(v, initialState(), {0.0, 1.0}, true, {}, &stop), Cancelled);
+        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(v, initialState(), {0.0, 1.0}, true, {}, &stop),
+                                 Cancelled);
         QCOMPARE(evaluations, 3);
     }
 
@@ -228,7 +233,8 @@ private Q_SLOTS:
         QVERIFY_EXCEPTION_THROWN(flow::parseOdeMethod("rk45"), Error);
         flow::OdeOptions o;
         QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0}), Error);
-        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 0.5, 0.5}), Error);
+        QVERIFY_EXCEPTION_THROWN(flow::OdeSolver::make(o)->solve(kGaussianDecay, initialState(), {0.0, 0.5, 0.5}),
+                                 Error);
         QVERIFY_EXCEPTION_THROWN(flow::Dopri5OdeSolver(0.0, 1e-3), Error);
     }
 };

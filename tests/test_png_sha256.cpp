@@ -5,7 +5,6 @@
 #include "core/util/sha256.h"
 
 #include <QtTest>
-
 #include <opencv2/imgcodecs.hpp>
 
 #include <cstdio>
@@ -38,17 +37,15 @@ std::vector<uint8_t> testImage(int width, int height, int channels, unsigned see
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x)
             for (int c = 0; c < channels; ++c)
-                pixels[(size_t(y) * width + x) * channels + c] =
-                    uint8_t(x * (c + 1) + y * 3 + (rng() % 7));
+                pixels[(size_t(y) * width + x) * channels + c] = uint8_t(x * (c + 1) + y * 3 + (rng() % 7));
     return pixels;
 }
 
 // Whether OpenCV decodes `path` to exactly `pixels` (given in RGB(A) order).
-bool decodesTo(const std::string& path, const std::vector<uint8_t>& pixels, int width, int height,
-               int channels) {
+bool decodesTo(const std::string& path, const std::vector<uint8_t>& pixels, int width, int height, int channels) {
     const cv::Mat image = cv::imread(path, cv::IMREAD_UNCHANGED);
-    if (image.empty() || image.cols != width || image.rows != height ||
-        image.channels() != channels || image.depth() != CV_8U)
+    if (image.empty() || image.cols != width || image.rows != height || image.channels() != channels ||
+        image.depth() != CV_8U)
         return false;
     for (int y = 0; y < height; ++y) {
         const uint8_t* row = image.ptr<uint8_t>(y);
@@ -56,8 +53,7 @@ bool decodesTo(const std::string& path, const std::vector<uint8_t>& pixels, int 
             for (int c = 0; c < channels; ++c) {
                 // OpenCV stores BGR(A): swap red and blue back.
                 const int source = (channels >= 3 && c < 3) ? 2 - c : c;
-                if (row[x * channels + c] != pixels[(size_t(y) * width + x) * channels + source])
-                    return false;
+                if (row[x * channels + c] != pixels[(size_t(y) * width + x) * channels + source]) return false;
             }
         }
     }
@@ -87,10 +83,8 @@ private Q_SLOTS:
     }
 
     void sha256KnownDigests() {
-        QCOMPARE(ds::sha256Hex(""),
-                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        QCOMPARE(ds::sha256Hex("abc"),
-                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        QCOMPARE(ds::sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        QCOMPARE(ds::sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         QCOMPARE(ds::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
                  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
         QCOMPARE(ds::sha256Hex(std::string(1000000, 'a')),
@@ -111,8 +105,7 @@ private Q_SLOTS:
         hash.update("junk", 4);
         hash.hexDigest();
         hash.update("abc", 3);
-        QCOMPARE(hash.hexDigest(),
-                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        QCOMPARE(hash.hexDigest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     void sha256File() {
@@ -121,13 +114,11 @@ private Q_SLOTS:
         for (size_t i = 0; i < data.size(); ++i) data[i] = char((i * 131 + (i >> 11)) & 0xFF);
         const std::string path = dir_ + "/blob.bin";
         writeAll(path, data);
-        QCOMPARE(ds::sha256File(path),
-                 "33bb046e2974dd7cdc5d702b9500070ca08c0423ed01fc9e13b99741fc1b7cf4");
+        QCOMPARE(ds::sha256File(path), "33bb046e2974dd7cdc5d702b9500070ca08c0423ed01fc9e13b99741fc1b7cf4");
 
         const std::string empty = dir_ + "/empty.bin";
         writeAll(empty, "");
-        QCOMPARE(ds::sha256File(empty),
-                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        QCOMPARE(ds::sha256File(empty), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 
         const std::string missing = dir_ + "/missing.bin";
         QVERIFY(messageContains([&] { ds::sha256File(missing); }, missing));
@@ -172,8 +163,8 @@ private Q_SLOTS:
 
     void pngUsesITxtOnlyForNonAscii() {
         const std::vector<uint8_t> pixels(4, 128);
-        const auto bytes = ds::io::encodePng(pixels.data(), 2, 2, 1,
-                                             {{"ascii", "plain"}, {"utf8", "\xC3\xA9t\xC3\xA9"}});
+        const auto bytes =
+            ds::io::encodePng(pixels.data(), 2, 2, 1, {{"ascii", "plain"}, {"utf8", "\xC3\xA9t\xC3\xA9"}});
         const std::string file(bytes.begin(), bytes.end());
         QVERIFY(file.find("tEXtascii") != std::string::npos);
         QVERIFY(file.find("iTXtutf8") != std::string::npos);
@@ -231,12 +222,10 @@ private Q_SLOTS:
         ds::io::writePng(path, pixels.data(), 32, 32, 3, {{"a", "b"}});
         const std::string full = readAll(path);
         // Cut inside a text chunk, inside IDAT, just before IEND and inside IEND.
-        for (size_t keep : {size_t(8), size_t(40), full.size() / 2, full.size() - 12,
-                            full.size() - 3}) {
+        for (size_t keep : {size_t(8), size_t(40), full.size() / 2, full.size() - 12, full.size() - 3}) {
             const std::string cut = dir_ + "/cut" + std::to_string(keep) + ".png";
             writeAll(cut, full.substr(0, keep));
-            QVERIFY2(messageContains([&] { ds::io::readPngText(cut); }, cut),
-                     std::to_string(keep).c_str());
+            QVERIFY2(messageContains([&] { ds::io::readPngText(cut); }, cut), std::to_string(keep).c_str());
         }
     }
 

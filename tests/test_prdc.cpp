@@ -165,8 +165,8 @@ private Q_SLOTS:
                                                 {"coverage", r.coverage, "prdc_k5_coverage"},
                                                 {"prdc_precision", r.prdcPrecision, "prdc_k5_precision"},
                                                 {"prdc_recall", r.prdcRecall, "prdc_k5_recall"}})
-            DS_CHECK_TOLERANCE(std::string("prdc/api/") + metric, std::abs(ours - scalar(npz, std::string("basic_") + key)),
-                               kValueTol);
+            DS_CHECK_TOLERANCE(std::string("prdc/api/") + metric,
+                               std::abs(ours - scalar(npz, std::string("basic_") + key)), kValueTol);
 
         // The same through core/api, on borrowed float32 rows, with progress in distances.
         RecordingSink sink;
@@ -174,8 +174,8 @@ private Q_SLOTS:
         const auto g = c.generated.contiguous(), re = c.real.contiguous();
         api::PrdcOptions options;
         options.batchSize = 100;
-        const auto viaApi = api::computePrdc({g.data_ptr<float>(), 300, 64}, {re.data_ptr<float>(), 250, 64}, options,
-                                             sink, stop);
+        const auto viaApi =
+            api::computePrdc({g.data_ptr<float>(), 300, 64}, {re.data_ptr<float>(), 250, 64}, options, sink, stop);
         QCOMPARE(viaApi.precisionCount, r.precisionCount);
         QCOMPARE(viaApi.recallCount, r.recallCount);
         QCOMPARE(viaApi.densityCount, r.densityCount);
@@ -187,8 +187,8 @@ private Q_SLOTS:
         QCOMPARE(sink.calls, 1 + 2 * (9 + 9 + 9));  // the start, then every 100 x 100 block
 
         options.densityCoverage = false;
-        const auto prOnly = api::computePrdc({g.data_ptr<float>(), 300, 64}, {re.data_ptr<float>(), 250, 64}, options,
-                                             sink, stop);
+        const auto prOnly =
+            api::computePrdc({g.data_ptr<float>(), 300, 64}, {re.data_ptr<float>(), 250, 64}, options, sink, stop);
         QVERIFY(!prOnly.hasDensityCoverage);
         QCOMPARE(prOnly.precision, r.precision);
         QCOMPARE(prOnly.density, 0.0);
@@ -267,8 +267,9 @@ private Q_SLOTS:
 
     void rejectsBadInput() {
         const auto a = torch::randn({10, 8}), b = torch::randn({12, 8});
-        QVERIFY(test::errorOf([&] { fid::precisionRecallDensityCoverage(a, torch::randn({12, 9})); })
-                    .contains("different dimensions (8 and 9)"));
+        QVERIFY(test::errorOf([&] {
+                    fid::precisionRecallDensityCoverage(a, torch::randn({12, 9}));
+                }).contains("different dimensions (8 and 9)"));
         const auto few = test::errorOf([&] { fid::precisionRecallDensityCoverage(a, b.slice(0, 0, 5)); });
         QVERIFY2(few.contains("k = 5") && few.contains("at least 6") && few.contains("5 real"), qPrintable(few));
         api::PrdcOptions options;
@@ -282,8 +283,9 @@ private Q_SLOTS:
         QVERIFY(test::errorOf([&] { fid::precisionRecallDensityCoverage(a[0], b); }).contains("feature matrices"));
         RecordingSink sink;
         StopToken stop;
-        QVERIFY(test::errorOf([&] { api::computePrdc({nullptr, 0, 8}, {b.data_ptr<float>(), 12, 8}, {}, sink, stop); })
-                    .contains("no generated features"));
+        QVERIFY(test::errorOf([&] {
+                    api::computePrdc({nullptr, 0, 8}, {b.data_ptr<float>(), 12, 8}, {}, sink, stop);
+                }).contains("no generated features"));
     }
 
     void stops() {
@@ -307,11 +309,11 @@ private Q_SLOTS:
         torch::manual_seed(7);
         const auto g = torch::randint(-2, 5, {1100, 8}).to(torch::kFloat);
         const auto r = torch::randint(-3, 4, {1300, 8}).to(torch::kFloat);
-        const auto exact = [&](const torch::Tensor& a, const torch::Tensor& b) {
-            return exactDistances(a, b);
-        };
+        const auto exact = [&](const torch::Tensor& a, const torch::Tensor& b) { return exactDistances(a, b); };
         const auto d = exact(r, g);
-        const auto radii = [&](const torch::Tensor& set, int k) { return std::get<0>(exact(set, set).kthvalue(k + 1, 1)); };
+        const auto radii = [&](const torch::Tensor& set, int k) {
+            return std::get<0>(exact(set, set).kthvalue(k + 1, 1));
+        };
         const auto rr3 = radii(r, 3).unsqueeze(1), rg3 = radii(g, 3).unsqueeze(0);
         const auto rr5 = radii(r, 5), rg5 = radii(g, 5).unsqueeze(0);
         const auto countOf = [](const torch::Tensor& t) { return t.sum().item<int64_t>(); };
@@ -319,11 +321,15 @@ private Q_SLOTS:
         const auto check = [&](const char* how) {
             const auto result = fid::precisionRecallDensityCoverage(g, r);
             const std::string name = std::string("prdc/chunks_") + how + "/";
-            DS_CHECK_TOLERANCE(name + "tf_precision_count", double(std::abs(result.precisionCount - countOf(d.le(rr3).any(0)))), 0);
-            DS_CHECK_TOLERANCE(name + "tf_recall_count", double(std::abs(result.recallCount - countOf(d.le(rg3).any(1)))), 0);
+            DS_CHECK_TOLERANCE(name + "tf_precision_count",
+                               double(std::abs(result.precisionCount - countOf(d.le(rr3).any(0)))), 0);
+            DS_CHECK_TOLERANCE(name + "tf_recall_count",
+                               double(std::abs(result.recallCount - countOf(d.le(rg3).any(1)))), 0);
             const auto inside = d.lt(rr5.unsqueeze(1));
-            DS_CHECK_TOLERANCE(name + "prdc_precision_count", double(std::abs(result.prdcPrecisionCount - countOf(inside.any(0)))), 0);
-            DS_CHECK_TOLERANCE(name + "prdc_recall_count", double(std::abs(result.prdcRecallCount - countOf(d.lt(rg5).any(1)))), 0);
+            DS_CHECK_TOLERANCE(name + "prdc_precision_count",
+                               double(std::abs(result.prdcPrecisionCount - countOf(inside.any(0)))), 0);
+            DS_CHECK_TOLERANCE(name + "prdc_recall_count",
+                               double(std::abs(result.prdcRecallCount - countOf(d.lt(rg5).any(1)))), 0);
             DS_CHECK_TOLERANCE(name + "prdc_density_count", double(std::abs(result.densityCount - countOf(inside))), 0);
             DS_CHECK_TOLERANCE(name + "prdc_coverage_count",
                                double(std::abs(result.coverageCount - countOf(std::get<0>(d.min(1)).lt(rr5)))), 0);
@@ -365,11 +371,12 @@ private Q_SLOTS:
         fid::ClovaaiPrdc pr;
         const double tfSeconds = time([&] { tf = fid::torchFidelityPrecisionRecall(g, r, 3, 10000); });
         const double prSeconds = time([&] { pr = fid::clovaaiPrdc(g, r, 5, 10000); });
-        qInfo("prdc bench: %lld x %lld x %lld, %d threads: torch-fidelity P/R %.1f s (P %.4f R %.4f), "
-              "clovaai PRDC %.1f s (D %.4f C %.4f), total %.1f s",
-              static_cast<long long>(n), static_cast<long long>(n), static_cast<long long>(dims), threads, tfSeconds,
-              double(tf.precisionCount) / n, double(tf.recallCount) / n, prSeconds, pr.densityCount / 5.0 / n,
-              double(pr.coverageCount) / n, tfSeconds + prSeconds);
+        qInfo(
+            "prdc bench: %lld x %lld x %lld, %d threads: torch-fidelity P/R %.1f s (P %.4f R %.4f), "
+            "clovaai PRDC %.1f s (D %.4f C %.4f), total %.1f s",
+            static_cast<long long>(n), static_cast<long long>(n), static_cast<long long>(dims), threads, tfSeconds,
+            double(tf.precisionCount) / n, double(tf.recallCount) / n, prSeconds, pr.densityCount / 5.0 / n,
+            double(pr.coverageCount) / n, tfSeconds + prSeconds);
     }
 };
 

@@ -9,7 +9,6 @@
 #include "core/util/thread_config.h"
 
 #include <QtTest>
-
 #include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -46,9 +46,9 @@ constexpr double kCoefficientGapFactor = 10.0;
 constexpr double kNegativeControlFactor = 100.0;
 
 struct Trajectory {
-    torch::Tensor xs;     // (n + 1, B, C, H, W): (x + 1) / 2 of x_T, then of each step's state
-    torch::Tensor x0;     // (n, B, C, H, W): (x0 + 1) / 2 of each step's clipped x0
-    torch::Tensor final;  // (B, C, H, W): (x + 1) / 2 of the returned sample, not clamped
+    torch::Tensor xs;             // (n + 1, B, C, H, W): (x + 1) / 2 of x_T, then of each step's state
+    torch::Tensor x0;             // (n, B, C, H, W): (x0 + 1) / 2 of each step's clipped x0
+    torch::Tensor final;          // (B, C, H, W): (x + 1) / 2 of the returned sample, not clamped
     std::vector<int64_t> modelT;  // the timestep each step's x0 was predicted at
 };
 
@@ -60,7 +60,6 @@ struct Fixture {
 };
 
 int64_t intOf(const torch::Tensor& t) { return t.item<int64_t>(); }
-
 
 // Max over DDIM steps of |sigma_f32 - sigma| + |c_f32 - c|: lucidrains' float32 coefficients
 // (alpha, alpha_next 0-dim float32 tensors) against ours (double, from the same float32 values).
@@ -105,8 +104,8 @@ class TestSamplingNoise : public QObject {
 
     Fixture& fixture(const std::string& name) { return fixtures_.at(name); }
 
-    static Trajectory run(diffusion::GaussianDiffusionImpl& m, const torch::Tensor& xT, bool ddpm, int steps, double eta,
-                          uint64_t seed) {
+    static Trajectory run(diffusion::GaussianDiffusionImpl& m, const torch::Tensor& xT, bool ddpm, int steps,
+                          double eta, uint64_t seed) {
         at::Generator gen = at::detail::createCPUGenerator(seed);
         std::vector<torch::Tensor> xs{m.unnormalize(xT)}, x0s;
         Trajectory out;
@@ -173,7 +172,8 @@ private Q_SLOTS:
     void firstDrawIsTorchManualSeed_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("key");
-        for (const char* key : {"ddpm", "ddim_eta0.5", "ddim_eta1", "ddim25_eta1"}) QTest::newRow(key) << "ddpm_lucidrains_tiny" << key;
+        for (const char* key : {"ddpm", "ddim_eta0.5", "ddim_eta1", "ddim25_eta1"})
+            QTest::newRow(key) << "ddpm_lucidrains_tiny" << key;
         for (const char* key : {"ddpm", "ddim_eta0.5", "ddim_eta1"})
             QTest::newRow(qPrintable(QString("rgb ") + key)) << "rgb_pred_noise_cosine" << key;
     }
@@ -191,7 +191,8 @@ private Q_SLOTS:
     void loopsMatchLucidrains_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("key");
-        for (const char* key : {"ddpm", "ddim_eta0.5", "ddim_eta1", "ddim25_eta1"}) QTest::newRow(key) << "ddpm_lucidrains_tiny" << key;
+        for (const char* key : {"ddpm", "ddim_eta0.5", "ddim_eta1", "ddim25_eta1"})
+            QTest::newRow(key) << "ddpm_lucidrains_tiny" << key;
         for (const char* key : {"ddpm", "ddim_eta0.5", "ddim_eta1"})
             QTest::newRow(qPrintable(QString("rgb ") + key)) << "rgb_pred_noise_cosine" << key;
     }
@@ -207,7 +208,8 @@ private Q_SLOTS:
         QCOMPARE(got.x0.sizes(), ref.at(k + "_x0").sizes());
         const double tol = stateTolerance(n, k);
         DS_CHECK_TOLERANCE(tag + "/xs", test::maxAbsDiff(got.xs, ref.at(k + "_xs")), tol);
-        DS_CHECK_TOLERANCE(tag + "/x0_times_sqrt_ab", scaledX0Error(*fixture(n).model, got.x0, ref.at(k + "_x0"), got.modelT), tol);
+        DS_CHECK_TOLERANCE(tag + "/x0_times_sqrt_ab",
+                           scaledX0Error(*fixture(n).model, got.x0, ref.at(k + "_x0"), got.modelT), tol);
         DS_CHECK_TOLERANCE(tag + "/final", test::maxAbsDiff(got.final, ref.at(k + "_final")), tol);
     }
 
@@ -226,8 +228,8 @@ private Q_SLOTS:
         const std::string r = "rgb_pred_noise_cosine";
         const auto rgb = runFixture(r, "ddim_eta0.5", seedOf("ddim_eta1") + 7, 0.5);
         DS_CHECK_NEGATIVE_CONTROL(r + "/ddim_eta0.5/xs with another seed",
-                                  test::maxAbsDiff(rgb.xs, fixture(r).ref.at("ddim_eta0.5_xs")), stateTolerance(r, "ddim_eta0.5"),
-                                  kNegativeControlFactor);
+                                  test::maxAbsDiff(rgb.xs, fixture(r).ref.at("ddim_eta0.5_xs")),
+                                  stateTolerance(r, "ddim_eta0.5"), kNegativeControlFactor);
     }
 
     // The sampling job (what `diffusion-studio-cli sample --init-noise x_T.pt --seed S
@@ -265,8 +267,10 @@ private Q_SLOTS:
             for (int64_t t = m.numTimesteps() - 1; t >= 0; --t) modelT.push_back(t);
         else
             for (const auto& pair : m.ddimTimePairs(r.steps)) modelT.push_back(pair.first);
-        DS_CHECK_TOLERANCE(tag + "/x0_times_sqrt_ab", scaledX0Error(m, out.at("x0_preds"), ref.at(k + "_x0"), modelT), tol);
-        DS_CHECK_TOLERANCE(tag + "/samples", test::maxAbsDiff(out.at("samples"), ref.at(k + "_final").clamp(0, 1)), tol);
+        DS_CHECK_TOLERANCE(tag + "/x0_times_sqrt_ab", scaledX0Error(m, out.at("x0_preds"), ref.at(k + "_x0"), modelT),
+                           tol);
+        DS_CHECK_TOLERANCE(tag + "/samples", test::maxAbsDiff(out.at("samples"), ref.at(k + "_final").clamp(0, 1)),
+                           tol);
     }
 
     // lucidrains' public entry point, torch.manual_seed(S); gd.sample(batch_size=2): x_T is the
@@ -300,7 +304,8 @@ private Q_SLOTS:
         const double tol = ddpm ? kStateTolerance
                                 : kStateTolerance + kCoefficientGapFactor * upstreamCoefficientGap(m, r.steps, r.eta);
         DS_CHECK_TOLERANCE(tag + "/final", test::maxAbsDiff(xs[r.steps], ref.at(k + "_final")), tol);
-        DS_CHECK_TOLERANCE(tag + "/samples", test::maxAbsDiff(out.at("samples"), ref.at(k + "_final").clamp(0, 1)), tol);
+        DS_CHECK_TOLERANCE(tag + "/samples", test::maxAbsDiff(out.at("samples"), ref.at(k + "_final").clamp(0, 1)),
+                           tol);
     }
 };
 

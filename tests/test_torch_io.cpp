@@ -1,16 +1,15 @@
 // core/io: reading PyTorch files (zip and legacy formats, as Python's torch.save writes them)
 // and writing them so that Python's torch.load opens them. Fixtures come from
 // tests/tools/make_torch_io_fixtures.py (PyTorch 1.13) and ../shared/fixtures copies.
-#include "tests/support/corruption_fuzz.h"
-#include "tests/support/error_text.h"
-#include "tests/support/python_torch.h"
 #include "core/io/torch_file.h"
 #include "core/io/zip_archive_reader.h"
 #include "core/io/zip_archive_writer.h"
 #include "core/util/error.h"
+#include "tests/support/corruption_fuzz.h"
+#include "tests/support/error_text.h"
+#include "tests/support/python_torch.h"
 
 #include <QtTest>
-
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -45,9 +44,7 @@ nlohmann::ordered_json readOrderedJson(const std::string& path) {
 }
 
 // The message of the ds::Error that `f` throws, or a note that it threw something else/nothing.
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 const char* dtypeName(c10::ScalarType t) {
     switch (t) {
@@ -84,20 +81,15 @@ std::string diffExpected(const PyValue& v, const json& e, const std::string& whe
     auto fail = [&](const std::string& what) { return where + ": " + what; };
     if (type == "none") return v.isNone() ? "" : fail("expected None");
     if (type == "bool")
-        return v.is(PyValue::Kind::Bool) && v.boolValue == e.at("value").get<bool>()
-                   ? "" : fail("bool differs");
+        return v.is(PyValue::Kind::Bool) && v.boolValue == e.at("value").get<bool>() ? "" : fail("bool differs");
     if (type == "int")
-        return v.is(PyValue::Kind::Int) && v.intValue == e.at("value").get<int64_t>()
-                   ? "" : fail("int differs");
+        return v.is(PyValue::Kind::Int) && v.intValue == e.at("value").get<int64_t>() ? "" : fail("int differs");
     if (type == "float")
-        return v.is(PyValue::Kind::Float) && v.floatValue == e.at("value").get<double>()
-                   ? "" : fail("float differs");
+        return v.is(PyValue::Kind::Float) && v.floatValue == e.at("value").get<double>() ? "" : fail("float differs");
     if (type == "str")
-        return v.is(PyValue::Kind::String) && v.text == e.at("value").get<std::string>()
-                   ? "" : fail("str differs");
+        return v.is(PyValue::Kind::String) && v.text == e.at("value").get<std::string>() ? "" : fail("str differs");
     if (type == "bytes")
-        return v.is(PyValue::Kind::Bytes) && hex(v.text) == e.at("hex").get<std::string>()
-                   ? "" : fail("bytes differ");
+        return v.is(PyValue::Kind::Bytes) && hex(v.text) == e.at("hex").get<std::string>() ? "" : fail("bytes differ");
     if (type == "list" || type == "tuple") {
         if (!v.is(type == "list" ? PyValue::Kind::List : PyValue::Kind::Tuple))
             return fail(std::string("expected a ") + type + ", found a " + v.kindName());
@@ -173,15 +165,16 @@ std::string diffValues(const PyValue& a, const PyValue& b, const std::string& wh
         if (a.entries.size() != b.entries.size()) return where + ": size";
         for (size_t i = 0; i < a.entries.size(); ++i) {
             auto d = diffValues(*a.entries[i].first, *b.entries[i].first, where + ".key");
-            if (d.empty()) d = diffValues(*a.entries[i].second, *b.entries[i].second, where + "[" + std::to_string(i) + "]");
+            if (d.empty())
+                d = diffValues(*a.entries[i].second, *b.entries[i].second, where + "[" + std::to_string(i) + "]");
             if (!d.empty()) return d;
         }
         return "";
     case PyValue::Kind::Tensor: {
         const auto& x = a.tensorValue;
         const auto& y = b.tensorValue;
-        if (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes() ||
-            x.strides() != y.strides() || x.storage_offset() != y.storage_offset())
+        if (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes() || x.strides() != y.strides() ||
+            x.storage_offset() != y.storage_offset())
             return where + ": tensor layout";
         return torch::equal(x, y) ? "" : where + ": tensor values";
     }
@@ -208,14 +201,14 @@ std::string intTuple(const std::vector<int32_t>& values) {
 
 // ('storage', torch.FloatStorage, key, 'cpu', numel[, view]) followed by BINPERSID.
 std::string storageId(const std::string& key, int32_t numel, const std::string& view = "") {
-    return "(" + unicode("storage") + "ctorch\nFloatStorage\n" + unicode(key) + unicode("cpu") +
-           binint(numel) + view + "tQ";
+    return "(" + unicode("storage") + "ctorch\nFloatStorage\n" + unicode(key) + unicode("cpu") + binint(numel) + view +
+           "tQ";
 }
 
-std::string rebuildTensor(const std::string& storage, int32_t offset,
-                          const std::vector<int32_t>& sizes, const std::vector<int32_t>& strides) {
-    return "ctorch._utils\n_rebuild_tensor_v2\n(" + storage + binint(offset) + intTuple(sizes) +
-           intTuple(strides) + "\x89" + "ccollections\nOrderedDict\n)R" + "tR";
+std::string rebuildTensor(const std::string& storage, int32_t offset, const std::vector<int32_t>& sizes,
+                          const std::vector<int32_t>& strides) {
+    return "ctorch._utils\n_rebuild_tensor_v2\n(" + storage + binint(offset) + intTuple(sizes) + intTuple(strides) +
+           "\x89" + "ccollections\nOrderedDict\n)R" + "tR";
 }
 
 std::string pickle(const std::string& body) { return std::string("\x80\x02", 2) + body + "."; }
@@ -239,11 +232,11 @@ PyValuePtr sampleTree() {
     root->set("none", PyValue::none());
     root->set("yes", PyValue::boolean(true));
     root->set("no", PyValue::boolean(false));
-    for (int64_t v : {int64_t{0}, int64_t{255}, int64_t{256}, int64_t{65535}, int64_t{65536},
-                      int64_t{-1}, int64_t{-129}, int64_t{2147483647}, int64_t{2147483648},
-                      int64_t{-2147483648LL}, int64_t{-2147483649LL}, int64_t{1} << 40,
-                      std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
-                      int64_t{128}, int64_t{-128}, int64_t{32768}, int64_t{8388608}})
+    for (int64_t v :
+         {int64_t{0}, int64_t{255}, int64_t{256}, int64_t{65535}, int64_t{65536}, int64_t{-1}, int64_t{-129},
+          int64_t{2147483647}, int64_t{2147483648}, int64_t{-2147483648LL}, int64_t{-2147483649LL}, int64_t{1} << 40,
+          std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), int64_t{128}, int64_t{-128},
+          int64_t{32768}, int64_t{8388608}})
         root->set("int" + std::to_string(v), PyValue::integer(v));
     root->set("float", PyValue::real(-2.75e-12));
     root->set("text", PyValue::str("grüße ✓"));
@@ -264,12 +257,11 @@ PyValuePtr sampleTree() {
     const torch::Tensor base = torch::arange(24, torch::kFloat).reshape({4, 6});
     tensors->set("base", PyValue::tensor(base));
     tensors->set("transposed", PyValue::tensor(base.t()));
-    tensors->set("slice", PyValue::tensor(base.index({torch::indexing::Slice(1, 3),
-                                                      torch::indexing::Slice(2, 5)})));
+    tensors->set("slice", PyValue::tensor(base.index({torch::indexing::Slice(1, 3), torch::indexing::Slice(2, 5)})));
     tensors->set("scalar", PyValue::tensor(torch::tensor(2.5, torch::kDouble)));
     tensors->set("empty", PyValue::tensor(torch::zeros({0, 4})));
-    for (auto dtype : {torch::kFloat, torch::kDouble, torch::kHalf, torch::kBFloat16, torch::kLong,
-                       torch::kInt, torch::kShort, torch::kChar, torch::kByte, torch::kBool})
+    for (auto dtype : {torch::kFloat, torch::kDouble, torch::kHalf, torch::kBFloat16, torch::kLong, torch::kInt,
+                       torch::kShort, torch::kChar, torch::kByte, torch::kBool})
         tensors->set(dtypeName(dtype), PyValue::tensor((torch::arange(6) % 3).reshape({2, 3}).to(dtype)));
     root->set("tensors", tensors);
     return root;
@@ -440,16 +432,24 @@ void TestTorchIo::loadsSingleTensor() {
 void TestTorchIo::rejectsBadFiles_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("message");
-    QTest::newRow("truncated zip") << "truncated.pt" << "truncated";
-    QTest::newRow("truncated legacy") << "truncated_legacy.pt" << "truncated";
-    QTest::newRow("text file") << "not_torch.txt" << "not a PyTorch file";
-    QTest::newRow("plain pickle") << "plain_pickle.pkl" << "not a PyTorch file (a pickle without PyTorch's magic number)";
+    QTest::newRow("truncated zip") << "truncated.pt"
+                                   << "truncated";
+    QTest::newRow("truncated legacy") << "truncated_legacy.pt"
+                                      << "truncated";
+    QTest::newRow("text file") << "not_torch.txt"
+                               << "not a PyTorch file";
+    QTest::newRow("plain pickle") << "plain_pickle.pkl"
+                                  << "not a PyTorch file (a pickle without PyTorch's magic number)";
     QTest::newRow("numpy scalar") << "numpy_global.pt"
                                   << "unsupported pickle content: global numpy.core.multiarray.scalar";
-    QTest::newRow("zip without data.pkl") << "deflated.zip" << "not a PyTorch file (zip archive without data.pkl)";
-    QTest::newRow("missing file") << "no_such_file.pt" << "cannot open for reading";
-    QTest::newRow("directory") << "." << "is a directory";
-    QTest::newRow("json") << "expected.json" << "not a PyTorch file";
+    QTest::newRow("zip without data.pkl") << "deflated.zip"
+                                          << "not a PyTorch file (zip archive without data.pkl)";
+    QTest::newRow("missing file") << "no_such_file.pt"
+                                  << "cannot open for reading";
+    QTest::newRow("directory") << "."
+                               << "is a directory";
+    QTest::newRow("json") << "expected.json"
+                          << "not a PyTorch file";
 }
 
 void TestTorchIo::rejectsBadFiles() {
@@ -462,8 +462,7 @@ void TestTorchIo::rejectsBadFiles() {
 
     // The same from memory, as fuzz targets will feed it.
     if (fs::is_regular_file(path)) {
-        const std::string fromBytes =
-            ds::test::errorText([&] { ds::io::loadTorchBytes(readFile(path), "bytes"); });
+        const std::string fromBytes = ds::test::errorText([&] { ds::io::loadTorchBytes(readFile(path), "bytes"); });
         QVERIFY2(contains(fromBytes, "bytes: "), fromBytes.c_str());
     }
 }
@@ -485,13 +484,16 @@ void TestTorchIo::rejectsMalformedPickles_data() {
     row("unknown opcode", pickle("\xfe"), "unsupported pickle content: opcode 0xfe");
     row("text protocol opcode", pickle("I1\n"), "unsupported pickle content: opcode 0x49");
     row("protocol 6", "\x80\x06N.", "unsupported pickle content: pickle protocol 6");
-    row("os.system", pickle("cos\nsystem\n" + unicode("ls") + "\x85R"),
-        "unsupported pickle content: global os.system");
+    row("os.system", pickle("cos\nsystem\n" + unicode("ls") + "\x85R"), "unsupported pickle content: global os.system");
     row("builtins.eval", pickle(unicode("builtins") + unicode("eval") + "\x93"),
         "unsupported pickle content: global builtins.eval");
     row("integer over 64 bits", pickle(std::string("\x8a\x09", 2) + std::string(8, '\0') + "\x01"),
         "integer larger than 64 bits");
-    row("self-containing list", pickle(std::string("]q\x00h\x00" "a", 6)), "recursive structure");
+    row("self-containing list",
+        pickle(std::string("]q\x00h\x00"
+                           "a",
+                           6)),
+        "recursive structure");
     row("nesting too deep", pickle(std::string(3000, ']') + std::string(2999, 'a')), "nesting too deep");
     row("append to dict", pickle("}Na"), "APPEND to a dict");
     row("setitem on list", pickle("]NNs"), "SETITEM on a list");
@@ -506,8 +508,8 @@ void TestTorchIo::rejectsMalformedPickles_data() {
     row("storage size mismatch", pickle(rebuildTensor(storageId("0", 100), 0, {4}, {1})),
         "holds 64 bytes, expected 400");
     row("unknown storage type",
-        pickle("(" + unicode("storage") + "ctorch\nComplexFloatStorage\n" + unicode("0") +
-               unicode("cpu") + binint(4) + "tQ"),
+        pickle("(" + unicode("storage") + "ctorch\nComplexFloatStorage\n" + unicode("0") + unicode("cpu") + binint(4) +
+               "tQ"),
         "global torch.ComplexFloatStorage");
     row("tensor over an expanded view",
         pickle(rebuildTensor("ctorch._utils\n_rebuild_tensor_v2\n(" + storageId("0", 16) + binint(0) +
@@ -517,8 +519,7 @@ void TestTorchIo::rejectsMalformedPickles_data() {
     row("rebuild chain", pickle([] {
             // (_rebuild_from_type_v2, Tensor, (_rebuild_from_type_v2, Tensor, (...), None), None)
             std::string func = "ctorch._utils\n_rebuild_tensor_v2\n";
-            std::string args = "(" + storageId("0", 16) + binint(0) + intTuple({4}) + intTuple({1}) +
-                               "\x89" + "Nt";
+            std::string args = "(" + storageId("0", 16) + binint(0) + intTuple({4}) + intTuple({1}) + "\x89" + "Nt";
             for (int i = 0; i < 20; ++i) {
                 args = "(" + func + "ctorch._tensor\nTensor\n" + args + "Nt";
                 func = "ctorch._tensor\n_rebuild_from_type_v2\n";
@@ -532,8 +533,8 @@ void TestTorchIo::rejectsMalformedPickles_data() {
 void TestTorchIo::rejectsMalformedPickles() {
     QFETCH(QByteArray, dataPkl);
     QFETCH(QString, message);
-    const std::string path = zipFile(temp_.path().toStdString(), dataPkl.toStdString(),
-                                     {{"0", std::vector<float>(16, 1.0f)}});
+    const std::string path =
+        zipFile(temp_.path().toStdString(), dataPkl.toStdString(), {{"0", std::vector<float>(16, 1.0f)}});
     const std::string error = ds::test::errorText([&] { ds::io::loadTorchFile(path); });
     QVERIFY2(contains(error, path + ": "), error.c_str());
     QVERIFY2(contains(error, message.toStdString()), error.c_str());
@@ -545,10 +546,10 @@ void TestTorchIo::readsLegacyStorageViews() {
     const std::string view = "(" + unicode("view1") + binint(2) + binint(4) + "t";
     const std::string root = storageId("root", 8, "N");
     const std::string viewed = storageId("root", 8, view);
-    std::string file = magic + pickle("M\xe9\x03") + pickle("}") +
-                       pickle("](" + rebuildTensor(viewed, 1, {3}, {1}) +
-                              rebuildTensor(root, 0, {2, 4}, {4, 1}) + "e") +
-                       pickle("](" + unicode("root") + "e") + le(8, 8);
+    std::string file =
+        magic + pickle("M\xe9\x03") + pickle("}") +
+        pickle("](" + rebuildTensor(viewed, 1, {3}, {1}) + rebuildTensor(root, 0, {2, 4}, {4, 1}) + "e") +
+        pickle("](" + unicode("root") + "e") + le(8, 8);
     for (int i = 0; i < 8; ++i) {
         const float v = static_cast<float>(i) * 10;
         file.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -563,8 +564,8 @@ void TestTorchIo::readsLegacyStorageViews() {
 
     // A view beyond its root, or data cut short, is refused.
     const std::string badView = storageId("root", 8, "(" + unicode("v") + binint(6) + binint(4) + "t");
-    std::string bad = magic + pickle("M\xe9\x03") + pickle("}") +
-                      pickle(rebuildTensor(badView, 0, {4}, {1})) + pickle("](" + unicode("root") + "e");
+    std::string bad = magic + pickle("M\xe9\x03") + pickle("}") + pickle(rebuildTensor(badView, 0, {4}, {1})) +
+                      pickle("](" + unicode("root") + "e");
     QVERIFY(contains(ds::test::errorText([&] { ds::io::loadTorchBytes(bad, "legacy"); }), "storage view out of range"));
     const std::string cut = file.substr(0, file.size() - 4);
     QVERIFY(contains(ds::test::errorText([&] { ds::io::loadTorchBytes(cut, "legacy"); }), "legacy: truncated"));
@@ -585,8 +586,9 @@ void TestTorchIo::survivesCorruptedFiles_data() {
 
 void TestTorchIo::survivesCorruptedFiles() {
     QFETCH(QString, file);
-    const auto failure = ds::test::survivesCorruption(readFile(kTorchIo + file.toStdString()),
-                                                      [](const std::string& bytes) { ds::io::loadTorchBytes(bytes, "fuzz"); });
+    const auto failure =
+        ds::test::survivesCorruption(readFile(kTorchIo + file.toStdString()),
+                                     [](const std::string& bytes) { ds::io::loadTorchBytes(bytes, "fuzz"); });
     QVERIFY2(failure.empty(), failure.c_str());
 }
 
@@ -606,8 +608,8 @@ void TestTorchIo::readsDeflatedZip() {
     QCOMPARE(zip.read("empty.bin"), std::string());
     QVERIFY(contains(ds::test::errorText([&] { zip.read("nothing"); }), "missing archive entry 'nothing'"));
     std::vector<char> small(10);
-    QVERIFY(contains(ds::test::errorText([&] { zip.readInto("text.txt", small.data(), small.size()); }),
-                     "expected 10"));
+    QVERIFY(
+        contains(ds::test::errorText([&] { zip.readInto("text.txt", small.data(), small.size()); }), "expected 10"));
 }
 
 void TestTorchIo::zipReaderFindsEntries() {
@@ -721,8 +723,7 @@ void TestTorchIo::roundTrips() {
 
     // Views of one storage were written once and come back sharing it.
     const PyValue& tensors = loaded->at("tensors");
-    QVERIFY(tensors.at("transposed").asTensor().storage().data() ==
-            tensors.at("base").asTensor().storage().data());
+    QVERIFY(tensors.at("transposed").asTensor().storage().data() == tensors.at("base").asTensor().storage().data());
     QCOMPARE(tensors.at("slice").asTensor().storage_offset(), int64_t{8});
     // A file name torch would not use as a folder name falls back to "archive/".
     QVERIFY(ds::io::ZipArchiveReader(path).contains("archive/data.pkl"));
@@ -732,8 +733,7 @@ void TestTorchIo::roundTripsLoadedFiles_data() {
     QTest::addColumn<QString>("source");
     QTest::newRow("content") << QString::fromStdString(kTorchIo + "content.pt");
     QTest::newRow("legacy content") << QString::fromStdString(kTorchIo + "content_legacy.pt");
-    QTest::newRow("lucidrains checkpoint")
-        << QString::fromStdString(kFixtures + "/ddpm_lucidrains_tiny/model-1.pt");
+    QTest::newRow("lucidrains checkpoint") << QString::fromStdString(kFixtures + "/ddpm_lucidrains_tiny/model-1.pt");
 }
 
 void TestTorchIo::roundTripsLoadedFiles() {
@@ -751,8 +751,7 @@ void TestTorchIo::savedFilesOpenInPython_data() {
     QTest::newRow("content") << QString::fromStdString(kTorchIo + "content.pt") << false;
     QTest::newRow("content, zip64") << QString::fromStdString(kTorchIo + "content.pt") << true;
     QTest::newRow("legacy content") << QString::fromStdString(kTorchIo + "content_legacy.pt") << false;
-    QTest::newRow("gpu checkpoint")
-        << QString::fromStdString(kFixtures + "/ddpm_lucidrains_tiny/model-1.pt") << false;
+    QTest::newRow("gpu checkpoint") << QString::fromStdString(kFixtures + "/ddpm_lucidrains_tiny/model-1.pt") << false;
 }
 
 // What we write, Python's torch.load reads back equal to what PyTorch itself wrote.
@@ -792,7 +791,8 @@ void TestTorchIo::saveIsAtomic() {
     for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
     QCOMPARE(names, (std::set<std::string>{"model.pt", "blocked.pt"}));
 
-    const std::string missingDir = ds::test::errorText([&] { ds::io::saveTorchFile(dir + "/no/such/dir/x.pt", sampleTree()); });
+    const std::string missingDir =
+        ds::test::errorText([&] { ds::io::saveTorchFile(dir + "/no/such/dir/x.pt", sampleTree()); });
     QVERIFY2(contains(missingDir, "could not save"), missingDir.c_str());
 
     // Saving over an existing file replaces it whole.

@@ -76,7 +76,8 @@ private Q_SLOTS:
         const auto v = net.forward(x, t, ref.at("y"));
         DS_CHECK_TOLERANCE(m + "/" + p + "v", test::maxAbsDiff(v, ref.at(p + "v")), 1e-5 * magnitude(ref.at(p + "v")));
         const auto alt = net.forward(x, t, ref.at("y_alt"));
-        DS_CHECK_TOLERANCE(m + "/" + p + "v_alt", test::maxAbsDiff(alt, ref.at(p + "v_alt")), 1e-5 * magnitude(ref.at(p + "v_alt")));
+        DS_CHECK_TOLERANCE(m + "/" + p + "v_alt", test::maxAbsDiff(alt, ref.at(p + "v_alt")),
+                           1e-5 * magnitude(ref.at(p + "v_alt")));
         // The label matters (rows 0, 1, 3 have new labels).
         DS_CHECK_NEGATIVE_CONTROL(m + "/" + p + "v_with_other_labels", test::maxAbsDiff(alt, ref.at(p + "v")),
                                   1e-5 * magnitude(ref.at(p + "v")), 10);
@@ -101,9 +102,12 @@ private Q_SLOTS:
     void dopri5TakesTheNotebooksSteps_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("weights");
-        QTest::newRow("mnist_notebook ema") << "mnist_notebook" << "ema";
-        QTest::newRow("rgb16_options online") << "rgb16_options" << "online";
-        QTest::newRow("rgb16_options ema") << "rgb16_options" << "ema";
+        QTest::newRow("mnist_notebook ema") << "mnist_notebook"
+                                            << "ema";
+        QTest::newRow("rgb16_options online") << "rgb16_options"
+                                              << "online";
+        QTest::newRow("rgb16_options ema") << "rgb16_options"
+                                           << "ema";
     }
 
     void dopri5TakesTheNotebooksSteps() {
@@ -143,21 +147,23 @@ private Q_SLOTS:
         QStringList classes;
         for (int64_t i = 0; i < ref.at("euler_labels").size(0); ++i)
             classes << QString::number(ref.at("euler_labels")[i].item<int64_t>());
-        auto r = test::runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("mnist_notebook.pt")),
-                               "--heads", "1", "--solver", "euler", "--steps", "4", "--init-noise", noise, "--classes",
-                               classes.join(','), "--save-tensors", out, "--grid", grid});
+        auto r = test::runCli({"--threads", "1", "sample", "--checkpoint",
+                               QString::fromStdString(fixture("mnist_notebook.pt")), "--heads", "1", "--solver",
+                               "euler", "--steps", "4", "--init-noise", noise, "--classes", classes.join(','),
+                               "--save-tensors", out, "--grid", grid});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const auto got = test::loadReferenceTensors(out.toStdString());
-        DS_CHECK_TOLERANCE("mnist_notebook/cli_euler4", test::maxAbsDiff(got.at("trajectory")[4], ref.at("ema_euler4_states")[4]),
-                           kSolverTolerance);
+        DS_CHECK_TOLERANCE("mnist_notebook/cli_euler4",
+                           test::maxAbsDiff(got.at("trajectory")[4], ref.at("ema_euler4_states")[4]), kSolverTolerance);
         r = test::runCli({"info", QString::fromStdString(fixture("mnist_notebook.pt"))});
         QVERIFY2(r.exitCode == 0 && r.out.contains("classes:      10"), qPrintable(r.out + r.err));
 
         const auto refused = [&](const QStringList& extra, const QString& expected) {
             const auto res = test::runCli(QStringList{"--threads", "1", "sample", "--checkpoint",
-                                                      QString::fromStdString(fixture("mnist_notebook.pt")), "--heads", "1",
-                                                      "--image-size", "28", "--solver", "euler", "--steps", "2", "--num", "2", "--grid",
-                                                      dir.filePath("bad.png")} + extra);
+                                                      QString::fromStdString(fixture("mnist_notebook.pt")), "--heads",
+                                                      "1", "--image-size", "28", "--solver", "euler", "--steps", "2",
+                                                      "--num", "2", "--grid", dir.filePath("bad.png")} +
+                                          extra);
             QVERIFY2(res.exitCode != 0 && res.err.contains(expected), qPrintable(res.err));
             QVERIFY2(res.err.contains("mnist_notebook.pt"), qPrintable(res.err));
         };

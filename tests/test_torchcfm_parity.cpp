@@ -32,7 +32,9 @@ namespace {
 // A wrong configuration must miss by this many times the tolerance the right one is held to.
 constexpr double kNegativeControlFactor = 10.0;
 
-std::string fixture(const std::string& name, const char* suffix) { return test::fixturePath("torchcfm_unet/" + name + suffix); }
+std::string fixture(const std::string& name, const char* suffix) {
+    return test::fixturePath("torchcfm_unet/" + name + suffix);
+}
 
 // The options torchcfm built each fixture with that its files do not record.
 checkpoint::FlowBuildOptions headsOf(const std::string& name, const std::string& weights) {
@@ -109,7 +111,8 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE(tag + "/v", test::maxAbsDiff(v, want), test::unetTolerance(test::maxAbs(want)));
         if (weights == "ema") {  // a 0-d time is repeated over the batch, as upstream
             const auto& scalarWant = ref.at("ema_v_scalar_t");
-            DS_CHECK_TOLERANCE(tag + "/v_scalar_t", test::maxAbsDiff(net.forward(ref.at("x"), torch::tensor(0.5)), scalarWant),
+            DS_CHECK_TOLERANCE(tag + "/v_scalar_t",
+                               test::maxAbsDiff(net.forward(ref.at("x"), torch::tensor(0.5)), scalarWant),
                                test::unetTolerance(test::maxAbs(scalarWant)));
         }
     }
@@ -132,7 +135,8 @@ private Q_SLOTS:
             checkpoint::buildVelocityNetwork(ck, defaults);
             QFAIL("built with heads that do not fit");
         } catch (const Error& e) {
-            QVERIFY2(std::string(e.what()).find("attention at 32 channels: not a multiple of --head-channels 64") != std::string::npos,
+            QVERIFY2(std::string(e.what()).find("attention at 32 channels: not a multiple of --head-channels 64") !=
+                         std::string::npos,
                      e.what());
         }
     }
@@ -144,16 +148,19 @@ private Q_SLOTS:
         io::saveTorchFile(noise.toStdString(), io::PyValue::tensor(ref.at("euler_noise")));
         const auto sample = [&](const QString& solver) {
             const QString out = tmp(solver + ".pt");
-            const auto r = runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture(n, ".pt")), "--heads",
-                                   "2", "--solver", solver, "--steps", "4", "--init-noise", noise, "--save-tensors", out});
-            return std::make_pair(r, r.exitCode == 0 ? test::loadReferenceTensors(out.toStdString()).at("trajectory") : torch::Tensor());
+            const auto r = runCli({"--threads", "1", "sample", "--checkpoint",
+                                   QString::fromStdString(fixture(n, ".pt")), "--heads", "2", "--solver", solver,
+                                   "--steps", "4", "--init-noise", noise, "--save-tensors", out});
+            return std::make_pair(
+                r, r.exitCode == 0 ? test::loadReferenceTensors(out.toStdString()).at("trajectory") : torch::Tensor());
         };
         const auto [r, trajectory] = sample("euler");
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         // x at t = 0, 1/4, ... 1 ("samples" holds the images, clamped to [0, 1]).
         QCOMPARE(trajectory.size(0), int64_t(5));
         // The tolerance: the field's budget through these 4 steps, on the same network in-process.
-        const auto net = checkpoint::buildVelocityNetwork(checkpoint::readFlowCheckpoint(fixture(n, ".pt")), headsOf(n, "ema"));
+        const auto net =
+            checkpoint::buildVelocityNetwork(checkpoint::readFlowCheckpoint(fixture(n, ".pt")), headsOf(n, "ema"));
         torch::NoGradGuard noGrad;
         const flow::VelocityField field = [&](double t, const torch::Tensor& x) {
             return net.forward(x, torch::full({x.size(0)}, t, x.options()));
@@ -164,34 +171,41 @@ private Q_SLOTS:
         DS_CHECK_TOLERANCE("torchcfm/euler4_ema", test::maxAbsDiff(trajectory[4], ref.at("euler4_ema")), tol.tolerance);
         const auto [m, midpoint] = sample("midpoint");
         QVERIFY2(m.exitCode == 0, qPrintable(m.err));
-        DS_CHECK_NEGATIVE_CONTROL("torchcfm/euler4_ema by midpoint", test::maxAbsDiff(midpoint[4], ref.at("euler4_ema")), tol.tolerance,
+        DS_CHECK_NEGATIVE_CONTROL("torchcfm/euler4_ema by midpoint",
+                                  test::maxAbsDiff(midpoint[4], ref.at("euler4_ema")), tol.tolerance,
                                   kNegativeControlFactor);
     }
 
     void cliInfoNamesWhatIsNotRecorded() {
-        const auto r = runCli({"--threads", "1", "info", QString::fromStdString(fixture("gray28_all_options", ".pt")), "--json"});
+        const auto r =
+            runCli({"--threads", "1", "info", QString::fromStdString(fixture("gray28_all_options", ".pt")), "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(j["format"].toString(), "torchcfm");
         QCOMPARE(j["family"].toString(), "flow");
         QCOMPARE(j["torchcfm_unet"].toObject()["num_res_blocks"].toInt(), 1);
         QVERIFY(j["torchcfm_unet"].toObject()["resblock_updown"].toBool());
-        const auto text = runCli({"--threads", "1", "info", QString::fromStdString(fixture("gray28_all_options", ".pt"))});
-        QVERIFY(text.out.contains("attention heads and order not recorded (--heads or --head-channels, --attention-order"));
+        const auto text =
+            runCli({"--threads", "1", "info", QString::fromStdString(fixture("gray28_all_options", ".pt"))});
+        QVERIFY(
+            text.out.contains("attention heads and order not recorded (--heads or --head-channels, --attention-order"));
     }
 
     void cliErrorsAreOneLine() {
         const QString file = QString::fromStdString(fixture("gray28_all_options", ".pt"));
-        const auto r = runCli({"--threads", "1", "sample", "--checkpoint", file, "--image-size", "28", "--grid", tmp("never.png")});
+        const auto r = runCli(
+            {"--threads", "1", "sample", "--checkpoint", file, "--image-size", "28", "--grid", tmp("never.png")});
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.trimmed().startsWith("error: " + file + ": attention at 32 channels: not a multiple of --head-channels 64"),
+        QVERIFY2(r.err.trimmed().startsWith("error: " + file +
+                                            ": attention at 32 channels: not a multiple of --head-channels 64"),
                  qPrintable(r.err));
-        const auto noSize = runCli({"--threads", "1", "sample", "--checkpoint", file, "--head-channels", "16", "--grid", tmp("never.png")});
+        const auto noSize = runCli(
+            {"--threads", "1", "sample", "--checkpoint", file, "--head-channels", "16", "--grid", tmp("never.png")});
         QCOMPARE(noSize.exitCode, 1);
         QVERIFY2(noSize.err.contains("give it with --image-size"), qPrintable(noSize.err));
         const auto diffusion = runCli({"--threads", "1", "sample", "--checkpoint",
-                                       QString::fromStdString(test::fixturePath("ddpm_lucidrains_tiny/model-1.pt")), "--heads", "2",
-                                       "--image-size", "16", "--grid", tmp("never.png")});
+                                       QString::fromStdString(test::fixturePath("ddpm_lucidrains_tiny/model-1.pt")),
+                                       "--heads", "2", "--image-size", "16", "--grid", tmp("never.png")});
         QCOMPARE(diffusion.exitCode, 1);
         QVERIFY2(diffusion.err.contains("--heads and --head-channels apply to torchcfm's UNetModel"),
                  qPrintable(diffusion.err));

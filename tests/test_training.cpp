@@ -7,10 +7,9 @@
 // learn (learning rate 1e-9) about 0.96. Channels-last against float32: 1% of the distance
 // Adam's three steps can move a parameter. A resumed run repeats the straight run's operations
 // on the same kernels: bitwise (0).
-#include "tests/support/python_torch.h"
-#include "core/jobs/train_jobs.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/io/torch_file.h"
+#include "core/jobs/train_jobs.h"
 #include "core/train/loss_scaler.h"
 #include "core/train/metrics_log.h"
 #include "core/train/timestep_loss_buckets.h"
@@ -18,6 +17,7 @@
 #include "core/util/error.h"
 #include "core/util/pause_gate.h"
 #include "tests/support/hang_limits.h"
+#include "tests/support/python_torch.h"
 #include "tests/support/reference_tensors.h"
 #include "tests/support/tiny_train_config.h"
 #include "tests/support/tolerance.h"
@@ -30,11 +30,11 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 using namespace ds;
 namespace fs = std::filesystem;
@@ -89,7 +89,9 @@ class TestTraining : public QObject {
     Q_OBJECT
 
     QTemporaryDir dir_;
-    std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string path(const std::string& name) const {
+        return dir_.filePath(QString::fromStdString(name)).toStdString();
+    }
 
 private Q_SLOTS:
     void initTestCase() { torch::set_num_threads(1); }
@@ -121,7 +123,8 @@ private Q_SLOTS:
         const auto bf16 = weightsOf(finals["bf16"], "model");
         double bf16Diff = 0;
         for (size_t i = 0; i < fp32.size(); ++i)
-            bf16Diff = std::max(bf16Diff, (fp32.entries()[i].second - bf16.entries()[i].second).abs().max().item<double>());
+            bf16Diff =
+                std::max(bf16Diff, (fp32.entries()[i].second - bf16.entries()[i].second).abs().max().item<double>());
         QVERIFY2(bf16Diff > 1e-7, qPrintable(QString::number(bf16Diff)));
     }
 
@@ -131,7 +134,8 @@ private Q_SLOTS:
         const std::runtime_error cause("could not create a primitive descriptor iterator");
         const std::string cpu = AutocastScope::unsupported(torch::Device(torch::kCPU), "bf16", cause).what();
         QVERIFY2(cpu.rfind("--amp bf16: this CPU's oneDNN cannot run bfloat16 (", 0) == 0, cpu.c_str());
-        QVERIFY2(cpu.find("could not create a primitive descriptor iterator); use --amp off") != std::string::npos, cpu.c_str());
+        QVERIFY2(cpu.find("could not create a primitive descriptor iterator); use --amp off") != std::string::npos,
+                 cpu.c_str());
         QVERIFY(cpu.find('\n') == std::string::npos);
         // Precisions the CPU runs pass the probe; "off" checks nothing, fp16 is refused on a CPU.
         AutocastScope::probe(torch::Device(torch::kCPU), "off");
@@ -163,11 +167,11 @@ private Q_SLOTS:
         for (int64_t step = 0; step < reference.steps; ++step) distance += reference.lr.at(step, reference.steps);
         const double tol = 0.01 * distance;
         const auto fp32 = weightsOf(finals["fp32"], "model");
-        DS_CHECK_TOLERANCE("training/channels_last_vs_fp32_weights", weightDifference(fp32, weightsOf(finals["channels-last"], "model")),
-                           tol);
+        DS_CHECK_TOLERANCE("training/channels_last_vs_fp32_weights",
+                           weightDifference(fp32, weightsOf(finals["channels-last"], "model")), tol);
         const auto stepTwo = path("layout-channels-last") + "/checkpoints/step-2.pt";
-        DS_CHECK_NEGATIVE_CONTROL("training/channels_last_a_step_short", weightDifference(fp32, weightsOf(stepTwo, "model")), tol,
-                                  10.0);
+        DS_CHECK_NEGATIVE_CONTROL("training/channels_last_a_step_short",
+                                  weightDifference(fp32, weightsOf(stepTwo, "model")), tol, 10.0);
         // float16 autocast exists on CUDA only (LibTorch 1.13): refused clearly on a CPU.
         auto fp16 = reference;
         fp16.amp = "fp16";
@@ -336,7 +340,9 @@ private Q_SLOTS:
         QCOMPARE(int(records.size()), 12);
         for (int i = 0; i < 12; ++i) QCOMPARE(records[i]["step"].get<int>(), i + 1);
         const auto straightRecords = train::MetricsLog::readSteps(straight + "/metrics.jsonl");
-        DS_CHECK_TOLERANCE(tag + "/last_loss", std::abs(records.back()["loss"].get<double>() - straightRecords.back()["loss"].get<double>()), 0.0);
+        DS_CHECK_TOLERANCE(
+            tag + "/last_loss",
+            std::abs(records.back()["loss"].get<double>() - straightRecords.back()["loss"].get<double>()), 0.0);
     }
 
     void resumeCanExtendTheRun() {

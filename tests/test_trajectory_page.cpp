@@ -3,16 +3,6 @@
 // particles at the slider's time, a checkpoint's frames - with the figures the issue asks for;
 // "NFE vs quality" plots every solver; bad input gets a clear message.
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include <QComboBox>
-#include <QLabel>
-#include <QPushButton>
-#include <QSignalSpy>
-#include <QSlider>
-#include <QSpinBox>
-#include <QStackedWidget>
-#include <QTemporaryDir>
-#include <QtTest>
-
 #include "core/api/flow_toy.h"
 #include "core/api/sampling.h"
 #include "tests/support/hang_limits.h"
@@ -27,6 +17,16 @@
 #include "ui/trajectory_page.h"
 #include "ui/trajectory_panel.h"
 
+#include <QComboBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
 using ds::ui::TrajectoryPage;
 
 namespace {
@@ -37,231 +37,234 @@ constexpr int kSeed = 3;
 
 // The page's toy for a path, trained and sampled directly through the core API.
 ds::api::FlowToyTrajectory directToyRun(const std::string& path, const ds::api::FlowToySolve& solve) {
-  ds::api::FlowToyConfig c;
-  c.path = path;
-  c.trainSteps = kTrainSteps;
-  c.seed = kSeed;
-  ds::api::FlowToy toy(c);
-  ds::api::JobSink quiet;
-  ds::StopToken stop;
-  toy.train(quiet, stop);
-  return toy.sample(solve, kPoints, kSeed);
+    ds::api::FlowToyConfig c;
+    c.path = path;
+    c.trainSteps = kTrainSteps;
+    c.seed = kSeed;
+    ds::api::FlowToy toy(c);
+    ds::api::JobSink quiet;
+    ds::StopToken stop;
+    toy.train(quiet, stop);
+    return toy.sample(solve, kPoints, kSeed);
 }
 
 double maxDistance(const QVector<QPointF>& a, const ds::api::PointCloud& b) {
-  if (size_t(a.size()) != b.size()) return 1e9;
-  double worst = 0;
-  for (int i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::hypot(a[i].x() - b.xy[2 * i], a[i].y() - b.xy[2 * i + 1]));
-  return worst;
+    if (size_t(a.size()) != b.size()) return 1e9;
+    double worst = 0;
+    for (int i = 0; i < a.size(); ++i)
+        worst = std::max(worst, std::hypot(a[i].x() - b.xy[2 * i], a[i].y() - b.xy[2 * i + 1]));
+    return worst;
 }
 
 bool runToEnd(TrajectoryPage& page, bool sweep = false) {
-  const QString error = sweep ? page.runSweep() : page.run();
-  if (!error.isEmpty()) {
-    qWarning("%s", qPrintable(error));
-    return false;
-  }
-  return page.runner()->waitForFinished(ds::test::kHangMs);
+    const QString error = sweep ? page.runSweep() : page.run();
+    if (!error.isEmpty()) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    return page.runner()->waitForFinished(ds::test::kHangMs);
 }
 
 }  // namespace
 
 class TestTrajectoryPage : public QObject {
-  Q_OBJECT
+    Q_OBJECT
 
- private:
-  QTemporaryDir settingsDir_;
-  QString flowCheckpoint_;
+private:
+    QTemporaryDir settingsDir_;
+    QString flowCheckpoint_;
 
-  void useToy(TrajectoryPage& page) {
-    page.setImageMode(false);
-    page.findChild<QSpinBox*>(QStringLiteral("trajectoryTrainSteps"))->setValue(kTrainSteps);
-    page.findChild<QSpinBox*>(QStringLiteral("trajectoryPoints"))->setValue(kPoints);
-    page.findChild<QSpinBox*>(QStringLiteral("trajectorySeed"))->setValue(kSeed);
-  }
-
-  void useCheckpoint(TrajectoryPage& page, const QString& path) {
-    page.openCheckpoint(path);
-    page.findChild<QSpinBox*>(QStringLiteral("trajectoryImages"))->setValue(2);
-    page.findChild<QSpinBox*>(QStringLiteral("trajectoryImageSize"))->setValue(16);  // the seed's .tar does not record them
-    page.findChild<QSpinBox*>(QStringLiteral("trajectoryGroups"))->setValue(8);
-    page.findChild<QSpinBox*>(QStringLiteral("trajectorySeed"))->setValue(kSeed);
-  }
-
- private Q_SLOTS:
-  void initTestCase() {
-    QVERIFY(ds::test::isolateSettings(settingsDir_));
-    flowCheckpoint_ = QString::fromStdString(ds::test::fixturePath("cfm_g4vrel_tiny/ckpt.tar"));
-  }
-  // Every test starts from the defaults: pages save their fields when they close.
-  void init() { ds::test::clearAppSettings(); }
-
-  // Two paths with Euler 8: each panel's particles at t = 0, 0.5 and 1 are the core's own
-  // trajectory of that configuration, both start from the same points, share one box, and the
-  // figures show OT-CFM straighter than I-CFM.
-  void toyPanelsShowTheCoreTrajectories() {
-    TrajectoryPage page;
-    page.resize(1200, 800);
-    useToy(page);
-    page.setConfigurationCount(2);
-    page.panel(0)->setConfiguration(QStringLiteral("otcfm"), QStringLiteral("euler"), 8);
-    page.panel(1)->setConfiguration(QStringLiteral("icfm"), QStringLiteral("euler"), 8);
-    QSignalSpy logs(page.runner(), &ds::ui::JobRunner::log);
-    auto* play = page.findChild<QPushButton*>(QStringLiteral("trajectoryPlay"));
-    QVERIFY(!play->isEnabled());  // nothing to play yet
-    QVERIFY(runToEnd(page));
-    QVERIFY(page.panel(0)->hasResult() && page.panel(1)->hasResult());
-    QCOMPARE(page.message(), QStringLiteral("Done."));
-    QVERIFY(play->isEnabled());
-
-    const auto solve = page.panel(0)->solve();
-    const auto ot = directToyRun("otcfm", solve), independent = directToyRun("icfm", solve);
-    QCOMPARE(ot.times.size(), size_t(9));
-    auto* otView = page.panel(0)->cloudView();
-    auto* icView = page.panel(1)->cloudView();
-    for (const auto& [t, k] : {std::pair{0.0, 0}, {0.5, 4}, {1.0, 8}}) {
-      page.setTime(t);
-      QCOMPARE(otView->time(), t);
-      QVERIFY2(maxDistance(otView->positionsAt(t), ot.clouds[k]) < 1e-4, qPrintable(QString::number(t)));
-      QVERIFY2(maxDistance(icView->positionsAt(t), independent.clouds[k]) < 1e-4, qPrintable(QString::number(t)));
+    void useToy(TrajectoryPage& page) {
+        page.setImageMode(false);
+        page.findChild<QSpinBox*>(QStringLiteral("trajectoryTrainSteps"))->setValue(kTrainSteps);
+        page.findChild<QSpinBox*>(QStringLiteral("trajectoryPoints"))->setValue(kPoints);
+        page.findChild<QSpinBox*>(QStringLiteral("trajectorySeed"))->setValue(kSeed);
     }
-    // Between recorded times a particle sits on the segment the solver took.
-    const auto mid = otView->positionsAt(0.0625);
-    QCOMPARE(mid[0], (otView->positionsAt(0.0)[0] + otView->positionsAt(0.125)[0]) / 2);
-    QCOMPARE(otView->positionsAt(0.0), icView->positionsAt(0.0));  // the same start for every configuration
 
-    const QString otStats = page.panel(0)->statsText(), icStats = page.panel(1)->statsText();
-    QVERIFY2(otStats.contains(QStringLiteral("NFE 8")), qPrintable(otStats));
-    QVERIFY(otStats.contains(QStringLiteral("straightness %1").arg(ot.straightness, 0, 'f', 3)));
-    QVERIFY(icStats.contains(QStringLiteral("straightness %1").arg(independent.straightness, 0, 'f', 3)));
-    QVERIFY(otStats.contains(QStringLiteral("energy distance %1").arg(ot.energyDistance, 0, 'f', 4)));
-    QVERIFY2(ot.straightness < independent.straightness, qPrintable(otStats + " / " + icStats));
-    QVERIFY(otView->dataBounds().isValid());
+    void useCheckpoint(TrajectoryPage& page, const QString& path) {
+        page.openCheckpoint(path);
+        page.findChild<QSpinBox*>(QStringLiteral("trajectoryImages"))->setValue(2);
+        page.findChild<QSpinBox*>(QStringLiteral("trajectoryImageSize"))
+            ->setValue(16);  // the seed's .tar does not record them
+        page.findChild<QSpinBox*>(QStringLiteral("trajectoryGroups"))->setValue(8);
+        page.findChild<QSpinBox*>(QStringLiteral("trajectorySeed"))->setValue(kSeed);
+    }
 
-    // A second run with the same toys trains nothing again.
-    const auto trainings = [&] {
-      int n = 0;
-      for (const auto& call : logs) n += call.at(0).toString().startsWith(QStringLiteral("training the 2-D toy"));
-      return n;
-    };
-    QCOMPARE(trainings(), 2);
-    page.panel(1)->setConfiguration(QStringLiteral("icfm"), QStringLiteral("dopri5"), 8, 1e-4);
-    QVERIFY(runToEnd(page));
-    QCOMPARE(trainings(), 2);
-    const QString dopri = page.panel(1)->statsText();
-    QVERIFY2(!dopri.contains(QStringLiteral("NFE 8 ")) && dopri.contains(QStringLiteral("NFE ")), qPrintable(dopri));
-  }
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(ds::test::isolateSettings(settingsDir_));
+        flowCheckpoint_ = QString::fromStdString(ds::test::fixturePath("cfm_g4vrel_tiny/ckpt.tar"));
+    }
+    // Every test starts from the defaults: pages save their fields when they close.
+    void init() { ds::test::clearAppSettings(); }
 
-  void slidersAndPlay() {
-    TrajectoryPage page;
-    auto* slider = page.findChild<QSlider*>(QStringLiteral("trajectoryTime"));
-    slider->setValue(250);
-    QCOMPARE(page.time(), 0.25);
-    QCOMPARE(page.findChild<QLabel*>(QStringLiteral("trajectoryTimeLabel"))->text(), QStringLiteral("t = 0.250"));
-    page.togglePlay();
-    QTRY_COMPARE_WITH_TIMEOUT(slider->value(), slider->maximum(), ds::test::kHangMs);  // plays to t = 1, stops
-    page.togglePlay();                                                     // from the end: starts again at 0
-    QVERIFY(slider->value() < slider->maximum());
-    page.togglePlay();
-    // Only up to four configurations; the others are hidden.
-    page.setConfigurationCount(9);
-    QCOMPARE(page.configurationCount(), 4);
-    page.setConfigurationCount(1);
-    QVERIFY(page.panel(1)->isHidden());
-  }
+    // Two paths with Euler 8: each panel's particles at t = 0, 0.5 and 1 are the core's own
+    // trajectory of that configuration, both start from the same points, share one box, and the
+    // figures show OT-CFM straighter than I-CFM.
+    void toyPanelsShowTheCoreTrajectories() {
+        TrajectoryPage page;
+        page.resize(1200, 800);
+        useToy(page);
+        page.setConfigurationCount(2);
+        page.panel(0)->setConfiguration(QStringLiteral("otcfm"), QStringLiteral("euler"), 8);
+        page.panel(1)->setConfiguration(QStringLiteral("icfm"), QStringLiteral("euler"), 8);
+        QSignalSpy logs(page.runner(), &ds::ui::JobRunner::log);
+        auto* play = page.findChild<QPushButton*>(QStringLiteral("trajectoryPlay"));
+        QVERIFY(!play->isEnabled());  // nothing to play yet
+        QVERIFY(runToEnd(page));
+        QVERIFY(page.panel(0)->hasResult() && page.panel(1)->hasResult());
+        QCOMPARE(page.message(), QStringLiteral("Done."));
+        QVERIFY(play->isEnabled());
 
-  // Images: every configuration starts from the same noise; each filmstrip holds the solver's
-  // recorded states and its last frame is the grid runSampling makes for that configuration.
-  void imageFilmstripsFollowTheSolvers() {
-    TrajectoryPage page;
-    page.resize(1200, 800);
-    useCheckpoint(page, flowCheckpoint_);
-    page.setConfigurationCount(2);
-    page.panel(0)->setConfiguration(QString(), QStringLiteral("euler"), 4);
-    page.panel(1)->setConfiguration(QString(), QStringLiteral("rk4"), 2);
-    QVERIFY(runToEnd(page));
-    auto* euler = page.panel(0)->filmView();
-    auto* rk4 = page.panel(1)->filmView();
-    QCOMPARE(euler->frameCount(), 5);
-    QCOMPARE(rk4->frameCount(), 3);
-    QVERIFY(page.panel(1)->statsText().contains(QStringLiteral("NFE 8")));
+        const auto solve = page.panel(0)->solve();
+        const auto ot = directToyRun("otcfm", solve), independent = directToyRun("icfm", solve);
+        QCOMPARE(ot.times.size(), size_t(9));
+        auto* otView = page.panel(0)->cloudView();
+        auto* icView = page.panel(1)->cloudView();
+        for (const auto& [t, k] : {std::pair{0.0, 0}, {0.5, 4}, {1.0, 8}}) {
+            page.setTime(t);
+            QCOMPARE(otView->time(), t);
+            QVERIFY2(maxDistance(otView->positionsAt(t), ot.clouds[k]) < 1e-4, qPrintable(QString::number(t)));
+            QVERIFY2(maxDistance(icView->positionsAt(t), independent.clouds[k]) < 1e-4, qPrintable(QString::number(t)));
+        }
+        // Between recorded times a particle sits on the segment the solver took.
+        const auto mid = otView->positionsAt(0.0625);
+        QCOMPARE(mid[0], (otView->positionsAt(0.0)[0] + otView->positionsAt(0.125)[0]) / 2);
+        QCOMPARE(otView->positionsAt(0.0), icView->positionsAt(0.0));  // the same start for every configuration
 
-    page.setTime(0.0);
-    QCOMPARE(euler->shownFrame(), 0);
-    QCOMPARE(euler->shownImage(), rk4->shownImage());  // the same noise
-    page.setTime(0.5);
-    QCOMPARE(euler->shownFrame(), 2);
-    QCOMPARE(rk4->shownFrame(), 1);
-    page.setTime(0.74);
-    QCOMPARE(euler->shownFrame(), 2);  // the last state at or before t
+        const QString otStats = page.panel(0)->statsText(), icStats = page.panel(1)->statsText();
+        QVERIFY2(otStats.contains(QStringLiteral("NFE 8")), qPrintable(otStats));
+        QVERIFY(otStats.contains(QStringLiteral("straightness %1").arg(ot.straightness, 0, 'f', 3)));
+        QVERIFY(icStats.contains(QStringLiteral("straightness %1").arg(independent.straightness, 0, 'f', 3)));
+        QVERIFY(otStats.contains(QStringLiteral("energy distance %1").arg(ot.energyDistance, 0, 'f', 4)));
+        QVERIFY2(ot.straightness < independent.straightness, qPrintable(otStats + " / " + icStats));
+        QVERIFY(otView->dataBounds().isValid());
 
-    ds::api::SampleRequest r;
-    r.checkpoint = flowCheckpoint_.toStdString();
-    r.seed = kSeed;
-    r.num = r.batchSize = 2;
-    r.imageSize = 16;
-    r.groups = 8;
-    r.solver = "euler";
-    r.steps = 4;
-    ds::api::JobSink quiet;
-    ds::StopToken stop;
-    const auto direct = ds::api::runSampling(r, quiet, stop);
-    page.setTime(1.0);
-    QCOMPARE(euler->shownImage().convertToFormat(QImage::Format_RGB888),
-             ds::ui::toQImage(direct.grid).convertToFormat(QImage::Format_RGB888));
-    QVERIFY(page.panel(0)->statsText().contains(QStringLiteral("straightness %1").arg(direct.straightness, 0, 'f', 3)));
-  }
+        // A second run with the same toys trains nothing again.
+        const auto trainings = [&] {
+            int n = 0;
+            for (const auto& call : logs) n += call.at(0).toString().startsWith(QStringLiteral("training the 2-D toy"));
+            return n;
+        };
+        QCOMPARE(trainings(), 2);
+        page.panel(1)->setConfiguration(QStringLiteral("icfm"), QStringLiteral("dopri5"), 8, 1e-4);
+        QVERIFY(runToEnd(page));
+        QCOMPARE(trainings(), 2);
+        const QString dopri = page.panel(1)->statsText();
+        QVERIFY2(!dopri.contains(QStringLiteral("NFE 8 ")) && dopri.contains(QStringLiteral("NFE ")),
+                 qPrintable(dopri));
+    }
 
-  // NFE vs quality on the toy: a line per solver, Euler at its step counts, errors falling.
-  void sweepPlotsEverySolver() {
-    TrajectoryPage page;
-    useToy(page);
-    QVERIFY(runToEnd(page, true));
-    auto* chart = page.sweepChart();
-    QCOMPARE(chart->solverNames(),
-             (QStringList{QStringLiteral("euler"), QStringLiteral("midpoint"), QStringLiteral("rk4"), QStringLiteral("dopri5")}));
-    const auto euler = chart->pointsOf(QStringLiteral("euler"));
-    QCOMPARE(euler.size(), 6);
-    QCOMPARE(euler.first().x(), 2.0);
-    QCOMPARE(euler.last().x(), 64.0);
-    QVERIFY(euler.last().y() < euler.first().y() / 10);
-    const auto rk4 = chart->pointsOf(QStringLiteral("rk4"));
-    QCOMPARE(rk4.first().x(), 8.0);  // 2 steps x 4 stages
-    QVERIFY(!page.findChild<QLabel*>(QStringLiteral("trajectorySweepSummary"))->text().isEmpty());
-  }
+    void slidersAndPlay() {
+        TrajectoryPage page;
+        auto* slider = page.findChild<QSlider*>(QStringLiteral("trajectoryTime"));
+        slider->setValue(250);
+        QCOMPARE(page.time(), 0.25);
+        QCOMPARE(page.findChild<QLabel*>(QStringLiteral("trajectoryTimeLabel"))->text(), QStringLiteral("t = 0.250"));
+        page.togglePlay();
+        QTRY_COMPARE_WITH_TIMEOUT(slider->value(), slider->maximum(), ds::test::kHangMs);  // plays to t = 1, stops
+        page.togglePlay();  // from the end: starts again at 0
+        QVERIFY(slider->value() < slider->maximum());
+        page.togglePlay();
+        // Only up to four configurations; the others are hidden.
+        page.setConfigurationCount(9);
+        QCOMPARE(page.configurationCount(), 4);
+        page.setConfigurationCount(1);
+        QVERIFY(page.panel(1)->isHidden());
+    }
 
-  void badInputIsReported() {
-    TrajectoryPage page;
-    page.setImageMode(true);
-    useCheckpoint(page, QString());
-    QVERIFY(!page.run().isEmpty());  // no checkpoint chosen
-    QVERIFY(!page.runSweep().isEmpty());
-    QVERIFY(!page.runner()->isRunning());
+    // Images: every configuration starts from the same noise; each filmstrip holds the solver's
+    // recorded states and its last frame is the grid runSampling makes for that configuration.
+    void imageFilmstripsFollowTheSolvers() {
+        TrajectoryPage page;
+        page.resize(1200, 800);
+        useCheckpoint(page, flowCheckpoint_);
+        page.setConfigurationCount(2);
+        page.panel(0)->setConfiguration(QString(), QStringLiteral("euler"), 4);
+        page.panel(1)->setConfiguration(QString(), QStringLiteral("rk4"), 2);
+        QVERIFY(runToEnd(page));
+        auto* euler = page.panel(0)->filmView();
+        auto* rk4 = page.panel(1)->filmView();
+        QCOMPARE(euler->frameCount(), 5);
+        QCOMPARE(rk4->frameCount(), 3);
+        QVERIFY(page.panel(1)->statsText().contains(QStringLiteral("NFE 8")));
 
-    const QString missing = settingsDir_.filePath(QStringLiteral("missing.tar"));
-    useCheckpoint(page, missing);
-    page.setConfigurationCount(1);
-    QVERIFY(runToEnd(page));
-    QVERIFY(!page.panel(0)->hasResult());
-    QVERIFY2(page.message().contains(missing), qPrintable(page.message()));
+        page.setTime(0.0);
+        QCOMPARE(euler->shownFrame(), 0);
+        QCOMPARE(euler->shownImage(), rk4->shownImage());  // the same noise
+        page.setTime(0.5);
+        QCOMPARE(euler->shownFrame(), 2);
+        QCOMPARE(rk4->shownFrame(), 1);
+        page.setTime(0.74);
+        QCOMPARE(euler->shownFrame(), 2);  // the last state at or before t
 
-    // A diffusion checkpoint has no velocity field to sweep.
-    const QString diffusion = QString::fromStdString(ds::test::fixturePath("ddpm_lucidrains_tiny/model-1.pt"));
-    useCheckpoint(page, diffusion);
-    QVERIFY(page.runSweep().isEmpty());
-    QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
-    QVERIFY2(page.message().contains(QStringLiteral("flow-matching")), qPrintable(page.message()));
-  }
+        ds::api::SampleRequest r;
+        r.checkpoint = flowCheckpoint_.toStdString();
+        r.seed = kSeed;
+        r.num = r.batchSize = 2;
+        r.imageSize = 16;
+        r.groups = 8;
+        r.solver = "euler";
+        r.steps = 4;
+        ds::api::JobSink quiet;
+        ds::StopToken stop;
+        const auto direct = ds::api::runSampling(r, quiet, stop);
+        page.setTime(1.0);
+        QCOMPARE(euler->shownImage().convertToFormat(QImage::Format_RGB888),
+                 ds::ui::toQImage(direct.grid).convertToFormat(QImage::Format_RGB888));
+        QVERIFY(
+            page.panel(0)->statsText().contains(QStringLiteral("straightness %1").arg(direct.straightness, 0, 'f', 3)));
+    }
 
-  // Opening a flow-matching checkpoint in the main window lands on this page, in image mode.
-  void mainWindowOpensFlowCheckpointsHere() {
-    ds::ui::MainWindow window;
-    QCOMPARE(window.openPath(flowCheckpoint_), QString());
-    auto* page = window.trajectoryPage();
-    QVERIFY(page->imageMode());
-    QCOMPARE(window.findChild<QStackedWidget*>(QStringLiteral("pages"))->currentWidget(), page);
-  }
+    // NFE vs quality on the toy: a line per solver, Euler at its step counts, errors falling.
+    void sweepPlotsEverySolver() {
+        TrajectoryPage page;
+        useToy(page);
+        QVERIFY(runToEnd(page, true));
+        auto* chart = page.sweepChart();
+        QCOMPARE(chart->solverNames(), (QStringList{QStringLiteral("euler"), QStringLiteral("midpoint"),
+                                                    QStringLiteral("rk4"), QStringLiteral("dopri5")}));
+        const auto euler = chart->pointsOf(QStringLiteral("euler"));
+        QCOMPARE(euler.size(), 6);
+        QCOMPARE(euler.first().x(), 2.0);
+        QCOMPARE(euler.last().x(), 64.0);
+        QVERIFY(euler.last().y() < euler.first().y() / 10);
+        const auto rk4 = chart->pointsOf(QStringLiteral("rk4"));
+        QCOMPARE(rk4.first().x(), 8.0);  // 2 steps x 4 stages
+        QVERIFY(!page.findChild<QLabel*>(QStringLiteral("trajectorySweepSummary"))->text().isEmpty());
+    }
+
+    void badInputIsReported() {
+        TrajectoryPage page;
+        page.setImageMode(true);
+        useCheckpoint(page, QString());
+        QVERIFY(!page.run().isEmpty());  // no checkpoint chosen
+        QVERIFY(!page.runSweep().isEmpty());
+        QVERIFY(!page.runner()->isRunning());
+
+        const QString missing = settingsDir_.filePath(QStringLiteral("missing.tar"));
+        useCheckpoint(page, missing);
+        page.setConfigurationCount(1);
+        QVERIFY(runToEnd(page));
+        QVERIFY(!page.panel(0)->hasResult());
+        QVERIFY2(page.message().contains(missing), qPrintable(page.message()));
+
+        // A diffusion checkpoint has no velocity field to sweep.
+        const QString diffusion = QString::fromStdString(ds::test::fixturePath("ddpm_lucidrains_tiny/model-1.pt"));
+        useCheckpoint(page, diffusion);
+        QVERIFY(page.runSweep().isEmpty());
+        QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
+        QVERIFY2(page.message().contains(QStringLiteral("flow-matching")), qPrintable(page.message()));
+    }
+
+    // Opening a flow-matching checkpoint in the main window lands on this page, in image mode.
+    void mainWindowOpensFlowCheckpointsHere() {
+        ds::ui::MainWindow window;
+        QCOMPARE(window.openPath(flowCheckpoint_), QString());
+        auto* page = window.trajectoryPage();
+        QVERIFY(page->imageMode());
+        QCOMPARE(window.findChild<QStackedWidget*>(QStringLiteral("pages"))->currentWidget(), page);
+    }
 };
 
 QTEST_MAIN(TestTrajectoryPage)

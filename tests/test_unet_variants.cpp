@@ -66,9 +66,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("objective");
         QTest::addColumn<QString>("schedule");
-        QTest::newRow("rgb_pred_noise_cosine") << "rgb_pred_noise_cosine" << "pred_noise" << "cosine";
-        QTest::newRow("gray_pred_x0_linear_learned_minsnr") << "gray_pred_x0_linear_learned_minsnr" << "pred_x0" << "linear";
-        QTest::newRow("rgb_self_condition_fourier_pred_v") << "rgb_self_condition_fourier_pred_v" << "pred_v" << "sigmoid";
+        QTest::newRow("rgb_pred_noise_cosine") << "rgb_pred_noise_cosine"
+                                               << "pred_noise"
+                                               << "cosine";
+        QTest::newRow("gray_pred_x0_linear_learned_minsnr") << "gray_pred_x0_linear_learned_minsnr"
+                                                            << "pred_x0"
+                                                            << "linear";
+        QTest::newRow("rgb_self_condition_fourier_pred_v") << "rgb_self_condition_fourier_pred_v"
+                                                           << "pred_v"
+                                                           << "sigmoid";
     }
 
     void matchesReference() {
@@ -89,14 +95,17 @@ private Q_SLOTS:
         const auto& t = ref.at("unet_t");
         const double outTol = test::unetTolerance(test::maxAbs(ref.at("unet_out")));
         DS_CHECK_TOLERANCE(n + "/unet_out", test::maxAbsDiff(m->model()->forward(x, t), ref.at("unet_out")), outTol);
-        DS_CHECK_NEGATIVE_CONTROL(n + "/unet_out at reversed timesteps", test::maxAbsDiff(m->model()->forward(x, t.flip(0)), ref.at("unet_out")),
-                                  outTol, kNegativeControlFactor);
+        DS_CHECK_NEGATIVE_CONTROL(n + "/unet_out at reversed timesteps",
+                                  test::maxAbsDiff(m->model()->forward(x, t.flip(0)), ref.at("unet_out")), outTol,
+                                  kNegativeControlFactor);
         if (ref.count("unet_self_cond")) {
             const auto& s = ref.at("unet_self_cond");
             const double tol = test::unetTolerance(test::maxAbs(ref.at("unet_out_self_cond")));
-            DS_CHECK_TOLERANCE(n + "/unet_out_self_cond", test::maxAbsDiff(m->model()->forward(x, t, s), ref.at("unet_out_self_cond")), tol);
-            DS_CHECK_NEGATIVE_CONTROL(n + "/unet_out_self_cond without it", test::maxAbsDiff(m->model()->forward(x, t), ref.at("unet_out_self_cond")),
-                                      tol, kNegativeControlFactor);
+            DS_CHECK_TOLERANCE(n + "/unet_out_self_cond",
+                               test::maxAbsDiff(m->model()->forward(x, t, s), ref.at("unet_out_self_cond")), tol);
+            DS_CHECK_NEGATIVE_CONTROL(n + "/unet_out_self_cond without it",
+                                      test::maxAbsDiff(m->model()->forward(x, t), ref.at("unet_out_self_cond")), tol,
+                                      kNegativeControlFactor);
         }
 
         // p_mean_variance. Negative controls: the output read as another objective (x0, mean),
@@ -108,27 +117,31 @@ private Q_SLOTS:
             const auto r = m->pMeanVariance(x, timesOf(x, tt));
             DS_CHECK_TOLERANCE(n + "/" + p + "x0", test::maxAbsDiff(r.xStart, ref.at(p + "x0")), tol.x0);
             DS_CHECK_TOLERANCE(n + "/" + p + "mean", test::maxAbsDiff(r.mean, ref.at(p + "mean")), tol.mean);
-            DS_CHECK_TOLERANCE(n + "/" + p + "logvar", test::maxAbsDiff(r.logVariance, ref.at(p + "logvar")), tol.logVariance);
+            DS_CHECK_TOLERANCE(n + "/" + p + "logvar", test::maxAbsDiff(r.logVariance, ref.at(p + "logvar")),
+                               tol.logVariance);
             const auto w = wrong->pMeanVariance(x, timesOf(x, tt));
-            DS_CHECK_NEGATIVE_CONTROL(n + "/" + p + "x0 as " + wrong->config().objective, test::maxAbsDiff(w.xStart, ref.at(p + "x0")), tol.x0,
-                                      kNegativeControlFactor);
-            DS_CHECK_NEGATIVE_CONTROL(n + "/" + p + "mean as " + wrong->config().objective, test::maxAbsDiff(w.mean, ref.at(p + "mean")),
-                                      tol.mean, kNegativeControlFactor);
+            DS_CHECK_NEGATIVE_CONTROL(n + "/" + p + "x0 as " + wrong->config().objective,
+                                      test::maxAbsDiff(w.xStart, ref.at(p + "x0")), tol.x0, kNegativeControlFactor);
+            DS_CHECK_NEGATIVE_CONTROL(n + "/" + p + "mean as " + wrong->config().objective,
+                                      test::maxAbsDiff(w.mean, ref.at(p + "mean")), tol.mean, kNegativeControlFactor);
             const auto next = m->pMeanVariance(x, timesOf(x, tt == T - 1 ? tt - 1 : tt + 1));
-            DS_CHECK_NEGATIVE_CONTROL(n + "/" + p + "logvar of the next timestep", test::maxAbsDiff(next.logVariance, ref.at(p + "logvar")),
-                                      tol.logVariance, kNegativeControlFactor);
+            DS_CHECK_NEGATIVE_CONTROL(n + "/" + p + "logvar of the next timestep",
+                                      test::maxAbsDiff(next.logVariance, ref.at(p + "logvar")), tol.logVariance,
+                                      kNegativeControlFactor);
         }
 
         at::Generator gen = at::detail::createCPUGenerator(0);
         if (ref.count("loss_value")) {
             const double tol = test::lossTolerance(*m, ref.at("loss_x_start"), ref.at("loss_t"), ref.at("loss_noise"),
-                                                  ref.at("loss_value").item<double>());
+                                                   ref.at("loss_value").item<double>());
             const double want = ref.at("loss_value").item<double>();
             const auto lossOf = [&](diffusion::GaussianDiffusionImpl& model) {
-                return model.pLosses(ref.at("loss_x_start"), ref.at("loss_t"), ref.at("loss_noise"), gen).item<double>();
+                return model.pLosses(ref.at("loss_x_start"), ref.at("loss_t"), ref.at("loss_noise"), gen)
+                    .item<double>();
             };
             DS_CHECK_TOLERANCE(n + "/loss", std::abs(lossOf(*m) - want), tol);
-            DS_CHECK_NEGATIVE_CONTROL(n + "/loss as " + wrong->config().objective, std::abs(lossOf(*wrong) - want), tol, kNegativeControlFactor);
+            DS_CHECK_NEGATIVE_CONTROL(n + "/loss as " + wrong->config().objective, std::abs(lossOf(*wrong) - want), tol,
+                                      kNegativeControlFactor);
         }
 
         // DDIM: each step from the reference's state, then the whole run.
@@ -145,12 +158,14 @@ private Q_SLOTS:
             const std::string s = n + "/ddim_step" + std::to_string(i) + "_t" + std::to_string(tStep);
             const auto step = test::ddimStep(*m, xi, tStep, tNext, selfCond);
             DS_CHECK_TOLERANCE(s + "/x0", test::maxAbsDiff(m->unnormalize(step.x0), refX0[i]), tol.stepX0[size_t(i)]);
-            DS_CHECK_TOLERANCE(s + "/next", test::maxAbsDiff(m->unnormalize(step.next), refStates[i + 1]), tol.stepState[size_t(i)]);
+            DS_CHECK_TOLERANCE(s + "/next", test::maxAbsDiff(m->unnormalize(step.next), refStates[i + 1]),
+                               tol.stepState[size_t(i)]);
             const auto misread = test::ddimStep(*wrong, xi, tStep, tNext, selfCond);
             DS_CHECK_NEGATIVE_CONTROL(s + "/next as " + wrong->config().objective,
-                                      test::maxAbsDiff(m->unnormalize(misread.next), refStates[i + 1]), tol.stepState[size_t(i)],
-                                      kNegativeControlFactor);
-            qInfo("%s: gains %.3g (x), %.3g (self-conditioning)", s.c_str(), tol.gainX[size_t(i)], tol.gainSelfCond[size_t(i)]);
+                                      test::maxAbsDiff(m->unnormalize(misread.next), refStates[i + 1]),
+                                      tol.stepState[size_t(i)], kNegativeControlFactor);
+            qInfo("%s: gains %.3g (x), %.3g (self-conditioning)", s.c_str(), tol.gainX[size_t(i)],
+                  tol.gainSelfCond[size_t(i)]);
         }
         const auto run = [&](diffusion::GaussianDiffusionImpl& model) {
             std::vector<torch::Tensor> x0s, xs{model.unnormalize(ref.at("ddim_x_T"))};

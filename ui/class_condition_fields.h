@@ -3,11 +3,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QObject>
-#include <QString>
-
 #include "core/api/checkpoint_info.h"
 #include "core/api/image_file.h"
+
+#include <QObject>
+#include <QString>
 
 class QCheckBox;
 class QComboBox;
@@ -28,47 +28,47 @@ namespace ds::ui {
 // Object names: prefix + Class, CondScale, RescaledPhi, CfgPlusPlus + suffix (e.g.
 // "generateClass", "explorerCondScaleB").
 class ClassConditionFields : public QObject {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  // The fields are children of `parent`, the widget that holds the form.
-  ClassConditionFields(const QString& namePrefix, const QString& nameSuffix, QWidget* parent);
-  // Adds the rows (Class, Guidance scale, Rescaled phi, CFG++) to the form, hidden until a
-  // class-conditional checkpoint is set.
-  void addRowsTo(QFormLayout* form);
+public:
+    // The fields are children of `parent`, the widget that holds the form.
+    ClassConditionFields(const QString& namePrefix, const QString& nameSuffix, QWidget* parent);
+    // Adds the rows (Class, Guidance scale, Rescaled phi, CFG++) to the form, hidden until a
+    // class-conditional checkpoint is set.
+    void addRowsTo(QFormLayout* form);
 
-  // The checkpoint's classes (count 0: unconditional, the fields hide and apply nothing).
-  void setClasses(const api::CheckpointClasses& classes);
-  // Reads the classes of a checkpoint file; a file that cannot be read counts as unconditional
-  // (sampling reports its error).
-  void setCheckpoint(const QString& path);
-  int classCount() const { return classes_.count; }
-  int selectedClass() const;  // -1: every class in turn
-  void setSelectedClass(int k);
-  double condScale() const;
-  void setCondScale(double w);
+    // The checkpoint's classes (count 0: unconditional, the fields hide and apply nothing).
+    void setClasses(const api::CheckpointClasses& classes);
+    // Reads the classes of a checkpoint file; a file that cannot be read counts as unconditional
+    // (sampling reports its error).
+    void setCheckpoint(const QString& path);
+    int classCount() const { return classes_.count; }
+    int selectedClass() const;  // -1: every class in turn
+    void setSelectedClass(int k);
+    double condScale() const;
+    void setCondScale(double w);
 
-  void applyTo(api::SampleRequest& request) const;
-  // From a sample PNG's metadata (ds.class, ds.cond_scale, ds.rescaled_phi, ds.cfg_plus_plus).
-  void restoreFrom(const api::ImageMetadata& metadata);
-  // QSettings keys below the current group: class, condScale, rescaledPhi, cfgPlusPlus.
-  void save(QSettings& settings) const;
-  void restore(QSettings& settings);
+    void applyTo(api::SampleRequest& request) const;
+    // From a sample PNG's metadata (ds.class, ds.cond_scale, ds.rescaled_phi, ds.cfg_plus_plus).
+    void restoreFrom(const api::ImageMetadata& metadata);
+    // QSettings keys below the current group: class, condScale, rescaledPhi, cfgPlusPlus.
+    void save(QSettings& settings) const;
+    void restore(QSettings& settings);
 
- Q_SIGNALS:
-  void changed();
+Q_SIGNALS:
+    void changed();
 
- private:
-  void showRows(bool on);
+private:
+    void showRows(bool on);
 
-  api::CheckpointClasses classes_;
-  QString checkpoint_;
-  QFormLayout* form_ = nullptr;
-  int pendingClass_ = -1;  // restored before the checkpoint's classes are known
-  QComboBox* class_ = nullptr;
-  QDoubleSpinBox* condScale_ = nullptr;
-  QDoubleSpinBox* rescaledPhi_ = nullptr;
-  QCheckBox* cfgPlusPlus_ = nullptr;
+    api::CheckpointClasses classes_;
+    QString checkpoint_;
+    QFormLayout* form_ = nullptr;
+    int pendingClass_ = -1;  // restored before the checkpoint's classes are known
+    QComboBox* class_ = nullptr;
+    QDoubleSpinBox* condScale_ = nullptr;
+    QDoubleSpinBox* rescaledPhi_ = nullptr;
+    QCheckBox* cfgPlusPlus_ = nullptr;
 };
 
 }  // namespace ds::ui

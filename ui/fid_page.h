@@ -36,71 +36,71 @@ class PathField;
 // fidFeaturesStatus, fidTrainClassifier, fidDims, fidBatch, fidKid, fidPrdc, fidResize, fidWeights,
 // fidCompute, fidCancel, fidSaveStats, fidProgress, fidEta, fidResult, fidHistory.
 class FidPage : public QWidget {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit FidPage(QWidget* parent = nullptr);
-  ~FidPage() override;
+public:
+    explicit FidPage(QWidget* parent = nullptr);
+    ~FidPage() override;
 
-  // `first` may name a built-in reference (fashion-mnist-test, fashion-mnist-train).
-  void setPaths(const QString& first, const QString& second);
-  QString referencePath() const;
-  // "inception", "fashion-mnist" or a classifier file.
-  void setFeatures(const QString& features);
-  QString features() const;
-  void setDims(int dims);
-  void setWeights(const QString& path);
-  void setKid(bool on);
-  void setPrdc(bool on);
-  JobRunner* runner() const { return runner_; }
-  QString resultText() const;
-  int historyRows() const;
-  double lastFid() const { return lastFid_; }
+    // `first` may name a built-in reference (fashion-mnist-test, fashion-mnist-train).
+    void setPaths(const QString& first, const QString& second);
+    QString referencePath() const;
+    // "inception", "fashion-mnist" or a classifier file.
+    void setFeatures(const QString& features);
+    QString features() const;
+    void setDims(int dims);
+    void setWeights(const QString& path);
+    void setKid(bool on);
+    void setPrdc(bool on);
+    JobRunner* runner() const { return runner_; }
+    QString resultText() const;
+    int historyRows() const;
+    double lastFid() const { return lastFid_; }
 
- public Q_SLOTS:
-  void compute();
-  // Compute FID of `generated` against `reference` (e.g. from the Generate page).
-  void computeFor(const QString& reference, const QString& generated);
-  // Writes the statistics of the first folder to `output`; returns an error or "".
-  void saveStatistics(const QString& output);
-  // Trains the default Fashion-MNIST classifier (a few minutes) where --features fashion-mnist
-  // finds it.
-  void trainClassifier();
+public Q_SLOTS:
+    void compute();
+    // Compute FID of `generated` against `reference` (e.g. from the Generate page).
+    void computeFor(const QString& reference, const QString& generated);
+    // Writes the statistics of the first folder to `output`; returns an error or "".
+    void saveStatistics(const QString& output);
+    // Trains the default Fashion-MNIST classifier (a few minutes) where --features fashion-mnist
+    // finds it.
+    void trainClassifier();
 
- private:
-  void buildUi();
-  void addHistory(const QJsonObject& row);
-  void showHistory();
-  void showMessage(const QString& html);
-  void saveSettings() const;
-  void restoreSettings();
-  void updateFeatureFields();
-  void updateReferenceField();
-  // The request's fields shared by Compute and Save statistics (not the second path, KID).
-  void fillRequest(api::FidRequest& request) const;
+private:
+    void buildUi();
+    void addHistory(const QJsonObject& row);
+    void showHistory();
+    void showMessage(const QString& html);
+    void saveSettings() const;
+    void restoreSettings();
+    void updateFeatureFields();
+    void updateReferenceField();
+    // The request's fields shared by Compute and Save statistics (not the second path, KID).
+    void fillRequest(api::FidRequest& request) const;
 
-  QComboBox* referenceKind_ = nullptr;
-  PathField* path1_ = nullptr;
-  PathField* path2_ = nullptr;
-  QComboBox* features_ = nullptr;
-  PathField* classifierFile_ = nullptr;
-  QLabel* featuresStatus_ = nullptr;
-  QPushButton* trainClassifier_ = nullptr;
-  QComboBox* dims_ = nullptr;
-  QSpinBox* batch_ = nullptr;
-  QCheckBox* kid_ = nullptr;
-  QCheckBox* prdc_ = nullptr;
-  QSpinBox* resize_ = nullptr;
-  PathField* weights_ = nullptr;
-  QPushButton* compute_ = nullptr;
-  QPushButton* cancel_ = nullptr;
-  QPushButton* saveStats_ = nullptr;
-  JobProgressView* progress_ = nullptr;
-  QLabel* result_ = nullptr;
-  QTableWidget* history_ = nullptr;
-  JobRunner* runner_ = nullptr;
-  QJsonArray historyRows_;
-  double lastFid_ = -1.0;
+    QComboBox* referenceKind_ = nullptr;
+    PathField* path1_ = nullptr;
+    PathField* path2_ = nullptr;
+    QComboBox* features_ = nullptr;
+    PathField* classifierFile_ = nullptr;
+    QLabel* featuresStatus_ = nullptr;
+    QPushButton* trainClassifier_ = nullptr;
+    QComboBox* dims_ = nullptr;
+    QSpinBox* batch_ = nullptr;
+    QCheckBox* kid_ = nullptr;
+    QCheckBox* prdc_ = nullptr;
+    QSpinBox* resize_ = nullptr;
+    PathField* weights_ = nullptr;
+    QPushButton* compute_ = nullptr;
+    QPushButton* cancel_ = nullptr;
+    QPushButton* saveStats_ = nullptr;
+    JobProgressView* progress_ = nullptr;
+    QLabel* result_ = nullptr;
+    QTableWidget* history_ = nullptr;
+    JobRunner* runner_ = nullptr;
+    QJsonArray historyRows_;
+    double lastFid_ = -1.0;
 };
 
 }  // namespace ds::ui

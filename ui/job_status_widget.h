@@ -17,25 +17,25 @@ class JobRunner;
 // recently started of the jobs it watches; hidden when none runs.
 // Object names: "jobStatusName", "jobStatusProgress", "jobStatusEta", "jobStatusCancel".
 class JobStatusWidget : public QWidget {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit JobStatusWidget(QWidget* parent = nullptr);
-  void watch(JobRunner* runner);
-  JobRunner* current() const { return current_; }
+public:
+    explicit JobStatusWidget(QWidget* parent = nullptr);
+    void watch(JobRunner* runner);
+    JobRunner* current() const { return current_; }
 
- protected:
-  void changeEvent(QEvent* event) override;  // a language switch retranslates the button
+protected:
+    void changeEvent(QEvent* event) override;  // a language switch retranslates the button
 
- private:
-  void retranslate();
-  void show(JobRunner* runner);
-  void finish(JobRunner* runner);
+private:
+    void retranslate();
+    void show(JobRunner* runner);
+    void finish(JobRunner* runner);
 
-  QPointer<JobRunner> current_;
-  QLabel* name_ = nullptr;
-  JobProgressView* progress_ = nullptr;
-  QToolButton* cancel_ = nullptr;
+    QPointer<JobRunner> current_;
+    QLabel* name_ = nullptr;
+    JobProgressView* progress_ = nullptr;
+    QToolButton* cancel_ = nullptr;
 };
 
 }  // namespace ds::ui

@@ -36,63 +36,63 @@ class TrainPage;
 // "helpMenu", "actionQuit", "actionAbout", "actionOpenCheckpoint", "actionOpenRun", "statusBar",
 // "jobStatus".
 class MainWindow : public QMainWindow {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit MainWindow(QWidget* parent = nullptr);
-  ~MainWindow() override;
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-  static QString geometryKey();
-  static QString stateKey();
-  static QIcon applicationIcon();
-  QString aboutText() const;
+    static QString geometryKey();
+    static QString stateKey();
+    static QIcon applicationIcon();
+    QString aboutText() const;
 
-  TrainPage* trainPage() const { return train_; }
-  SamplerExplorerPage* explorerPage() const { return explorer_; }
-  GeneratePage* generatePage() const { return generate_; }
-  FidPage* fidPage() const { return fid_; }
-  TrajectoryPage* trajectoryPage() const { return trajectory_; }
-  void showPage(QWidget* page);
+    TrainPage* trainPage() const { return train_; }
+    SamplerExplorerPage* explorerPage() const { return explorer_; }
+    GeneratePage* generatePage() const { return generate_; }
+    FidPage* fidPage() const { return fid_; }
+    TrajectoryPage* trajectoryPage() const { return trajectory_; }
+    void showPage(QWidget* page);
 
-  // Opens a run directory (Train), a checkpoint (Sampler Explorer and Generate) or a PNG made by
-  // the app (Generate, with its settings). Returns an error message, or "" when opened.
-  QString openPath(const QString& path);
+    // Opens a run directory (Train), a checkpoint (Sampler Explorer and Generate) or a PNG made by
+    // the app (Generate, with its settings). Returns an error message, or "" when opened.
+    QString openPath(const QString& path);
 
-  // Switches the interface language ("en", "zh_CN"), saved in the settings. The pages are
-  // rebuilt in the new language when no job runs; otherwise it applies at the next start.
-  // Returns false when it could only be saved for the next start.
-  bool setLanguage(const QString& code);
+    // Switches the interface language ("en", "zh_CN"), saved in the settings. The pages are
+    // rebuilt in the new language when no job runs; otherwise it applies at the next start.
+    // Returns false when it could only be saved for the next start.
+    bool setLanguage(const QString& code);
 
-  // File > Import LSUN LMDB…: the import dialog, whose result can feed the Train or FID page.
-  void showLmdbImport();
+    // File > Import LSUN LMDB…: the import dialog, whose result can feed the Train or FID page.
+    void showLmdbImport();
 
- public Q_SLOTS:
-  void showAbout();
+public Q_SLOTS:
+    void showAbout();
 
- protected:
-  void closeEvent(QCloseEvent* event) override;
-  void dragEnterEvent(QDragEnterEvent* event) override;
-  void dropEvent(QDropEvent* event) override;
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
- private:
-  void buildMenus();
-  void buildPages();
-  void rebuildRecentMenus();
-  bool anyJobRunning() const;
-  void restoreSettings();
-  void fitToScreen();
-  void saveSettings() const;
+private:
+    void buildMenus();
+    void buildPages();
+    void rebuildRecentMenus();
+    bool anyJobRunning() const;
+    void restoreSettings();
+    void fitToScreen();
+    void saveSettings() const;
 
-  QListWidget* sidebar_ = nullptr;
-  QStackedWidget* pages_ = nullptr;
-  TrainPage* train_ = nullptr;
-  SamplerExplorerPage* explorer_ = nullptr;
-  GeneratePage* generate_ = nullptr;
-  FidPage* fid_ = nullptr;
-  TrajectoryPage* trajectory_ = nullptr;
-  JobStatusWidget* jobStatus_ = nullptr;
-  QMenu* recentRuns_ = nullptr;
-  QMenu* recentCheckpoints_ = nullptr;
+    QListWidget* sidebar_ = nullptr;
+    QStackedWidget* pages_ = nullptr;
+    TrainPage* train_ = nullptr;
+    SamplerExplorerPage* explorer_ = nullptr;
+    GeneratePage* generate_ = nullptr;
+    FidPage* fid_ = nullptr;
+    TrajectoryPage* trajectory_ = nullptr;
+    JobStatusWidget* jobStatus_ = nullptr;
+    QMenu* recentRuns_ = nullptr;
+    QMenu* recentCheckpoints_ = nullptr;
 };
 
 }  // namespace ds::ui

@@ -2,12 +2,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/api/solver_sweep.h"
+
 #include <QString>
 #include <QWidget>
 
 #include <vector>
-
-#include "core/api/solver_sweep.h"
 
 QT_BEGIN_NAMESPACE
 class QChart;
@@ -21,25 +21,25 @@ namespace ds::ui {
 // state to the tight dopri5 reference, or the run's FID when the sweep measured one), points
 // marked. Object names: "nfeQualityChartView".
 class NfeQualityChart : public QWidget {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit NfeQualityChart(QWidget* parent = nullptr);
+public:
+    explicit NfeQualityChart(QWidget* parent = nullptr);
 
-  enum class Metric { RmsError, Fid };
-  void setResult(const api::SolverSweepResult& result, Metric metric = Metric::RmsError);
-  // What the errors are measured against (default: the flows' tight dopri5).
-  void setErrorAxisTitle(const QString& title);
-  void clear();
-  // The solvers drawn, in order, and their points (NFE, error); for tests.
-  QStringList solverNames() const;
-  QList<QPointF> pointsOf(const QString& solver) const;
+    enum class Metric { RmsError, Fid };
+    void setResult(const api::SolverSweepResult& result, Metric metric = Metric::RmsError);
+    // What the errors are measured against (default: the flows' tight dopri5).
+    void setErrorAxisTitle(const QString& title);
+    void clear();
+    // The solvers drawn, in order, and their points (NFE, error); for tests.
+    QStringList solverNames() const;
+    QList<QPointF> pointsOf(const QString& solver) const;
 
- private:
-  QChart* chart_ = nullptr;
-  QChartView* view_ = nullptr;
-  QLogValueAxis* x_ = nullptr;
-  QLogValueAxis* y_ = nullptr;
+private:
+    QChart* chart_ = nullptr;
+    QChartView* view_ = nullptr;
+    QLogValueAxis* x_ = nullptr;
+    QLogValueAxis* y_ = nullptr;
 };
 
 }  // namespace ds::ui

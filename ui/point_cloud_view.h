@@ -17,48 +17,48 @@ namespace ds::ui {
 // drawn lines show). Several views share one coordinate box (setBounds) so that they compare.
 // Object name set by the owner.
 class PointCloudView : public QWidget {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit PointCloudView(QWidget* parent = nullptr);
+public:
+    explicit PointCloudView(QWidget* parent = nullptr);
 
-  // states[k] holds every particle at times[k] (increasing from 0 to 1); all of equal size.
-  void setTrajectory(const QVector<double>& times, const QVector<QVector<QPointF>>& states);
-  void setTarget(const QVector<QPointF>& target);
-  void clear();
-  bool isEmpty() const { return states_.isEmpty(); }
+    // states[k] holds every particle at times[k] (increasing from 0 to 1); all of equal size.
+    void setTrajectory(const QVector<double>& times, const QVector<QVector<QPointF>>& states);
+    void setTarget(const QVector<QPointF>& target);
+    void clear();
+    bool isEmpty() const { return states_.isEmpty(); }
 
-  void setBounds(const QRectF& bounds);
-  // The smallest box holding the trajectory and the target.
-  QRectF dataBounds() const;
+    void setBounds(const QRectF& bounds);
+    // The smallest box holding the trajectory and the target.
+    QRectF dataBounds() const;
 
-  void setTime(double t);  // clamped to the recorded span
-  double time() const { return time_; }
-  // Every particle at time t (interpolated between the recorded times).
-  QVector<QPointF> positionsAt(double t) const;
+    void setTime(double t);  // clamped to the recorded span
+    double time() const { return time_; }
+    // Every particle at time t (interpolated between the recorded times).
+    QVector<QPointF> positionsAt(double t) const;
 
-  QSize sizeHint() const override { return {320, 320}; }
-  QSize minimumSizeHint() const override { return {160, 160}; }
+    QSize sizeHint() const override { return {320, 320}; }
+    QSize minimumSizeHint() const override { return {160, 160}; }
 
- protected:
-  void paintEvent(QPaintEvent* event) override;
+protected:
+    void paintEvent(QPaintEvent* event) override;
 
- private:
-  // The data box shown (the bounds, or the data's, with a margin) and the widget area it maps
-  // onto with equal scales on both axes.
-  struct Mapping {
-    QRectF data;
-    QRectF view;
-    QPointF operator()(const QPointF& p) const;
-  };
-  Mapping mapping() const;
-  void drawLegend(QPainter& painter) const;
+private:
+    // The data box shown (the bounds, or the data's, with a margin) and the widget area it maps
+    // onto with equal scales on both axes.
+    struct Mapping {
+        QRectF data;
+        QRectF view;
+        QPointF operator()(const QPointF& p) const;
+    };
+    Mapping mapping() const;
+    void drawLegend(QPainter& painter) const;
 
-  QVector<double> times_;
-  QVector<QVector<QPointF>> states_;
-  QVector<QPointF> target_;
-  QRectF bounds_;
-  double time_ = 1.0;
+    QVector<double> times_;
+    QVector<QVector<QPointF>> states_;
+    QVector<QPointF> target_;
+    QRectF bounds_;
+    double time_ = 1.0;
 };
 
 }  // namespace ds::ui

@@ -2,9 +2,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QImage>
-
 #include "core/api/image.h"
+
+#include <QImage>
 
 namespace ds::ui {
 

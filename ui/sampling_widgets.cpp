@@ -9,26 +9,28 @@
 namespace ds::ui {
 
 QSpinBox* makeImageSizeSpin(QWidget* parent) {
-  auto* spin = new QSpinBox(parent);
-  spin->setRange(0, 1024);
-  spin->setSingleStep(8);
-  spin->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
-  spin->setSpecialValueText(QCoreApplication::translate("ds::ui::SamplingWidgets", "from checkpoint"));
-  spin->setToolTip(QCoreApplication::translate("ds::ui::SamplingWidgets", "The size the model was trained at; lucidrains' checkpoints do not record it"));
-  return spin;
+    auto* spin = new QSpinBox(parent);
+    spin->setRange(0, 1024);
+    spin->setSingleStep(8);
+    spin->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    spin->setSpecialValueText(QCoreApplication::translate("ds::ui::SamplingWidgets", "from checkpoint"));
+    spin->setToolTip(QCoreApplication::translate(
+        "ds::ui::SamplingWidgets", "The size the model was trained at; lucidrains' checkpoints do not record it"));
+    return spin;
 }
 
 QComboBox* makeFlowPathCombo(QWidget* parent) {
-  const auto tr = [](const char* text) { return QCoreApplication::translate("ds::ui::SamplingWidgets", text); };
-  auto* combo = new QComboBox(parent);
-  combo->addItem(tr("OT-CFM (exact minibatch OT)"), QStringLiteral("otcfm"));
-  combo->addItem(tr("I-CFM (independent)"), QStringLiteral("icfm"));
-  combo->addItem(tr("Seed OT path (Lipman)"), QStringLiteral("ot"));
-  combo->addItem(tr("Schrödinger bridge CFM"), QStringLiteral("sbcfm"));
-  combo->addItem(tr("Variance preserving"), QStringLiteral("vp"));
-  combo->addItem(tr("Target CFM"), QStringLiteral("target"));
-  combo->setToolTip(tr("The probability path a flow-matching model learns (torchcfm's definitions; the seed's is Lipman's OT path)"));
-  return combo;
+    const auto tr = [](const char* text) { return QCoreApplication::translate("ds::ui::SamplingWidgets", text); };
+    auto* combo = new QComboBox(parent);
+    combo->addItem(tr("OT-CFM (exact minibatch OT)"), QStringLiteral("otcfm"));
+    combo->addItem(tr("I-CFM (independent)"), QStringLiteral("icfm"));
+    combo->addItem(tr("Seed OT path (Lipman)"), QStringLiteral("ot"));
+    combo->addItem(tr("Schrödinger bridge CFM"), QStringLiteral("sbcfm"));
+    combo->addItem(tr("Variance preserving"), QStringLiteral("vp"));
+    combo->addItem(tr("Target CFM"), QStringLiteral("target"));
+    combo->setToolTip(tr(
+        "The probability path a flow-matching model learns (torchcfm's definitions; the seed's is Lipman's OT path)"));
+    return combo;
 }
 
 }  // namespace ds::ui

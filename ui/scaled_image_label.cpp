@@ -8,12 +8,12 @@
 namespace ds::ui {
 
 void showScaledImage(QLabel* label, const QImage& image) {
-  if (image.isNull()) {
-    label->setPixmap(QPixmap());
-    return;
-  }
-  const QSize box = label->size().boundedTo(QSize(4096, 4096)).expandedTo(QSize(64, 64));
-  label->setPixmap(QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio, Qt::FastTransformation)));
+    if (image.isNull()) {
+        label->setPixmap(QPixmap());
+        return;
+    }
+    const QSize box = label->size().boundedTo(QSize(4096, 4096)).expandedTo(QSize(64, 64));
+    label->setPixmap(QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio, Qt::FastTransformation)));
 }
 
 }  // namespace ds::ui

@@ -14,32 +14,32 @@ namespace ds::ui {
 // One thumbnail per recorded time (the batch grid of x_t) in a strip; the frame at the shared
 // time slider is highlighted and shown large. Object names: <prefix>Strip, <prefix>Large.
 class TrajectoryFilmView : public QWidget {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit TrajectoryFilmView(const QString& objectNamePrefix, QWidget* parent = nullptr);
+public:
+    explicit TrajectoryFilmView(const QString& objectNamePrefix, QWidget* parent = nullptr);
 
-  void setFrames(const QVector<double>& times, const QVector<QImage>& frames);
-  void clear();
-  int frameCount() const { return static_cast<int>(frames_.size()); }
+    void setFrames(const QVector<double>& times, const QVector<QImage>& frames);
+    void clear();
+    int frameCount() const { return static_cast<int>(frames_.size()); }
 
-  // Shows the last frame recorded at or before t.
-  void setTime(double t);
-  int shownFrame() const { return shown_; }
-  QImage shownImage() const;
-  static int frameAt(const QVector<double>& times, double t);
+    // Shows the last frame recorded at or before t.
+    void setTime(double t);
+    int shownFrame() const { return shown_; }
+    QImage shownImage() const;
+    static int frameAt(const QVector<double>& times, double t);
 
- protected:
-  void resizeEvent(QResizeEvent* event) override;
+protected:
+    void resizeEvent(QResizeEvent* event) override;
 
- private:
-  void showLarge();
+private:
+    void showLarge();
 
-  QVector<double> times_;
-  QVector<QImage> frames_;
-  QListWidget* strip_ = nullptr;
-  QLabel* large_ = nullptr;
-  int shown_ = -1;
+    QVector<double> times_;
+    QVector<QImage> frames_;
+    QListWidget* strip_ = nullptr;
+    QLabel* large_ = nullptr;
+    int shown_ = -1;
 };
 
 }  // namespace ds::ui

@@ -20,7 +20,7 @@ class QTimer;
 namespace ds::api {
 struct FlowToyConfig;
 struct SampleRequest;
-}
+}  // namespace ds::api
 
 namespace ds::ui {
 
@@ -40,81 +40,81 @@ class TrajectoryPanel;
 // "NFE vs quality" runs every solver at several step counts (dopri5 at several tolerances) and
 // plots the distance to a tight dopri5 reference against NFE.
 // Object names: trajectoryMode, trajectorySource, trajectoryTarget, trajectoryTrainSteps,
-// trajectoryPoints, trajectoryCheckpoint, trajectoryImages, trajectoryImageSize, trajectoryGroups, trajectorySeed, trajectoryCount,
-// trajectoryRun, trajectoryStop, trajectorySweep, trajectoryTime, trajectoryPlay,
-// trajectoryTimeLabel, trajectoryMessage, trajectoryTabs; the panels' (see TrajectoryPanel).
+// trajectoryPoints, trajectoryCheckpoint, trajectoryImages, trajectoryImageSize, trajectoryGroups, trajectorySeed,
+// trajectoryCount, trajectoryRun, trajectoryStop, trajectorySweep, trajectoryTime, trajectoryPlay, trajectoryTimeLabel,
+// trajectoryMessage, trajectoryTabs; the panels' (see TrajectoryPanel).
 class TrajectoryPage : public QWidget {
-  Q_OBJECT
+    Q_OBJECT
 
- public:
-  explicit TrajectoryPage(QWidget* parent = nullptr);
-  ~TrajectoryPage() override;
+public:
+    explicit TrajectoryPage(QWidget* parent = nullptr);
+    ~TrajectoryPage() override;
 
-  JobRunner* runner() const { return runner_; }
-  TrajectoryPanel* panel(int i) const { return panels_.at(i); }
-  NfeQualityChart* sweepChart() const { return chart_; }
+    JobRunner* runner() const { return runner_; }
+    TrajectoryPanel* panel(int i) const { return panels_.at(i); }
+    NfeQualityChart* sweepChart() const { return chart_; }
 
-  void setImageMode(bool images);
-  bool imageMode() const;
-  void setConfigurationCount(int count);  // 1..4
-  int configurationCount() const;
-  void openCheckpoint(const QString& path);  // image mode on this flow-matching checkpoint
+    void setImageMode(bool images);
+    bool imageMode() const;
+    void setConfigurationCount(int count);  // 1..4
+    int configurationCount() const;
+    void openCheckpoint(const QString& path);  // image mode on this flow-matching checkpoint
 
-  void setTime(double t);  // 0..1, the shared slider
-  double time() const;
-  QString message() const;
+    void setTime(double t);  // 0..1, the shared slider
+    double time() const;
+    QString message() const;
 
- public Q_SLOTS:
-  // Start the job (return an error instead when the form is incomplete or a job runs).
-  QString run();
-  QString runSweep();
-  void stop();
-  void togglePlay();
+public Q_SLOTS:
+    // Start the job (return an error instead when the form is incomplete or a job runs).
+    QString run();
+    QString runSweep();
+    void stop();
+    void togglePlay();
 
- private:
-  struct Shared;  // what the worker thread fills in (results, the trained toys)
+private:
+    struct Shared;  // what the worker thread fills in (results, the trained toys)
 
-  void buildUi();
-  api::SampleRequest imageRequest() const;  // checkpoint, seed, images, size, groups
-  api::FlowToyConfig toyConfig(int panel) const;  // the toy that panel's path needs
-  void updatePlayButton();  // Play once some configuration has a result
-  void setRunning(bool running);
-  QString whyNotStartable() const;  // "" when Run / NFE vs quality may start
-  QWidget* buildSourceBox();
-  void collectResults();
-  void finishJob(bool ok, bool cancelled, const QString& error);
-  void shareCloudBounds();
-  void showMessage(const QString& text);
-  void saveSettings() const;
-  void restoreSettings();
+    void buildUi();
+    api::SampleRequest imageRequest() const;        // checkpoint, seed, images, size, groups
+    api::FlowToyConfig toyConfig(int panel) const;  // the toy that panel's path needs
+    void updatePlayButton();                        // Play once some configuration has a result
+    void setRunning(bool running);
+    QString whyNotStartable() const;  // "" when Run / NFE vs quality may start
+    QWidget* buildSourceBox();
+    void collectResults();
+    void finishJob(bool ok, bool cancelled, const QString& error);
+    void shareCloudBounds();
+    void showMessage(const QString& text);
+    void saveSettings() const;
+    void restoreSettings();
 
-  std::shared_ptr<Shared> shared_;
-  JobRunner* runner_ = nullptr;
-  QComboBox* mode_ = nullptr;
-  QStackedWidget* sourceStack_ = nullptr;
-  QComboBox* source_ = nullptr;
-  QComboBox* target_ = nullptr;
-  QSpinBox* trainSteps_ = nullptr;
-  QSpinBox* points_ = nullptr;
-  PathField* checkpoint_ = nullptr;
-  QSpinBox* images_ = nullptr;
-  QSpinBox* imageSize_ = nullptr;
-  QSpinBox* groups_ = nullptr;
-  QSpinBox* seed_ = nullptr;
-  QSpinBox* count_ = nullptr;
-  QPushButton* run_ = nullptr;
-  QPushButton* stop_ = nullptr;
-  QPushButton* sweep_ = nullptr;
-  JobProgressView* progress_ = nullptr;
-  QTabWidget* tabs_ = nullptr;
-  QVector<TrajectoryPanel*> panels_;
-  QSlider* time_ = nullptr;
-  QPushButton* play_ = nullptr;
-  QLabel* timeLabel_ = nullptr;
-  QTimer* playTimer_ = nullptr;
-  NfeQualityChart* chart_ = nullptr;
-  QLabel* sweepSummary_ = nullptr;
-  QLabel* message_ = nullptr;
+    std::shared_ptr<Shared> shared_;
+    JobRunner* runner_ = nullptr;
+    QComboBox* mode_ = nullptr;
+    QStackedWidget* sourceStack_ = nullptr;
+    QComboBox* source_ = nullptr;
+    QComboBox* target_ = nullptr;
+    QSpinBox* trainSteps_ = nullptr;
+    QSpinBox* points_ = nullptr;
+    PathField* checkpoint_ = nullptr;
+    QSpinBox* images_ = nullptr;
+    QSpinBox* imageSize_ = nullptr;
+    QSpinBox* groups_ = nullptr;
+    QSpinBox* seed_ = nullptr;
+    QSpinBox* count_ = nullptr;
+    QPushButton* run_ = nullptr;
+    QPushButton* stop_ = nullptr;
+    QPushButton* sweep_ = nullptr;
+    JobProgressView* progress_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QVector<TrajectoryPanel*> panels_;
+    QSlider* time_ = nullptr;
+    QPushButton* play_ = nullptr;
+    QLabel* timeLabel_ = nullptr;
+    QTimer* playTimer_ = nullptr;
+    NfeQualityChart* chart_ = nullptr;
+    QLabel* sweepSummary_ = nullptr;
+    QLabel* message_ = nullptr;
 };
 
 }  // namespace ds::ui

@@ -11,12 +11,12 @@ namespace ds::api {
 
 struct SampleBenchOptions {
     int ddimSteps = 50;
-    int ddimBatch = 64;             // also the batch of the DPM-Solver++ runs
+    int ddimBatch = 64;                       // also the batch of the DPM-Solver++ runs
     std::vector<int> dpmSolverSteps{10, 20};  // DPM-Solver++ 2M (multistep, order 2, time-uniform)
-    int ddpmSteps = 1000;        // the schedule length T
+    int ddpmSteps = 1000;                     // the schedule length T
     int ddpmBatch = 16;
-    int ddpmMeasuredSteps = 100; // timed steps of the T (the per-step cost is constant); T: all
-    int repeats = 1;             // best of N for each measurement
+    int ddpmMeasuredSteps = 100;  // timed steps of the T (the per-step cost is constant); T: all
+    int repeats = 1;              // best of N for each measurement
     std::string device = "cpu";
     bool channelsLast = false;
     // Flow matching (see core/jobs/bench_model.h): torchcfm's UNetModel at 1x28x28 (the issue's
@@ -39,7 +39,7 @@ nlohmann::json benchSample(const SampleBenchOptions& options);
 // project's DDIM previews (its sampling_timesteps) for comparison.
 struct PreviewBenchOptions {
     std::string preset = "tiny";
-    int trainSteps = 2;        // timed optimizer steps (after one warm-up step)
+    int trainSteps = 2;  // timed optimizer steps (after one warm-up step)
     bool ddimComparison = true;
     std::string device = "cpu";
     // > 0: time the optimizer steps at this micro-batch and scale to the preset's batch (the

@@ -11,21 +11,22 @@ namespace ds::api {
 struct CheckpointInfo {
     std::string path;
     std::string family = "diffusion";  // "diffusion" | "flow" (flow matching: sample with --solver)
-    std::string kind;          // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion" | "CFM seed flow U-Net ..."
+    std::string
+        kind;  // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion" | "CFM seed flow U-Net ..."
     std::string version;       // the file's version entry
     std::string architecture;  // Unet(...) summary
     int64_t parameterCount = 0;
     int64_t step = -1;
-    std::vector<std::string> weights;  // "online", "ema"
-    int imageSize = 0;         // 0: not recorded
-    int timesteps = 0;          // diffusion only
-    std::string objective;      // diffusion only
-    std::string betaSchedule;   // diffusion only
+    std::vector<std::string> weights;     // "online", "ema"
+    int imageSize = 0;                    // 0: not recorded
+    int timesteps = 0;                    // diffusion only
+    std::string objective;                // diffusion only
+    std::string betaSchedule;             // diffusion only
     int numClasses = 0;                   // class-conditional models (0: unconditional)
     std::vector<std::string> classNames;  // empty: numbered classes
     std::vector<std::string> notes;       // what a user should know (assumptions made)
     std::string sha256;
-    nlohmann::json details;    // everything above plus the configs, as JSON
+    nlohmann::json details;  // everything above plus the configs, as JSON
 
     std::string toText() const;
     // Flows: what the file does not record and sampling needs from the user ("" when nothing).

@@ -20,18 +20,18 @@ enum class UniPCVariant { Bh1, Bh2 };
 enum class X0Correction { None, Clip, Dynamic };
 
 struct SolverOptions {
-    int order = 2;                                   // 1, 2 or 3 (adaptive: 2 or 3)
+    int order = 2;  // 1, 2 or 3 (adaptive: 2 or 3)
     SolverMethod method = SolverMethod::Multistep;
     StepSpacing spacing = StepSpacing::TimeUniform;
-    bool lowerOrderFinal = true;   // lower orders on the last steps (DPM-Solver: only when steps < 10)
-    bool denoiseToZero = false;    // one more evaluation: x0 predicted at t = 1/N is the sample
-    bool taylor = false;           // DPM-Solver's 'taylor' solver type instead of 'dpmsolver' (orders 2, 3)
+    bool lowerOrderFinal = true;  // lower orders on the last steps (DPM-Solver: only when steps < 10)
+    bool denoiseToZero = false;   // one more evaluation: x0 predicted at t = 1/N is the sample
+    bool taylor = false;          // DPM-Solver's 'taylor' solver type instead of 'dpmsolver' (orders 2, 3)
     UniPCVariant unipcVariant = UniPCVariant::Bh2;
-    bool unipcPredictX0 = true;    // UniPC's algorithm_type: data_prediction (true) or noise_prediction
-    double atol = 0.0078;          // the adaptive method's tolerances (DPM-Solver's defaults)
+    bool unipcPredictX0 = true;  // UniPC's algorithm_type: data_prediction (true) or noise_prediction
+    double atol = 0.0078;        // the adaptive method's tolerances (DPM-Solver's defaults)
     double rtol = 0.05;
     X0Correction x0Correction = X0Correction::None;
-    double thresholdingMaxVal = 1.0;           // dynamic thresholding (Imagen, the references' defaults)
+    double thresholdingMaxVal = 1.0;  // dynamic thresholding (Imagen, the references' defaults)
     double dynamicThresholdingRatio = 0.995;
 };
 
@@ -41,21 +41,20 @@ template <typename E, size_t N>
 using Table = std::array<std::pair<E, const char*>, N>;
 
 inline constexpr Table<DiffusionSampler, 5> kSamplers{{{DiffusionSampler::Ddpm, "ddpm"},
-                                                         {DiffusionSampler::Ddim, "ddim"},
-                                                         {DiffusionSampler::DpmSolver, "dpm-solver"},
-                                                         {DiffusionSampler::DpmSolverPlusPlus, "dpm-solver++"},
-                                                         {DiffusionSampler::UniPC, "unipc"}}};
+                                                       {DiffusionSampler::Ddim, "ddim"},
+                                                       {DiffusionSampler::DpmSolver, "dpm-solver"},
+                                                       {DiffusionSampler::DpmSolverPlusPlus, "dpm-solver++"},
+                                                       {DiffusionSampler::UniPC, "unipc"}}};
 inline constexpr Table<SolverMethod, 4> kMethods{{{SolverMethod::Multistep, "multistep"},
-                                                    {SolverMethod::Singlestep, "singlestep"},
-                                                    {SolverMethod::SinglestepFixed, "singlestep-fixed"},
-                                                    {SolverMethod::Adaptive, "adaptive"}}};
+                                                  {SolverMethod::Singlestep, "singlestep"},
+                                                  {SolverMethod::SinglestepFixed, "singlestep-fixed"},
+                                                  {SolverMethod::Adaptive, "adaptive"}}};
 inline constexpr Table<StepSpacing, 3> kSpacings{{{StepSpacing::TimeUniform, "time-uniform"},
-                                                   {StepSpacing::LogSnr, "logsnr"},
-                                                   {StepSpacing::TimeQuadratic, "time-quadratic"}}};
+                                                  {StepSpacing::LogSnr, "logsnr"},
+                                                  {StepSpacing::TimeQuadratic, "time-quadratic"}}};
 inline constexpr Table<UniPCVariant, 2> kUniPCVariants{{{UniPCVariant::Bh1, "bh1"}, {UniPCVariant::Bh2, "bh2"}}};
-inline constexpr Table<X0Correction, 3> kX0Corrections{{{X0Correction::None, "none"},
-                                                         {X0Correction::Clip, "clip"},
-                                                         {X0Correction::Dynamic, "dynamic"}}};
+inline constexpr Table<X0Correction, 3> kX0Corrections{
+    {{X0Correction::None, "none"}, {X0Correction::Clip, "clip"}, {X0Correction::Dynamic, "dynamic"}}};
 
 template <typename E, size_t N>
 const char* nameOf(const Table<E, N>& table, E value) {

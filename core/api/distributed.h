@@ -29,9 +29,9 @@ DistEnvironment readDistEnvironment();
 
 // How the group talks; not part of a run's configuration (any choice trains the same model).
 struct DistributedOptions {
-    std::string backend = "auto";   // auto (NCCL on CUDA, else Gloo) | gloo | nccl
-    double timeoutSeconds = 1800;   // a collective waiting longer for a rank fails (torch's default)
-    double bucketMiB = 25;          // gradients are all-reduced in buckets of about this size (DDP's)
+    std::string backend = "auto";  // auto (NCCL on CUDA, else Gloo) | gloo | nccl
+    double timeoutSeconds = 1800;  // a collective waiting longer for a rank fails (torch's default)
+    double bucketMiB = 25;         // gradients are all-reduced in buckets of about this size (DDP's)
 };
 
 struct DistributedRun {
@@ -44,11 +44,11 @@ struct DistributedRun {
 struct LocalLaunch {
     std::vector<std::string> args;  // the workers' arguments (without the program name)
     int nproc = 2;
-    std::string executable;         // "": this program (/proc/self/exe)
-    double graceSeconds = 30;       // after a rank fails, how long the others get to stop by themselves
-    std::string logDirectory;       // "": the workers share this process's stdout and stderr;
-                                    // else rank R writes both to logDirectory/rank-R.log
-    std::function<void()> poll;     // called about every 50 ms while the workers run (following them)
+    std::string executable;      // "": this program (/proc/self/exe)
+    double graceSeconds = 30;    // after a rank fails, how long the others get to stop by themselves
+    std::string logDirectory;    // "": the workers share this process's stdout and stderr;
+                                 // else rank R writes both to logDirectory/rank-R.log
+    std::function<void()> poll;  // called about every 50 ms while the workers run (following them)
 };
 
 struct LaunchOutcome {
@@ -57,9 +57,9 @@ struct LaunchOutcome {
                           // log directory, the last error line the failing rank wrote)
 };
 
-// Starts the workers (logging "rank R: pid P" for each) and waits for them. A stop request is passed on to them (SIGINT). When a
-// rank fails, the others get graceSeconds to notice on their own (they stop with an error naming
-// the lost peer), then are terminated; the outcome names the first rank that failed.
+// Starts the workers (logging "rank R: pid P" for each) and waits for them. A stop request is passed on to them
+// (SIGINT). When a rank fails, the others get graceSeconds to notice on their own (they stop with an error naming the
+// lost peer), then are terminated; the outcome names the first rank that failed.
 LaunchOutcome launchLocalWorkers(const LocalLaunch& launch, JobSink& sink, const StopToken& stop);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).

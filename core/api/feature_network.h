@@ -18,24 +18,24 @@ struct ClassifierTrainRequest {
     int epochs = 0;                      // 0: the default, 5 (docs/feature-networks.md)
     int batchSize = 128;
     uint64_t seed = 0;
-    int64_t trainImages = 0;             // the first N training images; 0: all 60,000
-    int64_t testImages = 0;              // the first N test images the accuracy is measured on; 0: all 10,000
-    bool shuffleLabels = false;          // a negative control: training labels permuted across images
-    std::string device = "cpu";          // auto | cpu | cuda | cuda:N
+    int64_t trainImages = 0;     // the first N training images; 0: all 60,000
+    int64_t testImages = 0;      // the first N test images the accuracy is measured on; 0: all 10,000
+    bool shuffleLabels = false;  // a negative control: training labels permuted across images
+    std::string device = "cpu";  // auto | cpu | cuda | cuda:N
 };
 
 struct ClassifierTrainResult {
-    std::string path;                    // the file written
-    double testAccuracy = 0.0;           // share of the test images classified right
+    std::string path;           // the file written
+    double testAccuracy = 0.0;  // share of the test images classified right
     int64_t trainImages = 0;
     int64_t testImages = 0;
     int epochs = 0;
     int featureDim = 0;
-    double finalLoss = 0.0;              // mean training loss of the last epoch
-    double trainSeconds = 0.0;           // the epochs alone
-    double seconds = 0.0;                // the whole job (reading and converting the data included)
-    std::string featureSpace;            // e.g. "fashion-mnist classifier, 128-d (sha256 0123456789abcdef)"
-    std::string architecture;            // the layers in words, one per line
+    double finalLoss = 0.0;     // mean training loss of the last epoch
+    double trainSeconds = 0.0;  // the epochs alone
+    double seconds = 0.0;       // the whole job (reading and converting the data included)
+    std::string featureSpace;   // e.g. "fashion-mnist classifier, 128-d (sha256 0123456789abcdef)"
+    std::string architecture;   // the layers in words, one per line
 };
 
 // Reads the data, trains, measures the test accuracy, writes the file. Progress in batches with
@@ -50,8 +50,8 @@ std::string defaultClassifierPath(const std::string& data = "fashion-mnist");
 struct ClassifierInfo {
     std::string path;
     std::string dataset;
-    std::string featureSpace;            // with the file's sha256, as statistics record it
-    std::string label;                   // "fashion-mnist classifier, 128-d"
+    std::string featureSpace;  // with the file's sha256, as statistics record it
+    std::string label;         // "fashion-mnist classifier, 128-d"
     int featureDim = 0;
     double testAccuracy = -1.0;
     int64_t testImages = 0;

@@ -22,7 +22,7 @@ struct FlowToyConfig {
     int hidden = 64;                    // MLP width (torchcfm's MLP: 3 hidden SELU layers)
     int trainSteps = 1500;
     int batchSize = 128;
-    double lr = 1e-3;                   // Adam
+    double lr = 1e-3;  // Adam
     uint64_t seed = 0;
 };
 
@@ -37,16 +37,16 @@ struct FlowToySolve {
     int steps = 20;                // fixed-grid steps
     double atol = 1e-5;            // dopri5
     double rtol = 1e-5;
-    std::vector<double> times;     // where to record; empty: the solver's steps
+    std::vector<double> times;  // where to record; empty: the solver's steps
 };
 
 struct FlowToyTrajectory {
-    std::vector<double> times;        // increasing, from 0 to 1
-    std::vector<PointCloud> clouds;   // clouds[k] at times[k]; point i is the same particle in every cloud
-    double straightness = 0.0;        // mean over points of path length / end-to-end distance (1: straight)
+    std::vector<double> times;       // increasing, from 0 to 1
+    std::vector<PointCloud> clouds;  // clouds[k] at times[k]; point i is the same particle in every cloud
+    double straightness = 0.0;       // mean over points of path length / end-to-end distance (1: straight)
     int64_t nfe = 0;
     double wallSeconds = 0.0;
-    double energyDistance = 0.0;      // of the final cloud to a fresh target sample of the same size
+    double energyDistance = 0.0;  // of the final cloud to a fresh target sample of the same size
 };
 
 struct FlowToyTrainReport {

@@ -13,7 +13,7 @@ namespace ds::api {
 struct JobProgress {
     int64_t done = 0;
     int64_t total = 0;
-    std::string unit;            // what is counted: "steps", "images"
+    std::string unit;  // what is counted: "steps", "images"
     double elapsedSeconds = 0.0;
     double etaSeconds = -1.0;    // -1 while unknown
     double ratePerSecond = 0.0;  // units per second
@@ -26,8 +26,8 @@ struct JobProgress {
 // 1 = data); `t` is then the frame index (-1 at time 1, the final sample), `modelT` -1, and
 // `alphaCumprod` the alpha-bar of the diffusion state with the same signal-to-noise ratio.
 struct TrajectoryFrame {
-    int step = 0;             // frame index, 0 = x_T
-    int steps = 0;            // denoising steps of the run (frames: steps + 1); 0: not known ahead (adaptive ODE solver)
+    int step = 0;   // frame index, 0 = x_T
+    int steps = 0;  // denoising steps of the run (frames: steps + 1); 0: not known ahead (adaptive ODE solver)
     // The timestep of xt (-1: the final, clean sample) and the one the model saw to predict x0
     // (-1 for frame 0). The ODE solvers step between whole timesteps: then they have fractions.
     double t = 0;
@@ -35,16 +35,16 @@ struct TrajectoryFrame {
     double alphaCumprod = 1;  // alpha-bar of xt (1 for the clean sample)
     double time = -1;         // flow matching: the ODE time of xt in [0, 1]; -1 for diffusion frames
     Image xt;
-    Image x0;                 // empty for frame 0 (and for flow frames: the ODE has no x0 prediction)
+    Image x0;  // empty for frame 0 (and for flow frames: the ODE has no x0 prediction)
 };
 
 // One logged training step.
 struct TrainMetrics {
-    int64_t step = 0;        // optimizer steps done
+    int64_t step = 0;  // optimizer steps done
     int64_t totalSteps = 0;
-    double loss = 0.0;       // this step's loss
+    double loss = 0.0;  // this step's loss
     double lr = 0.0;
-    double gradNorm = 0.0;   // before clipping
+    double gradNorm = 0.0;  // before clipping
     double imagesPerSecond = 0.0;
     double wallSeconds = 0.0;  // training time since the run started, across resumes
     int64_t epoch = 0;
@@ -56,11 +56,11 @@ struct TrainMetrics {
 struct TrainFid {
     int64_t step = 0;
     double value = 0.0;
-    std::string label;        // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
+    std::string label;  // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
     int samples = 0;
-    double seconds = 0.0;     // sampling and features
-    double wallSeconds = 0.0; // training time when it was measured (as TrainMetrics::wallSeconds)
-    bool best = false;        // the lowest so far: checkpoints/best.pt holds these weights
+    double seconds = 0.0;      // sampling and features
+    double wallSeconds = 0.0;  // training time when it was measured (as TrainMetrics::wallSeconds)
+    bool best = false;         // the lowest so far: checkpoints/best.pt holds these weights
 };
 
 class JobSink {

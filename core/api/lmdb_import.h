@@ -21,8 +21,8 @@ bool looksLikeLmdb(const std::string& directory);
 
 struct LmdbThumbnail {
     std::string key;
-    std::string format;   // "JPEG", "WebP", ... sniffed from the bytes; "unknown"
-    int width = 0;        // of the stored image
+    std::string format;  // "JPEG", "WebP", ... sniffed from the bytes; "unknown"
+    int width = 0;       // of the stored image
     int height = 0;
     Image image;          // RGB, fitted into the requested box; empty when it did not decode
     std::string problem;  // why it did not decode ("" when it did)
@@ -31,10 +31,10 @@ struct LmdbThumbnail {
 struct LmdbInfo {
     std::string path;
     int64_t entries = 0;
-    int64_t fileBytes = 0;    // data.mdb on disk
-    int64_t usedBytes = 0;    // pages in use
+    int64_t fileBytes = 0;  // data.mdb on disk
+    int64_t usedBytes = 0;  // pages in use
     int64_t pageSize = 0;
-    int64_t depth = 0;        // B-tree depth
+    int64_t depth = 0;  // B-tree depth
     std::vector<std::string> firstKeys;
     int64_t sampledEntries = 0;              // the first N entries, whose formats follow
     std::map<std::string, int64_t> formats;  // "JPEG" -> count among them ("empty", "unknown" too)
@@ -45,8 +45,8 @@ struct LmdbInfo {
 };
 
 struct LmdbInspectOptions {
-    int thumbnails = 0;      // how many of the first entries to decode
-    int thumbnailSize = 128; // the box they are fitted into
+    int thumbnails = 0;       // how many of the first entries to decode
+    int thumbnailSize = 128;  // the box they are fitted into
     int firstKeys = 5;
     int sampledEntries = 100;
 };
@@ -56,7 +56,7 @@ LmdbInfo inspectLmdb(const std::string& directory, const LmdbInspectOptions& opt
 
 struct LmdbImportRequest {
     std::string dbDir;
-    std::string outDir;          // created when missing
+    std::string outDir;  // created when missing
     // Raw export (size == 0): each value written verbatim, named as fyu/lsun does.
     bool flat = false;           // <out>/<key>.webp; else <out>/k0/k1/k2/k3/k4/k5/<key>.webp
     bool realExtension = false;  // .jpg/.webp/... from the bytes instead of fyu/lsun's .webp
@@ -72,7 +72,7 @@ struct LmdbImportRequest {
     int64_t splitTrain = 0;
     int64_t splitTest = 0;
     uint64_t seed = 0;
-    int threads = 0;                   // 0: all hardware threads
+    int threads = 0;                       // 0: all hardware threads
     double progressIntervalSeconds = 0.1;  // how often onProgress is called (0: every image)
 };
 
@@ -86,11 +86,11 @@ struct LmdbImportResult {
     int64_t testImages = 0;
     std::vector<std::string> problems;  // "key: problem" of the first few corrupt entries/keys
     std::string outDir;
-    std::string trainDir;         // with a split
+    std::string trainDir;  // with a split
     std::string testDir;
-    std::string reportFile;       // JSON: the request, the counts and every problem
+    std::string reportFile;  // JSON: the request, the counts and every problem
     double seconds = 0.0;
-    double imagesPerSecond = 0.0; // (written + skippedExisting) / seconds
+    double imagesPerSecond = 0.0;  // (written + skippedExisting) / seconds
 };
 
 // Throws ds::Error (naming the path) for a directory that is not an LMDB, an empty LMDB, a bad
@@ -100,10 +100,10 @@ struct LmdbImportResult {
 LmdbImportResult runLmdbImport(const LmdbImportRequest& request, JobSink& sink, const StopToken& stop);
 
 struct LmdbBenchOptions {
-    std::string dbDir;     // "": build a temporary LMDB of `count` synthetic images
+    std::string dbDir;  // "": build a temporary LMDB of `count` synthetic images
     int count = 2000;
-    int size = 64;         // resize export's size
-    int threads = 0;       // 0: all hardware threads (resize export also runs on 1 thread)
+    int size = 64;    // resize export's size
+    int threads = 0;  // 0: all hardware threads (resize export also runs on 1 thread)
 };
 // Images/s of raw export and resize export (PNG), as JSON.
 nlohmann::json benchLmdb(const LmdbBenchOptions& options);

@@ -30,26 +30,26 @@ struct PrdcOptions {
 };
 
 struct PrdcResult {
-    int64_t generatedCount = 0;   // N, rows of the first set
-    int64_t realCount = 0;        // M
+    int64_t generatedCount = 0;  // N, rows of the first set
+    int64_t realCount = 0;       // M
     int dims = 0;
 
     // torch-fidelity's, k = neighbourhood.
     int neighbourhood = 0;
-    double precision = 0.0;       // precisionCount / N
-    double recall = 0.0;          // recallCount / M
-    double fScore = 0.0;          // 2 P R / max(1e-5, P + R), torch-fidelity's f_score
-    int64_t precisionCount = 0;   // generated points inside a real ball
-    int64_t recallCount = 0;      // real points inside a generated ball
+    double precision = 0.0;      // precisionCount / N
+    double recall = 0.0;         // recallCount / M
+    double fScore = 0.0;         // 2 P R / max(1e-5, P + R), torch-fidelity's f_score
+    int64_t precisionCount = 0;  // generated points inside a real ball
+    int64_t recallCount = 0;     // real points inside a generated ball
 
     // clovaai's, k = nearestK (all 0 unless hasDensityCoverage).
     bool hasDensityCoverage = false;
     int nearestK = 0;
-    double density = 0.0;         // (1 / k) (densityCount / N)
-    double coverage = 0.0;        // coverageCount / M
-    double prdcPrecision = 0.0;   // clovaai's precision and recall (strict <, its k)
+    double density = 0.0;        // (1 / k) (densityCount / N)
+    double coverage = 0.0;       // coverageCount / M
+    double prdcPrecision = 0.0;  // clovaai's precision and recall (strict <, its k)
     double prdcRecall = 0.0;
-    int64_t densityCount = 0;     // (generated point, real ball holding it) pairs
+    int64_t densityCount = 0;  // (generated point, real ball holding it) pairs
     int64_t coverageCount = 0;
     int64_t prdcPrecisionCount = 0;
     int64_t prdcRecallCount = 0;
@@ -67,7 +67,7 @@ struct FeatureMatrixView {
 // The metrics of `generated` (FID's PATH1) against `real` (PATH2). Progress in distances
 // computed (with ETA). Throws ds::Error for sets of different dimensions, fewer than k + 1
 // rows, or non-finite values; ds::Cancelled when stopped.
-PrdcResult computePrdc(const FeatureMatrixView& generated, const FeatureMatrixView& real,
-                       const PrdcOptions& options, JobSink& sink, const StopToken& stop);
+PrdcResult computePrdc(const FeatureMatrixView& generated, const FeatureMatrixView& real, const PrdcOptions& options,
+                       JobSink& sink, const StopToken& stop);
 
 }  // namespace ds::api

@@ -19,12 +19,12 @@ struct RunInfo {
     std::string preset;
     int64_t totalSteps = 0;
     int64_t lastLoggedStep = 0;
-    std::vector<TrainMetrics> metrics;                           // metrics.jsonl, in order
-    std::vector<std::pair<int64_t, std::string>> samples;        // samples/step-N.png by step
-    std::vector<std::pair<int64_t, std::string>> checkpoints;    // checkpoints/step-N.pt by step
-    std::vector<std::pair<int64_t, double>> previewSeconds;      // what each preview cost, by step
-    std::vector<TrainFid> fids;                                  // FID during training, by step
-    std::string bestCheckpoint;                                  // checkpoints/best.pt, when there is one
+    std::vector<TrainMetrics> metrics;                         // metrics.jsonl, in order
+    std::vector<std::pair<int64_t, std::string>> samples;      // samples/step-N.png by step
+    std::vector<std::pair<int64_t, std::string>> checkpoints;  // checkpoints/step-N.pt by step
+    std::vector<std::pair<int64_t, double>> previewSeconds;    // what each preview cost, by step
+    std::vector<TrainFid> fids;                                // FID during training, by step
+    std::string bestCheckpoint;                                // checkpoints/best.pt, when there is one
 };
 
 // True when `path` is a folder holding a run's config.json.

@@ -20,9 +20,9 @@ namespace ds::api {
 
 struct SolverSweepRequest {
     std::vector<std::string> solvers{"euler", "midpoint", "rk4", "dopri5"};
-    std::vector<int> steps{2, 4, 8, 16, 32, 64};            // fixed-grid solvers
+    std::vector<int> steps{2, 4, 8, 16, 32, 64};             // fixed-grid solvers
     std::vector<double> tolerances{1e-2, 1e-3, 1e-4, 1e-5};  // dopri5: atol = rtol
-    double referenceTolerance = 1e-7;                         // the reference dopri5's atol = rtol
+    double referenceTolerance = 1e-7;                        // the reference dopri5's atol = rtol
 
     // Diffusion checkpoints: sweep samplers (ddim, dpm-solver++2m, dpm-solver++3m,
     // dpm-solver++2s, dpm-solver3s, unipc2, unipc3: UniPC bh2) at these step counts (DDIM: at
@@ -47,15 +47,16 @@ struct SweepSampler {
     SolverOptions options;
 };
 std::optional<SweepSampler> parseSweepSampler(const std::string& name);
-inline constexpr const char* kSweepSamplerNames = "ddim, dpm-solver++2m, dpm-solver++3m, dpm-solver++2s, dpm-solver3s, unipc2 or unipc3";
+inline constexpr const char* kSweepSamplerNames =
+    "ddim, dpm-solver++2m, dpm-solver++3m, dpm-solver++2s, dpm-solver3s, unipc2 or unipc3";
 
 struct SolverSweepPoint {
     std::string solver;
-    int steps = 0;           // fixed-grid solvers; 0 for dopri5
-    double tolerance = 0.0;  // dopri5; 0 for fixed-grid solvers
-    int64_t nfe = 0;         // velocity evaluations of one run
-    double error = 0.0;      // root mean square over all coordinates of (final state - reference)
-    double seconds = 0.0;    // wall time of the run
+    int steps = 0;              // fixed-grid solvers; 0 for dopri5
+    double tolerance = 0.0;     // dopri5; 0 for fixed-grid solvers
+    int64_t nfe = 0;            // velocity evaluations of one run
+    double error = 0.0;         // root mean square over all coordinates of (final state - reference)
+    double seconds = 0.0;       // wall time of the run
     std::optional<double> fid;  // with SolverSweepRequest::fid: the run's FID (or FD) against the reference
 };
 
@@ -64,8 +65,8 @@ struct SolverSweepResult {
     std::string reference;                 // what the errors are measured against, e.g. "dopri5 (tolerance 1e-07)"
     int64_t referenceNfe = 0;
     double referenceSeconds = 0.0;
-    std::string fidLabel;                  // with a FID reference: "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
-    std::string fidReference;              // its path or built-in name
+    std::string fidLabel;      // with a FID reference: "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
+    std::string fidReference;  // its path or built-in name
 };
 
 // Throws ds::Error for unknown solvers or empty lists (naming what is wrong).

@@ -22,27 +22,27 @@ struct TrainForm {
     std::string family = "diffusion";  // diffusion | flow
     int64_t timesteps = 1000;          // diffusion's T (the loss-by-timestep chart's buckets)
 
-    std::string preset;       // the preset the base came from ("" for a configuration of one's own)
-    std::string data;         // fashion-mnist, a folder of images or an LMDB folder
-    std::string flowPath;     // flows: the probability path (ot, icfm, otcfm, sbcfm, vp, target)
+    std::string preset;    // the preset the base came from ("" for a configuration of one's own)
+    std::string data;      // fashion-mnist, a folder of images or an LMDB folder
+    std::string flowPath;  // flows: the probability path (ot, icfm, otcfm, sbcfm, vp, target)
     int imageSize = 32;
     int channels = 1;
-    int width = 16;               // the network's base width (dim, ch, model_channels)
-    std::vector<int> stages;      // its stage multipliers (dim_mults, ch_mul, channel_mult)
+    int width = 16;           // the network's base width (dim, ch, model_channels)
+    std::vector<int> stages;  // its stage multipliers (dim_mults, ch_mul, channel_mult)
     int64_t steps = 1;
     int batchSize = 1;
-    int processes = 1;            // data-parallel processes (world size)
+    int processes = 1;  // data-parallel processes (world size)
     double lr = 1e-4;
-    std::string lrSchedule;       // constant | linear | cosine
+    std::string lrSchedule;  // constant | linear | cosine
     int64_t warmupSteps = 0;
     double emaDecay = 0.995;
-    int64_t sampleEvery = 0;      // preview grid interval (0: none)
+    int64_t sampleEvery = 0;  // preview grid interval (0: none)
     int sampleCount = 16;
     DiffusionSampler sampleSampler = DiffusionSampler::DpmSolverPlusPlus;  // diffusion previews
     int sampleSteps = 20;
     int64_t saveEvery = 1000;
     uint64_t seed = 0;
-    int64_t fidEvery = 0;         // FID during training (0: off)
+    int64_t fidEvery = 0;  // FID during training (0: off)
     int fidSamples = 1000;
     std::string fidReference;
     std::string fidFeatures;

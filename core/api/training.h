@@ -18,11 +18,11 @@ namespace ds::api {
 
 struct TrainResult {
     std::string runDir;
-    int64_t step = 0;            // optimizer steps done
+    int64_t step = 0;  // optimizer steps done
     int64_t totalSteps = 0;
-    bool finished = false;       // reached totalSteps
+    bool finished = false;  // reached totalSteps
     std::string lastCheckpoint;
-    double seconds = 0.0;        // this session's time
+    double seconds = 0.0;  // this session's time
     double lastLoss = 0.0;
 };
 
@@ -45,8 +45,8 @@ struct TrainingProcesses {
     std::string program;
     int nproc = 2;
 };
-TrainResult startTrainingProcesses(const TrainForm& form, const std::string& runDir,
-                                   const TrainingProcesses& processes, JobSink& sink, const StopToken& stop);
+TrainResult startTrainingProcesses(const TrainForm& form, const std::string& runDir, const TrainingProcesses& processes,
+                                   JobSink& sink, const StopToken& stop);
 TrainResult resumeTrainingProcesses(const std::string& runDir, int64_t newTotalSteps,
                                     const TrainingProcesses& processes, JobSink& sink, const StopToken& stop);
 
@@ -54,8 +54,8 @@ TrainResult resumeTrainingProcesses(const std::string& runDir, int64_t newTotalS
 std::string defaultRunDir();
 
 struct TrainBenchOptions {
-    int batch = 32;      // per process
-    int steps = 5;       // timed steps (after 1 warm-up step)
+    int batch = 32;  // per process
+    int steps = 5;   // timed steps (after 1 warm-up step)
     std::string device = "cpu";
     std::string reportFile;  // a rank's report goes here (rank 0 of `bench train --nproc N` workers)
 };

@@ -11,11 +11,14 @@ namespace ds::checkpoint {
 
 namespace {
 
-bool isStateDictOfDiffusion(const StateDict& sd) { return sd.contains("betas") && sd.contains("model.init_conv.weight"); }
+bool isStateDictOfDiffusion(const StateDict& sd) {
+    return sd.contains("betas") && sd.contains("model.init_conv.weight");
+}
 
 // classifier_free_guidance.py's Unet: class embeddings and a null class beside the main layout.
 bool isConditionalUnet(const StateDict& unet) {
-    return unet.contains("classes_emb.weight") && unet.contains("null_classes_emb") && unet.contains("init_conv.weight");
+    return unet.contains("classes_emb.weight") && unet.contains("null_classes_emb") &&
+           unet.contains("init_conv.weight");
 }
 
 std::string describeTopLevel(const io::PyValue& root) {
@@ -103,18 +106,19 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
     DiffusionCheckpoint ck;
     ck.path = path;
     try {
-        if (!root->is(io::PyValue::Kind::Dict)) throw Error("not a diffusion checkpoint: it holds " + describeTopLevel(*root));
+        if (!root->is(io::PyValue::Kind::Dict))
+            throw Error("not a diffusion checkpoint: it holds " + describeTopLevel(*root));
         // Flow checkpoints open through readFlowCheckpoint (sampling and `info` route them there).
         if (isFlowCheckpoint(*root))
-            throw Error("a flow-matching checkpoint (g4vrel/CFM's U-Net), not a diffusion model: open it with the flow reader");
+            throw Error(
+                "a flow-matching checkpoint (g4vrel/CFM's U-Net), not a diffusion model: open it with the flow reader");
         if (root->contains("net_model"))
             throw Error("a torchcfm checkpoint (net_model/ema_model of its UNetModel), which is not supported");
 
         StateDict whole;
         if (const auto* model = root->find("model"); model && model->is(io::PyValue::Kind::Dict))
             whole = StateDict::fromPyDict(*model).withoutWrapperPrefixes();
-        else
-            whole = StateDict::fromPyDict(*root).withoutWrapperPrefixes();  // a bare GaussianDiffusion state_dict
+        else whole = StateDict::fromPyDict(*root).withoutWrapperPrefixes();  // a bare GaussianDiffusion state_dict
         if (!isStateDictOfDiffusion(whole) && isConditionalUnet(whole)) {
             // A bare Unet.state_dict(): the schedule is not in the file; lucidrains' defaults
             // (classifier_free_guidance.GaussianDiffusion: 1000 steps, cosine, pred_noise).
@@ -123,7 +127,8 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
             defaults.betaSchedule = "cosine";
             defaults.objective = "pred_noise";
             StateDict withSchedule;
-            for (auto& [name, t] : diffusion::GaussianDiffusionImpl::scheduleBuffers(defaults)) withSchedule.add(name, t);
+            for (auto& [name, t] : diffusion::GaussianDiffusionImpl::scheduleBuffers(defaults))
+                withSchedule.add(name, t);
             for (const auto& [name, t] : whole.entries()) withSchedule.add("model." + name, t);
             whole = withSchedule;
             ck.scheduleKnown = false;
@@ -186,7 +191,8 @@ diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, 
     try {
         if (options.weights != "ema" && options.weights != "online")
             throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
-        if (options.weights == "ema" && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
+        if (options.weights == "ema" && !ck.hasEma())
+            throw Error("the checkpoint has no EMA weights (use --weights online)");
         auto config = ck.diffusion;
         if (options.imageSize > 0) config.imageSize = options.imageSize;
         else if (!ck.imageSizeKnown)
@@ -198,8 +204,9 @@ diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, 
                         std::to_string(factor) + " (the Unet halves it " + std::to_string(int(std::log2(factor))) +
                         " times)");
         if ((options.heads > 0 || options.headChannels > 0) && !ck.cfgUnet)
-            throw Error("--heads and --head-channels apply to torchcfm's UNetModel and lucidrains' class-conditional "
-                        "Unet; this is lucidrains' main Unet");
+            throw Error(
+                "--heads and --head-channels apply to torchcfm's UNetModel and lucidrains' class-conditional "
+                "Unet; this is lucidrains' main Unet");
 
         const auto& source = options.weights == "ema" ? ck.ema : ck.online;
         diffusion::GaussianDiffusion model{nullptr};

@@ -21,14 +21,14 @@ namespace ds::checkpoint {
 
 struct DiffusionCheckpoint {
     std::string path;
-    std::string format;       // "lucidrains" | "diffusion-studio"
-    std::string version;      // the file's `version` entry ("" when absent)
-    int64_t step = -1;        // -1 when absent
-    StateDict online;         // GaussianDiffusion keys: the 13 buffers and model.*
-    StateDict ema;            // the same keys, from ema_model.* (empty when absent)
-    nn::UnetConfig unet;                         // the main Unet (unconditional models)
-    std::optional<nn::CfgUnetConfig> cfgUnet;    // the class-conditional Unet, when it is one
-    std::vector<std::string> classNames;         // recorded by our runs (empty: class numbers)
+    std::string format;                        // "lucidrains" | "diffusion-studio"
+    std::string version;                       // the file's `version` entry ("" when absent)
+    int64_t step = -1;                         // -1 when absent
+    StateDict online;                          // GaussianDiffusion keys: the 13 buffers and model.*
+    StateDict ema;                             // the same keys, from ema_model.* (empty when absent)
+    nn::UnetConfig unet;                       // the main Unet (unconditional models)
+    std::optional<nn::CfgUnetConfig> cfgUnet;  // the class-conditional Unet, when it is one
+    std::vector<std::string> classNames;       // recorded by our runs (empty: class numbers)
     diffusion::DiffusionConfig diffusion;
     // false for a bare Unet state_dict: no schedule buffers, lucidrains' defaults are assumed
     // (1000 steps, cosine, pred_noise) unless the user gives them.
@@ -51,9 +51,9 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path);
 DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::PyValue& root);
 
 struct ModelBuildOptions {
-    std::string weights = "ema";    // ema | online
-    int imageSize = 0;              // 0: from the checkpoint (an error when it is unknown)
-    std::string objective;          // "": inferred
+    std::string weights = "ema";  // ema | online
+    int imageSize = 0;            // 0: from the checkpoint (an error when it is unknown)
+    std::string objective;        // "": inferred
     torch::Device device = torch::kCPU;
     // The class-conditional Unet's middle attention, which its shapes cannot split into heads
     // (0: upstream's 4 x 32 where the width allows).

@@ -22,10 +22,12 @@ bool isTorchCfmCheckpoint(const io::PyValue& root) {
 
 void readTorchCfm(const io::PyValue& root, FlowCheckpoint& ck) {
     ck.format = "torchcfm";
-    if (const auto* net = dictEntry(root, "net_model")) ck.online = StateDict::fromPyDict(*net).withoutWrapperPrefixes();
+    if (const auto* net = dictEntry(root, "net_model"))
+        ck.online = StateDict::fromPyDict(*net).withoutWrapperPrefixes();
     if (const auto* ema = dictEntry(root, "ema_model")) ck.ema = StateDict::fromPyDict(*ema).withoutWrapperPrefixes();
     ck.step = root.integerOr("step", -1);
-    ck.network = nn::OpenAiUnetConfig::inferFromStateDict(ck.online.empty() ? ck.ema : ck.online, nn::OpenAiUnetConfig{});
+    ck.network =
+        nn::OpenAiUnetConfig::inferFromStateDict(ck.online.empty() ? ck.ema : ck.online, nn::OpenAiUnetConfig{});
 }
 
 }  // namespace
@@ -53,7 +55,9 @@ bool isFlowCheckpoint(const io::PyValue& root) {
     return model && flow::FlowUnetConfig::looksLikeFlowUnet(StateDict::fromPyDict(*model).withoutWrapperPrefixes());
 }
 
-FlowCheckpoint readFlowCheckpoint(const std::string& path) { return readFlowCheckpoint(path, *io::loadTorchFile(path)); }
+FlowCheckpoint readFlowCheckpoint(const std::string& path) {
+    return readFlowCheckpoint(path, *io::loadTorchFile(path));
+}
 
 FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& root) {
     FlowCheckpoint ck;
@@ -64,8 +68,10 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
             return ck;
         }
         if (!isFlowCheckpoint(root))
-            throw Error("not a flow-matching checkpoint (neither g4vrel/CFM's model_state_dict with input_proj, time_proj, down.* "
-                        "nor torchcfm's net_model with time_embed, input_blocks, out)");
+            throw Error(
+                "not a flow-matching checkpoint (neither g4vrel/CFM's model_state_dict with input_proj, time_proj, "
+                "down.* "
+                "nor torchcfm's net_model with time_embed, input_blocks, out)");
         ck.online = StateDict::fromPyDict(*dictEntry(root, "model_state_dict")).withoutWrapperPrefixes();
         if (const auto* ema = dictEntry(root, "ema_model_state_dict")) {
             // AveragedModel: the wrapped model under `module.`, and its update count.
@@ -125,14 +131,17 @@ nn::OpenAiUnetConfig torchCfmConfig(const nn::OpenAiUnetConfig& recorded, const 
 flow::VelocityNetwork emptyNetwork(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
     const bool headOptions = options.heads > 0 || options.headChannels > 0 || !options.attentionOrder.empty();
     const auto* torchcfm = ck.network.as<nn::OpenAiUnetConfig>();
-    if (headOptions && !torchcfm) throw Error("--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
+    if (headOptions && !torchcfm)
+        throw Error("--heads, --head-channels and --attention-order apply to torchcfm's UNetModel");
     if (torchcfm) {
-        if (options.groups > 0) throw Error("--groups applies to g4vrel/CFM's U-Net; torchcfm's UNetModel uses GroupNorm32");
+        if (options.groups > 0)
+            throw Error("--groups applies to g4vrel/CFM's U-Net; torchcfm's UNetModel uses GroupNorm32");
         return flow::VelocityNetwork(torchCfmConfig(*torchcfm, options));
     }
     const auto* unet = ck.network.as<flow::FlowUnetConfig>();
     if (!unet) {
-        if (options.groups > 0) throw Error("--groups applies to g4vrel/CFM's U-Net; this flow uses the lucidrains backbone");
+        if (options.groups > 0)
+            throw Error("--groups applies to g4vrel/CFM's U-Net; this flow uses the lucidrains backbone");
         return flow::VelocityNetwork(ck.network);
     }
     auto config = *unet;
@@ -146,8 +155,10 @@ flow::VelocityNetwork buildVelocityNetwork(const FlowCheckpoint& ck, const FlowB
     try {
         if (options.weights != "ema" && options.weights != "online")
             throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
-        if (options.weights == "ema" && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
-        if (options.weights == "online" && ck.online.empty()) throw Error("the checkpoint has no online weights (use --weights ema)");
+        if (options.weights == "ema" && !ck.hasEma())
+            throw Error("the checkpoint has no EMA weights (use --weights online)");
+        if (options.weights == "online" && ck.online.empty())
+            throw Error("the checkpoint has no online weights (use --weights ema)");
         auto net = emptyNetwork(ck, options);
         (options.weights == "ema" ? ck.ema : ck.online)
             .loadInto(*net.module(), options.weights == "ema" ? "the EMA weights" : "the online weights");

@@ -23,18 +23,18 @@ namespace ds::checkpoint {
 
 struct FlowCheckpoint {
     std::string path;
-    std::string format;          // "cfm-seed" | "torchcfm" | "diffusion-studio"
-    int64_t step = -1;           // -1 when absent
+    std::string format;  // "cfm-seed" | "torchcfm" | "diffusion-studio"
+    int64_t step = -1;   // -1 when absent
     int64_t epoch = -1;
-    StateDict online;            // U-Net keys without wrapper prefixes
-    StateDict ema;               // the same keys (empty when absent)
-    int64_t emaUpdates = -1;     // AveragedModel's n_averaged (-1 when absent)
+    StateDict online;         // U-Net keys without wrapper prefixes
+    StateDict ema;            // the same keys (empty when absent)
+    int64_t emaUpdates = -1;  // AveragedModel's n_averaged (-1 when absent)
     // cfm: inferred from the shapes, groups recorded (ours) or 32; lucidrains: as recorded;
     // torchcfm: inferred, heads and attention order as recorded (ours) or at their defaults.
     flow::FlowNetworkConfig network;
-    bool groupsRecorded = false; // our files record the group count; g4vrel/CFM's do not
-    int imageSize = 0;           // the training image size (ours), 0 when not recorded (g4vrel/CFM's)
-    nlohmann::json runConfig;    // our `config` entry (null for g4vrel/CFM's files)
+    bool groupsRecorded = false;  // our files record the group count; g4vrel/CFM's do not
+    int imageSize = 0;            // the training image size (ours), 0 when not recorded (g4vrel/CFM's)
+    nlohmann::json runConfig;     // our `config` entry (null for g4vrel/CFM's files)
 
     bool hasEma() const { return !ema.empty(); }
     // Class-conditional: torchcfm's UNetModel with num_classes (label_emb); 0: unconditional.
@@ -57,9 +57,9 @@ struct FlowBuildOptions {
     int groups = 0;               // g4vrel/CFM's U-Net: 0: the checkpoint's recorded value, else 32
     // torchcfm's UNetModel, whose files do not record them (0 / "": torchcfm's CIFAR-10 recipe,
     // 64 channels per head, the legacy attention order).
-    int heads = 0;                // a head count (UNetModel's num_heads)
-    int headChannels = 0;         // channels per head (num_head_channels; wins over heads)
-    std::string attentionOrder;   // legacy | new (use_new_attention_order)
+    int heads = 0;               // a head count (UNetModel's num_heads)
+    int headChannels = 0;        // channels per head (num_head_channels; wins over heads)
+    std::string attentionOrder;  // legacy | new (use_new_attention_order)
     torch::Device device = torch::kCPU;
 };
 

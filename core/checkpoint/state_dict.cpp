@@ -85,7 +85,9 @@ const torch::Tensor& StateDict::at(const std::string& name) const {
 
 std::vector<int64_t> StateDict::shape(const std::string& name) const { return at(name).sizes().vec(); }
 
-void StateDict::add(std::string name, torch::Tensor tensor) { entries_.emplace_back(std::move(name), std::move(tensor)); }
+void StateDict::add(std::string name, torch::Tensor tensor) {
+    entries_.emplace_back(std::move(name), std::move(tensor));
+}
 
 void StateDict::loadInto(torch::nn::Module& module, const std::string& what) const {
     std::unordered_map<std::string, const torch::Tensor*> byName;
@@ -99,7 +101,8 @@ void StateDict::loadInto(torch::nn::Module& module, const std::string& what) con
         if (it == byName.end()) return missing.push_back(name);
         used.insert(name);
         if (it->second->sizes() != target.sizes())
-            return mismatched.push_back(name + " " + tupleText(it->second->sizes()) + " vs " + tupleText(target.sizes()));
+            return mismatched.push_back(name + " " + tupleText(it->second->sizes()) + " vs " +
+                                        tupleText(target.sizes()));
         copies.emplace_back(target, it->second);
     };
     for (auto& p : module.named_parameters(true)) plan(p.key(), p.value());
@@ -125,7 +128,8 @@ void StateDict::loadInto(torch::nn::Module& module, const std::string& what) con
 
 io::PyValuePtr StateDict::toPyDict() const {
     auto dict = io::PyValue::dict(/*ordered=*/true);
-    for (const auto& [name, t] : entries_) dict->set(name, io::PyValue::tensor(t.detach().to(torch::kCPU).contiguous()));
+    for (const auto& [name, t] : entries_)
+        dict->set(name, io::PyValue::tensor(t.detach().to(torch::kCPU).contiguous()));
     return dict;
 }
 

@@ -26,7 +26,7 @@ public:
 
     bool contains(const std::string& name) const;
     const torch::Tensor* find(const std::string& name) const;
-    const torch::Tensor& at(const std::string& name) const;  // throws ds::Error naming the key
+    const torch::Tensor& at(const std::string& name) const;     // throws ds::Error naming the key
     std::vector<int64_t> shape(const std::string& name) const;  // throws when missing
     bool empty() const { return entries_.empty(); }
     size_t size() const { return entries_.size(); }

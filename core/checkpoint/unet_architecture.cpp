@@ -48,9 +48,11 @@ bool looksLikeLegacyLucidrainsUnet(const StateDict& unet) {
 
 nn::UnetConfig inferUnetConfig(const StateDict& unet) {
     if (looksLikeLegacyLucidrainsUnet(unet))
-        throw Error("a denoising_diffusion_pytorch 1.x Unet (GroupNorm blocks, fn.fn. wrappers); "
-                    "only the 2.x layout is supported");
-    if (!unet.contains("init_conv.weight") || !unet.contains("final_conv.weight") || !unet.contains("time_mlp.1.weight"))
+        throw Error(
+            "a denoising_diffusion_pytorch 1.x Unet (GroupNorm blocks, fn.fn. wrappers); "
+            "only the 2.x layout is supported");
+    if (!unet.contains("init_conv.weight") || !unet.contains("final_conv.weight") ||
+        !unet.contains("time_mlp.1.weight"))
         throw Error("not a lucidrains Unet (no init_conv/time_mlp/final_conv weights)");
 
     nn::UnetConfig c;

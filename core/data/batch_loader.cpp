@@ -46,9 +46,7 @@ std::shared_ptr<const ImageSource> checkedSource(std::shared_ptr<const ImageSour
 }  // namespace
 
 BatchLoader::BatchLoader(std::shared_ptr<const ImageSource> source, BatchLoaderOptions options)
-    : source_(checkedSource(std::move(source))),
-      options_(options),
-      sampler_(source_->size(), options.sampler),
+    : source_(checkedSource(std::move(source))), options_(options), sampler_(source_->size(), options.sampler),
       shape_(source_->transform()) {
     validateTransform(shape_);
     validate(options_, sampler_);
@@ -92,9 +90,8 @@ LoaderPosition BatchLoader::position() const {
 
 bool BatchLoader::claim(int64_t& sequence) {
     std::unique_lock<std::mutex> lock(mutex_);
-    roomAvailable_.wait(lock, [&] {
-        return stopping_.load() || nextToClaim_ < nextToDeliver_ + options_.prefetchBatches;
-    });
+    roomAvailable_.wait(lock,
+                        [&] { return stopping_.load() || nextToClaim_ < nextToDeliver_ + options_.prefetchBatches; });
     if (stopping_.load()) return false;
     sequence = nextToClaim_++;
     return true;
@@ -138,7 +135,8 @@ Batch BatchLoader::makeBatch(int64_t sequence) {
     Batch batch;
     batch.position = positionOf(sequence);
     const auto order = permutationFor(batch.position.epoch);
-    const std::vector<EpochSampler::Pick> picks = sampler_.batch(*order, batch.position.epoch, batch.position.batchInEpoch);
+    const std::vector<EpochSampler::Pick> picks =
+        sampler_.batch(*order, batch.position.epoch, batch.position.batchInEpoch);
     const int64_t count = int64_t(picks.size()), channels = shape_.channels, side = shape_.size;
     batch.images = torch::empty({count, channels, side, side},
                                 torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinMemory_));

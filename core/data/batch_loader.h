@@ -32,11 +32,11 @@ struct LoaderPosition {
 };
 
 struct BatchLoaderOptions {
-    SamplerOptions sampler;     // batch size, seed, flip, rank / world size
-    LoaderPosition start;       // the first batch next() returns (resume)
-    int workers = 0;            // decoding threads; 0: the hardware threads clamped to 2..4
-    int prefetchBatches = 3;    // batches finished or in progress ahead of the consumer
-    bool pinMemory = false;     // page-locked batches for faster copies to a GPU; ignored without CUDA
+    SamplerOptions sampler;   // batch size, seed, flip, rank / world size
+    LoaderPosition start;     // the first batch next() returns (resume)
+    int workers = 0;          // decoding threads; 0: the hardware threads clamped to 2..4
+    int prefetchBatches = 3;  // batches finished or in progress ahead of the consumer
+    bool pinMemory = false;   // page-locked batches for faster copies to a GPU; ignored without CUDA
 };
 
 struct Batch {

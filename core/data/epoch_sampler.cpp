@@ -46,7 +46,8 @@ EpochSampler::EpochSampler(size_t datasetSize, SamplerOptions options) : dataset
     const int64_t perRank = int64_t(datasetSize_) / options_.worldSize;
     batchesPerEpoch_ = perRank / options_.batchSize;
     if (batchesPerEpoch_ == 0)
-        throw Error(std::to_string(datasetSize_) + " images make no full batch of " + std::to_string(options_.batchSize) +
+        throw Error(std::to_string(datasetSize_) + " images make no full batch of " +
+                    std::to_string(options_.batchSize) +
                     (options_.worldSize > 1 ? " for each of " + std::to_string(options_.worldSize) + " ranks" : ""));
 }
 

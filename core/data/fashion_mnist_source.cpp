@@ -28,7 +28,8 @@ std::string datasetFile(const std::string& directory, const std::string& stem) {
     std::error_code ignored;
     if (!std::filesystem::exists(compressed, ignored) && std::filesystem::exists(base, ignored)) return base.string();
     if (!std::filesystem::exists(compressed, ignored))
-        throw fileError(compressed, "not found (Debian: apt install dataset-fashion-mnist, or set DS_FASHION_MNIST_DIR)");
+        throw fileError(compressed,
+                        "not found (Debian: apt install dataset-fashion-mnist, or set DS_FASHION_MNIST_DIR)");
     return compressed;
 }
 
@@ -53,8 +54,9 @@ const std::array<const char*, FashionMnistSource::kClassCount> FashionMnistSourc
 
 std::vector<uint8_t> FashionMnistSource::readLabels(const std::string& directory, const std::string& split) {
     const size_t count = expectedCount(split);
-    return readIdxLabels(datasetFile(directory, split == "train" ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte"),
-                         count, kClassCount);
+    return readIdxLabels(
+        datasetFile(directory, split == "train" ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte"), count,
+        kClassCount);
 }
 
 std::string FashionMnistSource::defaultDirectory() {
@@ -67,7 +69,8 @@ size_t FashionMnistSource::size() const { return count_; }
 
 const uint8_t* FashionMnistSource::rawImage(size_t index) const {
     if (index >= count_)
-        throw Error("Fashion-MNIST index " + std::to_string(index) + " out of range (" + std::to_string(count_) + " images)");
+        throw Error("Fashion-MNIST index " + std::to_string(index) + " out of range (" + std::to_string(count_) +
+                    " images)");
     return pixels_.data() + index * kImageBytes;
 }
 

@@ -11,8 +11,8 @@ namespace ds::data {
 
 class FashionMnistSource : public ImageSource {
 public:
-    static constexpr int kSide = 28;           // stored images are 28 x 28 gray
-    static constexpr int kPaddedSide = 32;     // 2 black pixels on each side
+    static constexpr int kSide = 28;        // stored images are 28 x 28 gray
+    static constexpr int kPaddedSide = 32;  // 2 black pixels on each side
     static constexpr size_t kTrainCount = 60000;
     static constexpr size_t kTestCount = 10000;
     static constexpr int kClassCount = 10;

@@ -66,7 +66,8 @@ void checkHeader(const uint8_t* header, const std::string& path, size_t expected
                  int expectedColumns) {
     const uint32_t magic = bigEndian32(header);
     if (magic != kIdx3UByteMagic)
-        throw fileError(path, "not an IDX image file (magic " + hex32(magic) + ", expected " + hex32(kIdx3UByteMagic) + ")");
+        throw fileError(path,
+                        "not an IDX image file (magic " + hex32(magic) + ", expected " + hex32(kIdx3UByteMagic) + ")");
     const uint32_t count = bigEndian32(header + 4);
     const uint32_t rows = bigEndian32(header + 8);
     const uint32_t columns = bigEndian32(header + 12);
@@ -109,7 +110,8 @@ std::vector<uint8_t> readIdxLabels(const std::string& path, size_t expectedCount
         throw fileError(path, "truncated: " + std::to_string(headerBytes) + " of 8 header bytes");
     const uint32_t magic = bigEndian32(header);
     if (magic != kIdx1UByteMagic)
-        throw fileError(path, "not an IDX label file (magic " + hex32(magic) + ", expected " + hex32(kIdx1UByteMagic) + ")");
+        throw fileError(path,
+                        "not an IDX label file (magic " + hex32(magic) + ", expected " + hex32(kIdx1UByteMagic) + ")");
     const uint32_t count = bigEndian32(header + 4);
     if (count != expectedCount)
         throw fileError(path, "holds " + std::to_string(count) + " labels, expected " + std::to_string(expectedCount));

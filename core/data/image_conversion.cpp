@@ -20,8 +20,7 @@ cv::Mat compositeOverWhite(const cv::Mat& withAlpha) {
         uint8_t* o = out.ptr<uint8_t>(y);
         for (int x = 0; x < withAlpha.cols; ++x, in += colourChannels + 1, o += colourChannels) {
             const int alpha = in[colourChannels];
-            for (int c = 0; c < colourChannels; ++c)
-                o[c] = uint8_t((in[c] * alpha + 255 * (255 - alpha) + 127) / 255);
+            for (int c = 0; c < colourChannels; ++c) o[c] = uint8_t((in[c] * alpha + 255 * (255 - alpha) + 127) / 255);
         }
     }
     return out;
@@ -30,11 +29,11 @@ cv::Mat compositeOverWhite(const cv::Mat& withAlpha) {
 // Gray or BGR without alpha.
 cv::Mat dropAlphaByCompositing(const cv::Mat& eightBit) {
     switch (eightBit.channels()) {
-        case 1:
-        case 3: return eightBit;
-        case 2:
-        case 4: return compositeOverWhite(eightBit);
-        default: throw Error("unsupported channel count " + std::to_string(eightBit.channels()));
+    case 1:
+    case 3: return eightBit;
+    case 2:
+    case 4: return compositeOverWhite(eightBit);
+    default: throw Error("unsupported channel count " + std::to_string(eightBit.channels()));
     }
 }
 
@@ -43,11 +42,11 @@ cv::Mat dropAlphaByCompositing(const cv::Mat& eightBit) {
 cv::Mat toEightBit(const cv::Mat& decoded) {
     cv::Mat out;
     switch (decoded.depth()) {
-        case CV_8U: return decoded;
-        case CV_16U: decoded.convertTo(out, CV_8U, 255.0 / 65535.0); return out;
-        case CV_32F:
-        case CV_64F: decoded.convertTo(out, CV_8U, 255.0); return out;
-        default: throw Error("unsupported pixel depth (OpenCV depth " + std::to_string(decoded.depth()) + ")");
+    case CV_8U: return decoded;
+    case CV_16U: decoded.convertTo(out, CV_8U, 255.0 / 65535.0); return out;
+    case CV_32F:
+    case CV_64F: decoded.convertTo(out, CV_8U, 255.0); return out;
+    default: throw Error("unsupported pixel depth (OpenCV depth " + std::to_string(decoded.depth()) + ")");
     }
 }
 

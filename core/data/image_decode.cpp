@@ -28,8 +28,7 @@ std::vector<uint8_t> readFileBytes(const std::string& path) {
     if (size < 0) throw fileError(path, "cannot determine the size");
     in.seekg(0, std::ios::beg);
     std::vector<uint8_t> bytes(static_cast<size_t>(size));
-    if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-        throw fileError(path, "read error");
+    if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), size)) throw fileError(path, "read error");
     return bytes;
 }
 
@@ -60,7 +59,8 @@ cv::Mat decodeImage(const uint8_t* data, size_t size, const std::string& name) {
         throw fileError(name, std::string("cannot decode ") + imageFormatName(format) + ": " + e.err);
     }
     if (image.empty())
-        throw fileError(name, std::string("cannot decode ") + imageFormatName(format) + " (corrupt or unsupported data)");
+        throw fileError(name,
+                        std::string("cannot decode ") + imageFormatName(format) + " (corrupt or unsupported data)");
     return image;
 }
 

@@ -61,15 +61,18 @@ void checkFile(const std::string& path, const ImageFolderOptions& options, int c
 std::vector<std::string> checkFiles(const std::vector<std::string>& files, const ImageFolderOptions& options,
                                     int channels, const StopToken* stop) {
     std::vector<std::string> problems(files.size());
-    parallelFor(files.size(), chooseThreadCount(options.threads, 1, 8), [&](size_t i) {
-        try {
-            checkFile(files[i], options, channels);
-        } catch (const Error& e) {
-            problems[i] = e.what();
-        } catch (const std::bad_alloc&) {
-            problems[i] = files[i] + ": out of memory while decoding";
-        }
-    }, stop);
+    parallelFor(
+        files.size(), chooseThreadCount(options.threads, 1, 8),
+        [&](size_t i) {
+            try {
+                checkFile(files[i], options, channels);
+            } catch (const Error& e) {
+                problems[i] = e.what();
+            } catch (const std::bad_alloc&) {
+                problems[i] = files[i] + ": out of memory while decoding";
+            }
+        },
+        stop);
     return problems;
 }
 
@@ -107,7 +110,8 @@ size_t ImageFolderSource::size() const { return paths_.size(); }
 
 const std::string& ImageFolderSource::path(size_t index) const {
     if (index >= paths_.size())
-        throw Error("image index " + std::to_string(index) + " out of range (" + std::to_string(paths_.size()) + " images)");
+        throw Error("image index " + std::to_string(index) + " out of range (" + std::to_string(paths_.size()) +
+                    " images)");
     return paths_[index];
 }
 
@@ -125,7 +129,8 @@ api::Image ImageFolderSource::loadFile(size_t index) const {
 
 api::Image ImageFolderSource::load(size_t index) const {
     path(index);  // range check
-    return failures_->loadWithFallback(index, [this](size_t i) { return loadFile(i); }, root_);
+    return failures_->loadWithFallback(
+        index, [this](size_t i) { return loadFile(i); }, root_);
 }
 
 ImageTransform ImageFolderSource::transform() const { return transform_; }

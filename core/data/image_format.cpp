@@ -22,15 +22,20 @@ uint32_t readLittleEndian32(const uint8_t* p) {
 bool hasBmpInfoHeader(const uint8_t* data, size_t size) {
     if (size < 18) return false;
     switch (readLittleEndian32(data + 14)) {
-        case 12: case 16: case 40: case 52: case 56: case 64: case 108: case 124: return true;
-        default: return false;
+    case 12:
+    case 16:
+    case 40:
+    case 52:
+    case 56:
+    case 64:
+    case 108:
+    case 124: return true;
+    default: return false;
     }
 }
 
 // Markers without a length field: TEM, RST0..RST7, SOI.
-bool isStandaloneJpegMarker(uint8_t marker) {
-    return marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8);
-}
+bool isStandaloneJpegMarker(uint8_t marker) { return marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8); }
 
 // After a start-of-scan header: the offset of the next real marker's 0xFF. Inside entropy-coded
 // data a 0xFF byte is followed by 0x00 (stuffing) or a restart marker, which are part of the scan.
@@ -118,24 +123,24 @@ ImageFormat sniffImageFormat(const uint8_t* data, size_t size) {
 
 const char* imageFormatName(ImageFormat format) {
     switch (format) {
-        case ImageFormat::Jpeg: return "JPEG";
-        case ImageFormat::Png: return "PNG";
-        case ImageFormat::WebP: return "WebP";
-        case ImageFormat::Bmp: return "BMP";
-        case ImageFormat::Tiff: return "TIFF";
-        case ImageFormat::Unknown: break;
+    case ImageFormat::Jpeg: return "JPEG";
+    case ImageFormat::Png: return "PNG";
+    case ImageFormat::WebP: return "WebP";
+    case ImageFormat::Bmp: return "BMP";
+    case ImageFormat::Tiff: return "TIFF";
+    case ImageFormat::Unknown: break;
     }
     return "unknown";
 }
 
 std::string containerProblem(ImageFormat format, const uint8_t* data, size_t size) {
     switch (format) {
-        case ImageFormat::Jpeg: return jpegProblem(data, size);
-        case ImageFormat::Png: return pngProblem(data, size);
-        case ImageFormat::WebP: return webpProblem(data, size);
-        case ImageFormat::Bmp: return bmpProblem(data, size);
-        case ImageFormat::Tiff: return tiffProblem(data, size);
-        case ImageFormat::Unknown: break;
+    case ImageFormat::Jpeg: return jpegProblem(data, size);
+    case ImageFormat::Png: return pngProblem(data, size);
+    case ImageFormat::WebP: return webpProblem(data, size);
+    case ImageFormat::Bmp: return bmpProblem(data, size);
+    case ImageFormat::Tiff: return tiffProblem(data, size);
+    case ImageFormat::Unknown: break;
     }
     return "not an image (unrecognised content)";
 }

@@ -5,8 +5,7 @@
 namespace ds::data {
 
 void validateTransform(const ImageTransform& transform) {
-    if (transform.size <= 0)
-        throw Error("image size must be positive, got " + std::to_string(transform.size));
+    if (transform.size <= 0) throw Error("image size must be positive, got " + std::to_string(transform.size));
     if (transform.channels != 1 && transform.channels != 3)
         throw Error("image channels must be 1 or 3, got " + std::to_string(transform.channels));
 }

@@ -21,7 +21,8 @@ LmdbSource::LmdbSource(const std::string& directory, ImageTransform transform, c
     });
     scan.images = keys_.size();
     if (keys_.empty())
-        throw fileError(directory_, scan.skipped ? "no images: every entry of the LMDB is empty" : "empty LMDB (no entries)");
+        throw fileError(directory_,
+                        scan.skipped ? "no images: every entry of the LMDB is empty" : "empty LMDB (no entries)");
     failures_ = std::make_unique<LoadFailures>(std::move(scan), keys_.size(), reportedNames);
 }
 
@@ -29,7 +30,8 @@ size_t LmdbSource::size() const { return keys_.size(); }
 
 std::string LmdbSource::key(size_t index) const {
     if (index >= keys_.size())
-        throw Error("image index " + std::to_string(index) + " out of range (" + std::to_string(keys_.size()) + " images)");
+        throw Error("image index " + std::to_string(index) + " out of range (" + std::to_string(keys_.size()) +
+                    " images)");
     return std::string(keys_[index]);
 }
 
@@ -50,7 +52,8 @@ api::Image LmdbSource::loadEntry(size_t index) const {
 
 api::Image LmdbSource::load(size_t index) const {
     key(index);  // range check
-    return failures_->loadWithFallback(index, [this](size_t i) { return loadEntry(i); }, directory_);
+    return failures_->loadWithFallback(
+        index, [this](size_t i) { return loadEntry(i); }, directory_);
 }
 
 ImageTransform LmdbSource::transform() const { return transform_; }

@@ -15,7 +15,6 @@ int chooseThreadCount(int requested, int minimum, int maximum);
 // each index exactly once, in no particular order. The first exception a body throws is
 // rethrown after all threads have finished; the remaining indices are then not started.
 // A stop request likewise ends the work early and throws ds::Cancelled.
-void parallelFor(size_t count, int threads, const std::function<void(size_t)>& body,
-                 const StopToken* stop = nullptr);
+void parallelFor(size_t count, int threads, const std::function<void(size_t)>& body, const StopToken* stop = nullptr);
 
 }  // namespace ds::data

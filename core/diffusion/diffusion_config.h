@@ -9,8 +9,8 @@ namespace ds::diffusion {
 struct DiffusionConfig {
     int imageSize = 32;
     int timesteps = 1000;
-    int samplingTimesteps = 0;          // 0: timesteps (then DDPM is the default sampler)
-    std::string objective = "pred_v";   // pred_noise | pred_x0 | pred_v
+    int samplingTimesteps = 0;             // 0: timesteps (then DDPM is the default sampler)
+    std::string objective = "pred_v";      // pred_noise | pred_x0 | pred_v
     std::string betaSchedule = "sigmoid";  // linear | cosine | sigmoid
     double ddimSamplingEta = 0.0;
     bool autoNormalize = true;

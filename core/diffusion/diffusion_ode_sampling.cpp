@@ -31,7 +31,8 @@ void validateSolverOptions(api::DiffusionSampler sampler, const api::SolverOptio
         throw Error("--order must be " + std::string(adaptive ? "2 or 3 for the adaptive method" : "1, 2 or 3") +
                     ", got " + std::to_string(o.order));
     if (!adaptive && steps < o.order)
-        throw Error("--steps must be at least the order (" + std::to_string(o.order) + "), got " + std::to_string(steps));
+        throw Error("--steps must be at least the order (" + std::to_string(o.order) + "), got " +
+                    std::to_string(steps));
     if (adaptive && !(o.atol > 0 && o.rtol > 0)) throw Error("--atol and --rtol must be positive");
     if (o.x0Correction != api::X0Correction::None) {
         const bool predictsX0 = sampler == api::DiffusionSampler::DpmSolverPlusPlus ||
@@ -51,7 +52,8 @@ int solverStepCount(api::DiffusionSampler sampler, const api::SolverOptions& o, 
     if (sampler == api::DiffusionSampler::UniPC) return steps + extra;
     switch (o.method) {
     case api::SolverMethod::Multistep: return steps + extra;
-    case api::SolverMethod::Singlestep: return static_cast<int>(dpmSolverSinglestepOrders(steps, o.order).size()) + extra;
+    case api::SolverMethod::Singlestep:
+        return static_cast<int>(dpmSolverSinglestepOrders(steps, o.order).size()) + extra;
     case api::SolverMethod::SinglestepFixed: return steps / o.order + extra;
     case api::SolverMethod::Adaptive: return 0;
     }
@@ -66,7 +68,8 @@ int64_t solverEvaluationCount(api::DiffusionSampler sampler, const api::SolverOp
     return steps + extra;
 }
 
-std::unique_ptr<DiffusionOdeSolver> makeDiffusionOdeSolver(GaussianDiffusionImpl& model, const NoiseScheduleVP& schedule,
+std::unique_ptr<DiffusionOdeSolver> makeDiffusionOdeSolver(GaussianDiffusionImpl& model,
+                                                           const NoiseScheduleVP& schedule,
                                                            api::DiffusionSampler sampler,
                                                            const api::SolverOptions& options) {
     // The network as it is, without self-conditioning (the references' wrapper passes none:
@@ -78,7 +81,8 @@ std::unique_ptr<DiffusionOdeSolver> makeDiffusionOdeSolver(GaussianDiffusionImpl
     };
     const auto output = modelOutputOf(model.config().objective);
     switch (sampler) {
-    case api::DiffusionSampler::DpmSolver: return std::make_unique<DpmSolver>(network, output, schedule, false, options);
+    case api::DiffusionSampler::DpmSolver:
+        return std::make_unique<DpmSolver>(network, output, schedule, false, options);
     case api::DiffusionSampler::DpmSolverPlusPlus:
         return std::make_unique<DpmSolver>(network, output, schedule, true, options);
     case api::DiffusionSampler::UniPC: return std::make_unique<UniPC>(network, output, schedule, options);

@@ -12,7 +12,8 @@ namespace ds::diffusion {
 
 // The solver for a model: sampler is DpmSolver, DpmSolverPlusPlus or UniPC (else ds::Error).
 // The solver keeps references to the model and the schedule: both must outlive it.
-std::unique_ptr<DiffusionOdeSolver> makeDiffusionOdeSolver(GaussianDiffusionImpl& model, const NoiseScheduleVP& schedule,
+std::unique_ptr<DiffusionOdeSolver> makeDiffusionOdeSolver(GaussianDiffusionImpl& model,
+                                                           const NoiseScheduleVP& schedule,
                                                            api::DiffusionSampler sampler,
                                                            const api::SolverOptions& options);
 

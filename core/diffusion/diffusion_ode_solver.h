@@ -26,11 +26,11 @@ using NetworkFn = std::function<torch::Tensor(const torch::Tensor& x, const torc
 // One solver step from time s to time t (continuous, 1/N..1).
 struct SolverStep {
     int index = 0;
-    int count = 0;         // steps of the run; 0 when not known ahead (the adaptive method)
+    int count = 0;  // steps of the run; 0 when not known ahead (the adaptive method)
     double s = 0.0;
     double t = 0.0;
-    torch::Tensor x;       // the state at t
-    torch::Tensor x0;      // the data prediction of the model at s (after the correction, if any)
+    torch::Tensor x;   // the state at t
+    torch::Tensor x0;  // the data prediction of the model at s (after the correction, if any)
 };
 using SolverStepCallback = std::function<void(const SolverStep&)>;
 

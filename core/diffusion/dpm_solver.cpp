@@ -29,7 +29,8 @@ DpmSolver::DpmSolver(NetworkFn network, ModelOutput output, const NoiseScheduleV
     : DiffusionOdeSolver(std::move(network), output, schedule, plusPlus, options) {
     const int order = options.order;
     if (options.method == api::SolverMethod::Adaptive) {
-        if (order != 2 && order != 3) throw Error("the adaptive DPM-Solver has order 2 or 3, got " + std::to_string(order));
+        if (order != 2 && order != 3)
+            throw Error("the adaptive DPM-Solver has order 2 or 3, got " + std::to_string(order));
     } else if (order < 1 || order > 3) {
         throw Error("DPM-Solver's order must be 1, 2 or 3, got " + std::to_string(order));
     }
@@ -52,7 +53,7 @@ std::vector<int> dpmSolverSinglestepOrders(int steps, int order) {
 }
 
 std::pair<torch::Tensor, std::vector<int>> DpmSolver::singlestepOrdersAndTimesteps(int steps, int order, double tT,
-                                                                                    double t0) const {
+                                                                                   double t0) const {
     const std::vector<int> orders = dpmSolverSinglestepOrders(steps, order);
     const int k = static_cast<int>(orders.size());
     torch::Tensor outer;
@@ -105,9 +106,9 @@ DpmSolver::Update DpmSolver::singlestepSecondUpdate(const torch::Tensor& x, cons
         auto xS1 = (sigmaS1 / sigmaS) * x - (alphaS1 * phi11) * modelS;
         modelS1 = modelFn(xS1, s1);
         if (options_.taylor)
-            xt = (sigmaT / sigmaS) * x - (alphaT * phi1) * modelS + (1. / r1) * (alphaT * (phi1 / h + 1.)) * (modelS1 - modelS);
-        else
-            xt = (sigmaT / sigmaS) * x - (alphaT * phi1) * modelS - (0.5 / r1) * (alphaT * phi1) * (modelS1 - modelS);
+            xt = (sigmaT / sigmaS) * x - (alphaT * phi1) * modelS +
+                 (1. / r1) * (alphaT * (phi1 / h + 1.)) * (modelS1 - modelS);
+        else xt = (sigmaT / sigmaS) * x - (alphaT * phi1) * modelS - (0.5 / r1) * (alphaT * phi1) * (modelS1 - modelS);
     } else {
         auto phi11 = torch::expm1(r1 * h);
         auto phi1 = torch::expm1(h);
@@ -151,7 +152,8 @@ DpmSolver::Update DpmSolver::singlestepThirdUpdate(const torch::Tensor& x, const
             auto xS1 = (sigmaS1 / sigmaS) * x - (alphaS1 * phi11) * modelS;
             modelS1 = modelFn(xS1, s1);
         }
-        auto xS2 = (sigmaS2 / sigmaS) * x - (alphaS2 * phi12) * modelS + r2 / r1 * (alphaS2 * phi22) * (modelS1 - modelS);
+        auto xS2 =
+            (sigmaS2 / sigmaS) * x - (alphaS2 * phi12) * modelS + r2 / r1 * (alphaS2 * phi22) * (modelS1 - modelS);
         modelS2 = modelFn(xS2, s2);
         if (options_.taylor) {
             auto [d1, d2] = taylorDifferences(modelS, modelS1, modelS2, r1, r2);
@@ -210,7 +212,8 @@ torch::Tensor DpmSolver::multistepSecondUpdate(const torch::Tensor& x, const std
     }
     auto phi1 = torch::expm1(h);
     if (options_.taylor)
-        return torch::exp(logAlphaT - logAlphaPrev0) * x - (sigmaT * phi1) * modelPrev0 - (sigmaT * (phi1 / h - 1.)) * d10;
+        return torch::exp(logAlphaT - logAlphaPrev0) * x - (sigmaT * phi1) * modelPrev0 -
+               (sigmaT * (phi1 / h - 1.)) * d10;
     return torch::exp(logAlphaT - logAlphaPrev0) * x - (sigmaT * phi1) * modelPrev0 - 0.5 * (sigmaT * phi1) * d10;
 }
 
@@ -266,8 +269,9 @@ torch::Tensor DpmSolver::sample(const torch::Tensor& xT, int steps, const Solver
 torch::Tensor DpmSolver::sampleMultistep(torch::Tensor x, int steps, const SolverStepCallback& onStep,
                                          const StopToken* stop) {
     const int order = options_.order;
-    if (steps < order) throw Error("multistep DPM-Solver of order " + std::to_string(order) + " needs at least " +
-                                   std::to_string(order) + " steps, got " + std::to_string(steps));
+    if (steps < order)
+        throw Error("multistep DPM-Solver of order " + std::to_string(order) + " needs at least " +
+                    std::to_string(order) + " steps, got " + std::to_string(steps));
     const int count = steps + (options_.denoiseToZero ? 1 : 0);
     auto timesteps = timeSteps(options_.spacing, ns_.T(), ns_.tEnd(), steps);
     std::vector<torch::Tensor> times{timesteps[0]}, models{modelFn(x, timesteps[0])};
@@ -306,8 +310,9 @@ torch::Tensor DpmSolver::sampleSinglestep(torch::Tensor x, int steps, bool fixed
     std::vector<int> orders;
     if (fixedOrder) {
         const int k = steps / order;
-        if (k < 1) throw Error("fixed-order singlestep DPM-Solver of order " + std::to_string(order) +
-                               " needs at least " + std::to_string(order) + " steps, got " + std::to_string(steps));
+        if (k < 1)
+            throw Error("fixed-order singlestep DPM-Solver of order " + std::to_string(order) + " needs at least " +
+                        std::to_string(order) + " steps, got " + std::to_string(steps));
         orders.assign(static_cast<size_t>(k), order);
         outer = timeSteps(options_.spacing, ns_.T(), ns_.tEnd(), k);
     } else {
@@ -327,7 +332,9 @@ torch::Tensor DpmSolver::sampleSinglestep(torch::Tensor x, int steps, bool fixed
         } else if (stepOrder == 2) {
             x = singlestepSecondUpdate(x, s, t, (lambdaInner[1] - lambdaInner[0]) / h).x;
         } else {
-            x = singlestepThirdUpdate(x, s, t, (lambdaInner[1] - lambdaInner[0]) / h, (lambdaInner[2] - lambdaInner[0]) / h).x;
+            x = singlestepThirdUpdate(x, s, t, (lambdaInner[1] - lambdaInner[0]) / h,
+                                      (lambdaInner[2] - lambdaInner[0]) / h)
+                    .x;
         }
         reportStep(onStep, static_cast<int>(step), count, s, t, x);
     }

@@ -14,11 +14,19 @@ torch::Tensor fullTimes(int64_t batch, int64_t t, const torch::Device& device) {
 }  // namespace
 
 const std::vector<std::string>& GaussianDiffusionImpl::bufferNames() {
-    static const std::vector<std::string> names{
-        "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod",
-        "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod",
-        "posterior_variance", "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2",
-        "loss_weight"};
+    static const std::vector<std::string> names{"betas",
+                                                "alphas_cumprod",
+                                                "alphas_cumprod_prev",
+                                                "sqrt_alphas_cumprod",
+                                                "sqrt_one_minus_alphas_cumprod",
+                                                "log_one_minus_alphas_cumprod",
+                                                "sqrt_recip_alphas_cumprod",
+                                                "sqrt_recipm1_alphas_cumprod",
+                                                "posterior_variance",
+                                                "posterior_log_variance_clipped",
+                                                "posterior_mean_coef1",
+                                                "posterior_mean_coef2",
+                                                "loss_weight"};
     return names;
 }
 
@@ -40,7 +48,8 @@ void GaussianDiffusionImpl::registerSchedule() {
     for (auto& [name, value] : scheduleBuffers(config_)) buffers_[name] = register_buffer(name, value);
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> GaussianDiffusionImpl::scheduleBuffers(const DiffusionConfig& config) {
+std::vector<std::pair<std::string, torch::Tensor>> GaussianDiffusionImpl::scheduleBuffers(
+    const DiffusionConfig& config) {
     // Everything in float64 as upstream, then stored as float32. A "custom" schedule is
     // replaced by the buffers of the checkpoint it came from.
     const std::string schedule = config.betaSchedule == "custom" ? "sigmoid" : config.betaSchedule;
@@ -57,10 +66,19 @@ std::vector<std::pair<std::string, torch::Tensor>> GaussianDiffusionImpl::schedu
     else if (config.objective == "pred_x0") lossWeight = clippedSnr;
     else lossWeight = clippedSnr / (snr + 1.0);
 
-    const std::vector<torch::Tensor> values{
-        betas, ac, acPrev, torch::sqrt(ac), torch::sqrt(1.0 - ac), torch::log(1.0 - ac), torch::sqrt(1.0 / ac),
-        torch::sqrt(1.0 / ac - 1.0), posteriorVariance, torch::log(posteriorVariance.clamp_min(1e-20)),
-        betas * torch::sqrt(acPrev) / (1.0 - ac), (1.0 - acPrev) * torch::sqrt(alphas) / (1.0 - ac), lossWeight};
+    const std::vector<torch::Tensor> values{betas,
+                                            ac,
+                                            acPrev,
+                                            torch::sqrt(ac),
+                                            torch::sqrt(1.0 - ac),
+                                            torch::log(1.0 - ac),
+                                            torch::sqrt(1.0 / ac),
+                                            torch::sqrt(1.0 / ac - 1.0),
+                                            posteriorVariance,
+                                            torch::log(posteriorVariance.clamp_min(1e-20)),
+                                            betas * torch::sqrt(acPrev) / (1.0 - ac),
+                                            (1.0 - acPrev) * torch::sqrt(alphas) / (1.0 - ac),
+                                            lossWeight};
     const auto& names = bufferNames();
     std::vector<std::pair<std::string, torch::Tensor>> buffers;
     for (size_t i = 0; i < names.size(); ++i) buffers.emplace_back(names[i], values[i].to(torch::kFloat32));
@@ -90,15 +108,16 @@ void GaussianDiffusionImpl::setCondition(std::optional<ClassCondition> condition
     if (condition && !isConditional()) throw Error("the model is not class-conditional: it takes no classes");
     if (condition) {
         const auto& c = condition->classes;
-        if (!c.defined() || c.dim() != 1 || c.scalar_type() != torch::kLong) throw Error("the classes must be one int64 label per image");
+        if (!c.defined() || c.dim() != 1 || c.scalar_type() != torch::kLong)
+            throw Error("the classes must be one int64 label per image");
         if (c.numel() > 0 && (c.min().item<int64_t>() < 0 || c.max().item<int64_t>() >= numClasses()))
             throw Error("a class is outside 0.." + std::to_string(numClasses() - 1));
     }
     condition_ = std::move(condition);
 }
 
-std::pair<torch::Tensor, torch::Tensor> GaussianDiffusionImpl::guidedAndNull(const torch::Tensor& x, const torch::Tensor& t,
-                                                                             const std::optional<torch::Tensor>& selfCond) {
+std::pair<torch::Tensor, torch::Tensor> GaussianDiffusionImpl::guidedAndNull(
+    const torch::Tensor& x, const torch::Tensor& t, const std::optional<torch::Tensor>& selfCond) {
     if (!isConditional()) return {model_->forward(x, t, selfCond), torch::Tensor()};
     if (!condition_) throw Error("a class-conditional model needs classes to sample");
     if (condition_->classes.size(0) != x.size(0))
@@ -169,8 +188,8 @@ torch::Tensor GaussianDiffusionImpl::predictStartFromV(const torch::Tensor& xt, 
 }
 
 ModelPrediction GaussianDiffusionImpl::modelPredictions(const torch::Tensor& x, const torch::Tensor& t,
-                                                        const std::optional<torch::Tensor>& selfCond,
-                                                        bool clipXStart, bool rederivePredNoise) {
+                                                        const std::optional<torch::Tensor>& selfCond, bool clipXStart,
+                                                        bool rederivePredNoise) {
     auto [out, null] = guidedAndNull(x, t, selfCond);
     auto maybeClip = [&](const torch::Tensor& v) { return clipXStart ? v.clamp(-1.0, 1.0) : v; };
     ModelPrediction p;
@@ -185,11 +204,13 @@ ModelPrediction GaussianDiffusionImpl::modelPredictions(const torch::Tensor& x, 
             p.predXStart = maybeClip(predictStartFromNoise(x, t, out));
         } else if (config_.objective == "pred_x0") {
             p.predXStart = maybeClip(out);
-            p.predNoise = predictNoiseFromStart(x, t, condition_->cfgPlusPlus && null.defined() ? maybeClip(null) : p.predXStart);
+            p.predNoise =
+                predictNoiseFromStart(x, t, condition_->cfgPlusPlus && null.defined() ? maybeClip(null) : p.predXStart);
         } else {
             p.predXStart = maybeClip(predictStartFromV(x, t, out));
             p.predNoise = predictNoiseFromStart(
-                x, t, condition_->cfgPlusPlus && null.defined() ? maybeClip(predictStartFromV(x, t, null)) : p.predXStart);
+                x, t,
+                condition_->cfgPlusPlus && null.defined() ? maybeClip(predictStartFromV(x, t, null)) : p.predXStart);
         }
         return p;
     }
@@ -229,7 +250,8 @@ torch::Tensor GaussianDiffusionImpl::pLossesPerSample(const torch::Tensor& xStar
                                                       const torch::Tensor& noiseIn, at::Generator& gen,
                                                       const BatchShard& shard, const torch::Tensor& classes) {
     if (isConditional() != classes.defined())
-        throw Error(isConditional() ? "a class-conditional model trains on labelled images" : "the model is not class-conditional: it takes no classes");
+        throw Error(isConditional() ? "a class-conditional model trains on labelled images"
+                                    : "the model is not class-conditional: it takes no classes");
     torch::Tensor noise = noiseIn;
     if (config_.offsetNoiseStrength > 0.0) {
         auto offset = shard.randn({xStart.size(0), xStart.size(1)}, gen).to(xStart.device());
@@ -271,7 +293,8 @@ GaussianDiffusionImpl::LossTerms GaussianDiffusionImpl::trainingLossTerms(const 
     const auto b = images01.size(0);
     auto t = shard.randint(config_.timesteps, b, gen).to(images01.device());
     auto xStart = normalize(images01);
-    auto noise = shard.randn(xStart.sizes(), gen, torch::TensorOptions().dtype(xStart.scalar_type())).to(xStart.device());
+    auto noise =
+        shard.randn(xStart.sizes(), gen, torch::TensorOptions().dtype(xStart.scalar_type())).to(xStart.device());
     return {pLossesPerSample(xStart, t, noise, gen, shard, classes), t};
 }
 
@@ -317,7 +340,8 @@ torch::Tensor GaussianDiffusionImpl::ddimSampleOnPairs(const torch::Tensor& xT,
                                                        const StopToken* stop) {
     for (const auto& [time, timeNext] : pairs)
         if (time < 0 || time >= config_.timesteps || timeNext < -1 || timeNext >= time)
-            throw Error("DDIM time pair (" + std::to_string(time) + ", " + std::to_string(timeNext) + ") is out of order");
+            throw Error("DDIM time pair (" + std::to_string(time) + ", " + std::to_string(timeNext) +
+                        ") is out of order");
     // Read the schedule once on the host: no device syncs inside the loop.
     auto acHost = buffers_.at("alphas_cumprod").to(torch::kCPU, torch::kDouble).contiguous();
     const double* ac = acHost.data_ptr<double>();
@@ -341,7 +365,9 @@ torch::Tensor GaussianDiffusionImpl::ddimSampleOnPairs(const torch::Tensor& xT,
             auto noise = randnLike(img, gen);
             if (sigma != 0.0) img = img + sigma * noise;
         }
-        if (onStep) onStep(DenoiseStep{static_cast<int>(i), static_cast<int>(pairs.size()), time, timeNext, img, pred.predXStart});
+        if (onStep)
+            onStep(
+                DenoiseStep{static_cast<int>(i), static_cast<int>(pairs.size()), time, timeNext, img, pred.predXStart});
     }
     return img;
 }

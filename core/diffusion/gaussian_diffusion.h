@@ -77,7 +77,8 @@ public:
     torch::Tensor unnormalize(const torch::Tensor& x) const;
 
     torch::Tensor qSample(const torch::Tensor& xStart, const torch::Tensor& t, const torch::Tensor& noise) const;
-    torch::Tensor predictStartFromNoise(const torch::Tensor& xt, const torch::Tensor& t, const torch::Tensor& noise) const;
+    torch::Tensor predictStartFromNoise(const torch::Tensor& xt, const torch::Tensor& t,
+                                        const torch::Tensor& noise) const;
     torch::Tensor predictNoiseFromStart(const torch::Tensor& xt, const torch::Tensor& t, const torch::Tensor& x0) const;
     torch::Tensor predictV(const torch::Tensor& xStart, const torch::Tensor& t, const torch::Tensor& noise) const;
     torch::Tensor predictStartFromV(const torch::Tensor& xt, const torch::Tensor& t, const torch::Tensor& v) const;

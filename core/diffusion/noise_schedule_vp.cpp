@@ -11,7 +11,8 @@ torch::Tensor clipLogAlphas(const torch::Tensor& logAlphas, double clippedLambda
     auto logSigmas = 0.5 * torch::log(1. - torch::exp(2. * logAlphas));
     auto lambdas = logAlphas - logSigmas;
     const int64_t idx =
-        torch::searchsorted(torch::flip(lambdas, {0}), torch::scalar_tensor(clippedLambda, lambdas.options())).item<int64_t>();
+        torch::searchsorted(torch::flip(lambdas, {0}), torch::scalar_tensor(clippedLambda, lambdas.options()))
+            .item<int64_t>();
     return idx > 0 ? logAlphas.slice(0, 0, logAlphas.size(0) - idx) : logAlphas;
 }
 
@@ -31,7 +32,9 @@ torch::Tensor NoiseScheduleVP::marginalLogMeanCoeff(const torch::Tensor& t) cons
     return interpolatePiecewiseLinear(t.reshape({-1, 1}), tArray_, logAlphaArray_).reshape({-1});
 }
 
-torch::Tensor NoiseScheduleVP::marginalAlpha(const torch::Tensor& t) const { return torch::exp(marginalLogMeanCoeff(t)); }
+torch::Tensor NoiseScheduleVP::marginalAlpha(const torch::Tensor& t) const {
+    return torch::exp(marginalLogMeanCoeff(t));
+}
 
 torch::Tensor NoiseScheduleVP::marginalStd(const torch::Tensor& t) const {
     return torch::sqrt(1. - torch::exp(2. * marginalLogMeanCoeff(t)));
@@ -45,7 +48,8 @@ torch::Tensor NoiseScheduleVP::marginalLambda(const torch::Tensor& t) const {
 
 torch::Tensor NoiseScheduleVP::inverseLambda(const torch::Tensor& lambda) const {
     auto logAlpha = -0.5 * torch::logaddexp(torch::zeros({1}, lambda.options()), -2. * lambda);
-    auto t = interpolatePiecewiseLinear(logAlpha.reshape({-1, 1}), torch::flip(logAlphaArray_, {1}), torch::flip(tArray_, {1}));
+    auto t = interpolatePiecewiseLinear(logAlpha.reshape({-1, 1}), torch::flip(logAlphaArray_, {1}),
+                                        torch::flip(tArray_, {1}));
     return t.reshape({-1});
 }
 

@@ -12,8 +12,7 @@ UniPC::UniPC(NetworkFn network, ModelOutput output, const NoiseScheduleVP& sched
 }
 
 UniPC::Update UniPC::bhUpdate(const torch::Tensor& x, const std::vector<torch::Tensor>& models,
-                              const std::vector<torch::Tensor>& times, torch::Tensor t, int order,
-                              bool useCorrector) {
+                              const std::vector<torch::Tensor>& times, torch::Tensor t, int order, bool useCorrector) {
     if (t.dim() == 0) t = t.view({-1});
     const size_t n = models.size();
     const auto& tPrev0 = times[n - 1];
@@ -90,8 +89,9 @@ UniPC::Update UniPC::bhUpdate(const torch::Tensor& x, const std::vector<torch::T
 torch::Tensor UniPC::sample(const torch::Tensor& xT, int steps, const SolverStepCallback& onStep,
                             const StopToken* stop) {
     const int order = options_.order;
-    if (steps < order) throw Error("UniPC of order " + std::to_string(order) + " needs at least " + std::to_string(order) +
-                                   " steps, got " + std::to_string(steps));
+    if (steps < order)
+        throw Error("UniPC of order " + std::to_string(order) + " needs at least " + std::to_string(order) +
+                    " steps, got " + std::to_string(steps));
     const int count = steps + (options_.denoiseToZero ? 1 : 0);
     auto timesteps = timeSteps(options_.spacing, ns_.T(), ns_.tEnd(), steps);
     torch::Tensor x = xT;

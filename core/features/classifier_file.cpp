@@ -107,7 +107,8 @@ namespace {
 const PyValue& entry(const PyValue& root, const char* key, PyValue::Kind kind) {
     const PyValue* v = root.find(key);
     if (!v) throw Error(std::string("no '") + key + "' entry");
-    if (!v->is(kind)) throw Error(std::string("'") + key + "' is a " + v->kindName() + ", expected a " + PyValue::kindName(kind));
+    if (!v->is(kind))
+        throw Error(std::string("'") + key + "' is a " + v->kindName() + ", expected a " + PyValue::kindName(kind));
     return *v;
 }
 
@@ -138,7 +139,8 @@ ClassifierFile readClassifierFile(const std::string& path) {
         r.config = ClassifierConfig::fromJson(plainJson(entry(*root, "architecture", PyValue::Kind::Dict)));
         if (entry(*root, "feature_dim", PyValue::Kind::Int).asInt() != r.config.featureDim)
             throw Error("feature_dim does not match the architecture's");
-        for (const auto& name : entry(*root, "classes", PyValue::Kind::List).asList()) r.classes.push_back(name->asString());
+        for (const auto& name : entry(*root, "classes", PyValue::Kind::List).asList())
+            r.classes.push_back(name->asString());
         if (const PyValue* a = root->find("test_accuracy")) {
             const auto value = plainJson(*a);
             if (!value.is_number()) throw Error("'test_accuracy' is not a number");

@@ -3,8 +3,8 @@
 // too: its only globals are OrderedDict and the tensor rebuild functions, and its numbers that
 // are not integers are 0-d float64 tensors (1.13 refuses pickled floats). It holds the
 // weights, the architecture (as values and in words), the input convention, the feature
-// dimension, the class names and the test accuracy measured when it was trained. Its SHA-256 names its feature space, so that
-// statistics of two different networks are never compared.
+// dimension, the class names and the test accuracy measured when it was trained. Its SHA-256 names its feature space,
+// so that statistics of two different networks are never compared.
 #pragma once
 #include "core/checkpoint/state_dict.h"
 #include "core/features/feature_classifier.h"
@@ -24,10 +24,10 @@ constexpr int kClassifierFormatVersion = 1;
 extern const char* const kClassifierInputConvention;
 
 struct ClassifierRecord {
-    std::string dataset = "fashion-mnist";   // the data set it was trained on
+    std::string dataset = "fashion-mnist";  // the data set it was trained on
     ClassifierConfig config;
-    std::vector<std::string> classes;        // names, in label order
-    double testAccuracy = -1.0;              // on `testImages` held-out images; -1 unknown
+    std::vector<std::string> classes;  // names, in label order
+    double testAccuracy = -1.0;        // on `testImages` held-out images; -1 unknown
     int64_t testImages = 0;
     nlohmann::json training = nlohmann::json::object();  // epochs, seed, images, seconds...
 
@@ -37,7 +37,7 @@ struct ClassifierRecord {
 
 struct ClassifierFile {
     std::string path;
-    std::string sha256;        // of the file's bytes
+    std::string sha256;  // of the file's bytes
     ClassifierRecord record;
     checkpoint::StateDict weights;
 

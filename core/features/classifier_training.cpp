@@ -26,16 +26,18 @@ LabelledImages builtinImages(const fid::BuiltinReference& set, const ClassifierC
     out.images = torch::empty({count, side, side, channels}, torch::kUInt8);
     const fid::ImageList images = set.images();
     const size_t imageBytes = size_t(side) * size_t(side) * size_t(channels);
-    data::parallelFor(size_t(count), data::chooseThreadCount(0, 1, 8), [&](size_t i) {
-        cv::Mat input = fid::toNetworkInput(images.rgb(i), channels, side);
-        if (!input.isContinuous()) input = input.clone();
-        std::memcpy(out.images[int64_t(i)].data_ptr<uint8_t>(), input.data, imageBytes);
-    }, stop);
+    data::parallelFor(
+        size_t(count), data::chooseThreadCount(0, 1, 8),
+        [&](size_t i) {
+            cv::Mat input = fid::toNetworkInput(images.rgb(i), channels, side);
+            if (!input.isContinuous()) input = input.clone();
+            std::memcpy(out.images[int64_t(i)].data_ptr<uint8_t>(), input.data, imageBytes);
+        },
+        stop);
     out.images = out.images.permute({0, 3, 1, 2}).contiguous();
     const auto labels = set.labels();
-    out.labels = torch::from_blob(const_cast<uint8_t*>(labels.data()), {all}, torch::kUInt8)
-                     .slice(0, 0, count)
-                     .to(torch::kLong);
+    out.labels =
+        torch::from_blob(const_cast<uint8_t*>(labels.data()), {all}, torch::kUInt8).slice(0, 0, count).to(torch::kLong);
     return out;
 }
 
@@ -56,8 +58,7 @@ double learningRate(const ClassifierTrainOptions& o, int64_t step, int64_t total
 }  // namespace
 
 FeatureClassifier trainClassifier(const LabelledImages& data, const ClassifierConfig& config,
-                                  const ClassifierTrainOptions& o,
-                                  const std::function<void(int64_t, int64_t)>& onStep,
+                                  const ClassifierTrainOptions& o, const std::function<void(int64_t, int64_t)>& onStep,
                                   const std::function<void(const EpochReport&)>& onEpoch, const StopToken* stop) {
     if (o.epochs < 1) throw Error("--epochs must be at least 1");
     if (o.batchSize < 1) throw Error("--batch-size must be at least 1");
@@ -74,7 +75,8 @@ FeatureClassifier trainClassifier(const LabelledImages& data, const ClassifierCo
     torch::Tensor labels = data.labels;
     if (o.shuffleLabels) labels = labels.index_select(0, torch::randperm(n, gen, torch::kLong));
 
-    torch::optim::AdamW optimizer(net->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay));
+    torch::optim::AdamW optimizer(net->parameters(),
+                                  torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay));
     const int64_t perEpoch = (n + o.batchSize - 1) / o.batchSize;
     const int64_t total = perEpoch * o.epochs;
     const auto start = std::chrono::steady_clock::now();
@@ -95,7 +97,8 @@ FeatureClassifier trainClassifier(const LabelledImages& data, const ClassifierCo
             for (auto& group : optimizer.param_groups())
                 static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learningRate(o, step, total));
             const auto logits = net->forward(x);
-            const auto loss = F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(o.labelSmoothing));
+            const auto loss =
+                F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(o.labelSmoothing));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
@@ -133,7 +136,8 @@ torch::Tensor classifierFeatures(FeatureClassifier& net, const torch::Tensor& im
     const auto device = net->parameters().front().device();
     std::vector<torch::Tensor> parts;
     for (int64_t begin = 0; begin < images.size(0); begin += batchSize)
-        parts.push_back(net->features(asInput(images.slice(0, begin, std::min(images.size(0), begin + batchSize)), device)).cpu());
+        parts.push_back(
+            net->features(asInput(images.slice(0, begin, std::min(images.size(0), begin + batchSize)), device)).cpu());
     return torch::cat(parts);
 }
 

@@ -33,24 +33,24 @@ LabelledImages builtinImages(const fid::BuiltinReference& set, const ClassifierC
                              const StopToken* stop = nullptr);
 
 struct ClassifierTrainOptions {
-    int epochs = 5;               // 92.7 % test accuracy on Fashion-MNIST (docs/feature-networks.md)
+    int epochs = 5;  // 92.7 % test accuracy on Fashion-MNIST (docs/feature-networks.md)
     int batchSize = 128;
-    double learningRate = 2e-3;   // AdamW's peak rate
+    double learningRate = 2e-3;  // AdamW's peak rate
     double weightDecay = 5e-4;
-    int warmupSteps = 100;        // linear warm-up (at most a tenth of the steps), then cosine decay to 0
+    int warmupSteps = 100;  // linear warm-up (at most a tenth of the steps), then cosine decay to 0
     double labelSmoothing = 0.1;
-    bool flip = true;             // random horizontal flips (Fashion-MNIST's classes are mirror-symmetric)
-    uint64_t seed = 0;            // initial weights, order, flips, dropout
-    bool shuffleLabels = false;   // a negative control: labels permuted across images before training
+    bool flip = true;            // random horizontal flips (Fashion-MNIST's classes are mirror-symmetric)
+    uint64_t seed = 0;           // initial weights, order, flips, dropout
+    bool shuffleLabels = false;  // a negative control: labels permuted across images before training
     torch::Device device = torch::kCPU;
 };
 
 struct EpochReport {
-    int epoch = 0;                // 1-based
+    int epoch = 0;  // 1-based
     int epochs = 0;
-    double loss = 0.0;            // mean training loss of the epoch
-    double trainAccuracy = 0.0;   // on the epoch's (augmented) batches, in training mode
-    double seconds = 0.0;         // since training started
+    double loss = 0.0;           // mean training loss of the epoch
+    double trainAccuracy = 0.0;  // on the epoch's (augmented) batches, in training mode
+    double seconds = 0.0;        // since training started
 };
 
 // Trains a new network of `config` on `data`. onStep(stepsDone, totalSteps) after every batch,

@@ -11,7 +11,8 @@ int ClassifierConfig::finalSide() const {
 }
 
 void ClassifierConfig::validate() const {
-    if (inputSize < 2 || inputSize > 1024) throw Error("classifier input size " + std::to_string(inputSize) + " out of range");
+    if (inputSize < 2 || inputSize > 1024)
+        throw Error("classifier input size " + std::to_string(inputSize) + " out of range");
     if (inputChannels != 1 && inputChannels != 3) throw Error("classifier input channels must be 1 or 3");
     if (widths.empty() || widths.size() > 8) throw Error("the classifier needs 1 to 8 convolution blocks");
     for (const int w : widths)
@@ -19,16 +20,18 @@ void ClassifierConfig::validate() const {
     if (finalSide() < 1)
         throw Error(std::to_string(widths.size()) + " pooling blocks leave nothing of a " + std::to_string(inputSize) +
                     "-pixel input");
-    if (featureDim < 2 || featureDim > 65536) throw Error("classifier feature dimension " + std::to_string(featureDim) + " out of range");
+    if (featureDim < 2 || featureDim > 65536)
+        throw Error("classifier feature dimension " + std::to_string(featureDim) + " out of range");
     if (classes < 2) throw Error("a classifier needs at least two classes");
     if (!(dropout >= 0.0 && dropout < 1.0)) throw Error("classifier dropout must be in [0, 1)");
     if (!(inputStd > 0.0)) throw Error("classifier input std must be positive");
 }
 
 nlohmann::json ClassifierConfig::toJson() const {
-    return {{"input_size", inputSize}, {"input_channels", inputChannels}, {"widths", widths},
-            {"feature_dim", featureDim}, {"classes", classes},           {"dropout", dropout},
-            {"input_mean", inputMean},   {"input_std", inputStd}};
+    return {{"input_size", inputSize}, {"input_channels", inputChannels},
+            {"widths", widths},        {"feature_dim", featureDim},
+            {"classes", classes},      {"dropout", dropout},
+            {"input_mean", inputMean}, {"input_std", inputStd}};
 }
 
 ClassifierConfig ClassifierConfig::fromJson(const nlohmann::json& j) {
@@ -52,7 +55,8 @@ ClassifierConfig ClassifierConfig::fromJson(const nlohmann::json& j) {
 std::string ClassifierConfig::describe() const {
     std::string text = "input: " + std::to_string(inputChannels) + "x" + std::to_string(inputSize) + "x" +
                        std::to_string(inputSize) + " " + (inputChannels == 1 ? "gray" : "RGB") +
-                       ", pixel/255, normalised inside as (x - " + c10::str(inputMean) + ") / " + c10::str(inputStd) + "\n";
+                       ", pixel/255, normalised inside as (x - " + c10::str(inputMean) + ") / " + c10::str(inputStd) +
+                       "\n";
     int in = inputChannels;
     int side = inputSize;
     for (size_t i = 0; i < widths.size(); ++i) {
@@ -60,13 +64,13 @@ std::string ClassifierConfig::describe() const {
         side /= 2;
         text += "blocks." + std::to_string(first) + "-" + std::to_string(first + 3) + ": Conv2d(" + std::to_string(in) +
                 ", " + std::to_string(widths[i]) + ", 3x3, padding 1, no bias), MaxPool2d(2), BatchNorm2d(" +
-                std::to_string(widths[i]) + "), ReLU -> " + std::to_string(widths[i]) + "x" + std::to_string(side) + "x" +
-                std::to_string(side) + "\n";
+                std::to_string(widths[i]) + "), ReLU -> " + std::to_string(widths[i]) + "x" + std::to_string(side) +
+                "x" + std::to_string(side) + "\n";
         in = widths[i];
     }
     const int flat = in * side * side;
-    text += "embed: Flatten, Linear(" + std::to_string(flat) + ", " + std::to_string(featureDim) +
-            "), ReLU -> the " + std::to_string(featureDim) + "-d features\n";
+    text += "embed: Flatten, Linear(" + std::to_string(flat) + ", " + std::to_string(featureDim) + "), ReLU -> the " +
+            std::to_string(featureDim) + "-d features\n";
     text += "head: Dropout(" + c10::str(dropout) + "), Linear(" + std::to_string(featureDim) + ", " +
             std::to_string(classes) + ") -> class logits\n";
     return text;

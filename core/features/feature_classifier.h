@@ -24,13 +24,13 @@
 namespace ds::features {
 
 struct ClassifierConfig {
-    int inputSize = 28;             // square input side
-    int inputChannels = 1;          // 1: gray
+    int inputSize = 28;                    // square input side
+    int inputChannels = 1;                 // 1: gray
     std::vector<int> widths{32, 64, 128};  // one block each: conv 3x3 (no bias), 2x2 max pool, BatchNorm, ReLU
-    int featureDim = 128;           // the penultimate layer: the features
+    int featureDim = 128;                  // the penultimate layer: the features
     int classes = 10;
-    double dropout = 0.3;           // before the last linear layer, in training only
-    double inputMean = 0.5;         // x = (pixel / 255 - mean) / std inside the network
+    double dropout = 0.3;    // before the last linear layer, in training only
+    double inputMean = 0.5;  // x = (pixel / 255 - mean) / std inside the network
     double inputStd = 0.5;
 
     // The spatial side after the blocks (28 -> 14 -> 7 -> 3 for three blocks).

@@ -21,8 +21,8 @@ class BasicConv2dImpl : public torch::nn::Module {
 public:
     explicit BasicConv2dImpl(const ConvShape& shape);
 
-    void fold(torch::MemoryFormat format);             // BatchNorm -> conv weights (in `format`) and bias
-    const FoldedConv& folded() const;                  // throws before fold()
+    void fold(torch::MemoryFormat format);                // BatchNorm -> conv weights (in `format`) and bias
+    const FoldedConv& folded() const;                     // throws before fold()
     torch::Tensor forward(const torch::Tensor& x) const;  // ReLU(folded conv(x))
 
     torch::nn::Conv2d conv{nullptr};

@@ -22,8 +22,8 @@ BuiltinReference::BuiltinReference(const std::string& name, const std::string& d
     : name_(name), directory_(directory.empty() ? data::FashionMnistSource::defaultDirectory() : directory) {
     if (!isBuiltinReference(name)) throw Error("unknown built-in image set '" + name + "'");
     // The Train page's default data: 32x32 (28x28 padded), here with 3 channels holding the gray.
-    source_ = std::make_shared<const data::FashionMnistSource>(directory_, name == kTest ? "test" : "train",
-                                                               data::ImageTransform{data::FashionMnistSource::kPaddedSide, 3});
+    source_ = std::make_shared<const data::FashionMnistSource>(
+        directory_, name == kTest ? "test" : "train", data::ImageTransform{data::FashionMnistSource::kPaddedSide, 3});
 }
 
 ImageList BuiltinReference::images() const {

@@ -23,7 +23,8 @@ ImageList ImageList::files(const std::vector<std::string>& files) {
     return list;
 }
 
-FeatureExtractor::FeatureExtractor(std::shared_ptr<const FeatureNetwork> net, torch::Device device, ExtractionOptions options)
+FeatureExtractor::FeatureExtractor(std::shared_ptr<const FeatureNetwork> net, torch::Device device,
+                                   ExtractionOptions options)
     : net_(std::move(net)), input_(net_->input()), device_(device), options_(options),
       threads_(data::chooseThreadCount(options.numWorkers, 1, 8)) {
     if (options_.batchSize < 1) throw Error("--batch-size must be at least 1");
@@ -51,16 +52,19 @@ torch::Tensor FeatureExtractor::decodeBatch(const ImageList& images, size_t begi
     const int channels = input_.channels;
     auto batch = torch::empty({count, expected.height, expected.width, channels}, torch::kUInt8);
     const size_t imageBytes = size_t(expected.area()) * size_t(channels);
-    data::parallelFor(end - begin, threads_, [&](size_t i) {
-        cv::Mat image = prepare(images, begin + i);
-        if (image.size() != expected)
-            throw fileError(images.name(begin + i),
-                            "image is " + sizeText(image.size()) + " but the first image of its folder (" + images.name(0) +
-                                ") is " + sizeText(expected) +
-                                "; pytorch-fid needs one size per folder: pass --resize S to resize all to S x S");
-        if (!image.isContinuous()) image = image.clone();
-        std::memcpy(batch[int64_t(i)].data_ptr<uint8_t>(), image.data, imageBytes);
-    }, stop);
+    data::parallelFor(
+        end - begin, threads_,
+        [&](size_t i) {
+            cv::Mat image = prepare(images, begin + i);
+            if (image.size() != expected)
+                throw fileError(images.name(begin + i),
+                                "image is " + sizeText(image.size()) + " but the first image of its folder (" +
+                                    images.name(0) + ") is " + sizeText(expected) +
+                                    "; pytorch-fid needs one size per folder: pass --resize S to resize all to S x S");
+            if (!image.isContinuous()) image = image.clone();
+            std::memcpy(batch[int64_t(i)].data_ptr<uint8_t>(), image.data, imageBytes);
+        },
+        stop);
     return batch.permute({0, 3, 1, 2}).to(torch::kFloat).div_(255).contiguous();
 }
 
@@ -87,8 +91,8 @@ torch::Tensor FeatureExtractor::extract(const ImageList& images, const std::func
     return torch::cat(features);
 }
 
-torch::Tensor FeatureExtractor::extract(const std::vector<std::string>& files, const std::function<void(int64_t)>& onBatch,
-                                        const StopToken* stop) const {
+torch::Tensor FeatureExtractor::extract(const std::vector<std::string>& files,
+                                        const std::function<void(int64_t)>& onBatch, const StopToken* stop) const {
     return extract(ImageList::files(files), onBatch, stop);
 }
 

@@ -18,7 +18,7 @@
 namespace ds::fid {
 
 struct ExtractionOptions {
-    int dims = 2048;     // Inception's block (FidInception constructor only)
+    int dims = 2048;  // Inception's block (FidInception constructor only)
     int batchSize = 50;
     int numWorkers = 0;  // decoding threads; 0: the cores, at most 8 (pytorch-fid's default)
     int resize = 0;      // 0: every image must have the first one's size (unless the network takes

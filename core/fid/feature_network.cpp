@@ -24,7 +24,8 @@ private:
 
 class ClassifierFeatures final : public FeatureNetwork {
 public:
-    ClassifierFeatures(features::FeatureClassifier net, FeatureSpace space) : net_(std::move(net)), space_(std::move(space)) {
+    ClassifierFeatures(features::FeatureClassifier net, FeatureSpace space)
+        : net_(std::move(net)), space_(std::move(space)) {
         net_->eval();
     }
     NetworkInput input() const override { return {net_->config().inputChannels, net_->config().inputSize}; }

@@ -21,7 +21,7 @@ constexpr const char* kFeatureSpaceEntry = "feature_space";
 
 struct FeatureSpace {
     std::string id = kInceptionSpaceId;  // a classifier's: see ClassifierFile::featureSpaceId()
-    std::string label = "Inception";    // "fashion-mnist classifier, 128-d"
+    std::string label = "Inception";     // "fashion-mnist classifier, 128-d"
     bool isInception() const { return id == kInceptionSpaceId; }
 };
 

@@ -14,7 +14,8 @@ namespace {
 // Netpbm (pgm/ppm, which pytorch-fid lists) has no place in the shared format sniffer, which
 // serves training folders: recognised here by its "P2", "P3", "P5" or "P6" magic.
 bool isNetpbm(const std::vector<uint8_t>& bytes) {
-    return bytes.size() > 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '3' || bytes[1] == '5' || bytes[1] == '6');
+    return bytes.size() > 2 && bytes[0] == 'P' &&
+           (bytes[1] == '2' || bytes[1] == '3' || bytes[1] == '5' || bytes[1] == '6');
 }
 
 cv::Mat decodeNetpbm(const std::vector<uint8_t>& bytes, const std::string& path) {
@@ -32,16 +33,16 @@ cv::Mat decodeNetpbm(const std::vector<uint8_t>& bytes, const std::string& path)
 cv::Mat toRgbDroppingAlpha(const cv::Mat& eightBit) {
     cv::Mat rgb;
     switch (eightBit.channels()) {
-        case 1: cv::cvtColor(eightBit, rgb, cv::COLOR_GRAY2RGB); break;
-        case 2: {
-            cv::Mat gray;
-            cv::extractChannel(eightBit, gray, 0);
-            cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
-            break;
-        }
-        case 3: cv::cvtColor(eightBit, rgb, cv::COLOR_BGR2RGB); break;
-        case 4: cv::cvtColor(eightBit, rgb, cv::COLOR_BGRA2RGB); break;
-        default: throw Error("unsupported channel count " + std::to_string(eightBit.channels()));
+    case 1: cv::cvtColor(eightBit, rgb, cv::COLOR_GRAY2RGB); break;
+    case 2: {
+        cv::Mat gray;
+        cv::extractChannel(eightBit, gray, 0);
+        cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
+        break;
+    }
+    case 3: cv::cvtColor(eightBit, rgb, cv::COLOR_BGR2RGB); break;
+    case 4: cv::cvtColor(eightBit, rgb, cv::COLOR_BGRA2RGB); break;
+    default: throw Error("unsupported channel count " + std::to_string(eightBit.channels()));
     }
     return rgb;
 }

@@ -37,9 +37,7 @@ void FidInceptionImpl::prepareForInference(bool channelsLast) {
     prepared_ = true;
 }
 
-bool FidInceptionImpl::isSupportedDims(int dims) {
-    return dims == 64 || dims == 192 || dims == 768 || dims == 2048;
-}
+bool FidInceptionImpl::isSupportedDims(int dims) { return dims == 64 || dims == 192 || dims == 768 || dims == 2048; }
 
 torch::Tensor FidInceptionImpl::block0(const torch::Tensor& x) const {
     auto h = Conv2d_2b_3x3->forward(Conv2d_2a_3x3->forward(Conv2d_1a_3x3->forward(x)));

@@ -20,8 +20,7 @@ void FidInceptionEImpl::prepare() {
     // A max pool does not commute with the convolution: that branch keeps its own.
     if (pool_ == PoolBranch::Average)
         heads_ = PointwiseBranches({branch1x1, branch3x3_1, branch3x3dbl_1, branch_pool}, /*lastIsAvgPooled=*/true);
-    else
-        heads_ = PointwiseBranches({branch1x1, branch3x3_1, branch3x3dbl_1}, /*lastIsAvgPooled=*/false);
+    else heads_ = PointwiseBranches({branch1x1, branch3x3_1, branch3x3dbl_1}, /*lastIsAvgPooled=*/false);
 }
 
 torch::Tensor FidInceptionEImpl::forward(const torch::Tensor& x) const {
@@ -29,9 +28,8 @@ torch::Tensor FidInceptionEImpl::forward(const torch::Tensor& x) const {
     const auto b3x3 = torch::cat({branch3x3_2a->forward(h[1]), branch3x3_2b->forward(h[1])}, 1);
     const auto dbl = branch3x3dbl_2->forward(h[2]);
     const auto b3x3dbl = torch::cat({branch3x3dbl_3a->forward(dbl), branch3x3dbl_3b->forward(dbl)}, 1);
-    const auto pool = pool_ == PoolBranch::Average
-                          ? h[3]
-                          : branch_pool->forward(torch::max_pool2d(x, {3, 3}, {1, 1}, {1, 1}));
+    const auto pool =
+        pool_ == PoolBranch::Average ? h[3] : branch_pool->forward(torch::max_pool2d(x, {3, 3}, {1, 1}, {1, 1}));
     return torch::cat({h[0], b3x3, b3x3dbl, pool}, 1);
 }
 

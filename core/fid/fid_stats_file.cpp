@@ -22,8 +22,10 @@ GaussianStats readFidStats(const std::string& path) {
     const NpzFile npz(path);
     const bool pytorchFid = npz.contains("mu");
     if (!pytorchFid && !npz.contains("m2"))
-        throw fileError(path, "no 'mu' array: not FID statistics (pytorch-fid's hold 'mu' and 'sigma', lucidrains' "
-                              "'m2' and 's2'; this file holds " + joined(npz.arrayNames()) + ")");
+        throw fileError(path,
+                        "no 'mu' array: not FID statistics (pytorch-fid's hold 'mu' and 'sigma', lucidrains' "
+                        "'m2' and 's2'; this file holds " +
+                            joined(npz.arrayNames()) + ")");
     GaussianStats stats;
     stats.mu = npz.array(pytorchFid ? "mu" : "m2").to(torch::kDouble).flatten();
     const std::string sigmaName = pytorchFid ? "sigma" : "s2";
@@ -31,8 +33,8 @@ GaussianStats readFidStats(const std::string& path) {
     stats.sigma = npz.array(sigmaName).to(torch::kDouble);
     const int64_t d = stats.mu.size(0);
     if (stats.sigma.dim() != 2 || stats.sigma.size(0) != d || stats.sigma.size(1) != d)
-        throw fileError(path, "the covariance's shape " + c10::str(stats.sigma.sizes()) + " does not match the mean's " +
-                                  std::to_string(d) + " values");
+        throw fileError(path, "the covariance's shape " + c10::str(stats.sigma.sizes()) +
+                                  " does not match the mean's " + std::to_string(d) + " values");
     return stats;
 }
 
@@ -45,7 +47,8 @@ void writeFidStats(const std::string& path, const GaussianStats& stats, const st
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) throw fileError(path, "already exists; not overwriting it");
     std::vector<NamedText> texts;
-    if (!featureSpace.empty() && featureSpace != kInceptionSpaceId) texts.emplace_back(kFeatureSpaceEntry, featureSpace);
+    if (!featureSpace.empty() && featureSpace != kInceptionSpaceId)
+        texts.emplace_back(kFeatureSpaceEntry, featureSpace);
     writeNpz(path, {{"mu", stats.mu.to(torch::kDouble)}, {"sigma", stats.sigma.to(torch::kDouble)}}, texts);
 }
 

@@ -10,7 +10,8 @@ FoldedConv::FoldedConv(const torch::Tensor& convWeight, const torch::Tensor& bnW
     : stride_(stride.vec()), padding_(padding.vec()) {
     torch::NoGradGuard noGrad;
     const auto scale = bnWeight.to(torch::kDouble) / (runningVar.to(torch::kDouble) + eps).sqrt();
-    weight_ = (convWeight.to(torch::kDouble) * scale.view({-1, 1, 1, 1})).to(convWeight.scalar_type()).contiguous(format);
+    weight_ =
+        (convWeight.to(torch::kDouble) * scale.view({-1, 1, 1, 1})).to(convWeight.scalar_type()).contiguous(format);
     bias_ = (bnBias.to(torch::kDouble) - runningMean.to(torch::kDouble) * scale).to(convWeight.scalar_type());
 }
 
@@ -23,7 +24,8 @@ FoldedConv FoldedConv::concatenate(const std::vector<const FoldedConv*>& convs) 
     for (const FoldedConv* c : convs) {
         const bool compatible = c->stride_ == out.stride_ && c->padding_ == out.padding_ &&
                                 c->weight_.sizes().slice(1) == convs.front()->weight_.sizes().slice(1);
-        if (!compatible) throw Error("FoldedConv::concatenate: convolutions differ in input, kernel, stride or padding");
+        if (!compatible)
+            throw Error("FoldedConv::concatenate: convolutions differ in input, kernel, stride or padding");
         weights.push_back(c->weight_);
         biases.push_back(c->bias_);
     }

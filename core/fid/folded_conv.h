@@ -16,9 +16,8 @@ public:
     // `format`: channels-last weights with channels-last activations let oneDNN convolve without
     // converting layouts around every layer.
     FoldedConv(const torch::Tensor& convWeight, const torch::Tensor& bnWeight, const torch::Tensor& bnBias,
-               const torch::Tensor& runningMean, const torch::Tensor& runningVar, double eps,
-               torch::IntArrayRef stride, torch::IntArrayRef padding,
-               torch::MemoryFormat format = torch::MemoryFormat::Contiguous);
+               const torch::Tensor& runningMean, const torch::Tensor& runningVar, double eps, torch::IntArrayRef stride,
+               torch::IntArrayRef padding, torch::MemoryFormat format = torch::MemoryFormat::Contiguous);
 
     // One convolution computing several that read the same input with the same kernel size,
     // stride and padding (Inception's parallel 1x1 branches): their output channels, in order,

@@ -48,11 +48,13 @@ std::vector<std::string> listFidImages(const std::string& folder) {
         else if (isKnownExtension(lowercase(extensionOf(name)))) ++wrongCase;
     }
     if (files.empty()) {
-        std::string problem = "no images (FID reads *.bmp, *.jpg, *.jpeg, *.pgm, *.png, *.ppm, *.tif, *.tiff, *.webp, "
-                              "not recursively, as pytorch-fid does)";
+        std::string problem =
+            "no images (FID reads *.bmp, *.jpg, *.jpeg, *.pgm, *.png, *.ppm, *.tif, *.tiff, *.webp, "
+            "not recursively, as pytorch-fid does)";
         if (wrongCase > 0)
-            problem += "; " + std::to_string(wrongCase) + " files have an upper-case extension, which pytorch-fid "
-                                                          "does not list either: rename them";
+            problem += "; " + std::to_string(wrongCase) +
+                       " files have an upper-case extension, which pytorch-fid "
+                       "does not list either: rename them";
         throw fileError(folder, problem);
     }
     std::sort(files.begin(), files.end());

@@ -44,8 +44,8 @@ std::string locateInceptionWeights(const std::string& explicitPath, const std::s
     std::string looked = cached;
     if (!settingPath.empty()) looked = settingPath + " (the setting), " + looked;
     throw Error(std::string("FID needs pytorch-fid's Inception weights, ") + kInceptionWeightsName +
-                " (about 92 MB), and they were not found (looked in " + looked + "). Download " +
-                kInceptionWeightsUrl + " (pytorch-fid's GitHub release) and put it in " + torchHubCheckpointDir() +
+                " (about 92 MB), and they were not found (looked in " + looked + "). Download " + kInceptionWeightsUrl +
+                " (pytorch-fid's GitHub release) and put it in " + torchHubCheckpointDir() +
                 ", or pass --weights FILE");
 }
 

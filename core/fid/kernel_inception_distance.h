@@ -22,8 +22,8 @@ struct KidOptions {
 
 struct KidResult {
     double mean = 0.0;
-    double std = 0.0;           // population std over subsets (numpy's np.std)
-    int64_t subsetSize = 0;     // after capping
+    double std = 0.0;        // population std over subsets (numpy's np.std)
+    int64_t subsetSize = 0;  // after capping
     std::vector<std::string> warnings;
 };
 

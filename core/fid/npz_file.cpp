@@ -117,8 +117,7 @@ std::vector<uint32_t> codePoints(const std::string& utf8) {
     for (size_t i = 0; i < utf8.size();) {
         const auto b = uint8_t(utf8[i]);
         const int extra = b < 0x80 ? 0 : (b >> 5) == 0x6 ? 1 : (b >> 4) == 0xE ? 2 : (b >> 3) == 0x1E ? 3 : -1;
-        if (extra < 0 || i + size_t(extra) >= utf8.size())
-            throw Error("text for .npy is not valid UTF-8");
+        if (extra < 0 || i + size_t(extra) >= utf8.size()) throw Error("text for .npy is not valid UTF-8");
         uint32_t c = extra == 0 ? b : uint32_t(b & (0x3F >> extra));
         for (int k = 1; k <= extra; ++k) {
             const auto next = uint8_t(utf8[i + size_t(k)]);
@@ -193,7 +192,8 @@ std::string encodeNpy(const torch::Tensor& array) {
 std::string decodeNpyText(const std::string& bytes, const std::string& name) {
     const NpyHeader h = parseNpyHeader(bytes, name);
     const bool unicode = h.descr.size() > 2 && h.descr.compare(0, 2, "<U") == 0;
-    const bool byteString = h.descr.size() > 2 && (h.descr.compare(0, 2, "|S") == 0 || h.descr.compare(0, 2, "<S") == 0);
+    const bool byteString =
+        h.descr.size() > 2 && (h.descr.compare(0, 2, "|S") == 0 || h.descr.compare(0, 2, "<S") == 0);
     if (!unicode && !byteString) throw fileError(name, "not a text array (type '" + h.descr + "', expected a str)");
     if (!(h.shape.empty() || (h.shape.size() == 1 && h.shape[0] == 1)))
         throw fileError(name, "holds several texts, expected one");
@@ -207,7 +207,8 @@ std::string decodeNpyText(const std::string& bytes, const std::string& name) {
                                   std::to_string(byteCount) + " (truncated or corrupt)");
     std::string text;
     for (size_t i = 0; i < length; ++i) {
-        const uint32_t c = unicode ? readLittleEndian(bytes, h.dataOffset + 4 * i, 4) : uint8_t(bytes[h.dataOffset + i]);
+        const uint32_t c =
+            unicode ? readLittleEndian(bytes, h.dataOffset + 4 * i, 4) : uint8_t(bytes[h.dataOffset + i]);
         if (c == 0) break;  // numpy pads shorter strings with NULs
         if (unicode) appendUtf8(text, c);
         else text += char(c);

@@ -14,9 +14,11 @@ uint64_t NumpyRandomState::randomInterval(uint64_t max) {
     for (int shift = 1; shift <= 32; shift *= 2) mask |= mask >> shift;  // smallest 2^k - 1 >= max
     uint64_t value;
     if (max <= 0xFFFFFFFFull) {
-        do value = engine_() & mask; while (value > max);
+        do value = engine_() & mask;
+        while (value > max);
     } else {
-        do value = ((uint64_t(engine_()) << 32) | engine_()) & mask; while (value > max);
+        do value = ((uint64_t(engine_()) << 32) | engine_()) & mask;
+        while (value > max);
     }
     return value;
 }

@@ -1,7 +1,7 @@
 #include "core/fid/prdc.h"
-#include "core/util/elapsed.h"
 
 #include "core/util/blas_threads.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 
 #include <ATen/Parallel.h>
@@ -36,15 +36,12 @@ void forRowChunks(int64_t rows, const StopToken* stop, const Fn& fn) {
     };
     if (chunks > 1 && at::get_num_threads() > 1 && openBlasThreads() <= 1 && !at::in_parallel_region())
         at::parallel_for(0, chunks, 1, body);
-    else
-        body(0, chunks);
+    else body(0, chunks);
     throwIfStopped(stop);
 }
 
 // The blocks torch-fidelity's features.split(batch) makes.
-std::vector<torch::Tensor> splitRows(const torch::Tensor& features, int64_t batch) {
-    return features.split(batch, 0);
-}
+std::vector<torch::Tensor> splitRows(const torch::Tensor& features, int64_t batch) { return features.split(batch, 0); }
 
 class WorkCounter {
 public:
@@ -66,7 +63,8 @@ private:
     const StopToken* stop_;
 };
 
-using DistanceFn = torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&, std::optional<int64_t>, const StopToken*);
+using DistanceFn = torch::Tensor (*)(const torch::Tensor&, const torch::Tensor&, std::optional<int64_t>,
+                                     const StopToken*);
 
 torch::Tensor torchFidelityBlock(const torch::Tensor& rows, const torch::Tensor& columns, std::optional<int64_t>,
                                  const StopToken* stop);
@@ -183,7 +181,8 @@ TorchFidelityPrc torchFidelityWith(const torch::Tensor& generated, const torch::
     crossBlocks(generated, real, batch, torchFidelityBlock, work,
                 [&](const torch::Tensor& d, int64_t realStart, int64_t generatedStart) {
                     const auto rr = result.radiiReal.slice(0, realStart, realStart + d.size(0)).unsqueeze(1);
-                    const auto rg = result.radiiGenerated.slice(0, generatedStart, generatedStart + d.size(1)).unsqueeze(0);
+                    const auto rg =
+                        result.radiiGenerated.slice(0, generatedStart, generatedStart + d.size(1)).unsqueeze(0);
                     insideGenerated.slice(0, realStart, realStart + d.size(0)).logical_or_(d.le(rg).any(1));
                     insideReal.slice(0, generatedStart, generatedStart + d.size(1)).logical_or_(d.le(rr).any(0));
                 });
@@ -200,14 +199,15 @@ ClovaaiPrdc clovaaiWith(const torch::Tensor& generated, const torch::Tensor& rea
     result.radiiGenerated = kNearestRadii(generated, k, batch, clovaaiBlock, work);
     auto insideReal = torch::zeros({generated.size(0)}, torch::kBool);
     auto insideGenerated = torch::zeros({real.size(0)}, torch::kBool);
-    auto nearestGenerated = torch::full({real.size(0)}, std::numeric_limits<double>::infinity(),
-                                        result.radiiReal.options());
+    auto nearestGenerated =
+        torch::full({real.size(0)}, std::numeric_limits<double>::infinity(), result.radiiReal.options());
     int64_t density = 0;
     crossBlocks(generated, real, batch, clovaaiBlock, work,
                 [&](const torch::Tensor& d, int64_t realStart, int64_t generatedStart) {
                     const int64_t realEnd = realStart + d.size(0);
                     const auto rr = result.radiiReal.slice(0, realStart, realEnd).unsqueeze(1);
-                    const auto rg = result.radiiGenerated.slice(0, generatedStart, generatedStart + d.size(1)).unsqueeze(0);
+                    const auto rg =
+                        result.radiiGenerated.slice(0, generatedStart, generatedStart + d.size(1)).unsqueeze(0);
                     const auto inside = d.lt(rr);  // generated point (column) inside real ball (row)
                     density += inside.sum().item<int64_t>();
                     insideReal.slice(0, generatedStart, generatedStart + d.size(1)).logical_or_(inside.any(0));
@@ -227,8 +227,8 @@ std::pair<torch::Tensor, torch::Tensor> prepared(const torch::Tensor& generated,
     const auto floating = [](const torch::Tensor& t) {
         return t.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
     };
-    const auto type = floating(generated) == torch::kFloat && floating(real) == torch::kFloat ? torch::kFloat
-                                                                                              : torch::kDouble;
+    const auto type =
+        floating(generated) == torch::kFloat && floating(real) == torch::kFloat ? torch::kFloat : torch::kDouble;
     return {generated.to(torch::kCPU, type).contiguous(), real.to(torch::kCPU, type).contiguous()};
 }
 
@@ -300,7 +300,8 @@ torch::Tensor torchFidelityDistances(const torch::Tensor& rows, const torch::Ten
     return torchFidelityBlock(rows, columns, std::nullopt, nullptr);
 }
 
-torch::Tensor clovaaiDistances(const torch::Tensor& rows, const torch::Tensor& columns, std::optional<int64_t> diagonal) {
+torch::Tensor clovaaiDistances(const torch::Tensor& rows, const torch::Tensor& columns,
+                               std::optional<int64_t> diagonal) {
     return clovaaiBlock(rows, columns, diagonal, nullptr);
 }
 

@@ -40,8 +40,8 @@ using PrdcProgress = std::function<void(int64_t done, int64_t total)>;
 // float32, and a float32/float64 pair float64 (as sklearn does). Throws ds::Error for bad input
 // (see api::computePrdc), ds::Cancelled when stopped.
 api::PrdcResult precisionRecallDensityCoverage(const torch::Tensor& generated, const torch::Tensor& real,
-                                               const api::PrdcOptions& options = {},
-                                               const PrdcProgress& progress = {}, const StopToken* stop = nullptr);
+                                               const api::PrdcOptions& options = {}, const PrdcProgress& progress = {},
+                                               const StopToken* stop = nullptr);
 
 // The two computations on their own (tests, and callers that want one). Inputs as above,
 // already validated and of one floating type; batch >= 1.

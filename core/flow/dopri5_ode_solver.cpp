@@ -22,14 +22,18 @@ const std::array<std::vector<double>, 6> kBeta{{
     {35. / 384, 0, 500. / 1113, 125. / 192, -2187. / 6784, 11. / 84},
 }};
 // 5th-order weights minus 4th-order ones: the local error estimate.
-constexpr std::array<double, 7> kError{35. / 384 - 1951. / 21600,   0,
-                                       500. / 1113 - 22642. / 50085, 125. / 192 - 451. / 720,
-                                       -2187. / 6784 - -12231. / 42400, 11. / 84 - 649. / 6300,
+constexpr std::array<double, 7> kError{35. / 384 - 1951. / 21600,
+                                       0,
+                                       500. / 1113 - 22642. / 50085,
+                                       125. / 192 - 451. / 720,
+                                       -2187. / 6784 - -12231. / 42400,
+                                       11. / 84 - 649. / 6300,
                                        -1. / 60.};
 // The midpoint weights of Shampine's dense output (torchdiffeq's DPS_C_MID).
-constexpr std::array<double, 7> kMid{6025192743. / 30085553152 / 2, 0, 51252292925. / 65400821598 / 2,
-                                     -2691868925. / 45128329728 / 2, 187940372067. / 1594534317056 / 2,
-                                     -1776094331. / 19743644256 / 2, 11237099. / 235043384 / 2};
+constexpr std::array<double, 7> kMid{6025192743. / 30085553152 / 2,     0,
+                                     51252292925. / 65400821598 / 2,    -2691868925. / 45128329728 / 2,
+                                     187940372067. / 1594534317056 / 2, -1776094331. / 19743644256 / 2,
+                                     11237099. / 235043384 / 2};
 
 std::string timeText(double t) {
     char buf[32];
@@ -62,8 +66,9 @@ struct Dopri5OdeSolver::Arithmetic {
     double add(double a, double b) const { return round(round(a) + round(b)); }
     // The largest representable value below t (torchdiffeq's Perturb.PREV for the a = 1 stages).
     double below(double t) const {
-        return single ? static_cast<double>(std::nextafter(static_cast<float>(t), -std::numeric_limits<float>::infinity()))
-                      : std::nextafter(t, -std::numeric_limits<double>::infinity());
+        return single
+                   ? static_cast<double>(std::nextafter(static_cast<float>(t), -std::numeric_limits<float>::infinity()))
+                   : std::nextafter(t, -std::numeric_limits<double>::infinity());
     }
 };
 
@@ -177,7 +182,8 @@ torch::Tensor Dopri5OdeSolver::evaluate(const std::vector<torch::Tensor>& coeffs
 }
 
 void Dopri5OdeSolver::integrate(const VelocityField& v, const torch::Tensor& x0, const std::vector<double>& times,
-                                bool recordSteps, Recorder& recorder, OdeTrajectory& stats, const StopToken* stop) const {
+                                bool recordSteps, Recorder& recorder, OdeTrajectory& stats,
+                                const StopToken* stop) const {
     const Arithmetic a(x0);
     const double tEnd = times.back();
     double t = times.front();
@@ -186,12 +192,16 @@ void Dopri5OdeSolver::integrate(const VelocityField& v, const torch::Tensor& x0,
     double dt = initialStep(v, t, y, f, a);
     size_t next = 1;
     for (int64_t attempts = 0; next < times.size(); ++attempts) {
-        if (attempts >= kMaxSteps) throw Error("dopri5 gave up after " + std::to_string(kMaxSteps) + " steps; loosen --atol/--rtol");
+        if (attempts >= kMaxSteps)
+            throw Error("dopri5 gave up after " + std::to_string(kMaxSteps) + " steps; loosen --atol/--rtol");
         throwIfStopped(stop);
         if (!std::isfinite(dt) || !(dt > 0))
-            throw Error("dopri5: the step size is not a positive finite number (dt = " + timeText(dt) + ") at t = " + timeText(t));
-        if (!(t + dt > t)) throw Error("dopri5: the step size underflowed at t = " + timeText(t) + " (the field is too stiff)");
-        if (!torch::isfinite(y).all().item<bool>()) throw Error("dopri5: the state is not finite at t = " + timeText(t));
+            throw Error("dopri5: the step size is not a positive finite number (dt = " + timeText(dt) +
+                        ") at t = " + timeText(t));
+        if (!(t + dt > t))
+            throw Error("dopri5: the step size underflowed at t = " + timeText(t) + " (the field is too stiff)");
+        if (!torch::isfinite(y).all().item<bool>())
+            throw Error("dopri5: the state is not finite at t = " + timeText(t));
         // Steps may overshoot the last time: the interpolant brings the state back to it.
         const auto s = rungeKuttaStep(v, t, dt, y, f, a);
         const double ratio = errorRatio(s, y);
@@ -202,8 +212,8 @@ void Dopri5OdeSolver::integrate(const VelocityField& v, const torch::Tensor& x0,
             // stepped on.
             for (size_t i = 1; i < s.k.size(); ++i) requireFinite(s.k[i], s.times[i]);
             if (std::isnan(ratio))
-                throw Error("dopri5: the error estimate is not a number at t = " + timeText(t) + " (dt = " + timeText(dt) +
-                            "): the velocity field is too large");
+                throw Error("dopri5: the error estimate is not a number at t = " + timeText(t) +
+                            " (dt = " + timeText(dt) + "): the velocity field is too large");
         }
         if (observer_) observer_(Dopri5Attempt{t, dt, ratio <= 1, ratio});
         if (ratio <= 1) {

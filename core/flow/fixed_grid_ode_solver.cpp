@@ -11,30 +11,30 @@ FixedGridOdeSolver::FixedGridOdeSolver(OdeMethod method, int steps) : method_(me
 
 torch::Tensor FixedGridOdeSolver::step(const VelocityField& v, double t0, double dt, const torch::Tensor& y0) const {
     switch (method_) {
-        case OdeMethod::Euler: return dt * v(t0, y0);
-        case OdeMethod::Midpoint: {
-            const double half = 0.5 * dt;
-            const auto k1 = v(t0, y0);
-            return dt * v(t0 + half, y0 + half * k1);
-        }
-        case OdeMethod::Rk4: {
-            const double half = 0.5 * dt;
-            const auto k1 = v(t0, y0);
-            const auto k2 = v(t0 + half, y0 + half * k1);
-            const auto k3 = v(t0 + half, y0 + half * k2);
-            const auto k4 = v(t0 + dt, y0 + dt * k3);
-            return (k1 + 2 * (k2 + k3) + k4) * (dt / 6.0);
-        }
-        case OdeMethod::Rk4_38: {
-            // torchdiffeq's rk4_alt_step_func, term for term.
-            const double third = 1.0 / 3.0;
-            const auto k1 = v(t0, y0);
-            const auto k2 = v(t0 + dt * third, y0 + dt * third * k1);
-            const auto k3 = v(t0 + dt * 2.0 * third, y0 + dt * (k2 - third * k1));
-            const auto k4 = v(t0 + dt, y0 + dt * (k1 - k2 + k3));
-            return (k1 + 3 * (k2 + k3) + k4) * (dt * 0.125);
-        }
-        case OdeMethod::Dopri5: break;
+    case OdeMethod::Euler: return dt * v(t0, y0);
+    case OdeMethod::Midpoint: {
+        const double half = 0.5 * dt;
+        const auto k1 = v(t0, y0);
+        return dt * v(t0 + half, y0 + half * k1);
+    }
+    case OdeMethod::Rk4: {
+        const double half = 0.5 * dt;
+        const auto k1 = v(t0, y0);
+        const auto k2 = v(t0 + half, y0 + half * k1);
+        const auto k3 = v(t0 + half, y0 + half * k2);
+        const auto k4 = v(t0 + dt, y0 + dt * k3);
+        return (k1 + 2 * (k2 + k3) + k4) * (dt / 6.0);
+    }
+    case OdeMethod::Rk4_38: {
+        // torchdiffeq's rk4_alt_step_func, term for term.
+        const double third = 1.0 / 3.0;
+        const auto k1 = v(t0, y0);
+        const auto k2 = v(t0 + dt * third, y0 + dt * third * k1);
+        const auto k3 = v(t0 + dt * 2.0 * third, y0 + dt * (k2 - third * k1));
+        const auto k4 = v(t0 + dt, y0 + dt * (k1 - k2 + k3));
+        return (k1 + 3 * (k2 + k3) + k4) * (dt * 0.125);
+    }
+    case OdeMethod::Dopri5: break;
     }
     throw Error("not a fixed-grid method");
 }
@@ -51,7 +51,8 @@ std::vector<double> FixedGridOdeSolver::grid(const std::vector<double>& times) c
 }
 
 void FixedGridOdeSolver::integrate(const VelocityField& v, const torch::Tensor& x0, const std::vector<double>& times,
-                                   bool recordSteps, Recorder& recorder, OdeTrajectory& stats, const StopToken* stop) const {
+                                   bool recordSteps, Recorder& recorder, OdeTrajectory& stats,
+                                   const StopToken* stop) const {
     const auto g = grid(times);
     auto y0 = x0;
     size_t next = 1;  // the next requested time to record

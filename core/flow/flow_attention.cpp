@@ -6,7 +6,9 @@ namespace ds::flow {
 
 namespace {
 
-torch::nn::Conv2d pointwise(int64_t channels) { return torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 1)); }
+torch::nn::Conv2d pointwise(int64_t channels) {
+    return torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 1));
+}
 
 }  // namespace
 

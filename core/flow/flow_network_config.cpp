@@ -40,10 +40,10 @@ int FlowNetworkConfig::channels() const {
 }
 
 void FlowNetworkConfig::setChannels(int channels) {
-    std::visit(Overloaded{[&](FlowUnetConfig& c) { c.channels = channels; },
-                          [&](nn::UnetConfig& c) { c.channels = channels; },
-                          [&](nn::OpenAiUnetConfig& c) { c.inChannels = c.outChannels = channels; }},
-               options_);
+    std::visit(
+        Overloaded{[&](FlowUnetConfig& c) { c.channels = channels; }, [&](nn::UnetConfig& c) { c.channels = channels; },
+                   [&](nn::OpenAiUnetConfig& c) { c.inChannels = c.outChannels = channels; }},
+        options_);
 }
 
 int FlowNetworkConfig::downsampleFactor() const {
@@ -56,8 +56,7 @@ int FlowNetworkConfig::numClasses() const {
 }
 
 int FlowNetworkConfig::width() const {
-    return visit(Overloaded{[](const FlowUnetConfig& c) { return c.ch; },
-                            [](const nn::UnetConfig& c) { return c.dim; },
+    return visit(Overloaded{[](const FlowUnetConfig& c) { return c.ch; }, [](const nn::UnetConfig& c) { return c.dim; },
                             [](const nn::OpenAiUnetConfig& c) { return c.modelChannels; }});
 }
 
@@ -94,14 +93,16 @@ void FlowNetworkConfig::validate() const {
                      [](const nn::UnetConfig& c) {
                          c.resolved();  // throws when inconsistent
                          if (c.selfCondition || c.learnedVariance)
-                             throw Error("the lucidrains backbone of a flow predicts a velocity: no self-conditioning or "
-                                         "learned variance");
+                             throw Error(
+                                 "the lucidrains backbone of a flow predicts a velocity: no self-conditioning or "
+                                 "learned variance");
                      },
                      [](const nn::OpenAiUnetConfig& c) {
                          c.validate();
                          if (c.outChannels != c.inChannels)
-                             throw Error("the torchcfm backbone of a flow predicts a velocity: out_channels must equal "
-                                         "in_channels");
+                             throw Error(
+                                 "the torchcfm backbone of a flow predicts a velocity: out_channels must equal "
+                                 "in_channels");
                      }});
 }
 

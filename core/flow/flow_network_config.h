@@ -22,8 +22,8 @@ namespace ds::flow {
 
 enum class Backbone { FlowUnet, Lucidrains, TorchCfm };
 
-const char* backboneName(Backbone backbone);            // cfm | lucidrains | torchcfm
-Backbone parseBackbone(const std::string& name);        // throws ds::Error naming the three
+const char* backboneName(Backbone backbone);      // cfm | lucidrains | torchcfm
+Backbone parseBackbone(const std::string& name);  // throws ds::Error naming the three
 
 class FlowNetworkConfig {
 public:
@@ -35,9 +35,16 @@ public:
     Backbone backbone() const { return static_cast<Backbone>(options_.index()); }
     const char* name() const { return backboneName(backbone()); }
     // The backbone's options, or nullptr when the network is another backbone.
-    template <typename Options> const Options* as() const { return std::get_if<Options>(&options_); }
-    template <typename Options> Options* as() { return std::get_if<Options>(&options_); }
-    template <typename Visitor> decltype(auto) visit(Visitor&& visitor) const {
+    template <typename Options>
+    const Options* as() const {
+        return std::get_if<Options>(&options_);
+    }
+    template <typename Options>
+    Options* as() {
+        return std::get_if<Options>(&options_);
+    }
+    template <typename Visitor>
+    decltype(auto) visit(Visitor&& visitor) const {
         return std::visit(std::forward<Visitor>(visitor), options_);
     }
 

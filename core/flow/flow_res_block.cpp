@@ -24,10 +24,12 @@ FlowResBlockImpl::FlowResBlockImpl(const FlowResBlockOptions& o) : scaleShift_(o
     // Upstream this is ConditioningBlock.proj = Sequential(SiLU, Linear): the names nest one deeper.
     auto cond = std::make_shared<torch::nn::Module>();
     condProj_ = cond->register_module(
-        "proj", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(o.embDim, o.scaleShift ? 2 * o.dimOut : o.dimOut)));
+        "proj",
+        torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(o.embDim, o.scaleShift ? 2 * o.dimOut : o.dimOut)));
     register_module("cond_block", cond);
     if (o.attention)
-        attn_ = register_module("attn", FlowAttention(o.dimOut, FlowUnetConfig::kAttentionHeads, FlowUnetConfig::kAttentionGroups));
+        attn_ = register_module(
+            "attn", FlowAttention(o.dimOut, FlowUnetConfig::kAttentionHeads, FlowUnetConfig::kAttentionGroups));
 }
 
 torch::Tensor FlowResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {

@@ -32,7 +32,7 @@ private:
     torch::nn::Sequential block1_{nullptr};
     torch::nn::Sequential block2_{nullptr};
     torch::nn::Sequential condProj_{nullptr};
-    FlowAttention attn_{nullptr};      // null: no attention
+    FlowAttention attn_{nullptr};  // null: no attention
 };
 TORCH_MODULE(FlowResBlock);
 

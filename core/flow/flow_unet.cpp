@@ -7,7 +7,8 @@ namespace ds::flow {
 FlowUnetImpl::FlowUnetImpl(const FlowUnetConfig& config) : config_(config) {
     config_.validate();
     const int64_t ch = config_.ch, temb = config_.timeEmbeddingDim();
-    inputProj_ = register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(config_.channels, ch, 3).padding(1)));
+    inputProj_ =
+        register_module("input_proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(config_.channels, ch, 3).padding(1)));
     timeProj_ = register_module("time_proj", torch::nn::Sequential(torch::nn::Linear(ch, temb), torch::nn::SiLU(),
                                                                    torch::nn::Linear(temb, temb)));
     // Registration order is g4vrel/CFM's: down and up exist before make_paths() fills them, mid
@@ -25,9 +26,10 @@ FlowUnetImpl::FlowUnetImpl(const FlowUnetConfig& config) : config_(config) {
     mid_->push_back(mid1_);
     mid_->push_back(mid2_);
 
-    final_ = register_module("final", torch::nn::Sequential(
-        torch::nn::GroupNorm(config_.groups, 2 * ch), torch::nn::SiLU(),
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(2 * ch, config_.channels, 3).padding(1))));
+    final_ = register_module(
+        "final",
+        torch::nn::Sequential(torch::nn::GroupNorm(config_.groups, 2 * ch), torch::nn::SiLU(),
+                              torch::nn::Conv2d(torch::nn::Conv2dOptions(2 * ch, config_.channels, 3).padding(1))));
 }
 
 FlowResBlockOptions FlowUnetImpl::blockOptions(int64_t dimIn, int64_t dimOut, bool attention) const {
@@ -54,7 +56,8 @@ FlowUnetImpl::Level FlowUnetImpl::makeLevel(torch::nn::ModuleList& list, int lev
     const bool firstUp = !down && level == 0;
     if (!lastDown && !firstUp) {
         const int64_t next = int64_t(config_.ch) * config_.chMul[down ? level + 1 : level - 1];
-        l.resample = FlowResample(down ? FlowResampleImpl::Direction::Down : FlowResampleImpl::Direction::Up, dim, next);
+        l.resample =
+            FlowResample(down ? FlowResampleImpl::Direction::Down : FlowResampleImpl::Direction::Up, dim, next);
         modules->push_back(l.resample);
     }
     list->push_back(modules);
@@ -71,7 +74,8 @@ void FlowUnetImpl::setChannelsLast(bool on) {
 
 torch::Tensor FlowUnetImpl::timestepEmbedding(const torch::Tensor& t, int64_t dim) {
     const int64_t half = dim / 2;
-    auto exponent = -std::log(10000.0) * torch::arange(half, t.options().dtype(torch::kFloat)) / static_cast<double>(half);
+    auto exponent =
+        -std::log(10000.0) * torch::arange(half, t.options().dtype(torch::kFloat)) / static_cast<double>(half);
     auto args = t.to(torch::kFloat).unsqueeze(1) * torch::exp(exponent).unsqueeze(0);
     auto emb = torch::cat({torch::sin(args), torch::cos(args)}, -1);
     if (dim % 2 == 1) emb = torch::nn::functional::pad(emb, torch::nn::functional::PadFuncOptions({0, 1, 0, 0}));

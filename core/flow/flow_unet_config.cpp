@@ -12,8 +12,9 @@ namespace {
 
 void checkDivides(int groups, int channels, const std::string& where, const char* option) {
     if (channels % groups != 0)
-        throw Error(std::string(option) + " " + std::to_string(groups) + " does not divide the " + std::to_string(channels) +
-                    " channels of " + where + "; give the group count the model was trained with (g4vrel/CFM's default is 32)");
+        throw Error(std::string(option) + " " + std::to_string(groups) + " does not divide the " +
+                    std::to_string(channels) + " channels of " + where +
+                    "; give the group count the model was trained with (g4vrel/CFM's default is 32)");
 }
 
 }  // namespace
@@ -34,7 +35,8 @@ void FlowUnetConfig::validate() const {
         checkDivides(groups, 2 * dim, name + " (up blocks)", "--groups");
         if (attChannels[level] == 1 || level == numLevels() - 1) {
             if (dim % kAttentionHeads != 0)
-                throw Error(name + ": " + std::to_string(dim) + " channels are not divisible by the attention's 4 heads");
+                throw Error(name + ": " + std::to_string(dim) +
+                            " channels are not divisible by the attention's 4 heads");
             checkDivides(kAttentionGroups, dim, name + " (attention)", "the attention's GroupNorm");
         }
     }
@@ -43,15 +45,16 @@ void FlowUnetConfig::validate() const {
 
 std::string FlowUnetConfig::summary() const {
     std::ostringstream os;
-    os << "FlowUnet(ch=" << ch << ", ch_mul=" << tupleText(chMul, ",") << ", att_channels=" << tupleText(attChannels, ",")
-       << ", groups=" << groups << ", dropout=" << dropout << ", scale_shift=" << (scaleShift ? "True" : "False");
+    os << "FlowUnet(ch=" << ch << ", ch_mul=" << tupleText(chMul, ",")
+       << ", att_channels=" << tupleText(attChannels, ",") << ", groups=" << groups << ", dropout=" << dropout
+       << ", scale_shift=" << (scaleShift ? "True" : "False");
     if (channels != 3) os << ", channels=" << channels;
     os << ")";
     return os.str();
 }
 
 nlohmann::json FlowUnetConfig::toJson() const {
-    return {{"ch", ch},           {"ch_mul", chMul},         {"att_channels", attChannels}, {"groups", groups},
+    return {{"ch", ch},           {"ch_mul", chMul},           {"att_channels", attChannels}, {"groups", groups},
             {"dropout", dropout}, {"scale_shift", scaleShift}, {"channels", channels}};
 }
 
@@ -68,12 +71,13 @@ FlowUnetConfig FlowUnetConfig::fromJson(const nlohmann::json& j) {
 }
 
 bool FlowUnetConfig::looksLikeFlowUnet(const checkpoint::StateDict& sd) {
-    return sd.contains("input_proj.weight") && sd.contains("time_proj.0.weight") && sd.contains("down.0.0.block1.3.weight") &&
-           sd.contains("final.2.weight");
+    return sd.contains("input_proj.weight") && sd.contains("time_proj.0.weight") &&
+           sd.contains("down.0.0.block1.3.weight") && sd.contains("final.2.weight");
 }
 
 FlowUnetConfig FlowUnetConfig::inferFromStateDict(const checkpoint::StateDict& sd, const FlowUnetConfig& defaults) {
-    if (!looksLikeFlowUnet(sd)) throw Error("not g4vrel/CFM's flow-matching U-Net (no input_proj/time_proj/down.0.0 keys)");
+    if (!looksLikeFlowUnet(sd))
+        throw Error("not g4vrel/CFM's flow-matching U-Net (no input_proj/time_proj/down.0.0 keys)");
     FlowUnetConfig c = defaults;
     const auto inputProj = sd.shape("input_proj.weight");  // (ch, channels, 3, 3)
     c.ch = static_cast<int>(inputProj[0]);
@@ -84,7 +88,9 @@ FlowUnetConfig FlowUnetConfig::inferFromStateDict(const checkpoint::StateDict& s
         const std::string prefix = "down." + std::to_string(level) + ".0.";
         if (!sd.contains(prefix + "block1.3.weight")) break;
         const int64_t dim = sd.shape(prefix + "block1.3.weight")[0];
-        if (dim % c.ch != 0) throw Error(prefix + "block1.3.weight: " + std::to_string(dim) + " channels are not a multiple of ch " + std::to_string(c.ch));
+        if (dim % c.ch != 0)
+            throw Error(prefix + "block1.3.weight: " + std::to_string(dim) + " channels are not a multiple of ch " +
+                        std::to_string(c.ch));
         c.chMul.push_back(static_cast<int>(dim / c.ch));
         c.attChannels.push_back(sd.contains(prefix + "attn.Q.weight") ? 1 : 0);
     }

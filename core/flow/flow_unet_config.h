@@ -17,10 +17,10 @@ struct FlowUnetConfig {
     int ch = 128;
     std::vector<int> chMul{1, 2, 2, 2};
     std::vector<int> attChannels{0, 1, 1, 0};  // 1: self-attention after each block of that level
-    int groups = 32;           // GroupNorm groups of the residual blocks and the output head
+    int groups = 32;                           // GroupNorm groups of the residual blocks and the output head
     double dropout = 0.1;
-    bool scaleShift = true;    // time embedding as (scale, shift) of block2's norm, else added
-    int channels = 3;          // image channels in and out (the seed hard-codes RGB)
+    bool scaleShift = true;  // time embedding as (scale, shift) of block2's norm, else added
+    int channels = 3;        // image channels in and out (the seed hard-codes RGB)
 
     // Fixed by g4vrel/CFM's AttentionBlock, which its Unet builds with the defaults: 4 heads,
     // GroupNorm(32). They are not arguments upstream, so they are not options here either.

@@ -17,11 +17,11 @@ OdeMethod parseOdeMethod(const std::string& name) {
 
 std::string odeMethodName(OdeMethod method) {
     switch (method) {
-        case OdeMethod::Euler: return "euler";
-        case OdeMethod::Midpoint: return "midpoint";
-        case OdeMethod::Rk4: return "rk4";
-        case OdeMethod::Rk4_38: return "rk4-38";
-        case OdeMethod::Dopri5: return "dopri5";
+    case OdeMethod::Euler: return "euler";
+    case OdeMethod::Midpoint: return "midpoint";
+    case OdeMethod::Rk4: return "rk4";
+    case OdeMethod::Rk4_38: return "rk4-38";
+    case OdeMethod::Dopri5: return "dopri5";
     }
     return "?";
 }

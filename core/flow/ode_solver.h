@@ -38,7 +38,7 @@ struct OdeOptions {
 struct OdeTrajectory {
     std::vector<double> times;
     std::vector<torch::Tensor> states;
-    int64_t nfe = 0;            // velocity evaluations
+    int64_t nfe = 0;  // velocity evaluations
     int64_t acceptedSteps = 0;
     int64_t rejectedSteps = 0;  // dopri5 only
 };

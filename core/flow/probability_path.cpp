@@ -2,8 +2,8 @@
 
 #include "core/flow/exact_ot_cfm_path.h"
 #include "core/flow/independent_cfm_path.h"
-#include "core/flow/schrodinger_bridge_cfm_path.h"
 #include "core/flow/lipman_ot_path.h"
+#include "core/flow/schrodinger_bridge_cfm_path.h"
 #include "core/flow/target_cfm_path.h"
 #include "core/flow/variance_preserving_cfm_path.h"
 #include "core/util/error.h"

@@ -1,6 +1,6 @@
 #include "core/flow/solver_sweep.h"
-#include "core/util/elapsed.h"
 
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
 
@@ -17,7 +17,8 @@ struct TimedSolve {
     double seconds = 0.0;
 };
 
-TimedSolve timedSolve(const OdeOptions& options, const VelocityField& v, const torch::Tensor& x0, const StopToken& stop) {
+TimedSolve timedSolve(const OdeOptions& options, const VelocityField& v, const torch::Tensor& x0,
+                      const StopToken& stop) {
     const auto start = std::chrono::steady_clock::now();
     const auto trajectory = OdeSolver::make(options)->solve(v, x0, {0.0, 1.0}, false, {}, &stop);
     TimedSolve out;
@@ -62,8 +63,8 @@ std::vector<std::pair<OdeOptions, api::SolverSweepPoint>> plannedRuns(const api:
 
 }  // namespace
 
-api::SolverSweepResult sweepSolvers(const VelocityField& v, const torch::Tensor& x0, const api::SolverSweepRequest& request,
-                                    api::JobSink& sink, const StopToken& stop) {
+api::SolverSweepResult sweepSolvers(const VelocityField& v, const torch::Tensor& x0,
+                                    const api::SolverSweepRequest& request, api::JobSink& sink, const StopToken& stop) {
     api::validateSolverSweep(request);
     c10::InferenceMode inference;
     const auto runs = plannedRuns(request);
@@ -95,7 +96,8 @@ namespace ds::api {
 void validateSolverSweep(const SolverSweepRequest& r) {
     if (r.solvers.empty()) throw Error("the solver sweep needs at least one solver");
     bool fixedGrid = false, adaptiveSolver = false;
-    for (const auto& name : r.solvers) (flow::isAdaptive(flow::parseOdeMethod(name)) ? adaptiveSolver : fixedGrid) = true;
+    for (const auto& name : r.solvers)
+        (flow::isAdaptive(flow::parseOdeMethod(name)) ? adaptiveSolver : fixedGrid) = true;
     if (fixedGrid && r.steps.empty()) throw Error("the solver sweep needs step counts for its fixed-grid solvers");
     for (int steps : r.steps)
         if (steps < 1) throw Error("the solver sweep's step counts must be at least 1");

@@ -9,7 +9,7 @@ namespace ds::flow {
 
 // Runs the reference first, then every configuration, from x0 over t in [0, 1]; reports progress
 // in runs. Throws Cancelled when stopped.
-api::SolverSweepResult sweepSolvers(const VelocityField& v, const torch::Tensor& x0, const api::SolverSweepRequest& request,
-                                    api::JobSink& sink, const StopToken& stop);
+api::SolverSweepResult sweepSolvers(const VelocityField& v, const torch::Tensor& x0,
+                                    const api::SolverSweepRequest& request, api::JobSink& sink, const StopToken& stop);
 
 }  // namespace ds::flow

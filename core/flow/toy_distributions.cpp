@@ -10,7 +10,8 @@ namespace {
 
 torch::Tensor eightGaussians(int64_t n, at::Generator& gen) {
     const double s = 1.0 / std::sqrt(2.0);
-    const auto centres = torch::tensor({1.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0, -1.0, s, s, -s, s, s, -s, -s, -s}).reshape({8, 2}) * 5.0;
+    const auto centres =
+        torch::tensor({1.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0, -1.0, s, s, -s, s, s, -s, -s, -s}).reshape({8, 2}) * 5.0;
     const auto which = torch::multinomial(torch::ones({8}, torch::kDouble), n, true, gen);
     const double stddev = std::pow(0.1, 0.25);  // covariance sqrt(0.1) I
     return (centres.index_select(0, which) + stddev * torch::randn({n, 2}, gen, torch::kDouble)).to(torch::kFloat);

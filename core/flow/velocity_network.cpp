@@ -19,7 +19,8 @@ VelocityNetwork::VelocityNetwork(const FlowNetworkConfig& config) : net_(makeMod
 torch::Tensor VelocityNetwork::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) const {
     if (const auto* torchcfm = std::get_if<nn::OpenAiUnet>(&net_)) return torchcfm->ptr()->forward(x, t, y);
     if (y.defined())
-        throw Error(std::string("the ") + backboneName(backbone()) + " flow network is not class-conditional: it takes no labels");
+        throw Error(std::string("the ") + backboneName(backbone()) +
+                    " flow network is not class-conditional: it takes no labels");
     if (const auto* unet = std::get_if<FlowUnet>(&net_)) return unet->ptr()->forward(x, t);
     return std::get<nn::Unet>(net_).ptr()->forward(x, t * kLucidrainsTimeScale);
 }

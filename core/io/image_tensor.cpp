@@ -10,8 +10,14 @@ api::Image toImage(const torch::Tensor& chw01) {
     if (chw01.dim() != 3) throw Error("toImage expects a (C, H, W) tensor");
     const auto c = chw01.size(0);
     if (c != 1 && c != 3 && c != 4) throw Error("toImage expects 1, 3 or 4 channels, got " + std::to_string(c));
-    auto hwc = chw01.detach().to(torch::kCPU, torch::kFloat).mul(255.0).add(0.5).clamp(0.0, 255.0)
-                   .to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+    auto hwc = chw01.detach()
+                   .to(torch::kCPU, torch::kFloat)
+                   .mul(255.0)
+                   .add(0.5)
+                   .clamp(0.0, 255.0)
+                   .to(torch::kUInt8)
+                   .permute({1, 2, 0})
+                   .contiguous();
     api::Image img;
     img.height = static_cast<int>(hwc.size(0));
     img.width = static_cast<int>(hwc.size(1));
@@ -23,7 +29,8 @@ api::Image toImage(const torch::Tensor& chw01) {
 torch::Tensor makeGrid(const torch::Tensor& nchw, int columns, int padding, double padValue) {
     if (nchw.dim() != 4 || nchw.size(0) == 0) throw Error("makeGrid expects a non-empty (N, C, H, W) tensor");
     const int64_t n = nchw.size(0), c = nchw.size(1), h = nchw.size(2), w = nchw.size(3);
-    const int64_t cols = columns > 0 ? std::min<int64_t>(columns, n) : static_cast<int64_t>(std::ceil(std::sqrt(double(n))));
+    const int64_t cols =
+        columns > 0 ? std::min<int64_t>(columns, n) : static_cast<int64_t>(std::ceil(std::sqrt(double(n))));
     const int64_t rows = (n + cols - 1) / cols;
     const int64_t cellH = h + padding, cellW = w + padding;
     auto grid = torch::full({c, rows * cellH + padding, cols * cellW + padding}, padValue, nchw.options());

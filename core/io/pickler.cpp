@@ -66,8 +66,7 @@ void Pickler::putLittleEndian(uint64_t value, int size) {
 }
 
 void Pickler::save(const PyValue& value, int depth) {
-    if (depth > Unpickler::kMaxDepth)
-        throw Error("cannot save: Python value nested too deeply (or recursive)");
+    if (depth > Unpickler::kMaxDepth) throw Error("cannot save: Python value nested too deeply (or recursive)");
     switch (value.kind) {
     case PyValue::Kind::None: put(NONE); break;
     case PyValue::Kind::Bool: put(value.boolValue ? NEWTRUE : NEWFALSE); break;
@@ -96,8 +95,7 @@ void Pickler::saveInt(int64_t value) {
     } else if (value >= 0 && value <= 0xFFFF) {
         put(BININT2);
         putLittleEndian(static_cast<uint64_t>(value), 2);
-    } else if (value >= std::numeric_limits<int32_t>::min() &&
-               value <= std::numeric_limits<int32_t>::max()) {
+    } else if (value >= std::numeric_limits<int32_t>::min() && value <= std::numeric_limits<int32_t>::max()) {
         put(BININT);
         putLittleEndian(static_cast<uint32_t>(static_cast<int32_t>(value)), 4);
     } else {
@@ -187,8 +185,7 @@ void Pickler::saveTensor(const torch::Tensor& original) {
         throw Error("cannot save: only dense tensors are supported");
     torch::Tensor tensor = original;
     if (!storageClass(tensor.scalar_type()))
-        throw Error(std::string("cannot save: unsupported tensor dtype ") +
-                    c10::toString(tensor.scalar_type()));
+        throw Error(std::string("cannot save: unsupported tensor dtype ") + c10::toString(tensor.scalar_type()));
     const Storage& storage = registerStorage(tensor);
 
     saveGlobal("torch._utils", "_rebuild_tensor_v2");
@@ -226,8 +223,7 @@ const Pickler::Storage& Pickler::registerStorage(torch::Tensor& tensor) {
     const size_t itemSize = c10::elementSize(tensor.scalar_type());
     const void* impl = tensor.storage().unsafeGetStorageImpl();
     auto found = storageIndex_.find(impl);
-    const bool reusable = found != storageIndex_.end() &&
-                          storages_[found->second].dtype == tensor.scalar_type();
+    const bool reusable = found != storageIndex_.end() && storages_[found->second].dtype == tensor.scalar_type();
     if (reusable) return storages_[found->second];
     if (found != storageIndex_.end() || tensor.storage().nbytes() % itemSize != 0) {
         tensor = tensor.clone(at::MemoryFormat::Contiguous);

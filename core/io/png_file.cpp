@@ -78,9 +78,9 @@ void validateImage(const uint8_t* pixels, int width, int height, int channels) {
 
 uint8_t colorTypeFor(int channels) {
     switch (channels) {
-        case 1: return 0;  // grayscale
-        case 3: return 2;  // truecolour
-        default: return 6;  // truecolour with alpha
+    case 1: return 0;   // grayscale
+    case 3: return 2;   // truecolour
+    default: return 6;  // truecolour with alpha
     }
 }
 
@@ -104,19 +104,18 @@ int paethPredictor(int a, int b, int c) {
 
 // Applies one PNG filter to a row. `prev` is the previous unfiltered row (zeros for the first);
 // `bpp` is bytes per pixel, the distance to the "left" byte.
-void filterRow(Filter filter, const uint8_t* row, const uint8_t* prev, size_t size, size_t bpp,
-               uint8_t* out) {
+void filterRow(Filter filter, const uint8_t* row, const uint8_t* prev, size_t size, size_t bpp, uint8_t* out) {
     for (size_t i = 0; i < size; ++i) {
         const int a = i >= bpp ? row[i - bpp] : 0;
         const int b = prev[i];
         const int c = i >= bpp ? prev[i - bpp] : 0;
         int predicted = 0;
         switch (filter) {
-            case kNone: predicted = 0; break;
-            case kSub: predicted = a; break;
-            case kUp: predicted = b; break;
-            case kAverage: predicted = (a + b) / 2; break;
-            case kPaeth: predicted = paethPredictor(a, b, c); break;
+        case kNone: predicted = 0; break;
+        case kSub: predicted = a; break;
+        case kUp: predicted = b; break;
+        case kAverage: predicted = (a + b) / 2; break;
+        case kPaeth: predicted = paethPredictor(a, b, c); break;
         }
         out[i] = static_cast<uint8_t>(row[i] - predicted);
     }
@@ -189,8 +188,7 @@ std::vector<uint8_t> deflateBytes(const std::vector<uint8_t>& input) {
 
 void validateKeyword(const std::string& key) {
     const std::string where = "PNG text keyword \"" + key + "\": ";
-    if (key.empty() || key.size() > kMaxKeywordLength)
-        throw Error(where + "must be 1-79 characters");
+    if (key.empty() || key.size() > kMaxKeywordLength) throw Error(where + "must be 1-79 characters");
     for (char c : key) {
         if (c < 32 || c > 126) throw Error(where + "must be printable ASCII");
     }
@@ -204,8 +202,7 @@ bool isAscii(const std::string& s) {
 
 void appendTextChunk(std::vector<uint8_t>& out, const std::string& key, const std::string& value) {
     validateKeyword(key);
-    if (value.find('\0') != std::string::npos)
-        throw Error("PNG text \"" + key + "\": value contains a NUL character");
+    if (value.find('\0') != std::string::npos) throw Error("PNG text \"" + key + "\": value contains a NUL character");
     // ASCII reads the same as Latin-1, so tEXt (understood by every reader) suffices; anything
     // else needs iTXt, the only chunk that holds UTF-8.
     const bool international = !isAscii(value);
@@ -270,17 +267,13 @@ int64_t sizeOf(std::FILE* f) {
 }
 #endif
 
-bool readExact(std::FILE* f, void* buffer, size_t size) {
-    return std::fread(buffer, 1, size, f) == size;
-}
+bool readExact(std::FILE* f, void* buffer, size_t size) { return std::fread(buffer, 1, size, f) == size; }
 
 // Reads a text chunk's data and checks its CRC; the file is positioned at the data.
-std::string readCheckedChunk(std::FILE* f, const std::string& path, const uint8_t* type,
-                             uint32_t length) {
+std::string readCheckedChunk(std::FILE* f, const std::string& path, const uint8_t* type, uint32_t length) {
     std::string data(length, '\0');
     uint8_t crc[4];
-    if (!readExact(f, data.data(), length) || !readExact(f, crc, 4))
-        throw fileError(path, "truncated PNG file");
+    if (!readExact(f, data.data(), length) || !readExact(f, crc, 4)) throw fileError(path, "truncated PNG file");
     const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
     if (chunkCrc(type, bytes, length) != getU32(crc))
         throw fileError(path, "corrupt PNG " + std::string(type, type + 4) + " chunk (CRC mismatch)");
@@ -289,8 +282,7 @@ std::string readCheckedChunk(std::FILE* f, const std::string& path, const uint8_
 
 }  // namespace
 
-std::vector<uint8_t> encodePng(const uint8_t* pixels, int width, int height, int channels,
-                               const PngText& text) {
+std::vector<uint8_t> encodePng(const uint8_t* pixels, int width, int height, int channels, const PngText& text) {
     validateImage(pixels, width, height, channels);
     std::vector<uint8_t> out(std::begin(kSignature), std::end(kSignature));
     const std::vector<uint8_t> header = headerData(width, height, channels);
@@ -343,8 +335,7 @@ PngText readPngText(const std::string& path) {
         const std::string typeName(type, type + 4);
         if (typeName == "tEXt" || typeName == "iTXt") {
             const std::string data = readCheckedChunk(file.get(), path, type, length);
-            if (!parseTextChunk(typeName, data, text))
-                throw fileError(path, "malformed PNG " + typeName + " chunk");
+            if (!parseTextChunk(typeName, data, text)) throw fileError(path, "malformed PNG " + typeName + " chunk");
         } else if (!seekTo(file.get(), next)) {
             throw fileError(path, "cannot read");
         }

@@ -16,8 +16,7 @@ using PngText = std::vector<std::pair<std::string, std::string>>;
 // Encodes an 8-bit image to PNG bytes. `pixels` is row-major HWC with `channels` 1 (gray),
 // 3 (RGB) or 4 (RGBA), rows packed without padding. ASCII values become tEXt chunks, others iTXt
 // (UTF-8). Throws ds::Error for bad dimensions, channel counts or text.
-std::vector<uint8_t> encodePng(const uint8_t* pixels, int width, int height, int channels,
-                               const PngText& text = {});
+std::vector<uint8_t> encodePng(const uint8_t* pixels, int width, int height, int channels, const PngText& text = {});
 
 // encodePng() written to `path` atomically: a temporary file in the same directory is written,
 // synced and renamed over `path`, so readers never see a partial image. On any failure the

@@ -43,17 +43,11 @@ PyValuePtr PyValue::boolean(bool value) { return make(Kind::Bool, &PyValue::bool
 PyValuePtr PyValue::integer(int64_t value) { return make(Kind::Int, &PyValue::intValue, value); }
 PyValuePtr PyValue::real(double value) { return make(Kind::Float, &PyValue::floatValue, value); }
 
-PyValuePtr PyValue::str(std::string value) {
-    return make(Kind::String, &PyValue::text, std::move(value));
-}
+PyValuePtr PyValue::str(std::string value) { return make(Kind::String, &PyValue::text, std::move(value)); }
 
-PyValuePtr PyValue::bytes(std::string value) {
-    return make(Kind::Bytes, &PyValue::text, std::move(value));
-}
+PyValuePtr PyValue::bytes(std::string value) { return make(Kind::Bytes, &PyValue::text, std::move(value)); }
 
-PyValuePtr PyValue::list(std::vector<PyValuePtr> items) {
-    return make(Kind::List, &PyValue::items, std::move(items));
-}
+PyValuePtr PyValue::list(std::vector<PyValuePtr> items) { return make(Kind::List, &PyValue::items, std::move(items)); }
 
 PyValuePtr PyValue::tuple(std::vector<PyValuePtr> items) {
     return make(Kind::Tuple, &PyValue::items, std::move(items));
@@ -61,9 +55,7 @@ PyValuePtr PyValue::tuple(std::vector<PyValuePtr> items) {
 
 PyValuePtr PyValue::dict(bool ordered) { return make(Kind::Dict, &PyValue::ordered, ordered); }
 
-PyValuePtr PyValue::tensor(torch::Tensor value) {
-    return make(Kind::Tensor, &PyValue::tensorValue, std::move(value));
-}
+PyValuePtr PyValue::tensor(torch::Tensor value) { return make(Kind::Tensor, &PyValue::tensorValue, std::move(value)); }
 
 PyValuePtr PyValue::global(std::string qualifiedName) {
     return make(Kind::Global, &PyValue::text, std::move(qualifiedName));
@@ -88,9 +80,7 @@ const char* PyValue::kindName(Kind kind) {
 }
 
 void PyValue::expect(Kind k) const {
-    if (kind != k)
-        throw Error(std::string("Python value: expected ") + kindName(k) + ", found " +
-                    kindName(kind));
+    if (kind != k) throw Error(std::string("Python value: expected ") + kindName(k) + ", found " + kindName(kind));
 }
 
 bool PyValue::asBool() const {
@@ -103,9 +93,7 @@ int64_t PyValue::asInt() const {
     return intValue;
 }
 
-bool PyValue::holdsInteger() const {
-    return kind == Kind::Int || (kind == Kind::Tensor && tensorValue.numel() == 1);
-}
+bool PyValue::holdsInteger() const { return kind == Kind::Int || (kind == Kind::Tensor && tensorValue.numel() == 1); }
 
 int64_t PyValue::asInteger() const {
     if (kind == Kind::Tensor && holdsInteger()) return tensorValue.item<int64_t>();

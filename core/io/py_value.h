@@ -25,7 +25,7 @@ struct PyValue {
         Bytes,
         List,
         Tuple,
-        Dict,    // insertion-ordered; `ordered` tells OrderedDict from dict
+        Dict,  // insertion-ordered; `ordered` tells OrderedDict from dict
         Tensor,
         // A reference to a Python class or function ("module.name"). Only the unpickler
         // makes these (for the few globals it knows); they rarely survive into a result.
@@ -38,11 +38,11 @@ struct PyValue {
     bool boolValue = false;
     int64_t intValue = 0;
     double floatValue = 0.0;
-    std::string text;                // String, Bytes, Global
-    std::vector<PyValuePtr> items;   // List, Tuple
-    std::vector<Entry> entries;      // Dict
-    bool ordered = false;            // Dict: a collections.OrderedDict in Python
-    torch::Tensor tensorValue;       // Tensor
+    std::string text;               // String, Bytes, Global
+    std::vector<PyValuePtr> items;  // List, Tuple
+    std::vector<Entry> entries;     // Dict
+    bool ordered = false;           // Dict: a collections.OrderedDict in Python
+    torch::Tensor tensorValue;      // Tensor
 
     // Factories. Containers start empty; fill them with append()/set().
     static PyValuePtr none();

@@ -1,11 +1,10 @@
 #include "core/io/torch_file.h"
 
-#include "core/util/atomic_file.h"
-
 #include "core/io/pickler.h"
 #include "core/io/unpickler.h"
 #include "core/io/zip_archive_reader.h"
 #include "core/io/zip_archive_writer.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -43,8 +42,7 @@ Format sniff(std::istream& in, uint64_t size) {
     in.clear();
     in.seekg(0);
     if (count >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0) return Format::Zip;
-    if (count >= 2 && static_cast<uint8_t>(head[0]) == 0x80 && head[1] >= 2 && head[1] <= 5)
-        return Format::Legacy;
+    if (count >= 2 && static_cast<uint8_t>(head[0]) == 0x80 && head[1] >= 2 && head[1] <= 5) return Format::Legacy;
     if (count >= 262 && std::memcmp(head + 257, "ustar", 5) == 0) return Format::Tar;
     return Format::Unknown;
 }
@@ -84,9 +82,8 @@ PyValuePtr loadZip(ZipArchiveReader& zip, const std::string& name) {
             throw fileError(name, "incomplete PyTorch file (missing tensor data '" + entry + "')");
         const uint64_t bytes = storageBytes(name, ref.numel, ref.dtype);
         if (zip.size(entry) != bytes)  // sizes in the zip directory were checked against the file
-            throw fileError(name, "corrupt file (tensor data '" + entry + "' holds " +
-                                      std::to_string(zip.size(entry)) + " bytes, expected " +
-                                      std::to_string(bytes) + ")");
+            throw fileError(name, "corrupt file (tensor data '" + entry + "' holds " + std::to_string(zip.size(entry)) +
+                                      " bytes, expected " + std::to_string(bytes) + ")");
         torch::Tensor storage = torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype));
         zip.readInto(entry, storage.data_ptr(), bytes);
         storages.emplace(ref.key, storage);
@@ -105,16 +102,14 @@ PyValuePtr loadZip(ZipArchiveReader& zip, const std::string& name) {
 // The magic number 0x1950a86a20f9469cfc6c as a LONG1, the only thing the first pickle may hold.
 // Compared as bytes: PyValue ints stop at 64 bits.
 void checkLegacyMagic(std::istream& in, const std::string& name) {
-    static const unsigned char magic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9,
-                                          0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
+    static const unsigned char magic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
     char head[11];
     in.read(head, 2);  // PROTO n
     if (in.gcount() != 2) throw fileError(name, "not a PyTorch file (too short)");
     if (in.peek() == 0x95) in.read(head, 9);  // protocol 4+ FRAME and its length
     char body[sizeof magic];
     in.read(body, sizeof body);
-    if (in.gcount() != static_cast<std::streamsize>(sizeof body) ||
-        std::memcmp(body, magic, sizeof magic) != 0)
+    if (in.gcount() != static_cast<std::streamsize>(sizeof body) || std::memcmp(body, magic, sizeof magic) != 0)
         throw fileError(name, "not a PyTorch file (a pickle without PyTorch's magic number)");
 }
 
@@ -124,8 +119,7 @@ void checkLegacyHeader(std::istream& in, const std::string& name) {
     if (!version->is(PyValue::Kind::Int) || version->intValue != 1001)
         throw fileError(name, "unsupported legacy PyTorch file (unknown protocol version)");
     const auto sysInfo = Unpickler(in, name).load();
-    const PyValue* littleEndian =
-        sysInfo->is(PyValue::Kind::Dict) ? sysInfo->find("little_endian") : nullptr;
+    const PyValue* littleEndian = sysInfo->is(PyValue::Kind::Dict) ? sysInfo->find("little_endian") : nullptr;
     if (littleEndian && littleEndian->is(PyValue::Kind::Bool) && !littleEndian->boolValue)
         throw fileError(name, "unsupported legacy PyTorch file (saved on a big-endian machine)");
 }
@@ -144,12 +138,10 @@ PyValuePtr loadLegacy(std::istream& in, const std::string& name, uint64_t fileSi
         auto found = roots.find(ref.key);
         if (found == roots.end()) {
             if (storageBytes(name, ref.numel, ref.dtype) > fileSize)
-                throw fileError(name, "truncated or corrupt file (storage " + ref.key +
-                                          " is larger than the file)");
+                throw fileError(name, "truncated or corrupt file (storage " + ref.key + " is larger than the file)");
             Root root{torch::empty({ref.numel}, torch::TensorOptions().dtype(ref.dtype))};
             found = roots.emplace(ref.key, root).first;
-        } else if (found->second.tensor.scalar_type() != ref.dtype ||
-                   found->second.tensor.numel() != ref.numel) {
+        } else if (found->second.tensor.scalar_type() != ref.dtype || found->second.tensor.numel() != ref.numel) {
             throw fileError(name, "corrupt file (storage " + ref.key + " used with two types)");
         }
         const torch::Tensor& root = found->second.tensor;
@@ -160,16 +152,14 @@ PyValuePtr loadLegacy(std::istream& in, const std::string& name, uint64_t fileSi
     const auto keys = Unpickler(in, name).load();
     if (!keys->is(PyValue::Kind::List)) throw fileError(name, "corrupt file (bad storage key list)");
     for (const auto& keyValue : keys->items) {
-        if (!keyValue->is(PyValue::Kind::String))
-            throw fileError(name, "corrupt file (bad storage key list)");
+        if (!keyValue->is(PyValue::Kind::String)) throw fileError(name, "corrupt file (bad storage key list)");
         auto root = roots.find(keyValue->text);
         if (root == roots.end())
             throw fileError(name, "corrupt file (data for unknown storage " + keyValue->text + ")");
         torch::Tensor& tensor = root->second.tensor;
         int64_t numel = 0;
         in.read(reinterpret_cast<char*>(&numel), sizeof numel);  // little-endian hosts only
-        if (in.gcount() != sizeof numel)
-            throw fileError(name, "truncated file (storage data missing)");
+        if (in.gcount() != sizeof numel) throw fileError(name, "truncated file (storage data missing)");
         if (numel != tensor.numel())
             throw fileError(name, "corrupt file (storage " + keyValue->text + " has the wrong size)");
         const auto bytes = static_cast<std::streamsize>(tensor.nbytes());
@@ -185,8 +175,7 @@ PyValuePtr loadLegacy(std::istream& in, const std::string& name, uint64_t fileSi
 // --- after loading ---
 
 // Moves every tensor to `device`, one copy per storage so that views keep sharing memory.
-void moveTensors(PyValue& value, torch::Device device,
-                 std::unordered_map<const void*, torch::Tensor>& moved) {
+void moveTensors(PyValue& value, torch::Device device, std::unordered_map<const void*, torch::Tensor>& moved) {
     if (value.is(PyValue::Kind::Tensor)) {
         torch::Tensor& t = value.tensorValue;
         if (t.device() == device) return;
@@ -203,8 +192,7 @@ void moveTensors(PyValue& value, torch::Device device,
     for (auto& [key, item] : value.entries) moveTensors(*item, device, moved);
 }
 
-PyValuePtr loadStream(std::unique_ptr<std::istream> in, const std::string& name,
-                      torch::Device device) {
+PyValuePtr loadStream(std::unique_ptr<std::istream> in, const std::string& name, torch::Device device) {
     const uint64_t size = streamSize(*in);
     if (size == 0) throw fileError(name, "not a PyTorch file (empty file)");
     PyValuePtr result;
@@ -215,10 +203,8 @@ PyValuePtr loadStream(std::unique_ptr<std::istream> in, const std::string& name,
         break;
     }
     case Format::Legacy: result = loadLegacy(*in, name, size); break;
-    case Format::Tar:
-        throw fileError(name, "unsupported PyTorch file (tar format of PyTorch < 0.4)");
-    case Format::Unknown:
-        throw fileError(name, "not a PyTorch file (neither a zip archive nor a pickle)");
+    case Format::Tar: throw fileError(name, "unsupported PyTorch file (tar format of PyTorch < 0.4)");
+    case Format::Unknown: throw fileError(name, "not a PyTorch file (neither a zip archive nor a pickle)");
     }
     if (device != torch::Device(torch::kCPU)) {
         std::unordered_map<const void*, torch::Tensor> moved;
@@ -238,8 +224,8 @@ std::string archivePrefix(const std::string& path) {
     return plain ? stem : "archive";
 }
 
-void writeArchive(const std::string& file, const std::string& prefix, const std::string& pickle,
-                  const Pickler& pickler, const TorchSaveOptions& options) {
+void writeArchive(const std::string& file, const std::string& prefix, const std::string& pickle, const Pickler& pickler,
+                  const TorchSaveOptions& options) {
     ZipArchiveWriter zip(file);
     zip.setForceZip64(options.forceZip64);
     zip.addRecord(prefix + "/data.pkl", pickle);
@@ -270,8 +256,7 @@ torch::Tensor loadSingleTensor(const std::string& path, torch::Device device) {
     return value->tensorValue;
 }
 
-void saveTorchFile(const std::string& path, const PyValuePtr& value,
-                   const TorchSaveOptions& options) {
+void saveTorchFile(const std::string& path, const PyValuePtr& value, const TorchSaveOptions& options) {
     if (!value) throw fileError(path, "cannot save: no value");
     Pickler pickler;
     std::string pickle;

@@ -20,8 +20,7 @@ namespace ds::io {
 PyValuePtr loadTorchFile(const std::string& path, torch::Device device = torch::kCPU);
 
 // The same for a file held in memory; `name` is used in messages.
-PyValuePtr loadTorchBytes(std::string bytes, const std::string& name,
-                          torch::Device device = torch::kCPU);
+PyValuePtr loadTorchBytes(std::string bytes, const std::string& name, torch::Device device = torch::kCPU);
 
 // A file holding one tensor (torch.save(tensor, path)), e.g. initial noise.
 torch::Tensor loadSingleTensor(const std::string& path, torch::Device device = torch::kCPU);
@@ -36,7 +35,6 @@ struct TorchSaveOptions {
 // a temporary file in the same directory, fsynced, then renamed over `path`. On failure the
 // temporary file is removed, `path` is left as it was, and ds::Error is thrown. The archive's
 // top folder is the file's stem, as torch.save names it.
-void saveTorchFile(const std::string& path, const PyValuePtr& value,
-                   const TorchSaveOptions& options = {});
+void saveTorchFile(const std::string& path, const PyValuePtr& value, const TorchSaveOptions& options = {});
 
 }  // namespace ds::io

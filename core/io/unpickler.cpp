@@ -38,9 +38,7 @@ const std::unordered_set<std::string>& knownGlobals() {
     return names;
 }
 
-bool isText(const PyValue& v) {
-    return v.kind == PyValue::Kind::String || v.kind == PyValue::Kind::Bytes;
-}
+bool isText(const PyValue& v) { return v.kind == PyValue::Kind::String || v.kind == PyValue::Kind::Bytes; }
 
 // Python 3 pickles bytes at protocol 2 as _codecs.encode(text, 'latin1'), the text holding one
 // code point per byte: decode the UTF-8 back to those bytes.
@@ -79,11 +77,11 @@ Unpickler::~Unpickler() { dismantle(nullptr); }
 
 std::optional<c10::ScalarType> Unpickler::storageDtype(const std::string& qualifiedName) {
     static const std::unordered_map<std::string, c10::ScalarType> types = {
-        {"FloatStorage", c10::ScalarType::Float},   {"DoubleStorage", c10::ScalarType::Double},
-        {"HalfStorage", c10::ScalarType::Half},     {"BFloat16Storage", c10::ScalarType::BFloat16},
-        {"LongStorage", c10::ScalarType::Long},     {"IntStorage", c10::ScalarType::Int},
-        {"ShortStorage", c10::ScalarType::Short},   {"CharStorage", c10::ScalarType::Char},
-        {"ByteStorage", c10::ScalarType::Byte},     {"BoolStorage", c10::ScalarType::Bool},
+        {"FloatStorage", c10::ScalarType::Float},  {"DoubleStorage", c10::ScalarType::Double},
+        {"HalfStorage", c10::ScalarType::Half},    {"BFloat16Storage", c10::ScalarType::BFloat16},
+        {"LongStorage", c10::ScalarType::Long},    {"IntStorage", c10::ScalarType::Int},
+        {"ShortStorage", c10::ScalarType::Short},  {"CharStorage", c10::ScalarType::Char},
+        {"ByteStorage", c10::ScalarType::Byte},    {"BoolStorage", c10::ScalarType::Bool},
         {"UntypedStorage", c10::ScalarType::Byte},
     };
     // torch.FloatStorage, torch.cuda.FloatStorage (legacy GPU saves), torch.storage.UntypedStorage.
@@ -119,8 +117,7 @@ PyValuePtr Unpickler::load() {
         throw;
     } catch (const c10::Error& e) {
         dismantle(nullptr);
-        throw fileError(name_, std::string("invalid tensor in pickle (") +
-                                   e.what_without_backtrace() + ")");
+        throw fileError(name_, std::string("invalid tensor in pickle (") + e.what_without_backtrace() + ")");
     } catch (const std::bad_alloc&) {
         dismantle(nullptr);
         throw fileError(name_, "out of memory while reading the pickle");
@@ -265,8 +262,7 @@ uint8_t Unpickler::readByte() {
 
 std::string Unpickler::readBytes(uint64_t count) {
     if (count > remaining_)
-        throw fileError(name_, "truncated pickle (a " + std::to_string(count) +
-                                   "-byte field runs past the end)");
+        throw fileError(name_, "truncated pickle (a " + std::to_string(count) + "-byte field runs past the end)");
     std::string data(count, '\0');
     in_.read(data.data(), static_cast<std::streamsize>(count));
     if (static_cast<uint64_t>(in_.gcount()) != count) throw fileError(name_, "read error in pickle");
@@ -306,8 +302,7 @@ int64_t Unpickler::readLong(uint64_t size) {
     const bool negative = static_cast<uint8_t>(bytes.back()) & 0x80;
     // Bytes beyond the eighth must only repeat the sign.
     for (uint64_t i = 8; i < size; ++i)
-        if (static_cast<uint8_t>(bytes[i]) != (negative ? 0xFF : 0x00))
-            unsupported("integer larger than 64 bits");
+        if (static_cast<uint8_t>(bytes[i]) != (negative ? 0xFF : 0x00)) unsupported("integer larger than 64 bits");
     uint64_t value = negative ? ~uint64_t{0} : 0;
     const uint64_t used = std::min<uint64_t>(size, 8);
     for (uint64_t i = 0; i < used; ++i) {
@@ -375,8 +370,7 @@ PyValuePtr Unpickler::container(PyValuePtr value) {
 
 void Unpickler::pushGlobal(const std::string& module, const std::string& name) {
     const std::string qualified = module + "." + name;
-    if (!knownGlobals().count(qualified) && !storageDtype(qualified))
-        unsupported("global " + qualified);
+    if (!knownGlobals().count(qualified) && !storageDtype(qualified)) unsupported("global " + qualified);
     push(PyValue::global(qualified));
 }
 
@@ -406,14 +400,12 @@ PyValuePtr Unpickler::call(const PyValue& callable, const PyValue& argsValue, in
     // _rebuild_from_type_v2 calls the function it wraps; a crafted chain of them must not
     // recurse without bound.
     if (depth > 8) corrupt("too many nested rebuild calls");
-    if (callable.kind != PyValue::Kind::Global)
-        corrupt(std::string("call of a ") + callable.kindName());
+    if (callable.kind != PyValue::Kind::Global) corrupt(std::string("call of a ") + callable.kindName());
     if (argsValue.kind != PyValue::Kind::Tuple) corrupt("call arguments are not a tuple");
     const std::string& f = callable.text;
     const auto& args = argsValue.items;
     auto argKind = [&](size_t i, PyValue::Kind kind) -> const PyValue& {
-        if (i >= args.size() || args[i]->kind != kind)
-            corrupt("bad arguments to " + f);
+        if (i >= args.size() || args[i]->kind != kind) corrupt("bad arguments to " + f);
         return *args[i];
     };
 
@@ -425,15 +417,13 @@ PyValuePtr Unpickler::call(const PyValue& callable, const PyValue& argsValue, in
             };
             if (!isSequence(*args[0])) corrupt("bad arguments to " + f);
             for (const auto& pair : args[0]->items) {
-                if (!isSequence(*pair) || pair->items.size() != 2)
-                    corrupt("OrderedDict item is not a pair");
+                if (!isSequence(*pair) || pair->items.size() != 2) corrupt("OrderedDict item is not a pair");
                 dict->entries.emplace_back(pair->items[0], pair->items[1]);
             }
         }
         return dict;
     }
-    if (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor")
-        return rebuildTensor(args);
+    if (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor") return rebuildTensor(args);
     if (f == "torch._utils._rebuild_parameter" || f == "torch._utils._rebuild_parameter_with_state") {
         argKind(0, PyValue::Kind::Tensor);
         return args[0];
@@ -465,8 +455,7 @@ PyValuePtr Unpickler::persistentLoad(const PyValue& pid) {
         corrupt("persistent id is not a tuple");
     const auto& id = pid.items;
     if (id[0]->text == "module") unsupported("a pickled module (save its state_dict instead)");
-    if (id[0]->text != "storage" || id.size() < 5)
-        unsupported("persistent id of kind '" + id[0]->text + "'");
+    if (id[0]->text != "storage" || id.size() < 5) unsupported("persistent id of kind '" + id[0]->text + "'");
     if (!loader_) corrupt("storage reference where none is expected");
 
     StorageRef ref;
@@ -497,8 +486,8 @@ PyValuePtr Unpickler::persistentLoad(const PyValue& pid) {
     }
 
     torch::Tensor storage = loader_(ref);
-    if (!storage.defined() || storage.dim() != 1 || storage.scalar_type() != ref.dtype ||
-        storage.numel() != expected || !storage.is_contiguous())
+    if (!storage.defined() || storage.dim() != 1 || storage.scalar_type() != ref.dtype || storage.numel() != expected ||
+        !storage.is_contiguous())
         throw fileError(name_, "storage '" + ref.key + "' could not be loaded");
     return PyValue::tensor(std::move(storage));
 }
@@ -507,8 +496,7 @@ PyValuePtr Unpickler::persistentLoad(const PyValue& pid) {
 // a strided view of the storage. The view is checked to stay inside the storage first, since
 // as_strided would happily read outside it.
 PyValuePtr Unpickler::rebuildTensor(const std::vector<PyValuePtr>& args) {
-    if (args.size() < 4 || args[0]->kind != PyValue::Kind::Tensor ||
-        args[1]->kind != PyValue::Kind::Int ||
+    if (args.size() < 4 || args[0]->kind != PyValue::Kind::Tensor || args[1]->kind != PyValue::Kind::Int ||
         (args[2]->kind != PyValue::Kind::Tuple && args[2]->kind != PyValue::Kind::List) ||
         (args[3]->kind != PyValue::Kind::Tuple && args[3]->kind != PyValue::Kind::List))
         corrupt("bad arguments to _rebuild_tensor");
@@ -516,10 +504,9 @@ PyValuePtr Unpickler::rebuildTensor(const std::vector<PyValuePtr>& args) {
     // Normally a storage from persistentLoad; a crafted pickle may pass any tensor (an
     // expanded view addresses far fewer bytes than it has elements), so check it is a plain
     // 1-D run of memory before trusting its numel as the bound.
-    const bool plainRun =
-        storage.dim() == 1 && storage.is_contiguous() &&
-        static_cast<uint64_t>(storage.storage_offset() + storage.numel()) * storage.element_size() <=
-            storage.storage().nbytes();
+    const bool plainRun = storage.dim() == 1 && storage.is_contiguous() &&
+                          static_cast<uint64_t>(storage.storage_offset() + storage.numel()) * storage.element_size() <=
+                              storage.storage().nbytes();
     if (!plainRun) corrupt("tensor rebuilt over something that is not a storage");
     const int64_t offset = args[1]->intValue;
     const auto& sizeItems = args[2]->items;
@@ -546,8 +533,7 @@ PyValuePtr Unpickler::rebuildTensor(const std::vector<PyValuePtr>& args) {
         int64_t count = 1;
         for (size_t i = 0; i < sizes.size(); ++i) {
             const int64_t span = sizes[i] - 1;
-            if (strides[i] != 0 && span > (kMax - last) / strides[i])
-                corrupt("tensor view outside its storage");
+            if (strides[i] != 0 && span > (kMax - last) / strides[i]) corrupt("tensor view outside its storage");
             last += span * strides[i];
             if (sizes[i] > kMax / count) corrupt("tensor too large");
             count *= sizes[i];
@@ -564,8 +550,7 @@ PyValuePtr Unpickler::rebuildTensor(const std::vector<PyValuePtr>& args) {
 // reachable from the result are broken up.
 void Unpickler::checkResult(const PyValuePtr& result) {
     auto isContainer = [](const PyValue& v) {
-        return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple ||
-               v.kind == PyValue::Kind::Dict;
+        return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::Dict;
     };
     auto childCount = [](const PyValue& v) { return v.items.size() + 2 * v.entries.size(); };
     auto child = [](const PyValue& v, size_t i) -> const PyValue* {

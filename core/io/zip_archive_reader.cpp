@@ -24,16 +24,14 @@ uint16_t le16(const char* p) {
 
 uint32_t le32(const char* p) {
     const auto* b = reinterpret_cast<const unsigned char*>(p);
-    return static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) |
-           (static_cast<uint32_t>(b[2]) << 16) | (static_cast<uint32_t>(b[3]) << 24);
+    return static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) | (static_cast<uint32_t>(b[2]) << 16) |
+           (static_cast<uint32_t>(b[3]) << 24);
 }
 
 uint64_t le64(const char* p) { return le32(p) | (static_cast<uint64_t>(le32(p + 4)) << 32); }
 
 // True when [offset, offset + count) lies inside [0, limit), without overflowing.
-bool fits(uint64_t offset, uint64_t count, uint64_t limit) {
-    return offset <= limit && count <= limit - offset;
-}
+bool fits(uint64_t offset, uint64_t count, uint64_t limit) { return offset <= limit && count <= limit - offset; }
 
 }  // namespace
 
@@ -41,9 +39,7 @@ ZipArchiveReader::ZipArchiveReader(const std::string& path)
     : ZipArchiveReader(
           [&path] {
               auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
-              if (!*file)
-                  throw fileError(path, std::string("cannot open for reading: ") +
-                                            std::strerror(errno));
+              if (!*file) throw fileError(path, std::string("cannot open for reading: ") + std::strerror(errno));
               return std::unique_ptr<std::istream>(std::move(file));
           }(),
           path) {}
@@ -52,8 +48,7 @@ ZipArchiveReader ZipArchiveReader::fromBytes(std::string bytes, const std::strin
     return ZipArchiveReader(std::make_unique<std::istringstream>(std::move(bytes)), name);
 }
 
-ZipArchiveReader ZipArchiveReader::fromStream(std::unique_ptr<std::istream> stream,
-                                              const std::string& name) {
+ZipArchiveReader ZipArchiveReader::fromStream(std::unique_ptr<std::istream> stream, const std::string& name) {
     if (!stream) throw fileError(name, "cannot read");
     return ZipArchiveReader(std::move(stream), name);
 }
@@ -91,8 +86,7 @@ void ZipArchiveReader::readAt(uint64_t offset, void* destination, uint64_t count
 // The end record sits in the last 22 bytes unless an archive comment follows it, so search
 // backwards through the largest possible comment.
 ZipArchiveReader::EndRecord ZipArchiveReader::findEndRecord() const {
-    if (fileSize_ < kEndSize)
-        throw fileError(path_, "not a zip archive (file is too small)");
+    if (fileSize_ < kEndSize) throw fileError(path_, "not a zip archive (file is too small)");
     const uint64_t tailSize = std::min(fileSize_, kEndSize + kMaxCommentSize);
     const uint64_t tailStart = fileSize_ - tailSize;
     std::string tail(tailSize, '\0');
@@ -129,8 +123,7 @@ void ZipArchiveReader::readZip64EndRecord(EndRecord& record) const {
     if (!fits(offset, kZip64EndSize, record.position))
         throw fileError(path_, "corrupt zip archive (bad ZIP64 end record offset)");
     readAt(offset, end, kZip64EndSize);
-    if (le32(end) != kZip64EndSignature)
-        throw fileError(path_, "corrupt zip archive (missing ZIP64 end record)");
+    if (le32(end) != kZip64EndSignature) throw fileError(path_, "corrupt zip archive (missing ZIP64 end record)");
     record.entryCount = le64(end + 32);
     record.directorySize = le64(end + 40);
     record.directoryOffset = le64(end + 48);
@@ -182,13 +175,10 @@ void ZipArchiveReader::readCentralDirectory(const EndRecord& record) {
 // as long as its size and inside the file; deflate expands at most about 1032:1.
 void ZipArchiveReader::checkSizes(const Entry& e) const {
     if (!fits(e.localHeaderOffset, e.compressedSize, fileSize_))
-        throw fileError(path_, "truncated zip archive (entry '" + e.name +
-                                   "' runs past the end of the file)");
+        throw fileError(path_, "truncated zip archive (entry '" + e.name + "' runs past the end of the file)");
     const bool badStored = e.method == kMethodStored && e.size != e.compressedSize;
-    const bool badDeflated = e.method == kMethodDeflated &&
-                             e.size > e.compressedSize * 1032 + 1024;
-    if (badStored || badDeflated)
-        throw fileError(path_, "corrupt zip archive (entry '" + e.name + "' has a bad size)");
+    const bool badDeflated = e.method == kMethodDeflated && e.size > e.compressedSize * 1032 + 1024;
+    if (badStored || badDeflated) throw fileError(path_, "corrupt zip archive (entry '" + e.name + "' has a bad size)");
 }
 
 // The ZIP64 extra field holds 64-bit values, in this order, for exactly those fields whose
@@ -205,8 +195,7 @@ void ZipArchiveReader::parseZip64Extra(const char* extra, size_t length, Entry& 
             auto next = [&](uint64_t& value) {
                 if (value != kMax32) return;
                 if (used + 8 > fieldSize)
-                    throw fileError(path_, "corrupt zip archive (short ZIP64 field for " +
-                                               entry.name + ")");
+                    throw fileError(path_, "corrupt zip archive (short ZIP64 field for " + entry.name + ")");
                 value = le64(field + used);
                 used += 8;
             };
@@ -256,11 +245,9 @@ uint64_t ZipArchiveReader::dataOffset(const Entry& e) const {
     readAt(e.localHeaderOffset, header, kLocalHeaderSize);
     if (le32(header) != kLocalHeaderSignature)
         throw fileError(path_, "corrupt zip archive (bad local header for '" + e.name + "')");
-    const uint64_t offset = e.localHeaderOffset + kLocalHeaderSize + le16(header + 26) +
-                            le16(header + 28);
+    const uint64_t offset = e.localHeaderOffset + kLocalHeaderSize + le16(header + 26) + le16(header + 28);
     if (!fits(offset, e.compressedSize, fileSize_))
-        throw fileError(path_, "truncated zip archive (entry '" + e.name +
-                                   "' runs past the end of the file)");
+        throw fileError(path_, "truncated zip archive (entry '" + e.name + "' runs past the end of the file)");
     return offset;
 }
 
@@ -273,14 +260,12 @@ std::string ZipArchiveReader::read(const std::string& name) const {
     return data;
 }
 
-void ZipArchiveReader::readInto(const std::string& name, void* destination,
-                                uint64_t capacity) const {
+void ZipArchiveReader::readInto(const std::string& name, void* destination, uint64_t capacity) const {
     const Entry& e = entry(name);
     if (capacity != e.size)
-        throw fileError(path_, "entry '" + name + "' holds " + std::to_string(e.size) +
-                                   " bytes, expected " + std::to_string(capacity));
-    if (e.flags & kFlagEncrypted)
-        throw fileError(path_, "unsupported zip archive (entry '" + name + "' is encrypted)");
+        throw fileError(path_, "entry '" + name + "' holds " + std::to_string(e.size) + " bytes, expected " +
+                                   std::to_string(capacity));
+    if (e.flags & kFlagEncrypted) throw fileError(path_, "unsupported zip archive (entry '" + name + "' is encrypted)");
     const uint64_t offset = dataOffset(e);
     if (e.method == kMethodStored) {
         if (e.compressedSize != e.size)
@@ -289,8 +274,8 @@ void ZipArchiveReader::readInto(const std::string& name, void* destination,
     } else if (e.method == kMethodDeflated) {
         inflateInto(e, offset, destination);
     } else {
-        throw fileError(path_, "unsupported zip compression method " + std::to_string(e.method) +
-                                   " for entry '" + name + "'");
+        throw fileError(path_,
+                        "unsupported zip compression method " + std::to_string(e.method) + " for entry '" + name + "'");
     }
     if (crc32Of(destination, e.size) != e.crc)
         throw fileError(path_, "corrupt zip archive (CRC mismatch in entry '" + name + "')");
@@ -332,8 +317,8 @@ void ZipArchiveReader::inflateInto(const Entry& e, uint64_t offset, void* destin
         if (status == Z_STREAM_END) break;
         // Z_BUF_ERROR with no input left and no room: the stream is longer or shorter than
         // the directory says.
-        const bool stuck = status == Z_BUF_ERROR && ((z.avail_in == 0 && inputLeft == 0) ||
-                                                     (outputLeft == 0 && produced == 0));
+        const bool stuck =
+            status == Z_BUF_ERROR && ((z.avail_in == 0 && inputLeft == 0) || (outputLeft == 0 && produced == 0));
         if ((status != Z_OK && status != Z_BUF_ERROR) || stuck)
             throw fileError(path_, "corrupt compressed data in entry '" + e.name + "'");
     }

@@ -27,8 +27,7 @@ public:
     // An archive held in memory (tests, fuzzing) or in an open stream; `name` is used in
     // messages.
     static ZipArchiveReader fromBytes(std::string bytes, const std::string& name);
-    static ZipArchiveReader fromStream(std::unique_ptr<std::istream> stream,
-                                       const std::string& name);
+    static ZipArchiveReader fromStream(std::unique_ptr<std::istream> stream, const std::string& name);
 
     ZipArchiveReader(ZipArchiveReader&&) noexcept;
     ZipArchiveReader& operator=(ZipArchiveReader&&) noexcept;

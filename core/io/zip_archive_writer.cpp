@@ -87,8 +87,8 @@ bool ZipArchiveWriter::needsZip64(uint64_t value) const { return forceZip64_ || 
 
 // Bit 11 tells readers the name is UTF-8; plain ASCII names (all of PyTorch's) leave it clear.
 uint16_t ZipArchiveWriter::flagsFor(const std::string& name) const {
-    const bool ascii = std::all_of(name.begin(), name.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const bool ascii =
+        std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     return ascii ? 0 : kFlagUtf8Name;
 }
 
@@ -151,8 +151,7 @@ void ZipArchiveWriter::writeLocalHeader(const Record& r) {
     Bytes zip64Extra;
     if (zip64) zip64Extra.u16(kZip64ExtraId).u16(16).u64(r.size).u64(r.compressedSize);
 
-    const uint64_t unpadded = offset_ + kLocalHeaderSize + r.name.size() +
-                              zip64Extra.str().size() + 4;
+    const uint64_t unpadded = offset_ + kLocalHeaderSize + r.name.size() + zip64Extra.str().size() + 4;
     const uint64_t padding = (kAlignment - unpadded % kAlignment) % kAlignment;
     Bytes header;
     header.u32(kLocalHeaderSignature);
@@ -195,8 +194,7 @@ void ZipArchiveWriter::writeCentralHeader(const Record& r) {
 
 void ZipArchiveWriter::writeEnd(uint64_t directoryOffset, uint64_t directorySize) {
     const uint64_t count = records_.size();
-    const bool zip64 = forceZip64_ || count >= kMax16 || directoryOffset >= kMax32 ||
-                       directorySize >= kMax32;
+    const bool zip64 = forceZip64_ || count >= kMax16 || directoryOffset >= kMax32 || directorySize >= kMax32;
     if (zip64) {
         const uint64_t zip64EndOffset = offset_;
         Bytes end;

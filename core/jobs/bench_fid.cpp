@@ -1,14 +1,13 @@
 // `bench fid`: the speed of the FID pipeline on two folders (by default two generated folders of
 // random 32x32 PNGs, the reference setting), and of the Fréchet distance alone.
 #include "core/api/fid.h"
-#include "core/util/elapsed.h"
-
 #include "core/fid/feature_extractor.h"
 #include "core/fid/frechet_distance.h"
 #include "core/fid/image_folder_listing.h"
 #include "core/fid/inception_weights.h"
 #include "core/util/blas_threads.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
 
@@ -105,7 +104,8 @@ nlohmann::json benchFid(const FidBenchOptions& o, JobSink& sink, const StopToken
         const auto files = fid::listFidImages(folder);
         const ProgressMeter meter(int64_t(files.size()), "images");
         const auto extractStart = std::chrono::steady_clock::now();
-        const auto features = extractor.extract(files, [&](int64_t n) { sink.onProgress(meter.at(n)); }, &stop);
+        const auto features = extractor.extract(
+            files, [&](int64_t n) { sink.onProgress(meter.at(n)); }, &stop);
         extractionSeconds += secondsSince(extractStart);
         images += int64_t(files.size());
         stats.push_back(fid::GaussianStats::fromFeatures(features));
@@ -129,7 +129,8 @@ nlohmann::json benchFid(const FidBenchOptions& o, JobSink& sink, const StopToken
             {"weights", weightsUsed},
             {"folders", folders.size()},
             {"images", images},
-            {"image_size", (o.folder1.empty() || o.folder2.empty()) ? nlohmann::json(o.imageSize) : nlohmann::json("as found")},
+            {"image_size",
+             (o.folder1.empty() || o.folder2.empty()) ? nlohmann::json(o.imageSize) : nlohmann::json("as found")},
             {"feature_extraction", {{"seconds", extractionSeconds}, {"images_per_second", images / extractionSeconds}}},
             {"total_seconds", totalSeconds},
             {"end_to_end_images_per_second", images / totalSeconds},

@@ -1,6 +1,5 @@
 // `diffusion-studio-cli bench lmdb`: images/s of raw export and resize export.
 #include "core/api/lmdb_import.h"
-
 #include "core/data/parallel_for.h"
 #include "core/lmdb/lmdb_environment.h"
 #include "core/lmdb/lmdb_writer.h"
@@ -10,8 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 namespace ds::api {
@@ -83,12 +82,9 @@ nlohmann::json timeImport(LmdbImportRequest request) {
     const std::clock_t cpuStart = std::clock();
     const LmdbImportResult r = runLmdbImport(request, quiet, never);
     const double cpuSeconds = double(std::clock() - cpuStart) / CLOCKS_PER_SEC;
-    return {{"threads", request.threads},
-            {"images", r.written},
-            {"seconds", r.seconds},
-            {"images_per_sec", r.imagesPerSecond},
-            {"cpu_seconds", cpuSeconds},
-            {"cores_used", r.seconds > 0 ? cpuSeconds / r.seconds : 0.0}};
+    return {{"threads", request.threads}, {"images", r.written},
+            {"seconds", r.seconds},       {"images_per_sec", r.imagesPerSecond},
+            {"cpu_seconds", cpuSeconds},  {"cores_used", r.seconds > 0 ? cpuSeconds / r.seconds : 0.0}};
 }
 
 }  // namespace
@@ -126,8 +122,12 @@ nlohmann::json benchLmdb(const LmdbBenchOptions& options) {
             {"entries", stats.entries},
             {"mean_value_bytes", stats.entries ? double(stats.usedBytes) / double(stats.entries) : 0.0},
             {"raw_export", timeImport(raw)},
-            {"resize_export", {{"size", options.size}, {"format", "png"}, {"one_thread", resizeOne},
-                               {"all_threads", resizeMany}, {"scaling", one > 0 ? many / one : 0.0}}},
+            {"resize_export",
+             {{"size", options.size},
+              {"format", "png"},
+              {"one_thread", resizeOne},
+              {"all_threads", resizeMany},
+              {"scaling", one > 0 ? many / one : 0.0}}},
             {"reference_fyu_lsun_export_flat_images_per_sec", kFyuLsunExportImagesPerSecond}};
 }
 

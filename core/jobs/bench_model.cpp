@@ -43,7 +43,8 @@ FlowBenchModel makeFlowBenchModel(flow::Backbone backbone, const torch::Device& 
         m.imageShape = {3, 32, 32};
         m.name = "FlowUnet(ch=32, ch_mul=(1,2,2), att_channels=(0,1,0), groups=32, dropout=0), 3x32x32";
     } else {
-        throw Error(std::string("bench has no flow model on the ") + flow::backboneName(backbone) + " backbone (expected torchcfm or cfm)");
+        throw Error(std::string("bench has no flow model on the ") + flow::backboneName(backbone) +
+                    " backbone (expected torchcfm or cfm)");
     }
     m.net.train(false);
     m.net.to(device);

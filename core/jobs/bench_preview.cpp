@@ -1,11 +1,10 @@
 // `diffusion-studio-cli bench preview`: a preset's preview against its training time.
 #include "core/api/benchmarks.h"
-#include "core/util/elapsed.h"
-
 #include "core/train/train_config.h"
 #include "core/train/training_model.h"
 #include "core/util/blas_threads.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -52,7 +51,8 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < o.trainSteps; ++i) step();
     // A step's cost grows with the batch: a smaller measured batch is scaled (an estimate).
-    const double stepSeconds = secondsSince(start) / std::max(1, o.trainSteps) * double(config.batchSize) / double(batch);
+    const double stepSeconds =
+        secondsSince(start) / std::max(1, o.trainSteps) * double(config.batchSize) / double(batch);
 
     const double preview = timePreview(config, device);
     const double between = stepSeconds * double(config.sampleEvery);
@@ -69,15 +69,21 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
                           {"train_step_seconds", stepSeconds},
                           {"sample_every", config.sampleEvery},
                           {"training_seconds_between_previews", between},
-                          {"preview", {{"sampler", sampler}, {"steps", config.sampleSteps}, {"images", config.sampleCount},
-                                       {"seconds", preview}, {"fraction_of_training", between > 0 ? preview / between : 0.0}}}};
-    // The original scripts' previews (lucidrains' Trainer): DDIM with its sampling_timesteps (250 for the lsun presets).
+                          {"preview",
+                           {{"sampler", sampler},
+                            {"steps", config.sampleSteps},
+                            {"images", config.sampleCount},
+                            {"seconds", preview},
+                            {"fraction_of_training", between > 0 ? preview / between : 0.0}}}};
+    // The original scripts' previews (lucidrains' Trainer): DDIM with its sampling_timesteps (250 for the lsun
+    // presets).
     if (o.ddimComparison && !config.isFlow()) {
         auto ddim = config;
         ddim.sampleSampler = DiffusionSampler::Ddim;
         ddim.sampleSteps = config.diffusion.effectiveSamplingTimesteps();
         const double seconds = timePreview(ddim, device);
-        report["ddim_preview"] = {{"steps", ddim.sampleSteps}, {"seconds", seconds},
+        report["ddim_preview"] = {{"steps", ddim.sampleSteps},
+                                  {"seconds", seconds},
                                   {"fraction_of_training", between > 0 ? seconds / between : 0.0}};
     }
     return report;

@@ -1,11 +1,10 @@
 #include "core/api/benchmarks.h"
-#include "core/util/elapsed.h"
-
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/flow/ode_solver.h"
 #include "core/jobs/bench_model.h"
 #include "core/util/blas_threads.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -22,9 +21,12 @@ double timeDdpmSteps(diffusion::GaussianDiffusionImpl& model, const torch::Tenso
     int done = 0;
     const auto start = std::chrono::steady_clock::now();
     try {
-        model.ddpmSample(xT, gen, [&](const diffusion::DenoiseStep&) {
-            if (++done >= measured) stop.requestStop();
-        }, &stop);
+        model.ddpmSample(
+            xT, gen,
+            [&](const diffusion::DenoiseStep&) {
+                if (++done >= measured) stop.requestStop();
+            },
+            &stop);
     } catch (const Cancelled&) {
     }
     return secondsSince(start);
@@ -69,14 +71,21 @@ nlohmann::json benchFlow(const SampleBenchOptions& o, const torch::Device& devic
     dopri5.method = flow::OdeMethod::Dopri5;
     dopri5.atol = dopri5.rtol = o.flowTolerance;
     const auto d = timeFlowSolve(model, dopri5, o.flowBatch, o.repeats, device);
-    nlohmann::json report{
-        {"model", model.name},
-        {"channels_last", o.channelsLast},
-        {"batch", o.flowBatch},
-        {"euler", {{"steps", o.flowEulerSteps}, {"nfe", e.nfe}, {"seconds", e.seconds}, {"seconds_per_image", e.seconds / o.flowBatch}}},
-        {"dopri5", {{"atol", o.flowTolerance}, {"rtol", o.flowTolerance}, {"nfe", d.nfe}, {"seconds", d.seconds},
-                    {"seconds_per_image", d.seconds / o.flowBatch},
-                    {"seconds_per_image_per_nfe", d.seconds / o.flowBatch / std::max<int64_t>(1, d.nfe)}}}};
+    nlohmann::json report{{"model", model.name},
+                          {"channels_last", o.channelsLast},
+                          {"batch", o.flowBatch},
+                          {"euler",
+                           {{"steps", o.flowEulerSteps},
+                            {"nfe", e.nfe},
+                            {"seconds", e.seconds},
+                            {"seconds_per_image", e.seconds / o.flowBatch}}},
+                          {"dopri5",
+                           {{"atol", o.flowTolerance},
+                            {"rtol", o.flowTolerance},
+                            {"nfe", d.nfe},
+                            {"seconds", d.seconds},
+                            {"seconds_per_image", d.seconds / o.flowBatch},
+                            {"seconds_per_image_per_nfe", d.seconds / o.flowBatch / std::max<int64_t>(1, d.nfe)}}}};
     if (o.flowBackbone == "torchcfm")
         report["python_reference"] = {{"note", "torchcfm UNetModel, 32 channels, this machine, from the issue"},
                                       {"euler50_seconds_per_image", 0.48},
@@ -123,7 +132,10 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
             best = std::min(best, secondsSince(start));
             nfe = solver->nfe();
         }
-        dpm.push_back({{"steps", steps}, {"nfe", nfe}, {"batch", o.ddimBatch}, {"seconds", best},
+        dpm.push_back({{"steps", steps},
+                       {"nfe", nfe},
+                       {"batch", o.ddimBatch},
+                       {"seconds", best},
                        {"seconds_per_image", best / o.ddimBatch}});
     }
 
@@ -136,19 +148,26 @@ nlohmann::json benchSample(const SampleBenchOptions& o) {
     const double ddpmFull = ddpmBest * o.ddpmSteps / measured;
 
     nlohmann::json report = {{"bench", "sample"},
-            {"model", jobs::kBenchModelName},
-            {"image_size", 32},
-            {"device", device.str()},
-            {"threads", torch::get_num_threads()},
-            {"blas_threads", openBlasThreads()},  // 0: not OpenBLAS
-            {"channels_last", o.channelsLast},
-            {"repeats", o.repeats},
-            {"ddim", {{"steps", o.ddimSteps}, {"batch", o.ddimBatch}, {"seconds", ddimBest},
-                      {"seconds_per_image", ddimBest / o.ddimBatch}}},
-            {"dpm_solver_pp_2m", dpm},
-            {"ddpm", {{"steps", o.ddpmSteps}, {"batch", o.ddpmBatch}, {"measured_steps", measured},
-                      {"measured_seconds", ddpmBest}, {"extrapolated", measured < o.ddpmSteps},
-                      {"seconds_per_image", ddpmFull / o.ddpmBatch}}}};
+                             {"model", jobs::kBenchModelName},
+                             {"image_size", 32},
+                             {"device", device.str()},
+                             {"threads", torch::get_num_threads()},
+                             {"blas_threads", openBlasThreads()},  // 0: not OpenBLAS
+                             {"channels_last", o.channelsLast},
+                             {"repeats", o.repeats},
+                             {"ddim",
+                              {{"steps", o.ddimSteps},
+                               {"batch", o.ddimBatch},
+                               {"seconds", ddimBest},
+                               {"seconds_per_image", ddimBest / o.ddimBatch}}},
+                             {"dpm_solver_pp_2m", dpm},
+                             {"ddpm",
+                              {{"steps", o.ddpmSteps},
+                               {"batch", o.ddpmBatch},
+                               {"measured_steps", measured},
+                               {"measured_seconds", ddpmBest},
+                               {"extrapolated", measured < o.ddpmSteps},
+                               {"seconds_per_image", ddpmFull / o.ddpmBatch}}}};
     if (o.flow) report["flow"] = benchFlow(o, device);
     return report;
 }

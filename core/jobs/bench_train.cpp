@@ -1,12 +1,11 @@
 #include "core/api/training.h"
-#include "core/util/elapsed.h"
-
 #include "core/jobs/bench_model.h"
 #include "core/train/gradient_averager.h"
 #include "core/train/process_group.h"
 #include "core/util/atomic_file.h"
 #include "core/util/blas_threads.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -68,7 +67,7 @@ nlohmann::json benchTrain(const TrainBenchOptions& o, const DistributedRun* dist
         adam.step();
         return loss.item<double>();
     };
-    step();  // warm-up
+    step();                                                                           // warm-up
     if (group) group->gatherRows(torch::zeros({1}), "the start of the timed steps");  // start together
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < o.steps; ++i) step();

@@ -30,11 +30,14 @@ std::string CheckpointInfo::toText() const {
     os << "\n"
        << "image size:   " << (imageSize > 0 ? std::to_string(imageSize) : "(not recorded: pass --image-size)") << "\n";
     if (family == "flow")
-        os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver" << flowNote() << "\n";
+        os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver" << flowNote()
+           << "\n";
     else
-        os << "diffusion:    " << timesteps << " timesteps, " << betaSchedule << " schedule, objective " << objective << "\n";
+        os << "diffusion:    " << timesteps << " timesteps, " << betaSchedule << " schedule, objective " << objective
+           << "\n";
     if (numClasses > 0) {
-        os << "classes:      " << numClasses << " (sample with --class, --classes or --class-name; guidance --cond-scale)";
+        os << "classes:      " << numClasses
+           << " (sample with --class, --classes or --class-name; guidance --cond-scale)";
         if (!classNames.empty()) {
             os << ":";
             for (size_t i = 0; i < classNames.size(); ++i) os << (i ? ", " : " ") << i << " " << classNames[i];
@@ -54,8 +57,9 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
     info.family = "flow";
     info.kind = ck.format == "cfm-seed"   ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
                 : ck.format == "torchcfm" ? "torchcfm UNetModel (its image examples' net_model / ema_model)"
-                : ck.network.backbone() == flow::Backbone::Lucidrains ? "Diffusion Studio flow matching on the lucidrains Unet"
-                                          : "Diffusion Studio flow-matching U-Net";
+                : ck.network.backbone() == flow::Backbone::Lucidrains
+                    ? "Diffusion Studio flow matching on the lucidrains Unet"
+                    : "Diffusion Studio flow-matching U-Net";
     if (ck.numClasses() > 0) info.kind += ", class-conditional (no null class: guidance scale 1)";
     info.numClasses = ck.numClasses();
     info.classNames = ck.classNames;
@@ -115,8 +119,9 @@ CheckpointInfo inspectCheckpoint(const std::string& path) {
     info.numClasses = ck.numClasses();
     info.classNames = ck.classNames;
     if (!ck.scheduleKnown)
-        info.notes.push_back("the file holds no schedule: lucidrains' defaults are assumed (1000 steps, cosine, "
-                             "pred_noise); --objective overrides the objective");
+        info.notes.push_back(
+            "the file holds no schedule: lucidrains' defaults are assumed (1000 steps, cosine, "
+            "pred_noise); --objective overrides the objective");
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
     info.weights.push_back("online");

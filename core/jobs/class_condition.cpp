@@ -18,13 +18,16 @@ std::string number(double v) {
 
 }  // namespace
 
-std::string ClassSet::nameOf(int64_t k) const { return size_t(k) < names.size() ? names[size_t(k)] : std::to_string(k); }
+std::string ClassSet::nameOf(int64_t k) const {
+    return size_t(k) < names.size() ? names[size_t(k)] : std::to_string(k);
+}
 
 torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& set, int64_t count) {
     if (set.count <= 0) {
         if (c.given())
-            throw Error("--class, --classes, --class-name and the guidance options apply to class-conditional "
-                        "checkpoints; this model is unconditional");
+            throw Error(
+                "--class, --classes, --class-name and the guidance options apply to class-conditional "
+                "checkpoints; this model is unconditional");
         return {};
     }
     if (!c.className.empty() && !c.classes.empty()) throw Error("give --class-name or --class/--classes, not both");
@@ -42,8 +45,8 @@ torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& se
     }
     for (int k : classes)
         if (k < 0 || k >= set.count)
-            throw Error("class " + std::to_string(k) + " is outside 0.." + std::to_string(set.count - 1) + " (the model has " +
-                        std::to_string(set.count) + " classes)");
+            throw Error("class " + std::to_string(k) + " is outside 0.." + std::to_string(set.count - 1) +
+                        " (the model has " + std::to_string(set.count) + " classes)");
     if (classes.empty())
         for (int k = 0; k < set.count; ++k) classes.push_back(k);  // every class in turn
     auto all = torch::empty({count}, torch::kLong);
@@ -53,8 +56,8 @@ torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& se
 }
 
 std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassConditioning& c,
-                                                              const checkpoint::DiffusionCheckpoint& ck, int64_t count,
-                                                              api::DiffusionSampler sampler) {
+                                                               const checkpoint::DiffusionCheckpoint& ck, int64_t count,
+                                                               api::DiffusionSampler sampler) {
     auto classes = resolveClasses(c, ClassSet{ck.numClasses(), ck.classNames}, count);
     if (!classes.defined()) return std::nullopt;
     diffusion::ClassCondition condition;
@@ -76,7 +79,8 @@ std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassC
     return condition;
 }
 
-std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tensor& classes, const ClassSet& set, int index) {
+std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tensor& classes, const ClassSet& set,
+                                                              int index) {
     std::vector<std::pair<std::string, std::string>> e;
     if (index >= 0) {
         const int64_t k = classes[index].item<int64_t>();
@@ -84,7 +88,8 @@ std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tenso
         if (!set.names.empty()) e.emplace_back("ds.class_name", set.nameOf(k));
     } else {
         std::string list;
-        for (int64_t i = 0; i < classes.size(0); ++i) list += (i ? "," : "") + std::to_string(classes[i].item<int64_t>());
+        for (int64_t i = 0; i < classes.size(0); ++i)
+            list += (i ? "," : "") + std::to_string(classes[i].item<int64_t>());
         e.emplace_back("ds.classes", list);
     }
     return e;

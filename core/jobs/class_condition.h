@@ -30,11 +30,12 @@ torch::Tensor resolveClasses(const api::ClassConditioning& request, const ClassS
 // rescaled_phi 0.7). nullopt for an unconditional checkpoint; ds::Error for options the sampler
 // cannot use.
 std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassConditioning& request,
-                                                              const checkpoint::DiffusionCheckpoint& ck, int64_t count,
-                                                              api::DiffusionSampler sampler);
+                                                               const checkpoint::DiffusionCheckpoint& ck, int64_t count,
+                                                               api::DiffusionSampler sampler);
 
 // PNG metadata of the classes (index >= 0: that image's; -1: the grid's, every class in order).
-std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tensor& classes, const ClassSet& set, int index);
+std::vector<std::pair<std::string, std::string>> classEntries(const torch::Tensor& classes, const ClassSet& set,
+                                                              int index);
 // The same plus the guidance.
 std::vector<std::pair<std::string, std::string>> classConditionEntries(const checkpoint::DiffusionCheckpoint& ck,
                                                                        const diffusion::ClassCondition& condition,

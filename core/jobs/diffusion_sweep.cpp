@@ -1,7 +1,6 @@
 // NFE vs quality on a diffusion checkpoint: each sweep sampler at each step count, from the same
 // x_T, against a converged solution of the probability-flow ODE (DPM-Solver++ 3M, many steps).
 #include "core/jobs/diffusion_sweep.h"
-#include "core/util/elapsed.h"
 
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/jobs/class_condition.h"
@@ -9,17 +8,18 @@
 #include "core/jobs/logs_only_sink.h"
 #include "core/jobs/sample_output.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
-#include <functional>
-#include <optional>
-#include <map>
-#include <tuple>
 #include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <tuple>
 
 namespace ds::api {
 
@@ -61,7 +61,8 @@ struct OdeKind {
     bool clipX0 = false;
     bool denoiseToZero = false;
     bool operator<(const OdeKind& o) const {
-        return std::tie(clippedSchedule, clipX0, denoiseToZero) < std::tie(o.clippedSchedule, o.clipX0, o.denoiseToZero);
+        return std::tie(clippedSchedule, clipX0, denoiseToZero) <
+               std::tie(o.clippedSchedule, o.clipX0, o.denoiseToZero);
     }
 };
 
@@ -87,8 +88,8 @@ TimedRun referenceRun(diffusion::GaussianDiffusionImpl& model, const OdeKind& ki
     return out;
 }
 
-TimedRun timedRun(diffusion::GaussianDiffusionImpl& model, const api::SweepSampler& s, int steps, const torch::Tensor& xT,
-                  const StopToken& stop) {
+TimedRun timedRun(diffusion::GaussianDiffusionImpl& model, const api::SweepSampler& s, int steps,
+                  const torch::Tensor& xT, const StopToken& stop) {
     const auto start = std::chrono::steady_clock::now();
     TimedRun out;
     if (s.sampler == api::DiffusionSampler::Ddim) {
@@ -152,7 +153,8 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
     const auto xT = initialNoise(r, model->channels(), model->config().imageSize, gen).to(options.device);
     // A class-conditional model sweeps the same classes and guidance in every run (ODE kinds
     // only: CFG++ applies to DDIM, whose ODE the sweep measures without it).
-    if (auto condition = resolveClassCondition(r.conditioning, ckpt, xT.size(0), api::DiffusionSampler::DpmSolverPlusPlus)) {
+    if (auto condition =
+            resolveClassCondition(r.conditioning, ckpt, xT.size(0), api::DiffusionSampler::DpmSolverPlusPlus)) {
         condition->classes = condition->classes.to(options.device);
         model->setCondition(*condition);
     }
@@ -179,8 +181,8 @@ api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& r, cons
     for (const auto& [name, s, steps] : runs) reference[odeOf(s)];
     const auto references = static_cast<int64_t>(reference.size());
     ProgressMeter meter(static_cast<int64_t>(runs.size()) + references, "runs");
-    sink.onLog("reference: DPM-Solver++ 3M with " + std::to_string(sweep.referenceSteps) + " steps on each sampler's ODE, " +
-               std::to_string(xT.size(0)) + " images");
+    sink.onLog("reference: DPM-Solver++ 3M with " + std::to_string(sweep.referenceSteps) +
+               " steps on each sampler's ODE, " + std::to_string(xT.size(0)) + " images");
     api::SolverSweepResult result;
     int64_t done = 0;
     for (auto& [kind, run] : reference) {

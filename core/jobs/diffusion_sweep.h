@@ -5,7 +5,8 @@
 
 namespace ds::jobs {
 
-api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& request, const checkpoint::DiffusionCheckpoint& ckpt,
+api::SolverSweepResult runDiffusionSolverSweep(const api::SampleRequest& request,
+                                               const checkpoint::DiffusionCheckpoint& ckpt,
                                                const api::SolverSweepRequest& sweep, api::JobSink& sink,
                                                const StopToken& stop);
 

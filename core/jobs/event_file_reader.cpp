@@ -33,7 +33,8 @@ Image readGrid(const std::string& path) {
 
 }  // namespace
 
-EventFileReader::EventFileReader(std::string path, std::string runDir) : path_(std::move(path)), runDir_(std::move(runDir)) {}
+EventFileReader::EventFileReader(std::string path, std::string runDir)
+    : path_(std::move(path)), runDir_(std::move(runDir)) {}
 
 void EventFileReader::poll(JobSink& sink) {
     std::ifstream in(path_, std::ios::binary);

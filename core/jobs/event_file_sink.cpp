@@ -18,8 +18,12 @@ void EventFileSink::write(const std::string& line) {
 
 void EventFileSink::onProgress(const JobProgress& p) {
     write(nlohmann::json{{"progress",
-                          {{"done", p.done}, {"total", p.total}, {"unit", p.unit}, {"elapsed", p.elapsedSeconds},
-                           {"eta", p.etaSeconds}, {"rate", p.ratePerSecond}}}}
+                          {{"done", p.done},
+                           {"total", p.total},
+                           {"unit", p.unit},
+                           {"elapsed", p.elapsedSeconds},
+                           {"eta", p.etaSeconds},
+                           {"rate", p.ratePerSecond}}}}
               .dump());
 }
 
@@ -28,9 +32,15 @@ void EventFileSink::onLog(const std::string& line) { write(nlohmann::json{{"log"
 void EventFileSink::onMetrics(const TrainMetrics& m) {
     // NaN (an empty loss-by-timestep bucket) becomes null.
     write(nlohmann::json{{"metrics",
-                          {{"step", m.step}, {"total", m.totalSteps}, {"loss", m.loss}, {"lr", m.lr},
-                           {"grad_norm", m.gradNorm}, {"images_per_sec", m.imagesPerSecond},
-                           {"wall_time", m.wallSeconds}, {"epoch", m.epoch}, {"loss_by_t", m.lossByTimestep}}}}
+                          {{"step", m.step},
+                           {"total", m.totalSteps},
+                           {"loss", m.loss},
+                           {"lr", m.lr},
+                           {"grad_norm", m.gradNorm},
+                           {"images_per_sec", m.imagesPerSecond},
+                           {"wall_time", m.wallSeconds},
+                           {"epoch", m.epoch},
+                           {"loss_by_t", m.lossByTimestep}}}}
               .dump());
 }
 
@@ -40,8 +50,13 @@ void EventFileSink::onPreview(int64_t step, const Image& /*grid*/, double second
 
 void EventFileSink::onFid(const TrainFid& f) {
     write(nlohmann::json{{"fid",
-                          {{"step", f.step}, {"value", f.value}, {"label", f.label}, {"samples", f.samples},
-                           {"seconds", f.seconds}, {"wall_time", f.wallSeconds}, {"best", f.best}}}}
+                          {{"step", f.step},
+                           {"value", f.value},
+                           {"label", f.label},
+                           {"samples", f.samples},
+                           {"seconds", f.seconds},
+                           {"wall_time", f.wallSeconds},
+                           {"best", f.best}}}}
               .dump());
 }
 

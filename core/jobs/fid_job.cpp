@@ -2,8 +2,6 @@
 // distance in a feature classifier's space, with progress, cancelling, the statistics cache,
 // and pytorch-fid's --save-stats.
 #include "core/api/fid.h"
-#include "core/jobs/generated_fid.h"
-
 #include "core/features/classifier_file.h"
 #include "core/fid/builtin_reference.h"
 #include "core/fid/feature_extractor.h"
@@ -15,6 +13,7 @@
 #include "core/fid/kernel_inception_distance.h"
 #include "core/fid/prdc.h"
 #include "core/fid/stats_cache.h"
+#include "core/jobs/generated_fid.h"
 #include "core/util/device.h"
 #include "core/util/elapsed.h"
 #include "core/util/error.h"
@@ -66,8 +65,8 @@ std::string resizeMode(int resize, const fid::NetworkInput& input) {
     const std::string target = input.size > 0 ? std::to_string(input.size) + "x" + std::to_string(input.size) +
                                                     (input.channels == 1 ? " gray" : "")
                                               : "299x299";
-    const std::string last = input.size > 0 ? "to " + target + " (area when shrinking, bilinear when enlarging)"
-                                            : "bilinear to " + target;
+    const std::string last =
+        input.size > 0 ? "to " + target + " (area when shrinking, bilinear when enlarging)" : "bilinear to " + target;
     if (resize == 0) return input.size > 0 ? "each image " + last : last + " (as pytorch-fid)";
     const std::string s = std::to_string(resize);
     return "each image to " + s + "x" + s + " (area when shrinking, bilinear when enlarging), then " + last;
@@ -92,11 +91,10 @@ Error spaceMismatch(const std::string& path, const std::string& found, const std
         hint = "pass the classifier that made them with --features (fashion-mnist or its file)";
     else if (spaceLabel(found) == spaceLabel(expected))
         hint = "another classifier file made them (its sha256 differs): recompute them with this one";
-    else
-        hint = "pass the classifier that made them with --features";
+    else hint = "pass the classifier that made them with --features";
     return fileError(path, "holds statistics of " + describeSpace(found) + ", but the distance is computed in " +
-                               describeSpace(expected) + "; distances between two feature spaces mean nothing (" + hint +
-                               ")");
+                               describeSpace(expected) + "; distances between two feature spaces mean nothing (" +
+                               hint + ")");
 }
 
 Side openSide(const std::string& path, const FidRequest& r) {
@@ -112,8 +110,9 @@ Side openSide(const std::string& path, const FidRequest& r) {
         side.isFolder = true;
         side.files = fid::listFidImages(path);
         if (side.files.size() < 2)
-            throw fileError(path, "holds a single image; FID needs at least two per side (a covariance of one "
-                                  "image is undefined), and thousands for a meaningful value");
+            throw fileError(path,
+                            "holds a single image; FID needs at least two per side (a covariance of one "
+                            "image is undefined), and thousands for a meaningful value");
         return side;
     }
     if (!fs::exists(path, ec)) throw fileError(path, "does not exist");
@@ -148,23 +147,26 @@ public:
                 path_ = features::defaultClassifierPath("fashion-mnist");
                 std::error_code ec;
                 if (!fs::is_regular_file(path_, ec))
-                    throw fileError(path_, "no Fashion-MNIST classifier here: train it once with diffusion-studio-cli "
-                                           "train-classifier --data fashion-mnist (a few minutes on a CPU), or give "
-                                           "a classifier file with --features FILE");
+                    throw fileError(path_,
+                                    "no Fashion-MNIST classifier here: train it once with diffusion-studio-cli "
+                                    "train-classifier --data fashion-mnist (a few minutes on a CPU), or give "
+                                    "a classifier file with --features FILE");
             } else {
                 path_ = f;
                 std::error_code ec;
                 if (!fs::exists(path_, ec))
-                    throw fileError(path_, "does not exist (--features takes inception, fashion-mnist or a classifier "
-                                           "file written by train-classifier)");
+                    throw fileError(path_,
+                                    "does not exist (--features takes inception, fashion-mnist or a classifier "
+                                    "file written by train-classifier)");
             }
             classifier_ = features::readClassifierFile(path_);
             space_.id = classifier_->featureSpaceId();
             space_.label = classifier_->record.label();
             dims_ = classifier_->record.config.featureDim;
             if (request_.dims != 0 && request_.dims != dims_)
-                throw Error("--dims " + std::to_string(request_.dims) + " selects one of Inception's blocks; --features " +
-                            f + " gives " + std::to_string(dims_) + "-d features (leave --dims out)");
+                throw Error("--dims " + std::to_string(request_.dims) +
+                            " selects one of Inception's blocks; --features " + f + " gives " + std::to_string(dims_) +
+                            "-d features (leave --dims out)");
         }
         resolved_ = true;
     }
@@ -204,8 +206,9 @@ public:
         std::error_code ec;
         const auto size = fs::file_size(weights, ec);
         const auto time = fs::last_write_time(weights, ec).time_since_epoch().count();
-        return "dims=" + std::to_string(dims_) + ";resize=" + std::to_string(request_.resize) + ";weights=" +
-               fs::path(weights).filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+        return "dims=" + std::to_string(dims_) + ";resize=" + std::to_string(request_.resize) +
+               ";weights=" + fs::path(weights).filename().string() + ":" + std::to_string(size) + ":" +
+               std::to_string(time);
     }
 
     const fid::FeatureExtractor& extractor() {
@@ -215,8 +218,8 @@ public:
             const fid::ExtractionOptions options{dims_, request_.batchSize, request_.numWorkers, request_.resize};
             if (classifier_) {
                 sink_.onLog("loading the " + space_.label + " from " + path_);
-                extractor_.emplace(fid::classifierFeatures(features::buildClassifier(*classifier_, device), space_), device,
-                                   options);
+                extractor_.emplace(fid::classifierFeatures(features::buildClassifier(*classifier_, device), space_),
+                                   device, options);
             } else {
                 sink_.onLog("loading Inception weights from " + path());
                 extractor_.emplace(fid::loadFidInception(path(), device), device, options);
@@ -261,8 +264,7 @@ void lookUpCache(Side& side, const FidRequest& r, NetworkOnDemand& network, cons
     if (side.builtin)
         side.cacheKey = fid::StatsCache::key({side.builtin->dataFile()},
                                              "builtin=" + side.path + ";32x32 padded;" + network.signature());
-    else
-        side.cacheKey = fid::StatsCache::key(side.files, network.signature());
+    else side.cacheKey = fid::StatsCache::key(side.files, network.signature());
     side.computed = cache.load(side.cacheKey, needsFeatures(r), network.space().id);
     side.fromCache = side.computed.has_value();
 }
@@ -280,8 +282,8 @@ void computeFeatures(std::vector<Side*> sides, const FidRequest& r, NetworkOnDem
     for (Side* s : sides) {
         if (s->computed) continue;
         for (const Side* other : sides)  // the same images on both sides (`fid X X`): extracted once
-            if (other != s && other->computed && other->needsNetwork() && other->path == s->path && other->files == s->files &&
-                (!needsFeatures(r) || other->computed->features.defined())) {
+            if (other != s && other->computed && other->needsNetwork() && other->path == s->path &&
+                other->files == s->files && (!needsFeatures(r) || other->computed->features.defined())) {
                 s->computed = other->computed;
                 done += int64_t(s->imageCount());
                 break;
@@ -293,7 +295,8 @@ void computeFeatures(std::vector<Side*> sides, const FidRequest& r, NetworkOnDem
         auto features = network.extractor().extract(
             images, [&](int64_t n) { sink.onProgress(meter.at(before + n)); }, &stop);
         done += int64_t(s->imageCount());
-        fid::CachedStats entry{fid::GaussianStats::fromFeatures(features), needsFeatures(r) ? features : torch::Tensor()};
+        fid::CachedStats entry{fid::GaussianStats::fromFeatures(features),
+                               needsFeatures(r) ? features : torch::Tensor()};
         if (r.useCache) {
             const auto warning = cache.store(s->cacheKey, entry.stats, entry.features, network.space().id);
             if (!warning.empty()) warnings.push_back(warning);
@@ -355,7 +358,8 @@ FidResult runFid(const FidRequest& r, JobSink& sink, const StopToken& stop) {
     result.featureSpace = network.resolved() ? network.space().label : spaceLabel(space);
     result.distanceLabel = result.inception ? "FID" : "FD (" + result.featureSpace + ")";
     if (r.kid) {
-        sink.onLog(result.inception ? "computing KID" : "computing the kernel distance (KID's) in the " + result.featureSpace);
+        sink.onLog(result.inception ? "computing KID"
+                                    : "computing the kernel distance (KID's) in the " + result.featureSpace);
         fid::KidOptions options;
         options.subsets = r.kidSubsets;
         options.subsetSize = r.kidSubsetSize;
@@ -452,7 +456,8 @@ GeneratedImagesFid::GeneratedImagesFid(const api::FidRequest& request, api::JobS
     : state_(std::make_unique<State>(request, sink)) {
     auto& st = *state_;
     api::validate(st.request);
-    if (st.request.path2.empty()) throw Error("no FID reference given (a folder, an .npz of statistics or a built-in set)");
+    if (st.request.path2.empty())
+        throw Error("no FID reference given (a folder, an .npz of statistics or a built-in set)");
     st.reference = api::openSide(st.request.path2, st.request);
     st.network.resolve();  // the generated images always need it
     if (!st.reference.needsNetwork() && st.reference.statsSpace != st.network.space().id)
@@ -492,7 +497,8 @@ torch::Tensor GeneratedImagesFid::features(const torch::Tensor& images, const St
     if (images.size(0) < 1) throw Error("no generated images to measure");
     auto& st = *state_;
     // 8 bits as a written PNG holds them (io::toImage's rounding), gray repeated as decoding does.
-    auto pixels = images.detach().to(torch::kCPU, torch::kFloat).mul(255.0).add(0.5).clamp(0.0, 255.0).to(torch::kUInt8);
+    auto pixels =
+        images.detach().to(torch::kCPU, torch::kFloat).mul(255.0).add(0.5).clamp(0.0, 255.0).to(torch::kUInt8);
     if (pixels.size(1) == 1) pixels = pixels.expand({-1, 3, -1, -1});
     pixels = pixels.permute({0, 2, 3, 1}).contiguous();
     const int h = int(pixels.size(1)), w = int(pixels.size(2));
@@ -504,7 +510,8 @@ torch::Tensor GeneratedImagesFid::features(const torch::Tensor& images, const St
     };
     list.name = [](size_t i) { return "generated image " + std::to_string(i); };
     const ProgressMeter meter(int64_t(list.count), "images");
-    auto features = st.network.extractor().extract(list, [&](int64_t n) { st.sink.onProgress(meter.at(n)); }, &stop);
+    auto features = st.network.extractor().extract(
+        list, [&](int64_t n) { st.sink.onProgress(meter.at(n)); }, &stop);
     throwIfStopped(&stop);
     return features;
 }

@@ -1,13 +1,12 @@
 // Flow sampling: checkpoint -> images (grid, numbered PNGs) and, on request, the trajectory
 // (K x N x C x H x W raw states at the recorded times) and the number of velocity evaluations.
-#include "core/jobs/flow_sampling.h"
-
 #include "core/flow/ode_solver.h"
 #include "core/flow/solver_sweep.h"
 #include "core/flow/trajectory_metrics.h"
 #include "core/io/image_tensor.h"
 #include "core/io/torch_file.h"
 #include "core/jobs/class_condition.h"
+#include "core/jobs/flow_sampling.h"
 #include "core/jobs/sample_output.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
@@ -34,8 +33,8 @@ struct FlowPlan {
     std::vector<double> times;  // first and last: the span; all of them recorded unless recordSteps
     bool recordSteps = false;   // record at the solver's own steps (no --times given)
     int64_t imageSize = 0;
-    torch::Tensor noise;        // (N, C, H, W) on the CPU: the state at times.front()
-    torch::Tensor classes;      // (N) int64 on the CPU for a class-conditional network, else undefined
+    torch::Tensor noise;    // (N, C, H, W) on the CPU: the state at times.front()
+    torch::Tensor classes;  // (N) int64 on the CPU for a class-conditional network, else undefined
     ClassSet classSet;
 
     // Recorded points per batch, when known before solving (fixed grids); 0 for dopri5.
@@ -49,16 +48,20 @@ struct FlowPlan {
 // with its label), so there is nothing to guide away from: the conditional model alone.
 void rejectFlowGuidance(const api::ClassConditioning& c) {
     if (c.condScale == c.condScale && c.condScale != 1.0)
-        throw Error("this flow model has no null class (torchcfm trains every sample with its label): classifier-free "
-                    "guidance needs one, so --cond-scale must be 1");
+        throw Error(
+            "this flow model has no null class (torchcfm trains every sample with its label): classifier-free "
+            "guidance needs one, so --cond-scale must be 1");
     if (c.rescaledPhi == c.rescaledPhi || !c.removeParallelComponent || c.keepParallelFrac != 0.0 || c.cfgPlusPlus)
-        throw Error("--rescaled-phi, --keep-parallel-frac, --no-remove-parallel and --cfg-plus-plus apply to lucidrains' "
-                    "classifier-free guidance diffusion models");
+        throw Error(
+            "--rescaled-phi, --keep-parallel-frac, --no-remove-parallel and --cfg-plus-plus apply to lucidrains' "
+            "classifier-free guidance diffusion models");
 }
 
 void rejectDiffusionOptions(const SampleRequest& r) {
-    if (!r.objective.empty()) throw fileError(r.checkpoint, "--objective applies to diffusion checkpoints; this is a flow-matching model");
-    if (r.eta != 0.0) throw fileError(r.checkpoint, "--eta applies to diffusion checkpoints; this is a flow-matching model");
+    if (!r.objective.empty())
+        throw fileError(r.checkpoint, "--objective applies to diffusion checkpoints; this is a flow-matching model");
+    if (r.eta != 0.0)
+        throw fileError(r.checkpoint, "--eta applies to diffusion checkpoints; this is a flow-matching model");
 }
 
 std::vector<double> checkedTimes(const std::vector<double>& times) {
@@ -93,15 +96,17 @@ int64_t chooseImageSize(const SampleRequest& r, const checkpoint::FlowCheckpoint
         const auto noise = io::loadSingleTensor(r.initNoisePath);
         if (noise.dim() == 4) size = noise.size(3);
     }
-    if (size <= 0) throw fileError(ck.path, "the image size is not recorded in this checkpoint: give it with --image-size");
+    if (size <= 0)
+        throw fileError(ck.path, "the image size is not recorded in this checkpoint: give it with --image-size");
     const int factor = ck.network.downsampleFactor();
     if (size % factor != 0)
-        throw fileError(ck.path, "image size " + std::to_string(size) + " is not a multiple of " + std::to_string(factor) +
-                                     " (the U-Net halves it at each of its levels)");
+        throw fileError(ck.path, "image size " + std::to_string(size) + " is not a multiple of " +
+                                     std::to_string(factor) + " (the U-Net halves it at each of its levels)");
     return size;
 }
 
-FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, api::JobSink& sink, at::Generator& gen) {
+FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, api::JobSink& sink,
+                  at::Generator& gen) {
     rejectDiffusionOptions(r);
     FlowPlan plan;
     try {
@@ -194,7 +199,8 @@ public:
         const double t0 = plan_.times.front(), span = plan_.times.back() - t0;
         const auto onPoint = [&](int index, double t, const torch::Tensor& x) {
             if (sink_.wantsFrames()) sink_.onFrame(flowFrame(index, plan_.knownPoints(), t, x));
-            const int64_t done = plan_.knownPoints() > 0 ? index : std::llround((t - t0) / span * kAdaptiveProgressUnits);
+            const int64_t done =
+                plan_.knownPoints() > 0 ? index : std::llround((t - t0) / span * kAdaptiveProgressUnits);
             if (index > 0) sink_.onProgress(meter_.at(batch * unitsPerBatch_ + done));
         };
         return solver_->solve(velocity, x0, plan_.times, plan_.recordSteps, onPoint, &stop_);
@@ -239,11 +245,13 @@ api::SampleResult runFlowSampling(const SampleRequest& r, const checkpoint::Flow
     const int64_t batches = (n + r.batchSize - 1) / r.batchSize;
     const bool keepTensors = !r.saveTensorsPath.empty();
     if (keepTensors && plan.recordSteps && flow::isAdaptive(plan.ode.method) && batches > 1)
-        throw fileError(r.saveTensorsPath, "dopri5 records at its own steps, which differ between batches: give --times, or a "
-                                           "--batch-size of at least --num");
+        throw fileError(r.saveTensorsPath,
+                        "dopri5 records at its own steps, which differ between batches: give --times, or a "
+                        "--batch-size of at least --num");
     if (!r.outDir.empty()) prepareSampleOutDir(r.outDir, static_cast<int>(n));
     const std::string sha = sha256File(r.checkpoint);
-    sink.onLog("sampling " + std::to_string(n) + " images with the flow U-Net and " + flow::odeMethodName(plan.ode.method) +
+    sink.onLog("sampling " + std::to_string(n) + " images with the flow U-Net and " +
+               flow::odeMethodName(plan.ode.method) +
                (flow::isAdaptive(plan.ode.method) ? "" : ", " + std::to_string(plan.ode.steps) + " steps") + ", on " +
                plan.device.str());
 
@@ -267,7 +275,8 @@ api::SampleResult runFlowSampling(const SampleRequest& r, const checkpoint::Flow
             trajectories.push_back(torch::stack(states, 0));
             recordedTimes = trajectory.times;
         }
-        writeNumberedSamples(r, images, from, [&](int index) { return pngMetadata(r, plan, sha, index); }, result.files);
+        writeNumberedSamples(
+            r, images, from, [&](int index) { return pngMetadata(r, plan, sha, index); }, result.files);
     }
 
     const auto all = torch::cat(samples, 0);
@@ -290,7 +299,8 @@ api::SampleResult runFlowSampling(const SampleRequest& r, const checkpoint::Flow
 }
 
 api::SolverSweepResult runFlowSolverSweep(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck,
-                                          const api::SolverSweepRequest& sweep, api::JobSink& sink, const StopToken& stop) {
+                                          const api::SolverSweepRequest& sweep, api::JobSink& sink,
+                                          const StopToken& stop) {
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
     const FlowPlan plan = makePlan(r, ck, sink, gen);

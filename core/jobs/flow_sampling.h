@@ -14,6 +14,7 @@ api::SampleResult runFlowSampling(const api::SampleRequest& request, const check
 // NFE vs quality on the checkpoint's velocity field, from the request's noise (all images in one
 // batch).
 api::SolverSweepResult runFlowSolverSweep(const api::SampleRequest& request, const checkpoint::FlowCheckpoint& ckpt,
-                                          const api::SolverSweepRequest& sweep, api::JobSink& sink, const StopToken& stop);
+                                          const api::SolverSweepRequest& sweep, api::JobSink& sink,
+                                          const StopToken& stop);
 
 }  // namespace ds::jobs

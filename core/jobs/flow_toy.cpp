@@ -1,7 +1,6 @@
 // The 2-D flow-matching toy behind core/api/flow_toy.h: the MLP, its training loop (Adam on the
 // chosen path's loss, batches drawn fresh from the two distributions) and solver runs.
 #include "core/api/flow_toy.h"
-#include "core/util/elapsed.h"
 
 #include "core/flow/flow_matching_loss.h"
 #include "core/flow/ode_solver.h"
@@ -9,6 +8,7 @@
 #include "core/flow/toy_distributions.h"
 #include "core/flow/toy_velocity_mlp.h"
 #include "core/flow/trajectory_metrics.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
 
@@ -32,7 +32,8 @@ PointCloud toCloud(const torch::Tensor& points) {
 }
 
 torch::Tensor fromCloud(const PointCloud& c) {
-    return torch::from_blob(const_cast<float*>(c.xy.data()), {static_cast<int64_t>(c.size()), 2}, torch::kFloat).clone();
+    return torch::from_blob(const_cast<float*>(c.xy.data()), {static_cast<int64_t>(c.size()), 2}, torch::kFloat)
+        .clone();
 }
 
 void validate(const FlowToyConfig& c) {
@@ -58,7 +59,9 @@ struct FlowToy::Impl {
 
     flow::VelocityField velocity() {  // non-const: the MLP's forward is
         auto& net = *mlp;
-        return [&net](double t, const torch::Tensor& x) { return net.forward(x, torch::full({x.size(0)}, t, x.options())); };
+        return [&net](double t, const torch::Tensor& x) {
+            return net.forward(x, torch::full({x.size(0)}, t, x.options()));
+        };
     }
 };
 
@@ -82,7 +85,9 @@ FlowToyTrainReport FlowToy::train(JobSink& sink, const StopToken& stop) {
     mlp.train();
     torch::optim::Adam adam(mlp.parameters(), torch::optim::AdamOptions(c.lr));
     at::Generator gen = at::detail::createCPUGenerator(c.seed);
-    const flow::VelocityModel model = [&mlp](const torch::Tensor& x, const torch::Tensor& t) { return mlp.forward(x, t); };
+    const flow::VelocityModel model = [&mlp](const torch::Tensor& x, const torch::Tensor& t) {
+        return mlp.forward(x, t);
+    };
     ProgressMeter meter(c.trainSteps, "steps");
     FlowToyTrainReport report;
     double windowSum = 0.0;
@@ -128,28 +133,30 @@ FlowToyTrajectory FlowToy::sample(const FlowToySolve& solve, int points, uint64_
     o.steps = solve.steps;
     o.atol = solve.atol;
     o.rtol = solve.rtol;
-    if (!flow::isAdaptive(o.method) && o.steps < 1 && solve.times.empty()) throw Error("fixed-grid solvers need steps >= 1");
+    if (!flow::isAdaptive(o.method) && o.steps < 1 && solve.times.empty())
+        throw Error("fixed-grid solvers need steps >= 1");
     const auto v = impl_->velocity();
     const auto x0 = impl_->samples(impl_->config.source, points, seed ^ kSourceSalt);
     const bool recordSteps = solve.times.empty();
     const auto start = std::chrono::steady_clock::now();
-    const auto traj = flow::OdeSolver::make(o)->solve(v, x0, recordSteps ? std::vector<double>{0.0, 1.0} : solve.times,
-                                                      recordSteps);
+    const auto traj =
+        flow::OdeSolver::make(o)->solve(v, x0, recordSteps ? std::vector<double>{0.0, 1.0} : solve.times, recordSteps);
     FlowToyTrajectory out;
     out.wallSeconds = secondsSince(start);
     out.times = traj.times;
     for (const auto& s : traj.states) out.clouds.push_back(toCloud(s));
     out.nfe = traj.nfe;
     out.straightness = flow::straightness(traj.states);
-    out.energyDistance = flow::energyDistance(traj.states.back(), impl_->samples(impl_->config.target, points, seed ^ kTargetSalt));
+    out.energyDistance =
+        flow::energyDistance(traj.states.back(), impl_->samples(impl_->config.target, points, seed ^ kTargetSalt));
     return out;
 }
 
 SolverSweepResult FlowToy::sweepSolvers(const SolverSweepRequest& sweep, int points, uint64_t seed, JobSink& sink,
                                         const StopToken& stop) const {
     if (points < 1) throw Error("the toy needs at least one point to sample");
-    return flow::sweepSolvers(impl_->velocity(), impl_->samples(impl_->config.source, points, seed ^ kSourceSalt), sweep,
-                              sink, stop);
+    return flow::sweepSolvers(impl_->velocity(), impl_->samples(impl_->config.source, points, seed ^ kSourceSalt),
+                              sweep, sink, stop);
 }
 
 PointCloud FlowToy::sourceSamples(int points, uint64_t seed) const {
@@ -160,6 +167,8 @@ PointCloud FlowToy::targetSamples(int points, uint64_t seed) const {
     return toCloud(impl_->samples(impl_->config.target, points, seed ^ kTargetSalt));
 }
 
-double energyDistance(const PointCloud& a, const PointCloud& b) { return flow::energyDistance(fromCloud(a), fromCloud(b)); }
+double energyDistance(const PointCloud& a, const PointCloud& b) {
+    return flow::energyDistance(fromCloud(a), fromCloud(b));
+}
 
 }  // namespace ds::api

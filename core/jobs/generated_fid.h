@@ -41,8 +41,8 @@ public:
     double distance(const torch::Tensor& features) override;
 
     const std::string& label() const override;  // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
-    const std::string& featureSpace() const;  // "Inception" or the classifier's label
-    int64_t referenceCount() const;           // images behind the reference (0: a statistics file that does not say)
+    const std::string& featureSpace() const;    // "Inception" or the classifier's label
+    int64_t referenceCount() const;             // images behind the reference (0: a statistics file that does not say)
 
 private:
     struct State;

@@ -1,6 +1,5 @@
 // The LMDB import job behind `import-lmdb` and the app's import dialog.
 #include "core/api/lmdb_import.h"
-
 #include "core/lmdb/lmdb_environment.h"
 #include "core/lmdb/lmdb_importer.h"
 

@@ -1,12 +1,11 @@
 // What an LMDB holds, for `lmdb-info` and the import dialog's preview.
 #include "core/api/lmdb_import.h"
-
 #include "core/data/image_conversion.h"
 #include "core/data/image_decode.h"
 #include "core/data/image_format.h"
 #include "core/lmdb/lmdb_cursor.h"
-#include "core/util/error.h"
 #include "core/util/bytes.h"
+#include "core/util/error.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -92,12 +91,12 @@ LmdbInfo inspectLmdb(const std::string& directory, const LmdbInspectOptions& opt
 nlohmann::json LmdbInfo::toJson() const {
     nlohmann::json thumbs = nlohmann::json::array();
     for (const auto& t : thumbnails)
-        thumbs.push_back({{"key", t.key}, {"format", t.format}, {"width", t.width}, {"height", t.height},
-                          {"problem", t.problem}});
-    return {{"path", path},           {"entries", entries},     {"file_bytes", fileBytes},
-            {"used_bytes", usedBytes}, {"page_size", pageSize}, {"depth", depth},
-            {"first_keys", firstKeys}, {"sampled_entries", sampledEntries},
-            {"formats", formats},     {"thumbnails", thumbs}};
+        thumbs.push_back(
+            {{"key", t.key}, {"format", t.format}, {"width", t.width}, {"height", t.height}, {"problem", t.problem}});
+    return {
+        {"path", path},          {"entries", entries},  {"file_bytes", fileBytes}, {"used_bytes", usedBytes},
+        {"page_size", pageSize}, {"depth", depth},      {"first_keys", firstKeys}, {"sampled_entries", sampledEntries},
+        {"formats", formats},    {"thumbnails", thumbs}};
 }
 
 std::string LmdbInfo::toText() const {

@@ -1,6 +1,5 @@
 // Precision/recall and density/coverage of two borrowed feature matrices (core/api/prdc.h).
 #include "core/api/prdc.h"
-
 #include "core/fid/prdc.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"

@@ -27,7 +27,8 @@ TrainMetrics metricsOf(const nlohmann::json& record, int64_t totalSteps) {
     m.wallSeconds = number(record, "wall_time");
     m.epoch = record.value("epoch", int64_t(0));
     if (const auto it = record.find("loss_by_t"); it != record.end() && it->is_array())
-        for (const auto& v : *it) m.lossByTimestep.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
+        for (const auto& v : *it)
+            m.lossByTimestep.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
     return m;
 }
 

@@ -1,16 +1,15 @@
 // The sampling job: checkpoint -> images (grid, numbered PNGs, tensors), reporting every step.
 #include "core/api/sampling.h"
 #include "core/api/solver_sweep.h"
-
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/checkpoint/flow_checkpoint.h"
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/io/image_tensor.h"
+#include "core/io/torch_file.h"
 #include "core/jobs/class_condition.h"
 #include "core/jobs/diffusion_sweep.h"
 #include "core/jobs/flow_sampling.h"
 #include "core/jobs/sample_output.h"
-#include "core/io/torch_file.h"
 #include "core/util/device.h"
 #include "core/util/error.h"
 #include "core/util/progress_meter.h"
@@ -24,7 +23,7 @@ namespace ds::api {
 
 namespace {
 
-constexpr int kDefaultSolverSteps = 20;          // the DPM-Solver and UniPC references' default
+constexpr int kDefaultSolverSteps = 20;           // the DPM-Solver and UniPC references' default
 constexpr int64_t kAdaptiveProgressUnits = 1000;  // the adaptive method: thousandths of the time span
 
 struct Plan {
@@ -52,13 +51,14 @@ void validate(const SampleRequest& r) {
 int chooseSteps(const SampleRequest& r, const diffusion::DiffusionConfig& cfg) {
     if (r.sampler == DiffusionSampler::Ddpm) {
         if (r.steps != 0 && r.steps != cfg.timesteps)
-            throw Error("DDPM runs all " + std::to_string(cfg.timesteps) + " timesteps; --steps applies to DDIM and the ODE solvers");
+            throw Error("DDPM runs all " + std::to_string(cfg.timesteps) +
+                        " timesteps; --steps applies to DDIM and the ODE solvers");
         return cfg.timesteps;
     }
     if (r.sampler != DiffusionSampler::Ddim) return r.steps > 0 ? r.steps : kDefaultSolverSteps;
     if (r.steps > 0) return r.steps;
     return cfg.samplingTimesteps > 0 && cfg.samplingTimesteps < cfg.timesteps ? cfg.samplingTimesteps
-                                                                               : std::min(50, cfg.timesteps);
+                                                                              : std::min(50, cfg.timesteps);
 }
 
 // What reproduces a sample: the sampler and every option it used.
@@ -91,7 +91,9 @@ std::vector<std::pair<std::string, std::string>> samplerEntries(const SampleRequ
 
 // Options that only flows use must not be silently ignored for a diffusion checkpoint.
 void rejectFlowOptions(const SampleRequest& r) {
-    if (!r.solver.empty()) throw fileError(r.checkpoint, "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
+    if (!r.solver.empty())
+        throw fileError(r.checkpoint,
+                        "--solver applies to flow-matching checkpoints; this is a diffusion model (use --sampler)");
     if (!r.times.empty()) throw fileError(r.checkpoint, "--times applies to flow-matching checkpoints");
     if (r.groups != 0) throw fileError(r.checkpoint, "--groups applies to g4vrel/CFM's flow-matching U-Net");
     if (!r.attentionOrder.empty()) throw fileError(r.checkpoint, "--attention-order applies to torchcfm's UNetModel");
@@ -191,8 +193,8 @@ private:
     double timestepOf(double t) const { return t <= 0.0 ? -1.0 : t * double(plan_.schedule->totalN()) - 1.0; }
     void setOdeTime(TrajectoryFrame& f, double t) const {
         f.t = timestepOf(t);
-        f.alphaCumprod = t <= 0.0 ? 1.0
-                                  : std::exp(2.0 * plan_.schedule->marginalLogMeanCoeff(torch::full({1}, t)).item<double>());
+        f.alphaCumprod =
+            t <= 0.0 ? 1.0 : std::exp(2.0 * plan_.schedule->marginalLogMeanCoeff(torch::full({1}, t)).item<double>());
     }
 
     const Plan& plan_;
@@ -206,12 +208,14 @@ SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepReques
     const auto root = io::loadTorchFile(r.checkpoint);
     if (!checkpoint::isFlowCheckpoint(*root)) {
         rejectFlowOptions(r);
-        return jobs::runDiffusionSolverSweep(r, checkpoint::readDiffusionCheckpoint(r.checkpoint, *root), sweep, sink, stop);
+        return jobs::runDiffusionSolverSweep(r, checkpoint::readDiffusionCheckpoint(r.checkpoint, *root), sweep, sink,
+                                             stop);
     }
     validateSolverSweep(sweep);
     if (sweep.fid)
-        throw fileError(r.checkpoint, "is a flow-matching checkpoint; the sweep's FID against NFE is for diffusion "
-                                      "checkpoints (for a flow, sample each solver to a folder and run fid)");
+        throw fileError(r.checkpoint,
+                        "is a flow-matching checkpoint; the sweep's FID against NFE is for diffusion "
+                        "checkpoints (for a flow, sample each solver to a folder and run fid)");
     return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
 }
 
@@ -231,8 +235,9 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
     const int64_t batches = (n + r.batchSize - 1) / r.batchSize;
     const bool keepTensors = !r.saveTensorsPath.empty();
     if (keepTensors && plan.adaptive() && batches > 1)
-        throw fileError(r.saveTensorsPath, "the adaptive method takes its own steps, which differ between batches: "
-                                           "give --batch-size at least --num to save the steps");
+        throw fileError(r.saveTensorsPath,
+                        "the adaptive method takes its own steps, which differ between batches: "
+                        "give --batch-size at least --num to save the steps");
     if (!r.outDir.empty()) jobs::prepareSampleOutDir(r.outDir, static_cast<int>(n));
     const std::string sha = sha256File(r.checkpoint);
     const FrameMaker frames(plan);
@@ -275,13 +280,17 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
         if (plan.ode()) {
             auto solver = diffusion::makeDiffusionOdeSolver(model, *plan.schedule, plan.sampler, r.solverOptions);
             const double tT = plan.schedule->T(), t0 = plan.schedule->tEnd();
-            x0 = solver->sample(xT, plan.steps, [&](const diffusion::SolverStep& s) {
-                record(s.x, s.x0);
-                if (sink.wantsFrames()) sink.onFrame(frames.step(s));
-                const int64_t done = plan.adaptive() ? std::llround((tT - std::max(s.t, t0)) / (tT - t0) * kAdaptiveProgressUnits)
-                                                     : s.index + 1;
-                sink.onProgress(meter.at(b * unitsPerBatch + done));
-            }, &stop);
+            x0 = solver->sample(
+                xT, plan.steps,
+                [&](const diffusion::SolverStep& s) {
+                    record(s.x, s.x0);
+                    if (sink.wantsFrames()) sink.onFrame(frames.step(s));
+                    const int64_t done =
+                        plan.adaptive() ? std::llround((tT - std::max(s.t, t0)) / (tT - t0) * kAdaptiveProgressUnits)
+                                        : s.index + 1;
+                    sink.onProgress(meter.at(b * unitsPerBatch + done));
+                },
+                &stop);
             nfe = solver->nfe();
         } else {
             const auto onStep = [&](const diffusion::DenoiseStep& s) {
@@ -301,8 +310,8 @@ SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken&
             x0Preds.push_back(torch::stack(batchX0, 0));
             xs.push_back(torch::stack(batchXs, 1));
         }
-        jobs::writeNumberedSamples(r, images, from, [&](int index) { return pngMetadata(r, plan, sha, index, 0); },
-                                   result.files);
+        jobs::writeNumberedSamples(
+            r, images, from, [&](int index) { return pngMetadata(r, plan, sha, index, 0); }, result.files);
     }
 
     auto all = torch::cat(samples, 0);

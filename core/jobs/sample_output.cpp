@@ -20,8 +20,9 @@ torch::Tensor initialNoise(const api::SampleRequest& r, int64_t c, int64_t size,
     if (!r.initNoisePath.empty()) {
         auto x = io::loadSingleTensor(r.initNoisePath);
         if (x.dim() != 4 || x.size(1) != c || x.size(2) != size || x.size(3) != size)
-            throw fileError(r.initNoisePath, "expected a tensor of shape (N, " + std::to_string(c) + ", " + std::to_string(size) +
-                                                 ", " + std::to_string(size) + "), found " + c10::str(x.sizes()));
+            throw fileError(r.initNoisePath, "expected a tensor of shape (N, " + std::to_string(c) + ", " +
+                                                 std::to_string(size) + ", " + std::to_string(size) + "), found " +
+                                                 c10::str(x.sizes()));
         return x.to(torch::kFloat).contiguous();
     }
     return torch::randn({r.num, c, size, size}, gen);

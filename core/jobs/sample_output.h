@@ -7,7 +7,6 @@
 #include <torch/torch.h>
 
 #include <functional>
-
 #include <string>
 #include <utility>
 #include <vector>

@@ -1,6 +1,5 @@
 // `train-classifier`: a feature classifier on Fashion-MNIST, its test accuracy, its file.
 #include "core/api/feature_network.h"
-
 #include "core/data/fashion_mnist_source.h"
 #include "core/features/classifier_file.h"
 #include "core/features/classifier_training.h"
@@ -83,21 +82,21 @@ ClassifierTrainResult trainClassifier(const ClassifierTrainRequest& r, JobSink& 
     for (const char* name : data::FashionMnistSource::kClassNames) record.classes.emplace_back(name);
     record.testAccuracy = accuracy;
     record.testImages = test.size();
-    record.training = {{"data", "fashion-mnist-train (the first " + std::to_string(train.size()) + " images)"},
-                       {"train_images", train.size()},
-                       {"epochs", options.epochs},
-                       {"batch_size", options.batchSize},
-                       {"optimizer", "AdamW"},
-                       {"learning_rate", options.learningRate},
-                       {"weight_decay", options.weightDecay},
-                       {"schedule", "linear warm-up over " + std::to_string(options.warmupSteps) +
-                                        " steps, then cosine decay to 0"},
-                       {"label_smoothing", options.labelSmoothing},
-                       {"augmentation", options.flip ? "random horizontal flip" : "none"},
-                       {"seed", options.seed},
-                       {"shuffled_labels", options.shuffleLabels},
-                       {"seconds", trainSeconds},
-                       {"program", std::string("diffusion-studio ") + DS_VERSION}};
+    record.training = {
+        {"data", "fashion-mnist-train (the first " + std::to_string(train.size()) + " images)"},
+        {"train_images", train.size()},
+        {"epochs", options.epochs},
+        {"batch_size", options.batchSize},
+        {"optimizer", "AdamW"},
+        {"learning_rate", options.learningRate},
+        {"weight_decay", options.weightDecay},
+        {"schedule", "linear warm-up over " + std::to_string(options.warmupSteps) + " steps, then cosine decay to 0"},
+        {"label_smoothing", options.labelSmoothing},
+        {"augmentation", options.flip ? "random horizontal flip" : "none"},
+        {"seed", options.seed},
+        {"shuffled_labels", options.shuffleLabels},
+        {"seconds", trainSeconds},
+        {"program", std::string("diffusion-studio ") + DS_VERSION}};
 
     std::error_code ec;
     const auto parent = fs::path(out).parent_path();

@@ -1,12 +1,11 @@
 // The training jobs behind `train`, `resume` and the Train page.
-#include "core/jobs/train_jobs.h"
-#include "core/util/elapsed.h"
-
 #include "core/jobs/generated_fid.h"
 #include "core/jobs/logs_only_sink.h"
+#include "core/jobs/train_jobs.h"
 #include "core/train/process_group.h"
 #include "core/train/trainer.h"
 #include "core/util/device.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 
 #include <chrono>
@@ -76,7 +75,8 @@ void checkSameWorldSize(const std::string& runDir, const train::TrainConfig& con
     throw fileError(runDir, "was trained by " + n + (config.worldSize == 1 ? " process" : " processes") +
                                 " (global batch " + std::to_string(config.globalBatchSize()) + "), not " +
                                 std::to_string(worldSize) + "; resume it with as many (--nproc " + n +
-                                ", or WORLD_SIZE=" + n + " under a launcher): another count would change "
+                                ", or WORLD_SIZE=" + n +
+                                " under a launcher): another count would change "
                                 "the global batch and the order of the data");
 }
 

@@ -1,10 +1,10 @@
 // The app's multi-process training: launches diffusion-studio-cli ranks with our launcher and
 // follows rank 0 through its event file (EventFileSink / EventFileReader). Torch-free.
 #include "core/api/event_file_reader.h"
-#include "core/util/elapsed.h"
 #include "core/api/run_info.h"
 #include "core/jobs/train_jobs.h"
 #include "core/util/atomic_file.h"
+#include "core/util/elapsed.h"
 #include "core/util/error.h"
 
 #include <unistd.h>
@@ -42,8 +42,9 @@ TrainResult runRanks(std::vector<std::string> args, const std::string& runDir, c
                      const ScratchFolder& scratch, JobSink& sink, const StopToken& stop) {
     if (processes.nproc < 2) throw Error("a multi-process run needs 2 or more processes");
     if (access(processes.program.c_str(), X_OK) != 0)
-        throw fileError(processes.program, "cannot be run; the ranks of a multi-process run are this program "
-                                           "(diffusion-studio-cli, installed beside the app)");
+        throw fileError(processes.program,
+                        "cannot be run; the ranks of a multi-process run are this program "
+                        "(diffusion-studio-cli, installed beside the app)");
     const auto start = std::chrono::steady_clock::now();
     const auto events = scratch.file("events.jsonl");
     args.insert(args.end(), {"--events", events});

@@ -16,9 +16,8 @@ bool LmdbCursor::next(std::string_view& key, std::string_view& value) {
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) throwLmdbError(transaction_.environment().dataFile(), "cannot read the next entry", rc);
     const LmdbEnvironment& env = transaction_.environment();
-    key = env.view(k, [&] {
-        return "a key after " + (previous_.empty() ? std::string("the start") : std::string(previous_));
-    });
+    key = env.view(
+        k, [&] { return "a key after " + (previous_.empty() ? std::string("the start") : std::string(previous_)); });
     value = env.view(v, [&] { return "the value of key " + std::string(key); });
     previous_ = key;
     return true;

@@ -73,8 +73,9 @@ LmdbEnvironment::~LmdbEnvironment() {
 void LmdbEnvironment::checkComplete() const {
     const LmdbStats s = stats();
     if (s.fileBytes < s.usedBytes)
-        throw fileError(dataFile(), "truncated: " + std::to_string(s.fileBytes) + " bytes, but the database's pages reach " +
-                                        std::to_string(s.usedBytes) + " (an incomplete download or copy?)");
+        throw fileError(dataFile(), "truncated: " + std::to_string(s.fileBytes) +
+                                        " bytes, but the database's pages reach " + std::to_string(s.usedBytes) +
+                                        " (an incomplete download or copy?)");
 }
 
 void LmdbEnvironment::locateMap() {

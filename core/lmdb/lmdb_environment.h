@@ -22,9 +22,9 @@ enum class ReadPattern {
 struct LmdbStats {
     int64_t entries = 0;
     int64_t pageSize = 0;
-    int64_t depth = 0;          // B-tree depth
-    int64_t fileBytes = 0;      // size of data.mdb on disk
-    int64_t usedBytes = 0;      // pages in use (last page + 1) x page size
+    int64_t depth = 0;      // B-tree depth
+    int64_t fileBytes = 0;  // size of data.mdb on disk
+    int64_t usedBytes = 0;  // pages in use (last page + 1) x page size
 };
 
 class LmdbEnvironment {

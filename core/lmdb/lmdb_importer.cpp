@@ -7,8 +7,8 @@
 #include "core/data/parallel_for.h"
 #include "core/lmdb/lmdb_transaction.h"
 #include "core/util/atomic_file.h"
-#include "core/util/error.h"
 #include "core/util/bytes.h"
+#include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -128,12 +128,15 @@ void LmdbImporter::runRound(const std::vector<Task>& tasks) {
     meter_.setTotal(planned_);
     std::vector<TaskResult> results(tasks.size());
     try {
-        data::parallelFor(tasks.size(), threads_, [&](size_t i) {
-            results[i] = processTask(tasks[i]);
-            const int64_t done = ++processed_;
-            // The sink hears only from the job's thread (its contract).
-            if (std::this_thread::get_id() == jobThread_) reportProgress(done, false);
-        }, &stop_);
+        data::parallelFor(
+            tasks.size(), threads_,
+            [&](size_t i) {
+                results[i] = processTask(tasks[i]);
+                const int64_t done = ++processed_;
+                // The sink hears only from the job's thread (its contract).
+                if (std::this_thread::get_id() == jobThread_) reportProgress(done, false);
+            },
+            &stop_);
     } catch (const Cancelled&) {
         tally(tasks, results);
         throw;
@@ -145,13 +148,14 @@ void LmdbImporter::tally(const std::vector<Task>& tasks, const std::vector<TaskR
     for (size_t i = 0; i < tasks.size(); ++i) {
         const TaskResult& r = results[i];
         switch (r.outcome) {
-            case Outcome::Written: ++result_.written; break;
-            case Outcome::Existing: ++result_.skippedExisting; break;
-            case Outcome::Corrupt: ++result_.corrupt; break;
-            case Outcome::RefusedKey: ++result_.refusedKeys; break;
-            case Outcome::Pending: break;
+        case Outcome::Written: ++result_.written; break;
+        case Outcome::Existing: ++result_.skippedExisting; break;
+        case Outcome::Corrupt: ++result_.corrupt; break;
+        case Outcome::RefusedKey: ++result_.refusedKeys; break;
+        case Outcome::Pending: break;
         }
-        if (r.outcome == Outcome::Written || r.outcome == Outcome::Existing) ++destinations_[tasks[i].destination].delivered;
+        if (r.outcome == Outcome::Written || r.outcome == Outcome::Existing)
+            ++destinations_[tasks[i].destination].delivered;
         if (!r.problem.empty()) {
             allProblems_.push_back(r.problem);
             if (result_.problems.size() < kProblemsInResult) result_.problems.push_back(r.problem);
@@ -279,8 +283,11 @@ void LmdbImporter::writeReport() {
     else j["raw"] = {{"flat", r.flat}, {"real_extension", r.realExtension}};
     if (r.limit > 0) j["limit"] = r.limit;
     if (!result_.trainDir.empty())
-        j["split"] = {{"train", r.splitTrain}, {"test", r.splitTest}, {"seed", r.seed},
-                      {"train_images", result_.trainImages}, {"test_images", result_.testImages}};
+        j["split"] = {{"train", r.splitTrain},
+                      {"test", r.splitTest},
+                      {"seed", r.seed},
+                      {"train_images", result_.trainImages},
+                      {"test_images", result_.testImages}};
     result_.reportFile = join(r.outDir, kReportName);
     writeFileAtomically(result_.reportFile, j.dump(2) + "\n");
 }

@@ -70,12 +70,12 @@ private:
     api::LmdbImportResult result_;
     std::vector<std::string> allProblems_;
     ProgressMeter meter_;
-    int64_t planned_ = 0;                  // tasks of all rounds so far
+    int64_t planned_ = 0;  // tasks of all rounds so far
     std::atomic<int64_t> processed_{0};
     double lastReport_ = -1.0;
     std::thread::id jobThread_;
 
-    mutable std::mutex folderMutex_;       // guards createdFolders_
+    mutable std::mutex folderMutex_;  // guards createdFolders_
     mutable std::unordered_set<std::string> createdFolders_;
 };
 

@@ -61,12 +61,12 @@ std::string exportRelativePath(std::string_view key, ExportLayout layout, std::s
 
 const char* fileExtensionFor(data::ImageFormat format) {
     switch (format) {
-        case data::ImageFormat::Jpeg: return "jpg";
-        case data::ImageFormat::Png: return "png";
-        case data::ImageFormat::WebP: return "webp";
-        case data::ImageFormat::Bmp: return "bmp";
-        case data::ImageFormat::Tiff: return "tif";
-        case data::ImageFormat::Unknown: break;
+    case data::ImageFormat::Jpeg: return "jpg";
+    case data::ImageFormat::Png: return "png";
+    case data::ImageFormat::WebP: return "webp";
+    case data::ImageFormat::Bmp: return "bmp";
+    case data::ImageFormat::Tiff: return "tif";
+    case data::ImageFormat::Unknown: break;
     }
     return "bin";
 }

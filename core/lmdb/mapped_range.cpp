@@ -30,8 +30,8 @@ std::optional<MapsLine> parseMapsLine(const std::string& line) {
     MapsLine m;
     char dash = 0, colon = 0;
     std::string perms;
-    fields >> std::hex >> m.begin >> dash >> m.end >> perms >> m.offset >> m.deviceMajor >> colon >> m.deviceMinor >> std::dec >>
-        m.inode;
+    fields >> std::hex >> m.begin >> dash >> m.end >> perms >> m.offset >> m.deviceMajor >> colon >> m.deviceMinor >>
+        std::dec >> m.inode;
     if (!fields || dash != '-' || colon != ':') return std::nullopt;
     return m;
 }

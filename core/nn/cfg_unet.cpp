@@ -19,7 +19,8 @@ public:
         mlp_ = register_module("mlp", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(condDim, dimOut * 2)));
         block1_ = register_module("block1", ConvBlock(dimIn, dimOut, 0.0));
         block2_ = register_module("block2", ConvBlock(dimOut, dimOut, 0.0));
-        if (dimIn != dimOut) resConv_ = register_module("res_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(dimIn, dimOut, 1)));
+        if (dimIn != dimOut)
+            resConv_ = register_module("res_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(dimIn, dimOut, 1)));
     }
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& c) {
         auto cond = mlp_->forward(torch::cat({t, c}, -1)).unsqueeze(-1).unsqueeze(-1);
@@ -41,12 +42,15 @@ class CfgAttentionImpl : public torch::nn::Module {
 public:
     CfgAttentionImpl(int64_t dim, int64_t heads, int64_t dimHead, bool linear)
         : heads_(heads), scale_(std::pow(double(dimHead), -0.5)), linear_(linear) {
-        toQkv_ = register_module("to_qkv", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, heads * dimHead * 3, 1).bias(false)));
+        toQkv_ = register_module("to_qkv",
+                                 torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, heads * dimHead * 3, 1).bias(false)));
         if (linear)
-            toOut_ = register_module("to_out", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(heads * dimHead, dim, 1)),
-                                                                   RMSNorm(dim)));
+            toOut_ = register_module(
+                "to_out", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(heads * dimHead, dim, 1)),
+                                                RMSNorm(dim)));
         else
-            toOutConv_ = register_module("to_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(heads * dimHead, dim, 1)));
+            toOutConv_ =
+                register_module("to_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(heads * dimHead, dim, 1)));
     }
     torch::Tensor forward(const torch::Tensor& x) {
         const auto b = x.size(0), h = x.size(2), w = x.size(3);
@@ -124,7 +128,8 @@ Resample conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t p
 
 Resample upsample(int64_t in, int64_t out) {
     auto seq = torch::nn::Sequential(
-        torch::nn::Upsample(torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)),
+        torch::nn::Upsample(
+            torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)),
         torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
     return {seq.ptr(), [seq](const torch::Tensor& x) mutable { return seq->forward(x); }};
 }
@@ -154,9 +159,16 @@ void CfgUnetConfig::validate() const {
 }
 
 nlohmann::json CfgUnetConfig::toJson() const {
-    return {{"dim", dim}, {"num_classes", numClasses}, {"cond_drop_prob", condDropProb}, {"init_dim", resolvedInitDim()},
-            {"out_dim", resolvedOutDim()}, {"dim_mults", dimMults}, {"channels", channels},
-            {"learned_variance", learnedVariance}, {"attn_dim_head", attnDimHead}, {"attn_heads", attnHeads}};
+    return {{"dim", dim},
+            {"num_classes", numClasses},
+            {"cond_drop_prob", condDropProb},
+            {"init_dim", resolvedInitDim()},
+            {"out_dim", resolvedOutDim()},
+            {"dim_mults", dimMults},
+            {"channels", channels},
+            {"learned_variance", learnedVariance},
+            {"attn_dim_head", attnDimHead},
+            {"attn_heads", attnHeads}};
 }
 
 CfgUnetConfig CfgUnetConfig::fromJson(const nlohmann::json& j) {
@@ -203,16 +215,19 @@ CfgUnetImpl::CfgUnetImpl(const CfgUnetConfig& config) : config_(config) {
     auto* s = new ResnetBlockCfg;
     stages_.reset(s);
     const int64_t dim = config_.dim, initDim = config_.resolvedInitDim();
-    initConv_ = register_module("init_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(config_.channels, initDim, 7).padding(3)));
+    initConv_ = register_module("init_conv",
+                                torch::nn::Conv2d(torch::nn::Conv2dOptions(config_.channels, initDim, 7).padding(3)));
     std::vector<int64_t> dims{initDim};
     for (int m : config_.dimMults) dims.push_back(dim * m);
     const int64_t timeDim = dim * 4, classesDim = dim * 4, condDim = timeDim + classesDim;
-    timeMlp_ = register_module("time_mlp", torch::nn::Sequential(SinusoidalPosEmb(dim, 10000.0), torch::nn::Linear(dim, timeDim),
-                                                                torch::nn::GELU(), torch::nn::Linear(timeDim, timeDim)));
+    timeMlp_ = register_module("time_mlp",
+                               torch::nn::Sequential(SinusoidalPosEmb(dim, 10000.0), torch::nn::Linear(dim, timeDim),
+                                                     torch::nn::GELU(), torch::nn::Linear(timeDim, timeDim)));
     classesEmb_ = register_module("classes_emb", torch::nn::Embedding(config_.numClasses, dim));
     nullClassesEmb_ = register_parameter("null_classes_emb", torch::randn({dim}));
-    classesMlp_ = register_module("classes_mlp", torch::nn::Sequential(torch::nn::Linear(dim, classesDim), torch::nn::GELU(),
-                                                                      torch::nn::Linear(classesDim, classesDim)));
+    classesMlp_ =
+        register_module("classes_mlp", torch::nn::Sequential(torch::nn::Linear(dim, classesDim), torch::nn::GELU(),
+                                                             torch::nn::Linear(classesDim, classesDim)));
     downs_ = register_module("downs", torch::nn::ModuleList());
     ups_ = register_module("ups", torch::nn::ModuleList());
     const size_t n = dims.size() - 1;
@@ -252,7 +267,8 @@ CfgUnetImpl::CfgUnetImpl(const CfgUnetConfig& config) : config_(config) {
     }
     s->final = CfgResnetBlock(initDim * 2, initDim, condDim);
     finalResBlock_ = register_module("final_res_block", s->final);
-    finalConv_ = register_module("final_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(initDim, config_.resolvedOutDim(), 1)));
+    finalConv_ = register_module("final_conv",
+                                 torch::nn::Conv2d(torch::nn::Conv2dOptions(initDim, config_.resolvedOutDim(), 1)));
 }
 
 torch::Tensor CfgUnetImpl::run(const torch::Tensor& xIn, const torch::Tensor& time, const torch::Tensor& classesEmb) {
@@ -290,18 +306,21 @@ torch::Tensor CfgUnetImpl::run(const torch::Tensor& xIn, const torch::Tensor& ti
 
 torch::Tensor CfgUnetImpl::forward(const torch::Tensor& x, const torch::Tensor& time, const torch::Tensor& classes,
                                    const std::optional<torch::Tensor>& keepClass) {
-    if (classes.dim() != 1 || classes.size(0) != x.size(0))
-        throw Error("the classes must be one label per image");
+    if (classes.dim() != 1 || classes.size(0) != x.size(0)) throw Error("the classes must be one label per image");
     auto emb = classesEmb_->forward(classes);
-    if (keepClass) emb = torch::where(keepClass->unsqueeze(1), emb, nullClassesEmb_.unsqueeze(0).expand({x.size(0), -1}));
+    if (keepClass)
+        emb = torch::where(keepClass->unsqueeze(1), emb, nullClassesEmb_.unsqueeze(0).expand({x.size(0), -1}));
     return run(x, time, emb);
 }
 
-torch::Tensor CfgUnetImpl::forwardNull(const torch::Tensor& x, const torch::Tensor& time, const torch::Tensor& classes) {
-    return forward(x, time, classes, torch::zeros({x.size(0)}, torch::TensorOptions().dtype(torch::kBool).device(x.device())));
+torch::Tensor CfgUnetImpl::forwardNull(const torch::Tensor& x, const torch::Tensor& time,
+                                       const torch::Tensor& classes) {
+    return forward(x, time, classes,
+                   torch::zeros({x.size(0)}, torch::TensorOptions().dtype(torch::kBool).device(x.device())));
 }
 
-std::pair<torch::Tensor, torch::Tensor> CfgUnetImpl::forwardWithCondScale(const torch::Tensor& x, const torch::Tensor& time,
+std::pair<torch::Tensor, torch::Tensor> CfgUnetImpl::forwardWithCondScale(const torch::Tensor& x,
+                                                                          const torch::Tensor& time,
                                                                           const torch::Tensor& classes,
                                                                           const GuidanceOptions& g) {
     auto logits = forward(x, time, classes);

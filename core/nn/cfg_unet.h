@@ -29,13 +29,13 @@ struct CfgUnetConfig {
     std::vector<int> dimMults{1, 2, 4, 8};
     int channels = 3;
     bool learnedVariance = false;
-    int attnDimHead = 32;       // the middle attention (the linear attentions are 4 x 32)
+    int attnDimHead = 32;  // the middle attention (the linear attentions are 4 x 32)
     int attnHeads = 4;
 
     int resolvedInitDim() const { return initDim > 0 ? initDim : dim; }
     int resolvedOutDim() const { return outDim > 0 ? outDim : channels * (learnedVariance ? 2 : 1); }
     int downsampleFactor() const { return 1 << (int(dimMults.size()) - 1); }
-    void validate() const;  // throws ds::Error
+    void validate() const;          // throws ds::Error
     nlohmann::json toJson() const;  // upstream argument names
     static CfgUnetConfig fromJson(const nlohmann::json& j);
     // Everything the shapes tell (dim, classes, mults, channels, init/out dims); the attention
@@ -68,7 +68,8 @@ public:
     // forward_with_cond_scale: (guided output, null output); at W = 1 the conditional output and
     // an undefined null output (one network evaluation).
     std::pair<torch::Tensor, torch::Tensor> forwardWithCondScale(const torch::Tensor& x, const torch::Tensor& time,
-                                                                 const torch::Tensor& classes, const GuidanceOptions& g);
+                                                                 const torch::Tensor& classes,
+                                                                 const GuidanceOptions& g);
 
     const CfgUnetConfig& config() const { return config_; }
 

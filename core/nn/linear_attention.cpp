@@ -4,8 +4,9 @@ namespace ds::nn {
 
 LinearAttentionImpl::LinearAttentionImpl(int64_t dim, int64_t heads, int64_t dimHead, int64_t numMemKv)
     : QkvAttention(dim, heads, dimHead, {2, heads, dimHead, numMemKv}) {
-    toOut_ = register_module("to_out", torch::nn::Sequential(
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(heads * dimHead, dim, 1)), RMSNorm(dim)));
+    toOut_ = register_module(
+        "to_out",
+        torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(heads * dimHead, dim, 1)), RMSNorm(dim)));
 }
 
 torch::Tensor LinearAttentionImpl::forward(const torch::Tensor& x) {
@@ -15,7 +16,7 @@ torch::Tensor LinearAttentionImpl::forward(const torch::Tensor& x) {
     v = torch::cat({memory(1, b), v}, -1);
     q = q.softmax(-2) * scale_;
     k = k.softmax(-1);
-    auto context = torch::matmul(k, v.transpose(-1, -2));   // b h d e
+    auto context = torch::matmul(k, v.transpose(-1, -2));    // b h d e
     auto out = torch::matmul(context.transpose(-1, -2), q);  // b h e n
     return toOut_->forward(out.reshape({b, heads_ * dimHead_, x.size(2), x.size(3)}));
 }

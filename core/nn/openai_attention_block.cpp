@@ -8,7 +8,8 @@ namespace ds::nn {
 
 OpenAiAttentionBlockImpl::OpenAiAttentionBlockImpl(int64_t channels, int64_t heads, bool newOrder)
     : heads_(heads), newOrder_(newOrder) {
-    norm_ = register_module("norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(OpenAiUnetConfig::kGroups, channels)));
+    norm_ =
+        register_module("norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(OpenAiUnetConfig::kGroups, channels)));
     qkv_ = register_module("qkv", torch::nn::Conv1d(channels, 3 * channels, 1));
     projOut_ = register_module("proj_out", torch::nn::Conv1d(channels, channels, 1));
 }

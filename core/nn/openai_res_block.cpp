@@ -12,7 +12,9 @@ torch::nn::GroupNorm groupNorm32(int64_t channels) {
     return torch::nn::GroupNorm(torch::nn::GroupNormOptions(OpenAiUnetConfig::kGroups, channels));
 }
 
-torch::nn::Conv2d conv3x3(int64_t in, int64_t out) { return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)); }
+torch::nn::Conv2d conv3x3(int64_t in, int64_t out) {
+    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1));
+}
 
 }  // namespace
 
@@ -28,18 +30,19 @@ OpenAiResBlockImpl::OpenAiResBlockImpl(int64_t channels, int64_t embChannels, in
     dropout_ = torch::nn::Dropout(dropout);
     outConv_ = conv3x3(outChannels, outChannels);
     register_module("out_layers", torch::nn::Sequential(outNorm_, torch::nn::SiLU(), dropout_, outConv_));
-    if (outChannels != channels) skip_ = register_module("skip_connection", torch::nn::Conv2d(channels, outChannels, 1));
+    if (outChannels != channels)
+        skip_ = register_module("skip_connection", torch::nn::Conv2d(channels, outChannels, 1));
 }
 
 torch::Tensor OpenAiResBlockImpl::resample(const torch::Tensor& x, Resampling resampling) {
     switch (resampling) {
-        case Resampling::Up:
-            return F::interpolate(x, F::InterpolateFuncOptions()
-                                         .scale_factor(std::vector<double>{2.0, 2.0})
-                                         .mode(torch::kNearest)
-                                         .recompute_scale_factor(false));
-        case Resampling::Down: return F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).stride(2));
-        case Resampling::None: break;
+    case Resampling::Up:
+        return F::interpolate(x, F::InterpolateFuncOptions()
+                                     .scale_factor(std::vector<double>{2.0, 2.0})
+                                     .mode(torch::kNearest)
+                                     .recompute_scale_factor(false));
+    case Resampling::Down: return F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).stride(2));
+    case Resampling::None: break;
     }
     return x;
 }

@@ -10,7 +10,7 @@ OpenAiUnetImpl::OpenAiUnetImpl(const OpenAiUnetConfig& config) : config_(config)
     config_.validate();
     const int64_t mc = config_.modelChannels, embDim = config_.timeEmbeddingDim();
     timeEmbed_ = register_module("time_embed", torch::nn::Sequential(torch::nn::Linear(mc, embDim), torch::nn::SiLU(),
-                                                                      torch::nn::Linear(embDim, embDim)));
+                                                                     torch::nn::Linear(embDim, embDim)));
     if (config_.numClasses > 0)
         labelEmb_ = register_module("label_emb", torch::nn::Embedding(config_.numClasses, embDim));
     inputBlocks_ = register_module("input_blocks", torch::nn::ModuleList());
@@ -64,9 +64,9 @@ OpenAiUnetImpl::OpenAiUnetImpl(const OpenAiUnetConfig& config) : config_(config)
     for (const auto& block : outputs_) outputBlocks_->push_back(block);
 
     out_ = register_module(
-        "out", torch::nn::Sequential(torch::nn::GroupNorm(torch::nn::GroupNormOptions(OpenAiUnetConfig::kGroups, ch)),
-                                     torch::nn::SiLU(),
-                                     torch::nn::Conv2d(torch::nn::Conv2dOptions(inputChannels, config_.outChannels, 3).padding(1))));
+        "out", torch::nn::Sequential(
+                   torch::nn::GroupNorm(torch::nn::GroupNormOptions(OpenAiUnetConfig::kGroups, ch)), torch::nn::SiLU(),
+                   torch::nn::Conv2d(torch::nn::Conv2dOptions(inputChannels, config_.outChannels, 3).padding(1))));
 }
 
 OpenAiResBlock OpenAiUnetImpl::resBlock(int64_t in, int64_t out, Resampling resampling) const {
@@ -87,7 +87,8 @@ TimestepBlock OpenAiUnetImpl::resampling(int64_t channels, Resampling direction)
 torch::Tensor OpenAiUnetImpl::timestepEmbedding(const torch::Tensor& t, int64_t dim) {
     const int64_t half = dim / 2;
     const auto freqs =
-        torch::exp(-std::log(10000.0) * torch::arange(half, torch::dtype(torch::kFloat32)) / double(half)).to(t.device());
+        torch::exp(-std::log(10000.0) * torch::arange(half, torch::dtype(torch::kFloat32)) / double(half))
+            .to(t.device());
     const auto args = t.unsqueeze(1).to(torch::kFloat32) * freqs.unsqueeze(0);
     auto embedding = torch::cat({torch::cos(args), torch::sin(args)}, -1);
     if (dim % 2) embedding = torch::cat({embedding, torch::zeros_like(embedding.narrow(1, 0, 1))}, -1);

@@ -33,7 +33,9 @@ bool hasKeys(const checkpoint::StateDict& sd, const std::string& prefix) {
                        [&](const auto& e) { return e.first.compare(0, prefix.size(), prefix) == 0; });
 }
 
-bool isResBlock(const checkpoint::StateDict& sd, const std::string& prefix) { return sd.contains(prefix + "in_layers.2.weight"); }
+bool isResBlock(const checkpoint::StateDict& sd, const std::string& prefix) {
+    return sd.contains(prefix + "in_layers.2.weight");
+}
 
 }  // namespace
 
@@ -45,12 +47,14 @@ int OpenAiUnetConfig::headsFor(int channels) const {
     if (numHeadChannels > 0) {
         if (channels % numHeadChannels != 0)
             throw Error("attention at " + std::to_string(channels) + " channels: not a multiple of --head-channels " +
-                        std::to_string(numHeadChannels) + "; give the heads the model was trained with (--heads N, or --head-channels N)");
+                        std::to_string(numHeadChannels) +
+                        "; give the heads the model was trained with (--heads N, or --head-channels N)");
         return channels / numHeadChannels;
     }
     if (numHeads < 1) throw Error("--heads must be positive");
     if (channels % numHeads != 0)
-        throw Error("attention at " + std::to_string(channels) + " channels does not split into --heads " + std::to_string(numHeads));
+        throw Error("attention at " + std::to_string(channels) + " channels does not split into --heads " +
+                    std::to_string(numHeads));
     return numHeads;
 }
 
@@ -64,9 +68,11 @@ void OpenAiUnetConfig::validate() const {
         const double exact = channelMult[level] * modelChannels;
         const int channels = channelsAt(level);
         if (channelMult[level] <= 0 || exact != std::floor(exact))
-            throw Error("channel_mult " + std::to_string(channelMult[level]) + " x model_channels is not a whole channel count");
+            throw Error("channel_mult " + std::to_string(channelMult[level]) +
+                        " x model_channels is not a whole channel count");
         if (channels % kGroups != 0)
-            throw Error("GroupNorm32 needs multiples of 32 channels: level " + std::to_string(level) + " has " + std::to_string(channels));
+            throw Error("GroupNorm32 needs multiples of 32 channels: level " + std::to_string(level) + " has " +
+                        std::to_string(channels));
         if (attentionAt(1 << level) || level == numLevels() - 1) headsFor(channels);
     }
 }
@@ -77,7 +83,8 @@ std::string OpenAiUnetConfig::summary() const {
        << ", num_res_blocks=" << numResBlocks << ", attention_ds=" << tupleText(attentionDs, ",");
     if (numHeadChannels > 0) os << ", num_head_channels=" << numHeadChannels;
     else os << ", num_heads=" << numHeads;
-    os << ", use_scale_shift_norm=" << pythonBool(useScaleShiftNorm) << ", resblock_updown=" << pythonBool(resblockUpdown)
+    os << ", use_scale_shift_norm=" << pythonBool(useScaleShiftNorm)
+       << ", resblock_updown=" << pythonBool(resblockUpdown)
        << ", use_new_attention_order=" << pythonBool(useNewAttentionOrder);
     if (!convResample) os << ", conv_resample=False";
     if (numClasses > 0) os << ", num_classes=" << numClasses;
@@ -87,18 +94,18 @@ std::string OpenAiUnetConfig::summary() const {
 
 nlohmann::json OpenAiUnetConfig::toJson() const {
     nlohmann::json j{{"in_channels", inChannels},
-            {"model_channels", modelChannels},
-            {"out_channels", outChannels},
-            {"num_res_blocks", numResBlocks},
-            {"channel_mult", channelMult},
-            {"attention_ds", attentionDs},
-            {"num_heads", numHeads},
-            {"num_head_channels", numHeadChannels},
-            {"use_scale_shift_norm", useScaleShiftNorm},
-            {"resblock_updown", resblockUpdown},
-            {"use_new_attention_order", useNewAttentionOrder},
-            {"conv_resample", convResample},
-            {"dropout", dropout}};
+                     {"model_channels", modelChannels},
+                     {"out_channels", outChannels},
+                     {"num_res_blocks", numResBlocks},
+                     {"channel_mult", channelMult},
+                     {"attention_ds", attentionDs},
+                     {"num_heads", numHeads},
+                     {"num_head_channels", numHeadChannels},
+                     {"use_scale_shift_norm", useScaleShiftNorm},
+                     {"resblock_updown", resblockUpdown},
+                     {"use_new_attention_order", useNewAttentionOrder},
+                     {"conv_resample", convResample},
+                     {"dropout", dropout}};
     if (numClasses > 0) j["num_classes"] = numClasses;  // unconditional configs keep their old form
     return j;
 }
@@ -126,7 +133,8 @@ bool OpenAiUnetConfig::looksLikeOpenAiUnet(const checkpoint::StateDict& sd) {
     return sd.contains("time_embed.0.weight") && sd.contains("input_blocks.0.0.weight") && sd.contains("out.2.weight");
 }
 
-OpenAiUnetConfig OpenAiUnetConfig::inferFromStateDict(const checkpoint::StateDict& sd, const OpenAiUnetConfig& defaults) {
+OpenAiUnetConfig OpenAiUnetConfig::inferFromStateDict(const checkpoint::StateDict& sd,
+                                                      const OpenAiUnetConfig& defaults) {
     if (!looksLikeOpenAiUnet(sd)) throw Error("not OpenAI's UNetModel (no time_embed/input_blocks/out keys)");
     OpenAiUnetConfig c = defaults;
     c.numClasses = sd.contains("label_emb.weight") ? static_cast<int>(sd.shape("label_emb.weight")[0]) : 0;
@@ -134,8 +142,8 @@ OpenAiUnetConfig OpenAiUnetConfig::inferFromStateDict(const checkpoint::StateDic
     c.inChannels = static_cast<int>(sd.shape("input_blocks.0.0.weight")[1]);
     c.outChannels = static_cast<int>(sd.shape("out.2.weight")[0]);
     if (c.outChannels != c.inChannels)
-        throw Error("the UNetModel outputs " + std::to_string(c.outChannels) + " channels for " + std::to_string(c.inChannels) +
-                    " in (learn_sigma): not a velocity field");
+        throw Error("the UNetModel outputs " + std::to_string(c.outChannels) + " channels for " +
+                    std::to_string(c.inChannels) + " in (learn_sigma): not a velocity field");
 
     const int inputs = blockCount(sd, "input_blocks"), outputs = blockCount(sd, "output_blocks");
     if (inputs < 2 || inputs != outputs)

@@ -21,7 +21,7 @@ struct OpenAiUnetConfig {
     int outChannels = 3;
     int numResBlocks = 2;
     std::vector<double> channelMult{1, 2, 2, 2};  // torchcfm's 512 px recipe starts at 0.5
-    std::vector<int> attentionDs{2};  // downsample rates with attention (UNetModel's attention_resolutions)
+    std::vector<int> attentionDs{2};              // downsample rates with attention (UNetModel's attention_resolutions)
     // Heads: numHeadChannels > 0 fixes the channels per head (heads = channels / it), else
     // numHeads heads. torchcfm's CIFAR-10 recipe: num_heads=4, num_head_channels=64.
     int numHeads = 4;

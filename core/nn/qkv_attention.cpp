@@ -8,7 +8,8 @@ QkvAttention::QkvAttention(int64_t dim, int64_t heads, int64_t dimHead, const st
     : heads_(heads), dimHead_(dimHead), scale_(1.0 / std::sqrt(static_cast<double>(dimHead))) {
     memKv_ = register_parameter("mem_kv", torch::randn(memKvShape));
     norm_ = register_module("norm", RMSNorm(dim));
-    toQkv_ = register_module("to_qkv", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, heads * dimHead * 3, 1).bias(false)));
+    toQkv_ =
+        register_module("to_qkv", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, heads * dimHead * 3, 1).bias(false)));
 }
 
 std::array<torch::Tensor, 3> QkvAttention::projectQkv(const torch::Tensor& x) {

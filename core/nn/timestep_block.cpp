@@ -4,7 +4,8 @@ namespace ds::nn {
 
 void TimestepBlockImpl::add(OpenAiResBlock block) {
     register_module(nextName(), block);
-    layers_.push_back([impl = block.ptr()](const torch::Tensor& x, const torch::Tensor& emb) { return impl->forward(x, emb); });
+    layers_.push_back(
+        [impl = block.ptr()](const torch::Tensor& x, const torch::Tensor& emb) { return impl->forward(x, emb); });
 }
 
 void TimestepBlockImpl::add(OpenAiAttentionBlock block) {

@@ -26,7 +26,8 @@ torch::nn::Sequential downsample(int64_t dim, int64_t dimOut) {
 // Upstream Upsample: nearest x2, then 3x3 conv.
 torch::nn::Sequential upsample(int64_t dim, int64_t dimOut) {
     return torch::nn::Sequential(
-        torch::nn::Upsample(torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)),
+        torch::nn::Upsample(
+            torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)),
         conv(dim, dimOut, 3));
 }
 
@@ -65,8 +66,8 @@ UnetImpl::UnetImpl(const UnetConfig& config) : config_(config.resolved()) {
         const int64_t dimIn = dims[i], dimOut = dims[i + 1];
         const bool last = i == stages - 1;
         Layer resample = last ? layerOf(conv(dimIn, dimOut, 3)) : layerOf(downsample(dimIn, dimOut));
-        downStages_.push_back(makeStage(downs_, dimIn, dimIn, dimIn, c.fullAttn[i], c.attnHeads[i],
-                                        c.attnDimHead[i], std::move(resample)));
+        downStages_.push_back(makeStage(downs_, dimIn, dimIn, dimIn, c.fullAttn[i], c.attnHeads[i], c.attnDimHead[i],
+                                        std::move(resample)));
     }
 
     const int64_t midDim = dims.back();
@@ -124,8 +125,7 @@ torch::Tensor UnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& t
                     " is not divisible by the Unet's downsample factor " + std::to_string(factor));
 
     torch::Tensor x = xIn;
-    if (config_.selfCondition)
-        x = torch::cat({selfCond ? *selfCond : torch::zeros_like(xIn), xIn}, 1);
+    if (config_.selfCondition) x = torch::cat({selfCond ? *selfCond : torch::zeros_like(xIn), xIn}, 1);
     x = initConv_->forward(x);
     if (channelsLast_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     const torch::Tensor r = x;

@@ -46,8 +46,8 @@ private:
     };
 
     static Layer makeAttention(bool full, int64_t dim, int64_t heads, int64_t dimHead);
-    Stage makeStage(torch::nn::ModuleList& list, int64_t blockIn, int64_t blockOut, int64_t attnDim,
-                    bool full, int64_t heads, int64_t dimHead, Layer resample);
+    Stage makeStage(torch::nn::ModuleList& list, int64_t blockIn, int64_t blockOut, int64_t attnDim, bool full,
+                    int64_t heads, int64_t dimHead, Layer resample);
 
     UnetConfig config_;
     bool channelsLast_ = false;

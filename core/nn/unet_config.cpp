@@ -12,8 +12,8 @@ template <typename T>
 std::vector<T> expandPerStage(const std::vector<T>& v, int stages, const char* name) {
     if (v.size() == 1) return std::vector<T>(static_cast<size_t>(stages), v[0]);
     if (static_cast<int>(v.size()) != stages)
-        throw Error(std::string("Unet option ") + name + " has " + std::to_string(v.size()) +
-                    " values for " + std::to_string(stages) + " stages");
+        throw Error(std::string("Unet option ") + name + " has " + std::to_string(v.size()) + " values for " +
+                    std::to_string(stages) + " stages");
     return v;
 }
 
@@ -52,7 +52,8 @@ std::string UnetConfig::summary() const {
        << ", attn_heads=" << joinTuple(r.attnHeads) << ", attn_dim_head=" << joinTuple(r.attnDimHead)
        << ", full_attn=" << joinTuple(std::vector<int>(r.fullAttn.begin(), r.fullAttn.end()));
     if (r.selfCondition) os << ", self_condition=True";
-    if (r.learnedSinusoidalCond) os << ", learned_sinusoidal_cond=True, learned_sinusoidal_dim=" << r.learnedSinusoidalDim;
+    if (r.learnedSinusoidalCond)
+        os << ", learned_sinusoidal_cond=True, learned_sinusoidal_dim=" << r.learnedSinusoidalDim;
     if (r.randomFourierFeatures) os << ", random_fourier_features=True";
     os << ")";
     return os.str();

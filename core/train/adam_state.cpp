@@ -34,7 +34,8 @@ io::PyValuePtr adamStateDict(torch::optim::Adam& optimizer) {
     }
     auto group = PyValue::dict(false);
     group->set("lr", PyValue::real(options.lr()));
-    group->set("betas", PyValue::tuple({PyValue::real(std::get<0>(options.betas())), PyValue::real(std::get<1>(options.betas()))}));
+    group->set("betas", PyValue::tuple({PyValue::real(std::get<0>(options.betas())),
+                                        PyValue::real(std::get<1>(options.betas()))}));
     group->set("eps", PyValue::real(options.eps()));
     group->set("weight_decay", PyValue::real(options.weight_decay()));
     group->set("amsgrad", PyValue::boolean(options.amsgrad()));

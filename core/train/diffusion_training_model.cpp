@@ -35,7 +35,8 @@ torch::Tensor DiffusionTrainingModel::preview(const torch::Tensor& noise, int st
     case api::DiffusionSampler::Ddpm: x = ema_->ddpmSample(noise, gen, {}, stop); break;
     default: {
         const auto schedule = diffusion::noiseScheduleFor(*ema_, sampler_, noise.device());
-        x = diffusion::makeDiffusionOdeSolver(*ema_, schedule, sampler_, api::SolverOptions{})->sample(noise, steps, {}, stop);
+        x = diffusion::makeDiffusionOdeSolver(*ema_, schedule, sampler_, api::SolverOptions{})
+                ->sample(noise, steps, {}, stop);
     }
     }
     return ema_->unnormalize(x).clamp(0, 1);

@@ -53,8 +53,8 @@ DistEnvironment readDistEnvironment() {
     const auto localRank = variable("LOCAL_RANK");
     env.localRank = localRank ? integerVariable("LOCAL_RANK", *localRank, 0, kMaxProcesses) : env.rank;
     const auto localWorldSize = variable("LOCAL_WORLD_SIZE");
-    env.localWorldSize = localWorldSize ? integerVariable("LOCAL_WORLD_SIZE", *localWorldSize, 1, kMaxProcesses)
-                                        : env.worldSize;
+    env.localWorldSize =
+        localWorldSize ? integerVariable("LOCAL_WORLD_SIZE", *localWorldSize, 1, kMaxProcesses) : env.worldSize;
     return env;
 }
 

@@ -66,7 +66,8 @@ io::PyValuePtr Ema::stateDict() const {
     dict->set("step", io::PyValue::tensor(torch::tensor(step_, torch::kLong)));
     for (const auto& part : {checkpoint::StateDict::fromModule(*online_, "online_model."),
                              checkpoint::StateDict::fromModule(*shadow_, "ema_model.")})
-        for (const auto& [name, t] : part.entries()) dict->set(name, io::PyValue::tensor(t.detach().cpu().contiguous()));
+        for (const auto& [name, t] : part.entries())
+            dict->set(name, io::PyValue::tensor(t.detach().cpu().contiguous()));
     return dict;
 }
 

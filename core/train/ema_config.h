@@ -4,8 +4,8 @@
 namespace ds::train {
 
 struct EmaConfig {
-    double beta = 0.995;          // lucidrains Trainer's ema_decay
-    int updateEvery = 10;         // Trainer's ema_update_every
+    double beta = 0.995;   // lucidrains Trainer's ema_decay
+    int updateEvery = 10;  // Trainer's ema_update_every
     int updateAfterStep = 100;
     double invGamma = 1.0;
     double power = 2.0 / 3.0;

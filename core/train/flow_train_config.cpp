@@ -34,7 +34,10 @@ void FlowTrainConfig::validate() const {
 }
 
 nlohmann::json FlowTrainConfig::toJson() const {
-    nlohmann::json j{{"backbone", network.name()}, {"path", path}, {"sigma", sigma}, {"image_size", imageSize},
+    nlohmann::json j{{"backbone", network.name()},
+                     {"path", path},
+                     {"sigma", sigma},
+                     {"image_size", imageSize},
                      {"preview_solver", previewSolver}};
     j[network.jsonKey()] = network.optionsJson();
     return j;

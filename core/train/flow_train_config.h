@@ -11,8 +11,8 @@ namespace ds::train {
 
 struct FlowTrainConfig {
     flow::FlowNetworkConfig network;  // g4vrel/CFM's U-Net unless a preset or --backbone says otherwise
-    std::string path = "ot";   // ot (g4vrel/CFM's) | icfm | otcfm | sbcfm | vp | target
-    double sigma = 1e-4;       // the path's sigma; sigma_min of "ot" (g4vrel/CFM's config: 1e-4)
+    std::string path = "ot";          // ot (g4vrel/CFM's) | icfm | otcfm | sbcfm | vp | target
+    double sigma = 1e-4;              // the path's sigma; sigma_min of "ot" (g4vrel/CFM's config: 1e-4)
     int imageSize = 32;
     std::string previewSolver = "euler";  // preview grids: this solver with the run's sample_steps
 

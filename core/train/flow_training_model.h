@@ -5,8 +5,8 @@
 // ema_model_state_dict (AveragedModel: n_averaged, module.*), scaler_state_dict}) so that its
 // load_checkpoint() opens our files, plus `ema_state` for an exact resume.
 #pragma once
-#include "core/flow/velocity_network.h"
 #include "core/flow/probability_path.h"
+#include "core/flow/velocity_network.h"
 #include "core/train/train_config.h"
 #include "core/train/training_model.h"
 

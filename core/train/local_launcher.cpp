@@ -35,9 +35,7 @@ struct Worker {
     int status = 0;
 };
 
-double now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 // The environment of one rank: this process's, with the contract's variables replaced. Built
 // before fork(): between fork and exec the child may only call async-signal-safe functions.

@@ -11,8 +11,8 @@ namespace ds::train {
 struct LrSchedule {
     std::string kind = "constant";  // constant | linear | cosine
     double lr = 1e-4;
-    int64_t warmupSteps = 0;        // linear warm-up from lr / warmupSteps (all kinds)
-    double finalFactor = 0.0;       // lr x finalFactor at the last step (linear, cosine)
+    int64_t warmupSteps = 0;   // linear warm-up from lr / warmupSteps (all kinds)
+    double finalFactor = 0.0;  // lr x finalFactor at the last step (linear, cosine)
 
     double at(int64_t step, int64_t totalSteps) const;
     void validate() const;  // throws ds::Error

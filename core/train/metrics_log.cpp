@@ -3,10 +3,11 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <unistd.h>
 
 namespace ds::train {
 
@@ -39,8 +40,8 @@ std::vector<nlohmann::json> MetricsLog::read(const std::string& path) {
     while (start < content.size()) {
         const size_t end = content.find('\n', start);
         if (end == std::string::npos) break;  // a line cut by a kill: not a record
-        auto j = nlohmann::json::parse(content.begin() + static_cast<long>(start), content.begin() + static_cast<long>(end),
-                                       nullptr, /*allow_exceptions=*/false);
+        auto j = nlohmann::json::parse(content.begin() + static_cast<long>(start),
+                                       content.begin() + static_cast<long>(end), nullptr, /*allow_exceptions=*/false);
         if (!j.is_discarded() && j.is_object() && j.contains("step")) records.push_back(std::move(j));
         start = end + 1;
     }

@@ -24,13 +24,9 @@ std::string causeOf(const std::exception& e) {
     return text.substr(0, text.find('\n'));
 }
 
-std::chrono::milliseconds millis(double seconds) {
-    return std::chrono::milliseconds(int64_t(seconds * 1000.0));
-}
+std::chrono::milliseconds millis(double seconds) { return std::chrono::milliseconds(int64_t(seconds * 1000.0)); }
 
-bool isLoopback(const std::string& addr) {
-    return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
-}
+bool isLoopback(const std::string& addr) { return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1"; }
 
 // Gloo's network device: GLOO_SOCKET_IFNAME (comma-separated interfaces) as in PyTorch; the
 // loopback for a group on this machine; otherwise the address this host's name resolves to.
@@ -86,8 +82,9 @@ ProcessGroup::ProcessGroup(const api::DistEnvironment& env, const api::Distribut
             ncclOptions->timeout = timeout;
             group_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(store_, env_.rank, env_.worldSize, ncclOptions);
 #else
-            throw Error("this build has no NCCL (Debian's LibTorch is CPU-only): use --dist-backend gloo, or build "
-                        "against a CUDA LibTorch with -DDS_WITH_NCCL=ON (see docs/install.md)");
+            throw Error(
+                "this build has no NCCL (Debian's LibTorch is CPU-only): use --dist-backend gloo, or build "
+                "against a CUDA LibTorch with -DDS_WITH_NCCL=ON (see docs/install.md)");
 #endif
         }
     } catch (const Error& e) {
@@ -102,7 +99,8 @@ std::string ProcessGroup::name() const {
 }
 
 void ProcessGroup::fail(const std::string& what, const std::string& cause) const {
-    throw Error(name() + ": " + what + " failed: " + cause + " (another rank stopped or died, or did not answer within " +
+    throw Error(name() + ": " + what + " failed: " + cause +
+                " (another rank stopped or died, or did not answer within " +
                 std::to_string(int(options_.timeoutSeconds)) + " s)");
 }
 

@@ -3,10 +3,10 @@
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 
 namespace ds::train {
 
@@ -43,7 +43,8 @@ RunDirectory RunDirectory::create(const std::string& path, const TrainConfig& co
     config.validate();
     RunDirectory run(path, config);
     if (fs::exists(run.configPath()))
-        throw fileError(path, "already holds a training run; resume it with `resume " + path + "` or choose another --run-dir");
+        throw fileError(
+            path, "already holds a training run; resume it with `resume " + path + "` or choose another --run-dir");
     run.makeFolders();
     run.updateConfig(config);
     return run;
@@ -113,7 +114,9 @@ std::vector<std::pair<int64_t, std::string>> stepFiles(const std::string& dir, c
 
 }  // namespace
 
-std::vector<std::pair<int64_t, std::string>> RunDirectory::checkpoints() const { return stepFiles(checkpointsDir(), ".pt"); }
+std::vector<std::pair<int64_t, std::string>> RunDirectory::checkpoints() const {
+    return stepFiles(checkpointsDir(), ".pt");
+}
 
 std::vector<std::pair<int64_t, std::string>> RunDirectory::samples() const { return stepFiles(samplesDir(), ".png"); }
 

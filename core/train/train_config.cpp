@@ -12,8 +12,8 @@ void TrainConfig::validate() const {
         diffusion.validate();
         if (diffusion.imageSize % unet.downsampleFactor() != 0)
             throw Error("image size " + std::to_string(diffusion.imageSize) + " is not a multiple of " +
-                        std::to_string(unet.downsampleFactor()) + " (dim_mults has " + std::to_string(unet.numStages()) +
-                        " stages)");
+                        std::to_string(unet.downsampleFactor()) + " (dim_mults has " +
+                        std::to_string(unet.numStages()) + " stages)");
     } else {
         throw Error("unknown model family '" + family + "' (expected diffusion or flow)");
     }
@@ -38,8 +38,10 @@ void TrainConfig::validate() const {
     if (fid.every < 0) throw Error("the FID interval must not be negative (0: no FID)");
     if (fid.enabled()) {
         if (fid.reference.empty())
-            throw Error("FID during training needs a reference (--fid-reference: a folder, an .npz or fashion-mnist-test)");
-        if (fid.samples < 2) throw Error("FID during training needs at least 2 samples (thousands for a meaningful value)");
+            throw Error(
+                "FID during training needs a reference (--fid-reference: a folder, an .npz or fashion-mnist-test)");
+        if (fid.samples < 2)
+            throw Error("FID during training needs at least 2 samples (thousands for a meaningful value)");
         if (fid.samples < worldSize)
             throw Error("FID during training spreads its " + std::to_string(fid.samples) + " samples over " +
                         std::to_string(worldSize) + " processes: give at least one per process");
@@ -51,20 +53,35 @@ void TrainConfig::validate() const {
 
 nlohmann::json TrainConfig::toJson() const {
     nlohmann::json j = {{"format", "diffusion-studio-run"},
-            {"format_version", kFormatVersion},
-            {"preset", preset},
-            {"data", {{"source", data}, {"hflip", hflip}, {"loader_threads", loaderThreads}}},
-            {"optim", {{"batch_size", batchSize}, {"grad_accum", gradAccum}, {"lr", lr.toJson()},
-                       {"adam_betas", {adamBeta1, adamBeta2}}, {"adam_eps", adamEps}, {"grad_clip", gradClip}}},
-            {"ema", {{"beta", ema.beta}, {"update_every", ema.updateEvery}, {"update_after_step", ema.updateAfterStep},
-                     {"inv_gamma", ema.invGamma}, {"power", ema.power}, {"min_value", ema.minValue}}},
-            {"schedule", {{"steps", steps}, {"log_every", logEvery}, {"save_every", saveEvery},
-                          {"sample_every", sampleEvery}, {"sample_count", sampleCount}, {"sample_steps", sampleSteps},
+                        {"format_version", kFormatVersion},
+                        {"preset", preset},
+                        {"data", {{"source", data}, {"hflip", hflip}, {"loader_threads", loaderThreads}}},
+                        {"optim",
+                         {{"batch_size", batchSize},
+                          {"grad_accum", gradAccum},
+                          {"lr", lr.toJson()},
+                          {"adam_betas", {adamBeta1, adamBeta2}},
+                          {"adam_eps", adamEps},
+                          {"grad_clip", gradClip}}},
+                        {"ema",
+                         {{"beta", ema.beta},
+                          {"update_every", ema.updateEvery},
+                          {"update_after_step", ema.updateAfterStep},
+                          {"inv_gamma", ema.invGamma},
+                          {"power", ema.power},
+                          {"min_value", ema.minValue}}},
+                        {"schedule",
+                         {{"steps", steps},
+                          {"log_every", logEvery},
+                          {"save_every", saveEvery},
+                          {"sample_every", sampleEvery},
+                          {"sample_count", sampleCount},
+                          {"sample_steps", sampleSteps},
                           {"keep_last", keepLast}}},
-            {"distributed", {{"world_size", worldSize}, {"global_batch_size", globalBatchSize()}}},
-            {"precision", {{"amp", amp}, {"channels_last", channelsLast}}},
-            {"seed", seed},
-            {"device", device}};
+                        {"distributed", {{"world_size", worldSize}, {"global_batch_size", globalBatchSize()}}},
+                        {"precision", {{"amp", amp}, {"channels_last", channelsLast}}},
+                        {"seed", seed},
+                        {"device", device}};
     // A diffusion run's file is as before (no family entry); a flow run's has only its own model.
     if (isFlow()) {
         j["family"] = family;
@@ -75,8 +92,8 @@ nlohmann::json TrainConfig::toJson() const {
         j["schedule"]["sample_sampler"] = api::samplerName(sampleSampler);
     }
     if (fid.enabled())
-        j["fid"] = {{"every", fid.every}, {"samples", fid.samples}, {"reference", fid.reference},
-                    {"features", fid.features}, {"dims", fid.dims}, {"batch_size", fid.batchSize}};
+        j["fid"] = {{"every", fid.every},       {"samples", fid.samples}, {"reference", fid.reference},
+                    {"features", fid.features}, {"dims", fid.dims},       {"batch_size", fid.batchSize}};
     return j;
 }
 
@@ -85,8 +102,8 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         throw Error("not a Diffusion Studio run configuration");
     const int version = j.value("format_version", 0);
     if (version != kFormatVersion)
-        throw Error("run configuration format version " + std::to_string(version) + " is not supported (this build reads " +
-                    std::to_string(kFormatVersion) + ")");
+        throw Error("run configuration format version " + std::to_string(version) +
+                    " is not supported (this build reads " + std::to_string(kFormatVersion) + ")");
     TrainConfig c;
     try {
         c.preset = j.value("preset", std::string());
@@ -125,7 +142,9 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         c.sampleSteps = s.value("sample_steps", c.sampleSteps);
         const std::string sampler = s.value("sample_sampler", std::string("ddim"));  // older runs: DDIM
         if (const auto parsed = api::names::parse(api::names::kSamplers, sampler)) c.sampleSampler = *parsed;
-        else throw Error("unknown preview sampler '" + sampler + "' (expected " + api::names::choices(api::names::kSamplers) + ")");
+        else
+            throw Error("unknown preview sampler '" + sampler + "' (expected " +
+                        api::names::choices(api::names::kSamplers) + ")");
         c.keepLast = s.value("keep_last", c.keepLast);
         if (j.contains("distributed")) c.worldSize = j.at("distributed").value("world_size", c.worldSize);
         if (j.contains("precision")) {
@@ -178,7 +197,7 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         c.unet.dim = 16;
         c.unet.dimMults = {1, 2, 4};
         c.unet.channels = 1;
-        c.unet.attnHeads = {2};    // attention width 32: upstream's 4 x 32 would outweigh the convs
+        c.unet.attnHeads = {2};  // attention width 32: upstream's 4 x 32 would outweigh the convs
         c.unet.attnDimHead = {16};
         c.diffusion.imageSize = 32;
         c.diffusion.timesteps = 1000;

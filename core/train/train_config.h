@@ -18,15 +18,15 @@ namespace ds::train {
 struct TrainConfig {
     static constexpr int kFormatVersion = 1;
 
-    std::string preset;                 // the preset it started from ("" for none)
-    std::string data = "fashion-mnist"; // fashion-mnist | a folder of images | an LMDB folder (data.mdb)
+    std::string preset;                  // the preset it started from ("" for none)
+    std::string data = "fashion-mnist";  // fashion-mnist | a folder of images | an LMDB folder (data.mdb)
     bool hflip = false;
     int loaderThreads = 2;
 
     std::string family = "diffusion";  // diffusion | flow (flow matching: see FlowTrainConfig's backbone)
-    nn::UnetConfig unet;                 // diffusion
+    nn::UnetConfig unet;               // diffusion
     diffusion::DiffusionConfig diffusion;
-    FlowTrainConfig flow;                // flow
+    FlowTrainConfig flow;  // flow
 
     bool isFlow() const { return family == "flow"; }
     int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
@@ -55,7 +55,7 @@ struct TrainConfig {
     int64_t saveEvery = 500;
     int64_t sampleEvery = 500;  // 0: no preview grids
     int sampleCount = 16;
-    int sampleSteps = 20;   // the preview sampler's steps (flows: the ODE solver's, flow.previewSolver)
+    int sampleSteps = 20;  // the preview sampler's steps (flows: the ODE solver's, flow.previewSolver)
     // Diffusion previews: a fast ODE solver by default (DPM-Solver++ 2M: seconds where DDIM-250
     // took minutes); runs written before it was recorded previewed with DDIM.
     api::DiffusionSampler sampleSampler = api::DiffusionSampler::DpmSolverPlusPlus;

@@ -32,7 +32,6 @@ double nowSeconds() {
 // Preview grids always start from the same noise, so successive grids show progress.
 constexpr uint64_t kPreviewSeedSalt = 0x5eedf00dULL;
 
-
 // Each local rank of a CUDA run gets its own GPU: "cuda" means cuda:LOCAL_RANK there.
 torch::Device rankDevice(const std::string& spec, const ProcessGroup* group) {
     const auto device = parseDevice(spec);
@@ -70,8 +69,8 @@ Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, co
     buildOptimizer();
     buildData();
     if (group_)
-        averager_ = std::make_unique<GradientAverager>(model_->online()->parameters(), *group_,
-                                                       group_->options().bucketMiB);
+        averager_ =
+            std::make_unique<GradientAverager>(model_->online()->parameters(), *group_, group_->options().bucketMiB);
 }
 
 Trainer::~Trainer() = default;
@@ -79,9 +78,8 @@ Trainer::~Trainer() = default;
 void Trainer::buildOptimizer() {
     ema_ = std::make_unique<Ema>(model_->online(), model_->shadow(), config_.ema);
     optimizer_ = std::make_unique<torch::optim::Adam>(
-        model_->online()->parameters(), torch::optim::AdamOptions(config_.lr.lr)
-                                  .betas({config_.adamBeta1, config_.adamBeta2})
-                                  .eps(config_.adamEps));
+        model_->online()->parameters(),
+        torch::optim::AdamOptions(config_.lr.lr).betas({config_.adamBeta1, config_.adamBeta2}).eps(config_.adamEps));
 }
 
 void Trainer::buildData() {
@@ -90,16 +88,19 @@ void Trainer::buildData() {
         if (report.skipped == 0) return;
         std::string names;
         for (const auto& n : report.firstSkipped) names += "\n  " + n;
-        sink_.onLog("skipped " + std::to_string(report.skipped) + " unreadable images in " + config_.data + ":" + names);
+        sink_.onLog("skipped " + std::to_string(report.skipped) + " unreadable images in " + config_.data + ":" +
+                    names);
     };
     if (config_.data == "fashion-mnist") {
-        source_ = std::make_shared<data::FashionMnistSource>(data::FashionMnistSource::defaultDirectory(), "train", transform);
+        source_ = std::make_shared<data::FashionMnistSource>(data::FashionMnistSource::defaultDirectory(), "train",
+                                                             transform);
     } else if (lmdb::isLmdbDirectory(config_.data)) {
         auto db = std::make_shared<data::LmdbSource>(config_.data, transform, &stop_);
         logSkipped(db->report());
         source_ = db;
     } else {
-        auto folder = std::make_shared<data::ImageFolderSource>(config_.data, transform, data::ImageFolderOptions{}, &stop_);
+        auto folder =
+            std::make_shared<data::ImageFolderSource>(config_.data, transform, data::ImageFolderOptions{}, &stop_);
         logSkipped(folder->report());
         source_ = folder;
     }
@@ -223,7 +224,8 @@ double Trainer::trainStep() {
     }
     if (averager_) averager_->finish();
     if (!applyGradients())
-        sink_.onLog("step " + std::to_string(step_ + 1) + ": float16 gradients overflowed; step skipped, loss scale now " +
+        sink_.onLog("step " + std::to_string(step_ + 1) +
+                    ": float16 gradients overflowed; step skipped, loss scale now " +
                     std::to_string(scaler_->currentScale()));
     if (writes()) ema_->update();  // only rank 0 samples and saves the EMA weights
     ++step_;
@@ -284,8 +286,9 @@ void Trainer::synchronizeRanks() {
     group_->broadcastFromRankZero(state, "the broadcast of rank 0's parameters");
     const auto steps = group_->gatherRows(torch::tensor({double(step_)}), "the start-step check");
     if (steps.min().item<double>() != steps.max().item<double>())
-        throw Error(group_->name() + ": the ranks start at different steps (" + std::to_string(int64_t(steps.min().item<double>())) +
-                    " and " + std::to_string(int64_t(steps.max().item<double>())) +
+        throw Error(group_->name() + ": the ranks start at different steps (" +
+                    std::to_string(int64_t(steps.min().item<double>())) + " and " +
+                    std::to_string(int64_t(steps.max().item<double>())) +
                     "): every rank must see the same run directory with the same checkpoints");
 }
 
@@ -304,9 +307,14 @@ void Trainer::logMetrics(double loss, double gradNorm, double lr, double stepSec
     sink_.onMetrics(m);
     if (metrics_ && (step_ % config_.logEvery == 0 || step_ == config_.steps)) {
         // NaN (an empty bucket) is written as null.
-        metrics_->append({{"step", m.step}, {"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.gradNorm},
-                          {"images_per_sec", m.imagesPerSecond}, {"data_wait", lastDataWait_},
-                          {"wall_time", m.wallSeconds}, {"epoch", m.epoch},
+        metrics_->append({{"step", m.step},
+                          {"loss", m.loss},
+                          {"lr", m.lr},
+                          {"grad_norm", m.gradNorm},
+                          {"images_per_sec", m.imagesPerSecond},
+                          {"data_wait", lastDataWait_},
+                          {"wall_time", m.wallSeconds},
+                          {"epoch", m.epoch},
                           {"loss_by_t", windowBuckets_.means()}});
         windowBuckets_.reset();
     }
@@ -389,7 +397,8 @@ bool Trainer::evaluateFid() {
     if (group_) {
         // Equal lengths for the gather: every rank's rows padded to the largest share.
         const int64_t rows = (n + world - 1) / world;
-        if (!local.defined()) throw Error("FID: rank " + std::to_string(rank) + " has no samples (more processes than --fid-samples)");
+        if (!local.defined())
+            throw Error("FID: rank " + std::to_string(rank) + " has no samples (more processes than --fid-samples)");
         const int64_t dims = local.size(1);
         auto padded = torch::zeros({rows, dims}, torch::kDouble);
         padded.narrow(0, 0, local.size(0)).copy_(local);
@@ -417,8 +426,13 @@ bool Trainer::evaluateFid() {
         io::saveTorchFile(run_.bestCheckpointPath(), root);
         bestFid_ = record.value;
     }
-    metrics_->append({{"step", step_}, {"fid", record.value}, {"fid_label", record.label}, {"fid_samples", n},
-                      {"fid_seconds", record.seconds}, {"fid_wall_time", record.wallSeconds}, {"fid_best", record.best}});
+    metrics_->append({{"step", step_},
+                      {"fid", record.value},
+                      {"fid_label", record.label},
+                      {"fid_samples", n},
+                      {"fid_seconds", record.seconds},
+                      {"fid_wall_time", record.wallSeconds},
+                      {"fid_best", record.best}});
     sink_.onLog(record.label + " at step " + std::to_string(step_) + ": " + std::to_string(record.value) +
                 (record.best ? " (best so far: " + run_.bestCheckpointPath() + ")" : ""));
     sink_.onFid(record);
@@ -446,7 +460,8 @@ void Trainer::run() {
     options.workers = config_.loaderThreads;
     loader_ = std::make_unique<data::BatchLoader>(source_, options);
     if (writes()) metrics_ = std::make_unique<MetricsLog>(run_.metricsPath());
-    if (config_.fid.enabled() && !quality_) throw Error("the run measures FID during training, but no FID engine was given");
+    if (config_.fid.enabled() && !quality_)
+        throw Error("the run measures FID during training, but no FID engine was given");
     // The reference's statistics before the first step: a missing set fails now, not at step N.
     if (quality_ && writes()) quality_->prepare(stop_);
     if (group_) synchronizeRanks();

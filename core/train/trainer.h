@@ -94,20 +94,20 @@ private:
     std::unique_ptr<torch::optim::Adam> optimizer_;
     std::shared_ptr<const data::ImageSource> source_;
     std::unique_ptr<data::BatchLoader> loader_;
-    data::LoaderPosition position_;  // of the next batch
-    at::Generator gen_;              // timesteps and noise
-    std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
+    data::LoaderPosition position_;               // of the next batch
+    at::Generator gen_;                           // timesteps and noise
+    std::unique_ptr<MetricsLog> metrics_;         // rank 0 only
     std::unique_ptr<GradientAverager> averager_;  // data-parallel runs only
     std::unique_ptr<LossScaler> scaler_;          // --amp fp16 only
     std::shared_ptr<SampleQuality> quality_;      // FID during training only
     std::optional<double> bestFid_;               // the lowest so far (best.pt's), rank 0
-    bool agreedStop_ = false;  // some rank asked to stop (data-parallel runs)
+    bool agreedStop_ = false;                     // some rank asked to stop (data-parallel runs)
 
     int64_t step_ = 0;
     double wallOffset_ = 0.0;  // training seconds of earlier sessions
     double sessionStart_ = 0.0;
     double lastGradNorm_ = 0.0;
-    double lastLr_ = 0.0;  // the learning rate of the last step
+    double lastLr_ = 0.0;        // the learning rate of the last step
     double lastDataWait_ = 0.0;  // seconds the last step waited for batches (0: loading kept up)
     double lastLoss_ = 0.0;
     TimestepLossBuckets stepBuckets_;    // the last step's loss by timestep (live charts)

@@ -7,7 +7,6 @@
 #include "core/io/py_value.h"
 #include "core/train/ema.h"
 #include "core/util/batch_shard.h"
-
 #include "core/util/stop_token.h"
 
 #include <torch/torch.h>

@@ -2,12 +2,13 @@
 
 #include "core/util/error.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <random>
-#include <unistd.h>
 
 namespace ds {
 
@@ -43,7 +44,8 @@ void writeAll(int fd, std::string_view bytes, FileSync sync) {
         if (n <= 0) throw Error(std::string("write failed: ") + std::strerror(errno));
         done += static_cast<size_t>(n);
     }
-    if (sync == FileSync::Immediate && ::fsync(fd) != 0) throw Error(std::string("sync failed: ") + std::strerror(errno));
+    if (sync == FileSync::Immediate && ::fsync(fd) != 0)
+        throw Error(std::string("sync failed: ") + std::strerror(errno));
 }
 
 // Messages from writers may already name the destination or the temporary file.

@@ -44,7 +44,8 @@ Error AutocastScope::unsupported(const torch::Device& device, const std::string&
     std::string what;
     if (device.is_cpu()) {
         const std::string model = cpuModel();
-        what = "this CPU's oneDNN cannot run " + type + " (" + (model.empty() ? "" : model + ": ") + causeOf(cause) + ")";
+        what =
+            "this CPU's oneDNN cannot run " + type + " (" + (model.empty() ? "" : model + ": ") + causeOf(cause) + ")";
     } else {
         what = device.str() + " cannot run " + type + " autocast (" + causeOf(cause) + ")";
     }
@@ -66,9 +67,9 @@ void AutocastScope::probe(const torch::Device& device, const std::string& precis
             {
                 AutocastScope autocast(device, precision);
                 auto h = torch::conv2d(input.contiguous(format), weight.contiguous(format), bias, 1, 1);
-                h = torch::silu(h).flatten(2).transpose(1, 2);                    // (2, 64, 8) tokens
-                h = torch::linear(h, dense);                                      // a projection
-                h = torch::matmul(h, h.transpose(1, 2)).softmax(-1).matmul(h);    // attention's products
+                h = torch::silu(h).flatten(2).transpose(1, 2);                  // (2, 64, 8) tokens
+                h = torch::linear(h, dense);                                    // a projection
+                h = torch::matmul(h, h.transpose(1, 2)).softmax(-1).matmul(h);  // attention's products
                 loss = h.to(torch::kFloat).square().mean();
             }
             loss.backward();

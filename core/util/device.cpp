@@ -5,7 +5,8 @@
 namespace ds {
 
 torch::Device parseDevice(const std::string& spec) {
-    if (spec.empty() || spec == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    if (spec.empty() || spec == "auto")
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
     if (spec == "cpu") return torch::kCPU;
     if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
         if (!torch::cuda::is_available())
@@ -19,7 +20,8 @@ torch::Device parseDevice(const std::string& spec) {
             }
         }
         if (index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
-            throw Error("device '" + spec + "' does not exist (" + std::to_string(torch::cuda::device_count()) + " CUDA devices)");
+            throw Error("device '" + spec + "' does not exist (" + std::to_string(torch::cuda::device_count()) +
+                        " CUDA devices)");
         return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
     }
     throw Error("unknown device '" + spec + "' (expected auto, cpu, cuda or cuda:N)");

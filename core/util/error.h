@@ -12,8 +12,6 @@ public:
 };
 
 // "path: problem" - the house style for errors about a file.
-inline Error fileError(const std::string& path, const std::string& problem) {
-    return Error(path + ": " + problem);
-}
+inline Error fileError(const std::string& path, const std::string& problem) { return Error(path + ": " + problem); }
 
 }  // namespace ds

@@ -2,8 +2,8 @@
 // step boundary (keeping all its state in memory) and continues when the gate opens. A stop
 // request also ends the wait, so a paused job can always be stopped.
 #pragma once
-#include "core/util/stop_token.h"
 #include "core/util/elapsed.h"
+#include "core/util/stop_token.h"
 
 #include <chrono>
 #include <condition_variable>

@@ -1,4 +1,5 @@
 #include "core/util/progress_meter.h"
+
 #include "core/util/elapsed.h"
 
 namespace ds {
@@ -6,9 +7,7 @@ namespace ds {
 ProgressMeter::ProgressMeter(int64_t total, std::string unit)
     : total_(total), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
 
-double ProgressMeter::elapsedSeconds() const {
-    return secondsSince(start_);
-}
+double ProgressMeter::elapsedSeconds() const { return secondsSince(start_); }
 
 api::JobProgress ProgressMeter::at(int64_t done) const {
     api::JobProgress p;

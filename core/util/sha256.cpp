@@ -55,8 +55,7 @@ void Sha256::reset() {
 void Sha256::compressBlock(const uint8_t* block) {
     uint32_t w[64];
     for (int t = 0; t < 16; ++t) w[t] = loadBigEndian32(block + 4 * t);
-    for (int t = 16; t < 64; ++t)
-        w[t] = smallSigma1(w[t - 2]) + w[t - 7] + smallSigma0(w[t - 15]) + w[t - 16];
+    for (int t = 16; t < 64; ++t) w[t] = smallSigma1(w[t - 2]) + w[t - 7] + smallSigma0(w[t - 15]) + w[t - 16];
 
     uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
     uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
@@ -135,8 +134,7 @@ std::string sha256File(const std::string& path) {
         if (n > 0) hash.update(chunk.data(), n);
         if (n < chunk.size()) break;
     }
-    if (std::ferror(file.get()))
-        throw fileError(path, std::string("read failed: ") + std::strerror(errno));
+    if (std::ferror(file.get())) throw fileError(path, std::string("read failed: ") + std::strerror(errno));
     return hash.hexDigest();
 }
 

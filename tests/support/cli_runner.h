@@ -1,9 +1,9 @@
 // Test support: runs the built diffusion-studio-cli and collects its exit code and output.
 #pragma once
+#include "tests/support/hang_limits.h"
+
 #include <QString>
 #include <QStringList>
-
-#include "tests/support/hang_limits.h"
 
 namespace ds::test {
 

@@ -21,7 +21,8 @@ struct CorruptionPlan {
 };
 
 // Returns an empty string when every attempt loaded or threw ds::Error, else what went wrong.
-inline std::string survivesCorruption(const std::string& original, const std::function<void(const std::string&)>& attempt,
+inline std::string survivesCorruption(const std::string& original,
+                                      const std::function<void(const std::string&)>& attempt,
                                       const CorruptionPlan& plan = {}) {
     const auto tryOne = [&](const std::string& bytes) {
         try {

@@ -34,15 +34,19 @@ double x0Gain(const std::string& objective, double ab) {
 }
 
 double x0Tolerance(const std::string& objective, double ab, double outTolerance, double maxX, double maxOut) {
-    const double xCoefficient = objective == "pred_noise" ? std::sqrt(1 / ab) : objective == "pred_v" ? std::sqrt(ab) : 0.0;
+    const double xCoefficient = objective == "pred_noise" ? std::sqrt(1 / ab)
+                                : objective == "pred_v"   ? std::sqrt(ab)
+                                                          : 0.0;
     const double outCoefficient = x0Gain(objective, ab);
-    return outCoefficient * outTolerance + kArithmeticUlps * kFloat32Epsilon * (xCoefficient * maxX + outCoefficient * maxOut);
+    return outCoefficient * outTolerance +
+           kArithmeticUlps * kFloat32Epsilon * (xCoefficient * maxX + outCoefficient * maxOut);
 }
 
 PmvTolerances pmvTolerances(diffusion::GaussianDiffusionImpl& m, const torch::Tensor& x, int64_t t,
                             const torch::Tensor& referenceLogVariance) {
     const double maxOut = maxAbs(m.model()->forward(x, torch::full({x.size(0)}, t, torch::kLong))), maxX = maxAbs(x);
-    const double x0 = x0Tolerance(m.config().objective, coefficient(m, "alphas_cumprod", t), unetTolerance(maxOut), maxX, maxOut);
+    const double x0 =
+        x0Tolerance(m.config().objective, coefficient(m, "alphas_cumprod", t), unetTolerance(maxOut), maxX, maxOut);
     const double c1 = coefficient(m, "posterior_mean_coef1", t), c2 = coefficient(m, "posterior_mean_coef2", t);
     return {x0, c1 * x0 + kArithmeticUlps * kFloat32Epsilon * (c1 + c2 * maxX),
             kArithmeticUlps * kFloat32Epsilon * maxAbs(referenceLogVariance)};
@@ -51,7 +55,8 @@ PmvTolerances pmvTolerances(diffusion::GaussianDiffusionImpl& m, const torch::Te
 double lossTolerance(diffusion::GaussianDiffusionImpl& m, const torch::Tensor& xStart, const torch::Tensor& t,
                      const torch::Tensor& noise, double loss) {
     const double maxOut = maxAbs(m.model()->forward(m.qSample(xStart, t, noise), t));
-    const double outTolerance = unetTolerance(maxOut) + kArithmeticUlps * kFloat32Epsilon * (maxAbs(xStart) + maxAbs(noise));
+    const double outTolerance =
+        unetTolerance(maxOut) + kArithmeticUlps * kFloat32Epsilon * (maxAbs(xStart) + maxAbs(noise));
     const double maxWeight = maxAbs(m.buffer("loss_weight").gather(0, t));
     return 2 * outTolerance * std::sqrt(maxWeight * loss) + 16 * kFloat32Epsilon * loss;
 }
@@ -65,8 +70,9 @@ DdimStep ddimStep(diffusion::GaussianDiffusionImpl& m, const torch::Tensor& x, i
     return {pred.predXStart, pred.predXStart * std::sqrt(an) + std::sqrt(1 - an) * pred.predNoise};
 }
 
-DdimTolerances ddimTolerances(diffusion::GaussianDiffusionImpl& m, const std::vector<std::pair<int64_t, int64_t>>& pairs,
-                              const torch::Tensor& refStates, const torch::Tensor& refX0) {
+DdimTolerances ddimTolerances(diffusion::GaussianDiffusionImpl& m,
+                              const std::vector<std::pair<int64_t, int64_t>>& pairs, const torch::Tensor& refStates,
+                              const torch::Tensor& refX0) {
     const std::string& objective = m.config().objective;
     const bool selfConditioned = m.model()->config().selfCondition;
     DdimTolerances out;
@@ -84,16 +90,19 @@ DdimTolerances ddimTolerances(diffusion::GaussianDiffusionImpl& m, const std::ve
         double stateBudget = x0Budget;
         if (tNext >= 0) {
             const double an = coefficient(m, "alphas_cumprod", tNext);
-            const double s1 = coefficient(m, "sqrt_recip_alphas_cumprod", t), s2 = coefficient(m, "sqrt_recipm1_alphas_cumprod", t);
+            const double s1 = coefficient(m, "sqrt_recip_alphas_cumprod", t),
+                         s2 = coefficient(m, "sqrt_recipm1_alphas_cumprod", t);
             const double throughX0 = std::abs(std::sqrt(an) - std::sqrt(1 - an) / s2);
-            const double rounding = kArithmeticUlps * kFloat32Epsilon * (std::sqrt(an) + std::sqrt(1 - an) * (s1 * maxX + 1) / s2);
+            const double rounding =
+                kArithmeticUlps * kFloat32Epsilon * (std::sqrt(an) + std::sqrt(1 - an) * (s1 * maxX + 1) / s2);
             stateBudget = throughX0 * x0Budget + rounding;
         }
         // Gains: how much x0 and the next state move per unit of error in x and in the
         // self-conditioning input, along a fixed +-1 direction.
         const auto base = ddimStep(m, x, t, tNext, selfCond);
         const auto movedX = ddimStep(m, x + kGainStep * signs(x, 1000 + i), t, tNext, selfCond);
-        const double gainX0 = maxAbsDiff(movedX.x0, base.x0) / kGainStep, gainX = maxAbsDiff(movedX.next, base.next) / kGainStep;
+        const double gainX0 = maxAbsDiff(movedX.x0, base.x0) / kGainStep,
+                     gainX = maxAbsDiff(movedX.next, base.next) / kGainStep;
         double gainSelfX0 = 0.0, gainSelf = 0.0;
         if (selfCond) {
             const auto movedS = ddimStep(m, x, t, tNext, *selfCond + kGainStep * signs(x, 2000 + i));

@@ -76,7 +76,8 @@ DdimStep ddimStep(diffusion::GaussianDiffusionImpl& m, const torch::Tensor& x, i
                   const std::optional<torch::Tensor>& selfCond);
 
 // refStates: (steps + 1, B, C, H, W), refX0: (steps, B, C, H, W), both (x + 1) / 2.
-DdimTolerances ddimTolerances(diffusion::GaussianDiffusionImpl& m, const std::vector<std::pair<int64_t, int64_t>>& pairs,
-                              const torch::Tensor& refStates, const torch::Tensor& refX0);
+DdimTolerances ddimTolerances(diffusion::GaussianDiffusionImpl& m,
+                              const std::vector<std::pair<int64_t, int64_t>>& pairs, const torch::Tensor& refStates,
+                              const torch::Tensor& refX0);
 
 }  // namespace ds::test

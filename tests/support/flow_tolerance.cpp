@@ -16,8 +16,8 @@ constexpr double kGrowthStep = 1e-3;
 
 }  // namespace
 
-FlowRunTolerance fixedGridTolerance(const flow::VelocityField& field, const flow::OdeOptions& options, const torch::Tensor& y0,
-                                    const std::vector<double>& times, bool recordSteps) {
+FlowRunTolerance fixedGridTolerance(const flow::VelocityField& field, const flow::OdeOptions& options,
+                                    const torch::Tensor& y0, const std::vector<double>& times, bool recordSteps) {
     FlowRunTolerance out;
     const flow::VelocityField measured = [&](double t, const torch::Tensor& x) {
         auto v = field(t, x);

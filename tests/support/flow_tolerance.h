@@ -22,7 +22,8 @@ struct FlowRunTolerance {
     double maxVelocity = 0;  // the largest |v| met
 };
 
-FlowRunTolerance fixedGridTolerance(const flow::VelocityField& field, const flow::OdeOptions& options, const torch::Tensor& y0,
-                                    const std::vector<double>& times, bool recordSteps = false);
+FlowRunTolerance fixedGridTolerance(const flow::VelocityField& field, const flow::OdeOptions& options,
+                                    const torch::Tensor& y0, const std::vector<double>& times,
+                                    bool recordSteps = false);
 
 }  // namespace ds::test

@@ -20,7 +20,7 @@ cv::Mat testPicture(int width, int height, int seed, bool gray) {
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x)
             image.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar((x * 255) / std::max(1, width - 1)),
-                                                   uchar((y * 255) / std::max(1, height - 1)), uchar(seed * 37));
+                                                  uchar((y * 255) / std::max(1, height - 1)), uchar(seed * 37));
     cv::circle(image, {rng.uniform(0, width), rng.uniform(0, height)}, std::max(2, width / 4),
                cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), cv::FILLED);
     if (!gray) return image;

@@ -2,12 +2,12 @@
 // that the original project's code opens them. Tests skip these checks where it is missing.
 #pragma once
 
+#include "tests/support/hang_limits.h"
+
 #include <QByteArray>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
-
-#include "tests/support/hang_limits.h"
 
 namespace ds::test {
 
@@ -24,7 +24,7 @@ inline bool pythonTorchAvailable() {
 struct PythonRun {
     bool finished = false;  // within the time allowed
     int exitCode = -1;
-    QByteArray output;      // stdout and stderr together
+    QByteArray output;  // stdout and stderr together
 };
 
 // Runs `script` (python3 -c) with `args` as sys.argv[1:].
