@@ -26,6 +26,9 @@ step() {
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# The test command builds with -Werror (CI runs it): a new warning fails there, not later.
+cmake_extra=()
+
 setup_and_build() {
   step "Checking system packages"
   "$script_dir/install-deps.sh"
@@ -48,7 +51,7 @@ setup_and_build() {
   step "Configuring (Release, Ninja) into $build_dir/"
   # GUI and tests are switched on explicitly: a build/ configured earlier without them keeps
   # its cached options otherwise.
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDS_BUILD_GUI=ON -DDS_BUILD_TESTS=ON
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDS_BUILD_GUI=ON -DDS_BUILD_TESTS=ON "${cmake_extra[@]}"
 
   step "Building with $jobs jobs"
   cmake --build "$build_dir" -j"$jobs"
@@ -72,6 +75,7 @@ case $command in
     exec "$build_dir/app/diffusion-studio" "$@"
     ;;
   test)
+    cmake_extra=(-DDS_WERROR=ON)
     setup_and_build
     step "Running the test suite"
     export QT_QPA_PLATFORM=offscreen

@@ -9,6 +9,8 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   # tool chain
   build-essential cmake ninja-build ccache pkg-config
+  # the one C++ style: the test suite checks it (packaging/check-format.sh)
+  clang-format
   # Qt 6 (Charts needs libqt6opengl6-dev to be found by CMake)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev
   qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
