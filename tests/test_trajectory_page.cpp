@@ -85,7 +85,7 @@ private:
         page.openCheckpoint(path);
         page.findChild<QSpinBox*>(QStringLiteral("trajectoryImages"))->setValue(2);
         page.findChild<QSpinBox*>(QStringLiteral("trajectoryImageSize"))
-            ->setValue(16);  // the seed's .tar does not record them
+            ->setValue(16);  // g4vrel/CFM's .tar does not record them
         page.findChild<QSpinBox*>(QStringLiteral("trajectoryGroups"))->setValue(8);
         page.findChild<QSpinBox*>(QStringLiteral("trajectorySeed"))->setValue(kSeed);
     }

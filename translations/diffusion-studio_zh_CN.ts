@@ -23,10 +23,6 @@
         <translation>I-CFM（独立耦合）</translation>
     </message>
     <message>
-        <source>Seed OT path (Lipman)</source>
-        <translation>种子项目的 OT 路径 (Lipman)</translation>
-    </message>
-    <message>
         <source>Schrödinger bridge CFM</source>
         <translation>薛定谔桥 CFM</translation>
     </message>
@@ -41,6 +37,10 @@
     <message>
         <source>The probability path a flow-matching model learns (torchcfm&apos;s definitions; the seed&apos;s is Lipman&apos;s OT path)</source>
         <translation>流匹配模型学习的概率路径（采用 torchcfm 的定义；种子项目用的是 Lipman 的 OT 路径）</translation>
+    </message>
+    <message>
+        <source>OT path (Lipman; g4vrel/CFM&apos;s)</source>
+        <translation>OT 路径（Lipman；g4vrel/CFM 的）</translation>
     </message>
 </context>
 <context>
@@ -1409,14 +1409,6 @@
         <translation>tiny（CPU，几分钟）</translation>
     </message>
     <message>
-        <source>lsun64 (the seed project&apos;s)</source>
-        <translation>lsun64（原项目的配置）</translation>
-    </message>
-    <message>
-        <source>lsun128 (the seed project&apos;s)</source>
-        <translation>lsun128（原项目的配置）</translation>
-    </message>
-    <message>
         <source>Training images are resized and centre-cropped to this size</source>
         <translation>训练图像会被缩放并居中裁剪到此尺寸</translation>
     </message>
@@ -1657,10 +1649,6 @@
         <translation>cfm-tiny（流匹配，CPU 几分钟）</translation>
     </message>
     <message>
-        <source>cfm-seed (the seed&apos;s flow-matching recipe)</source>
-        <translation>cfm-seed（种子项目的流匹配配置）</translation>
-    </message>
-    <message>
         <source>Flow path</source>
         <translation>流路径</translation>
     </message>
@@ -1756,6 +1744,18 @@
         <source>The same against training time</source>
         <translation>同一指标随训练时间变化</translation>
     </message>
+    <message>
+        <source>lsun64 (lucidrains&apos; LSUN recipe)</source>
+        <translation>lsun64（lucidrains 的 LSUN 配方）</translation>
+    </message>
+    <message>
+        <source>lsun128 (lucidrains&apos; LSUN recipe)</source>
+        <translation>lsun128（lucidrains 的 LSUN 配方）</translation>
+    </message>
+    <message>
+        <source>cfm-seed (g4vrel/CFM&apos;s recipe)</source>
+        <translation>cfm-seed（g4vrel/CFM 的配方）</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::TrajectoryPage</name>
@@ -1816,20 +1816,12 @@
         <translation>检查点 (*.pt *.pth *.tar);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>a flow-matching checkpoint: ours or the seed&apos;s .tar</source>
-        <translation>流匹配检查点：本程序的或种子项目的 .tar</translation>
-    </message>
-    <message>
         <source>Checkpoint</source>
         <translation>检查点</translation>
     </message>
     <message>
         <source>recorded</source>
         <translation>按记录</translation>
-    </message>
-    <message>
-        <source>GroupNorm groups of the seed&apos;s U-Net: its .tar files do not record them (the seed used 32)</source>
-        <translation>种子项目 U-Net 的 GroupNorm 分组数：其 .tar 文件不记录该值（种子项目使用 32）</translation>
     </message>
     <message>
         <source>Images</source>
@@ -1906,6 +1898,14 @@
     <message>
         <source>Done.</source>
         <translation>完成。</translation>
+    </message>
+    <message>
+        <source>a flow-matching checkpoint: ours or g4vrel/CFM&apos;s .tar</source>
+        <translation>流匹配检查点：本程序的或 g4vrel/CFM 的 .tar</translation>
+    </message>
+    <message>
+        <source>GroupNorm groups of g4vrel/CFM&apos;s U-Net: its .tar files do not record them (it used 32)</source>
+        <translation>g4vrel/CFM U-Net 的 GroupNorm 分组数：其 .tar 文件不记录该值（它使用 32）</translation>
     </message>
 </context>
 <context>

@@ -24,7 +24,7 @@ QComboBox* makeFlowPathCombo(QWidget* parent) {
     auto* combo = new QComboBox(parent);
     combo->addItem(tr("OT-CFM (exact minibatch OT)"), QStringLiteral("otcfm"));
     combo->addItem(tr("I-CFM (independent)"), QStringLiteral("icfm"));
-    combo->addItem(tr("Seed OT path (Lipman)"), QStringLiteral("ot"));
+    combo->addItem(tr("OT path (Lipman; g4vrel/CFM's)"), QStringLiteral("ot"));
     combo->addItem(tr("Schrödinger bridge CFM"), QStringLiteral("sbcfm"));
     combo->addItem(tr("Variance preserving"), QStringLiteral("vp"));
     combo->addItem(tr("Target CFM"), QStringLiteral("target"));

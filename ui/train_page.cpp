@@ -166,10 +166,10 @@ QWidget* TrainPage::buildForm() {
     preset_ = new QComboBox(modelBox);
     preset_->setObjectName(QStringLiteral("trainPreset"));
     preset_->addItem(tr("tiny (CPU, minutes)"), QStringLiteral("tiny"));
-    preset_->addItem(tr("lsun64 (the seed project's)"), QStringLiteral("lsun64"));
-    preset_->addItem(tr("lsun128 (the seed project's)"), QStringLiteral("lsun128"));
+    preset_->addItem(tr("lsun64 (lucidrains' LSUN recipe)"), QStringLiteral("lsun64"));
+    preset_->addItem(tr("lsun128 (lucidrains' LSUN recipe)"), QStringLiteral("lsun128"));
     preset_->addItem(tr("cfm-tiny (flow matching, CPU minutes)"), QStringLiteral("cfm-tiny"));
-    preset_->addItem(tr("cfm-seed (the seed's flow-matching recipe)"), QStringLiteral("cfm-seed"));
+    preset_->addItem(tr("cfm-seed (g4vrel/CFM's recipe)"), QStringLiteral("cfm-seed"));
     // The longest names would set the whole form's width (and squeeze the charts): the closed box
     // shows about 20 characters, the open list every name in full.
     preset_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);

@@ -190,7 +190,7 @@ QWidget* TrajectoryPage::buildSourceBox() {
     checkpoint_ = new PathField(PathField::Mode::OpenFile, QStringLiteral("checkpoints"),
                                 tr("Checkpoints (*.pt *.pth *.tar);;All files (*)"), images);
     checkpoint_->setObjectName(QStringLiteral("trajectoryCheckpoint"));
-    checkpoint_->setPlaceholderText(tr("a flow-matching checkpoint: ours or the seed's .tar"));
+    checkpoint_->setPlaceholderText(tr("a flow-matching checkpoint: ours or g4vrel/CFM's .tar"));
     images_ = new QSpinBox(images);
     images_->setObjectName(QStringLiteral("trajectoryImages"));
     images_->setRange(1, 64);
@@ -204,7 +204,7 @@ QWidget* TrajectoryPage::buildSourceBox() {
     groups_->setRange(0, 512);
     groups_->setSpecialValueText(tr("recorded"));
     groups_->setToolTip(
-        tr("GroupNorm groups of the seed's U-Net: its .tar files do not record them (the seed used 32)"));
+        tr("GroupNorm groups of g4vrel/CFM's U-Net: its .tar files do not record them (it used 32)"));
     imageRow->addWidget(new QLabel(tr("Images"), images));
     imageRow->addWidget(images_);
     imageRow->addWidget(new QLabel(tr("Image size"), images));
