@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // diffusion-studio-cli: the headless front end. Wiring only: parse arguments, build the core
 // requests, run them with a terminal progress bar, print results.
 #include "app/terminal_progress.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A JobSink for the terminal: a one-line progress bar with rate and ETA on stderr, redrawn at
 // most a few times a second, and log lines above it.
 #pragma once

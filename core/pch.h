@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Precompiled header of core: the heavy, stable third-party headers.
 #pragma once
 #include <nlohmann/json.hpp>

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Diffusion Studio - the one C++ style (.clang-format, CONTRIBUTING.md#style).
+# Diffusion Studio - the one C++ style (.clang-format, CONTRIBUTING.md#style), and the license
+# line every source file's leading comment carries.
 #
-#   packaging/check-format.sh         list the sources clang-format would change; fail if any
-#   packaging/check-format.sh --fix   format them in place
+#   packaging/check-format.sh         list the sources clang-format would change, and the files
+#                                     without the SPDX line; fail if any
+#   packaging/check-format.sh --fix   format the C++ sources in place
 #
 # The test suite runs the check (CTest's `format`). clang-format 14 (Debian 12's) is the reference:
 # other versions break some lines differently.
@@ -35,6 +37,32 @@ if [[ ${1:-} == --fix ]]; then
   exit 0
 fi
 
+# The license line (SPDX) in the leading comment block of every source file and script: C++,
+# CMake, shell and Python (after a #! line).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  mapfile -t licensed < <(git ls-files -- '*.cpp' '*.h' '*.py' '*.sh' '*.cmake' '*CMakeLists.txt' .ci/run |
+                          grep -v '^tests/fixtures/')
+else
+  mapfile -t licensed < <(find . -path ./tests/fixtures -prune -o -path './build*' -prune -o \( -name '*.cpp' -o \
+                          -name '*.h' -o -name '*.py' -o -name '*.sh' -o -name '*.cmake' -o -name CMakeLists.txt \) \
+                          -print | sort)
+fi
+unlicensed=()
+for f in "${licensed[@]}"; do
+  [[ -f $f ]] || continue
+  # The leading comment: the lines up to the first one that is neither a comment nor #!.
+  if ! awk '/^(\/\/|#)/ { if ($0 ~ /SPDX-License-Identifier: GPL-3\.0-or-later/) found = 1; next } { exit }
+            END { exit !found }' "$f"; then
+    unlicensed+=("$f")
+  fi
+done
+if ((${#unlicensed[@]} > 0)); then
+  echo "check-format: ${#unlicensed[@]} files lack '// SPDX-License-Identifier: GPL-3.0-or-later' (or '# ...')" \
+       "in their leading comment:" >&2
+  printf '  %s\n' "${unlicensed[@]}" >&2
+  exit 1
+fi
+
 unformatted=()
 for f in "${files[@]}"; do
   [[ -f $f ]] || continue
@@ -46,4 +74,4 @@ if ((${#unformatted[@]} > 0)); then
   echo "run packaging/check-format.sh --fix (clang-format 14), or see the change with: $clang_format --style=file FILE | diff FILE -" >&2
   exit 1
 fi
-echo "check-format: ${#files[@]} files formatted"
+echo "check-format: ${#files[@]} files formatted, ${#licensed[@]} with the license line"

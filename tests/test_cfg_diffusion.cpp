@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' classifier-free guidance GaussianDiffusion (classifier_free_guidance.py, 2.1.1)
 // against its own outputs (tests/fixtures/lucidrains_cfg, made by tests/tools/make_cfg_fixtures.py):
 // the three checkpoint layouts open, model_predictions (guided, CFG++, clipped or not), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' classifier-free-guidance Unet (classifier_free_guidance.py, 2.1.1) against its own
 // outputs (tests/fixtures/lucidrains_cfg, made by tests/tools/make_cfg_fixtures.py): the
 // architecture read from the state_dict's shapes, the conditional and null outputs, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // End-to-end tests of diffusion-studio-cli on real files: info, sample (checked against the
 // original Python DDIM outputs through --init-noise / --save-tensors), PNG metadata, and clear
 // one-line errors for bad input. Training through the CLI is in test_cli_training.

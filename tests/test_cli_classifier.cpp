@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `diffusion-studio-cli train-classifier` and `fid --features` end to end: a classifier trained
 // on 1,000 Fashion-MNIST images is written where `fid --features fashion-mnist` finds it, `fid`
 // prints a Fréchet distance named by its feature space (not "FID:"), the built-in test set is a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `diffusion-studio-cli fid` end to end, as pytorch-fid is used: --save-stats --dims 64 gives
 // pytorch-fid's stats_A_64.npz, `fid A B --dims 64` prints pytorch-fid's number in its format, and
 // bad input fails with one line naming the file. Weights: the fid_formula ones, written once.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // diffusion-studio-cli on the seed's flow-matching checkpoint: `info`, and `sample` with each
 // kind of solver checked against the original Python outputs (torchdiffeq) through
 // --init-noise / --save-tensors, the PNG metadata, and one-line errors for flow-specific input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // LSUN LMDBs through diffusion-studio-cli: lmdb-info, import-lmdb, and training straight from an
 // LMDB.
 #include "tests/support/cli_runner.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The fast diffusion samplers and the NFE-vs-quality sweep through diffusion-studio-cli: the
 // samples equal the reference code's (the step-by-step parity is test_fast_samplers'), the PNGs
 // say how they were made, and `sweep` prints each sampler's error against a converged solution.

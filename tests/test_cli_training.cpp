@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // End-to-end training through diffusion-studio-cli on Fashion-MNIST: a run killed with
 // SIGKILL resumes on exactly the same trajectory as a straight run, and a full disk fails with
 // a clear error and no partial checkpoint.

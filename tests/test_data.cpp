@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // core/data: Fashion-MNIST from Debian's gzip IDX files (checked against the bytes read here
 // with zlib directly), image folders built here with OpenCV and by hand (every format and pixel
 // layout, plus the bad files a real folder holds), and the background batch loader's promises:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parity with denoising_diffusion_pytorch 2.1.1 (tests/fixtures/ddpm_lucidrains_tiny, made by
 // the original Python code): Unet outputs, p_mean_variance, the loss and DDIM; plus lucidrains'
 // schedule values.

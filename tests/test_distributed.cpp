@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Data-parallel training over c10d's Gloo on loopback with a tiny model (Fashion-MNIST, 16x16).
 // In this process: two ranks as two threads, each with its own process group over TCP (the same
 // collectives as between processes), so that the replicas' parameters can be compared directly.

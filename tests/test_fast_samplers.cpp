@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DPM-Solver, DPM-Solver++ and UniPC against their reference code (tests/fixtures/fast_samplers,
 // made by tests/tools/make_fast_sampler_fixtures.py running LuChengTHU/dpm-solver's
 // dpm_solver_pytorch.py and wl-zhao/UniPC's uni_pc.py on lucidrains 2.1.1 Unets): from the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The offline feature network (issue 17): a classifier trained on a subset of Fashion-MNIST
 // learns (well above chance on held-out images; a shuffled-label control does not), its file
 // reloads to the same features bit for bit, holds only what torch.load(weights_only=True)

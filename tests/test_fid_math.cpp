@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FID arithmetic and files without the network: .npz statistics (numpy's and ours), the Fréchet
 // distance against pytorch-fid's scipy computation, KID against torch-fidelity's, numpy's
 // RandomState, the weight file reader (legacy and zip formats), pytorch-fid's folder listing and

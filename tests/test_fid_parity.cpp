@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FID parity with pytorch-fid 0.3.0 (tests/fixtures/fid_formula, weights rebuilt from the
 // formula in C++): features of the first four images of A, FID at 2048 dims through the job API
 // (with KID, the statistics cache, progress and cancelling), and the errors of bad folders and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Corruption fuzz of the readers of foreign files other than PyTorch's (those are fuzzed in
 // test_torch_io): numpy's .npy arrays inside .npz FID statistics, IDX image files
 // (Fashion-MNIST, plain and gzip), PNG text chunks, and training images (OpenCV's decoders,

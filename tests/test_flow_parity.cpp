@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parity with the seed project's flow matching (tests/fixtures/cfm_g4vrel_tiny, made by the
 // original Python code: g4vrel/CFM's Unet, its OptimalTransportFlow and torchdiffeq's odeint):
 // the velocity field (online and EMA), the training loss of the OT path, torchdiffeq's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The probability paths of flow matching (torchcfm's definitions and the seed's OT path) and
 // minibatch optimal transport: x_t and u_t on fixed inputs, u_t as the time derivative of x_t
 // along each conditional path, the exact plan against brute force over permutations, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 2-D flow-matching toy (core/api/flow_toy.h): 8 Gaussians -> moons and Gaussian -> moons
 // train in seconds to a small energy distance, OT-CFM's particles travel straighter than
 // I-CFM's, and the trajectories it returns are complete and comparable across solvers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Flow matching through the Trainer (the model-family seam) on real data (Fashion-MNIST) with a
 // tiny seed U-Net: the loss falls, the checkpoint opens for sampling and in the seed's layout in
 // Python, a stopped and resumed run ends bitwise equal to a straight one (OT-CFM's coupling draws

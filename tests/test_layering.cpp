@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The layers of docs/architecture.md, checked on the sources' include graph (the project's own quoted
 // includes, followed through every header): ui/ and the app's window reach the engine through
 // core/api (and core/util's small tools) only, so a form never spells a run's configuration or a

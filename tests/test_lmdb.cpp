@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // LSUN LMDB import and training source: databases built here (liblmdb + OpenCV encoders) with
 // JPEG and WebP entries, a truncated JPEG and an empty value.
 #include "core/api/lmdb_import.h"

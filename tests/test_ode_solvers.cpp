@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The ODE solvers on equations with known solutions: each fixed-grid method converges at its
 // order, dopri5 meets its tolerances and interpolates to requested times, the bookkeeping
 // (NFE, recorded times, linear interpolation between grid points, cancellation) is right.

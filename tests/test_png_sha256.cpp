@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SHA-256 against the FIPS 180-2 example digests, and PNG writing checked by decoding with
 // OpenCV (an independent decoder) plus reading the text chunks back.
 #include "core/io/png_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Precision/recall (torch-fidelity's metric_prc.py) and density/coverage (clovaai's prdc.py)
 // against the packages' own outputs (tests/fixtures/prdc, written by
 // tests/tools/make_prdc_fixtures.py), their properties (a set against itself, a shifted set),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The process-wide tuning every entry point applies before tensor work. The allocator
 // (core/util/allocator_tuning.h): after it, a large block comes from the heap (not a fresh
 // mmap) and, freed, stays there for the next one; with the user's own MALLOC_* tunables it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Seeded DDPM ancestral sampling and DDIM with eta > 0 against lucidrains' own loops
 // (tests/fixtures/sampling_noise, made by tests/tools/make_sampling_noise_fixtures.py from the
 // real denoising-diffusion-pytorch 2.1.1): the generator's draws, every step's state and clipped

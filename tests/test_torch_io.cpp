@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // core/io: reading PyTorch files (zip and legacy formats, as Python's torch.save writes them)
 // and writing them so that Python's torch.load opens them. Fixtures come from
 // tests/tools/make_torch_io_fixtures.py (PyTorch 1.13) and ../shared/fixtures copies.

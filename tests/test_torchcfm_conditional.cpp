@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's class-conditional UNetModel (UNetModel(..., num_classes, class_cond=True), as its
 // examples/images/conditional_mnist.ipynb trains and samples it; tests/fixtures/
 // torchcfm_conditional, made by tests/tools/make_torchcfm_conditional_fixtures.py from torchcfm's

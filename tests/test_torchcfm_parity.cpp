@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parity with torchcfm's UNetModel (OpenAI guided-diffusion's U-Net as torchcfm ships it;
 // tests/fixtures/torchcfm_unet, made by torchcfm's own class through
 // tests/tools/make_torchcfm_fixtures.py): its checkpoints open (the examples' {net_model,

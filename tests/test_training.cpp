@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Training on real data (Fashion-MNIST from Debian) with tiny models: the loss falls, a run
 // stopped at step k and resumed ends with the same parameters as a straight run (bitwise, one
 // thread), checkpoints load in Python, and bad input is refused clearly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parity on configurations other than the shared fixture's (tests/fixtures/lucidrains_variants,
 // made by tests/tools/make_lucidrains_variants.py, whose Python restatement of lucidrains 2.1.1
 // first reproduces the real package's outputs): 3 channels, other dim_mults, per-stage heads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Benchmarks behind `diffusion-studio-cli bench ...`: each returns a JSON report.
 #pragma once
 #include "core/util/stop_token.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a checkpoint holds, for `diffusion-studio-cli info` and the app's open dialogs.
 #pragma once
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The samplers of diffusion models and the options of the training-free ODE solvers among them
 // (DPM-Solver, DPM-Solver++: LuChengTHU/dpm-solver; UniPC: wl-zhao/UniPC), as the command line,
 // the app and the training previews choose them. Torch-free; the names are the CLI's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Data-parallel training over several processes (PyTorch's c10d: Gloo on CPUs, NCCL on CUDA
 // GPUs). Torch-free: the CLI reads the environment contract of torchrun / SLURM wrappers here
 // and launches local workers; the trainer builds the process group from it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Follows a file that an EventFileSink in another process appends to, and replays the complete
 // lines that appeared since the last poll into a JobSink. A preview line is turned back into the
 // grid by reading samples/step-N.png of the run directory.

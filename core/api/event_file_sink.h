@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A JobSink that writes a job's reports as JSON lines to a file, one flushed line per report, so
 // that another process can follow the job (the app following rank 0 of a multi-process run; see
 // EventFileReader). Previews are written as their step only: the grid is in the run directory.

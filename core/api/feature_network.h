@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Feature networks that work offline (issue 17): a small CNN trained on Fashion-MNIST itself,
 // whose 128-d penultimate activations replace pytorch-fid's Inception features when its
 // weights cannot be had (`fid --features fashion-mnist`), as papers on MNIST-like data do. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FID (and KID) between two image folders or statistics files, as pytorch-fid computes it: the
 // job behind `diffusion-studio-cli fid`, `bench fid` and the app's FID page. Torch-free interface.
 // The same job computes a Fréchet distance in the feature space of a classifier trained on the

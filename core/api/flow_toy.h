@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // 2-D flow matching for teaching and for the app's trajectory page: a small MLP learns to carry
 // a source cloud (8 Gaussians, or a standard Gaussian) to a target (two moons) along a chosen
 // probability path; sampling it with a chosen ODE solver returns the point clouds along t with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // An 8-bit image owned by core and handed to the CLI and the UI (which wraps it in a QImage
 // with bytesPerLine()). Row-major, channels interleaved: 1 = gray, 3 = RGB, 4 = RGBA.
 #pragma once

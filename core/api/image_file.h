@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Images on disk for the CLI and the UI: PNGs that carry the settings that made them (seed,
 // sampler, checkpoint hash...; see docs/architecture.md) as text chunks. Torch-free.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // How a long core job reports: progress with ETA, log lines and per-step frames. The CLI
 // prints them; the UI turns them into queued signals. Callbacks run on the job's thread and
 // must not block.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // LSUN LMDB databases: inspecting one, importing it into an image folder (raw export as fyu/lsun's
 // `data.py export`, or resized training/test sets), and the import benchmark. The jobs behind
 // `diffusion-studio-cli lmdb-info / import-lmdb / bench lmdb` and the app's import dialog.

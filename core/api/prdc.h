@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Precision and recall (Kynkäänniemi et al. 2019) and density and coverage (Naeem et al. 2020)
 // of a generated feature set against a real one: what FID mixes, fidelity and diversity,
 // apart. Torch-free interface; the feature-level computation is core/fid/prdc.h.

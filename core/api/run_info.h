@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A training run directory as the app shows it: its configuration, the logged metrics, the
 // preview grids and the checkpoints. Torch-free; reading never modifies the run.
 #pragma once

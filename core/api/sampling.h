@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Sampling a checkpoint: the job behind `diffusion-studio-cli sample`, the Generate page and the
 // explorer. Diffusion checkpoints run DDPM, DDIM or a training-free ODE solver (DPM-Solver,
 // DPM-Solver++, UniPC); flow-matching checkpoints (g4vrel/CFM's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // "NFE vs quality": every chosen ODE solver at several step counts (dopri5 at several
 // tolerances), each run's final state compared with a tight dopri5 reference from the same
 // start. Shows what accuracy each function evaluation buys. Torch-free interface; the 2-D toy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the Train page's form can say about a run, and nothing of how core spells a run's
 // configuration: the configuration the form started from (a preset's, an opened run's, the last
 // session's) travels as the JSON a run's config.json holds, and the fields the form shows are

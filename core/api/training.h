@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Training a diffusion or flow model: the job behind `diffusion-studio-cli train/resume` and the
 // app's Train page. Torch-free interface; the command line and the tests start runs from a
 // whole run configuration through core/jobs/train_jobs.h.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/checkpoint/diffusion_checkpoint.h"
 
 #include "core/checkpoint/flow_checkpoint.h"

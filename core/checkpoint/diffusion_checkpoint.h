@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Opening diffusion checkpoints: lucidrains Trainer files (`model-N.pt`: {step, model, opt, ema,
 // scaler, version}) and ours (the same layout plus `config`), a bare GaussianDiffusion
 // state_dict, and for the class-conditional Unet of classifier_free_guidance.py a bare

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Opening flow-matching checkpoints of g4vrel/CFM (`make_checkpoint`:
 // {epoch, step, model_state_dict, optim_state_dict, ema_model_state_dict, scaler_state_dict},
 // the EMA from torch.optim.swa_utils.AveragedModel: `n_averaged` plus `module.`-prefixed keys;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Conversions between Python values from checkpoints and JSON, for the plain (tensor-free)
 // parts of a checkpoint such as our run config.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A state_dict as read from a checkpoint: name -> tensor, in file order, with helpers to take
 // a prefixed sub-dict (e.g. "ema_model.model.") and to load it strictly into a module.
 #pragma once

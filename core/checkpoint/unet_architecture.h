@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reads a lucidrains Unet's constructor options off its state_dict's tensor shapes, so that
 // a model-N.pt opens with no architecture flags.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Background loading for training: worker threads decode and transform the coming batches
 // while the model computes, into a bounded queue, and next() hands them out in a fixed order.
 // Which images form which batch is decided by EpochSampler alone, never by thread timing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which images form each batch: a pure function of (seed, epoch, position), with no state and
 // no dependence on thread timing, so that two runs with one seed, and a run resumed from a saved
 // position, see identical batches. Also the sharding seam: with several processes each rank

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/data/fashion_mnist_source.h"
 
 #include "core/data/idx_file.h"

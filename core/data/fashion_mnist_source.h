@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fashion-MNIST as shipped by Debian's dataset-fashion-mnist: the built-in default dataset.
 #pragma once
 #include "core/data/image_source.h"

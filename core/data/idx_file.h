@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reader for the IDX image and label files of MNIST and Fashion-MNIST (big-endian header, unsigned bytes),
 // gzip-compressed or plain (zlib's gzread reads both).
 #pragma once

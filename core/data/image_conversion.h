@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Decoded OpenCV images -> what a model trains on: 8-bit, 1 (gray) or 3 (RGB) channels,
 // square. Shared by every source so that all datasets look alike to the trainer.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/data/image_decode.h"
 
 #include "core/data/image_format.h"

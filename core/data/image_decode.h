@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Encoded image bytes -> OpenCV matrix, for every source that holds files or blobs (image
 // folders, LSUN LMDB values). The format is taken from the content, never from a name.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/data/image_folder_source.h"
 
 #include "core/data/image_conversion.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A folder tree of image files (a user's own dataset, or an exported LSUN scene) as training data.
 #pragma once
 #include "core/data/image_source.h"

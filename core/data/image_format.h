@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Image container formats recognised by their first bytes (never by the file name), and cheap
 // structural checks that catch truncated files before a decoder sees them. The checks matter
 // for JPEG: libjpeg treats a missing end of data as a warning and fills the rest of the image

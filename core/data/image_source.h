@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The seam between where training images come from (Fashion-MNIST, an image folder, later an
 // LSUN LMDB) and the background loader that batches them.
 #pragma once

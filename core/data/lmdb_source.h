@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // An LMDB of encoded images (an LSUN database) as training data, read in place: no export.
 // Entries are indexed in key order; each load() decodes one value straight from the memory map
 // and converts it as every source does (image_conversion.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The skip-and-continue policy of sources whose images can turn out unreadable only when
 // loaded (an image folder checked by signature, an LMDB whose values are decoded on demand):
 // a failed image is recorded once, reported, and replaced by the next readable one in index

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A plain pool of std::threads for one-off batches of independent work (scanning a folder):
 // no Qt, no LibTorch intra-op pool (which the training step itself uses).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' beta schedules, computed in float64 like upstream (the buffers are stored as
 // float32 afterwards).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One step of a sampler, as reported to observers (the Sampler Explorer, --save-tensors).
 // Tensors are in model space ([-1, 1] with auto-normalisation) and owned by the sampler;
 // copy what you keep.

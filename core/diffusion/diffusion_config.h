@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Constructor options of lucidrains' GaussianDiffusion (2.x), same defaults.
 #pragma once
 #include <nlohmann/json.hpp>

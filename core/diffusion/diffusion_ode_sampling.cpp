@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/diffusion/diffusion_ode_sampling.h"
 
 #include "core/diffusion/dpm_solver.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' GaussianDiffusion (ours or an upstream checkpoint) sampled by a training-free ODE
 // solver: DPM-Solver, DPM-Solver++ or UniPC on the model's own alpha-bar schedule, the network
 // fed the discrete model time (t - 1/N) * N as the references' "discrete" wrapper does.

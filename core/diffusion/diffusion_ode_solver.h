@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What DPM-Solver(++) and UniPC share, ported from their reference code (LuChengTHU/dpm-solver's
 // dpm_solver_pytorch.py, wl-zhao/UniPC's uni_pc.py): the model wrapper that turns a network's
 // output (noise, x0 or v) into a noise prediction at continuous time t, the data prediction with

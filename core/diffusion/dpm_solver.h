@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DPM-Solver and DPM-Solver++ (Lu et al. 2022), ported from LuChengTHU/dpm-solver's
 // dpm_solver_pytorch.py: first-, second- and third-order updates, singlestep ("DPM-Solver-fast"),
 // fixed-order singlestep, multistep, and the adaptive step-size method (DPM-Solver-12 / -23),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/diffusion/gaussian_diffusion.h"
 
 #include "core/diffusion/beta_schedule.h"

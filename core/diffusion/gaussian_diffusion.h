@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' GaussianDiffusion (denoising_diffusion_pytorch 2.x): the 13 schedule buffers
 // under upstream names, the training loss, p_mean_variance, and the DDPM and DDIM samplers.
 // The network is registered as "model", so state_dict() keys match upstream checkpoints. It is

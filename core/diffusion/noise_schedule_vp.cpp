@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/diffusion/noise_schedule_vp.h"
 
 #include "core/util/error.h"

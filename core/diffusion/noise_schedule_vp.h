@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NoiseScheduleVP('discrete', alphas_cumprod=...) of the DPM-Solver and UniPC reference code: a
 // discrete-time model trained on steps n = 0..N-1 seen as continuous time t_n = (n + 1) / N,
 // log(alpha_t) interpolated piecewise-linearly between those knots. Every quantity is computed

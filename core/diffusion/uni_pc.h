@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // UniPC (Zhao et al. 2023), ported from wl-zhao/UniPC's uni_pc.py: the multistep unified
 // predictor-corrector with the B(h) variants bh1 and bh2, on data predictions (UniPC) or
 // noise predictions (its noise_prediction algorithm type). The corrector reuses the model

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/features/classifier_file.h"
 
 #include "core/checkpoint/py_json.h"

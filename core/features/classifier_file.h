@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The file of a feature classifier (core/features/feature_classifier.h): a PyTorch zip file, as
 // torch.save writes a dict, that torch.load(path, weights_only=True) opens, PyTorch 1.13's
 // too: its only globals are OrderedDict and the tensor rebuild functions, and its numbers that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/features/classifier_training.h"
 
 #include "core/data/parallel_for.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Training a feature classifier (core/features/feature_classifier.h) on labelled images held in
 // memory: AdamW with a linear warm-up and a cosine decay, label smoothing, random horizontal
 // flips; deterministic for a seed on a given machine and thread count.

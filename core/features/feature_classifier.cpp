@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/features/feature_classifier.h"
 
 #include "core/util/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A small convolutional classifier trained on a data set's own images and labels: its
 // penultimate activations are the feature space of a Fréchet distance for data far from
 // ImageNet (Fashion-MNIST), where pytorch-fid's Inception is unavailable or inapt. Layout and

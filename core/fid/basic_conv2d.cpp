@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/basic_conv2d.h"
 
 #include "core/util/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchvision's BasicConv2d as pytorch-fid uses it: conv (no bias) -> BatchNorm (eps 0.001) ->
 // ReLU, with the parameter names of the weight file ("conv.weight", "bn.running_mean", ...).
 // It only runs in evaluation, with the BatchNorm folded into the convolution: call fold() after

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/builtin_reference.h"
 
 #include "core/util/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The image sets the FID engine knows by name: "fashion-mnist-test" and "fashion-mnist-train",
 // Fashion-MNIST's 10,000 test and 60,000 training images (Debian's dataset-fashion-mnist, or
 // $DS_FASHION_MNIST_DIR) exactly as the Train page's built-in data delivers them to a model

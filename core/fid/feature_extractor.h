@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Images -> features of a FeatureNetwork (pytorch-fid's Inception or a feature classifier),
 // batch by batch like pytorch-fid: each batch is decoded on a pool of threads while the network
 // runs on the previous one, stacked into one tensor and passed through the network (Inception

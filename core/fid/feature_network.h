@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The network whose features a Fréchet distance compares: pytorch-fid's Inception (FID
 // proper) or a feature classifier trained on the data set (core/features; issue 17), behind one
 // interface for the feature extractor. A network names its feature space: statistics of two

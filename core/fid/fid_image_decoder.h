@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One image file -> 8-bit RGB, as pytorch-fid's PIL Image.open(path).convert("RGB") gives it:
 // gray is replicated, alpha is dropped (not composited: PIL drops it), palettes are expanded.
 // Deviations, for files PIL itself handles oddly: 16-bit images are scaled to 8 bits (PIL clips

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // pytorch-fid's FID Inception (pytorch_fid.inception.fid_inception_v3 inside its InceptionV3
 // wrapper): torchvision's Inception3 with the FID blocks, its module names (so the 566 entries of
 // pt_inception-2015-12-05-6726825d.pth load strictly), and the wrapper's input handling:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // pytorch-fid's FIDInceptionA (Mixed_5b/5c/5d): torchvision's InceptionA whose average pool
 // leaves the zero padding out (count_include_pad=False), as the TensorFlow original did.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchvision's InceptionB (Mixed_6a, a grid reduction), unchanged in pytorch-fid.
 #pragma once
 #include "core/fid/basic_conv2d.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/fid_inception_c.h"
 
 namespace ds::fid {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // pytorch-fid's FIDInceptionC (Mixed_6b..6e): torchvision's InceptionC with an average pool
 // that leaves the zero padding out (count_include_pad=False).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // pytorch-fid's FIDInceptionE_1 (Mixed_7b: average pool without the zero padding) and
 // FIDInceptionE_2 (Mixed_7c: max pool, a bug in the TensorFlow original that FID keeps):
 // torchvision's InceptionE with the pool of the branch_pool branch chosen at construction.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/fid_stats_file.h"
 
 #include "core/fid/feature_network.h"

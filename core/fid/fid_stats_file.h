@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FID statistics files: pytorch-fid's .npz (mu, sigma: what --save-stats writes) and
 // lucidrains' (m2, s2: denoising_diffusion_pytorch's FIDEvaluation cache). Statistics of another
 // feature network than pytorch-fid's Inception (a feature classifier) also hold the feature

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A convolution with its BatchNorm folded in: conv(x, W * s) + (beta - mean * s), where
 // s = gamma / sqrt(var + eps). In evaluation BatchNorm is a per-channel affine map, so folding
 // it into the weights gives the same result in one pass instead of two over each activation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Fréchet distance between two Gaussians, as pytorch-fid computes it:
 //   |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr(sqrtm(S1 S2)).
 // scipy's sqrtm of the non-symmetric product costs seconds at 2048 dims; the trace needs only the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The statistics FID compares: mean and unbiased covariance of the features (numpy's mean and
 // np.cov(rowvar=False), which pytorch-fid calls), in double.
 #pragma once

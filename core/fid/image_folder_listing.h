@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The images of a folder as pytorch-fid lists them: not recursive, names ending in .bmp .jpg
 // .jpeg .pgm .png .ppm .tif .tiff .webp (lower case: pytorch-fid's glob is case-sensitive),
 // sorted by name. The order matters: it fixes which images a batch holds.

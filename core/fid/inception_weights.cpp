@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/inception_weights.h"
 
 #include "core/io/torch_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // pytorch-fid's Inception weight file, pt_inception-2015-12-05-6726825d.pth: where it is looked
 // for, and loading it (legacy or zip PyTorch format) strictly into FidInception. No network
 // access: when the file is absent the error says where to put it and where it comes from.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // KID (Bińkowski et al. 2018) as torch-fidelity computes it: the unbiased MMD^2 with the
 // polynomial kernel k(x, y) = (gamma x.y + coef0)^degree, averaged over random subsets drawn by
 // numpy's RandomState(seed) (torch-fidelity's defaults: 100 subsets of 1000, degree 3,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/npz_file.h"
 
 #include "core/io/zip_archive_writer.h"

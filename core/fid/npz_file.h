@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // numpy's .npz files (a zip of .npy arrays), as pytorch-fid and lucidrains read and write FID
 // statistics. Reading takes stored (np.savez) and deflated (np.savez_compressed) entries, .npy
 // versions 1-3, little-endian float64/float32/float16/int64/int32/uint8 arrays in C or Fortran

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // numpy's legacy np.random.RandomState(seed), as far as KID needs it: the same MT19937 stream and
 // the same permutation (Fisher-Yates with numpy's masked rejection sampling), so that KID picks
 // the very subsets torch-fidelity picks with its default seed.

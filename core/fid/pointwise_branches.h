@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 1x1 convolutions that open several branches of an Inception block all read the block's
 // input: they run as one convolution (one pass over the input, one larger matrix product) and
 // the result is split by branch. A branch that pytorch-fid computes as 1x1 conv(avg_pool(x))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/prdc.h"
 
 #include "core/util/blas_threads.h"

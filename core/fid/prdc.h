@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Precision/recall (torch-fidelity's metric_prc.py) and density/coverage (clovaai's prdc.py) on
 // feature matrices: generated (N x D, FID's PATH1) against real (M x D, PATH2). The metrics are
 // described in core/api/prdc.h; this is what the FID job calls with the features it extracted.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/fid/stats_cache.h"
 
 #include "core/fid/feature_network.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A cache of folders' FID statistics (and, when KID asked for them, features), so that a test
 // set is not pushed through Inception at every evaluation. An entry is keyed by the folder's
 // listing (file names, sizes, modification times: a changed, added or removed image changes the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Adaptive Dormand-Prince 5(4) with torchdiffeq's step-size control, so that g4vrel/CFM's
 // `odeint(..., method="dopri5", atol, rtol)` is reproduced: its initial step selection
 // (Hairer & Wanner), an RMS error norm against atol + rtol * max(|y0|, |y1|), safety 0.9,

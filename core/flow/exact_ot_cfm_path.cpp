@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/exact_ot_cfm_path.h"
 
 #include "core/flow/transport_plan.h"

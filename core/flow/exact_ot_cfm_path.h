@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's ExactOptimalTransportConditionalFlowMatcher (OT-CFM): the I-CFM path after the
 // minibatch is re-paired by an exact optimal transport plan on the squared Euclidean cost
 // (uniform weights), pairs drawn from the plan with replacement as torchcfm's OTPlanSampler does.

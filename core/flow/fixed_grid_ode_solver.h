@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Euler, midpoint, classic RK4 and RK4 with the 3/8 rule on a fixed grid, stepping as
 // torchdiffeq's FixedGridODESolver does: one step per grid interval; a requested time inside an
 // interval is the linear interpolation of the interval's ends (exact at the ends).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // g4vrel/CFM's AttentionBlock: GroupNorm, 1x1-conv Q, K, V, softmax attention over the pixels,
 // 1x1-conv proj, and a residual sum divided by sqrt(2). Heads are interleaved in the channel
 // axis as einops' `(head_dim num_heads)`: channel c belongs to head c % num_heads.

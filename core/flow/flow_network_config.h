@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One description of a flow model's network: which of the three backbones it is and that
 // backbone's options. The training configuration and the checkpoint both hold one; the network
 // (flow::VelocityNetwork) is built from it. The backbone's name ("cfm", "lucidrains", "torchcfm")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/flow_res_block.h"
 
 #include "core/flow/flow_unet_config.h"

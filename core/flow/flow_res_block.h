@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // g4vrel/CFM's ResBlock: block1 (GroupNorm, SiLU, Identity, Conv3x3), the time embedding applied
 // to block2's GroupNorm as (1 + scale, shift) or added before it, block2 (GroupNorm, SiLU,
 // Dropout, Conv3x3), a residual sum divided by sqrt(2), then optional attention.

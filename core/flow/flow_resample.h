@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // g4vrel/CFM's Downsample (a stride-2 Conv3x3) and Upsample (nearest x2, then a Conv3x3); both
 // may change the width. Names: conv.*.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // g4vrel/CFM's flow-matching U-Net (`unet.Unet`): a velocity field v(x, t)
 // for t in [0, 1], with identical state_dict names, shapes and order, so that g4vrel/CFM's
 // checkpoints load as they are and ours load in g4vrel/CFM's code.

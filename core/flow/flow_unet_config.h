@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Constructor options of g4vrel/CFM's flow-matching U-Net (`unet.Unet`), with
 // the same defaults. Everything but the GroupNorm group count can be read back from a
 // state_dict's tensor shapes (inferFromStateDict); the group count is a user choice (--groups).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's ConditionalFlowMatcher (I-CFM, Tong et al. 2023): x0 and x1 paired independently,
 // x_t = t x1 + (1 - t) x0 + sigma eps, u_t = x1 - x0.
 #pragma once

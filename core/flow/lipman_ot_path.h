@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Flow Matching's conditional optimal-transport path (Lipman et al. 2023, with sigma_min), as
 // g4vrel/CFM's OptimalTransportFlow computes it: x_t = (1 - (1 - sigma_min) t) x0 + t x1,
 // u_t = x1 - (1 - sigma_min) x0, x0 the noise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/ode_solver.h"
 
 #include "core/flow/dopri5_ode_solver.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Solving dx/dt = v(t, x) from the first requested time to the last: the fixed-grid methods and
 // adaptive dopri5 as torchdiffeq implements them (its `rk4` is the 3/8 rule: here "rk4-38";
 // "rk4" is the classic one). Every solver counts function evaluations and records the state at

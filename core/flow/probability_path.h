@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A conditional probability path of flow matching: given a source sample x0 (noise, t = 0), a
 // target sample x1 (data, t = 1), a time t and Gaussian noise eps, the point x_t on the path
 // and the velocity u_t that the network learns to predict. The family follows torchcfm's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's SchrodingerBridgeConditionalFlowMatcher (SB-CFM): pairs drawn from the entropic
 // OT plan (Sinkhorn, regularisation 2 sigma^2), then a Brownian bridge between them:
 // x_t = t x1 + (1 - t) x0 + sigma sqrt(t (1 - t)) eps,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/solver_sweep.h"
 
 #include "core/util/elapsed.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The solver sweep behind core/api/solver_sweep.h, on any velocity field and start state.
 #pragma once
 #include "core/api/job_sink.h"

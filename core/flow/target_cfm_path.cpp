@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/target_cfm_path.h"
 
 namespace ds::flow {

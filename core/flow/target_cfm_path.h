@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's TargetConditionalFlowMatcher (Lipman et al. 2023): the Gaussian path towards x1,
 // x_t = t x1 + (1 - (1 - sigma) t) eps (x0 unused: the noise is eps),
 // u_t = (x1 - (1 - sigma) x_t) / (1 - (1 - sigma) t). With eps = x0 it is g4vrel/CFM's "ot" path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 2-D distributions of torchcfm's examples: 8 Gaussians (centres on a circle of radius 5,
 // covariance sqrt(0.1) I, as its eight_normal_sample(scale=5, var=0.1) builds them), two moons
 // (sklearn's make_moons geometry with noise 0.2, scaled by 3 and shifted by -1, as its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/toy_velocity_mlp.h"
 
 namespace ds::flow {

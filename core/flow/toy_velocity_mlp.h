@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's MLP(dim=2, w, time_varying=True): the velocity v(x, t) from [x, t] through three
 // SELU hidden layers. Names: net.0, net.2, net.4, net.6 (Linear layers of a Sequential).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Measures of sampled flows: how straight the particles travel, and how close a cloud is to a
 // target distribution.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/transport_plan.h"
 
 #include "core/util/error.h"

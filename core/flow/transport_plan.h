@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Minibatch optimal transport between two batches with uniform weights, for OT-CFM and SB-CFM
 // (torchcfm's OTPlanSampler): the squared Euclidean cost, the exact plan (LEMON's network
 // simplex, an exact min-cost-flow solver, in place of POT's ot.emd), the entropic plan

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/flow/variance_preserving_cfm_path.h"
 
 #include <cmath>

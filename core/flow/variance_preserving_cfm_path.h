@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // torchcfm's VariancePreservingConditionalFlowMatcher: a trigonometric interpolant,
 // x_t = cos(pi t / 2) x0 + sin(pi t / 2) x1 + sigma eps,
 // u_t = pi / 2 (cos(pi t / 2) x1 - sin(pi t / 2) x0).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The network a flow model learns its velocity field with, built from a FlowNetworkConfig:
 // g4vrel/CFM's U-Net (raw t in [0, 1]), torchcfm's UNetModel (OpenAI guided-diffusion's; raw t
 // too), or lucidrains' denoising-diffusion U-Net as a continuous-time backbone. lucidrains'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Between image tensors (values in [0, 1]) and 8-bit api::Images, and image grids.
 #pragma once
 #include "core/api/image.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The pickle opcodes that the Pickler writes and the Unpickler reads: every opcode of protocols
 // 0 to 5 that torch.save can emit, plus the classic containers and memo forms older Pythons
 // used. Names and byte values are CPython's (Lib/pickletools.py documents each one; the

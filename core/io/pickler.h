@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes a PyValue tree as the protocol-2 pickle that torch.save would write for the same
 // Python objects: tensors become _rebuild_tensor_v2 calls over storages referenced by
 // persistent ids, dicts flagged `ordered` become collections.OrderedDict, bytes use

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PNG writing with text metadata, and reading that metadata back. Generated images carry seed,
 // sampler, checkpoint hash etc. as text chunks (see docs/architecture.md), which OpenCV's imwrite cannot
 // write; decoding pixels is left to OpenCV.

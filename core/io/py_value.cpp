@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/io/py_value.h"
 
 #include "core/util/error.h"

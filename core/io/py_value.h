@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A tree of Python values, the in-memory form of what torch.save pickles: nested dicts,
 // OrderedDicts, lists and tuples of scalars, strings and tensors. The unpickler builds it, the
 // pickler writes it, and checkpoint code walks it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PyTorch files (torch.save / torch.load) without Python: the zip format of PyTorch >= 1.6 and
 // the legacy format before it (pytorch-fid's Inception weights), read into a PyValue tree;
 // PyValue trees written as zip archives that Python's torch.load opens.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A focused unpickler for what torch.save writes (pickle protocols 2 to 5): containers, scalars,
 // strings, OrderedDicts and tensors rebuilt over storages. It is not a Python interpreter: it
 // knows a short list of globals (collections.OrderedDict, torch._utils._rebuild_tensor_v2 and

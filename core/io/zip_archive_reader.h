@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A minimal zip reader: what PyTorch archives (stored entries, ZIP64 for large files) and numpy
 // .npz files (deflated entries from savez_compressed) need. Entries are read on demand from the
 // file, so a multi-gigabyte checkpoint is never held in memory twice.

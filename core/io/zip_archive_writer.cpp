@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/io/zip_archive_writer.h"
 
 #include "core/util/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes a zip archive the way PyTorch's PyTorchStreamWriter does, so that Python's torch.load
 // opens it: entries are stored (addRecord) and their data starts on a 64-byte
 // boundary (the local header's extra field is padded with an "FB" record, as torch does), which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The parts of the zip format that ZipArchiveReader and ZipArchiveWriter share: record
 // signatures, fixed record sizes, field limits, flag and method values (all from PKWARE's
 // specification, APPNOTE.TXT), the fields the central directory keeps for each entry, and the

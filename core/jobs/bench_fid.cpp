@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `bench fid`: the speed of the FID pipeline on two folders (by default two generated folders of
 // random 32x32 PNGs, the reference setting), and of the Fréchet distance alone.
 #include "core/api/fid.h"

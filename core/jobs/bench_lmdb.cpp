@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `diffusion-studio-cli bench lmdb`: images/s of raw export and resize export.
 #include "core/api/lmdb_import.h"
 #include "core/data/parallel_for.h"

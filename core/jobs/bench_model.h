@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The model every benchmark measures, as the reference figures do: lucidrains'
 // Unet(dim=32, dim_mults=(1,2,4), channels=1) in a GaussianDiffusion at 32x32, seeded weights.
 #pragma once

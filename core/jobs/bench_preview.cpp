@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `diffusion-studio-cli bench preview`: a preset's preview against its training time.
 #include "core/api/benchmarks.h"
 #include "core/train/train_config.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/api/benchmarks.h"
 #include "core/diffusion/diffusion_ode_sampling.h"
 #include "core/flow/ode_solver.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/api/training.h"
 #include "core/jobs/bench_model.h"
 #include "core/train/gradient_averager.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/api/checkpoint_info.h"
 
 #include "core/checkpoint/diffusion_checkpoint.h"

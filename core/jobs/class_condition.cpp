@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The classes and guidance of a class-conditional sampling run: the request's choice, resolved
 // against what the checkpoint records, and what a sample's PNG metadata says about them.
 #include "core/jobs/class_condition.h"

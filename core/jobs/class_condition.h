@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The classes and guidance of a class-conditional sampling run (shared by `sample`, `sweep` and
 // the app's pages through them), for diffusion and flow checkpoints alike.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NFE vs quality on a diffusion checkpoint: each sweep sampler at each step count, from the same
 // x_T, against a converged solution of the probability-flow ODE (DPM-Solver++ 3M, many steps).
 #include "core/jobs/diffusion_sweep.h"

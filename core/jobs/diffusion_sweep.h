@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The NFE-vs-quality sweep of a diffusion checkpoint (see core/api/solver_sweep.h).
 #pragma once
 #include "core/api/solver_sweep.h"

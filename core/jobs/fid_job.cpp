@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The FID job: two folders, built-in sets and/or statistics files -> FID (and KID), or a Fréchet
 // distance in a feature classifier's space, with progress, cancelling, the statistics cache,
 // and pytorch-fid's --save-stats.

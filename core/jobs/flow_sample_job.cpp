@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Flow sampling: checkpoint -> images (grid, numbered PNGs) and, on request, the trajectory
 // (K x N x C x H x W raw states at the recorded times) and the number of velocity evaluations.
 #include "core/flow/ode_solver.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The sampling job for flow-matching checkpoints: noise at t = 0 carried to data at t = 1 by
 // the U-Net's velocity field and an ODE solver. runSampling (sample_job.cpp) routes here when
 // the file holds a flow model.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 2-D flow-matching toy behind core/api/flow_toy.h: the MLP, its training loop (Adam on the
 // chosen path's loss, batches drawn fresh from the two distributions) and solver runs.
 #include "core/api/flow_toy.h"

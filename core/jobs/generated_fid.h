@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Fréchet distance of images generated in memory against a reference: a folder, an .npz of
 // statistics or a built-in set (fashion-mnist-test), in pytorch-fid's Inception features or a
 // feature classifier's. The reference's statistics are computed once (and kept in the `fid`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/api/image_file.h"
 
 #include "core/io/png_file.h"

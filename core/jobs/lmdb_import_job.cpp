@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The LMDB import job behind `import-lmdb` and the app's import dialog.
 #include "core/api/lmdb_import.h"
 #include "core/lmdb/lmdb_environment.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What an LMDB holds, for `lmdb-info` and the import dialog's preview.
 #include "core/api/lmdb_import.h"
 #include "core/data/image_conversion.h"

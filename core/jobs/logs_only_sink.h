@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A sink that passes on a job's log lines and nothing else: for a job run inside another (the
 // FID of a sweep's runs, of a training run's samples) whose own progress, in other units, would
 // interleave with the outer job's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Precision/recall and density/coverage of two borrowed feature matrices (core/api/prdc.h).
 #include "core/api/prdc.h"
 #include "core/fid/prdc.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/api/run_info.h"
 
 #include "core/train/metrics_log.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The sampling job: checkpoint -> images (grid, numbered PNGs, tensors), reporting every step.
 #include "core/api/sampling.h"
 #include "core/api/solver_sweep.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/jobs/sample_output.h"
 
 #include "core/io/image_tensor.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What every sampling job writes, whatever the model family: numbered PNGs with metadata, a
 // grid, the checks that fail before minutes of sampling rather than after.
 #pragma once

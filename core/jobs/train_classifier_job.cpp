@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `train-classifier`: a feature classifier on Fashion-MNIST, its test accuracy, its file.
 #include "core/api/feature_network.h"
 #include "core/data/fashion_mnist_source.h"

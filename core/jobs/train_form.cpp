@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Train page's form and the run configuration it stands for.
 #include "core/api/train_form.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The training jobs behind `train`, `resume` and the Train page.
 #include "core/jobs/generated_fid.h"
 #include "core/jobs/logs_only_sink.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The training jobs started from a whole run configuration: the command line's `train` and the
 // tests build configurations a form cannot say (precision, accumulation, loader threads...). The
 // app starts them from a form (core/api/training.h), which becomes such a configuration here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The app's multi-process training: launches diffusion-studio-cli ranks with our launcher and
 // follows rank 0 through its event file (EventFileSink / EventFileReader). Torch-free.
 #include "core/api/event_file_reader.h"

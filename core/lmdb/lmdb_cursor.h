@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Walks an LMDB's entries in key order (byte order, as fyu/lsun's export sees them).
 #pragma once
 #include "core/lmdb/lmdb_transaction.h"

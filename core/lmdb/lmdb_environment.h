@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // An LMDB database (a directory holding data.mdb, as fyu/lsun's LSUN downloads) opened strictly
 // read-only: the source of an import or of training data is never modified, and a database on a
 // read-only medium (a mounted image, a shared read-only export) opens as well.

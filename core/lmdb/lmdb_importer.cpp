@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/lmdb/lmdb_importer.h"
 
 #include "core/data/epoch_sampler.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The import job behind api::runLmdbImport: picks the entries (all, the first N, or a seeded
 // train/test split), exports each one raw or resized on a pool of threads, replaces corrupt
 // entries by further candidates until the requested counts are met, and reports.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The keys of an LMDB in key order, packed into one buffer: LSUN bedroom's 3 million 40-byte
 // keys take about 140 MB this way instead of twice that as separate strings.
 #pragma once

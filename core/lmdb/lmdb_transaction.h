@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A read-only LMDB transaction: a consistent view of the database. Values returned by get()
 // point into the memory map and stay valid while the transaction lives. One transaction per
 // thread; beginning one is cheap (no lock table under MDB_NOLOCK).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Creates an LMDB laid out like fyu/lsun's downloads (a directory holding data.mdb and
 // lock.mdb) and fills it in one write transaction. Diffusion Studio never writes a user's
 // database; this exists for `bench lmdb` and the tests, which build their own.

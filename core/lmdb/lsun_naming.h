@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // File names of exported LMDB entries, as fyu/lsun's `data.py export` makes them: the key is
 // the file name; `--flat` writes <out>/<key>.webp, otherwise the key's first six characters
 // become six nested folders, <out>/k0/k1/k2/k3/k4/k5/<key>.webp (the extension is always .webp

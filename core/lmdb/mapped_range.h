@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Where this process has mapped a file into memory, read from the kernel's own list
 // (/proc/self/maps). LMDB returns keys and values as pointers into its map of data.mdb and trusts
 // the offsets and sizes stored in the file's pages: knowing the map's bounds lets the wrappers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/nn/cfg_unet.h"
 
 #include "core/checkpoint/state_dict.h"

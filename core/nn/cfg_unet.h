@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' class-conditional Unet for classifier-free guidance
 // (denoising_diffusion_pytorch/classifier_free_guidance.py, 2.1.1), with its state_dict names:
 // classes_emb, null_classes_emb, classes_mlp; ResnetBlocks conditioned on cat(time, class)

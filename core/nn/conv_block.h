@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' Block: 3x3 conv -> RMSNorm -> optional FiLM (scale + 1, shift) -> SiLU -> dropout.
 #pragma once
 #include "core/nn/rms_norm.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' Attention (the last stage and the middle): softmax(q k^T / sqrt(d)) v over the
 // sequence. Names: mem_kv (2, heads, 4, dim_head), norm.g, to_qkv.weight, to_out.{weight,bias}.
 #pragma once

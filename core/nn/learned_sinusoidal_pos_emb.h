@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' RandomOrLearnedSinusoidalPosEmb: [t, sin(2 pi t w), cos(2 pi t w)] with
 // weights w of size dim/2, learned or frozen random (random Fourier features).
 // Name: weights.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' LinearAttention (the early, high-resolution stages): softmax over the feature axis
 // for q and over the sequence for k. Names: mem_kv (2, heads, dim_head, 4), norm.g,
 // to_qkv.weight, to_out.0.*, to_out.1.g.

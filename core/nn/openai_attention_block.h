@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // OpenAI guided-diffusion's AttentionBlock (torchcfm's UNetModel): GroupNorm32, a 1x1 conv to
 // q, k, v over the flattened pixels, softmax attention per head, a 1x1 projection and a residual.
 // The two head layouts of its QKV split: the legacy one (QKVAttentionLegacy, the default:

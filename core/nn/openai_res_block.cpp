@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/nn/openai_res_block.h"
 
 #include "core/nn/openai_unet_config.h"

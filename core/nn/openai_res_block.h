@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // OpenAI guided-diffusion's ResBlock (torchcfm's UNetModel): GroupNorm32-SiLU-conv, the time
 // embedding added (or, with use_scale_shift_norm, as FiLM scale and shift of the second norm),
 // GroupNorm32-SiLU-dropout-conv, plus a skip (1x1 conv when the channel count changes). As an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/nn/openai_resample.h"
 
 namespace ds::nn {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // OpenAI guided-diffusion's Upsample / Downsample between the U-Net's levels (when the blocks
 // are not ResBlocks, resblock_updown=False): nearest 2x then a 3x3 conv (conv.*), or a strided
 // 3x3 conv (op.*); with conv_resample=False, no conv (and no weights): nearest 2x, 2x2 average.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // OpenAI guided-diffusion's UNetModel as torchcfm ships it (torchcfm/models/unet/unet.py: the
 // network of torchcfm's image examples), as a velocity field v(x, t[, y]) with raw t in [0, 1] -
 // what torchcfm trains it on; class-conditional with num_classes (label_emb). Identical state_dict names and shapes, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Constructor options of OpenAI's guided-diffusion UNetModel as torchcfm ships it
 // (torchcfm/models/unet/unet.py, UNetModel and its UNetModelWrapper: the network of torchcfm's
 // CIFAR-10 and MNIST examples), with its argument names. Most options can be read back from a

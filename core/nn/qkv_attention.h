@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What lucidrains' two attention layers share: RMSNorm of the input, a 1x1 conv to q, k, v
 // (no bias), learned memory key/values, heads x dim_head. Registration order (mem_kv, norm,
 // to_qkv, then the subclass's to_out) gives upstream's state_dict order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' ResnetBlock: time embedding -> (scale, shift) for block1, then block2, plus a
 // residual (1x1 conv when the channel count changes). Parameter names match upstream:
 // mlp.1.*, block1.*, block2.*, res_conv.*.

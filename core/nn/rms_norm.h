@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' RMSNorm over the channel axis: F.normalize(x, dim=1) * g * sqrt(dim).
 #pragma once
 #include <torch/torch.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/nn/sinusoidal_pos_emb.h"
 
 #include <cmath>

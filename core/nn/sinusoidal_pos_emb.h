@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' SinusoidalPosEmb: [sin(t f), cos(t f)] with f = theta^(-i / (half - 1)).
 #pragma once
 #include <torch/torch.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // OpenAI guided-diffusion's TimestepEmbedSequential: one entry of UNetModel's input_blocks,
 // middle_block or output_blocks, whose layers (registered "0", "1", ...) are run in order, the
 // ResBlocks with the time embedding.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/nn/unet.h"
 
 #include "core/nn/full_attention.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lucidrains' Unet from denoising_diffusion_pytorch 2.x, with identical state_dict names and
 // shapes so that upstream checkpoints load as they are and ours load upstream.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Constructor options of lucidrains' Unet (denoising_diffusion_pytorch 2.x), with the same
 // defaults. Per-stage options (attention heads, head size, full attention) may be given as one
 // value for every stage; resolved() expands them to one value per stage.

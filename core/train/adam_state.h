@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // LibTorch's Adam state <-> PyTorch's Adam state_dict layout ({state: {i: {step, exp_avg,
 // exp_avg_sq}}, param_groups: [{lr, betas, eps, weight_decay, amsgrad, ..., params}]}), so our
 // checkpoints' `opt` loads into a Python Adam and a resumed run continues bit for bit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Diffusion as a TrainingModel: a GaussianDiffusion around lucidrains' Unet, previews with the
 // run's sampler (DPM-Solver++ 2M by default, DDIM for older runs), and
 // lucidrains Trainer's checkpoint layout ({step, model, opt, ema, scaler, version}).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // readDistEnvironment: torchrun's environment contract (see core/api/distributed.h). Torch-free.
 #include "core/api/distributed.h"
 #include "core/util/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Exponential moving average of a model's weights with ema_pytorch's semantics (what
 // lucidrains' Trainer uses): a step counter, update_every, update_after_step (before it the EMA
 // copies the model), and the warm-up decay 1 - (1 + epoch / inv_gamma)^-power, capped at beta.

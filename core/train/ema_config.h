@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Options of the weight EMA (ema_pytorch's names and lucidrains Trainer's defaults).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/train/flow_train_config.h"
 
 #include "core/flow/ode_solver.h"

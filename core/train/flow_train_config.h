@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The flow-matching part of a training run's configuration: the network, the probability path
 // and the preview sampler.
 #pragma once

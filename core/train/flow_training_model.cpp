@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/train/flow_training_model.h"
 
 #include "core/checkpoint/state_dict.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Flow matching as a TrainingModel: g4vrel/CFM's U-Net (or lucidrains' as a continuous-time
 // backbone) learning the velocity of a probability
 // path (data scaled to [-1, 1] as g4vrel/CFM's loader does), ODE previews from t = 0 to 1, and the

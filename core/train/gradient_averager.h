@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Data parallelism's one exchange: after every rank's backward pass, each gradient becomes the
 // mean over the ranks, so that every rank takes the same optimizer step. Gradients travel in
 // buckets of about bucketMiB (PyTorch DDP's bucket_cap_mb), in reverse parameter order (roughly

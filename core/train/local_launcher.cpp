@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // launchLocalWorkers and findFreePort (core/api/distributed.h): torchrun's single-node launch.
 // Torch-free: fork + execve of this program, then a wait loop that passes a stop request on and,
 // when a rank fails, gives the others a grace period before terminating them.

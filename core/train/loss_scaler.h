@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Dynamic loss scaling for float16 training, with torch.cuda.amp.GradScaler's rule and defaults:
 // the loss is multiplied by `scale` before backward so that small float16 gradients do not
 // flush to zero; the gradients are divided by it before the optimizer step. A step whose

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Learning-rate schedules: constant, warm-up then linear decay (g4vrel/CFM's flow training),
 // and warm-up then cosine decay. `step` is the 0-based optimizer step about to be taken.
 #pragma once

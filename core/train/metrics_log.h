@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // metrics.jsonl: one JSON object per logged step, appended as training goes, and one per preview
 // grid ({step, preview_seconds, preview_images}: what it cost). On resume the log
 // is cut back to the checkpoint's step (and a line half-written by a killed process is dropped),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One process's membership of a data-parallel group: c10d's rendezvous (a TCPStore that rank 0
 // hosts on MASTER_ADDR:MASTER_PORT) and process group (Gloo, or NCCL on a CUDA build), with the
 // few collectives training needs. Every failure of a collective (a lost rank, a timeout) becomes

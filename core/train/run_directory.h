@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A training run on disk: config.json, metrics.jsonl, checkpoints/step-N.pt (atomic, the last
 // N kept), samples/step-N.png. Resume = open the folder.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the Trainer needs of an FID engine to measure its samples during training: features of
 // generated images, and the distance of a set of features to the reference. The train job gives
 // the Trainer core/jobs' GeneratedImagesFid; the Trainer only samples, spreads the work over the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Loss by timestep: the diffusion loss of a batch mixes easy (large t) and hard (small t)
 // timesteps, so its mean moves little while the model improves; the mean loss within each
 // tenth of [0, T) shows the real progress. Accumulates per-sample losses into equal buckets of t.

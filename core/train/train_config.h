@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Everything needed to rebuild a training run's model, data and optimiser: written to the run
 // directory's config.json and into every checkpoint. Presets give sensible starting points.
 #pragma once

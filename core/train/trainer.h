@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The training loop of every model family (diffusion, flow matching: see TrainingModel):
 // data -> loss -> Adam (with accumulation, clipping, LR schedule) -> EMA,
 // with metrics, preview grids and crash-safe checkpoints in a RunDirectory. A fixed seed makes a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The seam between the Trainer and a model family: what is trained (an online network and its
 // EMA copy), its loss, its preview sampler and its checkpoint layout under upstream names. The
 // loop, Adam, clipping, LR schedule, EMA schedule, run directory, metrics and resume stay in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // glibc's allocator, tuned for tensors. By default glibc serves every block over 128 KiB to
 // 32 MiB (its threshold adapts) with mmap and gives it back with munmap when freed, so each
 // large activation of every layer costs fresh pages that the kernel must fault in and zero:

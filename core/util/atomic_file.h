@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Crash-safe file replacement: write into a temporary sibling of the destination, fsync, rename
 // over the destination, fsync the folder. A reader (or a resumed run) sees the old file or the
 // new one, never half of one; on failure the temporary file is removed and the old file is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Mixed precision for the code in a scope, as Python's `with torch.autocast(device, dtype)`:
 // LibTorch's autocast runs convolutions and matrix products in the lower precision and keeps
 // precision-sensitive operations in float32. Restores the previous state (and clears autocast's

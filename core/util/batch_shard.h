@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which rows of a global batch one data-parallel rank holds, and per-sample random draws that
 // do not depend on how the batch is split. EpochSampler gives rank r of W the permutation slots
 // r, r + W, r + 2W, ... so row j of rank r's batch is row j * W + r of the global batch that one

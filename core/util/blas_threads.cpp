@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/util/blas_threads.h"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // OpenBLAS's thread pool, kept out of LibTorch's way. Debian's LibTorch calls the system BLAS
 // (OpenBLAS through libblas.so.3, libopenblas0-pthread) for matrix products and for the
 // convolutions it lowers to them (1x1 kernels, im2col), often from inside its own OpenMP

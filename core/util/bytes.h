@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // The bytes of a string as unsigned bytes: LMDB values and file contents come as std::string(_view),
 // the image decoders and sniffers read uint8_t.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Device selection: "auto" (CUDA when this LibTorch has it, else CPU), "cpu", "cuda", "cuda:N".
 #pragma once
 #include <torch/torch.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Seconds of wall time since a point on the steady clock: the one way the engine times its
 // work (jobs report it, benches print it).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one exception type core throws for bad input and failed operations.
 // Messages are complete, one line, and name the file involved when there is one.
 #pragma once

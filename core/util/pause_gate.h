@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Pausing a long job between its steps: the UI holds the gate closed, the job waits at its next
 // step boundary (keeping all its state in memory) and continues when the gate opens. A stop
 // request also ends the wait, so a paused job can always be stopped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/util/progress_meter.h"
 
 #include "core/util/elapsed.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Elapsed time, rate and ETA of a counted job, for JobSink progress events.
 #pragma once
 #include "core/api/job_sink.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SHA-256 (FIPS 180-4). Checkpoint hashes shown in the UI and written into PNG metadata use it,
 // so that an image can name the exact weights that made it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Cooperative cancellation: a job polls its StopToken between steps and, when asked to stop,
 // throws Cancelled (or returns) without writing anything half-done.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/util/thread_config.h"
 
 #include "core/util/blas_threads.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // How many threads LibTorch uses. Debian's LibTorch starts with one thread, so every
 // entry point calls configureThreads() once before doing any tensor work.
 #pragma once

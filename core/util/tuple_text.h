@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 // Python's repr of a tuple of numbers: (), (64,), (1, 2). numpy's .npy headers, the networks'
 // summaries and shape mismatches in error messages are written this way. The summaries use ","

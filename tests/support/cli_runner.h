@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: runs the built diffusion-studio-cli and collects its exit code and output.
 #pragma once
 #include "tests/support/hang_limits.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A small mutation fuzz for the readers of foreign files: every truncation (in steps) and many
 // random byte flips of a real file. Each corrupted copy goes to `attempt`, which must load it or
 // throw ds::Error; anything else (another exception, a crash, or under the sanitizers an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tests/support/diffusion_tolerance.h"
 
 #include "tests/support/reference_tensors.h"

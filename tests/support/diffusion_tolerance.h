@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: tolerances of lucidrains' GaussianDiffusion quantities (p_mean_variance, DDIM
 // steps and trajectories) derived from the one budget they all inherit: the float32 U-Net's
 // output, which differs between implementations and kernel families (PyTorch against LibTorch,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: the message of the ds::Error an action throws, to check what a user would read.
 #pragma once
 #include "core/util/error.h"

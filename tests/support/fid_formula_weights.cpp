@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tests/support/fid_formula_weights.h"
 
 #include "core/io/torch_file.h"

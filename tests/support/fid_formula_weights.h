@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: the fid_formula Inception weights (tests/fixtures/fid_formula/README.md of the
 // shared fixtures): every tensor of keys.tsv filled by the lowbias32 formula, so the parity tests
 // need no 95 MB weight file in the repository.

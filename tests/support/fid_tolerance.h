@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: tolerances of FID and KID arithmetic, derived from the rounding of what they
 // are computed from.
 //

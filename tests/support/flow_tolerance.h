@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: the tolerance of a fixed-grid ODE run (Euler, midpoint, RK4) whose field is a
 // float32 network, against another implementation or kernel family. Each evaluation of the
 // field may be off by the network's budget (kUnetRelativeTolerance of the largest |v| met); a

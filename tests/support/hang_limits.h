@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: the limit of every wait for an event (a job's or a process's end, a file, a
 // state). Waits end when the event comes; the limit only turns a hang into a failure naming the
 // wait, before CTest's TIMEOUT (tests/CMakeLists.txt) ends the whole executable. It is generous

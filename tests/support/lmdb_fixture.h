@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: small LSUN-like LMDBs built in the test itself (liblmdb + OpenCV encoders).
 #pragma once
 #include <opencv2/core.hpp>

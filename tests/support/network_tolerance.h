@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: the float32 rounding budget of a network's output, which every tolerance on a
 // quantity computed from a network (diffusion's x0 and samplers, flow trajectories, losses)
 // derives from, and the machine epsilons every budget is counted in. Qt-free, for the support

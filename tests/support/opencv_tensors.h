@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: 8-bit OpenCV images as tensors laid out as numpy stores them (HWC, or HW for one
 // channel), to compare with arrays read from .npz references.
 #pragma once

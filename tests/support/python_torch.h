@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: running Python's PyTorch (Debian's python3-torch) on files we wrote, the proof
 // that the original project's code opens them. Tests skip these checks where it is missing.
 #pragma once

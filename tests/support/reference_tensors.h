@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: a reference file (a PyTorch dict of tensors) as a name -> tensor map, and
 // tensor comparisons with readable failure messages.
 #pragma once

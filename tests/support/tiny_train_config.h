@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: training configurations small enough for several steps a second on two cores
 // (a 2-stage U-Net of width 8 on 16x16 Fashion-MNIST, T = 100; a tiny flow). Torch-free, for core
 // and widget tests.

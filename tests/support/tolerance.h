@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test support: a comparison against a tolerance that always logs what it measured, one line
 //   tolerance: NAME error=E tol=T
 // per comparison (the format a script greps to collect the largest error per test and kernel

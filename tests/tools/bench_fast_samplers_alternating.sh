@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Alternating: ours (bench sample: DDIM-50, DPM-Solver++ 2M 10/20, batch 64) and Python dpm_solver_pytorch (10, 20).
 cd "$(dirname "$0")/../.."
 for round in 1 2; do

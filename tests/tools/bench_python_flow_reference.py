@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Python side of the flow benchmark, on the same (Debian) LibTorch as
 `diffusion-studio-cli bench sample`: the seed project's flow U-Net (g4vrel/CFM unet.Unet, restated
 here in plain torch because einops is not installed; `check` verifies it against the fixture) at

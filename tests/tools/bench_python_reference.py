@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Python side of the benchmark comparison: the same Unet(dim=32, dim_mults=(1,2,4),
 channels=1) at 32x32 on the same (Debian) LibTorch, through the Python restatement of lucidrains
 2.1.1 in make_lucidrains_variants.py (which reproduces the real package's outputs). Run it

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """pytorch-fid 0.3.0's pipeline restated (its inception.py, fid_score.py), for timing it side by side
 with `diffusion-studio-cli bench fid` on the same machine and LibTorch. pytorch-fid and torchvision
 are not installable here, so torchvision's Inception3 blocks are restated too (same layers, same

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Opens a classifier file of `diffusion-studio-cli train-classifier` in PyTorch, as
 docs/feature-networks.md describes it: torch.load(weights_only=True), the architecture restated
 here, load_state_dict(strict=True). Then measures its accuracy on Fashion-MNIST's test images,

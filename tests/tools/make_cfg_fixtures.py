@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 r"""Reference fixtures for lucidrains' classifier-free guidance (tests/fixtures/lucidrains_cfg).
 
 Runs the ORIGINAL `denoising_diffusion_pytorch/classifier_free_guidance.py` of

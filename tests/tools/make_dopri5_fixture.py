@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """dopri5 step-size-controller references for tests/fixtures/dopri5: the real g4vrel/CFM U-Net
 and its `sample_images` (flow.py) on the real torchdiffeq, with every field evaluation and every
 step attempt recorded.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 r"""Reference fixtures for the C++ DPM-Solver / DPM-Solver++ / UniPC samplers.
 
 Runs the ORIGINAL Python reference implementations (loaded from the given paths, never copied

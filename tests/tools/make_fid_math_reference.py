@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference values for the FID/KID arithmetic tests (tests/test_fid_math.cpp).
 
 Run with Debian's python3 (numpy + python3-scipy): /usr/bin/python3 tests/tools/make_fid_math_reference.py

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Small PyTorch files for the Inception weight loader test (tests/test_fid_math.cpp).
 
 Run with Debian's python3-torch: /usr/bin/python3 tests/tools/make_fid_weight_files.py

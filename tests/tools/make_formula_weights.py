@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the fid_formula Inception weights (tests/fixtures/fid_formula/README of ../shared: the
 lowbias32 formula over keys.tsv) to a PyTorch file, for trying `fid` and `bench fid` by hand
 without the real pt_inception-2015-12-05-6726825d.pth. The tests build the same weights in C++.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small LSUN-style LMDB written by Python's lmdb module, and what fyu/lsun's `data.py export`
 makes of it, for tests/fixtures/lsun_python_lmdb.
 

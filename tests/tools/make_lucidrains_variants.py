@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference outputs of lucidrains' Unet + GaussianDiffusion (denoising_diffusion_pytorch 2.1.1)
 for configurations other than the shared fixture's: 3 channels, other dim_mults, heads, head
 sizes, full attention per stage, learned / random Fourier time embeddings, self-conditioning,

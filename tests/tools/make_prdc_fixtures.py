@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 r"""Reference fixtures for precision/recall (torch-fidelity) and density/coverage (clovaai prdc).
 
 Runs the ORIGINAL Python code, loaded from the project's snapshots and never copied into this

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Resize references for tests/fixtures/resize: small PNG inputs and, in expected.npz, what our
 training-data and FID resizes must make of them (python3-opencv's cv2 with the very calls and
 flags the C++ uses) next to what the Python references they follow make of them.

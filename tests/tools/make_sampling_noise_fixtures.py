@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Seeded DDPM ancestral sampling and DDIM (eta > 0) references from lucidrains'
 denoising-diffusion-pytorch 2.1.1 itself, for tests/fixtures/sampling_noise.
 

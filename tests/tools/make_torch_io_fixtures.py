@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes tests/fixtures/torch_io/, the PyTorch files test_torch_io reads, and expected.json,
 which describes their content exactly (every value, every tensor's dtype, shape, strides,
 storage offset and elements).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 r"""Reference fixtures for torchcfm's CLASS-CONDITIONAL UNetModel (tests/fixtures/torchcfm_conditional).
 
 Runs the ORIGINAL torchcfm code of atong01/conditional-flow-matching (UNetModelWrapper of

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reference outputs of torchcfm's UNetModelWrapper (torchcfm/models/unet/unet.py, the OpenAI
 guided-diffusion U-Net that torchcfm's image examples train) for tests/fixtures/torchcfm_unet.
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # FD against NFE for a trained tiny run (docs/benchmarks.md): 2000 samples per sampler from WORK_DIR/run's last
 # checkpoint, FD in the Fashion-MNIST classifier's features against fashion-mnist-test, with wall and CPU seconds.
 # First: diffusion-studio-cli train --preset tiny --steps 1200 --run-dir WORK_DIR/run
