@@ -24,33 +24,11 @@ using test::runCli;
 
 namespace {
 
-// A tiny training run on Fashion-MNIST through the CLI (seconds).
+// A tiny training run on Fashion-MNIST through the CLI (seconds): batches of 8, a checkpoint
+// every 4 steps, no previews.
 QStringList tinyTrainArgs(const QString& runDir, int steps) {
-    return {"--threads",
-            "1",
-            "train",
-            "--run-dir",
-            runDir,
-            "--dim",
-            "8",
-            "--dim-mults",
-            "1,2",
-            "--image-size",
-            "16",
-            "--timesteps",
-            "100",
-            "--batch-size",
-            "8",
-            "--steps",
-            QString::number(steps),
-            "--save-every",
-            "4",
-            "--sample-every",
-            "0",
-            "--seed",
-            "5",
-            "--device",
-            "cpu"};
+    return test::tinyTrainCommand(runDir, steps,
+                                  {"--batch-size", "8", "--save-every", "4", "--sample-every", "0", "--seed", "5"});
 }
 
 }  // namespace

@@ -112,35 +112,12 @@ double maxDifference(const std::vector<torch::Tensor>& a, const std::vector<torc
     return worst;
 }
 
-// A tiny training run through the CLI, one LibTorch thread per process.
+// A tiny training run through the CLI, one LibTorch thread per process: batches of 4, a
+// checkpoint every 3 steps, a constant learning rate.
 QStringList tinyTrainArgs(const QString& runDir, int steps) {
-    return {"--threads",
-            "1",
-            "train",
-            "--run-dir",
-            runDir,
-            "--dim",
-            "8",
-            "--dim-mults",
-            "1,2",
-            "--image-size",
-            "16",
-            "--timesteps",
-            "100",
-            "--batch-size",
-            "4",
-            "--steps",
-            QString::number(steps),
-            "--save-every",
-            "3",
-            "--sample-every",
-            "1000",
-            "--lr-schedule",
-            "constant",
-            "--seed",
-            "3",
-            "--device",
-            "cpu"};
+    return test::tinyTrainCommand(runDir, steps,
+                                  {"--batch-size", "4", "--save-every", "3", "--sample-every", "1000", "--lr-schedule",
+                                   "constant", "--seed", "3"});
 }
 
 // Starts `train --nproc 2` (plus extra) for a long run and waits until its first checkpoint

@@ -8,35 +8,43 @@ namespace ds::api {
 
 namespace {
 
+// The fields a form shares with a run configuration, listed once for both directions: `copy`
+// gets (form field, configuration field) pairs. The family's own fields (its network's shape,
+// the path, the preview sampler) are mapped where the family is known.
+template <typename Form, typename Config, typename Copy>
+void forEachSharedField(Form& f, Config& c, Copy&& copy) {
+    copy(f.preset, c.preset);
+    copy(f.data, c.data);
+    copy(f.steps, c.steps);
+    copy(f.batchSize, c.batchSize);
+    copy(f.processes, c.worldSize);
+    copy(f.lr, c.lr.lr);
+    copy(f.lrSchedule, c.lr.kind);
+    copy(f.warmupSteps, c.lr.warmupSteps);
+    copy(f.emaDecay, c.ema.beta);
+    copy(f.sampleEvery, c.sampleEvery);
+    copy(f.sampleCount, c.sampleCount);
+    copy(f.sampleSteps, c.sampleSteps);
+    copy(f.saveEvery, c.saveEvery);
+    copy(f.seed, c.seed);
+    copy(f.fidEvery, c.fid.every);
+    copy(f.fidSamples, c.fid.samples);
+    copy(f.fidReference, c.fid.reference);
+    copy(f.fidFeatures, c.fid.features);
+}
+
 TrainForm formOf(const train::TrainConfig& c) {
     TrainForm f;
     f.base = c.toJson();
     f.family = c.family;
     f.timesteps = c.diffusion.timesteps;
-    f.preset = c.preset;
-    f.data = c.data;
     f.flowPath = c.flow.path;
     f.imageSize = c.imageSize();
     f.channels = c.channels();
     f.width = c.isFlow() ? c.flow.network.width() : c.unet.dim;
     f.stages = c.isFlow() ? c.flow.network.stages() : c.unet.dimMults;
-    f.steps = c.steps;
-    f.batchSize = c.batchSize;
-    f.processes = c.worldSize;
-    f.lr = c.lr.lr;
-    f.lrSchedule = c.lr.kind;
-    f.warmupSteps = c.lr.warmupSteps;
-    f.emaDecay = c.ema.beta;
-    f.sampleEvery = c.sampleEvery;
-    f.sampleCount = c.sampleCount;
     f.sampleSampler = c.sampleSampler;
-    f.sampleSteps = c.sampleSteps;
-    f.saveEvery = c.saveEvery;
-    f.seed = c.seed;
-    f.fidEvery = c.fid.every;
-    f.fidSamples = c.fid.samples;
-    f.fidReference = c.fid.reference;
-    f.fidFeatures = c.fid.features;
+    forEachSharedField(f, c, [](auto& field, const auto& value) { field = value; });
     return f;
 }
 
@@ -44,8 +52,6 @@ TrainForm formOf(const train::TrainConfig& c) {
 
 train::TrainConfig trainConfigOf(const TrainForm& f) {
     auto c = train::TrainConfig::fromJson(f.base);
-    c.preset = f.preset;
-    c.data = f.data;
     if (c.isFlow()) {
         c.flow.path = f.flowPath;
         c.flow.imageSize = f.imageSize;
@@ -58,22 +64,7 @@ train::TrainConfig trainConfigOf(const TrainForm& f) {
         c.unet.dimMults = f.stages;
         c.sampleSampler = f.sampleSampler;
     }
-    c.steps = f.steps;
-    c.batchSize = f.batchSize;
-    c.worldSize = f.processes;
-    c.lr.lr = f.lr;
-    c.lr.kind = f.lrSchedule;
-    c.lr.warmupSteps = f.warmupSteps;
-    c.ema.beta = f.emaDecay;
-    c.sampleEvery = f.sampleEvery;
-    c.sampleCount = f.sampleCount;
-    c.sampleSteps = f.sampleSteps;
-    c.saveEvery = f.saveEvery;
-    c.seed = f.seed;
-    c.fid.every = f.fidEvery;
-    c.fid.samples = f.fidSamples;
-    c.fid.reference = f.fidReference;
-    c.fid.features = f.fidFeatures;
+    forEachSharedField(f, c, [](const auto& value, auto& field) { field = value; });
     if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};
     c.validate();
     return c;
