@@ -39,10 +39,12 @@ QList<Message> readTs(const QString& path) {
         else if (xml.name() == QLatin1String("source")) m.source = xml.readElementText();
         else if (xml.name() == QLatin1String("translation")) {
             m.unfinished = xml.attributes().value(QLatin1String("type")) == QLatin1String("unfinished");
-            m.translation = xml.readElementText();
+            // Plural messages hold their forms in <numerusform> children: their text, joined.
+            m.translation = xml.readElementText(QXmlStreamReader::IncludeChildElements);
             out << m;
         }
     }
+    if (xml.hasError()) return {};  // a file read only in part must not pass as complete
     return out;
 }
 
@@ -94,8 +96,9 @@ private Q_SLOTS:
             return m.context.section(QStringLiteral("::"), -1) + QLatin1Char('\x1f') + m.source;
         };
         QSet<QString> shipped;
-        for (const Message& m : readTs(QStringLiteral(DS_SOURCE_DIR "/translations/diffusion-studio_zh_CN.ts")))
-            shipped << key(m);
+        const auto shippedMessages = readTs(QStringLiteral(DS_SOURCE_DIR "/translations/diffusion-studio_zh_CN.ts"));
+        for (const Message& m : shippedMessages) shipped << key(m);
+        QCOMPARE(shipped.size(), int(shippedMessages.size()));
         const auto found = readTs(fresh);
         QVERIFY(found.size() > 100);
         for (const Message& m : found)
