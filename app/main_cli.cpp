@@ -150,7 +150,7 @@ void addSampleOptions(CLI::App* cmd, ds::api::SampleRequest& r) {
     cmd->add_option("--seed", r.seed, "random seed");
     cmd->add_option("--num", r.num, "number of images")->check(kAtLeastOne);
     cmd->add_option("--batch-size", r.batchSize, "images per batch")->check(kAtLeastOne);
-    cmd->add_option("--weights", r.weights, "ema or online")->check(CLI::IsMember({"ema", "online"}));
+    addChoice(cmd, "--weights", r.weights, ds::api::names::kWeights, "the checkpoint's weights (default ema)");
     cmd->add_option("--objective", r.objective, "override the inferred objective")
         ->check(CLI::IsMember({"pred_noise", "pred_x0", "pred_v"}));
     cmd->add_option("--grid", r.gridPath, "write one grid PNG");
@@ -209,7 +209,7 @@ void addSweepOptions(CLI::App* cmd, SweepArgs& a) {
     cmd->add_option("--num", r.num, "images (one batch; every run starts from the same noise)")->check(kAtLeastOne);
     cmd->add_option("--seed", r.seed, "random seed of the noise");
     cmd->add_option("--init-noise", r.initNoisePath, "PyTorch file holding x_T (N, C, H, W)");
-    cmd->add_option("--weights", r.weights, "ema or online")->check(CLI::IsMember({"ema", "online"}));
+    addChoice(cmd, "--weights", r.weights, ds::api::names::kWeights, "the checkpoint's weights (default ema)");
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
     cmd->add_option_function<std::vector<int>>(
            "--steps", [&s](const std::vector<int>& v) { s.steps = s.diffusionSteps = v; },
@@ -328,7 +328,8 @@ void addBenchSampleOptions(CLI::App* cmd, ds::api::SampleBenchOptions& o) {
 struct TrainArgs {
     std::string configFile;
     std::string preset;  // "": tiny, or cfm-tiny with --family flow
-    std::string family;
+    ds::api::ModelFamily family = ds::api::ModelFamily::Diffusion;
+    bool familyGiven = false;
     std::string backbone;
     std::string path;
     double sigma = -1;
@@ -347,7 +348,8 @@ struct TrainArgs {
     bool sampleSamplerGiven = false;
     uint64_t seed = 0;
     bool seedGiven = false;
-    std::string amp;
+    ds::api::MixedPrecision amp = ds::api::MixedPrecision::Off;
+    bool ampGiven = false;
     bool channelsLast = false;
 };
 
@@ -427,8 +429,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
                     "tiny (CPU, minutes), lsun64, lsun128 (lucidrains' LSUN recipe); flows: cfm-tiny, cfm-seed "
                     "(g4vrel/CFM's recipe)")
         ->check(CLI::IsMember({"tiny", "lsun64", "lsun128", "cfm-tiny", "cfm-seed"}));
-    cmd->add_option("--family", a.family, "diffusion (default) or flow (flow matching with g4vrel/CFM's U-Net)")
-        ->check(CLI::IsMember({"diffusion", "flow"}));
+    addChoice(cmd, "--family", a.family, ds::api::names::kModelFamilies,
+              "the model family (default diffusion; flow: flow matching with g4vrel/CFM's U-Net)")
+        ->each([&a](const std::string&) { a.familyGiven = true; });
     cmd->add_option(
            "--backbone", a.backbone,
            "flows: cfm (g4vrel/CFM's U-Net, default), lucidrains (denoising-diffusion-pytorch's Unet) or torchcfm "
@@ -484,8 +487,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads")->check(CLI::Range(1, 256));
     cmd->add_option("--seed", a.seed, "random seed")->each([&a](const std::string&) { a.seedGiven = true; });
     cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
-    cmd->add_option("--amp", a.amp, "mixed precision: off, bf16 (autocast) or fp16 (CUDA, with loss scaling)")
-        ->check(CLI::IsMember({"off", "bf16", "fp16"}));
+    addChoice(cmd, "--amp", a.amp, ds::api::names::kMixedPrecisions,
+              "mixed precision (bf16: autocast; fp16: CUDA, with loss scaling)")
+        ->each([&a](const std::string&) { a.ampGiven = true; });
     cmd->add_flag("--channels-last", a.channelsLast, "channels-last weights and activations");
 }
 
@@ -500,10 +504,11 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
             throw ds::fileError(a.configFile, firstLine(e.what()));
         }
     } else {
-        const bool flowFamily = a.family == "flow";
+        const bool flowFamily = a.familyGiven && a.family == ds::api::ModelFamily::Flow;
         c = ds::train::TrainConfig::fromPreset(a.preset.empty() ? (flowFamily ? "cfm-tiny" : "tiny") : a.preset);
-        if (!a.family.empty() && c.family != a.family)
-            throw ds::Error("preset " + c.preset + " trains a " + c.family + " model, not --family " + a.family);
+        if (a.familyGiven && c.family != a.family)
+            throw ds::Error("preset " + c.preset + " trains a " + ds::api::familyName(c.family) +
+                            " model, not --family " + ds::api::familyName(a.family));
     }
     if (c.isFlow()) {
         auto& network = c.flow.network;
@@ -563,7 +568,7 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
     if (a.seedGiven) c.seed = a.seed;
     if (!a.device.empty()) c.device = a.device;
-    if (!a.amp.empty()) c.amp = a.amp;
+    if (a.ampGiven) c.amp = a.amp;
     if (a.channelsLast) c.channelsLast = true;
     if (c.data.empty()) throw ds::Error("preset " + c.preset + " needs --data (a folder of images)");
     c.validate();

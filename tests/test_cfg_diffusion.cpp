@@ -50,7 +50,7 @@ diffusion::GaussianDiffusion openModel(const std::string& model, double condDrop
     }
     if (condDropProb >= 0) ck.cfgUnet->condDropProb = condDropProb;
     checkpoint::ModelBuildOptions options;
-    options.weights = "online";
+    options.weights = api::Weights::Online;
     options.imageSize = fixtureConfig()[model]["diffusion"]["image_size"].get<int>();
     return checkpoint::buildDiffusionModel(ck, options);
 }

@@ -42,7 +42,7 @@ constexpr double kNegativeControlFactor = 10.0;
 test::DdimTolerances ddimTolerances(const std::string& weights, int steps, const torch::Tensor& states,
                                     const torch::Tensor& x0) {
     checkpoint::ModelBuildOptions o;
-    o.weights = weights;
+    o.weights = *api::parseWeights(weights);
     o.imageSize = 16;
     auto m = checkpoint::buildDiffusionModel(checkpoint::readDiffusionCheckpoint(kModel), o);
     c10::InferenceMode guard;

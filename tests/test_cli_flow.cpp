@@ -53,7 +53,7 @@ class TestCliFlow : public QObject {
     // The fixed-grid run's tolerance, on the same network in-process (8 steps over [0, 1]).
     double fixedGridTolerance(const QString& solver) const {
         checkpoint::FlowBuildOptions o;
-        o.weights = "online";
+        o.weights = api::Weights::Online;
         o.groups = 8;
         const auto net = checkpoint::buildVelocityNetwork(checkpoint::readFlowCheckpoint(kCheckpoint.toStdString()), o);
         c10::InferenceMode guard;
@@ -76,7 +76,7 @@ private Q_SLOTS:
     void infoDescribesSeedCheckpoint() {
         const auto r = runCli({"--threads", "1", "info", kCheckpoint});
         QCOMPARE(r.exitCode, 0);
-        QVERIFY2(r.out.contains("CFM seed"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("g4vrel/CFM flow-matching U-Net"), qPrintable(r.out));
         QVERIFY(r.out.contains("FlowUnet(ch=16, ch_mul=(1,2), att_channels=(0,1)"));
         QVERIFY(r.out.contains("online, ema"));
         QVERIFY(r.out.contains("--groups"));

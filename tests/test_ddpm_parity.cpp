@@ -38,7 +38,7 @@ class TestDdpmParity : public QObject {
 
     diffusion::GaussianDiffusion model(const std::string& weights, const std::string& objective = "") {
         checkpoint::ModelBuildOptions o;
-        o.weights = weights;
+        o.weights = *api::parseWeights(weights);
         o.imageSize = 16;
         o.objective = objective;
         return checkpoint::buildDiffusionModel(ckpt_, o);
@@ -52,7 +52,7 @@ private Q_SLOTS:
     }
 
     void inferredConfigurationMatchesFixture() {
-        QCOMPARE(ckpt_.format, std::string("lucidrains"));
+        QCOMPARE(ckpt_.format, checkpoint::DiffusionCheckpoint::Format::Lucidrains);
         QCOMPARE(ckpt_.version, std::string("2.1.1"));
         QCOMPARE(ckpt_.step, int64_t(3));
         QCOMPARE(ckpt_.unet.dim, 16);

@@ -76,7 +76,7 @@ private:
     // The DDIM run's tolerances (online weights, eta 0) along the reference's states and x0.
     ds::test::DdimTolerances ddimTolerances(const torch::Tensor& states, const torch::Tensor& x0) const {
         ds::checkpoint::ModelBuildOptions o;
-        o.weights = "online";
+        o.weights = ds::api::Weights::Online;
         o.imageSize = 16;
         auto m =
             ds::checkpoint::buildDiffusionModel(ds::checkpoint::readDiffusionCheckpoint(checkpoint_.toStdString()), o);

@@ -120,7 +120,7 @@ class TestFastSamplers : public QObject {
                                            : "lucidrains_variants/rgb_pred_noise_cosine.pt";
         const auto ck = checkpoint::readDiffusionCheckpoint(test::fixturePath(checkpoint));
         checkpoint::ModelBuildOptions o;
-        o.weights = "online";
+        o.weights = api::Weights::Online;
         o.imageSize = 16;
         return models_.emplace(fixture, checkpoint::buildDiffusionModel(ck, o)).first->second;
     }

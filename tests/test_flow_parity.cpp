@@ -112,7 +112,7 @@ class TestFlowParity : public QObject {
 
     flow::FlowUnet unet(const std::string& weights, int groups = 8) {
         checkpoint::FlowBuildOptions o;
-        o.weights = weights;
+        o.weights = *api::parseWeights(weights);
         o.groups = groups;
         return checkpoint::buildVelocityNetwork(ckpt_, o).flowUnet();
     }
@@ -137,7 +137,7 @@ private Q_SLOTS:
     }
 
     void inferredConfigurationMatchesFixture() {
-        QCOMPARE(ckpt_.format, std::string("cfm-seed"));
+        QCOMPARE(ckpt_.format, checkpoint::FlowCheckpoint::Format::G4vrelCfm);
         QCOMPARE(ckpt_.step, int64_t(3));
         QVERIFY(ckpt_.network.as<flow::FlowUnetConfig>());
         const auto& unet = *ckpt_.network.as<flow::FlowUnetConfig>();

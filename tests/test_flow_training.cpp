@@ -132,7 +132,7 @@ private Q_SLOTS:
         QVERIFY(fs::exists(path("falls/samples/step-80.png")));
         // The checkpoint is a flow checkpoint that records what the seed's files do not.
         const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
-        QCOMPARE(ck.format, std::string("diffusion-studio"));
+        QCOMPARE(ck.format, checkpoint::FlowCheckpoint::Format::DiffusionStudio);
         QVERIFY(ck.groupsRecorded);
         QVERIFY(ck.network.as<flow::FlowUnetConfig>());
         QCOMPARE(ck.network.as<flow::FlowUnetConfig>()->groups, 8);
@@ -177,8 +177,8 @@ private Q_SLOTS:
         QCOMPARE(ck.network.channels(), 1);
         QCOMPARE(ck.imageSize, 16);
         const auto info = api::inspectCheckpoint(last);
-        QCOMPARE(info.family, std::string("flow"));
-        QCOMPARE(api::checkpointFamily(last), std::string("flow"));
+        QCOMPARE(info.family, api::ModelFamily::Flow);
+        QCOMPARE(api::checkpointFamily(last), api::ModelFamily::Flow);
         QCOMPARE(info.details["backbone"].get<std::string>(), std::string("lucidrains"));
         QVERIFY(info.architecture.find("Unet(dim=8") != std::string::npos);
 
@@ -220,7 +220,7 @@ private Q_SLOTS:
         const auto ck = checkpoint::readFlowCheckpoint(last);
         const auto* torchcfm = ck.network.as<nn::OpenAiUnetConfig>();
         QVERIFY(torchcfm);
-        QCOMPARE(ck.format, std::string("diffusion-studio"));
+        QCOMPARE(ck.format, checkpoint::FlowCheckpoint::Format::DiffusionStudio);
         QCOMPARE(torchcfm->numHeadChannels, 32);
         QCOMPARE(torchcfm->channelMult, (std::vector<double>{1, 2}));
         QCOMPARE(ck.imageSize, 16);

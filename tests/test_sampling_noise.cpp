@@ -142,7 +142,7 @@ class TestSamplingNoise : public QObject {
         api::SampleRequest r;
         r.checkpoint = fixture(name).checkpoint;
         r.imageSize = 16;  // lucidrains' checkpoints do not record it
-        r.weights = "online";
+        r.weights = api::Weights::Online;
         r.device = "cpu";
         r.num = 2;
         r.batchSize = 2;
@@ -161,7 +161,7 @@ private Q_SLOTS:
             f.checkpoint = test::fixturePath(checkpoint);
             f.ref = test::loadReferenceTensors(test::fixturePath("sampling_noise/" + name + ".pt"));
             checkpoint::ModelBuildOptions o;
-            o.weights = "online";  // the fixture samples with the online weights, not the EMA copy
+            o.weights = api::Weights::Online;  // the fixture samples with the online weights, not the EMA copy
             o.imageSize = 16;
             f.model = checkpoint::buildDiffusionModel(checkpoint::readDiffusionCheckpoint(f.checkpoint), o);
             fixtures_[name] = std::move(f);

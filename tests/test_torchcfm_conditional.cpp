@@ -33,7 +33,7 @@ std::string fixture(const std::string& name) { return test::fixturePath("torchcf
 // What torchcfm built each model with that its file does not record.
 checkpoint::FlowBuildOptions optionsOf(const std::string& model, const std::string& weights) {
     checkpoint::FlowBuildOptions o;
-    o.weights = weights;
+    o.weights = *api::parseWeights(weights);
     if (model == "mnist_notebook") {
         o.heads = 1;  // the wrapper's num_heads=1, num_head_channels=-1
     } else {

@@ -40,7 +40,7 @@ std::string fixture(const std::string& name, const char* suffix) {
 // The options torchcfm built each fixture with that its files do not record.
 checkpoint::FlowBuildOptions headsOf(const std::string& name, const std::string& weights) {
     checkpoint::FlowBuildOptions o;
-    o.weights = weights;
+    o.weights = *api::parseWeights(weights);
     if (name == "rgb16_legacy") {
         o.heads = 2;
     } else {
@@ -81,7 +81,7 @@ private Q_SLOTS:
         QFETCH(QString, summary);
         QFETCH(int, parameters);
         const auto ck = checkpoint::readFlowCheckpoint(fixture(name.toStdString(), ".pt"));
-        QCOMPARE(ck.format, std::string("torchcfm"));
+        QCOMPARE(ck.format, checkpoint::FlowCheckpoint::Format::TorchCfm);
         QCOMPARE(std::string(ck.network.name()), std::string("torchcfm"));
         QCOMPARE(QString::fromStdString(ck.network.summary()), summary);  // heads and order: the defaults until given
         QCOMPARE(ck.parameterCount(), int64_t(parameters));

@@ -159,7 +159,7 @@ private Q_SLOTS:
         const auto info = ds::api::inspectRun(runDir.toStdString());
         QCOMPARE(info.checkpoints.back().first, int64_t(4));
         const auto checkpoint = ds::api::inspectCheckpoint(info.checkpoints.back().second);
-        QCOMPARE(checkpoint.family, std::string("flow"));
+        QCOMPARE(checkpoint.family, ds::api::ModelFamily::Flow);
         // Back to a diffusion preset: no path to choose.
         page.selectPreset(QStringLiteral("tiny"));
         QVERIFY(!path->isEnabled());
@@ -271,7 +271,7 @@ private Q_SLOTS:
     void precisionTheDeviceCannotRunFailsWithOneLine() {
         TrainPage page;
         auto config = ds::test::tinyTrainConfig(2);
-        config.amp = "fp16";  // CUDA only
+        config.amp = ds::api::MixedPrecision::Fp16;  // CUDA only
         page.setFormConfig(ds::api::trainFormFromConfig(config.toJson()));
         page.setRunDirectory(work_.filePath(QStringLiteral("run-fp16")));
         QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);

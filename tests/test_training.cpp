@@ -101,7 +101,7 @@ private Q_SLOTS:
         // Where this CPU's oneDNN cannot run bfloat16, a run's start refuses --amp bf16 with this
         // probe's message (naming --amp bf16 and the CPU): the test says so instead of failing.
         try {
-            AutocastScope::probe(torch::Device(torch::kCPU), "bf16");
+            AutocastScope::probe(torch::Device(torch::kCPU), api::MixedPrecision::Bf16);
         } catch (const Error& e) {
             QSKIP(e.what());
         }
@@ -112,7 +112,7 @@ private Q_SLOTS:
         std::map<std::string, std::string> finals;
         for (const char* variant : {"fp32", "bf16"}) {
             auto c = reference;
-            if (std::string(variant) == "bf16") c.amp = "bf16";
+            if (std::string(variant) == "bf16") c.amp = api::MixedPrecision::Bf16;
             StopToken stop;
             StoppingSink sink(stop, -1);
             const auto r = api::startTraining(c, path(std::string("bf16-") + variant), sink, stop);
@@ -133,14 +133,15 @@ private Q_SLOTS:
     // that fails under bf16 autocast): one line naming --amp bf16, the CPU and the cause.
     void unsupportedPrecisionIsOneClearLine() {
         const std::runtime_error cause("could not create a primitive descriptor iterator");
-        const std::string cpu = AutocastScope::unsupported(torch::Device(torch::kCPU), "bf16", cause).what();
+        const std::string cpu =
+            AutocastScope::unsupported(torch::Device(torch::kCPU), api::MixedPrecision::Bf16, cause).what();
         QVERIFY2(cpu.rfind("--amp bf16: this CPU's oneDNN cannot run bfloat16 (", 0) == 0, cpu.c_str());
         QVERIFY2(cpu.find("could not create a primitive descriptor iterator); use --amp off") != std::string::npos,
                  cpu.c_str());
         QVERIFY(cpu.find('\n') == std::string::npos);
-        // Precisions the CPU runs pass the probe; "off" checks nothing, fp16 is refused on a CPU.
-        AutocastScope::probe(torch::Device(torch::kCPU), "off");
-        QVERIFY_THROWS_EXCEPTION(Error, AutocastScope::probe(torch::Device(torch::kCPU), "fp16"));
+        // Precisions the CPU runs pass the probe; Off checks nothing, fp16 is refused on a CPU.
+        AutocastScope::probe(torch::Device(torch::kCPU), api::MixedPrecision::Off);
+        QVERIFY_THROWS_EXCEPTION(Error, AutocastScope::probe(torch::Device(torch::kCPU), api::MixedPrecision::Fp16));
     }
 
     void channelsLastTrainsTheSameAndFp16IsRefusedOnACpu() {
@@ -175,7 +176,7 @@ private Q_SLOTS:
                                   weightDifference(fp32, weightsOf(stepTwo, "model")), tol, 10.0);
         // float16 autocast exists on CUDA only (LibTorch 1.13): refused clearly on a CPU.
         auto fp16 = reference;
-        fp16.amp = "fp16";
+        fp16.amp = api::MixedPrecision::Fp16;
         StopToken stop;
         api::JobSink quiet;
         QVERIFY_THROWS_EXCEPTION(Error, api::startTraining(fp16, path("amp-fp16"), quiet, stop));
@@ -223,7 +224,7 @@ private Q_SLOTS:
                                   mean(frozenSink.losses, 15, 30) / mean(frozenSink.losses, 0, 15), 0.6, 1.25);
         // The final checkpoint opens as a sampling checkpoint with its recorded image size.
         const auto ck = checkpoint::readDiffusionCheckpoint(r.lastCheckpoint);
-        QCOMPARE(ck.format, std::string("diffusion-studio"));
+        QCOMPARE(ck.format, checkpoint::DiffusionCheckpoint::Format::DiffusionStudio);
         QVERIFY(ck.imageSizeKnown);
         QCOMPARE(ck.diffusion.imageSize, 16);
         QCOMPARE(ck.step, int64_t(120));

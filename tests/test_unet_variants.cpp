@@ -47,7 +47,7 @@ class TestUnetVariants : public QObject {
         checkpoint::DiffusionCheckpoint ck;
         diffusion::GaussianDiffusion model(const std::string& objective = "") const {
             checkpoint::ModelBuildOptions o;
-            o.weights = "online";
+            o.weights = api::Weights::Online;
             o.imageSize = static_cast<int>(ref.at("unet_x").size(-1));
             o.objective = objective;
             return checkpoint::buildDiffusionModel(ck, o);

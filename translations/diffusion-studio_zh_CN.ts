@@ -35,12 +35,24 @@
         <translation>目标 CFM</translation>
     </message>
     <message>
-        <source>The probability path a flow-matching model learns (torchcfm&apos;s definitions; the seed&apos;s is Lipman&apos;s OT path)</source>
-        <translation>流匹配模型学习的概率路径（采用 torchcfm 的定义；种子项目用的是 Lipman 的 OT 路径）</translation>
-    </message>
-    <message>
         <source>OT path (Lipman; g4vrel/CFM&apos;s)</source>
         <translation>OT 路径（Lipman；g4vrel/CFM 的）</translation>
+    </message>
+    <message>
+        <source>The probability path a flow-matching model learns (torchcfm&apos;s definitions; g4vrel/CFM uses Lipman&apos;s OT path)</source>
+        <translation>流匹配模型学习的概率路径（采用 torchcfm 的定义；g4vrel/CFM 用的是 Lipman 的 OT 路径）</translation>
+    </message>
+    <message>
+        <source>EMA</source>
+        <translation>EMA</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线权重</translation>
+    </message>
+    <message>
+        <source>EMA: the moving average of the weights, what previews sample; Online: the weights the optimiser trained</source>
+        <translation>EMA：权重的滑动平均，预览用它采样；在线权重：优化器训练出的权重</translation>
     </message>
 </context>
 <context>
@@ -229,14 +241,6 @@
     <message>
         <source>a checkpoint: ours or a lucidrains model-N.pt</source>
         <translation>检查点：本程序的或 lucidrains 的 model-N.pt</translation>
-    </message>
-    <message>
-        <source>EMA</source>
-        <translation>EMA</translation>
-    </message>
-    <message>
-        <source>Online</source>
-        <translation>在线权重</translation>
     </message>
     <message>
         <source>PyTorch files (*.pt *.pth);;All files (*)</source>
@@ -594,14 +598,6 @@
     <message>
         <source>a checkpoint: ours or a lucidrains model-N.pt</source>
         <translation>检查点：本程序的或 lucidrains 的 model-N.pt</translation>
-    </message>
-    <message>
-        <source>EMA</source>
-        <translation>EMA</translation>
-    </message>
-    <message>
-        <source>Online</source>
-        <translation>在线权重</translation>
     </message>
     <message>
         <source>Checkpoint</source>

@@ -58,10 +58,8 @@ void ExplorerRunPanel::buildUi(const QString& title) {
     sampler_ = new DiffusionSamplerFields(QStringLiteral("explorer"), id_, false, box);
     classFields_ = new ClassConditionFields(QStringLiteral("explorer"), id_, box);
     connect(checkpoint_, &PathField::pathChanged, classFields_, &ClassConditionFields::setCheckpoint);
-    weights_ = new QComboBox(box);
+    weights_ = makeWeightsCombo(box);
     weights_->setObjectName(QStringLiteral("explorerWeights") + id_);
-    weights_->addItem(tr("EMA"), QStringLiteral("ema"));
-    weights_->addItem(tr("Online"), QStringLiteral("online"));
     imageSize_ = makeImageSizeSpin(box);
     imageSize_->setObjectName(QStringLiteral("explorerImageSize") + id_);
     initNoise_ = new PathField(PathField::Mode::OpenFile, QStringLiteral("tensors"),
@@ -121,7 +119,7 @@ void ExplorerRunPanel::setSampler(api::DiffusionSampler sampler) { sampler_->set
 void ExplorerRunPanel::setSteps(int steps) { sampler_->setSteps(steps); }
 void ExplorerRunPanel::setEta(double eta) { sampler_->setEta(eta); }
 void ExplorerRunPanel::setSolverOptions(const api::SolverOptions& options) { sampler_->setSolverOptions(options); }
-void ExplorerRunPanel::setWeights(const QString& weights) { weights_->setCurrentIndex(weights_->findData(weights)); }
+void ExplorerRunPanel::setWeights(const QString& weights) { selectWeights(weights_, weights); }
 void ExplorerRunPanel::setInitialNoise(const QString& path) { initNoise_->setPath(path); }
 void ExplorerRunPanel::setImageSize(int size) { imageSize_->setValue(size); }
 
@@ -149,7 +147,7 @@ api::SampleRequest ExplorerRunPanel::request(quint64 seed, int count) const {
     r.seed = seed;
     r.num = count;
     r.batchSize = count;  // one batch: one trajectory per frame
-    r.weights = weights_->currentData().toString().toStdString();
+    r.weights = weightsOf(weights_);
     r.imageSize = imageSize_->value();
     r.initNoisePath = initNoise_->path().toStdString();
     return r;
@@ -207,7 +205,7 @@ void ExplorerRunPanel::restoreSettings() {
     setCheckpoint(s.value(QStringLiteral("checkpoint")).toString());
     sampler_->restore(s, api::DiffusionSampler::DpmSolverPlusPlus, 20);
     classFields_->restore(s);
-    setWeights(s.value(QStringLiteral("weights"), QStringLiteral("ema")).toString());
+    setWeights(s.value(QStringLiteral("weights")).toString());
     setImageSize(s.value(QStringLiteral("imageSize"), 0).toInt());
 }
 

@@ -69,10 +69,8 @@ void GeneratePage::buildUi() {
     sampler_ = new DiffusionSamplerFields(QStringLiteral("generate"), QString(), false, settings);
     classFields_ = new ClassConditionFields(QStringLiteral("generate"), QString(), settings);
     connect(checkpoint_, &PathField::pathChanged, classFields_, &ClassConditionFields::setCheckpoint);
-    weights_ = new QComboBox(settings);
+    weights_ = makeWeightsCombo(settings);
     weights_->setObjectName(QStringLiteral("generateWeights"));
-    weights_->addItem(tr("EMA"), QStringLiteral("ema"));
-    weights_->addItem(tr("Online"), QStringLiteral("online"));
     imageSize_ = makeImageSizeSpin(settings);
     imageSize_->setObjectName(QStringLiteral("generateImageSize"));
     auto* gridRow = new QHBoxLayout;
@@ -190,7 +188,7 @@ api::SampleRequest requestFrom(const PathField* checkpoint, const DiffusionSampl
     r.checkpoint = checkpoint->path().toStdString();
     sampler->applyTo(r);
     classes->applyTo(r);
-    r.weights = weights->currentData().toString().toStdString();
+    r.weights = weightsOf(weights);
     r.seed = static_cast<uint64_t>(seed->value());
     r.imageSize = imageSize->value();
     return r;
@@ -277,8 +275,7 @@ void GeneratePage::restoreFrom(const api::ImageMetadata& m) {
     if (ok) seed_->setValue(seed);
     sampler_->restoreFrom(m);
     classFields_->restoreFrom(m);
-    const int weights = weights_->findData(text(m, "ds.weights"));
-    if (weights >= 0) weights_->setCurrentIndex(weights);
+    selectWeights(weights_, text(m, "ds.weights"));
     const int rows = text(m, "ds.grid_rows").toInt(&ok);
     if (ok) rows_->setValue(rows);
     const int columns = text(m, "ds.grid_columns").toInt(&ok);
@@ -326,8 +323,7 @@ void GeneratePage::restoreSettings() {
     seed_->setValue(s.value(QStringLiteral("seed"), 0).toInt());
     sampler_->restore(s, api::DiffusionSampler::DpmSolverPlusPlus, 20);
     classFields_->restore(s);
-    weights_->setCurrentIndex(
-        std::max(0, weights_->findData(s.value(QStringLiteral("weights"), QStringLiteral("ema")))));
+    selectWeights(weights_, s.value(QStringLiteral("weights")).toString());
     count_->setValue(s.value(QStringLiteral("count"), 100).toInt());
     folder_->setPath(s.value(QStringLiteral("folder")).toString());
     imageSize_->setValue(s.value(QStringLiteral("imageSize"), 0).toInt());

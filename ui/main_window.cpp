@@ -68,7 +68,7 @@ QString versionString() { return QString::fromUtf8(DS_VERSION); }
 // pages' own sampling errors.
 bool isFlowCheckpoint(const QString& path) {
     try {
-        return api::checkpointFamily(path.toStdString()) == "flow";
+        return api::checkpointFamily(path.toStdString()) == api::ModelFamily::Flow;
     } catch (const std::exception&) {
         return false;
     }

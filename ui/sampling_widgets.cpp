@@ -28,9 +28,30 @@ QComboBox* makeFlowPathCombo(QWidget* parent) {
     combo->addItem(tr("Schrödinger bridge CFM"), QStringLiteral("sbcfm"));
     combo->addItem(tr("Variance preserving"), QStringLiteral("vp"));
     combo->addItem(tr("Target CFM"), QStringLiteral("target"));
-    combo->setToolTip(tr(
-        "The probability path a flow-matching model learns (torchcfm's definitions; the seed's is Lipman's OT path)"));
+    combo->setToolTip(
+        tr("The probability path a flow-matching model learns (torchcfm's definitions; g4vrel/CFM uses Lipman's OT "
+           "path)"));
     return combo;
+}
+
+QComboBox* makeWeightsCombo(QWidget* parent) {
+    const auto tr = [](const char* text) { return QCoreApplication::translate("ds::ui::SamplingWidgets", text); };
+    auto* combo = new QComboBox(parent);
+    combo->addItem(tr("EMA"), QString::fromLatin1(api::weightsName(api::Weights::Ema)));
+    combo->addItem(tr("Online"), QString::fromLatin1(api::weightsName(api::Weights::Online)));
+    combo->setToolTip(
+        tr("EMA: the moving average of the weights, what previews sample; Online: the weights the "
+           "optimiser trained"));
+    return combo;
+}
+
+api::Weights weightsOf(const QComboBox* combo) {
+    return api::parseWeights(combo->currentData().toString().toStdString()).value_or(api::Weights::Ema);
+}
+
+void selectWeights(QComboBox* combo, const QString& name) {
+    const int index = combo->findData(name);
+    if (index >= 0) combo->setCurrentIndex(index);
 }
 
 }  // namespace ds::ui

@@ -203,8 +203,7 @@ QWidget* TrajectoryPage::buildSourceBox() {
     groups_->setObjectName(QStringLiteral("trajectoryGroups"));
     groups_->setRange(0, 512);
     groups_->setSpecialValueText(tr("recorded"));
-    groups_->setToolTip(
-        tr("GroupNorm groups of g4vrel/CFM's U-Net: its .tar files do not record them (it used 32)"));
+    groups_->setToolTip(tr("GroupNorm groups of g4vrel/CFM's U-Net: its .tar files do not record them (it used 32)"));
     imageRow->addWidget(new QLabel(tr("Images"), images));
     imageRow->addWidget(images_);
     imageRow->addWidget(new QLabel(tr("Image size"), images));

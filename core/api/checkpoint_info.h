@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // What a checkpoint holds, for `diffusion-studio-cli info` and the app's open dialogs.
 #pragma once
+#include "core/api/model_choices.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -11,14 +13,14 @@ namespace ds::api {
 
 struct CheckpointInfo {
     std::string path;
-    std::string family = "diffusion";  // "diffusion" | "flow" (flow matching: sample with --solver)
-    std::string
-        kind;  // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion" | "CFM seed flow U-Net ..."
+    ModelFamily family = ModelFamily::Diffusion;  // flow matching: sample with --solver
+    // "lucidrains GaussianDiffusion" | "Diffusion Studio GaussianDiffusion" | "g4vrel/CFM flow-matching U-Net ..."
+    std::string kind;
     std::string version;       // the file's version entry
     std::string architecture;  // Unet(...) summary
     int64_t parameterCount = 0;
     int64_t step = -1;
-    std::vector<std::string> weights;     // "online", "ema"
+    std::vector<Weights> weights;         // the weights the file holds
     int imageSize = 0;                    // 0: not recorded
     int timesteps = 0;                    // diffusion only
     std::string objective;                // diffusion only
@@ -29,6 +31,7 @@ struct CheckpointInfo {
     std::string sha256;
     nlohmann::json details;  // everything above plus the configs, as JSON
 
+    std::vector<std::string> weightNames() const;  // "online", "ema"
     std::string toText() const;
     // Flows: what the file does not record and sampling needs from the user ("" when nothing).
     std::string flowNote() const;
@@ -37,9 +40,9 @@ struct CheckpointInfo {
 // Throws ds::Error "path: problem" for files that are not checkpoints we can open.
 CheckpointInfo inspectCheckpoint(const std::string& path);
 
-// Only the family ("diffusion" | "flow"), without hashing the file or reading its configuration
-// (what the app needs to choose a page). Throws as inspectCheckpoint.
-std::string checkpointFamily(const std::string& path);
+// Only the family, without hashing the file or reading its configuration (what the app needs to
+// choose a page). Throws as inspectCheckpoint.
+ModelFamily checkpointFamily(const std::string& path);
 
 // The classes a class-conditional checkpoint samples (count 0: an unconditional model), without
 // hashing the file (what a page needs to offer a class picker). Throws as inspectCheckpoint.

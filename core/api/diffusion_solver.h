@@ -3,10 +3,9 @@
 // (DPM-Solver, DPM-Solver++: LuChengTHU/dpm-solver; UniPC: wl-zhao/UniPC), as the command line,
 // the app and the training previews choose them. Torch-free; the names are the CLI's.
 #pragma once
-#include <array>
-#include <optional>
+#include "core/api/names.h"
+
 #include <string>
-#include <utility>
 
 namespace ds::api {
 
@@ -36,11 +35,8 @@ struct SolverOptions {
     double dynamicThresholdingRatio = 0.995;
 };
 
-// The CLI's names, one table per set: the only place where these strings are spelled.
+// The CLI's names (core/api/names.h): the only place where these strings are spelled.
 namespace names {
-template <typename E, size_t N>
-using Table = std::array<std::pair<E, const char*>, N>;
-
 inline constexpr Table<DiffusionSampler, 5> kSamplers{{{DiffusionSampler::Ddpm, "ddpm"},
                                                        {DiffusionSampler::Ddim, "ddim"},
                                                        {DiffusionSampler::DpmSolver, "dpm-solver"},
@@ -57,27 +53,6 @@ inline constexpr Table<UniPCVariant, 2> kUniPCVariants{{{UniPCVariant::Bh1, "bh1
 inline constexpr Table<X0Correction, 3> kX0Corrections{
     {{X0Correction::None, "none"}, {X0Correction::Clip, "clip"}, {X0Correction::Dynamic, "dynamic"}}};
 
-template <typename E, size_t N>
-const char* nameOf(const Table<E, N>& table, E value) {
-    for (const auto& [e, name] : table)
-        if (e == value) return name;
-    return "?";
-}
-
-template <typename E, size_t N>
-std::optional<E> parse(const Table<E, N>& table, const std::string& name) {
-    for (const auto& [e, n] : table)
-        if (name == n) return e;
-    return std::nullopt;
-}
-
-// "a, b or c": for error messages and help texts.
-template <typename E, size_t N>
-std::string choices(const Table<E, N>& table) {
-    std::string s;
-    for (size_t i = 0; i < N; ++i) s += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + table[i].second;
-    return s;
-}
 }  // namespace names
 
 inline const char* samplerName(DiffusionSampler s) { return names::nameOf(names::kSamplers, s); }

@@ -9,6 +9,7 @@
 #include "core/api/image.h"
 #include "core/api/image_file.h"
 #include "core/api/job_sink.h"
+#include "core/api/model_choices.h"
 #include "core/util/stop_token.h"
 
 #include <cstdint>
@@ -49,8 +50,8 @@ struct SampleRequest {
     uint64_t seed = 0;
     int num = 16;
     int batchSize = 16;
-    std::string weights = "ema";  // ema | online
-    std::string objective;        // "": inferred from the checkpoint
+    Weights weights = Weights::Ema;
+    std::string objective;  // "": inferred from the checkpoint
     std::string device = "auto";
     std::string gridPath;            // one grid PNG of all samples
     int gridColumns = 0;             // 0: square-ish

@@ -5,6 +5,7 @@
 // plain values. Core applies the fields to that base and validates the result.
 #pragma once
 #include "core/api/diffusion_solver.h"
+#include "core/api/model_choices.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,8 +21,8 @@ struct TrainForm {
     nlohmann::json base;
 
     // Shown, not edited: the base decides them.
-    std::string family = "diffusion";  // diffusion | flow
-    int64_t timesteps = 1000;          // diffusion's T (the loss-by-timestep chart's buckets)
+    ModelFamily family = ModelFamily::Diffusion;
+    int64_t timesteps = 1000;  // diffusion's T (the loss-by-timestep chart's buckets)
 
     std::string preset;    // the preset the base came from ("" for a configuration of one's own)
     std::string data;      // fashion-mnist, a folder of images or an LMDB folder
@@ -48,7 +49,7 @@ struct TrainForm {
     std::string fidReference;
     std::string fidFeatures;
 
-    bool isFlow() const { return family == "flow"; }
+    bool isFlow() const { return family == ModelFamily::Flow; }
 };
 
 // A preset's form (throws ds::Error for an unknown preset).

@@ -161,10 +161,10 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
         else ck.unet = inferUnetConfig(unetKeys);
         readDiffusionConfig(ck);
 
-        ck.format = "lucidrains";
+        ck.format = DiffusionCheckpoint::Format::Lucidrains;
         if (const auto* cfg = root->find("config"); cfg && cfg->is(io::PyValue::Kind::Dict)) {
             ck.runConfig = toJson(*cfg);
-            ck.format = "diffusion-studio";
+            ck.format = DiffusionCheckpoint::Format::DiffusionStudio;
             if (ck.runConfig.contains("diffusion")) {
                 const auto stored = diffusion::DiffusionConfig::fromJson(ck.runConfig["diffusion"]);
                 ck.diffusion.imageSize = stored.imageSize;
@@ -188,12 +188,14 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
     return ck;
 }
 
+const char* DiffusionCheckpoint::formatName(Format f) {
+    return f == Format::Lucidrains ? "lucidrains" : "diffusion-studio";
+}
+
 diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, const ModelBuildOptions& options) {
     try {
-        if (options.weights != "ema" && options.weights != "online")
-            throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
-        if (options.weights == "ema" && !ck.hasEma())
-            throw Error("the checkpoint has no EMA weights (use --weights online)");
+        const bool ema = options.weights == api::Weights::Ema;
+        if (ema && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
         auto config = ck.diffusion;
         if (options.imageSize > 0) config.imageSize = options.imageSize;
         else if (!ck.imageSizeKnown)
@@ -209,7 +211,7 @@ diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, 
                 "--heads and --head-channels apply to torchcfm's UNetModel and lucidrains' class-conditional "
                 "Unet; this is lucidrains' main Unet");
 
-        const auto& source = options.weights == "ema" ? ck.ema : ck.online;
+        const auto& source = ema ? ck.ema : ck.online;
         diffusion::GaussianDiffusion model{nullptr};
         if (ck.cfgUnet) {
             auto unet = *ck.cfgUnet;
@@ -230,7 +232,7 @@ diffusion::GaussianDiffusion buildDiffusionModel(const DiffusionCheckpoint& ck, 
         }
         // The stored buffers win over the recomputed schedule (they are what the model was trained with);
         // an objective override must keep its own loss_weight, which sampling does not use.
-        source.loadInto(*model, options.weights == "ema" ? "the EMA weights" : "the online weights");
+        source.loadInto(*model, ema ? "the EMA weights" : "the online weights");
         model->eval();
         model->to(options.device);
         return model;

@@ -5,6 +5,7 @@
 // Unet state_dict too (how that file's users save: it has no Trainer). The architecture is read
 // from the tensor shapes, the schedule from the stored buffers, the objective from `loss_weight`.
 #pragma once
+#include "core/api/model_choices.h"
 #include "core/checkpoint/state_dict.h"
 #include "core/diffusion/diffusion_config.h"
 #include "core/diffusion/gaussian_diffusion.h"
@@ -21,8 +22,12 @@
 namespace ds::checkpoint {
 
 struct DiffusionCheckpoint {
+    // Who wrote the file: lucidrains' Trainer or a bare state_dict, or our trainer.
+    enum class Format { Lucidrains, DiffusionStudio };
+    static const char* formatName(Format f);  // `info`'s "format": "lucidrains" | "diffusion-studio"
+
     std::string path;
-    std::string format;                        // "lucidrains" | "diffusion-studio"
+    Format format = Format::Lucidrains;
     std::string version;                       // the file's `version` entry ("" when absent)
     int64_t step = -1;                         // -1 when absent
     StateDict online;                          // GaussianDiffusion keys: the 13 buffers and model.*
@@ -52,9 +57,9 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path);
 DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::PyValue& root);
 
 struct ModelBuildOptions {
-    std::string weights = "ema";  // ema | online
-    int imageSize = 0;            // 0: from the checkpoint (an error when it is unknown)
-    std::string objective;        // "": inferred
+    api::Weights weights = api::Weights::Ema;
+    int imageSize = 0;      // 0: from the checkpoint (an error when it is unknown)
+    std::string objective;  // "": inferred
     torch::Device device = torch::kCPU;
     // The class-conditional Unet's middle attention, which its shapes cannot split into heads
     // (0: upstream's 4 x 32 where the width allows).

@@ -22,7 +22,7 @@ bool isTorchCfmCheckpoint(const io::PyValue& root) {
 }
 
 void readTorchCfm(const io::PyValue& root, FlowCheckpoint& ck) {
-    ck.format = "torchcfm";
+    ck.format = FlowCheckpoint::Format::TorchCfm;
     if (const auto* net = dictEntry(root, "net_model"))
         ck.online = StateDict::fromPyDict(*net).withoutWrapperPrefixes();
     if (const auto* ema = dictEntry(root, "ema_model")) ck.ema = StateDict::fromPyDict(*ema).withoutWrapperPrefixes();
@@ -50,7 +50,9 @@ bool isFlowCheckpoint(const io::PyValue& root) {
     if (isTorchCfmCheckpoint(root)) return true;
     if (const auto* cfg = dictEntry(root, "config")) {
         const auto* family = cfg->find("family");
-        if (family && family->is(io::PyValue::Kind::String) && family->asString() == "flow") return true;
+        if (family && family->is(io::PyValue::Kind::String) &&
+            api::parseFamily(family->asString()) == api::ModelFamily::Flow)
+            return true;
     }
     const auto* model = dictEntry(root, "model_state_dict");
     return model && flow::FlowUnetConfig::looksLikeFlowUnet(StateDict::fromPyDict(*model).withoutWrapperPrefixes());
@@ -85,11 +87,11 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
         }
         ck.step = root.integerOr("step", -1);
         ck.epoch = root.integerOr("epoch", -1);
-        ck.format = "cfm-seed";
+        ck.format = FlowCheckpoint::Format::G4vrelCfm;
         flow::FlowUnetConfig defaults;
         if (const auto* cfg = dictEntry(root, "config")) {
             ck.runConfig = toJson(*cfg);
-            ck.format = "diffusion-studio";
+            ck.format = FlowCheckpoint::Format::DiffusionStudio;
             if (ck.runConfig.contains("class_names") && ck.runConfig["class_names"].is_array())
                 ck.classNames = ck.runConfig["class_names"].get<std::vector<std::string>>();
             const auto& stored = ck.runConfig.contains("flow") ? ck.runConfig["flow"] : nlohmann::json::object();
@@ -152,17 +154,22 @@ flow::VelocityNetwork emptyNetwork(const FlowCheckpoint& ck, const FlowBuildOpti
 
 }  // namespace
 
+const char* FlowCheckpoint::formatName(Format f) {
+    switch (f) {
+    case Format::G4vrelCfm: return "cfm-seed";
+    case Format::TorchCfm: return "torchcfm";
+    case Format::DiffusionStudio: return "diffusion-studio";
+    }
+    return "?";
+}
+
 flow::VelocityNetwork buildVelocityNetwork(const FlowCheckpoint& ck, const FlowBuildOptions& options) {
     try {
-        if (options.weights != "ema" && options.weights != "online")
-            throw Error("unknown weights '" + options.weights + "' (expected ema or online)");
-        if (options.weights == "ema" && !ck.hasEma())
-            throw Error("the checkpoint has no EMA weights (use --weights online)");
-        if (options.weights == "online" && ck.online.empty())
-            throw Error("the checkpoint has no online weights (use --weights ema)");
+        const bool ema = options.weights == api::Weights::Ema;
+        if (ema && !ck.hasEma()) throw Error("the checkpoint has no EMA weights (use --weights online)");
+        if (!ema && ck.online.empty()) throw Error("the checkpoint has no online weights (use --weights ema)");
         auto net = emptyNetwork(ck, options);
-        (options.weights == "ema" ? ck.ema : ck.online)
-            .loadInto(*net.module(), options.weights == "ema" ? "the EMA weights" : "the online weights");
+        (ema ? ck.ema : ck.online).loadInto(*net.module(), ema ? "the EMA weights" : "the online weights");
         net.train(false);
         net.to(options.device);
         return net;

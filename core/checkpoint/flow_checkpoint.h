@@ -11,6 +11,7 @@
 // "module." keys from DDP) of OpenAI's UNetModel: everything but its attention heads and
 // attention order is read from the shapes; those two come from the caller (FlowBuildOptions).
 #pragma once
+#include "core/api/model_choices.h"
 #include "core/checkpoint/state_dict.h"
 #include "core/flow/velocity_network.h"
 #include "core/io/py_value.h"
@@ -23,9 +24,15 @@
 namespace ds::checkpoint {
 
 struct FlowCheckpoint {
+    // Who wrote the file: g4vrel/CFM's make_checkpoint, torchcfm's image examples, or our trainer.
+    enum class Format { G4vrelCfm, TorchCfm, DiffusionStudio };
+    // `info`'s "format": "cfm-seed" (the name files reported before; g4vrel/CFM's), "torchcfm",
+    // "diffusion-studio".
+    static const char* formatName(Format f);
+
     std::string path;
-    std::string format;  // "cfm-seed" | "torchcfm" | "diffusion-studio"
-    int64_t step = -1;   // -1 when absent
+    Format format = Format::G4vrelCfm;
+    int64_t step = -1;  // -1 when absent
     int64_t epoch = -1;
     StateDict online;         // U-Net keys without wrapper prefixes
     StateDict ema;            // the same keys (empty when absent)
@@ -54,8 +61,8 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path);
 FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& root);
 
 struct FlowBuildOptions {
-    std::string weights = "ema";  // ema | online
-    int groups = 0;               // g4vrel/CFM's U-Net: 0: the checkpoint's recorded value, else 32
+    api::Weights weights = api::Weights::Ema;
+    int groups = 0;  // g4vrel/CFM's U-Net: 0: the checkpoint's recorded value, else 32
     // torchcfm's UNetModel, whose files do not record them (0 / "": torchcfm's CIFAR-10 recipe,
     // 64 channels per head, the legacy attention order).
     int heads = 0;               // a head count (UNetModel's num_heads)

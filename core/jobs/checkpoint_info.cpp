@@ -18,6 +18,12 @@ std::string CheckpointInfo::flowNote() const {
     return details.value("groups_recorded", false) ? "" : "; GroupNorm groups not recorded (--groups, default 32)";
 }
 
+std::vector<std::string> CheckpointInfo::weightNames() const {
+    std::vector<std::string> names;
+    for (const auto w : weights) names.push_back(weightsName(w));
+    return names;
+}
+
 std::string CheckpointInfo::toText() const {
     std::ostringstream os;
     os << "file:         " << path << "\n"
@@ -27,10 +33,10 @@ std::string CheckpointInfo::toText() const {
        << "architecture: " << architecture << "\n"
        << "parameters:   " << parameterCount << "\n"
        << "weights:      ";
-    for (size_t i = 0; i < weights.size(); ++i) os << (i ? ", " : "") << weights[i];
+    for (size_t i = 0; i < weights.size(); ++i) os << (i ? ", " : "") << weightsName(weights[i]);
     os << "\n"
        << "image size:   " << (imageSize > 0 ? std::to_string(imageSize) : "(not recorded: pass --image-size)") << "\n";
-    if (family == "flow")
+    if (family == ModelFamily::Flow)
         os << "flow:         velocity field v(x, t), t from 0 (noise) to 1 (data); sample with --solver" << flowNote()
            << "\n";
     else
@@ -55,9 +61,10 @@ namespace {
 CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
     CheckpointInfo info;
     info.path = ck.path;
-    info.family = "flow";
-    info.kind = ck.format == "cfm-seed"   ? "CFM seed flow-matching U-Net (g4vrel/CFM make_checkpoint)"
-                : ck.format == "torchcfm" ? "torchcfm UNetModel (its image examples' net_model / ema_model)"
+    info.family = ModelFamily::Flow;
+    using Format = checkpoint::FlowCheckpoint::Format;
+    info.kind = ck.format == Format::G4vrelCfm  ? "g4vrel/CFM flow-matching U-Net (its make_checkpoint)"
+                : ck.format == Format::TorchCfm ? "torchcfm UNetModel (its image examples' net_model / ema_model)"
                 : ck.network.backbone() == flow::Backbone::Lucidrains
                     ? "Diffusion Studio flow matching on the lucidrains Unet"
                     : "Diffusion Studio flow-matching U-Net";
@@ -67,18 +74,18 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
     info.architecture = ck.network.summary();
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
-    if (!ck.online.empty()) info.weights.push_back("online");
-    if (ck.hasEma()) info.weights.push_back("ema");
+    if (!ck.online.empty()) info.weights.push_back(Weights::Online);
+    if (ck.hasEma()) info.weights.push_back(Weights::Ema);
     info.imageSize = ck.imageSize;
     info.sha256 = sha256File(ck.path);
     info.details = {{"path", ck.path},
-                    {"family", info.family},
-                    {"format", ck.format},
+                    {"family", familyName(info.family)},
+                    {"format", checkpoint::FlowCheckpoint::formatName(ck.format)},
                     {"kind", info.kind},
                     {"step", ck.step},
                     {"epoch", ck.epoch},
                     {"parameters", info.parameterCount},
-                    {"weights", info.weights},
+                    {"weights", info.weightNames()},
                     {"ema_updates", ck.emaUpdates},
                     {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
                     {"backbone", ck.network.name()},
@@ -90,8 +97,8 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
 
 }  // namespace
 
-std::string checkpointFamily(const std::string& path) {
-    return checkpoint::isFlowCheckpoint(*io::loadTorchFile(path)) ? "flow" : "diffusion";
+ModelFamily checkpointFamily(const std::string& path) {
+    return checkpoint::isFlowCheckpoint(*io::loadTorchFile(path)) ? ModelFamily::Flow : ModelFamily::Diffusion;
 }
 
 CheckpointClasses checkpointClasses(const std::string& path) {
@@ -110,7 +117,8 @@ CheckpointInfo inspectCheckpoint(const std::string& path) {
     const auto ck = checkpoint::readDiffusionCheckpoint(path, *root);
     CheckpointInfo info;
     info.path = path;
-    if (ck.format == "diffusion-studio") info.kind = "Diffusion Studio GaussianDiffusion";
+    if (ck.format == checkpoint::DiffusionCheckpoint::Format::DiffusionStudio)
+        info.kind = "Diffusion Studio GaussianDiffusion";
     else if (!ck.scheduleKnown) info.kind = "lucidrains classifier-free guidance Unet (bare state_dict)";
     else if (ck.step < 0 && !ck.hasEma()) info.kind = "lucidrains GaussianDiffusion (bare state_dict)";
     else info.kind = "lucidrains GaussianDiffusion (Trainer checkpoint)";
@@ -125,21 +133,21 @@ CheckpointInfo inspectCheckpoint(const std::string& path) {
             "pred_noise); --objective overrides the objective");
     info.parameterCount = ck.parameterCount();
     info.step = ck.step;
-    info.weights.push_back("online");
-    if (ck.hasEma()) info.weights.push_back("ema");
+    info.weights.push_back(Weights::Online);
+    if (ck.hasEma()) info.weights.push_back(Weights::Ema);
     info.imageSize = ck.imageSizeKnown ? ck.diffusion.imageSize : 0;
     info.timesteps = ck.diffusion.timesteps;
     info.objective = ck.diffusion.objective;
     info.betaSchedule = ck.diffusion.betaSchedule;
     info.sha256 = sha256File(path);
     info.details = {{"path", path},
-                    {"family", info.family},
-                    {"format", ck.format},
+                    {"family", familyName(info.family)},
+                    {"format", checkpoint::DiffusionCheckpoint::formatName(ck.format)},
                     {"kind", info.kind},
                     {"version", ck.version},
                     {"step", ck.step},
                     {"parameters", info.parameterCount},
-                    {"weights", info.weights},
+                    {"weights", info.weightNames()},
                     {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
                     {"unet", ck.cfgUnet ? ck.cfgUnet->toJson() : ck.unet.toJson()},
                     {"conditioning", ck.isConditional() ? "classes (classifier-free guidance)" : "none"},

@@ -164,7 +164,7 @@ api::TrajectoryFrame flowFrame(int index, int64_t knownPoints, double t, const t
 }
 
 io::PngText pngMetadata(const SampleRequest& r, const FlowPlan& plan, const std::string& sha, int index) {
-    std::vector<std::pair<std::string, std::string>> entries{{"ds.family", "flow"},
+    std::vector<std::pair<std::string, std::string>> entries{{"ds.family", api::familyName(api::ModelFamily::Flow)},
                                                              {"ds.solver", flow::odeMethodName(plan.ode.method)}};
     if (flow::isAdaptive(plan.ode.method)) {
         entries.emplace_back("ds.atol", std::to_string(plan.ode.atol));

@@ -59,7 +59,7 @@ io::PngText samplePngText(const api::SampleRequest& r, const std::string& checkp
                      {"ds.version", DS_VERSION},
                      {"ds.checkpoint", fs::path(r.checkpoint).filename().string()},
                      {"ds.checkpoint_sha256", checkpointSha},
-                     {"ds.weights", r.weights}};
+                     {"ds.weights", weightsName(r.weights)}};
     text.insert(text.end(), familyEntries.begin(), familyEntries.end());
     text.emplace_back("ds.seed", std::to_string(r.seed));
     text.emplace_back("ds.image_size", std::to_string(imageSize));

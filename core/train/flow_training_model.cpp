@@ -65,7 +65,9 @@ torch::Tensor FlowTrainingModel::preview(const torch::Tensor& noise, int steps, 
 }
 
 io::PngText FlowTrainingModel::previewText(int steps) const {
-    return {{"ds.family", "flow"}, {"ds.solver", config_.previewSolver}, {"ds.steps", std::to_string(steps)}};
+    return {{"ds.family", api::familyName(api::ModelFamily::Flow)},
+            {"ds.solver", config_.previewSolver},
+            {"ds.steps", std::to_string(steps)}};
 }
 
 void FlowTrainingModel::writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,

@@ -5,26 +5,34 @@
 
 namespace ds::train {
 
+api::ModelFamily parseModelFamily(const std::string& name) {
+    if (const auto family = api::parseFamily(name)) return *family;
+    throw Error("unknown model family '" + name + "' (expected " + api::names::choices(api::names::kModelFamilies) +
+                ")");
+}
+
+api::MixedPrecision parseMixedPrecision(const std::string& name) {
+    if (const auto precision = api::parsePrecision(name)) return *precision;
+    throw Error("unknown mixed precision '" + name + "' (expected " +
+                api::names::choices(api::names::kMixedPrecisions) + ")");
+}
+
 void TrainConfig::validate() const {
-    if (family == "flow") {
+    if (isFlow()) {
         flow.validate();
-    } else if (family == "diffusion") {
+    } else {
         unet.resolved();
         diffusion.validate();
         if (diffusion.imageSize % unet.downsampleFactor() != 0)
             throw Error("image size " + std::to_string(diffusion.imageSize) + " is not a multiple of " +
                         std::to_string(unet.downsampleFactor()) + " (dim_mults has " +
                         std::to_string(unet.numStages()) + " stages)");
-    } else {
-        throw Error("unknown model family '" + family + "' (expected diffusion or flow)");
     }
     lr.validate();
     if (channels() != 1 && channels() != 3) throw Error("channels must be 1 or 3");
     if (batchSize < 1) throw Error("batch size must be at least 1");
     if (gradAccum < 1) throw Error("gradient accumulation must be at least 1");
     if (worldSize < 1) throw Error("world size must be at least 1");
-    if (amp != "off" && amp != "bf16" && amp != "fp16")
-        throw Error("unknown mixed precision '" + amp + "' (expected off, bf16 or fp16)");
     if (steps < 1) throw Error("steps must be at least 1");
     if (saveEvery < 1 || logEvery < 1) throw Error("save and log intervals must be at least 1");
     if (sampleEvery < 0) throw Error("the preview interval must not be negative (0: no previews)");
@@ -80,12 +88,12 @@ nlohmann::json TrainConfig::toJson() const {
                           {"sample_steps", sampleSteps},
                           {"keep_last", keepLast}}},
                         {"distributed", {{"world_size", worldSize}, {"global_batch_size", globalBatchSize()}}},
-                        {"precision", {{"amp", amp}, {"channels_last", channelsLast}}},
+                        {"precision", {{"amp", api::precisionName(amp)}, {"channels_last", channelsLast}}},
                         {"seed", seed},
                         {"device", device}};
     // A diffusion run's file is as before (no family entry); a flow run's has only its own model.
     if (isFlow()) {
-        j["family"] = family;
+        j["family"] = api::familyName(family);
         j["flow"] = flow.toJson();
     } else {
         j["unet"] = unet.toJson();
@@ -112,7 +120,7 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         c.data = d.at("source").get<std::string>();
         c.hflip = d.value("hflip", false);
         c.loaderThreads = d.value("loader_threads", c.loaderThreads);
-        c.family = j.value("family", c.family);
+        c.family = parseModelFamily(j.value("family", std::string("diffusion")));
         if (c.isFlow()) {
             c.flow = FlowTrainConfig::fromJson(j.at("flow"));
         } else {
@@ -149,7 +157,7 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         c.keepLast = s.value("keep_last", c.keepLast);
         if (j.contains("distributed")) c.worldSize = j.at("distributed").value("world_size", c.worldSize);
         if (j.contains("precision")) {
-            c.amp = j.at("precision").value("amp", c.amp);
+            c.amp = parseMixedPrecision(j.at("precision").value("amp", std::string("off")));
             c.channelsLast = j.at("precision").value("channels_last", c.channelsLast);
         }
         c.seed = j.value("seed", c.seed);
@@ -230,7 +238,7 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
     }
     if (name == "cfm-tiny") {
         // Flow matching on Fashion-MNIST on a CPU in minutes: a small g4vrel/CFM U-Net and its OT path.
-        c.family = "flow";
+        c.family = api::ModelFamily::Flow;
         flow::FlowUnetConfig unet;
         unet.ch = 16;
         unet.chMul = {1, 2, 2};
@@ -250,7 +258,7 @@ TrainConfig TrainConfig::fromPreset(const std::string& name) {
         // att_channels=[0,1,1,0], dropout=0), OT path with sigma_min 1e-4, batch 128 with 2
         // accumulation steps, Adam, warm-up to 5e-4 over 45k steps then linear decay to 1e-8 at
         // 400k, gradient clipping at 1.0, EMA 0.9999, random horizontal flips.
-        c.family = "flow";
+        c.family = api::ModelFamily::Flow;
         c.data = "";
         c.hflip = true;
         flow::FlowUnetConfig unet;

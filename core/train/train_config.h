@@ -3,6 +3,7 @@
 // directory's config.json and into every checkpoint. Presets give sensible starting points.
 #pragma once
 #include "core/api/diffusion_solver.h"
+#include "core/api/model_choices.h"
 #include "core/diffusion/diffusion_config.h"
 #include "core/nn/unet_config.h"
 #include "core/train/ema_config.h"
@@ -24,12 +25,12 @@ struct TrainConfig {
     bool hflip = false;
     int loaderThreads = 2;
 
-    std::string family = "diffusion";  // diffusion | flow (flow matching: see FlowTrainConfig's backbone)
-    nn::UnetConfig unet;               // diffusion
+    api::ModelFamily family = api::ModelFamily::Diffusion;  // flow matching: see FlowTrainConfig's backbone
+    nn::UnetConfig unet;                                    // diffusion
     diffusion::DiffusionConfig diffusion;
     FlowTrainConfig flow;  // flow
 
-    bool isFlow() const { return family == "flow"; }
+    bool isFlow() const { return family == api::ModelFamily::Flow; }
     int imageSize() const { return isFlow() ? flow.imageSize : diffusion.imageSize; }
     int channels() const { return isFlow() ? flow.network.channels() : unet.channels; }
 
@@ -39,10 +40,9 @@ struct TrainConfig {
     // A run resumes only with the same count (another would change the batches it sees).
     int worldSize = 1;
     int64_t globalBatchSize() const { return int64_t(batchSize) * gradAccum * worldSize; }
-    // Mixed precision: off | bf16 (autocast to bfloat16, CPUs and GPUs) | fp16 (CUDA autocast to
-    // float16 with dynamic loss scaling, as torch.cuda.amp's GradScaler). Weights, Adam and the
-    // EMA stay float32.
-    std::string amp = "off";
+    // Mixed precision: bf16 autocasts to bfloat16 (CPUs and GPUs), fp16 to float16 (CUDA) with
+    // dynamic loss scaling, as torch.cuda.amp's GradScaler. Weights, Adam and the EMA stay float32.
+    api::MixedPrecision amp = api::MixedPrecision::Off;
     bool channelsLast = false;  // channels-last activations and convolution weights
     LrSchedule lr;
     double adamBeta1 = 0.9;
@@ -86,5 +86,10 @@ struct TrainConfig {
     // tiny | lsun64 | lsun128 (diffusion), cfm-tiny | cfm-seed (flow); throws ds::Error for others.
     static TrainConfig fromPreset(const std::string& name);
 };
+
+// The command line's and config.json's names (throw ds::Error "unknown model family 'x' (expected
+// diffusion or flow)", "unknown mixed precision ...").
+api::ModelFamily parseModelFamily(const std::string& name);
+api::MixedPrecision parseMixedPrecision(const std::string& name);
 
 }  // namespace ds::train

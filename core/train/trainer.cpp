@@ -66,7 +66,7 @@ Trainer::Trainer(RunDirectory run, api::JobSink& sink, const StopToken& stop, co
     // Mixed precision the device cannot run fails here, with a clear message, not at step 1.
     AutocastScope::probe(device_, config_.amp);
     if (config_.channelsLast) model_->setChannelsLast(true);
-    if (config_.amp == "fp16") scaler_ = std::make_unique<LossScaler>();
+    if (config_.amp == api::MixedPrecision::Fp16) scaler_ = std::make_unique<LossScaler>();
     buildOptimizer();
     buildData();
     if (group_)
@@ -209,7 +209,7 @@ double Trainer::trainStep() {
         } catch (const std::exception& e) {
             // What the start's probe did not meet (a layer of this model, a kernel oneDNN picks
             // for these shapes) fails as clearly: naming --amp bf16, not as a bare dnnl::error.
-            if (config_.amp != "bf16") throw;
+            if (config_.amp != api::MixedPrecision::Bf16) throw;
             throw AutocastScope::unsupported(device_, config_.amp, e);
         }
         lossSum += microTerms.mean.item<double>();
@@ -339,7 +339,7 @@ bool Trainer::writePreview() {
     const auto image = io::toImage(io::makeGrid(images));
     io::PngText text{{"Software", std::string("Diffusion Studio ") + DS_VERSION}};
     for (auto& entry : model_->previewText(config_.sampleSteps)) text.push_back(entry);
-    text.emplace_back("ds.weights", "ema");
+    text.emplace_back("ds.weights", api::weightsName(api::Weights::Ema));
     text.emplace_back("ds.train_step", std::to_string(step_));
     io::writePng(run_.samplePath(step_), image.pixels.data(), image.width, image.height, image.channels, text);
     // What the preview cost, next to what training costs: metrics.jsonl and the Train page.

@@ -32,16 +32,14 @@ std::string cpuModel() {
 
 }  // namespace
 
-void AutocastScope::validate(const torch::Device& device, const std::string& precision) {
-    if (precision != "off" && precision != "bf16" && precision != "fp16")
-        throw Error("unknown mixed precision '" + precision + "' (expected off, bf16 or fp16)");
-    if (precision == "fp16" && !device.is_cuda())
+void AutocastScope::validate(const torch::Device& device, api::MixedPrecision precision) {
+    if (precision == api::MixedPrecision::Fp16 && !device.is_cuda())
         throw Error("--amp fp16 needs a CUDA device: LibTorch autocasts CPUs to bf16 only (use --amp bf16)");
 }
 
-Error AutocastScope::unsupported(const torch::Device& device, const std::string& precision,
+Error AutocastScope::unsupported(const torch::Device& device, api::MixedPrecision precision,
                                  const std::exception& cause) {
-    const std::string type = precision == "bf16" ? "bfloat16" : "float16";
+    const std::string type = precision == api::MixedPrecision::Bf16 ? "bfloat16" : "float16";
     std::string what;
     if (device.is_cpu()) {
         const std::string model = cpuModel();
@@ -50,12 +48,12 @@ Error AutocastScope::unsupported(const torch::Device& device, const std::string&
     } else {
         what = device.str() + " cannot run " + type + " autocast (" + causeOf(cause) + ")";
     }
-    return Error("--amp " + precision + ": " + what + "; use --amp off");
+    return Error(std::string("--amp ") + api::precisionName(precision) + ": " + what + "; use --amp off");
 }
 
-void AutocastScope::probe(const torch::Device& device, const std::string& precision) {
+void AutocastScope::probe(const torch::Device& device, api::MixedPrecision precision) {
     validate(device, precision);
-    if (precision == "off") return;
+    if (precision == api::MixedPrecision::Off) return;
     try {
         const auto options = torch::TensorOptions().dtype(torch::kFloat).device(device);
         const auto input = torch::linspace(-1, 1, 2 * 3 * 8 * 8, options).reshape({2, 3, 8, 8});
@@ -82,12 +80,12 @@ void AutocastScope::probe(const torch::Device& device, const std::string& precis
     }
 }
 
-AutocastScope::AutocastScope(const torch::Device& device, const std::string& precision) {
+AutocastScope::AutocastScope(const torch::Device& device, api::MixedPrecision precision) {
     validate(device, precision);
-    if (precision == "off") return;
+    if (precision == api::MixedPrecision::Off) return;
     active_ = true;
     cuda_ = device.is_cuda();
-    const auto type = precision == "bf16" ? at::kBFloat16 : at::kHalf;
+    const auto type = precision == api::MixedPrecision::Bf16 ? at::kBFloat16 : at::kHalf;
     if (cuda_) {
         wasEnabled_ = at::autocast::is_enabled();
         previousType_ = at::autocast::get_autocast_gpu_dtype();

@@ -4,6 +4,7 @@
 // precision-sensitive operations in float32. Restores the previous state (and clears autocast's
 // weight-cast cache) on exit.
 #pragma once
+#include "core/api/model_choices.h"
 #include "core/util/error.h"
 
 #include <torch/torch.h>
@@ -15,27 +16,27 @@ namespace ds {
 
 class AutocastScope {
 public:
-    // precision: off | bf16 | fp16. Throws ds::Error for fp16 on a CPU (LibTorch 1.13 autocasts
-    // CPUs to bfloat16 only) and for an unknown name.
-    AutocastScope(const torch::Device& device, const std::string& precision);
+    // Off: no-op. Throws ds::Error for fp16 on a CPU (LibTorch 1.13 autocasts CPUs to bfloat16
+    // only).
+    AutocastScope(const torch::Device& device, api::MixedPrecision precision);
     ~AutocastScope();
     AutocastScope(const AutocastScope&) = delete;
     AutocastScope& operator=(const AutocastScope&) = delete;
 
     // The checks of the constructor, without entering a scope (for a run's start).
-    static void validate(const torch::Device& device, const std::string& precision);
+    static void validate(const torch::Device& device, api::MixedPrecision precision);
 
     // validate(), then a small convolution, linear layer and matrix product forward and
     // backward under autocast to `precision` on `device`, as a training step runs them; throws
     // unsupported() when the device cannot. For a run's start: LibTorch picks oneDNN's bfloat16
     // kernels from the CPU's features (AVX-512) and oneDNN may then refuse to create them (as
     // under ONEDNN_MAX_CPU_ISA=AVX2), which would otherwise end the first step with an obscure
-    // dnnl::error. No random draws (the global generator seeds a run's dropout); "off": no-op.
-    static void probe(const torch::Device& device, const std::string& precision);
+    // dnnl::error. No random draws (the global generator seeds a run's dropout); Off: no-op.
+    static void probe(const torch::Device& device, api::MixedPrecision precision);
 
     // The error for a failure of computing under autocast to `precision` on `device`: names
     // --amp, the CPU (its model) or device and `cause`, and says to use --amp off.
-    static Error unsupported(const torch::Device& device, const std::string& precision, const std::exception& cause);
+    static Error unsupported(const torch::Device& device, api::MixedPrecision precision, const std::exception& cause);
 
 private:
     bool active_ = false;
