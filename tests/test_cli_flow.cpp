@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// diffusion-studio-cli on the seed's flow-matching checkpoint: `info`, and `sample` with each
+// diffusion-studio-cli on g4vrel/CFM's flow-matching checkpoint: `info`, and `sample` with each
 // kind of solver checked against the original Python outputs (torchdiffeq) through
 // --init-noise / --save-tensors, the PNG metadata, and one-line errors for flow-specific input.
 //

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Parity with the seed project's flow matching (tests/fixtures/cfm_g4vrel_tiny, made by the
+// Parity with g4vrel/CFM's flow matching (tests/fixtures/cfm_g4vrel_tiny, made by the
 // original Python code: g4vrel/CFM's Unet, its OptimalTransportFlow and torchdiffeq's odeint):
 // the velocity field (online and EMA), the training loss of the OT path, torchdiffeq's
 // fixed-grid trajectories and dopri5.
@@ -147,7 +147,7 @@ private Q_SLOTS:
         QCOMPARE(unet.channels, 3);
         QVERIFY(unet.scaleShift);
         QVERIFY(!ckpt_.groupsRecorded);
-        QCOMPARE(unet.groups, 32);  // the seed's default, which this fixture did not use
+        QCOMPARE(unet.groups, 32);  // g4vrel/CFM's default, which this fixture did not use
         QVERIFY(ckpt_.hasEma());
         QCOMPARE(ckpt_.emaUpdates, int64_t(3));
         QCOMPARE(ckpt_.ema.size(), ckpt_.online.size());
@@ -258,7 +258,7 @@ private Q_SLOTS:
         const double velocity = test::unetTolerance(test::maxAbs(m->forward(terms.xt, t))) + dataRounding;
         const double tol = 2 * velocity * std::sqrt(expected) + 16 * kFloat32Epsilon * expected;
         DS_CHECK_TOLERANCE("flow/loss", std::abs(terms.loss.item<double>() - expected), tol);
-        // Negative control: sigma_min 0.1 instead of the seed's 0.01.
+        // Negative control: sigma_min 0.1 instead of g4vrel/CFM's 0.01.
         DS_CHECK_NEGATIVE_CONTROL("flow/loss with sigma_min 0.1", std::abs(lossOf(0.1).loss.item<double>() - expected),
                                   tol, kNegativeControlFactor);
     }
@@ -324,7 +324,7 @@ private Q_SLOTS:
     }
 
     // Every field evaluation and step attempt of torchdiffeq 0.2.5's dopri5 (tests/fixtures/dopri5):
-    // the seed's sample_images on the U-Net, and a synthetic field that makes it reject steps.
+    // g4vrel/CFM's sample_images on the U-Net, and a synthetic field that makes it reject steps.
     // With LibTorch's kernels on the machine that made the fixture, the port reproduces all of it
     // exactly (attempts, evaluation times and solutions: error 0). Elsewhere the tolerances below
     // hold: the step-size controller feeds on an error estimate dt * sum_j e_j k_j, a difference of

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The probability paths of flow matching (torchcfm's definitions and the seed's OT path) and
+// The probability paths of flow matching (torchcfm's definitions and g4vrel/CFM's OT path) and
 // minibatch optimal transport: x_t and u_t on fixed inputs, u_t as the time derivative of x_t
 // along each conditional path, the exact plan against brute force over permutations, the
 // entropic plan's marginals and limits, and pairs drawn from plans.
@@ -79,7 +79,7 @@ private Q_SLOTS:
         // sigma_t = 1 - 0.9 * 0.25 = 0.775; x_t = 0.75 + 0.775 * 0.5 = 1.1375; u = (3 - 0.9 * 1.1375) / 0.775
         QTest::newRow("target") << "target" << 1.1375 << (3 - 0.9 * 1.1375) / 0.775;
         // x_t = 0.775 * 1 + 0.75 = 1.525; u = 3 - 0.9
-        QTest::newRow("ot (the seed's)") << "ot" << 1.525 << 2.1;
+        QTest::newRow("ot (g4vrel/CFM's)") << "ot" << 1.525 << 2.1;
     }
     void formulasOnFixedInputs() {
         QFETCH(QString, path);
@@ -149,7 +149,7 @@ private Q_SLOTS:
         const double utTol = float64Arithmetic(magnitude) / (1 - 0.99 * t.max().item<double>());
         DS_CHECK_TOLERANCE("paths/seed_vs_target/x_t", maxAbs(seed.xt - target.xt), xtTol);
         DS_CHECK_TOLERANCE("paths/seed_vs_target/u_t", maxAbs(seed.ut - target.ut), utTol);
-        // Negative control: the seed's path with sigma_min 0.02 instead of 0.01.
+        // Negative control: g4vrel/CFM's path with sigma_min 0.02 instead of 0.01.
         const auto other = flow::ProbabilityPath::make("ot", 0.02)->at(x0, x1, t, torch::Tensor());
         DS_CHECK_NEGATIVE_CONTROL("paths/seed_vs_target/u_t with sigma_min 0.02", maxAbs(other.ut - target.ut), utTol,
                                   10.0);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Flow matching through the Trainer (the model-family seam) on real data (Fashion-MNIST) with a
-// tiny seed U-Net: the loss falls, the checkpoint opens for sampling and in the seed's layout in
+// tiny g4vrel/CFM U-Net: the loss falls, the checkpoint opens for sampling and in g4vrel/CFM's layout in
 // Python, a stopped and resumed run ends bitwise equal to a straight one (OT-CFM's coupling draws
-// from the same generator), and the cfm-seed preset is the seed's recipe.
+// from the same generator), and the cfm-seed preset is g4vrel/CFM's recipe.
 //
 // Tolerances. Learning is checked on the loss of the last 10 steps against the first 10: a ratio
 // below 0.7 (OT path, 80 steps) or 0.8 (the other backbones), where runs measure 0.32 (OT) and
@@ -130,7 +130,7 @@ private Q_SLOTS:
         DS_CHECK_NEGATIVE_CONTROL("flow_training/ot_loss_last_over_first at lr 1e-9",
                                   mean(frozenSink.losses, 10, 20) / mean(frozenSink.losses, 0, 10), 0.7, 1.2);
         QVERIFY(fs::exists(path("falls/samples/step-80.png")));
-        // The checkpoint is a flow checkpoint that records what the seed's files do not.
+        // The checkpoint is a flow checkpoint that records what g4vrel/CFM's files do not.
         const auto ck = checkpoint::readFlowCheckpoint(r.lastCheckpoint);
         QCOMPARE(ck.format, checkpoint::FlowCheckpoint::Format::DiffusionStudio);
         QVERIFY(ck.groupsRecorded);
@@ -188,7 +188,7 @@ private Q_SLOTS:
         const auto sampled = api::runSampling(s, quiet, stop);
         QCOMPARE(sampled.nfe, int64_t(3));
         QCOMPARE(api::metadataValue(sampled.gridMetadata, "ds.backbone"), std::string("lucidrains"));
-        s.groups = 8;  // GroupNorm groups belong to the seed's U-Net
+        s.groups = 8;  // GroupNorm groups belong to g4vrel/CFM's U-Net
         QVERIFY_EXCEPTION_THROWN(api::runSampling(s, quiet, stop), Error);
 
         // The velocity network hands lucidrains' Unet t x 1000: a diffusion timestep's embedding.
@@ -269,7 +269,7 @@ private Q_SLOTS:
         LossSink sink(stop, -1);
         const auto r = api::startTraining(c, path("python"), sink, stop);
         if (!test::pythonTorchAvailable()) QSKIP("python3-torch is not installed");
-        // What the seed's load_checkpoint() reads: model_state_dict into the Unet, the optimizer's
+        // What g4vrel/CFM's load_checkpoint() reads: model_state_dict into the Unet, the optimizer's
         // state, AveragedModel's n_averaged and module.* keys.
         const QString script = QString(R"(
 import sys, torch

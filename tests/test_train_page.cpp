@@ -119,7 +119,7 @@ private Q_SLOTS:
         QCOMPARE(info.checkpoints.back().first, int64_t(6));
     }
 
-    // Flow-matching runs train here too: the cfm presets fill the same fields (the seed U-Net's
+    // Flow-matching runs train here too: the cfm presets fill the same fields (g4vrel/CFM U-Net's
     // ch and ch_mul), the path is chosen, and the run's checkpoints are flow checkpoints.
     void flowMatchingRunsTrainHere() {
         TrainPage page;

@@ -364,7 +364,7 @@ private Q_SLOTS:
         StoppingSink sink(stop, -1);
         const auto r = api::startTraining(c, path("python"), sink, stop);
         if (!test::pythonTorchAvailable()) QSKIP("python3-torch is not installed");
-        // The seed project's own loading code: take data['model'], strip 'model.', load into the Unet.
+        // lucidrains' own loading code: take data['model'], strip 'model.', load into the Unet.
         const QString script = QString(R"(
 import sys, torch
 d = torch.load(sys.argv[1], map_location='cpu')

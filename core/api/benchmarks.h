@@ -36,8 +36,8 @@ nlohmann::json benchSample(const SampleBenchOptions& options);
 
 // What a training preset's preview grid costs next to the training between two previews: a
 // few optimizer steps at the preset's batch (random images, random weights), then one preview
-// with the preset's sampler, steps and image count; for diffusion presets also with the seed
-// project's DDIM previews (its sampling_timesteps) for comparison.
+// with the preset's sampler, steps and image count; for diffusion presets also with lucidrains'
+// DDIM previews (its sampling_timesteps) for comparison.
 struct PreviewBenchOptions {
     std::string preset = "tiny";
     int trainSteps = 2;  // timed optimizer steps (after one warm-up step)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The flow-matching objective: the mean squared error between the network's velocity at
-// (x_t, t) and the path's target u_t (torch.nn.MSELoss over every element, as the seed and
+// (x_t, t) and the path's target u_t (torch.nn.MSELoss over every element, as g4vrel/CFM and
 // torchcfm compute it).
 #pragma once
 #include "core/flow/probability_path.h"

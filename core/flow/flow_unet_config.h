@@ -21,7 +21,7 @@ struct FlowUnetConfig {
     int groups = 32;                           // GroupNorm groups of the residual blocks and the output head
     double dropout = 0.1;
     bool scaleShift = true;  // time embedding as (scale, shift) of block2's norm, else added
-    int channels = 3;        // image channels in and out (the seed hard-codes RGB)
+    int channels = 3;        // image channels in and out (g4vrel/CFM hard-codes RGB)
 
     // Fixed by g4vrel/CFM's AttentionBlock, which its Unet builds with the defaults: 4 heads,
     // GroupNorm(32). They are not arguments upstream, so they are not options here either.

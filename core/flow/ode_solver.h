@@ -31,7 +31,7 @@ struct OdeOptions {
     // Fixed-grid methods: equal steps from the first to the last requested time; 0: step from
     // requested time to requested time (torchdiffeq without step_size). Ignored by dopri5.
     int steps = 0;
-    double atol = 1e-5;  // dopri5 tolerances (the seed samples with 1e-5 / 1e-5)
+    double atol = 1e-5;  // dopri5 tolerances (g4vrel/CFM samples with 1e-5 / 1e-5)
     double rtol = 1e-5;
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Python side of the flow benchmark, on the same (Debian) LibTorch as
-`diffusion-studio-cli bench sample`: the seed project's flow U-Net (g4vrel/CFM unet.Unet, restated
+`diffusion-studio-cli bench sample`: g4vrel/CFM's flow U-Net (g4vrel/CFM unet.Unet, restated
 here in plain torch because einops is not installed; `check` verifies it against the fixture) at
 the width `bench sample --flow-backbone cfm` uses, or torchcfm's own UNetModelWrapper(dim=(1, 28,
 28), num_channels=32, num_res_blocks=1) as `bench sample` (--flow-backbone torchcfm) builds it,
@@ -140,7 +140,7 @@ def check():
     m = Unet(16, [1, 2], [0, 1], 8)
     m.load_state_dict(ck["model_state_dict"])
     diff = (m(ref["v_x"], ref["v_t"]) - ref["v_out"]).abs().max().item()
-    print(f"max abs diff to the seed's velocity: {diff:.3g}")
+    print(f"max abs diff to g4vrel/CFM's velocity: {diff:.3g}")
     assert diff < 1e-4
 
 

@@ -10,7 +10,7 @@ step attempt recorded.
     git --git-dir=/work/.mirror/arogozhnikov+einops/repo archive v0.8.1 | tar -x -C /tmp/ref/einops
     /usr/bin/python3 tests/tools/make_dopri5_fixture.py [--cfm DIR] [--torchdiffeq DIR] [--einops DIR]
 
-Nothing of those projects is copied here. Shims for Debian's torch 1.13 (the seed targets
+Nothing of those projects is copied here. Shims for Debian's torch 1.13 (g4vrel/CFM targets
 torch 2): `torch.compile` (decorates OptimalTransportFlow's methods in flow.py, unused here) is
 the identity when missing, and `F.scaled_dot_product_attention` (the U-Net's attention) is
 restated as softmax(q k^T / sqrt(d)) v when missing. The run checks that it reproduces
@@ -21,7 +21,7 @@ torch.randn (answered with reference.pt's ode_y0, once) and calls
 odeint(lambda t, x: model(x, t.repeat(B)), linspace(0, 1, 5), x0, method="dopri5", atol, rtol).
 `model` is the U-Net behind a call-through wrapper that logs each time it is given; odeint is
 wrapped only to attach torchdiffeq's own callback_step / callback_accept_step /
-callback_reject_step hooks to the field (the arguments are passed on unchanged; the seed's
+callback_reject_step hooks to the field (the arguments are passed on unchanged; g4vrel/CFM's
 atol = rtol = 1e-5, plus a run at 1e-3 with the same call but other tolerances).
 See tests/fixtures/dopri5/README.md.
 """
