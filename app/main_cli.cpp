@@ -9,6 +9,7 @@
 #include "core/api/feature_network.h"
 #include "core/api/fid.h"
 #include "core/api/lmdb_import.h"
+#include "core/api/neighbours.h"
 #include "core/api/sampling.h"
 #include "core/api/solver_sweep.h"
 #include "core/jobs/train_jobs.h"
@@ -628,13 +629,8 @@ struct FidArgs {
     bool json = false;
 };
 
-void addFidOptions(CLI::App* cmd, FidArgs& a) {
-    auto& r = a.request;
-    cmd->add_option("path1", r.path1,
-                    "folder of images, .npz statistics or a built-in set: fashion-mnist-test, fashion-mnist-train "
-                    "(with --save-stats: the images)")
-        ->required();
-    cmd->add_option("path2", r.path2, "the same kinds (with --save-stats: the output .npz)")->required();
+// The feature network and how images reach it: `fid` and `neighbours`.
+void addFeatureOptions(CLI::App* cmd, ds::api::FidRequest& r, bool& noCache) {
     cmd->add_option("--features", r.features,
                     "feature network: inception (pytorch-fid's; the default when its weights are found), "
                     "fashion-mnist (the classifier train-classifier made) or a classifier FILE");
@@ -645,6 +641,21 @@ void addFidOptions(CLI::App* cmd, FidArgs& a) {
         ->check(CLI::Range(1, 256));
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
     cmd->add_option("--weights", r.weights, "pt_inception-2015-12-05-6726825d.pth (default: the torch hub cache)");
+    cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)")
+        ->check(CLI::Range(1, 8192));
+    cmd->add_flag("--no-cache", noCache, "neither read nor write the statistics cache");
+    cmd->add_option("--cache-dir", r.cacheDir,
+                    "statistics (and features) cache (default: ~/.cache/diffusion-studio/fid)");
+}
+
+void addFidOptions(CLI::App* cmd, FidArgs& a) {
+    auto& r = a.request;
+    cmd->add_option("path1", r.path1,
+                    "folder of images, .npz statistics or a built-in set: fashion-mnist-test, fashion-mnist-train "
+                    "(with --save-stats: the images)")
+        ->required();
+    cmd->add_option("path2", r.path2, "the same kinds (with --save-stats: the output .npz)")->required();
+    addFeatureOptions(cmd, r, a.noCache);
     cmd->add_flag("--save-stats", a.saveStats, "write the statistics of the folder PATH1 to the file PATH2");
     cmd->add_flag("--kid", r.kid, "also compute KID (torch-fidelity's: 100 subsets of up to 1000)");
     cmd->add_flag("--prdc", r.prdc,
@@ -657,10 +668,6 @@ void addFidOptions(CLI::App* cmd, FidArgs& a) {
                     "--prdc: k of precision and recall (torch-fidelity's prc_neighborhood, default 3)")
         ->check(CLI::Range(1, 1000));
     cmd->add_flag("--json", a.json, "print every result as JSON on standard output");
-    cmd->add_option("--resize", r.resize, "resize every image to S x S first (for folders of mixed sizes)")
-        ->check(CLI::Range(1, 8192));
-    cmd->add_flag("--no-cache", a.noCache, "neither read nor write the statistics cache");
-    cmd->add_option("--cache-dir", r.cacheDir, "statistics cache (default: ~/.cache/diffusion-studio/fid)");
 }
 
 // Python's repr of a float (the shortest text that reads back exactly), as pytorch-fid prints it.
@@ -737,6 +744,74 @@ int runFidCommand(FidArgs& a) {
                   << "\ndensity:   " << pythonFloat(p.density) << "\ncoverage:  " << pythonFloat(p.coverage) << "\n";
         std::fprintf(stderr, "precision/recall: torch-fidelity's, k = %d; density/coverage: clovaai's prdc, k = %d\n",
                      p.neighbourhood, p.nearestK);
+    }
+    return 0;
+}
+
+// `neighbours GEN TRAIN`: each generated image beside its nearest training images.
+struct NeighboursArgs {
+    ds::api::NeighboursRequest request;
+    std::string out;
+    bool noCache = false;
+    bool json = false;
+};
+
+void addNeighboursOptions(CLI::App* cmd, NeighboursArgs& a) {
+    auto& r = a.request;
+    cmd->add_option("generated", r.sets.path1, "the generated images: a folder (or a built-in set)")->required();
+    cmd->add_option("training", r.sets.path2,
+                    "the training images: a folder or a built-in set (fashion-mnist-train, fashion-mnist-test)")
+        ->required();
+    cmd->add_option("--k", r.k, "training images per generated one (default 3)")->check(CLI::Range(1, 100));
+    cmd->add_option("--out", a.out, "the sheet: one row per generated image, closest first (PNG)");
+    cmd->add_option("--rows", r.sheetRows, "generated images on the sheet, closest first (default 32; 0: all)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--thumbnail", r.thumbnail, "a sheet cell's side in pixels (default: from the images, 64 to 128)")
+        ->check(CLI::Range(8, 1024));
+    cmd->add_option("--sheet-width", r.sheetWidth,
+                    "place rows side by side, as many as fit this many pixels (default: one column)")
+        ->check(CLI::Range(64, 100000));
+    addChoice(cmd, "--space", r.space, ds::api::names::kNeighbourSpaces,
+              "features (the --features network's, as fid computes them; default) or pixels");
+    addFeatureOptions(cmd, r.sets, a.noCache);
+    cmd->add_flag("--json", a.json, "print every generated image's neighbours as JSON on standard output");
+}
+
+int runNeighboursCommand(NeighboursArgs& a) {
+    a.request.sets.useCache = !a.noCache;
+    ds::app::TerminalProgress progress("neighbours", isatty(STDERR_FILENO));
+    const auto r = ds::api::findNeighbours(a.request, progress, gStop);
+    progress.finish();
+    for (const auto& w : r.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!a.out.empty()) ds::api::saveNeighbourSheet(r, a.request, a.out);
+    std::fprintf(stderr, "%lld generated, %lld training images, %s, k = %d, %.1f s%s%s\n",
+                 static_cast<long long>(r.generatedCount), static_cast<long long>(r.trainingCount),
+                 r.spaceLabel.c_str(), r.k, r.seconds, a.out.empty() ? "" : ", sheet: ", a.out.c_str());
+    if (a.json) {
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& row : r.rows) {
+            nlohmann::json neighbours = nlohmann::json::array();
+            for (const auto& m : row.neighbours)
+                neighbours.push_back({{"index", m.index}, {"name", m.name}, {"distance", m.distance}});
+            rows.push_back({{"index", row.index}, {"name", row.name}, {"neighbours", neighbours}});
+        }
+        std::cout << nlohmann::json{{"space", ds::api::names::nameOf(ds::api::names::kNeighbourSpaces, r.space)},
+                                    {"space_label", r.spaceLabel},
+                                    {"k", r.k},
+                                    {"generated", r.generatedCount},
+                                    {"training", r.trainingCount},
+                                    {"seconds", r.seconds},
+                                    {"warnings", r.warnings},
+                                    {"rows", rows}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    // The closest few, as a table: the images most likely memorised.
+    const size_t shown = std::min<size_t>(r.rows.size(), 10);
+    for (size_t i = 0; i < shown; ++i) {
+        const auto& m = r.rows[i].neighbours.front();
+        std::cout << pythonFloat(m.distance) << "\t" << r.rows[i].name << "\t" << m.name << "\n";
     }
     return 0;
 }
@@ -916,6 +991,10 @@ int main(int argc, char** argv) {
                                    "FID between two folders or .npz statistics, as pytorch-fid computes it "
                                    "(or a Frechet distance in a classifier's features: --features)");
     addFidOptions(fid, fidArgs);
+    NeighboursArgs neighboursArgs;
+    auto* neighbours = app.add_subcommand(
+        "neighbours", "each generated image beside its nearest training images, closest first (memorisation)");
+    addNeighboursOptions(neighbours, neighboursArgs);
     ds::api::ClassifierTrainRequest classifierRequest;
     auto* trainClassifier = app.add_subcommand(
         "train-classifier", "train the Fashion-MNIST classifier whose features fid --features fashion-mnist uses");
@@ -973,6 +1052,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (fid->parsed()) return runFidCommand(fidArgs);
+        if (neighbours->parsed()) return runNeighboursCommand(neighboursArgs);
         if (trainClassifier->parsed()) return runTrainClassifier(classifierRequest);
         if (benchFid->parsed()) {
             ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));

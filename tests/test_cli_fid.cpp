@@ -4,21 +4,28 @@
 // bad input fails with one line naming the file. Weights: the fid_formula ones, written once.
 // Every test has its own statistics cache and output folder: none relies on another's files.
 #include "core/fid/feature_extractor.h"
+#include "core/fid/fid_image_decoder.h"
 #include "core/fid/fid_stats_file.h"
 #include "core/fid/image_folder_listing.h"
 #include "core/fid/inception_weights.h"
 #include "core/fid/npz_file.h"
 #include "core/fid/prdc.h"
+#include "core/io/png_file.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/fid_formula_weights.h"
 #include "tests/support/reference_tensors.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+#include <set>
 
 using namespace ds;
 using test::runCli;
@@ -168,6 +175,111 @@ private Q_SLOTS:
         const auto stats = fid({kFormula + "images/A", kFormula + "stats_A_64.npz", "--dims", "64", "--prdc"}, scratch);
         QCOMPARE(stats.exitCode, 1);
         QVERIFY2(stats.err.contains("stats_A_64.npz: is a statistics file") && stats.err.contains("features"),
+                 qPrintable(stats.err));
+    }
+
+    // `neighbours GEN TRAIN`: each generated image's k nearest training images, as a brute-force
+    // search over the same features finds them, closest rows first; exact copies at distance 0;
+    // the sheet PNG records what it shows. Pixel space the same, on the decoded pixels.
+    void neighboursAreTheClosestTrainingImages() {
+        QTemporaryDir scratch;
+        const QString gen = kFormula + "images/A";
+        const QString train = scratch.filePath("train");
+        QVERIFY(QDir().mkpath(train));
+        const auto bFiles = fid::listFidImages((kFormula + "images/B").toStdString());
+        for (size_t i = 0; i < 40; ++i)
+            QVERIFY(
+                QFile::copy(QString::fromStdString(bFiles[i]), train + QString("/b%1.png").arg(i, 3, 10, QChar('0'))));
+        const auto aFiles = fid::listFidImages(gen.toStdString());
+        QVERIFY(QFile::copy(QString::fromStdString(aFiles[7]), train + "/copy_a07.png"));  // memorised
+        QVERIFY(QFile::copy(QString::fromStdString(aFiles[42]), train + "/copy_a42.png"));
+        const auto trainFiles = fid::listFidImages(train.toStdString());
+        const QString sheet = scratch.filePath("sheet.png");
+        const auto r =
+            runCli({"--threads", "2", "neighbours", gen, train, "--dims", "64", "--k", "3", "--json", "--out", sheet,
+                    "--rows", "5", "--weights", weights_, "--cache-dir", scratch.filePath("cache")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(int(j["k"]), 3);
+        QCOMPARE(j["rows"].size(), aFiles.size());
+
+        const fid::FeatureExtractor extractor(fid::loadFidInception(weights_.toStdString(), torch::kCPU), torch::kCPU,
+                                              fid::ExtractionOptions{64, 50, 2, 0});
+        const auto a = extractor.extract(aFiles, nullptr, nullptr).to(torch::kDouble);
+        const auto b = extractor.extract(trainFiles, nullptr, nullptr).to(torch::kDouble);
+        const auto distances = torch::cdist(a, b, 2.0, 2);  // (100, 42), float64, without the |a|^2 expansion
+        double previous = -1.0;
+        for (const auto& row : j["rows"]) {
+            const int64_t i = row["index"];
+            QCOMPARE(std::string(row["name"]), aFiles[size_t(i)]);
+            const auto sorted = distances[i].sort();
+            const auto expected = std::get<0>(sorted), order = std::get<1>(sorted);
+            QCOMPARE(row["neighbours"].size(), size_t(3));
+            for (int c = 0; c < 3; ++c) {
+                const auto& m = row["neighbours"][c];
+                const double want = expected[c].item<double>(), got = m["distance"];
+                QVERIFY2(std::abs(got - want) <= 1e-5 * std::max(1.0, want),
+                         qPrintable(QString("row %1, neighbour %2: %3 against %4").arg(i).arg(c).arg(got).arg(want)));
+                // The same image unless two lie within rounding of each other.
+                if (c + 1 < 3 && expected[c + 1].item<double>() - want > 1e-6)
+                    QCOMPARE(int64_t(m["index"]), order[c].item<int64_t>());
+                QCOMPARE(std::string(m["name"]), trainFiles[size_t(int64_t(m["index"]))]);
+            }
+            const double nearest = row["neighbours"][0]["distance"];
+            QVERIFY2(nearest >= previous, "rows are not sorted by their nearest distance");
+            previous = nearest;
+        }
+        // The two copies come first, each at 0 from its original.
+        std::set<std::string> firstTwo;
+        for (int r2 = 0; r2 < 2; ++r2) {
+            const auto& m = j["rows"][r2]["neighbours"][0];
+            QVERIFY2(double(m["distance"]) < 1e-6, qPrintable(QString::number(double(m["distance"]))));
+            firstTwo.insert(QFileInfo(QString::fromStdString(m["name"])).fileName().toStdString());
+        }
+        QVERIFY((firstTwo == std::set<std::string>{"copy_a07.png", "copy_a42.png"}));
+        QVERIFY(double(j["rows"][2]["neighbours"][0]["distance"]) > 1e-3);
+
+        // The sheet: 5 rows of 4 cells, the 28-pixel images enlarged 3 times to 84 (whole factors
+        // to at least 64), with margins, a header line and a distance under each cell.
+        const cv::Mat image = fid::decodeFidImage(sheet.toStdString());
+        const int cell = 84;
+        QCOMPARE(image.cols, 8 + cell + 14 + 3 * cell + 2 * 4 + 8);
+        QCOMPARE(image.rows, 8 + 18 + 5 * (cell + 14 + 4) + 8);
+        std::map<std::string, std::string> text;
+        for (const auto& [key, value] : io::readPngText(sheet.toStdString())) text[key] = value;
+        QCOMPARE(text["ds.neighbours.k"], std::string("3"));
+        QCOMPARE(text["ds.neighbours.training"], train.toStdString());
+        QVERIFY2(text["ds.neighbours.space"].rfind("Inception (64-d)", 0) == 0, text["ds.neighbours.space"].c_str());
+
+        // Pixel space: the distances of the decoded 8-bit images over 255 (ours: float32 values,
+        // exact differences in float64).
+        const auto pixels = runCli({"neighbours", gen, train, "--space", "pixels", "--k", "1", "--json"});
+        QVERIFY2(pixels.exitCode == 0, qPrintable(pixels.err));
+        const auto p = nlohmann::json::parse(pixels.out.toStdString());
+        const auto decoded = [](const std::vector<std::string>& files) {
+            std::vector<torch::Tensor> rows;
+            for (const auto& f : files) {
+                const cv::Mat rgb = fid::decodeFidImage(f);
+                rows.push_back(torch::from_blob(rgb.data, {int64_t(rgb.total() * 3)}, torch::kUInt8)
+                                   .to(torch::kDouble)
+                                   .div(255.0));
+            }
+            return torch::stack(rows);
+        };
+        const auto pd = torch::cdist(decoded(aFiles), decoded(trainFiles), 2.0, 2);
+        QVERIFY(std::string(p["space_label"]).find("pixels (28x28 RGB)") == 0);
+        for (const auto& row : p["rows"]) {
+            const int64_t i = row["index"];
+            const double want = pd[i].min().item<double>(), got = row["neighbours"][0]["distance"];
+            QVERIFY2(std::abs(got - want) <= 1e-6 * std::max(1.0, want),  // float32 pixels over 255
+                     qPrintable(QString("pixels, row %1: %2 against %3").arg(i).arg(got).arg(want)));
+        }
+        QCOMPARE(double(p["rows"][0]["neighbours"][0]["distance"]), 0.0);
+
+        // A statistics file holds no images to show.
+        const auto stats = runCli({"neighbours", gen, kFormula + "stats_A_64.npz", "--weights", weights_});
+        QCOMPARE(stats.exitCode, 1);
+        QVERIFY2(stats.err.contains("stats_A_64.npz: is a file; nearest neighbours need the training images"),
                  qPrintable(stats.err));
     }
 

@@ -8,11 +8,14 @@
 #include "tests/support/reference_tensors.h"
 #include "ui/fid_page.h"
 #include "ui/job_runner.h"
+#include "ui/neighbours_panel.h"
 
 #include <QFile>
+#include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -123,6 +126,49 @@ private Q_SLOTS:
         QCOMPARE(again.referencePath(), QStringLiteral("fashion-mnist-test"));
         again.setFeatures(QStringLiteral("inception"));
         again.setPaths(folderA_, folderB_);
+    }
+
+    // The nearest neighbours tab: the Generated folder against a training folder in the page's
+    // feature network; the sheet shows, exports as a PNG, and the choices persist.
+    void neighboursSheetShowsAndExports() {
+        QTemporaryDir out;
+        {
+            FidPage page;
+            page.setWeights(weights_);
+            page.setDims(64);
+            page.setPaths(folderA_, folderB_);
+            auto* panel = page.neighbours();
+            auto* find = page.findChild<QPushButton*>(QStringLiteral("neighboursFind"));
+            auto* exportButton = page.findChild<QPushButton*>(QStringLiteral("neighboursExport"));
+            QVERIFY(find && exportButton && !exportButton->isEnabled());
+            QTest::mouseClick(find, Qt::LeftButton);
+            QVERIFY2(panel->summaryText().contains(QStringLiteral("training images")),
+                     qPrintable(panel->summaryText()));
+            panel->setTraining(folderA_);
+            panel->setK(2);
+            QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+            QTest::mouseClick(find, Qt::LeftButton);
+            QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
+            QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
+            QVERIFY2(panel->summaryText().startsWith(QStringLiteral("100 generated against 100 training images, "
+                                                                    "Inception (64-d)")),
+                     qPrintable(panel->summaryText()));
+            const auto* sheet = page.findChild<QLabel*>(QStringLiteral("neighboursSheet"));
+            QVERIFY(!sheet->pixmap().isNull());
+            QVERIFY2(sheet->pixmap().height() > 32 * 64, "fewer rows than the 32 asked for");
+            QVERIFY(exportButton->isEnabled());
+            const QString png = out.filePath(QStringLiteral("sheet.png"));
+            QCOMPARE(panel->exportSheet(png), QString());
+            const QImage written(png);
+            QCOMPARE(written.size(), sheet->pixmap().size());
+            QCOMPARE(written.text(QStringLiteral("ds.neighbours.k")), QStringLiteral("2"));
+            QCOMPARE(written.text(QStringLiteral("ds.neighbours.generated")), folderB_);
+        }
+        FidPage again;
+        QCOMPARE(again.neighbours()->training(), folderA_);
+        again.neighbours()->setTraining(QStringLiteral("fashion-mnist-train"));
+        QCOMPARE(again.neighbours()->training(), QStringLiteral("fashion-mnist-train"));
+        QVERIFY(!again.findChild<QWidget*>(QStringLiteral("neighboursTraining"))->isVisibleTo(&again));
     }
 
     void badInputIsReported() {

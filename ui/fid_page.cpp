@@ -8,6 +8,7 @@
 #include "ui/file_dialogs.h"
 #include "ui/job_progress_view.h"
 #include "ui/job_runner.h"
+#include "ui/neighbours_panel.h"
 #include "ui/path_field.h"
 
 #include <QCheckBox>
@@ -24,7 +25,10 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -63,7 +67,14 @@ FidPage::FidPage(QWidget* parent) : QWidget(parent) {
 FidPage::~FidPage() { saveSettings(); }
 
 void FidPage::buildUi() {
-    auto* layout = new QVBoxLayout(this);
+    // The form and the result card above, the history and the neighbour sheet below, in a
+    // splitter: on a laptop's screen the sheet gets room by dragging it up.
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("fidSplitter"));
+    splitter->setChildrenCollapsible(false);
+    auto* top = new QWidget;
+    auto* layout = new QVBoxLayout(top);
+    layout->setContentsMargins(0, 0, 0, 0);
     auto* inputs = new QGroupBox(tr("Image sets"), this);
     auto* form = new QFormLayout(inputs);
     const QString statsFilter = tr("FID statistics (*.npz);;All files (*)");
@@ -193,7 +204,32 @@ void FidPage::buildUi() {
     history_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     history_->setSelectionBehavior(QAbstractItemView::SelectRows);
     history_->verticalHeader()->setVisible(false);
-    layout->addWidget(history_, 1);
+    neighbours_ = new NeighboursPanel(
+        runner_,
+        [this](api::FidRequest& r) {
+            if (path2_->path().isEmpty()) return tr("Choose the generated images above (Generated).");
+            if (features().isEmpty()) return tr("Choose a classifier file.");
+            fillRequest(r);
+            r.path1 = path2_->path().toStdString();
+            return QString();
+        },
+        this);
+    tabs_ = new QTabWidget(this);
+    tabs_->setObjectName(QStringLiteral("fidTabs"));
+    tabs_->addTab(history_, tr("History"));
+    tabs_->addTab(neighbours_, tr("Nearest neighbours"));
+    tabs_->setTabToolTip(1, tr("Each generated image beside its closest training images: memorisation"));
+    auto* topScroll = new QScrollArea(splitter);
+    topScroll->setObjectName(QStringLiteral("fidFormScroll"));
+    topScroll->setWidgetResizable(true);
+    topScroll->setFrameShape(QFrame::NoFrame);
+    topScroll->setWidget(top);
+    splitter->addWidget(topScroll);
+    splitter->addWidget(tabs_);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({top->sizeHint().height(), 200});
+    auto* pageLayout = new QVBoxLayout(this);
+    pageLayout->addWidget(splitter);
 
     connect(compute_, &QPushButton::clicked, this, &FidPage::compute);
     connect(trainClassifier_, &QPushButton::clicked, this, &FidPage::trainClassifier);

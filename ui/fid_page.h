@@ -11,6 +11,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTableWidget;
 
 namespace ds::api {
@@ -21,6 +22,7 @@ namespace ds::ui {
 
 class JobProgressView;
 class JobRunner;
+class NeighboursPanel;
 class PathField;
 
 // Pick two image folders or statistics files (.npz), or a built-in reference (Fashion-MNIST's
@@ -31,10 +33,11 @@ class PathField;
 // does, after the file chosen here) or, offline, a Fashion-MNIST classifier (the default one,
 // trained here by "Train…", or a file): the result is then a Fréchet distance in that
 // classifier's features ("FD (fashion-mnist classifier, 128-d)"), not an FID. Save statistics…
-// writes the reference's .npz.
+// writes the reference's .npz. Below the card, the history and the nearest neighbours (each
+// generated image beside its closest training images: ui/neighbours_panel.h) are two tabs.
 // Object names: fidReferenceKind, fidPath1, fidPath2, fidFeatures, fidClassifierFile,
 // fidFeaturesStatus, fidTrainClassifier, fidDims, fidBatch, fidKid, fidPrdc, fidResize, fidWeights,
-// fidCompute, fidCancel, fidSaveStats, fidProgress, fidEta, fidResult, fidHistory.
+// fidCompute, fidCancel, fidSaveStats, fidProgress, fidEta, fidResult, fidTabs, fidHistory.
 class FidPage : public QWidget {
     Q_OBJECT
 
@@ -53,6 +56,7 @@ public:
     void setKid(bool on);
     void setPrdc(bool on);
     JobRunner* runner() const { return runner_; }
+    NeighboursPanel* neighbours() const { return neighbours_; }
     QString resultText() const;
     int historyRows() const;
     double lastFid() const { return lastFid_; }
@@ -98,6 +102,8 @@ private:
     JobProgressView* progress_ = nullptr;
     QLabel* result_ = nullptr;
     QTableWidget* history_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    NeighboursPanel* neighbours_ = nullptr;
     JobRunner* runner_ = nullptr;
     QJsonArray historyRows_;
     double lastFid_ = -1.0;
