@@ -34,8 +34,9 @@ NeighboursPanel::NeighboursPanel(JobRunner* runner, FillSets fillSets, QWidget* 
     trainingKind_->addItem(tr("Training folder"), QString());
     trainingKind_->addItem(tr("Fashion-MNIST training set (built in)"), QStringLiteral("fashion-mnist-train"));
     trainingKind_->addItem(tr("Fashion-MNIST test set (built in)"), QStringLiteral("fashion-mnist-test"));
-    trainingKind_->setToolTip(tr("The images the model learnt from: each generated image is shown beside the ones "
-                                 "closest to it"));
+    trainingKind_->setToolTip(
+        tr("The images the model learnt from: each generated image is shown beside the ones "
+           "closest to it"));
     training_ = new PathField(PathField::Mode::OpenFolder, QStringLiteral("fid"), {}, this);
     training_->setObjectName(QStringLiteral("neighboursTraining"));
     training_->setPlaceholderText(tr("the training images: a folder"));
@@ -49,8 +50,9 @@ NeighboursPanel::NeighboursPanel(JobRunner* runner, FillSets fillSets, QWidget* 
     space_->setObjectName(QStringLiteral("neighboursSpace"));
     space_->addItem(tr("in the features above"), false);
     space_->addItem(tr("in pixels"), true);
-    space_->setToolTip(tr("Distances between the feature network's features (as the FID uses them), or between "
-                          "the pixels themselves (exact copies, shifted ones differ)"));
+    space_->setToolTip(
+        tr("Distances between the feature network's features (as the FID uses them), or between "
+           "the pixels themselves (exact copies, shifted ones differ)"));
     rows_ = new QSpinBox(this);
     rows_->setObjectName(QStringLiteral("neighboursRows"));
     rows_->setRange(0, 100000);
@@ -69,8 +71,9 @@ NeighboursPanel::NeighboursPanel(JobRunner* runner, FillSets fillSets, QWidget* 
     auto* actions = new QHBoxLayout;
     find_ = new QPushButton(tr("Find nearest"), this);
     find_->setObjectName(QStringLiteral("neighboursFind"));
-    find_->setToolTip(tr("For every image of the Generated folder above, its k nearest training images, "
-                         "sorted by distance: the images most likely memorised first"));
+    find_->setToolTip(
+        tr("For every image of the Generated folder above, its k nearest training images, "
+           "sorted by distance: the images most likely memorised first"));
     export_ = new QPushButton(tr("Export PNG…"), this);
     export_->setObjectName(QStringLiteral("neighboursExport"));
     export_->setEnabled(false);
@@ -130,7 +133,9 @@ void NeighboursPanel::setPixelSpace(bool pixels) { space_->setCurrentIndex(pixel
 QString NeighboursPanel::summaryText() const { return summary_->text(); }
 bool NeighboursPanel::hasSheet() const { return result_ && !result_->sheet.empty(); }
 
-void NeighboursPanel::updateTrainingField() { training_->setVisible(trainingKind_->currentData().toString().isEmpty()); }
+void NeighboursPanel::updateTrainingField() {
+    training_->setVisible(trainingKind_->currentData().toString().isEmpty());
+}
 
 void NeighboursPanel::find() {
     if (runner_->isRunning()) return;
@@ -146,30 +151,30 @@ void NeighboursPanel::find() {
     saveSettings();
     auto result = std::make_shared<api::NeighboursResult>();
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(runner_, &JobRunner::finished, this,
-                          [this, result, request, connection](bool ok, bool cancelled, const QString& failure) {
-                              disconnect(*connection);
-                              if (!ok) {
-                                  summary_->setText(cancelled ? tr("Cancelled.") : failure);
-                                  return;
-                              }
-                              result_ = result;
-                              request_ = request;
-                              const QImage image = toQImage(result->sheet);
-                              sheet_->setPixmap(QPixmap::fromImage(image));
-                              sheet_->resize(image.size());
-                              export_->setEnabled(true);
-                              const auto& closest = result->rows.front().neighbours.front();
-                              summary_->setText(
-                                  tr("%1 generated against %2 training images, %3, %4 s. Closest: %5 at %6 from %7.")
-                                      .arg(result->generatedCount)
-                                      .arg(result->trainingCount)
-                                      .arg(QString::fromStdString(result->spaceLabel))
-                                      .arg(result->seconds, 0, 'f', 1)
-                                      .arg(QFileInfo(QString::fromStdString(result->rows.front().name)).fileName())
-                                      .arg(closest.distance, 0, 'g', 4)
-                                      .arg(QFileInfo(QString::fromStdString(closest.name)).fileName()));
-                          });
+    *connection = connect(
+        runner_, &JobRunner::finished, this,
+        [this, result, request, connection](bool ok, bool cancelled, const QString& failure) {
+            disconnect(*connection);
+            if (!ok) {
+                summary_->setText(cancelled ? tr("Cancelled.") : failure);
+                return;
+            }
+            result_ = result;
+            request_ = request;
+            const QImage image = toQImage(result->sheet);
+            sheet_->setPixmap(QPixmap::fromImage(image));
+            sheet_->resize(image.size());
+            export_->setEnabled(true);
+            const auto& closest = result->rows.front().neighbours.front();
+            summary_->setText(tr("%1 generated against %2 training images, %3, %4 s. Closest: %5 at %6 from %7.")
+                                  .arg(result->generatedCount)
+                                  .arg(result->trainingCount)
+                                  .arg(QString::fromStdString(result->spaceLabel))
+                                  .arg(result->seconds, 0, 'f', 1)
+                                  .arg(QFileInfo(QString::fromStdString(result->rows.front().name)).fileName())
+                                  .arg(closest.distance, 0, 'g', 4)
+                                  .arg(QFileInfo(QString::fromStdString(closest.name)).fileName()));
+        });
     summary_->setText(tr("Searching…"));
     runner_->setName(tr("Finding nearest neighbours"));
     runner_->start([request, result](api::JobSink& sink, const StopToken& stop, const PauseGate&) {

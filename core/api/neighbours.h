@@ -66,8 +66,8 @@ NeighboursResult findNeighbours(const NeighboursRequest& request, JobSink& sink,
 void saveNeighbourSheet(const NeighboursResult& result, const NeighboursRequest& request, const std::string& path);
 
 namespace names {
-inline constexpr Table<NeighbourSpace, 2> kNeighbourSpaces{{{NeighbourSpace::Features, "features"},
-                                                            {NeighbourSpace::Pixels, "pixels"}}};
+inline constexpr Table<NeighbourSpace, 2> kNeighbourSpaces{
+    {{NeighbourSpace::Features, "features"}, {NeighbourSpace::Pixels, "pixels"}}};
 }
 
 }  // namespace ds::api

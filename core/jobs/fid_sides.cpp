@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Sides, feature spaces and the statistics cache of feature comparisons (see fid_sides.h).
 #include "core/jobs/fid_sides.h"
+
 #include "core/fid/fid_stats_file.h"
 #include "core/fid/image_folder_listing.h"
 #include "core/util/progress_meter.h"
@@ -148,8 +149,7 @@ void computeFeatures(std::vector<Side*> sides, const FidRequest& r, NetworkOnDem
         auto features = network.extractor().extract(
             images, [&](int64_t n) { sink.onProgress(meter.at(before + n)); }, &stop);
         done += int64_t(s->imageCount());
-        fid::CachedStats entry{fid::GaussianStats::fromFeatures(features),
-                               withFeatures ? features : torch::Tensor()};
+        fid::CachedStats entry{fid::GaussianStats::fromFeatures(features), withFeatures ? features : torch::Tensor()};
         if (r.useCache) {
             const auto warning = cache.store(s->cacheKey, entry.stats, entry.features, network.space().id);
             if (!warning.empty()) warnings.push_back(warning);

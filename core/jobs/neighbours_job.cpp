@@ -135,9 +135,10 @@ void drawCell(cv::Mat& sheet, const cv::Mat& rgb, int x, int y, int side) {
         const int factor = std::max(1, int(std::floor(scale)));
         cv::resize(rgb, fitted, cv::Size(rgb.cols * factor, rgb.rows * factor), 0, 0, cv::INTER_NEAREST);
     } else {
-        cv::resize(rgb, fitted,
-                   cv::Size(std::max(1, int(std::lround(rgb.cols * scale))), std::max(1, int(std::lround(rgb.rows * scale)))),
-                   0, 0, cv::INTER_AREA);
+        cv::resize(
+            rgb, fitted,
+            cv::Size(std::max(1, int(std::lround(rgb.cols * scale))), std::max(1, int(std::lround(rgb.rows * scale)))),
+            0, 0, cv::INTER_AREA);
     }
     const int ox = x + (side - fitted.cols) / 2, oy = y + (side - fitted.rows) / 2;
     fitted.copyTo(sheet(cv::Rect(ox, oy, fitted.cols, fitted.rows)));
@@ -168,9 +169,8 @@ Image renderSheet(const std::vector<NeighbourRow>& rows, const Side& generated, 
     }
     constexpr int kMargin = 8, kGap = 4, kSeparator = 14, kLabel = 14, kHeader = 18, kBlockGap = 28;
     const int blockWidth = side + kSeparator + k * side + (k - 1) * kGap;
-    const int columns = width > 0 ? std::clamp((width - 2 * kMargin + kBlockGap) / (blockWidth + kBlockGap), 1,
-                                               int(rows.size()))
-                                  : 1;
+    const int columns =
+        width > 0 ? std::clamp((width - 2 * kMargin + kBlockGap) / (blockWidth + kBlockGap), 1, int(rows.size())) : 1;
     const int lines = (int(rows.size()) + columns - 1) / columns;
     const int rowHeight = side + kLabel + kGap;
     cv::Mat sheet(kMargin + kHeader + lines * rowHeight + kMargin,
@@ -264,11 +264,10 @@ NeighboursResult findNeighbours(const NeighboursRequest& request, JobSink& sink,
         return a.neighbours.front().distance < b.neighbours.front().distance;
     });
 
-    const size_t shown = request.sheetRows == 0 ? result.rows.size()
-                                                : std::min(result.rows.size(), size_t(request.sheetRows));
+    const size_t shown =
+        request.sheetRows == 0 ? result.rows.size() : std::min(result.rows.size(), size_t(request.sheetRows));
     const std::vector<NeighbourRow> sheetRows(result.rows.begin(), result.rows.begin() + std::ptrdiff_t(shown));
-    result.sheet =
-        renderSheet(sheetRows, generated, training, result.k, request.thumbnail, request.sheetWidth, stop);
+    result.sheet = renderSheet(sheetRows, generated, training, result.k, request.thumbnail, request.sheetWidth, stop);
     result.seconds = secondsSince(start);
     return result;
 }
