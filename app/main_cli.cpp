@@ -345,6 +345,7 @@ struct TrainArgs {
     int64_t fidEvery = -1;  // -1: not given
     int fidSamples = 0, fidDims = 0;
     std::string fidReference, fidFeatures;
+    bool fidKid = false;
     ds::api::DiffusionSampler sampleSampler = ds::api::DiffusionSampler::DpmSolverPlusPlus;
     bool sampleSamplerGiven = false;
     uint64_t seed = 0;
@@ -483,6 +484,8 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
     cmd->add_option(
         "--fid-features", a.fidFeatures,
         "the FID's feature network: inception (pytorch-fid's, the default), fashion-mnist or a classifier FILE");
+    cmd->add_flag("--fid-kid", a.fidKid,
+                  "with --fid-every: also KID (torch-fidelity's) against the reference's images (not an .npz)");
     cmd->add_option("--fid-dims", a.fidDims, "Inception features: 64, 192, 768 or 2048 (default 2048)")
         ->check(CLI::IsMember({64, 192, 768, 2048}));
     cmd->add_option("--loader-threads", a.loaderThreads, "image decoding threads")->check(CLI::Range(1, 256));
@@ -564,8 +567,10 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (!a.fidReference.empty()) c.fid.reference = a.fidReference;
     if (!a.fidFeatures.empty()) c.fid.features = a.fidFeatures;
     if (a.fidDims > 0) c.fid.dims = a.fidDims;
-    if (!c.fid.enabled() && (a.fidSamples > 0 || !a.fidReference.empty() || !a.fidFeatures.empty() || a.fidDims > 0))
-        throw ds::Error("--fid-samples, --fid-reference, --fid-features and --fid-dims need --fid-every K");
+    if (a.fidKid) c.fid.kid = true;
+    if (!c.fid.enabled() &&
+        (a.fidSamples > 0 || !a.fidReference.empty() || !a.fidFeatures.empty() || a.fidDims > 0 || a.fidKid))
+        throw ds::Error("--fid-samples, --fid-reference, --fid-features, --fid-dims and --fid-kid need --fid-every K");
     if (a.loaderThreads > 0) c.loaderThreads = a.loaderThreads;
     if (a.seedGiven) c.seed = a.seed;
     if (!a.device.empty()) c.device = a.device;
@@ -957,6 +962,30 @@ int main(int argc, char** argv) {
                                               "(batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
     ds::api::TrainBenchOptions benchTrainOptions;
+    ds::api::QualityBenchOptions benchQualityOptions;
+    auto* benchQuality = bench->add_subcommand(
+        "quality", "time to quality: Frechet distance of the EMA's samples against minutes of training from scratch");
+    benchQuality->add_option("--minutes", benchQualityOptions.minutes, "minutes of training (default 20)")
+        ->check(CLI::PositiveNumber);
+    benchQuality
+        ->add_option("--fid-every-minutes", benchQualityOptions.fidEveryMinutes,
+                     "a measurement every K minutes of training, and at the end (default 2)")
+        ->check(CLI::PositiveNumber);
+    benchQuality->add_option("--preset", benchQualityOptions.preset, "tiny, lsun64 or lsun128 (default tiny)")
+        ->check(CLI::IsMember({"tiny", "lsun64", "lsun128"}));
+    benchQuality->add_option("--fid-samples", benchQualityOptions.samples, "images per measurement (default 1000)")
+        ->check(CLI::Range(2, 1000000));
+    addChoice(benchQuality, "--sampler", benchQualityOptions.sampler, ds::api::names::kSamplers,
+              "the measurements' sampler (default ddim, as lucidrains' sampling_timesteps)");
+    benchQuality->add_option("--steps", benchQualityOptions.steps, "the sampler's steps (default 20)")
+        ->check(CLI::Range(1, 100000));
+    benchQuality->add_option("--fid-reference", benchQualityOptions.reference,
+                             "a folder, an .npz of statistics or a built-in set (default fashion-mnist-test)");
+    benchQuality->add_option("--fid-features", benchQualityOptions.features,
+                             "inception, fashion-mnist (default) or a classifier FILE");
+    benchQuality->add_option("--seed", benchQualityOptions.seed, "random seed (default 0)");
+    benchQuality->add_option("--run-dir", benchQualityOptions.runDir, "keep the run here (default: a temporary one)");
+    benchQuality->add_option("--device", benchQualityOptions.device, "cpu, cuda or cuda:N");
     ds::api::PreviewBenchOptions benchPreviewOptions;
     auto* benchPreview = bench->add_subcommand(
         "preview", "a training preset's preview grid against the training time between two previews");
@@ -1057,6 +1086,13 @@ int main(int argc, char** argv) {
         if (benchFid->parsed()) {
             ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));
             const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
+            progress.finish();
+            std::cout << report.dump(2) << "\n";
+            return 0;
+        }
+        if (benchQuality->parsed()) {
+            ds::app::TerminalProgress progress("bench quality", isatty(STDERR_FILENO));
+            const auto report = ds::api::benchQuality(benchQualityOptions, progress, gStop);
             progress.finish();
             std::cout << report.dump(2) << "\n";
             return 0;

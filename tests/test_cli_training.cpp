@@ -9,7 +9,9 @@
 #include "tests/support/reference_tensors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <map>
 
 using namespace ds;
@@ -64,8 +67,8 @@ private Q_SLOTS:
         qputenv("XDG_CACHE_HOME", hub.filePath("cache").toUtf8());  // the statistics cache, this test's own
         const QString reference = QString::fromStdString(test::fixturePath("fid_formula/images/A"));
         const QString run = tmp("fid-run");
-        const QStringList fid{"--fid-every",     "2",       "--fid-samples", "6",
-                              "--fid-reference", reference, "--fid-dims",    "64"};
+        const QStringList fid{"--fid-every", "2",  "--fid-samples", "6", "--fid-reference", reference,
+                              "--fid-dims",  "64", "--fid-kid"};
         auto args = tinyTrainArgs(run, 4);
         args[args.indexOf("--save-every") + 1] = "2";
         const auto r = runCli(args + fid);
@@ -87,12 +90,18 @@ private Q_SLOTS:
             runCli({"--threads", "1", "sample", "--checkpoint", run + "/checkpoints/step-4.pt", "--weights", "ema",
                     "--sampler", "dpm-solver++", "--steps", "20", "--init-noise", noiseFile, "--out-dir", folder});
         QVERIFY2(sampled.exitCode == 0, qPrintable(sampled.err));
-        const auto measured = runCli({"--threads", "1", "fid", folder, reference, "--dims", "64", "--json"});
+        const auto measured = runCli({"--threads", "1", "fid", folder, reference, "--dims", "64", "--kid", "--json"});
         QVERIFY2(measured.exitCode == 0, qPrintable(measured.err));
-        const double expected = QJsonDocument::fromJson(measured.out.toUtf8()).object()["fid"].toDouble();
+        const auto fidJson = QJsonDocument::fromJson(measured.out.toUtf8()).object();
+        const double expected = fidJson["fid"].toDouble();
         // Same weights, noise, sampler, pixels and features: equal but for float summation order.
         QVERIFY2(std::abs(records[4]["fid"].toDouble() - expected) <= 1e-6 * std::max(1.0, expected),
                  qPrintable(QString("%1 against %2").arg(records[4]["fid"].toDouble()).arg(expected)));
+        // --fid-kid: KID of the same features, torch-fidelity's subsets (capped at the 6 samples).
+        const double expectedKid = fidJson["kid"].toObject()["mean"].toDouble();
+        QVERIFY2(records[4].contains("kid") && records[2].contains("kid_std"), "no KID in metrics.jsonl");
+        QVERIFY2(std::abs(records[4]["kid"].toDouble() - expectedKid) <= 1e-6 * std::max(1e-3, std::abs(expectedKid)),
+                 qPrintable(QString("KID %1 against %2").arg(records[4]["kid"].toDouble()).arg(expectedKid)));
 
         // best.pt: the lowest record's step and value.
         const auto best = records[4]["fid_best"].toBool() ? records[4] : records[2];
@@ -121,8 +130,64 @@ private Q_SLOTS:
         const auto noReference = runCli(tinyTrainArgs(tmp("fid-none"), 2) + QStringList{"--fid-every", "1"});
         QCOMPARE(noReference.exitCode, 1);
         QVERIFY2(noReference.err.contains("--fid-reference"), qPrintable(noReference.err));
+        // KID needs the reference's images: a statistics file is refused before the run exists.
+        const QString stats = QString::fromStdString(test::fixturePath("fid_formula/stats_A_64.npz"));
+        const auto kidStats = runCli(tinyTrainArgs(tmp("fid-kid-stats"), 2) +
+                                     QStringList{"--fid-every", "1", "--fid-reference", stats, "--fid-kid"});
+        QCOMPARE(kidStats.exitCode, 1);
+        QVERIFY2(kidStats.err.contains("stats_A_64.npz: is a statistics file; KID needs"), qPrintable(kidStats.err));
+        QVERIFY(!QFile::exists(tmp("fid-kid-stats")));
         qunsetenv("TORCH_HOME");
         qunsetenv("XDG_CACHE_HOME");
+    }
+
+    // `bench quality`: the tiny preset trained for a few seconds of its own clock, measured every
+    // 3 s of training and at the end; the measurements' time is not training time.
+    void benchQualityMeasuresAgainstTrainingTime() {
+        QTemporaryDir hub;
+        QDir().mkpath(hub.filePath("hub/checkpoints"));
+        test::writeFormulaInceptionWeights(
+            test::fixturePath("fid_formula/keys.tsv"),
+            hub.filePath("hub/checkpoints/pt_inception-2015-12-05-6726825d.pth").toStdString());
+        qputenv("TORCH_HOME", hub.path().toUtf8());
+        qputenv("XDG_CACHE_HOME", hub.filePath("cache").toUtf8());
+        const QString reference = QString::fromStdString(test::fixturePath("fid_formula/images/A"));
+        const QString run = tmp("bench-quality");
+        const auto r = runCli({"--threads", "1", "bench", "quality", "--minutes", "0.1", "--fid-every-minutes", "0.05",
+                               "--fid-samples", "4", "--steps", "2", "--fid-features", "inception", "--fid-reference",
+                               reference, "--run-dir", run});
+        qunsetenv("TORCH_HOME");
+        qunsetenv("XDG_CACHE_HOME");
+        if (r.exitCode != 0 && r.err.contains("Fashion-MNIST")) QSKIP(qPrintable(r.err));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        const auto points = j["points"].toArray();
+        // Two on a quiet machine; one when a single step outlasts the interval.
+        QVERIFY2(!points.isEmpty() && points.size() <= 2, qPrintable(r.out));
+        int64_t previousStep = 0;
+        for (int i = 0; i < points.size(); ++i) {
+            const auto p = points[i].toObject();
+            QVERIFY2(p["train_seconds"].toDouble() >= 3.0 * (i + 1) - 1e-9, qPrintable(r.out));
+            QVERIFY(p["step"].toInteger() > previousStep);
+            previousStep = p["step"].toInteger();
+            QVERIFY(std::isfinite(p["fd"].toDouble()) && p["fd"].toDouble() > 0.0);
+            QVERIFY(p["fd_seconds"].toDouble() > 0.0);
+            // Wall time counts the measurements before this one; training time does not.
+            QVERIFY(p["wall_seconds"].toDouble() >= p["train_seconds"].toDouble());
+        }
+        QVERIFY2(points.last().toObject()["train_seconds"].toDouble() >= 6.0, qPrintable(r.out));
+        QCOMPARE(j["final_step"].toInteger(), points.last().toObject()["step"].toInteger());
+        QCOMPARE(j["sampler"].toString(), QStringLiteral("ddim"));
+        // The run it kept: config.json records the time limit, metrics.jsonl the same points.
+        QFile config(run + "/config.json");
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        const auto c = QJsonDocument::fromJson(config.readAll()).object();
+        QCOMPARE(c["schedule"].toObject()["max_seconds"].toDouble(), 6.0);
+        QCOMPARE(c["fid"].toObject()["every_seconds"].toDouble(), 3.0);
+        const auto records = fidRecords(run);
+        QCOMPARE(int(records.size()), int(points.size()));
+        QCOMPARE(records.rbegin()->second["fid"].toDouble(), points.last().toObject()["fd"].toDouble());
+        QVERIFY2(r.err.contains("finished at step"), qPrintable(r.err));
     }
 
     void killedTrainingResumesOnTheSameTrajectory() {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Benchmarks behind `diffusion-studio-cli bench ...`: each returns a JSON report.
 #pragma once
+#include "core/api/diffusion_solver.h"
+#include "core/api/job_sink.h"
 #include "core/util/stop_token.h"
 
 #include <nlohmann/json.hpp>
@@ -48,5 +50,28 @@ struct PreviewBenchOptions {
     int trainBatch = 0;
 };
 nlohmann::json benchPreview(const PreviewBenchOptions& options);
+
+// Time to quality: a preset trained from scratch on Fashion-MNIST for `minutes` of training
+// (its own clock: the measurements are not counted), and every `fidEveryMinutes` (and at the end)
+// the Fréchet distance of `samples` images the EMA weights sample with `sampler` at `steps`,
+// always from the same noise, against `reference` in `features`. The learning rate is the
+// preset's after its warm-up, constant (a cosine decay needs a step count a time limit does not
+// give). tests/tools/bench_python_quality.py runs the same recipe with lucidrains' code.
+struct QualityBenchOptions {
+    std::string preset = "tiny";
+    double minutes = 20.0;
+    double fidEveryMinutes = 2.0;
+    int samples = 1000;
+    DiffusionSampler sampler = DiffusionSampler::Ddim;
+    int steps = 20;
+    std::string reference = "fashion-mnist-test";
+    std::string features = "fashion-mnist";
+    uint64_t seed = 0;
+    std::string runDir;  // "": a temporary run, removed afterwards
+    std::string device = "cpu";
+};
+// JSON: the options, and per measurement its training minutes and seconds, wall seconds, step,
+// distance and the seconds it took. Progress in measurements; a stop ends it with the points so far.
+nlohmann::json benchQuality(const QualityBenchOptions& options, JobSink& sink, const StopToken& stop);
 
 }  // namespace ds::api

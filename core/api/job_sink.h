@@ -59,9 +59,13 @@ struct TrainFid {
     double value = 0.0;
     std::string label;  // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
     int samples = 0;
-    double seconds = 0.0;      // sampling and features
-    double wallSeconds = 0.0;  // training time when it was measured (as TrainMetrics::wallSeconds)
-    bool best = false;         // the lowest so far: checkpoints/best.pt holds these weights
+    double seconds = 0.0;       // sampling and features
+    double wallSeconds = 0.0;   // training time when it was measured (as TrainMetrics::wallSeconds)
+    double trainSeconds = 0.0;  // this session's training time, evaluations and previews not counted
+    bool best = false;          // the lowest so far: checkpoints/best.pt holds these weights
+    bool hasKid = false;        // KID was asked for (TrainConfig::fid.kid)
+    double kid = 0.0;           // torch-fidelity's KID (mean over subsets) in the same features
+    double kidStd = 0.0;
 };
 
 class JobSink {

@@ -48,6 +48,7 @@ struct TrainForm {
     int fidSamples = 1000;
     std::string fidReference;
     std::string fidFeatures;
+    bool fidKid = false;  // also KID
 
     bool isFlow() const { return family == ModelFamily::Flow; }
 };

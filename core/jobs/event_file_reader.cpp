@@ -86,7 +86,13 @@ void EventFileReader::replay(const std::string& line, JobSink& sink) const {
         f.samples = it->value("samples", 0);
         f.seconds = number(*it, "seconds");
         f.wallSeconds = number(*it, "wall_time");
+        f.trainSeconds = number(*it, "train_seconds");
         f.best = it->value("best", false);
+        if (const auto kid = it->find("kid"); kid != it->end() && kid->is_number()) {
+            f.hasKid = true;
+            f.kid = kid->get<double>();
+            f.kidStd = number(*it, "kid_std");
+        }
         sink.onFid(f);
     }
     if (const auto it = j.find("preview"); it != j.end() && it->is_number_integer()) {

@@ -50,15 +50,19 @@ void EventFileSink::onPreview(int64_t step, const Image& /*grid*/, double second
 }
 
 void EventFileSink::onFid(const TrainFid& f) {
-    write(nlohmann::json{{"fid",
-                          {{"step", f.step},
-                           {"value", f.value},
-                           {"label", f.label},
-                           {"samples", f.samples},
-                           {"seconds", f.seconds},
-                           {"wall_time", f.wallSeconds},
-                           {"best", f.best}}}}
-              .dump());
+    nlohmann::json fid{{"step", f.step},
+                       {"value", f.value},
+                       {"label", f.label},
+                       {"samples", f.samples},
+                       {"seconds", f.seconds},
+                       {"wall_time", f.wallSeconds},
+                       {"train_seconds", f.trainSeconds},
+                       {"best", f.best}};
+    if (f.hasKid) {
+        fid["kid"] = f.kid;
+        fid["kid_std"] = f.kidStd;
+    }
+    write(nlohmann::json{{"fid", fid}}.dump());
 }
 
 }  // namespace ds::api

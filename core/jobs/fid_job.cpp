@@ -161,8 +161,7 @@ struct GeneratedImagesFid::State {
     bool prepared = false;
 
     static api::FidRequest normalised(api::FidRequest r) {
-        r.kid = false;
-        r.prdc = false;
+        r.prdc = false;  // kid stays: the reference then keeps its features (a statistics file is refused)
         r.resize = 0;
         return r;
     }
@@ -190,8 +189,9 @@ void GeneratedImagesFid::prepareReference(const StopToken& stop) {
     auto& st = *state_;
     if (st.prepared) return;
     std::vector<std::string> warnings;
-    fidsets::lookUpCache(st.reference, st.request, st.network, st.cache, false);
-    fidsets::computeFeatures({&st.reference}, st.request, st.network, st.cache, st.sink, stop, warnings, false);
+    fidsets::lookUpCache(st.reference, st.request, st.network, st.cache, st.request.kid);
+    fidsets::computeFeatures({&st.reference}, st.request, st.network, st.cache, st.sink, stop, warnings,
+                             st.request.kid);
     throwIfStopped(&stop);
     fidsets::warnIfFewImages(st.reference, warnings);
     for (const auto& w : warnings) st.sink.onLog("warning: " + w);
@@ -207,6 +207,17 @@ double GeneratedImagesFid::distance(const torch::Tensor& features) {
     if (!state_->prepared) throw Error("the FID reference's statistics are not ready (prepareReference first)");
     if (features.dim() != 2 || features.size(0) < 2) throw Error("the FID needs the features of at least two images");
     return fid::frechetDistance(fid::GaussianStats::fromFeatures(features), state_->reference.computed->stats).distance;
+}
+
+std::optional<train::KernelDistance> GeneratedImagesFid::kernelDistance(const torch::Tensor& features) {
+    const auto& st = *state_;
+    if (!st.request.kid) return std::nullopt;
+    if (!st.prepared) throw Error("the FID reference's features are not ready (prepareReference first)");
+    fid::KidOptions options;
+    options.subsets = st.request.kidSubsets;
+    options.subsetSize = st.request.kidSubsetSize;
+    const auto kid = fid::kernelInceptionDistance(features, st.reference.computed->features, options);
+    return train::KernelDistance{kid.mean, kid.std};
 }
 
 torch::Tensor GeneratedImagesFid::features(const torch::Tensor& images, const StopToken& stop) {

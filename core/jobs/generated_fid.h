@@ -20,8 +20,8 @@ namespace ds::jobs {
 class GeneratedImagesFid : public train::SampleQuality {
 public:
     // `request`: path2 names the reference; features, dims, batchSize, numWorkers, device,
-    // weights/weightsSetting, useCache, cacheDir and fashionMnistDir as for `fid`; path1, kid,
-    // prdc and resize are ignored (generated images keep their size). Opens the reference and
+    // weights/weightsSetting, useCache, cacheDir, fashionMnistDir and kid (with its subsets) as
+    // for `fid`; path1, prdc and resize are ignored (generated images keep their size). Opens the reference and
     // settles the feature network; throws ds::Error (naming the file) when either is unusable.
     GeneratedImagesFid(const api::FidRequest& request, api::JobSink& sink);
     ~GeneratedImagesFid() override;
@@ -40,6 +40,9 @@ public:
     // images from several processes, gathered).
     torch::Tensor features(const torch::Tensor& images, const StopToken& stop) override;
     double distance(const torch::Tensor& features) override;
+    // KID (torch-fidelity's) of the features against the reference's, when the request asks
+    // for it (request.kid; the reference is then images, not a statistics file).
+    std::optional<train::KernelDistance> kernelDistance(const torch::Tensor& features) override;
 
     const std::string& label() const override;  // "FID" or e.g. "FD (fashion-mnist classifier, 128-d)"
     const std::string& featureSpace() const;    // "Inception" or the classifier's label

@@ -61,7 +61,13 @@ RunInfo inspectRun(const std::string& path) {
             fid.samples = record.value("fid_samples", 0);
             fid.seconds = record.value("fid_seconds", 0.0);
             fid.wallSeconds = record.value("fid_wall_time", 0.0);
+            fid.trainSeconds = record.value("fid_train_seconds", 0.0);
             fid.best = record.value("fid_best", false);
+            if (const auto k = record.find("kid"); k != record.end() && k->is_number()) {
+                fid.hasKid = true;
+                fid.kid = k->get<double>();
+                fid.kidStd = record.value("kid_std", 0.0);
+            }
             info.fids.push_back(fid);
         }
     }

@@ -31,6 +31,7 @@ void forEachSharedField(Form& f, Config& c, Copy&& copy) {
     copy(f.fidSamples, c.fid.samples);
     copy(f.fidReference, c.fid.reference);
     copy(f.fidFeatures, c.fid.features);
+    copy(f.fidKid, c.fid.kid);
 }
 
 TrainForm formOf(const train::TrainConfig& c) {

@@ -38,6 +38,7 @@ std::shared_ptr<train::SampleQuality> fidEngine(const train::TrainConfig& c, Job
     r.features = c.fid.features;
     r.dims = c.fid.dims;
     r.device = c.device;
+    r.kid = c.fid.kid;
     return std::make_shared<TrainingFid>(r, sink);
 }
 
@@ -48,7 +49,7 @@ TrainResult runTrainer(train::Trainer& trainer, JobSink& sink) {
     r.runDir = trainer.runDirectory().path();
     r.step = trainer.step();
     r.totalSteps = trainer.runDirectory().config().steps;
-    r.finished = r.step >= r.totalSteps;
+    r.finished = r.step >= r.totalSteps || trainer.reachedTimeLimit();
     r.lastCheckpoint = trainer.lastCheckpoint().value_or("");
     r.seconds = secondsSince(start);
     r.lastLoss = trainer.lastLoss();

@@ -8,9 +8,16 @@
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 
 namespace ds::train {
+
+// KID's mean and standard deviation over subsets.
+struct KernelDistance {
+    double mean = 0.0;
+    double std = 0.0;
+};
 
 class SampleQuality {
 public:
@@ -23,6 +30,8 @@ public:
     virtual torch::Tensor features(const torch::Tensor& images, const StopToken& stop) = 0;
     // The distance of all generated images' features (rows) to the reference.
     virtual double distance(const torch::Tensor& features) = 0;
+    // KID of the same features against the reference, when the engine was asked for it.
+    virtual std::optional<KernelDistance> kernelDistance(const torch::Tensor& /*features*/) { return std::nullopt; }
 };
 
 }  // namespace ds::train

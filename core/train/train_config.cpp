@@ -45,6 +45,8 @@ void TrainConfig::validate() const {
         throw Error(std::string("the preview sampler ") + api::samplerName(sampleSampler) + " needs at least 2 steps");
     if (loaderThreads < 1) throw Error("loader threads must be at least 1");
     if (fid.every < 0) throw Error("the FID interval must not be negative (0: no FID)");
+    if (fid.everySeconds < 0.0) throw Error("the FID's time interval must not be negative (0: none)");
+    if (maxSeconds < 0.0) throw Error("the training time limit must not be negative (0: none)");
     if (fid.enabled()) {
         if (fid.reference.empty())
             throw Error(
@@ -103,6 +105,9 @@ nlohmann::json TrainConfig::toJson() const {
     if (fid.enabled())
         j["fid"] = {{"every", fid.every},       {"samples", fid.samples}, {"reference", fid.reference},
                     {"features", fid.features}, {"dims", fid.dims},       {"batch_size", fid.batchSize}};
+    if (fid.everySeconds > 0.0) j["fid"]["every_seconds"] = fid.everySeconds;
+    if (fid.enabled() && fid.kid) j["fid"]["kid"] = true;
+    if (maxSeconds > 0.0) j["schedule"]["max_seconds"] = maxSeconds;
     return j;
 }
 
@@ -149,6 +154,7 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         c.sampleEvery = s.at("sample_every");
         c.sampleCount = s.value("sample_count", c.sampleCount);
         c.sampleSteps = s.value("sample_steps", c.sampleSteps);
+        c.maxSeconds = s.value("max_seconds", 0.0);
         const std::string sampler = s.value("sample_sampler", std::string("ddim"));  // older runs: DDIM
         if (const auto parsed = api::names::parse(api::names::kSamplers, sampler)) c.sampleSampler = *parsed;
         else
@@ -165,6 +171,8 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         if (j.contains("fid")) {  // runs without it: no FID
             const auto& f = j.at("fid");
             c.fid.every = f.at("every");
+            c.fid.everySeconds = f.value("every_seconds", 0.0);
+            c.fid.kid = f.value("kid", false);
             c.fid.samples = f.value("samples", c.fid.samples);
             c.fid.reference = f.value("reference", std::string());
             c.fid.features = f.value("features", std::string());

@@ -68,13 +68,22 @@ struct TrainConfig {
     // checkpoints/best.pt keeps the weights of the lowest.
     struct FidEvaluation {
         int64_t every = 0;
+        // Also (or instead) every this many seconds of training, evaluations and previews not
+        // counted: the time-to-quality benchmark's schedule (`bench quality`). One process only.
+        double everySeconds = 0.0;
         int samples = 1000;
         std::string reference;  // a folder, an .npz of statistics or a built-in set (fashion-mnist-test)
         std::string features;   // "" or inception (pytorch-fid's), fashion-mnist, or a classifier file
         int dims = 0;           // Inception's block (0: 2048)
         int batchSize = 100;    // images sampled at once
-        bool enabled() const { return every > 0; }
+        bool kid = false;       // also KID (torch-fidelity's) against the reference's images
+        bool enabled() const { return every > 0 || everySeconds > 0.0; }
     } fid;
+
+    // > 0: the run ends after this many seconds of training (evaluations and previews not
+    // counted) or at `steps`, whichever comes first; a timed FID is measured at the end. One
+    // process only (the ranks' clocks differ).
+    double maxSeconds = 0.0;
 
     uint64_t seed = 0;
     std::string device = "auto";

@@ -419,6 +419,12 @@ bool Trainer::evaluateFid() {
     record.samples = int(n);
     record.seconds = nowSeconds() - start;
     record.wallSeconds = wallOffset_ + nowSeconds() - sessionStart_;
+    record.trainSeconds = trainingClock() - record.seconds;
+    if (const auto kid = quality_->kernelDistance(local)) {
+        record.hasKid = true;
+        record.kid = kid->mean;
+        record.kidStd = kid->std;
+    }
     record.best = !bestFid_ || record.value < *bestFid_;
     if (record.best) {
         auto root = checkpointValue();
@@ -427,14 +433,21 @@ bool Trainer::evaluateFid() {
         io::saveTorchFile(run_.bestCheckpointPath(), root);
         bestFid_ = record.value;
     }
-    metrics_->append({{"step", step_},
-                      {"fid", record.value},
-                      {"fid_label", record.label},
-                      {"fid_samples", n},
-                      {"fid_seconds", record.seconds},
-                      {"fid_wall_time", record.wallSeconds},
-                      {"fid_best", record.best}});
+    nlohmann::json line{{"step", step_},
+                        {"fid", record.value},
+                        {"fid_label", record.label},
+                        {"fid_samples", n},
+                        {"fid_seconds", record.seconds},
+                        {"fid_wall_time", record.wallSeconds},
+                        {"fid_train_seconds", record.trainSeconds},
+                        {"fid_best", record.best}};
+    if (record.hasKid) {
+        line["kid"] = record.kid;
+        line["kid_std"] = record.kidStd;
+    }
+    metrics_->append(line);
     sink_.onLog(record.label + " at step " + std::to_string(step_) + ": " + std::to_string(record.value) +
+                (record.hasKid ? ", KID " + std::to_string(record.kid) : std::string()) +
                 (record.best ? " (best so far: " + run_.bestCheckpointPath() + ")" : ""));
     sink_.onFid(record);
     return true;
@@ -449,8 +462,14 @@ void Trainer::saveCheckpoint() {
     sink_.onLog("checkpoint " + path);
 }
 
+double Trainer::trainingClock() const { return nowSeconds() - sessionStart_ - evaluationSeconds_; }
+
 void Trainer::run() {
     sessionStart_ = nowSeconds();
+    evaluationSeconds_ = 0.0;
+    nextTimedFid_ = config_.fid.everySeconds;
+    if (group_ && (config_.fid.everySeconds > 0.0 || config_.maxSeconds > 0.0))
+        throw Error("FID every N seconds and a training time limit need a single process (the ranks' clocks differ)");
     data::BatchLoaderOptions options;
     options.sampler.batchSize = config_.batchSize;
     options.sampler.seed = config_.seed;
@@ -464,7 +483,11 @@ void Trainer::run() {
     if (config_.fid.enabled() && !quality_)
         throw Error("the run measures FID during training, but no FID engine was given");
     // The reference's statistics before the first step: a missing set fails now, not at step N.
-    if (quality_ && writes()) quality_->prepare(stop_);
+    if (quality_ && writes()) {
+        const double prepareStart = nowSeconds();
+        quality_->prepare(stop_);
+        evaluationSeconds_ += nowSeconds() - prepareStart;  // not training time
+    }
     if (group_) synchronizeRanks();
 
     const int64_t firstStep = step_;
@@ -486,7 +509,8 @@ void Trainer::run() {
         p.etaSeconds = double(config_.steps - step_) / std::max(1e-9, p.ratePerSecond);
         sink_.onProgress(p);
 
-        const bool last = step_ == config_.steps;
+        const bool outOfTime = config_.maxSeconds > 0.0 && trainingClock() >= config_.maxSeconds;
+        const bool last = step_ == config_.steps || outOfTime;
         if (writes()) {
             // The checkpoint first: a preview or an FID can take long, and a stop, crash or
             // closed window during it must not lose the steps.
@@ -495,11 +519,29 @@ void Trainer::run() {
                 lastSaved = step_;
             }
             const bool previewDue = config_.sampleEvery > 0 && (step_ % config_.sampleEvery == 0 || last);
-            if (previewDue && !writePreview() && !group_) break;  // stopped during the preview
+            const double previewStart = nowSeconds();
+            const bool previewed = !previewDue || writePreview();
+            evaluationSeconds_ += nowSeconds() - previewStart;
+            if (!previewed && !group_) break;  // stopped during the preview
         }
-        // Every rank takes part (the step is the same everywhere).
-        if (quality_ && config_.fid.enabled() && step_ % config_.fid.every == 0 && !evaluateFid() && !group_)
-            break;  // stopped during the FID's sampling
+        // Every rank takes part (the step is the same everywhere; timed FIDs are one process's).
+        bool fidDue = config_.fid.every > 0 && step_ % config_.fid.every == 0;
+        if (config_.fid.everySeconds > 0.0 && (trainingClock() >= nextTimedFid_ || outOfTime)) {
+            fidDue = true;
+            while (nextTimedFid_ <= trainingClock()) nextTimedFid_ += config_.fid.everySeconds;
+        }
+        if (quality_ && fidDue) {
+            const double fidStart = nowSeconds();
+            const bool measured = evaluateFid();
+            evaluationSeconds_ += nowSeconds() - fidStart;
+            if (!measured && !group_) break;  // stopped during the FID's sampling
+        }
+        if (outOfTime) {
+            reachedTimeLimit_ = true;
+            sink_.onLog("the training time limit (" + std::to_string(config_.maxSeconds) + " s) is reached at step " +
+                        std::to_string(step_));
+            break;
+        }
     }
     // Stopped between checkpoints: keep the step reached.
     if (writes() && step_ != lastSaved && step_ > firstStep) saveCheckpoint();

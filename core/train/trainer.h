@@ -53,6 +53,8 @@ public:
     // Trains to the configured total; returns when done, stopped or on error (thrown).
     void run();
 
+    // The run ended at config.maxSeconds of training (a finished run, short of its steps).
+    bool reachedTimeLimit() const { return reachedTimeLimit_; }
     int64_t step() const { return step_; }
     const RunDirectory& runDirectory() const { return run_; }
     std::optional<std::string> lastCheckpoint() const { return lastCheckpoint_; }
@@ -107,6 +109,11 @@ private:
     int64_t step_ = 0;
     double wallOffset_ = 0.0;  // training seconds of earlier sessions
     double sessionStart_ = 0.0;
+    double evaluationSeconds_ = 0.0;  // this session's FIDs and previews: not training time
+    double nextTimedFid_ = 0.0;
+    bool reachedTimeLimit_ = false;  // config.fid.everySeconds's next measurement, in trainingClock()
+    // This session's seconds of training: paused time, FIDs and previews not counted.
+    double trainingClock() const;
     double lastGradNorm_ = 0.0;
     double lastLr_ = 0.0;        // the learning rate of the last step
     double lastDataWait_ = 0.0;  // seconds the last step waited for batches (0: loading kept up)
