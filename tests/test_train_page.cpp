@@ -14,6 +14,7 @@
 #include "ui/plot_widget.h"
 #include "ui/train_page.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QLabel>
@@ -23,6 +24,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -290,7 +292,8 @@ private Q_SLOTS:
     }
 
     // FID during training from the form: the FID charts appear with a point per measurement and
-    // the lowest marked (best.pt), an opened run shows them again, an overlay adds its curve.
+    // the lowest marked (best.pt), KID's beside them when asked, an opened run shows them again,
+    // an overlay adds its curves.
     void fidDuringTrainingIsChartedWithItsBest() {
         QTemporaryDir hub;
         QDir().mkpath(hub.filePath(QStringLiteral("hub/checkpoints")));
@@ -309,7 +312,10 @@ private Q_SLOTS:
             reference->setCurrentIndex(reference->findData(QStringLiteral("path")));
             page.findChild<ds::ui::PathField*>(QStringLiteral("trainFidReferencePath"))
                 ->setPath(QString::fromStdString(ds::test::fixturePath("fid_formula/images/A")));
+            page.findChild<QCheckBox*>(QStringLiteral("trainFidKid"))->setChecked(true);
             QVERIFY(!page.fidPlot()->isVisibleTo(&page));
+            auto* tabs = page.findChild<QTabWidget*>(QStringLiteral("trainQualityTabs"));
+            QVERIFY(!tabs->isVisibleTo(&page));
             page.setRunDirectory(runDir);
             button(page, "trainStart")->click();
             QVERIFY(page.runner()->waitForFinished(kHangMs));
@@ -322,15 +328,25 @@ private Q_SLOTS:
             const auto points = page.fidPlot()->rawPoints(page.fidSeries());
             QCOMPARE(page.bestFid()->value, std::min(points[0].y(), points[1].y()));
             QVERIFY(QFile::exists(runDir + QStringLiteral("/checkpoints/best.pt")));
+            QCOMPARE(tabs->count(), 2);  // FID | KID
+            tabs->setCurrentIndex(1);
+            QVERIFY(page.kidPlot()->isVisibleTo(&page) && page.kidTimePlot()->isVisibleTo(&page));
+            page.kidPlot()->flush();
+            QCOMPARE(page.kidPlot()->pointCount(page.kidSeries()), 2);
         }
         TrainPage reopened;
         QCOMPARE(reopened.openRun(runDir), QString());
         reopened.fidPlot()->flush();
         QCOMPARE(reopened.fidPlot()->pointCount(reopened.fidSeries()), 2);
         QCOMPARE(reopened.findChild<QSpinBox*>(QStringLiteral("trainFidEvery"))->value(), 2);
+        QVERIFY(reopened.findChild<QCheckBox*>(QStringLiteral("trainFidKid"))->isChecked());
+        reopened.kidPlot()->flush();
+        QCOMPARE(reopened.kidPlot()->pointCount(reopened.kidSeries()), 2);
         const int before = reopened.fidPlot()->seriesIds().size();
+        const int kidBefore = reopened.kidPlot()->seriesIds().size();
         QCOMPARE(reopened.overlayRun(runDir), QString());
         QCOMPARE(reopened.fidPlot()->seriesIds().size(), before + 1);
+        QCOMPARE(reopened.kidPlot()->seriesIds().size(), kidBefore + 1);
         qunsetenv("TORCH_HOME");
         qunsetenv("XDG_CACHE_HOME");
     }

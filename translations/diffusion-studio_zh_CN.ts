@@ -557,6 +557,22 @@
         <source>&lt;p style=&apos;font-size:large&apos;&gt;Precision &lt;b&gt;%1&lt;/b&gt; · Recall &lt;b&gt;%2&lt;/b&gt; · Density &lt;b&gt;%3&lt;/b&gt; · Coverage &lt;b&gt;%4&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Precision and recall: torch-fidelity&apos;s (k = %5); density and coverage: clovaai&apos;s prdc (k = %6). Precision and density measure fidelity (generated images near real ones), recall and coverage diversity (real images reached by generated ones).&lt;/p&gt;</source>
         <translation>&lt;p style=&apos;font-size:large&apos;&gt;精确率 &lt;b&gt;%1&lt;/b&gt; · 召回率 &lt;b&gt;%2&lt;/b&gt; · 密度 &lt;b&gt;%3&lt;/b&gt; · 覆盖率 &lt;b&gt;%4&lt;/b&gt;&lt;/p&gt;&lt;p&gt;精确率和召回率：torch-fidelity 的算法（k = %5）；密度和覆盖率：clovaai 的 prdc（k = %6）。精确率和密度衡量保真度（生成图像接近真实图像），召回率和覆盖率衡量多样性（真实图像被生成图像覆盖）。&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>Choose the generated images above (Generated).</source>
+        <translation>请在上方选择生成图像（“生成集”）。</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Nearest neighbours</source>
+        <translation>最近邻</translation>
+    </message>
+    <message>
+        <source>Each generated image beside its closest training images: memorisation</source>
+        <translation>每张生成图像与其最接近的训练图像并列：检查记忆现象</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::FidReferenceFields</name>
@@ -1022,6 +1038,109 @@
     <message>
         <source>Sampler Explorer</source>
         <translation>采样器浏览器</translation>
+    </message>
+</context>
+<context>
+    <name>ds::ui::NeighboursPanel</name>
+    <message>
+        <source>Training folder</source>
+        <translation>训练集文件夹</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST training set (built in)</source>
+        <translation>Fashion-MNIST 训练集（内置）</translation>
+    </message>
+    <message>
+        <source>Fashion-MNIST test set (built in)</source>
+        <translation>Fashion-MNIST 测试集（内置）</translation>
+    </message>
+    <message>
+        <source>The images the model learnt from: each generated image is shown beside the ones closest to it</source>
+        <translation>模型学习所用的图像：每张生成图像旁显示与其最接近的训练图像</translation>
+    </message>
+    <message>
+        <source>the training images: a folder</source>
+        <translation>训练图像：一个文件夹</translation>
+    </message>
+    <message>
+        <source>k = </source>
+        <translation>k = </translation>
+    </message>
+    <message>
+        <source>Training images shown per generated image</source>
+        <translation>每张生成图像旁显示的训练图像数</translation>
+    </message>
+    <message>
+        <source>in the features above</source>
+        <translation>在上方的特征空间中</translation>
+    </message>
+    <message>
+        <source>in pixels</source>
+        <translation>在像素空间中</translation>
+    </message>
+    <message>
+        <source>Distances between the feature network&apos;s features (as the FID uses them), or between the pixels themselves (exact copies, shifted ones differ)</source>
+        <translation>特征网络的特征之间的距离（与 FID 所用相同），或像素本身之间的距离（完全相同的副本距离为零，平移过的副本则不同）</translation>
+    </message>
+    <message>
+        <source>all rows</source>
+        <translation>全部行</translation>
+    </message>
+    <message>
+        <source> rows</source>
+        <translation> 行</translation>
+    </message>
+    <message>
+        <source>Generated images on the sheet, the closest to a training image first</source>
+        <translation>图表中的生成图像数，与训练图像最接近的排在最前</translation>
+    </message>
+    <message>
+        <source>Find nearest</source>
+        <translation>查找最近邻</translation>
+    </message>
+    <message>
+        <source>For every image of the Generated folder above, its k nearest training images, sorted by distance: the images most likely memorised first</source>
+        <translation>为上方“生成集”中的每张图像找出 k 张最近的训练图像，按距离排序：最可能被记忆的图像排在最前</translation>
+    </message>
+    <message>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <source>Export the neighbour sheet</source>
+        <translation>导出最近邻图表</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Choose the training images.</source>
+        <translation>请选择训练图像。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>%1 generated against %2 training images, %3, %4 s. Closest: %5 at %6 from %7.</source>
+        <translation>%1 张生成图像对比 %2 张训练图像，%3，%4 秒。最接近的是 %5，与 %7 的距离为 %6。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>Finding nearest neighbours</source>
+        <translation>正在查找最近邻</translation>
+    </message>
+    <message>
+        <source>Find the neighbours first.</source>
+        <translation>请先查找最近邻。</translation>
     </message>
 </context>
 <context>
@@ -1751,6 +1870,26 @@
     <message>
         <source>cfm-seed (g4vrel/CFM&apos;s recipe)</source>
         <translation>cfm-seed（g4vrel/CFM 的配方）</translation>
+    </message>
+    <message>
+        <source>Also KID</source>
+        <translation>同时计算 KID</translation>
+    </message>
+    <message>
+        <source>Kernel inception distance (torch-fidelity&apos;s) in the same features, charted beside the FID; needs the reference&apos;s images (a folder or a built-in set), not an .npz</source>
+        <translation>在相同特征中计算核 Inception 距离（torch-fidelity 的算法），与 FID 并列绘制；需要参考集的图像（文件夹或内置数据集），不能是 .npz</translation>
+    </message>
+    <message>
+        <source>KID</source>
+        <translation>KID</translation>
+    </message>
+    <message>
+        <source>KID against training time</source>
+        <translation>KID 随训练时间的变化</translation>
+    </message>
+    <message>
+        <source>KID (torch-fidelity&apos;s, the mean over subsets) of the same samples in the same features: unbiased, so it compares across sample counts where FID does not</source>
+        <translation>相同样本在相同特征中的 KID（torch-fidelity 的算法，子集平均值）：它是无偏的，因此在不同样本数之间可以比较，而 FID 不行</translation>
     </message>
 </context>
 <context>

@@ -17,6 +17,7 @@
 #include "ui/sampling_widgets.h"
 #include "ui/scaled_image_label.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QDateTime>
@@ -35,6 +36,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
@@ -120,8 +122,23 @@ void TrainPage::buildUi() {
     status_ = new QLabel(tr("Choose data and a preset, then Start."), right);
     status_->setObjectName(QStringLiteral("trainStatus"));
     rightLayout->addWidget(status_);
-    rightLayout->addWidget(buildCharts(), 3);
-    rightLayout->addWidget(buildPreviews(), 2);
+    // The charts scroll when they need more height than there is (the FID row of a run that
+    // measures it): the window itself must stay within a laptop's screen.
+    auto* chartsScroll = new QScrollArea(right);
+    chartsScroll->setObjectName(QStringLiteral("trainChartsScroll"));
+    chartsScroll->setWidgetResizable(true);
+    chartsScroll->setFrameShape(QFrame::NoFrame);
+    chartsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    chartsScroll->setWidget(buildCharts());
+    // Charts above, previews below: the bar between them gives either more room.
+    auto* chartsAndPreviews = new QSplitter(Qt::Vertical, right);
+    chartsAndPreviews->setObjectName(QStringLiteral("trainChartsSplitter"));
+    chartsAndPreviews->setChildrenCollapsible(false);
+    chartsAndPreviews->addWidget(chartsScroll);
+    chartsAndPreviews->addWidget(buildPreviews());
+    chartsAndPreviews->setStretchFactor(0, 3);
+    chartsAndPreviews->setStretchFactor(1, 2);
+    rightLayout->addWidget(chartsAndPreviews, 1);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter);
@@ -256,9 +273,16 @@ QWidget* TrainPage::buildForm() {
     fidForm->addRow(tr("Reference"), fid_->referenceBox());
     fidForm->addRow(QString(), fid_->pathField());
     fidForm->addRow(tr("Features"), fid_->featuresBox());
+    fidKid_ = new QCheckBox(tr("Also KID"), fidBox);
+    fidKid_->setObjectName(QStringLiteral("trainFidKid"));
+    fidKid_->setToolTip(
+        tr("Kernel inception distance (torch-fidelity's) in the same features, charted beside the FID; "
+           "needs the reference's images (a folder or a built-in set), not an .npz"));
+    fidForm->addRow(QString(), fidKid_);
     const auto updateFidFields = [this] {
         const bool on = fidEvery_->value() > 0;
         fidSamples_->setEnabled(on);
+        fidKid_->setEnabled(on);
         fid_->setEnabled(on);
     };
     connect(fidEvery_, &QSpinBox::valueChanged, this, updateFidFields);
@@ -359,21 +383,53 @@ QWidget* TrainPage::buildCharts() {
     fidTimePlot_ = new PlotWidget(tr("FID against training time"), tr("FID / FD"), charts);
     fidTimePlot_->setObjectName(QStringLiteral("trainFidTimePlot"));
     fidTimePlot_->setXLabel(tr("minutes of training"));
-    for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
+    kidPlot_ = new PlotWidget(tr("KID"), tr("KID"), charts);
+    kidPlot_->setObjectName(QStringLiteral("trainKidPlot"));
+    kidTimePlot_ = new PlotWidget(tr("KID against training time"), tr("KID"), charts);
+    kidTimePlot_->setObjectName(QStringLiteral("trainKidTimePlot"));
+    kidTimePlot_->setXLabel(tr("minutes of training"));
+    for (PlotWidget* plot : {fidPlot_, fidTimePlot_, kidPlot_, kidTimePlot_}) {
         plot->setSmoothing(0.0);
         plot->setBandVisible(false);
         plot->setControlsVisible(false);
         plot->setToolTip(
             tr("The FID of the EMA weights' samples at each measurement; the marked point is the lowest, "
                "whose weights checkpoints/best.pt holds"));
-        plot->setVisible(false);
     }
+    for (PlotWidget* plot : {kidPlot_, kidTimePlot_})
+        plot->setToolTip(
+            tr("KID (torch-fidelity's, the mean over subsets) of the same samples in the same features: "
+               "unbiased, so it compares across sample counts where FID does not"));
     grid->addWidget(lossPlot_, 0, 0);
     grid->addWidget(bucketPlot_, 0, 1);
     grid->addWidget(lrPlot_, 1, 0);
     grid->addWidget(speedPlot_, 1, 1);
-    grid->addWidget(fidPlot_, 2, 0);
-    grid->addWidget(fidTimePlot_, 2, 1);
+    // FID and KID share a row as two tabs (a fourth row of charts would push the window past a
+    // laptop's screen); the KID tab exists while the run has KID, the bar only then.
+    qualityTabs_ = new QTabWidget(charts);
+    qualityTabs_->setObjectName(QStringLiteral("trainQualityTabs"));
+    qualityTabs_->setTabBarAutoHide(true);
+    qualityTabs_->setDocumentMode(true);
+    // Room for the legend (runs, best.pt) and readable axis labels under the tab bar; the charts
+    // scroll rather than squeeze it.
+    qualityTabs_->setMinimumHeight(290);
+    const auto pairPage = [this](PlotWidget* left, PlotWidget* right) {
+        auto* page = new QWidget(qualityTabs_);
+        auto* row = new QHBoxLayout(page);
+        row->setContentsMargins(0, 0, 0, 0);
+        row->addWidget(left);
+        row->addWidget(right);
+        return page;
+    };
+    qualityTabs_->addTab(pairPage(fidPlot_, fidTimePlot_), tr("FID"));
+    kidPage_ = pairPage(kidPlot_, kidTimePlot_);
+    kidPage_->hide();
+    qualityTabs_->setVisible(false);
+    grid->addWidget(lossPlot_, 0, 0);
+    grid->addWidget(bucketPlot_, 0, 1);
+    grid->addWidget(lrPlot_, 1, 0);
+    grid->addWidget(speedPlot_, 1, 1);
+    grid->addWidget(qualityTabs_, 2, 0, 1, 2);
     grid->setRowStretch(0, 3);
     grid->setRowStretch(1, 2);
     grid->setRowStretch(2, 2);
@@ -447,6 +503,7 @@ void TrainPage::setFormConfig(const api::TrainForm& c) {
     seed_->setValue(static_cast<int>(c.seed));
     fidEvery_->setValue(static_cast<int>(std::min<int64_t>(c.fidEvery, fidEvery_->maximum())));
     fidSamples_->setValue(c.fidSamples);
+    fidKid_->setChecked(c.fidKid);
     if (!c.fidReference.empty()) fid_->setReference(QString::fromStdString(c.fidReference));
     fid_->setFeatures(QString::fromStdString(c.fidFeatures));
 }
@@ -480,6 +537,7 @@ api::TrainForm TrainPage::formConfig() const {
     c.seed = static_cast<uint64_t>(seed_->value());
     c.fidEvery = fidEvery_->value();
     c.fidSamples = fidSamples_->value();
+    c.fidKid = fidKid_->isChecked();
     c.fidReference = fid_->reference().toStdString();
     c.fidFeatures = fid_->features().toStdString();
     return api::resolveTrainForm(c);
@@ -508,16 +566,19 @@ void TrainPage::resetCurrentSeries(const QString& label) {
     const int buckets = 10;
     const qint64 timesteps = base_.timesteps;
     for (int b = 0; b < buckets; ++b) bucketIds_ << bucketPlot_->addSeries(bucketLabel(b, buckets, timesteps));
-    for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
-        plot->clear();
-        plot->setVisible(false);
-    }
+    for (PlotWidget* plot : {fidPlot_, fidTimePlot_, kidPlot_, kidTimePlot_}) plot->clear();
+    if (qualityTabs_->count() > 1) qualityTabs_->removeTab(1);
+    kidPage_->hide();
+    qualityTabs_->setVisible(false);
     fidId_ = fidPlot_->addSeries(label);
     fidTimeId_ = fidTimePlot_->addSeries(label);
+    kidId_ = kidPlot_->addSeries(label);
+    kidTimeId_ = kidTimePlot_->addSeries(label);
     fidBestIds_ = {fidPlot_->addSeries(tr("best.pt")), fidTimePlot_->addSeries(tr("best.pt"))};
     // Measurements are points in time: marked; the best one (a single point) as a larger mark.
     for (auto [plot, id, size] :
          {std::tuple{fidPlot_, fidId_, 6.0}, std::tuple{fidTimePlot_, fidTimeId_, 6.0},
+          std::tuple{kidPlot_, kidId_, 6.0}, std::tuple{kidTimePlot_, kidTimeId_, 6.0},
           std::tuple{fidPlot_, fidBestIds_.first, 12.0}, std::tuple{fidTimePlot_, fidBestIds_.second, 12.0}}) {
         plot->smoothedSeries(id)->setPointsVisible(true);
         plot->smoothedSeries(id)->setMarkerSize(size);
@@ -640,14 +701,23 @@ QString TrainPage::overlayRun(const QString& path) {
     lrPlot_->setPoints(lrPlot_->addSeries(name), lr);
     speedPlot_->setPoints(speedPlot_->addSeries(name), speed);
     if (!info.fids.empty()) {
-        QVector<QPointF> byStep, byTime;
+        QVector<QPointF> byStep, byTime, kidByStep, kidByTime;
         for (const auto& f : info.fids) {
             byStep << QPointF(double(f.step), f.value);
             byTime << QPointF(f.wallSeconds / 60.0, f.value);
+            if (f.hasKid) {
+                kidByStep << QPointF(double(f.step), f.kid);
+                kidByTime << QPointF(f.wallSeconds / 60.0, f.kid);
+            }
         }
         fidPlot_->setPoints(fidPlot_->addSeries(name), byStep);
         fidTimePlot_->setPoints(fidTimePlot_->addSeries(name), byTime);
         showFidPlots(QString::fromStdString(info.fids.front().label));
+        if (!kidByStep.isEmpty()) {
+            kidPlot_->setPoints(kidPlot_->addSeries(name), kidByStep);
+            kidTimePlot_->setPoints(kidTimePlot_->addSeries(name), kidByTime);
+            showKidPlots();
+        }
     }
     return {};
 }
@@ -671,8 +741,8 @@ void TrainPage::addMetrics(const QVector<api::TrainMetrics>& batch) {
 }
 
 void TrainPage::showFidPlots(const QString& label) {
+    qualityTabs_->setVisible(true);
     for (PlotWidget* plot : {fidPlot_, fidTimePlot_}) {
-        plot->setVisible(true);
         // The time chart's title stays short: the label (a classifier's name) is on the step chart.
         plot->chart()->setTitle(plot == fidPlot_ ? label : tr("The same against training time"));
     }
@@ -688,6 +758,15 @@ void TrainPage::addFid(const api::TrainFid& f) {
         fidTimePlot_->setPoints(fidBestIds_.second, {QPointF(f.wallSeconds / 60.0, f.value)});
     }
     showFidPlots(QString::fromStdString(f.label));
+    if (f.hasKid) {
+        kidPlot_->appendPoint(kidId_, double(f.step), f.kid);
+        kidTimePlot_->appendPoint(kidTimeId_, f.wallSeconds / 60.0, f.kid);
+        showKidPlots();
+    }
+}
+
+void TrainPage::showKidPlots() {
+    if (qualityTabs_->count() < 2) qualityTabs_->addTab(kidPage_, tr("KID"));
 }
 
 std::optional<api::TrainFid> TrainPage::bestFid() const { return bestFid_; }

@@ -14,7 +14,9 @@
 
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
+class QTabWidget;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -76,6 +78,9 @@ public:
     PlotWidget* fidPlot() const { return fidPlot_; }
     PlotWidget* fidTimePlot() const { return fidTimePlot_; }
     int fidSeries() const { return fidId_; }
+    PlotWidget* kidPlot() const { return kidPlot_; }
+    PlotWidget* kidTimePlot() const { return kidTimePlot_; }
+    int kidSeries() const { return kidId_; }
     // The lowest FID of the run shown (what best.pt holds), if it has one.
     std::optional<api::TrainFid> bestFid() const;
     // The series ids of the run being trained or opened: loss (in lossPlot) and bucket b.
@@ -101,6 +106,7 @@ private:
     void resetCurrentSeries(const QString& label);
     void addFid(const api::TrainFid& fid);
     void showFidPlots(const QString& label);
+    void showKidPlots();
     void addMetrics(const QVector<api::TrainMetrics>& batch);
     void addPreview(qint64 step, const QImage& grid, double seconds = -1);
     void showPreview(int index);
@@ -151,9 +157,17 @@ private:
     int fidId_ = -1;
     int fidTimeId_ = -1;
     QPair<int, int> fidBestIds_{-1, -1};
+    // KID beside FID (a run with fid.kid): against step and against training time.
+    QTabWidget* qualityTabs_ = nullptr;  // FID | KID
+    QWidget* kidPage_ = nullptr;
+    PlotWidget* kidPlot_ = nullptr;
+    PlotWidget* kidTimePlot_ = nullptr;
+    int kidId_ = -1;
+    int kidTimeId_ = -1;
     std::optional<api::TrainFid> bestFid_;
     QSpinBox* fidEvery_ = nullptr;
     QSpinBox* fidSamples_ = nullptr;
+    QCheckBox* fidKid_ = nullptr;
     FidReferenceFields* fid_ = nullptr;
     int lossId_ = -1, lrId_ = -1, speedId_ = -1;
     QVector<int> bucketIds_;
