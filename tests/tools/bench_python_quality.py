@@ -40,10 +40,10 @@ import types
 import cv2
 import numpy as np
 import torch
-from scipy import linalg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_feature_classifier import FeatureClassifier, builtin_frame, read_idx  # noqa: E402
+from make_fid_math_reference import calculate_frechet_distance  # noqa: E402  pytorch-fid's formula
 
 
 def stub(name, **attrs):
@@ -83,18 +83,6 @@ def import_ema(repo):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.EMA
-
-
-def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
-    """pytorch-fid's calculate_frechet_distance."""
-    diff = mu1 - mu2
-    covmean, _ = linalg.sqrtm(sigma1.dot(sigma2), disp=False)
-    if not np.isfinite(covmean).all():
-        offset = np.eye(sigma1.shape[0]) * eps
-        covmean = linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))
-    if np.iscomplexobj(covmean):
-        covmean = covmean.real
-    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
 
 
 def load_classifier(path):
@@ -176,7 +164,7 @@ def main():
                 images.append(model.sample(batch_size=min(100, args.fid_samples - begin)))
         torch.set_rng_state(state)
         u8 = torch.cat(images).mul(255.0).add(0.5).clamp(0, 255).to(torch.uint8)[:, 0].numpy()
-        return frechet_distance(*statistics(features(net, size, u8)), *reference)
+        return float(calculate_frechet_distance(*statistics(features(net, size, u8)), *reference))
 
     batch, step, points = 32, 0, []
     every, limit = args.fid_every_minutes * 60.0, args.minutes * 60.0
