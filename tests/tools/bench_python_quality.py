@@ -24,7 +24,7 @@ EMA(beta=0.995, update_every=1, update_after_step=50). --check-checkpoint FILE l
 of our tiny preset into this Unet with strict=True first (the architectures are the same).
 
 Sources: lucidrains/denoising-diffusion-pytorch 2.1.1 (denoising_diffusion_pytorch/*.py;
-torchvision, accelerate, tqdm and packaging are stubbed: the model code does not use them),
+torchvision, accelerate and packaging are stubbed, tqdm passes through (make_fast_sampler_fixtures.import_lucidrains)),
 arogozhnikov/einops 0.8.1, lucidrains/ema-pytorch (ema_pytorch/ema_pytorch.py, imported on its
 own). `fetch` gives the repositories; see tests/tools/make_cfg_fixtures.py for the same imports.
 """
@@ -43,39 +43,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_feature_classifier import FeatureClassifier, builtin_frame, read_idx  # noqa: E402
+from make_fast_sampler_fixtures import import_lucidrains  # noqa: E402  (stubs: see there)
 from make_fid_math_reference import calculate_frechet_distance  # noqa: E402  pytorch-fid's formula
-
-
-def stub(name, **attrs):
-    module = types.ModuleType(name)
-    module.__dict__.update(attrs)
-    sys.modules[name] = module
-    return module
-
-
-class Unavailable:
-    def __init__(self, *args, **kwargs):
-        raise RuntimeError("stubbed: not used by this script")
-
-
-def import_lucidrains(root, einops_root):
-    sys.path.insert(0, einops_root)
-    stub("packaging")
-    stub("packaging.version", parse=lambda s: tuple(int(p) for p in s.split("+")[0].split(".")[:2] if p.isdigit()))
-    sys.modules["packaging"].version = sys.modules["packaging.version"]
-    tv = stub("torchvision")
-    tv.transforms = stub("torchvision.transforms")
-    tv.utils = stub("torchvision.utils")
-    sys.modules["tqdm"] = stub("tqdm")
-    sys.modules["tqdm"].auto = stub("tqdm.auto", tqdm=lambda iterable, **kwargs: iterable)  # no progress bars
-    if "ema_pytorch" not in sys.modules:
-        stub("ema_pytorch", EMA=Unavailable)
-    stub("accelerate", Accelerator=Unavailable)
-    package = types.ModuleType("denoising_diffusion_pytorch")
-    package.__path__ = [os.path.join(root, "denoising_diffusion_pytorch")]
-    sys.modules["denoising_diffusion_pytorch"] = package
-    import denoising_diffusion_pytorch.denoising_diffusion_pytorch as ddp
-    return ddp
 
 
 def import_ema(repo):

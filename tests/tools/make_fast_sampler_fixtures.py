@@ -132,8 +132,9 @@ def import_lucidrains(pkg_root, einops_root):
     stub("packaging").version = stub("packaging.version", parse=_parse)
     tv = stub("torchvision")
     tv.transforms, tv.utils = stub("torchvision.transforms"), stub("torchvision.utils")
-    stub("tqdm").auto = stub("tqdm.auto", tqdm=_Unavailable)
-    stub("ema_pytorch", EMA=_Unavailable)
+    stub("tqdm").auto = stub("tqdm.auto", tqdm=lambda iterable, *a, **k: iterable)  # progress bars only
+    if "ema_pytorch" not in sys.modules:  # a caller that trains provides the real one
+        stub("ema_pytorch", EMA=_Unavailable)
     stub("accelerate", Accelerator=_Unavailable)
     pkg = types.ModuleType("denoising_diffusion_pytorch")
     pkg.__path__ = [os.path.join(pkg_root, "denoising_diffusion_pytorch")]
