@@ -353,6 +353,8 @@ struct TrainArgs {
     ds::api::MixedPrecision amp = ds::api::MixedPrecision::Off;
     bool ampGiven = false;
     bool channelsLast = false;
+    bool conditional = false;
+    double condDropProb = -1;  // -1: not given
 };
 
 // Multi-process options of `train`, `resume` and `bench train`.
@@ -495,6 +497,12 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
               "mixed precision (bf16: autocast; fp16: CUDA, with loss scaling)")
         ->each([&a](const std::string&) { a.ampGiven = true; });
     cmd->add_flag("--channels-last", a.channelsLast, "channels-last weights and activations");
+    cmd->add_flag("--conditional", a.conditional,
+                  "class-conditional (diffusion): lucidrains' classifier_free_guidance.py Unet and objective "
+                  "(pred_noise, cosine), labels from Fashion-MNIST, class sub-folders or several LMDBs (A,B,...)");
+    cmd->add_option("--cond-drop-prob", a.condDropProb,
+                    "--conditional: the probability a label becomes the null class (default 0.5)")
+        ->check(CLI::Range(0.0, 0.999));
 }
 
 ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
@@ -542,6 +550,16 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (!c.isFlow() && a.channels > 0) c.unet.channels = a.channels;
     if (!c.isFlow() && a.dim > 0) c.unet.dim = a.dim;
     if (!c.isFlow() && !a.dimMults.empty()) c.unet.dimMults = a.dimMults;
+    if (a.conditional) {
+        // classifier_free_guidance.py's GaussianDiffusion defaults, unless given below.
+        c.conditioning.enabled = true;
+        c.diffusion.objective = "pred_noise";
+        c.diffusion.betaSchedule = "cosine";
+    }
+    if (a.condDropProb >= 0) {
+        if (!c.isConditional()) throw ds::Error("--cond-drop-prob needs --conditional");
+        c.conditioning.dropProb = a.condDropProb;
+    }
     if (!a.objective.empty()) c.diffusion.objective = a.objective;
     if (!a.schedule.empty()) c.diffusion.betaSchedule = a.schedule;
     if (a.timesteps > 0) c.diffusion.timesteps = a.timesteps;

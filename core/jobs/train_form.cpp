@@ -45,6 +45,9 @@ TrainForm formOf(const train::TrainConfig& c) {
     f.width = c.isFlow() ? c.flow.network.width() : c.unet.dim;
     f.stages = c.isFlow() ? c.flow.network.stages() : c.unet.dimMults;
     f.sampleSampler = c.sampleSampler;
+    f.conditional = c.isConditional();
+    f.condDropProb = c.conditioning.dropProb;
+    f.classNames = c.conditioning.classNames;
     forEachSharedField(f, c, [](auto& field, const auto& value) { field = value; });
     return f;
 }
@@ -64,6 +67,14 @@ train::TrainConfig trainConfigOf(const TrainForm& f) {
         c.unet.dim = f.width;
         c.unet.dimMults = f.stages;
         c.sampleSampler = f.sampleSampler;
+        if (f.conditional && !c.isConditional()) {
+            // classifier_free_guidance.py's GaussianDiffusion defaults.
+            c.diffusion.objective = "pred_noise";
+            c.diffusion.betaSchedule = "cosine";
+        }
+        c.conditioning.enabled = f.conditional;
+        c.conditioning.dropProb = f.condDropProb;
+        if (!f.conditional) c.conditioning = train::TrainConfig::Conditioning{};
     }
     forEachSharedField(f, c, [](const auto& value, auto& field) { field = value; });
     if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};

@@ -32,7 +32,9 @@ FlowTrainingModel::FlowTrainingModel(const TrainConfig& config, const torch::Dev
     ema_.train(false);
 }
 
-TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) {
+TrainingModel::Loss FlowTrainingModel::loss(const torch::Tensor& images, const torch::Tensor& labels,
+                                            at::Generator& gen, const BatchShard& shard) {
+    if (labels.defined()) throw Error("class-conditional flow matching training is not built yet");
     const auto x1 = images * 2 - 1;
     const auto cpu = x1.options().device(torch::kCPU);
     const auto noise = shard.randn(x1.sizes(), gen, cpu).to(x1.device());

@@ -23,7 +23,8 @@ public:
     std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.module(); }
     void setChannelsLast(bool on) override;
     int64_t positions() const override { return kPositions; }
-    Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) override;
+    Loss loss(const torch::Tensor& images, const torch::Tensor& labels, at::Generator& gen,
+              const BatchShard& shard) override;
     torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) override;
     io::PngText previewText(int steps) const override;
     void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,

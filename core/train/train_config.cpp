@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/train/train_config.h"
 
+#include "core/nn/cfg_unet.h"
 #include "core/util/error.h"
 
 namespace ds::train {
@@ -17,7 +18,28 @@ api::MixedPrecision parseMixedPrecision(const std::string& name) {
                 api::names::choices(api::names::kMixedPrecisions) + ")");
 }
 
+nn::CfgUnetConfig TrainConfig::cfgUnet() const {
+    nn::CfgUnetConfig c;  // attention: classifier_free_guidance.py's defaults
+    c.dim = unet.dim;
+    c.dimMults = unet.dimMults;
+    c.channels = unet.channels;
+    c.numClasses = int(conditioning.classNames.size());
+    c.condDropProb = conditioning.dropProb;
+    return c;
+}
+
 void TrainConfig::validate() const {
+    if (isConditional()) {
+        if (isFlow())
+            throw Error("class-conditional training is built for diffusion models; flow matching trains "
+                        "unconditional models for now");
+        if (!(conditioning.dropProb >= 0.0 && conditioning.dropProb < 1.0))
+            throw Error("the condition dropout probability must be in [0, 1) (0.5: lucidrains' default)");
+        if (conditioning.classNames.size() == 1) throw Error("class-conditional training needs at least two classes");
+        if (channelsLast) throw Error("--channels-last is not built for the class-conditional Unet");
+        if (unet.selfCondition || unet.learnedVariance)
+            throw Error("the class-conditional Unet has neither self-conditioning nor learned variance");
+    }
     if (isFlow()) {
         flow.validate();
     } else {
@@ -102,6 +124,14 @@ nlohmann::json TrainConfig::toJson() const {
         j["diffusion"] = diffusion.toJson();
         j["schedule"]["sample_sampler"] = api::samplerName(sampleSampler);
     }
+    if (isConditional()) {
+        j["conditional"] = {{"cond_drop_prob", conditioning.dropProb},
+                            {"preview_cond_scale", conditioning.previewScale},
+                            {"preview_rescaled_phi", conditioning.previewRescaledPhi}};
+        // Where checkpoint readers look for the names (a checkpoint's config entry is this file).
+        j["class_names"] = conditioning.classNames;
+        j["cfg_unet"] = cfgUnet().toJson();
+    }
     if (fid.enabled())
         j["fid"] = {{"every", fid.every},       {"samples", fid.samples}, {"reference", fid.reference},
                     {"features", fid.features}, {"dims", fid.dims},       {"batch_size", fid.batchSize}};
@@ -168,6 +198,14 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         }
         c.seed = j.value("seed", c.seed);
         c.device = j.value("device", c.device);
+        if (j.contains("conditional")) {
+            const auto& k = j.at("conditional");
+            c.conditioning.enabled = true;
+            c.conditioning.dropProb = k.value("cond_drop_prob", c.conditioning.dropProb);
+            c.conditioning.previewScale = k.value("preview_cond_scale", c.conditioning.previewScale);
+            c.conditioning.previewRescaledPhi = k.value("preview_rescaled_phi", c.conditioning.previewRescaledPhi);
+            c.conditioning.classNames = j.value("class_names", std::vector<std::string>{});
+        }
         if (j.contains("fid")) {  // runs without it: no FID
             const auto& f = j.at("fid");
             c.fid.every = f.at("every");

@@ -14,6 +14,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+namespace ds::nn {
+struct CfgUnetConfig;  // core/nn/cfg_unet.h
+}
 
 namespace ds::train {
 
@@ -84,6 +89,22 @@ struct TrainConfig {
     // counted) or at `steps`, whichever comes first; a timed FID is measured at the end. One
     // process only (the ranks' clocks differ).
     double maxSeconds = 0.0;
+    // Class-conditional training (diffusion): lucidrains' classifier_free_guidance.py Unet
+    // (nn::CfgUnet: the unet's dim, dim_mults and channels, its own attention defaults) under
+    // GaussianDiffusion, each label replaced by the null class with probability dropProb so
+    // that classifier-free guidance works. The labels come from the data: Fashion-MNIST's, the
+    // class sub-folders of an image folder (sorted names, as torchvision's ImageFolder), or
+    // several LMDBs given together (one class each).
+    struct Conditioning {
+        bool enabled = false;
+        double dropProb = 0.5;                // cond_drop_prob
+        std::vector<std::string> classNames;  // label order; settled from the data when the run is made
+        double previewScale = 6.0;            // guidance of previews and FIDs (lucidrains' sample() default)
+        double previewRescaledPhi = 0.7;
+    } conditioning;
+    bool isConditional() const { return conditioning.enabled; }
+    // The conditional network (conditioning.enabled).
+    nn::CfgUnetConfig cfgUnet() const;
 
     uint64_t seed = 0;
     std::string device = "auto";

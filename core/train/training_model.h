@@ -31,9 +31,11 @@ public:
         torch::Tensor position;   // (B) int64 in [0, positions()): where on the time axis each sample was
     };
     virtual int64_t positions() const = 0;  // diffusion: T timesteps; flows: t in thousandths
-    // images: a batch from the loader, in [0, 1]; shard: which rows of the global batch they are
-    // (data-parallel runs), so that per-sample noise and times match a one-process run.
-    virtual Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) = 0;
+    // images: a batch from the loader, in [0, 1]; labels (B) int64: a class-conditional model's
+    // (undefined otherwise); shard: which rows of the global batch they are (data-parallel runs),
+    // so that per-sample noise and times match a one-process run.
+    virtual Loss loss(const torch::Tensor& images, const torch::Tensor& labels, at::Generator& gen,
+                      const BatchShard& shard) = 0;
 
     // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how. Throws
     // ds::Cancelled when `stop` is requested.
