@@ -114,6 +114,10 @@ void addConditioningOptions(CLI::App* cmd, ds::api::ClassConditioning& c) {
     cmd->add_option("--class-name", c.className, "a class by the name the checkpoint records")
         ->excludes(one)
         ->group(group);
+    cmd->add_flag("--row-per-class", c.rowPerClass,
+                  "a grid of one row per class, max(1, num / classes) columns, the same noise down each column")
+        ->excludes(one)
+        ->group(group);
     cmd->add_option("--cond-scale", c.condScale,
                     "guidance scale W (1: the conditional model alone; default 6, "
                     "lucidrains' sample())")

@@ -365,6 +365,22 @@ private Q_SLOTS:
         QCOMPARE(pngEntry(QDir(out).filePath("00002.png"), "ds.class"), QString("0"));
         QCOMPARE(pngEntry(QDir(out).filePath("00001.png"), "ds.class"), QString("3"));
 
+        // One row per class: 4 classes x 2 seeds, the same x_T in each column, so a column's images
+        // differ only by their class (DDIM, eta 0: deterministic), and a row's by their noise.
+        const QString rows = dir.filePath("rows");
+        r = test::runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("model_a.gd.pt")),
+                          "--weights", "online", "--image-size", "16", "--num", "9", "--row-per-class", "--steps", "3",
+                          "--cond-scale", "1", "--grid", dir.filePath("rows.png"), "--out-dir", rows,
+                          "--save-tensors", dir.filePath("rows.pt")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(pngEntry(dir.filePath("rows.png"), "ds.classes"), QString("0,0,1,1,2,2,3,3"));
+        QCOMPARE(QDir(rows).entryList({"*.png"}).size(), 8);
+        const auto saved = io::loadTorchFile(dir.filePath("rows.pt").toStdString());
+        const auto xs = saved->at("xs").asTensor();  // (N, steps + 1, C, H, W): x_T first
+        for (int64_t i = 2; i < 8; ++i)
+            QVERIFY2(torch::equal(xs[i][0], xs[i % 2][0]), qPrintable(QString("image %1's x_T").arg(i)));
+        QVERIFY(!torch::equal(xs[0][0], xs[1][0]));
+
         // A fast sampler with guidance; info names the classes.
         r = test::runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("model_a.gd.pt")),
                           "--weights", "online", "--image-size", "16", "--num", "2", "--class", "1", "--sampler",

@@ -69,6 +69,7 @@ void ClassConditionFields::setClasses(const api::CheckpointClasses& classes) {
     class_->blockSignals(true);
     class_->clear();
     class_->addItem(tr("Every class in turn"), -1);
+    class_->addItem(tr("One row per class"), kRowPerClass);
     for (int k = 0; k < classes.count; ++k) {
         const QString name =
             size_t(k) < classes.names.size() ? QString::fromStdString(classes.names[size_t(k)]) : QString();
@@ -114,6 +115,7 @@ void ClassConditionFields::applyTo(api::SampleRequest& r) const {
     auto& c = r.conditioning;
     const int k = selectedClass();
     c.classes = k >= 0 ? std::vector<int>{k} : std::vector<int>{};
+    c.rowPerClass = k == kRowPerClass;
     c.condScale = condScale_->value();
     c.rescaledPhi = rescaledPhi_->value();
     c.cfgPlusPlus = cfgPlusPlus_->isChecked();

@@ -43,7 +43,9 @@ public:
     // (sampling reports its error).
     void setCheckpoint(const QString& path);
     int classCount() const { return classes_.count; }
-    int selectedClass() const;  // -1: every class in turn
+    // One row per class, the same seeds across: what selectedClass() returns for it.
+    static constexpr int kRowPerClass = -2;
+    int selectedClass() const;  // -1: every class in turn; kRowPerClass
     void setSelectedClass(int k);
     double condScale() const;
     void setCondScale(double w);
