@@ -4,6 +4,7 @@
 #include "app/terminal_progress.h"
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
+#include "core/api/classify.h"
 #include "core/api/distributed.h"
 #include "core/api/event_file_sink.h"
 #include "core/api/feature_network.h"
@@ -860,6 +861,57 @@ void addTrainClassifierOptions(CLI::App* cmd, ds::api::ClassifierTrainRequest& r
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
 }
 
+// `classify FOLDER`: how often the classifier recognises class-conditional samples as the class
+// their PNGs record.
+struct ClassifyArgs {
+    ds::api::ClassifyRequest request;
+    bool json = false;
+};
+
+void addClassifyOptions(CLI::App* cmd, ClassifyArgs& a) {
+    cmd->add_option("folder", a.request.folder, "sample PNGs of a class-conditional checkpoint (their ds.class)")
+        ->required();
+    cmd->add_option("--features", a.request.classifier,
+                    "the classifier: fashion-mnist (train-classifier's, the default) or a classifier FILE");
+    cmd->add_option("--batch-size", a.request.batchSize, "images per batch")->check(kAtLeastOne);
+    cmd->add_option("--device", a.request.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_flag("--json", a.json, "print the result as JSON");
+}
+
+int runClassify(const ClassifyArgs& a) {
+    ds::app::TerminalProgress progress("classify", isatty(STDERR_FILENO));
+    const auto r = ds::api::classifyImages(a.request, progress, gStop);
+    progress.finish();
+    const auto name = [&r](size_t k) { return k < r.classNames.size() ? r.classNames[k] : std::to_string(k); };
+    if (a.json) {
+        nlohmann::json perClass = nlohmann::json::array();
+        for (size_t k = 0; k < r.perClassImages.size(); ++k)
+            perClass.push_back({{"class", k},
+                                {"name", name(k)},
+                                {"images", r.perClassImages[k]},
+                                {"correct", r.perClassCorrect[k]},
+                                {"accuracy", r.perClassImages[k] ? double(r.perClassCorrect[k]) / double(r.perClassImages[k])
+                                                                 : 0.0}});
+        std::cout << nlohmann::json{{"images", r.images},     {"labelled", r.labelled},
+                                    {"correct", r.correct},   {"accuracy", r.accuracy},
+                                    {"per_class", perClass},  {"confusion", r.confusion},
+                                    {"classifier", r.classifierLabel},
+                                    {"classifier_test_accuracy", r.classifierTestAccuracy},
+                                    {"seconds", r.seconds}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("accuracy: %.4f (%lld of %lld images recognised as their class; %s)\n", r.accuracy,
+                static_cast<long long>(r.correct), static_cast<long long>(r.labelled), r.classifierLabel.c_str());
+    for (size_t k = 0; k < r.perClassImages.size(); ++k)
+        if (r.perClassImages[k] > 0)
+            std::printf("  %zu %-12s %.4f (%lld)\n", k, name(k).c_str(),
+                        double(r.perClassCorrect[k]) / double(r.perClassImages[k]),
+                        static_cast<long long>(r.perClassImages[k]));
+    return 0;
+}
+
 int runTrainClassifier(const ds::api::ClassifierTrainRequest& r) {
     ds::app::TerminalProgress progress("train-classifier", isatty(STDERR_FILENO));
     const auto result = ds::api::trainClassifier(r, progress, gStop);
@@ -1050,6 +1102,10 @@ int main(int argc, char** argv) {
     auto* trainClassifier = app.add_subcommand(
         "train-classifier", "train the Fashion-MNIST classifier whose features fid --features fashion-mnist uses");
     addTrainClassifierOptions(trainClassifier, classifierRequest);
+    ClassifyArgs classifyArgs;
+    auto* classify = app.add_subcommand(
+        "classify", "how often the Fashion-MNIST classifier recognises class-conditional samples as their class");
+    addClassifyOptions(classify, classifyArgs);
     ds::api::FidBenchOptions benchFidOptions;
     auto* benchFid = bench->add_subcommand("fid", "FID speed: feature extraction images/s, total and Frechet seconds");
     addBenchFidOptions(benchFid, benchFidOptions);
@@ -1105,6 +1161,7 @@ int main(int argc, char** argv) {
         if (fid->parsed()) return runFidCommand(fidArgs);
         if (neighbours->parsed()) return runNeighboursCommand(neighboursArgs);
         if (trainClassifier->parsed()) return runTrainClassifier(classifierRequest);
+        if (classify->parsed()) return runClassify(classifyArgs);
         if (benchFid->parsed()) {
             ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));
             const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
