@@ -886,15 +886,18 @@ int runClassify(const ClassifyArgs& a) {
     if (a.json) {
         nlohmann::json perClass = nlohmann::json::array();
         for (size_t k = 0; k < r.perClassImages.size(); ++k)
-            perClass.push_back({{"class", k},
-                                {"name", name(k)},
-                                {"images", r.perClassImages[k]},
-                                {"correct", r.perClassCorrect[k]},
-                                {"accuracy", r.perClassImages[k] ? double(r.perClassCorrect[k]) / double(r.perClassImages[k])
-                                                                 : 0.0}});
-        std::cout << nlohmann::json{{"images", r.images},     {"labelled", r.labelled},
-                                    {"correct", r.correct},   {"accuracy", r.accuracy},
-                                    {"per_class", perClass},  {"confusion", r.confusion},
+            perClass.push_back(
+                {{"class", k},
+                 {"name", name(k)},
+                 {"images", r.perClassImages[k]},
+                 {"correct", r.perClassCorrect[k]},
+                 {"accuracy", r.perClassImages[k] ? double(r.perClassCorrect[k]) / double(r.perClassImages[k]) : 0.0}});
+        std::cout << nlohmann::json{{"images", r.images},
+                                    {"labelled", r.labelled},
+                                    {"correct", r.correct},
+                                    {"accuracy", r.accuracy},
+                                    {"per_class", perClass},
+                                    {"confusion", r.confusion},
                                     {"classifier", r.classifierLabel},
                                     {"classifier_test_accuracy", r.classifierTestAccuracy},
                                     {"seconds", r.seconds}}

@@ -368,10 +368,28 @@ private Q_SLOTS:
         // One row per class: 4 classes x 2 seeds, the same x_T in each column, so a column's images
         // differ only by their class (DDIM, eta 0: deterministic), and a row's by their noise.
         const QString rows = dir.filePath("rows");
-        r = test::runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("model_a.gd.pt")),
-                          "--weights", "online", "--image-size", "16", "--num", "9", "--row-per-class", "--steps", "3",
-                          "--cond-scale", "1", "--grid", dir.filePath("rows.png"), "--out-dir", rows,
-                          "--save-tensors", dir.filePath("rows.pt")});
+        r = test::runCli({"--threads",
+                          "1",
+                          "sample",
+                          "--checkpoint",
+                          QString::fromStdString(fixture("model_a.gd.pt")),
+                          "--weights",
+                          "online",
+                          "--image-size",
+                          "16",
+                          "--num",
+                          "9",
+                          "--row-per-class",
+                          "--steps",
+                          "3",
+                          "--cond-scale",
+                          "1",
+                          "--grid",
+                          dir.filePath("rows.png"),
+                          "--out-dir",
+                          rows,
+                          "--save-tensors",
+                          dir.filePath("rows.pt")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QCOMPARE(pngEntry(dir.filePath("rows.png"), "ds.classes"), QString("0,0,1,1,2,2,3,3"));
         QCOMPARE(QDir(rows).entryList({"*.png"}).size(), 8);

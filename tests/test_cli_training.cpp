@@ -11,7 +11,6 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <QDir>
-#include <opencv2/imgcodecs.hpp>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -20,6 +19,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
 #include <map>
@@ -190,15 +190,17 @@ private Q_SLOTS:
         QCOMPARE(int(records.size()), int(points.size()));
         QCOMPARE(records.rbegin()->second["fid"].toDouble(), points.last().toObject()["fd"].toDouble());
         QVERIFY2(r.err.contains("finished at step"), qPrintable(r.err));
+    }
+
     // --conditional on Fashion-MNIST: lucidrains' class-conditional Unet trained on the labels; the
     // run and every checkpoint record the ten classes, `info` shows them, `sample --class-name`
     // samples one, and the previews are one row per class.
     void conditionalTrainingRecordsItsClasses() {
         const QString run = tmp("conditional");
-        auto args = test::tinyTrainCommand(run, 4,
-                                           {"--batch-size", "8", "--save-every", "4", "--sample-every", "4",
-                                            "--sample-count", "10", "--sample-steps", "2", "--seed", "5",
-                                            "--conditional", "--cond-drop-prob", "0.25"});
+        auto args = test::tinyTrainCommand(
+            run, 4,
+            {"--batch-size", "8", "--save-every", "4", "--sample-every", "4", "--sample-count", "10", "--sample-steps",
+             "2", "--seed", "5", "--conditional", "--cond-drop-prob", "0.25"});
         const auto r = runCli(args);
         if (r.exitCode != 0 && r.err.contains("Fashion-MNIST")) QSKIP(qPrintable(r.err));
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -217,9 +219,9 @@ private Q_SLOTS:
         const auto i = QJsonDocument::fromJson(info.out.toUtf8()).object();
         QCOMPARE(i["class_names"].toArray().size(), 10);
         const QString out = tmp("conditional-samples");
-        const auto sampled = runCli({"--threads", "1", "sample", "--checkpoint", checkpoint, "--class-name", "Sneaker",
-                                     "--cond-scale", "3", "--num", "2", "--sampler", "ddim", "--steps", "2",
-                                     "--out-dir", out});
+        const auto sampled =
+            runCli({"--threads", "1", "sample", "--checkpoint", checkpoint, "--class-name", "Sneaker", "--cond-scale",
+                    "3", "--num", "2", "--sampler", "ddim", "--steps", "2", "--out-dir", out});
         QVERIFY2(sampled.exitCode == 0, qPrintable(sampled.err));
         QCOMPARE(QDir(out).entryList({"*.png"}).size(), 2);
         // The preview: 10 rows of one image (16 px + 2 px padding).
@@ -237,17 +239,15 @@ private Q_SLOTS:
             }
         }
         const QString folderRun = tmp("conditional-folder");
-        const auto f = runCli(test::tinyTrainCommand(folderRun, 2,
-                                                     {"--batch-size", "4", "--sample-every", "0", "--data", folder,
-                                                      "--conditional"}));
+        const auto f = runCli(test::tinyTrainCommand(
+            folderRun, 2, {"--batch-size", "4", "--sample-every", "0", "--data", folder, "--conditional"}));
         QVERIFY2(f.exitCode == 0, qPrintable(f.err));
         QFile folderConfig(folderRun + "/config.json");
         QVERIFY(folderConfig.open(QIODevice::ReadOnly));
         QCOMPARE(QJsonDocument::fromJson(folderConfig.readAll()).object()["class_names"].toArray(),
                  (QJsonArray{"cats", "dogs"}));
-        const auto flat = runCli(test::tinyTrainCommand(tmp("conditional-flat"), 2,
-                                                        {"--batch-size", "4", "--data", folder + "/cats",
-                                                         "--conditional"}));
+        const auto flat = runCli(test::tinyTrainCommand(
+            tmp("conditional-flat"), 2, {"--batch-size", "4", "--data", folder + "/cats", "--conditional"}));
         QCOMPARE(flat.exitCode, 1);
         QVERIFY2(flat.err.contains("class sub-folders"), qPrintable(flat.err));
     }

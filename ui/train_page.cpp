@@ -222,8 +222,9 @@ QWidget* TrainPage::buildForm() {
     condDropProb_->setRange(0.0, 0.99);
     condDropProb_->setSingleStep(0.05);
     condDropProb_->setDecimals(2);
-    condDropProb_->setToolTip(tr("How often a label is replaced by the null class while training (cond_drop_prob): "
-                                 "what classifier-free guidance pushes away from"));
+    condDropProb_->setToolTip(
+        tr("How often a label is replaced by the null class while training (cond_drop_prob): "
+           "what classifier-free guidance pushes away from"));
     modelForm->addRow(QString(), conditional_);
     modelForm->addRow(tr("Label dropout"), condDropProb_);
     connect(conditional_, &QCheckBox::toggled, condDropProb_, &QWidget::setEnabled);

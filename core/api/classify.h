@@ -14,19 +14,19 @@
 namespace ds::api {
 
 struct ClassifyRequest {
-    std::string folder;                     // PNGs, each with ds.class (images without it are counted apart)
+    std::string folder;                        // PNGs, each with ds.class (images without it are counted apart)
     std::string classifier = "fashion-mnist";  // fashion-mnist (train-classifier's default file) or a file
     int batchSize = 200;
     std::string device = "cpu";
 };
 
 struct ClassifyResult {
-    int64_t images = 0;      // in the folder
-    int64_t labelled = 0;    // with a ds.class the classifier knows
-    int64_t correct = 0;     // predicted as their ds.class
-    double accuracy = 0.0;   // correct / labelled
-    std::vector<std::string> classNames;       // the classifier's classes (Fashion-MNIST's names)
-    std::vector<int64_t> perClassImages;       // by asked class
+    int64_t images = 0;                   // in the folder
+    int64_t labelled = 0;                 // with a ds.class the classifier knows
+    int64_t correct = 0;                  // predicted as their ds.class
+    double accuracy = 0.0;                // correct / labelled
+    std::vector<std::string> classNames;  // the classifier's classes (Fashion-MNIST's names)
+    std::vector<int64_t> perClassImages;  // by asked class
     std::vector<int64_t> perClassCorrect;
     std::vector<std::vector<int64_t>> confusion;  // [asked][predicted]
     std::string classifierLabel;

@@ -68,8 +68,9 @@ std::vector<std::string> splitClassLmdbs(const std::string& data) {
     }
     for (const auto& part : parts)
         if (!lmdb::isLmdbDirectory(part))
-            throw fileError(part, "is not an LMDB folder (holding data.mdb): several --data paths, separated by "
-                                  "commas, name one LSUN LMDB per class");
+            throw fileError(part,
+                            "is not an LMDB folder (holding data.mdb): several --data paths, separated by "
+                            "commas, name one LSUN LMDB per class");
     return parts;
 }
 

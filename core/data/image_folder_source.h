@@ -70,8 +70,8 @@ private:
     ImageTransform transform_;
     ImageFolderOptions options_;
     std::vector<std::string> paths_;
-    std::vector<std::string> classNames_;  // classSubfolders: the sub-folders' names
-    std::vector<int32_t> labels_;          // classSubfolders: each path's class
+    std::vector<std::string> classNames_;     // classSubfolders: the sub-folders' names
+    std::vector<int32_t> labels_;             // classSubfolders: each path's class
     std::unique_ptr<LoadFailures> failures_;  // the scan's report, then load()'s failures
 };
 

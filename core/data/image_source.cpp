@@ -20,8 +20,9 @@ std::string describeTransform(const ImageTransform& transform) {
 ImageSource::~ImageSource() = default;
 
 int64_t ImageSource::label(size_t /*index*/) const {
-    throw Error(describe() + " has no labels: class-conditional training takes Fashion-MNIST, a folder of class "
-                             "sub-folders, or several LMDBs (one class each)");
+    throw Error(describe() +
+                " has no labels: class-conditional training takes Fashion-MNIST, a folder of class "
+                "sub-folders, or several LMDBs (one class each)");
 }
 
 }  // namespace ds::data

@@ -49,7 +49,8 @@ BuiltinReference::BuiltinReference(const std::string& name, const std::string& d
         if (base == kTest || base == kTrain) {
             std::string known;
             for (size_t k = 0; k < data::FashionMnistSource::kClassNames.size(); ++k)
-                known += std::string(k ? ", " : "") + std::to_string(k) + " " + data::FashionMnistSource::kClassNames[k];
+                known +=
+                    std::string(k ? ", " : "") + std::to_string(k) + " " + data::FashionMnistSource::kClassNames[k];
             throw Error("'" + name + "': no Fashion-MNIST class '" + suffix + "' (the classes: " + known + ")");
         }
         throw Error("unknown built-in image set '" + name + "'");

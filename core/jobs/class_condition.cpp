@@ -68,8 +68,9 @@ torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& se
 api::SampleRequest withClassRows(const api::SampleRequest& r, int classCount) {
     if (!r.conditioning.rowPerClass) return r;
     if (classCount <= 0)
-        throw fileError(r.checkpoint, "--row-per-class applies to class-conditional checkpoints; this model is "
-                                      "unconditional");
+        throw fileError(r.checkpoint,
+                        "--row-per-class applies to class-conditional checkpoints; this model is "
+                        "unconditional");
     api::SampleRequest rows = r;
     const int columns = std::max(1, r.num / classCount);
     rows.num = columns * classCount;

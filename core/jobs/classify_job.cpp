@@ -70,8 +70,8 @@ ClassifyResult classifyImages(const ClassifyRequest& r, JobSink& sink, const Sto
             if (*label < 0 || *label >= k)
                 throw fileError(files[i], "records class " + std::to_string(*label) + "; the classifier knows 0.." +
                                               std::to_string(k - 1));
-            const cv::Mat input = fid::toNetworkInput(fid::decodeFidImage(files[i]), config.inputChannels,
-                                                      config.inputSize);
+            const cv::Mat input =
+                fid::toNetworkInput(fid::decodeFidImage(files[i]), config.inputChannels, config.inputSize);
             auto t = torch::from_blob(input.data, {input.rows, input.cols, input.channels()}, torch::kUInt8)
                          .permute({2, 0, 1})
                          .to(torch::kFloat)
@@ -95,8 +95,9 @@ ClassifyResult classifyImages(const ClassifyRequest& r, JobSink& sink, const Sto
         sink.onProgress(meter.at(int64_t(end)));
     }
     if (result.labelled == 0)
-        throw fileError(r.folder, "holds no image recording its class (ds.class): sample a class-conditional "
-                                  "checkpoint with --out-dir to get one");
+        throw fileError(r.folder,
+                        "holds no image recording its class (ds.class): sample a class-conditional "
+                        "checkpoint with --out-dir to get one");
     result.accuracy = double(result.correct) / double(result.labelled);
     result.seconds = secondsSince(start);
     return result;

@@ -31,8 +31,9 @@ nn::CfgUnetConfig TrainConfig::cfgUnet() const {
 void TrainConfig::validate() const {
     if (isConditional()) {
         if (isFlow())
-            throw Error("class-conditional training is built for diffusion models; flow matching trains "
-                        "unconditional models for now");
+            throw Error(
+                "class-conditional training is built for diffusion models; flow matching trains "
+                "unconditional models for now");
         if (!(conditioning.dropProb >= 0.0 && conditioning.dropProb < 1.0))
             throw Error("the condition dropout probability must be in [0, 1) (0.5: lucidrains' default)");
         if (conditioning.classNames.size() == 1) throw Error("class-conditional training needs at least two classes");

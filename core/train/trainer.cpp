@@ -93,8 +93,9 @@ std::vector<std::string> classNamesOfData(const std::string& data) {
         return names;
     }
     if (lmdb::isLmdbDirectory(data))
-        throw fileError(data, "is one LMDB: one class. A class-conditional run over LSUN takes several LMDBs, one "
-                              "per class, separated by commas (--data bedroom_train_lmdb,church_outdoor_train_lmdb)");
+        throw fileError(data,
+                        "is one LMDB: one class. A class-conditional run over LSUN takes several LMDBs, one "
+                        "per class, separated by commas (--data bedroom_train_lmdb,church_outdoor_train_lmdb)");
     return data::classSubfolderNames(data);
 }
 
@@ -113,7 +114,8 @@ void Trainer::buildData() {
                                                              transform);
     } else if (const auto lmdbs = data::splitClassLmdbs(config_.data); !lmdbs.empty()) {
         if (!conditional)
-            throw Error("several LMDBs (" + config_.data + ") are the classes of a class-conditional run: add "
+            throw Error("several LMDBs (" + config_.data +
+                        ") are the classes of a class-conditional run: add "
                         "--conditional, or train on one");
         std::vector<std::shared_ptr<const data::ImageSource>> parts;
         std::vector<std::string> names;

@@ -12,6 +12,7 @@ and writes them as a grid. Exits 1 when a load is not strict.
 """
 import argparse
 import os
+import pickle
 import sys
 
 import torch
@@ -29,7 +30,15 @@ def main():
     p.add_argument("--out")
     args = p.parse_args()
     cfg, _, _ = import_cfg(args.lucidrains, args.einops)
-    ck = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+    try:
+        ck = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        # PyTorch 1.13's weights-only unpickler lacks BINFLOAT (the config's floats); 2.x has it.
+        if int(torch.__version__.split(".")[0]) >= 2:
+            raise
+        print(f"PyTorch {torch.__version__}: weights_only=True cannot read floats ({e}); loading it plainly",
+              file=sys.stderr)
+        ck = torch.load(args.checkpoint, map_location="cpu")
     run = ck["config"]
     u, d = run["cfg_unet"], run["diffusion"]
     unet = cfg.Unet(dim=u["dim"], num_classes=u["num_classes"], cond_drop_prob=u["cond_drop_prob"],
