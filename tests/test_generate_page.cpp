@@ -4,6 +4,7 @@
 #include "core/api/image_file.h"
 #include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
+#include "ui/class_condition_fields.h"
 #include "ui/generate_page.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
@@ -101,7 +102,8 @@ private Q_SLOTS:
         QVERIFY(!classes->isVisibleTo(&page));
         page.setCheckpoint(QStringLiteral(DS_TEST_FIXTURES "/lucidrains_cfg/model_a.trainer.pt"));
         QVERIFY(classes->isVisibleTo(&page));
-        QCOMPARE(classes->count(), 5);  // every class in turn, then 0..3
+        QCOMPARE(classes->count(), 6);  // every class in turn, one row per class, then 0..3
+        QCOMPARE(classes->itemData(1).toInt(), ds::ui::ClassConditionFields::kRowPerClass);
         classes->setCurrentIndex(classes->findData(2));
         scale->setValue(3.0);
         page.setImageSize(16);

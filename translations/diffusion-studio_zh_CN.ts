@@ -93,6 +93,10 @@
         <source>Every class in turn</source>
         <translation>依次使用每个类别</translation>
     </message>
+    <message>
+        <source>One row per class</source>
+        <translation>每个类别一行</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::DiffusionSamplerFields</name>
@@ -1890,6 +1894,22 @@
     <message>
         <source>KID (torch-fidelity&apos;s, the mean over subsets) of the same samples in the same features: unbiased, so it compares across sample counts where FID does not</source>
         <translation>相同样本在相同特征中的 KID（torch-fidelity 的算法，子集平均值）：它是无偏的，因此在不同样本数之间可以比较，而 FID 不行</translation>
+    </message>
+    <message>
+        <source>Class-conditional (classifier-free guidance)</source>
+        <translation>类别条件（无分类器引导）</translation>
+    </message>
+    <message>
+        <source>Train lucidrains&apos; class-conditional Unet (classifier_free_guidance.py) on the data&apos;s labels: Fashion-MNIST&apos;s ten classes, or one sub-folder per class. Previews show one row per class; the Generate page and the Explorer then pick a class and a guidance scale.</source>
+        <translation>在数据的标签上训练 lucidrains 的类别条件 Unet（classifier_free_guidance.py）：Fashion-MNIST 的十个类别，或每个类别一个子文件夹。预览中每行一个类别；之后可在“生成”页和采样器浏览器中选择类别和引导强度。</translation>
+    </message>
+    <message>
+        <source>How often a label is replaced by the null class while training (cond_drop_prob): what classifier-free guidance pushes away from</source>
+        <translation>训练时标签被替换为空类别的概率（cond_drop_prob）：无分类器引导以空类别为参照向外推</translation>
+    </message>
+    <message>
+        <source>Label dropout</source>
+        <translation>标签丢弃率</translation>
     </message>
 </context>
 <context>
