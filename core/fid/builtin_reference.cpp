@@ -37,28 +37,26 @@ std::optional<uint8_t> classOf(const std::string& suffix) {
 }  // namespace
 
 bool isBuiltinReference(const std::string& path) {
-    const auto [base, suffix] = splitClass(path);
-    if (base != kTest && base != kTrain) return false;
-    return path.find(':') == std::string::npos || classOf(suffix).has_value();
+    // Any class suffix: an unknown class is refused by the constructor, which lists the classes.
+    const std::string base = splitClass(path).first;
+    return base == kTest || base == kTrain;
 }
 
 BuiltinReference::BuiltinReference(const std::string& name, const std::string& directory)
     : name_(name), directory_(directory.empty() ? data::FashionMnistSource::defaultDirectory() : directory) {
     const auto [base, suffix] = splitClass(name);
-    if (!isBuiltinReference(name)) {
-        if (base == kTest || base == kTrain) {
-            std::string known;
-            for (size_t k = 0; k < data::FashionMnistSource::kClassNames.size(); ++k)
-                known +=
-                    std::string(k ? ", " : "") + std::to_string(k) + " " + data::FashionMnistSource::kClassNames[k];
-            throw Error("'" + name + "': no Fashion-MNIST class '" + suffix + "' (the classes: " + known + ")");
-        }
-        throw Error("unknown built-in image set '" + name + "'");
+    if (!isBuiltinReference(name)) throw Error("unknown built-in image set '" + name + "'");
+    const bool oneClass = name.find(':') != std::string::npos;
+    if (oneClass && !classOf(suffix)) {
+        std::string known;
+        for (size_t k = 0; k < data::FashionMnistSource::kClassNames.size(); ++k)
+            known += std::string(k ? ", " : "") + std::to_string(k) + " " + data::FashionMnistSource::kClassNames[k];
+        throw Error("'" + name + "': no Fashion-MNIST class '" + suffix + "' (the classes: " + known + ")");
     }
     // The Train page's default data: 32x32 (28x28 padded), here with 3 channels holding the gray.
     source_ = std::make_shared<const data::FashionMnistSource>(
         directory_, base == kTest ? "test" : "train", data::ImageTransform{data::FashionMnistSource::kPaddedSide, 3});
-    if (!suffix.empty()) {
+    if (oneClass) {
         const uint8_t k = *classOf(suffix);
         const auto all = data::FashionMnistSource::readLabels(directory_, source_->split());
         auto indices = std::make_shared<std::vector<size_t>>();
