@@ -120,12 +120,12 @@ void addConditioningOptions(CLI::App* cmd, ds::api::ClassConditioning& c) {
         ->excludes(one)
         ->group(group);
     cmd->add_option("--cond-scale", c.condScale,
-                    "guidance scale W (1: the conditional model alone; default 6, "
-                    "lucidrains' sample())")
+                    "guidance scale W (1: the conditional model alone; diffusion: default 6, lucidrains' "
+                    "sample(); flows with a null class: v_null + W (v_y - v_null), default 1)")
         ->check(CLI::NonNegativeNumber)
         ->group(group);
     cmd->add_option("--rescaled-phi", c.rescaledPhi,
-                    "rescale the guided output towards the conditional one's spread "
+                    "diffusion: rescale the guided output towards the conditional one's spread "
                     "(Lin et al. 2023; default 0.7)")
         ->check(CLI::Range(0.0, 1.0))
         ->group(group);
@@ -503,8 +503,9 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
         ->each([&a](const std::string&) { a.ampGiven = true; });
     cmd->add_flag("--channels-last", a.channelsLast, "channels-last weights and activations");
     cmd->add_flag("--conditional", a.conditional,
-                  "class-conditional (diffusion): lucidrains' classifier_free_guidance.py Unet and objective "
-                  "(pred_noise, cosine), labels from Fashion-MNIST, class sub-folders or several LMDBs (A,B,...)");
+                  "class-conditional: diffusion with lucidrains' classifier_free_guidance.py Unet and objective "
+                  "(pred_noise, cosine), flows with a class embedding (label_emb, a null class for guidance); "
+                  "labels from Fashion-MNIST, class sub-folders or several LMDBs (A,B,...)");
     cmd->add_option("--cond-drop-prob", a.condDropProb,
                     "--conditional: the probability a label becomes the null class (default 0.5)")
         ->check(CLI::Range(0.0, 0.999));
@@ -555,12 +556,7 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (!c.isFlow() && a.channels > 0) c.unet.channels = a.channels;
     if (!c.isFlow() && a.dim > 0) c.unet.dim = a.dim;
     if (!c.isFlow() && !a.dimMults.empty()) c.unet.dimMults = a.dimMults;
-    if (a.conditional) {
-        // classifier_free_guidance.py's GaussianDiffusion defaults, unless given below.
-        c.conditioning.enabled = true;
-        c.diffusion.objective = "pred_noise";
-        c.diffusion.betaSchedule = "cosine";
-    }
+    if (a.conditional) c.makeConditional();  // the family's defaults, unless given below
     if (a.condDropProb >= 0) {
         if (!c.isConditional()) throw ds::Error("--cond-drop-prob needs --conditional");
         c.conditioning.dropProb = a.condDropProb;

@@ -18,7 +18,6 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -252,8 +251,8 @@ private Q_SLOTS:
                 ++perClass[size_t(a)];
                 if (a == p) ++correct, ++perClassCorrect[size_t(a)];
             }
-            io::writePng(QString("%1/%2.png").arg(folder).arg(i, 4, 10, QChar('0')).toStdString(), rgb.data, 32, 32,
-                         3, text);
+            io::writePng(QString("%1/%2.png").arg(folder).arg(i, 4, 10, QChar('0')).toStdString(), rgb.data, 32, 32, 3,
+                         text);
         }
         QVERIFY2(correct > labelledCount / 4 && correct < labelledCount * 3 / 4, "both kinds of rows are counted");
 
@@ -314,8 +313,8 @@ private Q_SLOTS:
         for (size_t i = 0; i < truth.size(); ++i)
             if (truth[i] == 7) {
                 const cv::Mat rgb = images.rgb(i);
-                io::writePng(QString("%1/%2.png").arg(folder).arg(i, 5, 10, QChar('0')).toStdString(), rgb.data, 32,
-                             32, 3);
+                io::writePng(QString("%1/%2.png").arg(folder).arg(i, 5, 10, QChar('0')).toStdString(), rgb.data, 32, 32,
+                             3);
                 ++sneakers;
             }
         QCOMPARE(sneakers, 1000);
@@ -328,8 +327,10 @@ private Q_SLOTS:
         const double byNumber = distance("fashion-mnist-test:7", "fashion-mnist-test");
         const double byName = distance("fashion-mnist-test:Sneaker", "fashion-mnist-test");
         QVERIFY2(byFolder > 1.0, qPrintable(QString::number(byFolder)));  // one class against all ten
-        QVERIFY2(std::abs(byNumber - byFolder) <= 1e-6 * byFolder, qPrintable(QString("%1 %2").arg(byNumber).arg(byFolder)));
-        QVERIFY2(std::abs(byName - byFolder) <= 1e-6 * byFolder, qPrintable(QString("%1 %2").arg(byName).arg(byFolder)));
+        QVERIFY2(std::abs(byNumber - byFolder) <= 1e-6 * byFolder,
+                 qPrintable(QString("%1 %2").arg(byNumber).arg(byFolder)));
+        QVERIFY2(std::abs(byName - byFolder) <= 1e-6 * byFolder,
+                 qPrintable(QString("%1 %2").arg(byName).arg(byFolder)));
         QVERIFY(distance("fashion-mnist-test:Trouser", "fashion-mnist-test:7") > 1.0);
 
         const auto unknown = fid({"--features", "fashion-mnist", folder, "fashion-mnist-test:Shoe"}, scratch);

@@ -58,9 +58,15 @@ void ClassConditionFields::addRowsTo(QFormLayout* form) {
 
 void ClassConditionFields::showRows(bool on) {
     if (!form_) return;
-    for (QWidget* w : {static_cast<QWidget*>(class_), static_cast<QWidget*>(condScale_),
-                       static_cast<QWidget*>(rescaledPhi_), static_cast<QWidget*>(cfgPlusPlus_)})
-        form_->setRowVisible(w, on);
+    // The guidance rows the model allows: none (W = 1 only), the scale (flows), or all of
+    // lucidrains' options.
+    using Guidance = api::CheckpointClasses::Guidance;
+    const bool scale = on && classes_.guidance != Guidance::None;
+    const bool lucidrains = on && classes_.guidance == Guidance::Lucidrains;
+    form_->setRowVisible(class_, on);
+    form_->setRowVisible(condScale_, scale);
+    form_->setRowVisible(rescaledPhi_, lucidrains);
+    form_->setRowVisible(cfgPlusPlus_, lucidrains);
 }
 
 void ClassConditionFields::setClasses(const api::CheckpointClasses& classes) {
@@ -116,7 +122,10 @@ void ClassConditionFields::applyTo(api::SampleRequest& r) const {
     const int k = selectedClass();
     c.classes = k >= 0 ? std::vector<int>{k} : std::vector<int>{};
     c.rowPerClass = k == kRowPerClass;
+    using Guidance = api::CheckpointClasses::Guidance;
+    if (classes_.guidance == Guidance::None) return;  // the conditional model alone
     c.condScale = condScale_->value();
+    if (classes_.guidance != Guidance::Lucidrains) return;
     c.rescaledPhi = rescaledPhi_->value();
     c.cfgPlusPlus = cfgPlusPlus_->isChecked();
 }

@@ -67,16 +67,18 @@ train::TrainConfig trainConfigOf(const TrainForm& f) {
         c.unet.dim = f.width;
         c.unet.dimMults = f.stages;
         c.sampleSampler = f.sampleSampler;
-        if (f.conditional && !c.isConditional()) {
-            // classifier_free_guidance.py's GaussianDiffusion defaults.
-            c.diffusion.objective = "pred_noise";
-            c.diffusion.betaSchedule = "cosine";
-        }
-        c.conditioning.enabled = f.conditional;
-        c.conditioning.dropProb = f.condDropProb;
-        if (!f.conditional) c.conditioning = train::TrainConfig::Conditioning{};
     }
+    if (f.conditional && !c.isConditional()) c.makeConditional();
+    if (f.conditional) {
+        c.conditioning.dropProb = f.condDropProb;
+    } else {
+        c.conditioning = train::TrainConfig::Conditioning{};
+        if (c.isFlow()) c.flow.network.setNumClasses(0);
+    }
+    const std::string baseData = c.data;
     forEachSharedField(f, c, [](const auto& value, auto& field) { field = value; });
+    // Other data has other classes: the run settles them from it when it starts.
+    if (c.isConditional() && c.data != baseData) c.setClassNames({});
     if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};
     c.validate();
     return c;

@@ -97,7 +97,7 @@ TrainResult startTraining(const train::TrainConfig& config, const std::string& r
     recorded.worldSize = worldSizeOf(dist);
     // A class-conditional run records its classes (config.json, every checkpoint) from the start.
     if (recorded.isConditional() && recorded.conditioning.classNames.empty())
-        recorded.conditioning.classNames = train::classNamesOfData(recorded.data);
+        recorded.setClassNames(train::classNamesOfData(recorded.data));
     recorded.validate();
     const auto group = joinGroup(dist, recorded);
     auto quality = fidEngine(recorded, sink);  // a missing FID reference fails before the run exists

@@ -45,13 +45,6 @@ void DiffusionTrainingModel::setChannelsLast(bool on) {
 
 int DiffusionTrainingModel::previewSteps(int steps) const { return std::min(steps, model_->config().timesteps); }
 
-int64_t DiffusionTrainingModel::previewClassOf(int64_t index, int64_t count) const {
-    const int64_t classes = int64_t(conditioning_.classNames.size());
-    const int64_t perClass = count / classes;
-    // One row per class when every class gets a whole row; else the classes in turn.
-    return perClass >= 1 && count % classes == 0 ? index / perClass : index % classes;
-}
-
 torch::Tensor DiffusionTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& gen,
                                               const StopToken* stop) {
     // A conditional model samples with its classes and the previews' guidance; the condition
@@ -65,7 +58,8 @@ torch::Tensor DiffusionTrainingModel::preview(const torch::Tensor& noise, int st
     if (ema_->isConditional()) {
         const int64_t n = noise.size(0);
         std::vector<int64_t> classes;
-        for (int64_t i = 0; i < n; ++i) classes.push_back(previewClassOf(i, n));
+        for (int64_t i = 0; i < n; ++i)
+            classes.push_back(previewClassOf(i, n, int64_t(conditioning_.classNames.size())));
         diffusion::ClassCondition condition;
         condition.classes = torch::tensor(classes, torch::kLong).to(noise.device());
         condition.guidance.condScale = conditioning_.previewScale;

@@ -27,7 +27,6 @@ public:
 
     // A conditional preview's class of image `index` of `count`: one row per class when the
     // count is a multiple of the classes (the trainer makes it so), else the classes in turn.
-    int64_t previewClassOf(int64_t index, int64_t count) const;
 
 private:
     int previewSteps(int steps) const;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Flow matching as a TrainingModel: g4vrel/CFM's U-Net (or lucidrains' as a continuous-time
-// backbone) learning the velocity of a probability
+// backbone, or torchcfm's UNetModel) learning the velocity of a probability
 // path (data scaled to [-1, 1] as g4vrel/CFM's loader does), ODE previews from t = 0 to 1, and the
 // seed's checkpoint layout ({epoch, step, model_state_dict, optim_state_dict,
 // ema_model_state_dict (AveragedModel: n_averaged, module.*), scaler_state_dict}) so that its
@@ -36,6 +36,8 @@ private:
     flow::VelocityNetwork net_;
     flow::VelocityNetwork ema_;
     std::unique_ptr<flow::ProbabilityPath> path_;
+    TrainConfig::Conditioning conditioning_;
+    int64_t nullClass_ = -1;  // a class-conditional network's null class (its last embedding row)
 };
 
 }  // namespace ds::train

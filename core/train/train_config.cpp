@@ -28,18 +28,40 @@ nn::CfgUnetConfig TrainConfig::cfgUnet() const {
     return c;
 }
 
+void TrainConfig::makeConditional() {
+    conditioning.enabled = true;
+    if (isFlow()) {
+        conditioning.previewScale = 2.0;
+        conditioning.previewRescaledPhi = 0.0;
+    } else {
+        diffusion.objective = "pred_noise";
+        diffusion.betaSchedule = "cosine";
+    }
+}
+
+void TrainConfig::setClassNames(const std::vector<std::string>& names) {
+    conditioning.classNames = names;
+    if (isFlow()) flow.network.setNumClasses(names.empty() ? 0 : int(names.size()) + 1);
+}
+
 void TrainConfig::validate() const {
     if (isConditional()) {
-        if (isFlow())
-            throw Error(
-                "class-conditional training is built for diffusion models; flow matching trains "
-                "unconditional models for now");
         if (!(conditioning.dropProb >= 0.0 && conditioning.dropProb < 1.0))
             throw Error("the condition dropout probability must be in [0, 1) (0.5: lucidrains' default)");
         if (conditioning.classNames.size() == 1) throw Error("class-conditional training needs at least two classes");
-        if (channelsLast) throw Error("--channels-last is not built for the class-conditional Unet");
-        if (unet.selfCondition || unet.learnedVariance)
-            throw Error("the class-conditional Unet has neither self-conditioning nor learned variance");
+        if (isFlow()) {
+            const int rows = flow.network.numClasses();
+            if (!conditioning.classNames.empty() && rows != int(conditioning.classNames.size()) + 1)
+                throw Error("the flow network's class embedding has " + std::to_string(rows) + " rows; " +
+                            std::to_string(conditioning.classNames.size()) +
+                            " classes and the null class need one more than the classes");
+        } else {
+            if (channelsLast) throw Error("--channels-last is not built for the class-conditional Unet");
+            if (unet.selfCondition || unet.learnedVariance)
+                throw Error("the class-conditional Unet has neither self-conditioning nor learned variance");
+        }
+    } else if (isFlow() && flow.network.numClasses() > 0) {
+        throw Error("the flow network has a class embedding but the run is not class-conditional");
     }
     if (isFlow()) {
         flow.validate();
@@ -131,7 +153,7 @@ nlohmann::json TrainConfig::toJson() const {
                             {"preview_rescaled_phi", conditioning.previewRescaledPhi}};
         // Where checkpoint readers look for the names (a checkpoint's config entry is this file).
         j["class_names"] = conditioning.classNames;
-        j["cfg_unet"] = cfgUnet().toJson();
+        if (!isFlow()) j["cfg_unet"] = cfgUnet().toJson();
     }
     if (fid.enabled())
         j["fid"] = {{"every", fid.every},       {"samples", fid.samples}, {"reference", fid.reference},

@@ -38,7 +38,8 @@ public:
                       const BatchShard& shard) = 0;
 
     // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how. Throws
-    // ds::Cancelled when `stop` is requested.
+    // ds::Cancelled when `stop` is requested. A class-conditional model's previews give image i
+    // the class previewClassOf(i, N, classes).
     virtual torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) = 0;
     virtual io::PngText previewText(int steps) const = 0;
 
@@ -54,5 +55,12 @@ public:
 struct TrainConfig;
 // The family's model for a configuration (diffusion or flow matching), on `device`.
 std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device);
+
+// The class of preview image `index` of `count`: one row per class when every class gets a whole
+// row (count a multiple of the classes), else the classes in turn.
+inline int64_t previewClassOf(int64_t index, int64_t count, int64_t classes) {
+    const int64_t perClass = count / classes;
+    return perClass >= 1 && count % classes == 0 ? index / perClass : index % classes;
+}
 
 }  // namespace ds::train
