@@ -210,13 +210,15 @@ QWidget* TrainPage::buildForm() {
     modelForm->addRow(tr("Channels"), channels_);
     modelForm->addRow(tr("Width (dim)"), dim_);
     modelForm->addRow(tr("Stage multipliers"), dimMults_);
-    // Class-conditional (diffusion): lucidrains' classifier-free guidance Unet, labels from the data.
+    // Class-conditional: diffusion with lucidrains' classifier-free guidance Unet, flows with a
+    // class embedding and a null class; labels from the data.
     conditional_ = new QCheckBox(tr("Class-conditional (classifier-free guidance)"), modelBox);
     conditional_->setObjectName(QStringLiteral("trainConditional"));
     conditional_->setToolTip(
-        tr("Train lucidrains' class-conditional Unet (classifier_free_guidance.py) on the data's labels: "
-           "Fashion-MNIST's ten classes, or one sub-folder per class. Previews show one row per class; the "
-           "Generate page and the Explorer then pick a class and a guidance scale."));
+        tr("Train on the data's labels (Fashion-MNIST's ten classes, or one sub-folder per class): diffusion "
+           "with lucidrains' class-conditional Unet (classifier_free_guidance.py), flows with a class embedding "
+           "and a null class. Previews show one row per class; the Generate page and the Explorer then pick a "
+           "class and a guidance scale."));
     condDropProb_ = new QDoubleSpinBox(modelBox);
     condDropProb_->setObjectName(QStringLiteral("trainCondDropProb"));
     condDropProb_->setRange(0.0, 0.99);
@@ -523,7 +525,6 @@ void TrainPage::setFormConfig(const api::TrainForm& c) {
     fidSamples_->setValue(c.fidSamples);
     fidKid_->setChecked(c.fidKid);
     conditional_->setChecked(c.conditional);
-    conditional_->setEnabled(!c.isFlow());
     condDropProb_->setValue(c.condDropProb);
     condDropProb_->setEnabled(c.conditional);
     if (!c.fidReference.empty()) fid_->setReference(QString::fromStdString(c.fidReference));
@@ -560,7 +561,7 @@ api::TrainForm TrainPage::formConfig() const {
     c.fidEvery = fidEvery_->value();
     c.fidSamples = fidSamples_->value();
     c.fidKid = fidKid_->isChecked();
-    c.conditional = conditional_->isChecked() && !c.isFlow();
+    c.conditional = conditional_->isChecked();
     c.condDropProb = condDropProb_->value();
     c.fidReference = fid_->reference().toStdString();
     c.fidFeatures = fid_->features().toStdString();
