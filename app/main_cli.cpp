@@ -1034,6 +1034,23 @@ int main(int argc, char** argv) {
                                               "seconds per image: DDIM-50 and DPM-Solver++ 2M at 10 and 20 steps "
                                               "(batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
+    ds::api::GuidanceBenchOptions benchGuidanceOptions;
+    auto* benchGuidance = bench->add_subcommand(
+        "guidance",
+        "what classifier-free guidance costs per image: a conditional checkpoint sampled at W = 1 and guided");
+    benchGuidance->add_option("--checkpoint", benchGuidanceOptions.checkpoint, "a class-conditional checkpoint")
+        ->required();
+    benchGuidance->add_option("--sampler", benchGuidanceOptions.sampler,
+                              "diffusion: a sampler (default ddim); flows: an ODE solver (default euler)");
+    benchGuidance->add_option("--steps", benchGuidanceOptions.steps, "sampler steps (default 50)")->check(kAtLeastOne);
+    benchGuidance->add_option("--batch", benchGuidanceOptions.batch, "images per batch (default 64)")
+        ->check(kAtLeastOne);
+    benchGuidance->add_option("--scale", benchGuidanceOptions.scale, "the guided run's W (default 4)")
+        ->check(CLI::NonNegativeNumber);
+    benchGuidance->add_option("--image-size", benchGuidanceOptions.imageSize,
+                              "image size (files that do not record it)");
+    benchGuidance->add_option("--repeats", benchGuidanceOptions.repeats, "best of N")->check(kAtLeastOne);
+    benchGuidance->add_option("--device", benchGuidanceOptions.device, "cpu, cuda or cuda:N");
     ds::api::TrainBenchOptions benchTrainOptions;
     ds::api::QualityBenchOptions benchQualityOptions;
     auto* benchQuality = bench->add_subcommand(
@@ -1177,6 +1194,10 @@ int main(int argc, char** argv) {
         }
         if (benchPreview->parsed()) {
             std::cout << ds::api::benchPreview(benchPreviewOptions).dump(2) << "\n";
+            return 0;
+        }
+        if (benchGuidance->parsed()) {
+            std::cout << ds::api::benchGuidance(benchGuidanceOptions).dump(2) << "\n";
             return 0;
         }
         if (benchSample->parsed()) {
