@@ -18,6 +18,7 @@
 #include <QImage>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -108,7 +109,13 @@ private Q_SLOTS:
         QCOMPARE(classes->count(), 6);  // every class in turn, one row per class, then 0..3
         QCOMPARE(classes->itemData(1).toInt(), ds::ui::ClassConditionFields::kRowPerClass);
         classes->setCurrentIndex(classes->findData(2));
+        // The slider moves the scale in half steps, and follows what is typed.
+        auto* slider = page.findChild<QSlider*>(QStringLiteral("generateCondScaleSlider"));
+        QVERIFY(slider && slider->isVisibleTo(&page));
+        slider->setValue(5);
+        QCOMPARE(scale->value(), 2.5);
         scale->setValue(3.0);
+        QCOMPARE(slider->value(), 6);
         page.setImageSize(16);
         page.setGridSize(1, 2);
         page.findChild<QSpinBox*>(QStringLiteral("generateSteps"))->setValue(4);
