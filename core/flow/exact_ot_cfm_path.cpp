@@ -5,9 +5,9 @@
 
 namespace ds::flow {
 
-std::pair<torch::Tensor, torch::Tensor> ExactOtCfmPath::couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                               at::Generator& gen) const {
-    return samplePairsFromPlan(exactTransportPlan(squaredDistances(x0, x1)), x0, x1, gen);
+Pairing ExactOtCfmPath::pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const {
+    const auto [i, j] = samplePairIndicesFromPlan(exactTransportPlan(squaredDistances(x0, x1)), x0.size(0), gen);
+    return {i, j};
 }
 
 }  // namespace ds::flow

@@ -11,9 +11,16 @@
 
 namespace ds::flow {
 
+Pairing ProbabilityPath::pairing(const torch::Tensor& /*x0*/, const torch::Tensor& /*x1*/,
+                                 at::Generator& /*gen*/) const {
+    return {};
+}
+
 std::pair<torch::Tensor, torch::Tensor> ProbabilityPath::couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                                at::Generator& /*gen*/) const {
-    return {x0, x1};
+                                                                at::Generator& gen) const {
+    const Pairing p = pairing(x0, x1, gen);
+    if (p.independent()) return {x0, x1};
+    return {x0.index_select(0, p.i.to(x0.device())), x1.index_select(0, p.j.to(x1.device()))};
 }
 
 torch::Tensor ProbabilityPath::expand(const torch::Tensor& t, const torch::Tensor& x) {

@@ -18,6 +18,14 @@ struct PathPoint {
     torch::Tensor ut;
 };
 
+// Which rows a coupling pairs: pair k is (x0[i[k]], x1[j[k]]). Undefined i and j: the batch as
+// given, pair k is (x0[k], x1[k]). Callers with data per row (a class label per x1) index it
+// with j, so that it stays with its x1 point.
+struct Pairing {
+    torch::Tensor i, j;  // (B) int64 on the CPU, or undefined
+    bool independent() const { return !i.defined(); }
+};
+
 class ProbabilityPath {
 public:
     virtual ~ProbabilityPath() = default;
@@ -31,8 +39,10 @@ public:
 
     // Pairs the batch before the path is sampled: OT-CFM and SB-CFM draw the pairs from a
     // transport plan between the two minibatches; the others keep the independent coupling.
-    virtual std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                           at::Generator& gen) const;
+    // couple() applies pairing() to the batch; pairing() alone lets per-row data follow the rows.
+    virtual Pairing pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const;
+    std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
+                                                   at::Generator& gen) const;
 
     // "ot" (g4vrel/CFM's), "icfm", "otcfm", "sbcfm", "vp", "target"; sigma: the path's sigma
     // (sigma_min for "ot" and "target"). Throws ds::Error for other names.

@@ -19,10 +19,10 @@ PathPoint SchrodingerBridgeCfmPath::at(const torch::Tensor& x0, const torch::Ten
     return {xt, ut};
 }
 
-std::pair<torch::Tensor, torch::Tensor> SchrodingerBridgeCfmPath::couple(const torch::Tensor& x0,
-                                                                         const torch::Tensor& x1,
-                                                                         at::Generator& gen) const {
-    return samplePairsFromPlan(entropicTransportPlan(squaredDistances(x0, x1), 2 * sigma_ * sigma_), x0, x1, gen);
+Pairing SchrodingerBridgeCfmPath::pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const {
+    const auto [i, j] = samplePairIndicesFromPlan(entropicTransportPlan(squaredDistances(x0, x1), 2 * sigma_ * sigma_),
+                                                  x0.size(0), gen);
+    return {i, j};
 }
 
 }  // namespace ds::flow

@@ -76,16 +76,21 @@ torch::Tensor entropicTransportPlan(const torch::Tensor& costIn, double reg) {
     return torch::exp((f + g - cost) / reg);
 }
 
-std::pair<torch::Tensor, torch::Tensor> samplePairsFromPlan(const torch::Tensor& plan, const torch::Tensor& x0,
-                                                            const torch::Tensor& x1, at::Generator& gen) {
-    auto p = plan.flatten().to(torch::kDouble);
+std::pair<torch::Tensor, torch::Tensor> samplePairIndicesFromPlan(const torch::Tensor& plan, int64_t count,
+                                                                  at::Generator& gen) {
+    auto p = plan.flatten().to(torch::kCPU, torch::kDouble);
     const double total = p.sum().item<double>();
     // torchcfm falls back to the uniform plan when a plan is numerically empty.
     p = std::isfinite(total) && total > 1e-8 ? p / total : torch::full_like(p, 1.0 / p.numel());
-    const auto choices = torch::multinomial(p, x0.size(0), /*replacement=*/true, gen);
+    const auto choices = torch::multinomial(p, count, /*replacement=*/true, gen);
     const int64_t m = plan.size(1);
-    const auto i = torch::div(choices, m, "floor").to(x0.device()), j = choices.remainder(m).to(x1.device());
-    return {x0.index_select(0, i), x1.index_select(0, j)};
+    return {torch::div(choices, m, "floor"), choices.remainder(m)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> samplePairsFromPlan(const torch::Tensor& plan, const torch::Tensor& x0,
+                                                            const torch::Tensor& x1, at::Generator& gen) {
+    const auto [i, j] = samplePairIndicesFromPlan(plan, x0.size(0), gen);
+    return {x0.index_select(0, i.to(x0.device())), x1.index_select(0, j.to(x1.device()))};
 }
 
 }  // namespace ds::flow

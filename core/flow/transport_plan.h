@@ -23,6 +23,11 @@ torch::Tensor exactTransportPlan(const torch::Tensor& cost);
 // 1000 iterations (POT's numItermax: for reg far below the cost gaps Sinkhorn converges slowly).
 torch::Tensor entropicTransportPlan(const torch::Tensor& cost, double reg);
 
+// `count` index pairs (i, j) drawn with replacement with probability plan[i, j] / sum(plan): two
+// (count) int64 CPU tensors, rows of x0 and of x1.
+std::pair<torch::Tensor, torch::Tensor> samplePairIndicesFromPlan(const torch::Tensor& plan, int64_t count,
+                                                                  at::Generator& gen);
+
 // N pairs (x0[i], x1[j]) drawn with replacement with probability plan[i, j] / sum(plan).
 std::pair<torch::Tensor, torch::Tensor> samplePairsFromPlan(const torch::Tensor& plan, const torch::Tensor& x0,
                                                             const torch::Tensor& x1, at::Generator& gen);
