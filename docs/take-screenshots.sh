@@ -118,5 +118,32 @@ case ${3:-all} in
     sleep "${SWEEP_SECONDS:-20}"
     shot app-nfe-quality.png
     stop_app
+    ;;&
+  trajectory-guided | all)
+    # The labelled 8 Gaussians: every particle steered to class 2 with guidance 2.
+    cat > "$HOME/.config/DiffusionStudio/Diffusion Studio.conf" <<CONF
+[mainWindow]
+page=4
+
+[trajectory]
+mode=toy
+source=8gaussians
+target=8gaussians-classes
+class=2
+guidance=2
+count=2
+points=256
+config0\path=otcfm
+config0\solver=euler
+config0\steps=20
+config1\path=icfm
+config1\solver=euler
+config1\steps=20
+CONF
+    start_app
+    click "${TRAJECTORY_RUN_X:-222}" "${TRAJECTORY_RUN_Y:-137}"
+    sleep "${TRAJECTORY_SECONDS:-30}"
+    shot app-trajectories-guided.png
+    stop_app
     ;;
 esac
