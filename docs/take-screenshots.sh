@@ -119,6 +119,30 @@ case ${3:-all} in
     shot app-nfe-quality.png
     stop_app
     ;;&
+  generate-rows)
+    # A class-conditional checkpoint (CONDITIONAL_CHECKPOINT, e.g. `train --preset tiny
+    # --conditional`): one row per class, the same x_T down each column, at guidance W.
+    cat > "$HOME/.config/DiffusionStudio/Diffusion Studio.conf" <<CONF
+[mainWindow]
+page=2
+
+[generate]
+checkpoint=${CONDITIONAL_CHECKPOINT:?set CONDITIONAL_CHECKPOINT}
+rows=10
+columns=8
+seed=0
+sampler=dpm-solver++
+steps=20
+class=-2
+condScale=${GUIDANCE:-4}
+rescaledPhi=0
+CONF
+    start_app
+    click "${PREVIEW_X:-120}" "${PREVIEW_Y:-520}"
+    sleep "${GENERATE_SECONDS:-30}"
+    shot app-generate-rows.png
+    stop_app
+    ;;
   trajectory-guided | all)
     # The labelled 8 Gaussians: every particle steered to class 2 with guidance 2.
     cat > "$HOME/.config/DiffusionStudio/Diffusion Studio.conf" <<CONF
