@@ -119,6 +119,13 @@ case ${3:-all} in
     shot app-nfe-quality.png
     stop_app
     ;;&
+  train-conditional)
+    # RUN_DIR a class-conditional run: the box checked, the previews one row per class.
+    start_app "$run_dir"
+    sleep 3
+    shot app-train-conditional.png
+    stop_app
+    ;;
   generate-rows)
     # A class-conditional checkpoint (CONDITIONAL_CHECKPOINT, e.g. `train --preset tiny
     # --conditional`): one row per class, the same x_T down each column, at guidance W.
@@ -138,7 +145,7 @@ condScale=${GUIDANCE:-4}
 rescaledPhi=0
 CONF
     start_app
-    click "${PREVIEW_X:-120}" "${PREVIEW_Y:-520}"
+    click "${PREVIEW_X:-320}" "${PREVIEW_Y:-420}"
     sleep "${GENERATE_SECONDS:-30}"
     shot app-generate-rows.png
     stop_app
