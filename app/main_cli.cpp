@@ -4,6 +4,7 @@
 #include "app/terminal_progress.h"
 #include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
+#include "core/api/classify.h"
 #include "core/api/distributed.h"
 #include "core/api/event_file_sink.h"
 #include "core/api/feature_network.h"
@@ -114,13 +115,17 @@ void addConditioningOptions(CLI::App* cmd, ds::api::ClassConditioning& c) {
     cmd->add_option("--class-name", c.className, "a class by the name the checkpoint records")
         ->excludes(one)
         ->group(group);
+    cmd->add_flag("--row-per-class", c.rowPerClass,
+                  "a grid of one row per class, max(1, num / classes) columns, the same noise down each column")
+        ->excludes(one)
+        ->group(group);
     cmd->add_option("--cond-scale", c.condScale,
-                    "guidance scale W (1: the conditional model alone; default 6, "
-                    "lucidrains' sample())")
+                    "guidance scale W (1: the conditional model alone; diffusion: default 6, lucidrains' "
+                    "sample(); flows with a null class: v_null + W (v_y - v_null), default 1)")
         ->check(CLI::NonNegativeNumber)
         ->group(group);
     cmd->add_option("--rescaled-phi", c.rescaledPhi,
-                    "rescale the guided output towards the conditional one's spread "
+                    "diffusion: rescale the guided output towards the conditional one's spread "
                     "(Lin et al. 2023; default 0.7)")
         ->check(CLI::Range(0.0, 1.0))
         ->group(group);
@@ -353,6 +358,8 @@ struct TrainArgs {
     ds::api::MixedPrecision amp = ds::api::MixedPrecision::Off;
     bool ampGiven = false;
     bool channelsLast = false;
+    bool conditional = false;
+    double condDropProb = -1;  // -1: not given
 };
 
 // Multi-process options of `train`, `resume` and `bench train`.
@@ -495,6 +502,13 @@ void addTrainOptions(CLI::App* cmd, TrainArgs& a) {
               "mixed precision (bf16: autocast; fp16: CUDA, with loss scaling)")
         ->each([&a](const std::string&) { a.ampGiven = true; });
     cmd->add_flag("--channels-last", a.channelsLast, "channels-last weights and activations");
+    cmd->add_flag("--conditional", a.conditional,
+                  "class-conditional: diffusion with lucidrains' classifier_free_guidance.py Unet and objective "
+                  "(pred_noise, cosine), flows with a class embedding (label_emb, a null class for guidance); "
+                  "labels from Fashion-MNIST, class sub-folders or several LMDBs (A,B,...)");
+    cmd->add_option("--cond-drop-prob", a.condDropProb,
+                    "--conditional: the probability a label becomes the null class (default 0.5)")
+        ->check(CLI::Range(0.0, 0.999));
 }
 
 ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
@@ -542,6 +556,11 @@ ds::train::TrainConfig trainConfigFrom(const TrainArgs& a) {
     if (!c.isFlow() && a.channels > 0) c.unet.channels = a.channels;
     if (!c.isFlow() && a.dim > 0) c.unet.dim = a.dim;
     if (!c.isFlow() && !a.dimMults.empty()) c.unet.dimMults = a.dimMults;
+    if (a.conditional) c.makeConditional();  // the family's defaults, unless given below
+    if (a.condDropProb >= 0) {
+        if (!c.isConditional()) throw ds::Error("--cond-drop-prob needs --conditional");
+        c.conditioning.dropProb = a.condDropProb;
+    }
     if (!a.objective.empty()) c.diffusion.objective = a.objective;
     if (!a.schedule.empty()) c.diffusion.betaSchedule = a.schedule;
     if (a.timesteps > 0) c.diffusion.timesteps = a.timesteps;
@@ -838,6 +857,60 @@ void addTrainClassifierOptions(CLI::App* cmd, ds::api::ClassifierTrainRequest& r
     cmd->add_option("--device", r.device, "auto, cpu, cuda or cuda:N");
 }
 
+// `classify FOLDER`: how often the classifier recognises class-conditional samples as the class
+// their PNGs record.
+struct ClassifyArgs {
+    ds::api::ClassifyRequest request;
+    bool json = false;
+};
+
+void addClassifyOptions(CLI::App* cmd, ClassifyArgs& a) {
+    cmd->add_option("folder", a.request.folder, "sample PNGs of a class-conditional checkpoint (their ds.class)")
+        ->required();
+    cmd->add_option("--features", a.request.classifier,
+                    "the classifier: fashion-mnist (train-classifier's, the default) or a classifier FILE");
+    cmd->add_option("--batch-size", a.request.batchSize, "images per batch")->check(kAtLeastOne);
+    cmd->add_option("--device", a.request.device, "auto, cpu, cuda or cuda:N");
+    cmd->add_flag("--json", a.json, "print the result as JSON");
+}
+
+int runClassify(const ClassifyArgs& a) {
+    ds::app::TerminalProgress progress("classify", isatty(STDERR_FILENO));
+    const auto r = ds::api::classifyImages(a.request, progress, gStop);
+    progress.finish();
+    const auto name = [&r](size_t k) { return k < r.classNames.size() ? r.classNames[k] : std::to_string(k); };
+    if (a.json) {
+        nlohmann::json perClass = nlohmann::json::array();
+        for (size_t k = 0; k < r.perClassImages.size(); ++k)
+            perClass.push_back(
+                {{"class", k},
+                 {"name", name(k)},
+                 {"images", r.perClassImages[k]},
+                 {"correct", r.perClassCorrect[k]},
+                 {"accuracy", r.perClassImages[k] ? double(r.perClassCorrect[k]) / double(r.perClassImages[k]) : 0.0}});
+        std::cout << nlohmann::json{{"images", r.images},
+                                    {"labelled", r.labelled},
+                                    {"correct", r.correct},
+                                    {"accuracy", r.accuracy},
+                                    {"per_class", perClass},
+                                    {"confusion", r.confusion},
+                                    {"classifier", r.classifierLabel},
+                                    {"classifier_test_accuracy", r.classifierTestAccuracy},
+                                    {"seconds", r.seconds}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("accuracy: %.4f (%lld of %lld images recognised as their class; %s)\n", r.accuracy,
+                static_cast<long long>(r.correct), static_cast<long long>(r.labelled), r.classifierLabel.c_str());
+    for (size_t k = 0; k < r.perClassImages.size(); ++k)
+        if (r.perClassImages[k] > 0)
+            std::printf("  %zu %-12s %.4f (%lld)\n", k, name(k).c_str(),
+                        double(r.perClassCorrect[k]) / double(r.perClassImages[k]),
+                        static_cast<long long>(r.perClassImages[k]));
+    return 0;
+}
+
 int runTrainClassifier(const ds::api::ClassifierTrainRequest& r) {
     ds::app::TerminalProgress progress("train-classifier", isatty(STDERR_FILENO));
     const auto result = ds::api::trainClassifier(r, progress, gStop);
@@ -961,6 +1034,23 @@ int main(int argc, char** argv) {
                                               "seconds per image: DDIM-50 and DPM-Solver++ 2M at 10 and 20 steps "
                                               "(batch 64), DDPM-1000 (batch 16), flow Euler-50 and dopri5 (batch 16)");
     addBenchSampleOptions(benchSample, benchSampleOptions);
+    ds::api::GuidanceBenchOptions benchGuidanceOptions;
+    auto* benchGuidance = bench->add_subcommand(
+        "guidance",
+        "what classifier-free guidance costs per image: a conditional checkpoint sampled at W = 1 and guided");
+    benchGuidance->add_option("--checkpoint", benchGuidanceOptions.checkpoint, "a class-conditional checkpoint")
+        ->required();
+    benchGuidance->add_option("--sampler", benchGuidanceOptions.sampler,
+                              "diffusion: a sampler (default ddim); flows: an ODE solver (default euler)");
+    benchGuidance->add_option("--steps", benchGuidanceOptions.steps, "sampler steps (default 50)")->check(kAtLeastOne);
+    benchGuidance->add_option("--batch", benchGuidanceOptions.batch, "images per batch (default 64)")
+        ->check(kAtLeastOne);
+    benchGuidance->add_option("--scale", benchGuidanceOptions.scale, "the guided run's W (default 4)")
+        ->check(CLI::NonNegativeNumber);
+    benchGuidance->add_option("--image-size", benchGuidanceOptions.imageSize,
+                              "image size (files that do not record it)");
+    benchGuidance->add_option("--repeats", benchGuidanceOptions.repeats, "best of N")->check(kAtLeastOne);
+    benchGuidance->add_option("--device", benchGuidanceOptions.device, "cpu, cuda or cuda:N");
     ds::api::TrainBenchOptions benchTrainOptions;
     ds::api::QualityBenchOptions benchQualityOptions;
     auto* benchQuality = bench->add_subcommand(
@@ -1028,6 +1118,10 @@ int main(int argc, char** argv) {
     auto* trainClassifier = app.add_subcommand(
         "train-classifier", "train the Fashion-MNIST classifier whose features fid --features fashion-mnist uses");
     addTrainClassifierOptions(trainClassifier, classifierRequest);
+    ClassifyArgs classifyArgs;
+    auto* classify = app.add_subcommand(
+        "classify", "how often the Fashion-MNIST classifier recognises class-conditional samples as their class");
+    addClassifyOptions(classify, classifyArgs);
     ds::api::FidBenchOptions benchFidOptions;
     auto* benchFid = bench->add_subcommand("fid", "FID speed: feature extraction images/s, total and Frechet seconds");
     addBenchFidOptions(benchFid, benchFidOptions);
@@ -1083,6 +1177,7 @@ int main(int argc, char** argv) {
         if (fid->parsed()) return runFidCommand(fidArgs);
         if (neighbours->parsed()) return runNeighboursCommand(neighboursArgs);
         if (trainClassifier->parsed()) return runTrainClassifier(classifierRequest);
+        if (classify->parsed()) return runClassify(classifyArgs);
         if (benchFid->parsed()) {
             ds::app::TerminalProgress progress("bench fid", isatty(STDERR_FILENO));
             const auto report = ds::api::benchFid(benchFidOptions, progress, gStop);
@@ -1099,6 +1194,10 @@ int main(int argc, char** argv) {
         }
         if (benchPreview->parsed()) {
             std::cout << ds::api::benchPreview(benchPreviewOptions).dump(2) << "\n";
+            return 0;
+        }
+        if (benchGuidance->parsed()) {
+            std::cout << ds::api::benchGuidance(benchGuidanceOptions).dump(2) << "\n";
             return 0;
         }
         if (benchSample->parsed()) {

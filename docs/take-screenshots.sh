@@ -118,5 +118,63 @@ case ${3:-all} in
     sleep "${SWEEP_SECONDS:-20}"
     shot app-nfe-quality.png
     stop_app
+    ;;&
+  train-conditional)
+    # RUN_DIR a class-conditional run: the box checked, the previews one row per class.
+    start_app "$run_dir"
+    sleep 3
+    shot app-train-conditional.png
+    stop_app
+    ;;
+  generate-rows)
+    # A class-conditional checkpoint (CONDITIONAL_CHECKPOINT, e.g. `train --preset tiny
+    # --conditional`): one row per class, the same x_T down each column, at guidance W.
+    cat > "$HOME/.config/DiffusionStudio/Diffusion Studio.conf" <<CONF
+[mainWindow]
+page=2
+
+[generate]
+checkpoint=${CONDITIONAL_CHECKPOINT:?set CONDITIONAL_CHECKPOINT}
+rows=10
+columns=8
+seed=0
+sampler=dpm-solver++
+steps=20
+class=-2
+condScale=${GUIDANCE:-4}
+rescaledPhi=0
+CONF
+    start_app
+    click "${PREVIEW_X:-320}" "${PREVIEW_Y:-420}"
+    sleep "${GENERATE_SECONDS:-30}"
+    shot app-generate-rows.png
+    stop_app
+    ;;
+  trajectory-guided | all)
+    # The labelled 8 Gaussians: every particle steered to class 2 with guidance 2.
+    cat > "$HOME/.config/DiffusionStudio/Diffusion Studio.conf" <<CONF
+[mainWindow]
+page=4
+
+[trajectory]
+mode=toy
+source=8gaussians
+target=8gaussians-classes
+class=2
+guidance=2
+count=2
+points=256
+config0\path=otcfm
+config0\solver=euler
+config0\steps=20
+config1\path=icfm
+config1\solver=euler
+config1\steps=20
+CONF
+    start_app
+    click "${TRAJECTORY_RUN_X:-222}" "${TRAJECTORY_RUN_Y:-137}"
+    sleep "${TRAJECTORY_SECONDS:-30}"
+    shot app-trajectories-guided.png
+    stop_app
     ;;
 esac

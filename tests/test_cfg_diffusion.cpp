@@ -11,6 +11,7 @@
 // sqrt(alpha-bar), which is small at the noisiest steps: its tolerance is the output's times
 // sqrt(1 / alpha-bar - 1) at the step's t. Samplers: 1e-3 on [0, 1] images, the bar for
 // these runs (DDIM's clipping and 10 steps keep the error near the network's; measured below).
+#include "core/api/benchmarks.h"
 #include "core/api/checkpoint_info.h"
 #include "core/checkpoint/diffusion_checkpoint.h"
 #include "core/diffusion/diffusion_ode_sampling.h"
@@ -332,6 +333,45 @@ private Q_SLOTS:
         }
     }
 
+    // The class and the null class evaluated as one batch of 2B give the two separate
+    // evaluations' outputs (every layer works per image; the kernels may sum in another order
+    // for another batch size: float32 rounding of sums of a few hundred terms, 2e-5 of the
+    // output's magnitude), and `bench guidance` reports that
+    // batching: as many network calls guided as not, each of twice the images.
+    void guidanceIsOneBatchOfTwiceTheImages() {
+        auto gd = openModel("model_a");
+        c10::InferenceMode guard;
+        torch::manual_seed(3);
+        auto& unet = *gd->conditionalModel();
+        const auto x = torch::randn({3, unet.config().channels, 16, 16});
+        const auto time = torch::tensor({5, 40, 90}, torch::kLong);
+        const auto classes = torch::tensor({0, 2, 3}, torch::kLong);
+        const nn::GuidanceOptions g{3.0, 0.7, true, 0.0};
+        const auto [guided, null] = unet.forwardWithCondScale(x, time, classes, g);
+        const auto separate = nn::guidedOutput(unet.forward(x, time, classes), unet.forwardNull(x, time, classes), g);
+        DS_CHECK_TOLERANCE("guidance/batched_vs_two_calls", test::maxAbsDiff(guided, separate),
+                           2e-5 * test::maxAbs(separate));
+        DS_CHECK_TOLERANCE("guidance/batched_null_vs_call", test::maxAbsDiff(null, unet.forwardNull(x, time, classes)),
+                           2e-5 * test::maxAbs(null));
+
+        api::GuidanceBenchOptions o;
+        o.checkpoint = fixture("model_a.trainer.pt");
+        o.imageSize = 16;
+        o.steps = 3;
+        o.batch = 4;
+        const auto report = api::benchGuidance(o);
+        QCOMPARE(report["conditional"]["network_calls"].get<int64_t>(), int64_t(3));
+        QCOMPARE(report["guided"]["network_calls"].get<int64_t>(), int64_t(3));
+        QCOMPARE(report["conditional"]["images_per_evaluation"].get<int>(), 4);
+        QCOMPARE(report["guided"]["images_per_evaluation"].get<int>(), 8);
+        QVERIFY(report["guided"]["seconds_per_image"].get<double>() > 0.0);
+        o.scale = 1.0;
+        QVERIFY_EXCEPTION_THROWN(api::benchGuidance(o), Error);
+        o.scale = 4.0;
+        o.checkpoint = test::fixturePath("ddpm_lucidrains_tiny/model-1.pt");  // unconditional
+        QVERIFY_EXCEPTION_THROWN(api::benchGuidance(o), Error);
+    }
+
     void commandLineSamplesClasses() {
         QTemporaryDir dir;
         const QString grid = dir.filePath("grid.png"), out = dir.filePath("out");
@@ -364,6 +404,40 @@ private Q_SLOTS:
         QCOMPARE(pngEntry(grid, "ds.cond_scale"), QString("3"));
         QCOMPARE(pngEntry(QDir(out).filePath("00002.png"), "ds.class"), QString("0"));
         QCOMPARE(pngEntry(QDir(out).filePath("00001.png"), "ds.class"), QString("3"));
+
+        // One row per class: 4 classes x 2 seeds, the same x_T in each column, so a column's images
+        // differ only by their class (DDIM, eta 0: deterministic), and a row's by their noise.
+        const QString rows = dir.filePath("rows");
+        r = test::runCli({"--threads",
+                          "1",
+                          "sample",
+                          "--checkpoint",
+                          QString::fromStdString(fixture("model_a.gd.pt")),
+                          "--weights",
+                          "online",
+                          "--image-size",
+                          "16",
+                          "--num",
+                          "9",
+                          "--row-per-class",
+                          "--steps",
+                          "3",
+                          "--cond-scale",
+                          "1",
+                          "--grid",
+                          dir.filePath("rows.png"),
+                          "--out-dir",
+                          rows,
+                          "--save-tensors",
+                          dir.filePath("rows.pt")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(pngEntry(dir.filePath("rows.png"), "ds.classes"), QString("0,0,1,1,2,2,3,3"));
+        QCOMPARE(QDir(rows).entryList({"*.png"}).size(), 8);
+        const auto saved = io::loadTorchFile(dir.filePath("rows.pt").toStdString());
+        const auto xs = saved->at("xs").asTensor();  // (N, steps + 1, C, H, W): x_T first
+        for (int64_t i = 2; i < 8; ++i)
+            QVERIFY2(torch::equal(xs[i][0], xs[i % 2][0]), qPrintable(QString("image %1's x_T").arg(i)));
+        QVERIFY(!torch::equal(xs[0][0], xs[1][0]));
 
         // A fast sampler with guidance; info names the classes.
         r = test::runCli({"--threads", "1", "sample", "--checkpoint", QString::fromStdString(fixture("model_a.gd.pt")),

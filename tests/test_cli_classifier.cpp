@@ -5,15 +5,20 @@
 // reference, and the errors name what to do. XDG_CACHE_HOME and TORCH_HOME point into temporary
 // folders: nothing of the user's is read or written. The classifier is trained once, in
 // initTestCase; every test has its own statistics cache and relies on no other test's files.
+#include "core/data/fashion_mnist_source.h"
 #include "core/features/classifier_file.h"
 #include "core/fid/builtin_reference.h"
 #include "core/fid/fid_stats_file.h"
 #include "core/io/png_file.h"
 #include "tests/support/cli_runner.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -48,6 +53,27 @@ void writeTestImages(const QString& folder, int count, bool invert) {
         if (invert) rgb = cv::Scalar::all(255) - rgb;
         io::writePng(QString("%1/%2.png").arg(folder).arg(i, 4, 10, QChar('0')).toStdString(), rgb.data, 32, 32, 3);
     }
+}
+
+// The classifier's class for each of the first `count` test images, computed here from the
+// built-in set's pixels as docs/feature-networks.md states the input (gray, INTER_AREA to the
+// network's side, / 255): the reference `classify` must reproduce from the PNGs it reads.
+std::vector<int64_t> predictedClasses(const std::string& classifierPath, int count) {
+    const auto file = features::readClassifierFile(classifierPath);
+    auto net = features::buildClassifier(file);
+    const fid::BuiltinReference test("fashion-mnist-test");
+    const auto images = test.images();
+    std::vector<torch::Tensor> inputs;
+    for (int i = 0; i < count; ++i) {
+        cv::Mat gray, small;
+        cv::cvtColor(images.rgb(size_t(i)), gray, cv::COLOR_RGB2GRAY);
+        const int side = file.record.config.inputSize;
+        cv::resize(gray, small, cv::Size(side, side), 0, 0, cv::INTER_AREA);
+        inputs.push_back(torch::from_blob(small.data, {1, side, side}, torch::kUInt8).to(torch::kFloat).div(255.0));
+    }
+    torch::NoGradGuard noGrad;
+    const auto predicted = net->forward(torch::stack(inputs)).argmax(1).contiguous();
+    return {predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + count};
 }
 
 }  // namespace
@@ -193,6 +219,126 @@ private Q_SLOTS:
         const auto dims = fid({"--features", "fashion-mnist", "--dims", "64", tmp("samples"), tmp("samples")}, scratch);
         QCOMPARE(dims.exitCode, 1);
         QVERIFY2(dims.err.contains("--features fashion-mnist gives 128-d features"), qPrintable(dims.err));
+    }
+
+    // `classify FOLDER`: each PNG's ds.class against the classifier's prediction, counted into
+    // the accuracy, the per-class figures and the confusion matrix; PNGs without ds.class are
+    // counted apart; bad labels are refused naming the file.
+    void classifyCountsImagesRecognisedAsTheirClass() {
+        QTemporaryDir scratch;
+        const CacheHome home(cacheHome());
+        const int labelledCount = 120;
+        const auto predicted = predictedClasses(classifier().toStdString(), labelledCount);
+        const auto truth = data::FashionMnistSource::readLabels(data::FashionMnistSource::defaultDirectory(), "test");
+        const fid::BuiltinReference test("fashion-mnist-test");
+        const auto images = test.images();
+        const QString folder = scratch.filePath("samples");
+        std::filesystem::create_directories(folder.toStdString());
+        // Even images ask for their own class, odd ones for the class three further on; ten more
+        // record no class.
+        std::vector<int64_t> asked(labelledCount);
+        int64_t correct = 0;
+        std::vector<std::vector<int64_t>> confusion(10, std::vector<int64_t>(10, 0));
+        std::vector<int64_t> perClass(10, 0), perClassCorrect(10, 0);
+        for (int i = 0; i < labelledCount + 10; ++i) {
+            const cv::Mat rgb = images.rgb(size_t(i));
+            io::PngText text;
+            if (i < labelledCount) {
+                asked[size_t(i)] = (truth[size_t(i)] + (i % 2 ? 3 : 0)) % 10;
+                text.push_back({"ds.class", std::to_string(asked[size_t(i)])});
+                const int64_t a = asked[size_t(i)], p = predicted[size_t(i)];
+                ++confusion[size_t(a)][size_t(p)];
+                ++perClass[size_t(a)];
+                if (a == p) ++correct, ++perClassCorrect[size_t(a)];
+            }
+            io::writePng(QString("%1/%2.png").arg(folder).arg(i, 4, 10, QChar('0')).toStdString(), rgb.data, 32, 32, 3,
+                         text);
+        }
+        QVERIFY2(correct > labelledCount / 4 && correct < labelledCount * 3 / 4, "both kinds of rows are counted");
+
+        const auto r = runCli({"--threads", "2", "classify", folder, "--json", "--batch-size", "7"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(json["images"].toInt(), labelledCount + 10);
+        QCOMPARE(json["labelled"].toInt(), labelledCount);
+        QCOMPARE(json["correct"].toInt(), int(correct));
+        QCOMPARE(json["accuracy"].toDouble(), double(correct) / labelledCount);
+        for (int a = 0; a < 10; ++a) {
+            const auto row = json["confusion"].toArray()[a].toArray();
+            for (int p = 0; p < 10; ++p) QCOMPARE(row[p].toInt(), int(confusion[size_t(a)][size_t(p)]));
+            const auto entry = json["per_class"].toArray()[a].toObject();
+            QCOMPARE(entry["images"].toInt(), int(perClass[size_t(a)]));
+            QCOMPARE(entry["correct"].toInt(), int(perClassCorrect[size_t(a)]));
+            QCOMPARE(entry["name"].toString(), QString(data::FashionMnistSource::kClassNames[size_t(a)]));
+        }
+        const auto plain = runCli({"--threads", "2", "classify", folder});
+        QVERIFY2(plain.exitCode == 0, qPrintable(plain.err));
+        QVERIFY2(plain.out.startsWith(QString("accuracy: %1 (%2 of %3 images recognised as their class; fashion-mnist "
+                                              "classifier")
+                                          .arg(double(correct) / labelledCount, 0, 'f', 4)
+                                          .arg(correct)
+                                          .arg(labelledCount)),
+                 qPrintable(plain.out));
+
+        // A class the classifier does not know, a label that is no number, no labels at all.
+        const cv::Mat one = images.rgb(0);
+        const std::string bad = scratch.filePath("bad/0000.png").toStdString();
+        std::filesystem::create_directories(scratch.filePath("bad").toStdString());
+        io::writePng(bad, one.data, 32, 32, 3, {{"ds.class", "12"}});
+        const auto unknown = runCli({"classify", scratch.filePath("bad")});
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY2(unknown.err.contains(QString::fromStdString(bad) + ": records class 12; the classifier knows 0..9"),
+                 qPrintable(unknown.err));
+        io::writePng(bad, one.data, 32, 32, 3, {{"ds.class", "Sneaker"}});
+        const auto word = runCli({"classify", scratch.filePath("bad")});
+        QCOMPARE(word.exitCode, 1);
+        QVERIFY2(word.err.contains("its ds.class entry 'Sneaker' is not a class number"), qPrintable(word.err));
+        io::writePng(bad, one.data, 32, 32, 3);
+        const auto none = runCli({"classify", scratch.filePath("bad")});
+        QCOMPARE(none.exitCode, 1);
+        QVERIFY2(none.err.contains(scratch.filePath("bad") + ": holds no image recording its class (ds.class)"),
+                 qPrintable(none.err));
+    }
+
+    // fashion-mnist-test:K (a number or a name) is that class's images of the test set: the
+    // same statistics as a folder of exactly those images, written here from the label file.
+    void builtinSetsByClassAreThatClassesImages() {
+        QTemporaryDir scratch;
+        const auto truth = data::FashionMnistSource::readLabels(data::FashionMnistSource::defaultDirectory(), "test");
+        const fid::BuiltinReference test("fashion-mnist-test");
+        const auto images = test.images();
+        const QString folder = scratch.filePath("sneakers");
+        std::filesystem::create_directories(folder.toStdString());
+        int sneakers = 0;
+        for (size_t i = 0; i < truth.size(); ++i)
+            if (truth[i] == 7) {
+                const cv::Mat rgb = images.rgb(i);
+                io::writePng(QString("%1/%2.png").arg(folder).arg(i, 5, 10, QChar('0')).toStdString(), rgb.data, 32, 32,
+                             3);
+                ++sneakers;
+            }
+        QCOMPARE(sneakers, 1000);
+        const auto distance = [&](const QString& a, const QString& b) {
+            const auto r = fid({"--features", "fashion-mnist", a, b, "--json"}, scratch);
+            if (r.exitCode != 0) qWarning("%s", qPrintable(r.err));
+            return QJsonDocument::fromJson(r.out.toUtf8()).object()["distance"].toDouble(-1);
+        };
+        const double byFolder = distance(folder, "fashion-mnist-test");
+        const double byNumber = distance("fashion-mnist-test:7", "fashion-mnist-test");
+        const double byName = distance("fashion-mnist-test:Sneaker", "fashion-mnist-test");
+        QVERIFY2(byFolder > 1.0, qPrintable(QString::number(byFolder)));  // one class against all ten
+        QVERIFY2(std::abs(byNumber - byFolder) <= 1e-6 * byFolder,
+                 qPrintable(QString("%1 %2").arg(byNumber).arg(byFolder)));
+        QVERIFY2(std::abs(byName - byFolder) <= 1e-6 * byFolder,
+                 qPrintable(QString("%1 %2").arg(byName).arg(byFolder)));
+        QVERIFY(distance("fashion-mnist-test:Trouser", "fashion-mnist-test:7") > 1.0);
+
+        const auto unknown = fid({"--features", "fashion-mnist", folder, "fashion-mnist-test:Shoe"}, scratch);
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY2(unknown.err.contains("'fashion-mnist-test:Shoe': no Fashion-MNIST class 'Shoe' (the classes: 0 "
+                                      "T-shirt/top, 1 Trouser") &&
+                     unknown.err.count('\n') == 1,
+                 qPrintable(unknown.err));
     }
 };
 

@@ -140,6 +140,44 @@ private Q_SLOTS:
                                        .object();
         QCOMPARE(config["data"].toObject()["source"].toString(), db);
     }
+
+    // Several LMDBs given together are the classes of a class-conditional run, one each, named
+    // as LSUN names its files: the labels are the LMDBs' order; without --conditional, or with a
+    // part that is no LMDB, the run is refused with the reason.
+    void severalLmdbsAreTheClassesOfAConditionalRun() {
+        const QString bedroom = tmp("bedroom_train_lmdb"), church = tmp("church_outdoor_train_lmdb");
+        test::writeLmdb(bedroom.toStdString(), test::cleanEntries(12));
+        test::writeLmdb(church.toStdString(), test::cleanEntries(8));
+        const QString run = tmp("run-classes");
+        const QStringList model{"--channels",     "3",    "--image-size", "16", "--dim",    "8",  "--dim-mults",  "1,2",
+                                "--timesteps",    "100",  "--batch-size", "4",  "--steps",  "2",  "--save-every", "2",
+                                "--sample-every", "1000", "--seed",       "2",  "--device", "cpu"};
+        const auto r = runCli(QStringList{"--threads", "2", "train", "--data", bedroom + "," + church, "--conditional",
+                                          "--run-dir", run} +
+                              model);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("data: 2 classes, 20 images: 0 bedroom (LMDB " + bedroom + " (12 images") &&
+                     r.err.contains("; 1 church_outdoor (LMDB " + church + " (8 images"),
+                 qPrintable(r.err));
+        QFile configFile(run + "/config.json");
+        QVERIFY(configFile.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(configFile.readAll()).object()["class_names"].toArray(),
+                 (QJsonArray{"bedroom", "church_outdoor"}));
+        const auto info = runCli({"info", run + "/checkpoints/step-2.pt"});
+        QVERIFY2(info.out.contains("0 bedroom, 1 church_outdoor"), qPrintable(info.out));
+
+        const auto unconditional =
+            runCli(QStringList{"train", "--data", bedroom + "," + church, "--run-dir", tmp("run-no")} + model);
+        QCOMPARE(unconditional.exitCode, 1);
+        QVERIFY2(unconditional.err.contains("are the classes of a class-conditional run: add --conditional"),
+                 qPrintable(unconditional.err));
+        const auto notLmdb = runCli(QStringList{"train", "--data", bedroom + "," + tmp("nowhere"), "--conditional",
+                                                "--run-dir", tmp("run-bad")} +
+                                    model);
+        QCOMPARE(notLmdb.exitCode, 1);
+        QVERIFY2(notLmdb.err.contains(tmp("nowhere") + ": is not an LMDB folder"), qPrintable(notLmdb.err));
+        QVERIFY(!QFile::exists(tmp("run-bad") + "/config.json"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliLmdb)

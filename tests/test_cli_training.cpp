@@ -2,6 +2,7 @@
 // End-to-end training through diffusion-studio-cli on Fashion-MNIST: a run killed with
 // SIGKILL resumes on exactly the same trajectory as a straight run, and a full disk fails with
 // a clear error and no partial checkpoint.
+#include "core/io/png_file.h"
 #include "core/io/torch_file.h"
 #include "core/train/trainer.h"
 #include "tests/support/cli_runner.h"
@@ -18,6 +19,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <opencv2/imgcodecs.hpp>
 
 #include <cmath>
 #include <map>
@@ -188,6 +190,66 @@ private Q_SLOTS:
         QCOMPARE(int(records.size()), int(points.size()));
         QCOMPARE(records.rbegin()->second["fid"].toDouble(), points.last().toObject()["fd"].toDouble());
         QVERIFY2(r.err.contains("finished at step"), qPrintable(r.err));
+    }
+
+    // --conditional on Fashion-MNIST: lucidrains' class-conditional Unet trained on the labels; the
+    // run and every checkpoint record the ten classes, `info` shows them, `sample --class-name`
+    // samples one, and the previews are one row per class.
+    void conditionalTrainingRecordsItsClasses() {
+        const QString run = tmp("conditional");
+        auto args = test::tinyTrainCommand(
+            run, 4,
+            {"--batch-size", "8", "--save-every", "4", "--sample-every", "4", "--sample-count", "10", "--sample-steps",
+             "2", "--seed", "5", "--conditional", "--cond-drop-prob", "0.25"});
+        const auto r = runCli(args);
+        if (r.exitCode != 0 && r.err.contains("Fashion-MNIST")) QSKIP(qPrintable(r.err));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile configFile(run + "/config.json");
+        QVERIFY(configFile.open(QIODevice::ReadOnly));
+        const auto config = QJsonDocument::fromJson(configFile.readAll()).object();
+        const auto names = config["class_names"].toArray();
+        QCOMPARE(names.size(), 10);
+        QCOMPARE(names[7].toString(), QStringLiteral("Sneaker"));
+        QCOMPARE(config["conditional"].toObject()["cond_drop_prob"].toDouble(), 0.25);
+        QCOMPARE(config["diffusion"].toObject()["objective"].toString(), QStringLiteral("pred_noise"));
+
+        const QString checkpoint = run + "/checkpoints/step-4.pt";
+        const auto info = runCli({"info", checkpoint, "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        const auto i = QJsonDocument::fromJson(info.out.toUtf8()).object();
+        QCOMPARE(i["class_names"].toArray().size(), 10);
+        const QString out = tmp("conditional-samples");
+        const auto sampled =
+            runCli({"--threads", "1", "sample", "--checkpoint", checkpoint, "--class-name", "Sneaker", "--cond-scale",
+                    "3", "--num", "2", "--sampler", "ddim", "--steps", "2", "--out-dir", out});
+        QVERIFY2(sampled.exitCode == 0, qPrintable(sampled.err));
+        QCOMPARE(QDir(out).entryList({"*.png"}).size(), 2);
+        // The preview: 10 rows of one image (16 px + 2 px padding).
+        const cv::Mat preview = cv::imread((run + "/samples/step-4.png").toStdString(), cv::IMREAD_UNCHANGED);
+        QVERIFY2(!preview.empty(), "no preview written");
+        QCOMPARE(preview.rows, 10 * 18 + 2);
+
+        // A folder of images is labelled by its class sub-folders; one without them is refused.
+        const QString folder = tmp("classes");
+        for (const QString cls : {"cats", "dogs"}) {
+            QVERIFY(QDir().mkpath(folder + "/" + cls));
+            for (int k = 0; k < 4; ++k) {
+                const std::vector<uint8_t> pixels(16 * 16, uint8_t(cls == "cats" ? 40 * k : 255 - 40 * k));
+                io::writePng((folder + "/" + cls + QString("/%1.png").arg(k)).toStdString(), pixels.data(), 16, 16, 1);
+            }
+        }
+        const QString folderRun = tmp("conditional-folder");
+        const auto f = runCli(test::tinyTrainCommand(
+            folderRun, 2, {"--batch-size", "4", "--sample-every", "0", "--data", folder, "--conditional"}));
+        QVERIFY2(f.exitCode == 0, qPrintable(f.err));
+        QFile folderConfig(folderRun + "/config.json");
+        QVERIFY(folderConfig.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(folderConfig.readAll()).object()["class_names"].toArray(),
+                 (QJsonArray{"cats", "dogs"}));
+        const auto flat = runCli(test::tinyTrainCommand(
+            tmp("conditional-flat"), 2, {"--batch-size", "4", "--data", folder + "/cats", "--conditional"}));
+        QCOMPARE(flat.exitCode, 1);
+        QVERIFY2(flat.err.contains("class sub-folders"), qPrintable(flat.err));
     }
 
     void killedTrainingResumesOnTheSameTrajectory() {

@@ -272,6 +272,54 @@ private Q_SLOTS:
                                   maxDifference(parametersOf(rank0), parametersOf(shortRun)), weightTol, 10.0);
     }
 
+    // Class-conditional runs: each rank's labels are those of its own rows of the global batch
+    // (and so is the label dropout), so two ranks of 4 train as one process of 8 (the same 1e-5
+    // as unconditional runs), for the diffusion CFG Unet and a flow's class embedding.
+    void conditionalRanksShardLabelsWithTheirImages_data() {
+        QTest::addColumn<bool>("flow");
+        QTest::newRow("diffusion") << false;
+        QTest::newRow("flow") << true;
+    }
+    void conditionalRanksShardLabelsWithTheirImages() {
+        QFETCH(bool, flow);
+        const int64_t steps = 4;
+        const auto conditional = [flow](int batch, int worldSize, double dropProb) {
+            auto c = flow ? test::tinyFlowConfig(steps, "icfm") : smallConfig(batch, worldSize, steps);
+            c.batchSize = batch;
+            c.worldSize = worldSize;
+            c.saveEvery = 1000;
+            c.makeConditional();
+            c.conditioning.dropProb = dropProb;
+            c.setClassNames({"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                             "Ankle boot"});
+            return c;
+        };
+        const std::string name = flow ? "conditional-flow" : "conditional-diffusion";
+        StopToken stop;
+        LossSink single;
+        train::Trainer one(train::RunDirectory::create(path(name + "-one"), conditional(8, 1, 0.5)), single, stop);
+        one.run();
+        auto groups = makeGroup(2, 25);
+        const auto config = conditional(4, 2, 0.5);
+        LossSink sink0, sink1;
+        train::Trainer rank0(train::RunDirectory::create(path(name + "-two"), config), sink0, stop, nullptr,
+                             groups[0].get());
+        train::Trainer rank1(train::RunDirectory::unwritten(path(name + "-two"), config), sink1, stop, nullptr,
+                             groups[1].get());
+        onEveryRank(2, [&](int r) { (r == 0 ? rank0 : rank1).run(); });
+        const double weightTol = 1e-5;
+        DS_CHECK_TOLERANCE("distributed/" + name + "_two_ranks_vs_one_weights",
+                           maxDifference(parametersOf(rank0), parametersOf(one)), weightTol);
+        // Negative control: another label dropout (other labels reach the network) trains
+        // other weights.
+        LossSink otherSink;
+        train::Trainer other(train::RunDirectory::create(path(name + "-other"), conditional(8, 1, 0.0)), otherSink,
+                             stop);
+        other.run();
+        DS_CHECK_NEGATIVE_CONTROL("distributed/" + name + "_two_ranks_vs_no_label_dropout",
+                                  maxDifference(parametersOf(rank0), parametersOf(other)), weightTol, 10.0);
+    }
+
     void commandLineRunWithTwoProcessesResumesOnTheSameTrajectory() {
         const QString straight = tmp("cli-straight"), resumed = tmp("cli-resumed");
         auto r = test::runCli(tinyTrainArgs(straight, 9) + QStringList{"--nproc", "2"}, test::kHangMs);

@@ -23,7 +23,9 @@
 #include "ui/qimage_conversion.h"
 #include "ui/sampler_explorer_page.h"
 
+#include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QImage>
 #include <QKeyEvent>
 #include <QLabel>
@@ -210,6 +212,50 @@ private Q_SLOTS:
         QCOMPARE(page.panelA()->shownFrame(),
                  page.panelA()->frames().nearestByNoise(page.panelB()->frames().at(50).alphaCumprod));
         QVERIFY(page.panelA()->shownFrame() > 0 && page.panelA()->shownFrame() < kSteps);
+    }
+
+    // Compare on a class-conditional checkpoint: the two runs start from the same x_T (the
+    // page's seed) with the same class at two guidance scales, side by side; the guided run
+    // ends elsewhere, and each run's last frame is what `sample` gives for its scale.
+    void compareShowsTheSameNoiseAtTwoGuidanceScales() {
+        const QString cfg = QString::fromStdString(ds::test::fixturePath("lucidrains_cfg/model_a.trainer.pt"));
+        SamplerExplorerPage page;
+        page.show();
+        page.setCompare(true);
+        const std::map<QString, double> scales{{QStringLiteral("A"), 1.0}, {QStringLiteral("B"), 6.0}};
+        for (auto* panel : {page.panelA(), page.panelB()}) {
+            panel->setCheckpoint(cfg);
+            panel->setImageSize(16);
+            panel->setSampler(ds::api::DiffusionSampler::Ddim);
+            panel->setSteps(4);
+        }
+        for (const auto& [id, w] : scales) {
+            auto* classBox = page.findChild<QComboBox*>(QStringLiteral("explorerClass") + id);
+            auto* scale = page.findChild<QDoubleSpinBox*>(QStringLiteral("explorerCondScale") + id);
+            QVERIFY(classBox && scale && classBox->isVisibleTo(&page) && scale->isVisibleTo(&page));
+            classBox->setCurrentIndex(classBox->findData(2));
+            scale->setValue(w);
+        }
+        page.findChild<QSpinBox*>(QStringLiteral("explorerCount"))->setValue(1);
+        const int seed = page.findChild<QSpinBox*>(QStringLiteral("explorerSeed"))->value();
+        runToEnd(page);
+        const auto& a = page.panelA()->frames();
+        const auto& b = page.panelB()->frames();
+        QCOMPARE(a.size(), 5);
+        QCOMPARE(b.size(), 5);
+        QCOMPARE(a.at(0).xt, b.at(0).xt);   // the same x_T
+        QVERIFY(a.at(4).xt != b.at(4).xt);  // guided elsewhere
+        for (auto* panel : {page.panelA(), page.panelB()}) {
+            auto request = panel->request(quint64(seed), 1);
+            QCOMPARE(request.conditioning.classes, std::vector<int>{2});
+            request.gridPath =
+                work_.filePath(QStringLiteral("guided-%1.png").arg(panel == page.panelA() ? 1 : 6)).toStdString();
+            ds::api::JobSink quiet;
+            ds::StopToken stop;
+            ds::api::runSampling(request, quiet, stop);
+            QCOMPARE(QImage(QString::fromStdString(request.gridPath)).convertToFormat(QImage::Format_RGB32),
+                     panel->frames().at(4).xt.convertToFormat(QImage::Format_RGB32));
+        }
     }
 
     void runsOfEqualLengthBothEndOnTheirLastFrame() {

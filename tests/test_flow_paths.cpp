@@ -244,6 +244,22 @@ private Q_SLOTS:
         const auto [c, d] = flow::ProbabilityPath::make("icfm", 0.0)->couple(x0, x1, gen);
         QVERIFY(torch::equal(c, x0) && torch::equal(d, x1));
         DS_CHECK_NEGATIVE_CONTROL("paths/independent_coupling_pairs", maxAbs(d - c - 0.01), tol, 10.0);
+
+        // What travels with x1 (a conditional batch's labels) is picked by the same rows: the
+        // pairing couple() applies, drawn from the same generator state.
+        for (const std::string name : {"otcfm", "sbcfm"}) {
+            const auto path = flow::ProbabilityPath::make(name, 1.0);
+            at::Generator g1 = at::detail::createCPUGenerator(9), g2 = at::detail::createCPUGenerator(9);
+            const auto [e, f] = path->couple(x0, x1, g1);
+            const auto rows = path->pairing(x0, x1, g2);
+            QVERIFY(rows.rows0.defined() && rows.rows1.defined());
+            QVERIFY(torch::equal(flow::Coupling::pick(x0, rows.rows0), e));
+            QVERIFY(torch::equal(flow::Coupling::pick(x1, rows.rows1), f));
+            const auto labels = torch::arange(6, torch::kLong);  // x1's row numbers
+            const auto picked = flow::Coupling::pick(labels, rows.rows1);
+            for (int64_t i = 0; i < 6; ++i) QVERIFY(torch::equal(f[i], x1[picked[i].item<int64_t>()]));
+        }
+        QVERIFY(!flow::ProbabilityPath::make("icfm", 0.0)->pairing(x0, x1, gen).rows1.defined());
     }
 
     void pairsFollowThePlan() {

@@ -2,8 +2,12 @@
 // saved with its settings, and N images written into a folder.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/api/image_file.h"
+#include "core/api/train_form.h"
+#include "core/api/training.h"
 #include "tests/support/hang_limits.h"
 #include "tests/support/isolated_settings.h"
+#include "tests/support/tiny_train_config.h"
+#include "ui/class_condition_fields.h"
 #include "ui/generate_page.h"
 #include "ui/job_runner.h"
 #include "ui/path_field.h"
@@ -14,6 +18,7 @@
 #include <QImage>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -101,9 +106,16 @@ private Q_SLOTS:
         QVERIFY(!classes->isVisibleTo(&page));
         page.setCheckpoint(QStringLiteral(DS_TEST_FIXTURES "/lucidrains_cfg/model_a.trainer.pt"));
         QVERIFY(classes->isVisibleTo(&page));
-        QCOMPARE(classes->count(), 5);  // every class in turn, then 0..3
+        QCOMPARE(classes->count(), 6);  // every class in turn, one row per class, then 0..3
+        QCOMPARE(classes->itemData(1).toInt(), ds::ui::ClassConditionFields::kRowPerClass);
         classes->setCurrentIndex(classes->findData(2));
+        // The slider moves the scale in half steps, and follows what is typed.
+        auto* slider = page.findChild<QSlider*>(QStringLiteral("generateCondScaleSlider"));
+        QVERIFY(slider && slider->isVisibleTo(&page));
+        slider->setValue(5);
+        QCOMPARE(scale->value(), 2.5);
         scale->setValue(3.0);
+        QCOMPARE(slider->value(), 6);
         page.setImageSize(16);
         page.setGridSize(1, 2);
         page.findChild<QSpinBox*>(QStringLiteral("generateSteps"))->setValue(4);
@@ -122,6 +134,49 @@ private Q_SLOTS:
         // The restored page has no checkpoint of its own yet: the class waits for its classes.
         again.setCheckpoint(QStringLiteral(DS_TEST_FIXTURES "/lucidrains_cfg/model_a.trainer.pt"));
         QCOMPARE(restored->currentData().toInt(), 2);
+    }
+
+    // Flows: torchcfm's conditional UNetModel learned no null class, so the page offers the class
+    // but no guidance; our conditional flows learned one: the scale, without lucidrains'
+    // rescaling and CFG++ (which the flow sampler refuses: none of them reaches it).
+    void conditionalFlowsOfferTheGuidanceTheyAllow() {
+        GeneratePage page;
+        page.show();
+        auto* classes = page.findChild<QComboBox*>(QStringLiteral("generateClass"));
+        auto* scale = page.findChild<QDoubleSpinBox*>(QStringLiteral("generateCondScale"));
+        auto* phi = page.findChild<QDoubleSpinBox*>(QStringLiteral("generateRescaledPhi"));
+        QVERIFY(classes && scale && phi);
+        page.setCheckpoint(QStringLiteral(DS_TEST_FIXTURES "/torchcfm_conditional/mnist_notebook.pt"));
+        QVERIFY(classes->isVisibleTo(&page));
+        QCOMPARE(classes->count(), 12);  // every class in turn, one row per class, then 0..9
+        QVERIFY(!scale->isVisibleTo(&page) && !phi->isVisibleTo(&page));
+        // Our conditional flow (a class embedding with a null class), trained for one step.
+        auto config = ds::test::tinyFlowConfig(1, "icfm");
+        config.saveEvery = 1;
+        auto form = ds::api::trainFormFromConfig(config.toJson());
+        form.conditional = true;
+        ds::StopToken stop;
+        ds::api::JobSink quiet;
+        const auto run =
+            ds::api::startTraining(form, work_.filePath(QStringLiteral("flow-run")).toStdString(), quiet, stop);
+        QVERIFY(run.finished);
+        page.setCheckpoint(QString::fromStdString(run.lastCheckpoint));
+        QVERIFY(classes->isVisibleTo(&page) && scale->isVisibleTo(&page) && !phi->isVisibleTo(&page));
+        classes->setCurrentIndex(classes->findData(7));
+        scale->setValue(2.5);
+        page.setImageSize(16);
+        page.setGridSize(1, 2);
+        page.findChild<QSpinBox*>(QStringLiteral("generateSteps"))->setValue(2);
+        QSignalSpy finished(page.runner(), &ds::ui::JobRunner::finished);
+        page.preview();
+        QVERIFY(page.runner()->waitForFinished(ds::test::kHangMs));
+        QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(2).toString()));
+        const QString guided = work_.filePath(QStringLiteral("flow-classes.png"));
+        QCOMPARE(page.saveGrid(guided), QString());
+        const auto guidedMetadata = ds::api::readImageMetadata(guided.toStdString());
+        QCOMPARE(ds::api::metadataValue(guidedMetadata, "ds.classes"), std::string("7,7"));
+        QCOMPARE(ds::api::metadataValue(guidedMetadata, "ds.cond_scale"), std::string("2.5"));
+        QCOMPARE(ds::api::metadataValue(guidedMetadata, "ds.rescaled_phi"), std::string());
     }
 
     void imagesIntoAFolder() {

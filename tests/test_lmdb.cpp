@@ -2,6 +2,7 @@
 // LSUN LMDB import and training source: databases built here (liblmdb + OpenCV encoders) with
 // JPEG and WebP entries, a truncated JPEG and an empty value.
 #include "core/api/lmdb_import.h"
+#include "core/data/class_sources.h"
 #include "core/data/image_conversion.h"
 #include "core/data/image_decode.h"
 #include "core/data/lmdb_source.h"
@@ -563,6 +564,30 @@ private Q_SLOTS:
         fs::create_directories(tmp("plain_folder_too"));
         QVERIFY_THROWS_EXCEPTION(ds::Error, data::LmdbSource(tmp("plain_folder_too"), {24, 3}));
         QCOMPARE(test::hashFolder(db_), dbHashes_);
+    }
+
+    // Several LMDBs as one labelled source: indices run over the first, then the second; an
+    // image's label is its LMDB's number and its pixels are that LMDB's image.
+    void classSourcesLabelEachImageByItsLmdb() {
+        const std::string a = tmp("bedroom_train_lmdb"), b = tmp("church_outdoor_val_lmdb/");
+        test::writeLmdb(a, test::cleanEntries(5));
+        test::writeLmdb(b, test::cleanEntries(3));
+        auto first = std::make_shared<data::LmdbSource>(a, data::ImageTransform{16, 3});
+        auto second = std::make_shared<data::LmdbSource>(b, data::ImageTransform{16, 3});
+        const data::ClassSources both({first, second}, {data::lmdbClassName(a), data::lmdbClassName(b)});
+        QCOMPARE(both.classNames(), (std::vector<std::string>{"bedroom", "church_outdoor"}));
+        QCOMPARE(both.size(), size_t(8));
+        for (size_t i = 0; i < 8; ++i) {
+            const bool inFirst = i < 5;
+            QCOMPARE(both.label(i), int64_t(inFirst ? 0 : 1));
+            const auto expected = inFirst ? first->load(i) : second->load(i - 5);
+            QVERIFY(both.load(i).pixels == expected.pixels);
+        }
+        QVERIFY_THROWS_EXCEPTION(ds::Error, both.label(8));
+        QCOMPARE(data::splitClassLmdbs(a + "," + b), (std::vector<std::string>{a, b}));
+        QVERIFY(data::splitClassLmdbs(a).empty());
+        QVERIFY_THROWS_EXCEPTION(ds::Error, data::splitClassLmdbs(a + "," + tmp("nowhere")));
+        QVERIFY_THROWS_EXCEPTION(ds::Error, data::ClassSources({first}, {"bedroom"}));  // one class
     }
 };
 

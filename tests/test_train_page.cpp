@@ -17,6 +17,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -166,6 +168,57 @@ private Q_SLOTS:
         page.selectPreset(QStringLiteral("tiny"));
         QVERIFY(!path->isEnabled());
         QVERIFY(!page.formConfig().isFlow());
+    }
+
+    // The Class-conditional box trains a conditional model of either family from the page: the
+    // run records Fashion-MNIST's classes, its checkpoint samples them (with guidance), and the
+    // previews are one row per class.
+    void conditionalRunsTrainHere_data() {
+        QTest::addColumn<bool>("flow");
+        QTest::newRow("diffusion") << false;
+        QTest::newRow("flow") << true;
+    }
+    void conditionalRunsTrainHere() {
+        QFETCH(bool, flow);
+        TrainPage page;
+        auto config = flow ? ds::test::tinyFlowConfig(2, "icfm") : ds::test::tinyTrainConfig(2);
+        config.sampleEvery = 2;
+        config.sampleSteps = 2;
+        config.sampleCount = 10;
+        config.saveEvery = 1000;
+        config.loaderThreads = 1;
+        page.setFormConfig(ds::api::trainFormFromConfig(config.toJson()));
+        auto* conditional = page.findChild<QCheckBox*>(QStringLiteral("trainConditional"));
+        auto* dropout = page.findChild<QDoubleSpinBox*>(QStringLiteral("trainCondDropProb"));
+        QVERIFY(conditional && dropout);
+        QVERIFY(conditional->isEnabled() && !conditional->isChecked() && !dropout->isEnabled());
+        conditional->setChecked(true);
+        QVERIFY(dropout->isEnabled());
+        dropout->setValue(0.3);
+        const QString runDir =
+            work_.filePath(flow ? QStringLiteral("conditional-flow") : QStringLiteral("conditional"));
+        page.setRunDirectory(runDir);
+        button(page, "trainStart")->click();
+        QVERIFY(page.runner()->waitForFinished(kHangMs));
+        const auto run = ds::api::inspectRun(runDir.toStdString());
+        QVERIFY(!run.checkpoints.empty());
+        const auto classes = ds::api::checkpointClasses(run.checkpoints.back().second);
+        QCOMPARE(classes.count, 10);
+        QCOMPARE(classes.names.at(7), std::string("Sneaker"));
+        QCOMPARE(classes.guidance,
+                 flow ? ds::api::CheckpointClasses::Guidance::Scale : ds::api::CheckpointClasses::Guidance::Lucidrains);
+        const auto recorded = ds::train::TrainConfig::fromJson(run.config);
+        QVERIFY(recorded.isConditional());
+        QCOMPARE(recorded.conditioning.dropProb, 0.3);
+        // One preview row per class: 10 rows of one 16 px image and its 2 px padding.
+        QCOMPARE(page.previewCount(), 1);
+        const QImage preview(runDir + "/samples/step-2.png");
+        QCOMPARE(preview.height(), 10 * 18 + 2);
+        QCOMPARE(preview.width(), 18 + 2);
+        // Reopening the form from the run keeps the box.
+        TrainPage again;
+        again.setFormConfig(ds::api::trainFormFromConfig(run.config));
+        QVERIFY(again.findChild<QCheckBox*>(QStringLiteral("trainConditional"))->isChecked());
     }
 
     void pauseHoldsAndStopSavesThenContinue() {

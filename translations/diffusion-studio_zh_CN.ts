@@ -93,6 +93,10 @@
         <source>Every class in turn</source>
         <translation>依次使用每个类别</translation>
     </message>
+    <message>
+        <source>One row per class</source>
+        <translation>每个类别一行</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::DiffusionSamplerFields</name>
@@ -1246,6 +1250,10 @@
         <source>target sample</source>
         <translation>目标样本</translation>
     </message>
+    <message>
+        <source>particles at t (colour: class)</source>
+        <translation>t 时刻的粒子（颜色：类别）</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::SamplerExplorerPage</name>
@@ -1891,6 +1899,22 @@
         <source>KID (torch-fidelity&apos;s, the mean over subsets) of the same samples in the same features: unbiased, so it compares across sample counts where FID does not</source>
         <translation>相同样本在相同特征中的 KID（torch-fidelity 的算法，子集平均值）：它是无偏的，因此在不同样本数之间可以比较，而 FID 不行</translation>
     </message>
+    <message>
+        <source>Class-conditional (classifier-free guidance)</source>
+        <translation>类别条件（无分类器引导）</translation>
+    </message>
+    <message>
+        <source>How often a label is replaced by the null class while training (cond_drop_prob): what classifier-free guidance pushes away from</source>
+        <translation>训练时标签被替换为空类别的概率（cond_drop_prob）：无分类器引导以空类别为参照向外推</translation>
+    </message>
+    <message>
+        <source>Label dropout</source>
+        <translation>标签丢弃率</translation>
+    </message>
+    <message>
+        <source>Train on the data&apos;s labels (Fashion-MNIST&apos;s ten classes, or one sub-folder per class): diffusion with lucidrains&apos; class-conditional Unet (classifier_free_guidance.py), flows with a class embedding and a null class. Previews show one row per class; the Generate page and the Explorer then pick a class and a guidance scale.</source>
+        <translation>用数据的标签训练（Fashion-MNIST 的十个类别，或每个类别一个子文件夹）：扩散模型使用 lucidrains 的类别条件 Unet（classifier_free_guidance.py），流模型使用类别嵌入和一个空类别。预览每个类别一行；之后可在生成页和采样器浏览器中选择类别和引导强度。</translation>
+    </message>
 </context>
 <context>
     <name>ds::ui::TrajectoryPage</name>
@@ -2041,6 +2065,62 @@
     <message>
         <source>GroupNorm groups of g4vrel/CFM&apos;s U-Net: its .tar files do not record them (it used 32)</source>
         <translation>g4vrel/CFM U-Net 的 GroupNorm 分组数：其 .tar 文件不记录该值（它使用 32）</translation>
+    </message>
+    <message>
+        <source>8 Gaussians, labelled by mode</source>
+        <translation>8 个高斯分布（按模式标注类别）</translation>
+    </message>
+    <message>
+        <source>Each point&apos;s class is the Gaussian it came from: the toy learns one field per class and an unconditional one, and guidance steers particles to a chosen class</source>
+        <translation>每个点的类别是它所来自的高斯分布：玩具模型为每个类别学习一个场，另加一个无条件场，引导把粒子推向所选类别</translation>
+    </message>
+    <message>
+        <source>All classes</source>
+        <translation>所有类别</translation>
+    </message>
+    <message>
+        <source>Particle i is steered to class i mod 8: every class in one picture</source>
+        <translation>第 i 个粒子被引导到类别 i mod 8：一张图中显示所有类别</translation>
+    </message>
+    <message>
+        <source>Class %1</source>
+        <translation>类别 %1</translation>
+    </message>
+    <message>
+        <source>No class (unconditional)</source>
+        <translation>无类别（无条件）</translation>
+    </message>
+    <message>
+        <source>Classifier-free guidance scale W: v = v(x, t, no class) + W (v(x, t, class) - v(x, t, no class)). 1: the class&apos;s own field; 0: the unconditional field; above 1: pushed further towards the class</source>
+        <translation>无分类器引导强度 W：v = v(x, t, 无类别) + W (v(x, t, 类别) - v(x, t, 无类别))。1：该类别自身的场；0：无条件场；大于 1：更强地推向该类别</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Guidance</source>
+        <translation>引导</translation>
+    </message>
+    <message>
+        <source>Run trains the toys for these settings; the class and guidance then redraw at once.</source>
+        <translation>“运行”按这些设置训练玩具模型；之后更改类别和引导会立即重绘。</translation>
+    </message>
+    <message>
+        <source>no class</source>
+        <translation>无类别</translation>
+    </message>
+    <message>
+        <source>%1 · guidance %2</source>
+        <translation>%1 · 引导 %2</translation>
+    </message>
+    <message>
+        <source>all classes</source>
+        <translation>所有类别</translation>
+    </message>
+    <message>
+        <source>class %1</source>
+        <translation>类别 %1</translation>
     </message>
 </context>
 <context>

@@ -9,9 +9,13 @@
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QSettings>
+#include <QSignalBlocker>
+#include <QSlider>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ds::ui {
 
@@ -41,6 +45,25 @@ ClassConditionFields::ClassConditionFields(const QString& prefix, const QString&
     cfgPlusPlus_ = new QCheckBox(tr("CFG++ (DDPM and DDIM)"), parent);
     cfgPlusPlus_->setObjectName(prefix + QStringLiteral("CfgPlusPlus") + suffix);
     cfgPlusPlus_->setToolTip(tr("Renoise with the null class's prediction (Chung et al. 2024)"));
+    // The scale as a slider (half steps to 30) beside the spin box that holds the exact value.
+    condScaleSlider_ = new QSlider(Qt::Horizontal, parent);
+    condScaleSlider_->setObjectName(prefix + QStringLiteral("CondScaleSlider") + suffix);
+    condScaleSlider_->setRange(0, int(condScale_->maximum() / kSliderStep));
+    condScaleSlider_->setToolTip(condScale_->toolTip());
+    condScaleSlider_->setValue(int(std::lround(condScale_->value() / kSliderStep)));
+    connect(condScaleSlider_, &QSlider::valueChanged, this, [this](int v) {
+        // A spin value between two notches stays until the slider moves to another notch.
+        if (int(std::lround(condScale_->value() / kSliderStep)) != v) condScale_->setValue(v * kSliderStep);
+    });
+    connect(condScale_, &QDoubleSpinBox::valueChanged, this, [this](double w) {
+        const QSignalBlocker block(condScaleSlider_);
+        condScaleSlider_->setValue(int(std::lround(w / kSliderStep)));
+    });
+    condScaleRow_ = new QWidget(parent);
+    auto* row = new QHBoxLayout(condScaleRow_);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(condScaleSlider_, 1);
+    row->addWidget(condScale_);
     for (auto* spin : {condScale_, rescaledPhi_})
         connect(spin, &QDoubleSpinBox::valueChanged, this, &ClassConditionFields::changed);
     connect(class_, &QComboBox::currentIndexChanged, this, &ClassConditionFields::changed);
@@ -50,7 +73,7 @@ ClassConditionFields::ClassConditionFields(const QString& prefix, const QString&
 void ClassConditionFields::addRowsTo(QFormLayout* form) {
     form_ = form;
     form->addRow(tr("Class"), class_);
-    form->addRow(tr("Guidance scale"), condScale_);
+    form->addRow(tr("Guidance scale"), condScaleRow_);
     form->addRow(tr("Rescaled φ"), rescaledPhi_);
     form->addRow(QString(), cfgPlusPlus_);
     showRows(classes_.count > 0);
@@ -58,9 +81,15 @@ void ClassConditionFields::addRowsTo(QFormLayout* form) {
 
 void ClassConditionFields::showRows(bool on) {
     if (!form_) return;
-    for (QWidget* w : {static_cast<QWidget*>(class_), static_cast<QWidget*>(condScale_),
-                       static_cast<QWidget*>(rescaledPhi_), static_cast<QWidget*>(cfgPlusPlus_)})
-        form_->setRowVisible(w, on);
+    // The guidance rows the model allows: none (W = 1 only), the scale (flows), or all of
+    // lucidrains' options.
+    using Guidance = api::CheckpointClasses::Guidance;
+    const bool scale = on && classes_.guidance != Guidance::None;
+    const bool lucidrains = on && classes_.guidance == Guidance::Lucidrains;
+    form_->setRowVisible(class_, on);
+    form_->setRowVisible(condScaleRow_, scale);
+    form_->setRowVisible(rescaledPhi_, lucidrains);
+    form_->setRowVisible(cfgPlusPlus_, lucidrains);
 }
 
 void ClassConditionFields::setClasses(const api::CheckpointClasses& classes) {
@@ -69,6 +98,7 @@ void ClassConditionFields::setClasses(const api::CheckpointClasses& classes) {
     class_->blockSignals(true);
     class_->clear();
     class_->addItem(tr("Every class in turn"), -1);
+    class_->addItem(tr("One row per class"), kRowPerClass);
     for (int k = 0; k < classes.count; ++k) {
         const QString name =
             size_t(k) < classes.names.size() ? QString::fromStdString(classes.names[size_t(k)]) : QString();
@@ -114,7 +144,11 @@ void ClassConditionFields::applyTo(api::SampleRequest& r) const {
     auto& c = r.conditioning;
     const int k = selectedClass();
     c.classes = k >= 0 ? std::vector<int>{k} : std::vector<int>{};
+    c.rowPerClass = k == kRowPerClass;
+    using Guidance = api::CheckpointClasses::Guidance;
+    if (classes_.guidance == Guidance::None) return;  // the conditional model alone
     c.condScale = condScale_->value();
+    if (classes_.guidance != Guidance::Lucidrains) return;
     c.rescaledPhi = rescaledPhi_->value();
     c.cfgPlusPlus = cfgPlusPlus_->isChecked();
 }

@@ -14,6 +14,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
 class QSettings;
+class QSlider;
 class QWidget;
 
 namespace ds::api {
@@ -25,7 +26,7 @@ namespace ds::ui {
 // A class (or every class in turn), the guidance scale W (1: the conditional model alone), the
 // rescaling phi and CFG++, as rows of the page's own form (aligned with its other fields), shown
 // only for class-conditional checkpoints: setClasses() with count 0 hides them.
-// Object names: prefix + Class, CondScale, RescaledPhi, CfgPlusPlus + suffix (e.g.
+// Object names: prefix + Class, CondScale (and its CondScaleSlider), RescaledPhi, CfgPlusPlus + suffix (e.g.
 // "generateClass", "explorerCondScaleB").
 class ClassConditionFields : public QObject {
     Q_OBJECT
@@ -43,7 +44,9 @@ public:
     // (sampling reports its error).
     void setCheckpoint(const QString& path);
     int classCount() const { return classes_.count; }
-    int selectedClass() const;  // -1: every class in turn
+    // One row per class, the same seeds across: what selectedClass() returns for it.
+    static constexpr int kRowPerClass = -2;
+    int selectedClass() const;  // -1: every class in turn; kRowPerClass
     void setSelectedClass(int k);
     double condScale() const;
     void setCondScale(double w);
@@ -66,7 +69,10 @@ private:
     QFormLayout* form_ = nullptr;
     int pendingClass_ = -1;  // restored before the checkpoint's classes are known
     QComboBox* class_ = nullptr;
+    static constexpr double kSliderStep = 0.5;
     QDoubleSpinBox* condScale_ = nullptr;
+    QSlider* condScaleSlider_ = nullptr;  // beside condScale_, in condScaleRow_
+    QWidget* condScaleRow_ = nullptr;
     QDoubleSpinBox* rescaledPhi_ = nullptr;
     QCheckBox* cfgPlusPlus_ = nullptr;
 };

@@ -15,6 +15,10 @@ constexpr double kMargin = 0.05;  // of the box's size, around the data
 const QColor kTargetColor(235, 140, 40, 150);
 const QColor kSourceColor(120, 120, 120, 170);
 const QColor kParticleColor(30, 80, 200);
+// One colour per class of a conditional toy, none of them the target's orange or the start's grey.
+const QColor kClassColors[] = {QColor(31, 119, 180), QColor(214, 39, 40),   QColor(44, 160, 44),  QColor(148, 103, 189),
+                               QColor(140, 86, 75),  QColor(227, 119, 194), QColor(23, 190, 207), QColor(188, 189, 34)};
+constexpr int kClassColorCount = int(sizeof(kClassColors) / sizeof(kClassColors[0]));
 
 QRectF boxOf(const QVector<QPointF>& points, QRectF box) {
     for (const QPointF& p : points) {
@@ -39,7 +43,18 @@ void PointCloudView::setTarget(const QVector<QPointF>& target) {
     update();
 }
 
+void PointCloudView::setClasses(const QVector<int>& classes) {
+    classes_ = classes;
+    update();
+}
+
+QColor PointCloudView::particleColor(int i) const {
+    const int k = i >= 0 && i < classes_.size() ? classes_[i] : -1;
+    return k >= 0 && k < kClassColorCount ? kClassColors[k] : kParticleColor;
+}
+
 void PointCloudView::clear() {
+    classes_.clear();
     times_.clear();
     states_.clear();
     target_.clear();
@@ -109,21 +124,34 @@ void PointCloudView::paintEvent(QPaintEvent*) {
     // Paths up to the shown time: the recorded points before it, then the interpolated position.
     const QVector<QPointF> now = positionsAt(time_);
     const int recorded = static_cast<int>(std::upper_bound(times_.begin(), times_.end(), time_) - times_.begin());
-    QPainterPath paths;
+    // One path (and pen) per colour: the plain one, or each class's.
+    QVector<QPainterPath> paths(kClassColorCount + 1);
+    const auto group = [this](int i) {
+        const int k = i < classes_.size() ? classes_[i] : -1;
+        return k >= 0 && k < kClassColorCount ? k : kClassColorCount;
+    };
     for (int i = 0; i < now.size(); ++i) {
-        paths.moveTo(map(states_[0][i]));
-        for (int k = 1; k < recorded; ++k) paths.lineTo(map(states_[k][i]));
-        paths.lineTo(map(now[i]));
+        QPainterPath& path = paths[group(i)];
+        path.moveTo(map(states_[0][i]));
+        for (int k = 1; k < recorded; ++k) path.lineTo(map(states_[k][i]));
+        path.lineTo(map(now[i]));
     }
     painter.setBrush(Qt::NoBrush);
-    painter.setPen(QPen(QColor(70, 110, 200, 60), 1.0));
-    painter.drawPath(paths);
+    for (int g = 0; g <= kClassColorCount; ++g) {
+        if (paths[g].isEmpty()) continue;
+        QColor line = g < kClassColorCount ? kClassColors[g] : QColor(70, 110, 200);
+        line.setAlpha(60);
+        painter.setPen(QPen(line, 1.0));
+        painter.drawPath(paths[g]);
+    }
 
     painter.setPen(Qt::NoPen);
     painter.setBrush(kSourceColor);
     for (const QPointF& p : states_[0]) painter.drawEllipse(map(p), 1.5, 1.5);
-    painter.setBrush(kParticleColor);
-    for (const QPointF& p : now) painter.drawEllipse(map(p), 2.2, 2.2);
+    for (int i = 0; i < now.size(); ++i) {
+        painter.setBrush(particleColor(i));
+        painter.drawEllipse(map(now[i]), 2.2, 2.2);
+    }
     drawLegend(painter);
 }
 
@@ -132,7 +160,8 @@ void PointCloudView::drawLegend(QPainter& painter) const {
         QColor color;
         QString text;
     } entries[] = {{kSourceColor, tr("start (t = 0)")},
-                   {kParticleColor, tr("particles at t")},
+                   {classes_.isEmpty() ? kParticleColor : particleColor(0),
+                    classes_.isEmpty() ? tr("particles at t") : tr("particles at t (colour: class)")},
                    {kTargetColor, tr("target sample")}};
     const QFontMetrics metrics(font());
     double y = 8 + metrics.ascent();

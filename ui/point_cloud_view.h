@@ -14,7 +14,8 @@ namespace ds::ui {
 // The target sample as faint dots, each particle's path from t = 0 to the shown time as a thin
 // line, its start as a small grey dot and its position at the shown time as a coloured dot.
 // Between recorded times a particle moves on the straight segment the solver took (what the
-// drawn lines show). Several views share one coordinate box (setBounds) so that they compare.
+// drawn lines show). Particles of a class-conditional toy may carry classes: each class's dots and
+// paths then take its own colour. Several views share one coordinate box (setBounds) so that they compare.
 // Object name set by the owner.
 class PointCloudView : public QWidget {
     Q_OBJECT
@@ -25,6 +26,10 @@ public:
     // states[k] holds every particle at times[k] (increasing from 0 to 1); all of equal size.
     void setTrajectory(const QVector<double>& times, const QVector<QVector<QPointF>>& states);
     void setTarget(const QVector<QPointF>& target);
+    // classes[i]: particle i's class (0 .. 7 coloured; others, such as 8 for "no class", in the
+    // plain particle colour). Empty: every particle in the plain colour. Cleared by clear().
+    void setClasses(const QVector<int>& classes);
+    QColor particleColor(int i) const;
     void clear();
     bool isEmpty() const { return states_.isEmpty(); }
 
@@ -57,6 +62,7 @@ private:
     QVector<double> times_;
     QVector<QVector<QPointF>> states_;
     QVector<QPointF> target_;
+    QVector<int> classes_;
     QRectF bounds_;
     double time_ = 1.0;
 };

@@ -210,6 +210,26 @@ QWidget* TrainPage::buildForm() {
     modelForm->addRow(tr("Channels"), channels_);
     modelForm->addRow(tr("Width (dim)"), dim_);
     modelForm->addRow(tr("Stage multipliers"), dimMults_);
+    // Class-conditional: diffusion with lucidrains' classifier-free guidance Unet, flows with a
+    // class embedding and a null class; labels from the data.
+    conditional_ = new QCheckBox(tr("Class-conditional (classifier-free guidance)"), modelBox);
+    conditional_->setObjectName(QStringLiteral("trainConditional"));
+    conditional_->setToolTip(
+        tr("Train on the data's labels (Fashion-MNIST's ten classes, or one sub-folder per class): diffusion "
+           "with lucidrains' class-conditional Unet (classifier_free_guidance.py), flows with a class embedding "
+           "and a null class. Previews show one row per class; the Generate page and the Explorer then pick a "
+           "class and a guidance scale."));
+    condDropProb_ = new QDoubleSpinBox(modelBox);
+    condDropProb_->setObjectName(QStringLiteral("trainCondDropProb"));
+    condDropProb_->setRange(0.0, 0.99);
+    condDropProb_->setSingleStep(0.05);
+    condDropProb_->setDecimals(2);
+    condDropProb_->setToolTip(
+        tr("How often a label is replaced by the null class while training (cond_drop_prob): "
+           "what classifier-free guidance pushes away from"));
+    modelForm->addRow(QString(), conditional_);
+    modelForm->addRow(tr("Label dropout"), condDropProb_);
+    connect(conditional_, &QCheckBox::toggled, condDropProb_, &QWidget::setEnabled);
     connect(preset_, &QComboBox::activated, this, [this] { applyPreset(preset_->currentData().toString()); });
     layout->addWidget(modelBox);
 
@@ -504,6 +524,9 @@ void TrainPage::setFormConfig(const api::TrainForm& c) {
     fidEvery_->setValue(static_cast<int>(std::min<int64_t>(c.fidEvery, fidEvery_->maximum())));
     fidSamples_->setValue(c.fidSamples);
     fidKid_->setChecked(c.fidKid);
+    conditional_->setChecked(c.conditional);
+    condDropProb_->setValue(c.condDropProb);
+    condDropProb_->setEnabled(c.conditional);
     if (!c.fidReference.empty()) fid_->setReference(QString::fromStdString(c.fidReference));
     fid_->setFeatures(QString::fromStdString(c.fidFeatures));
 }
@@ -538,6 +561,8 @@ api::TrainForm TrainPage::formConfig() const {
     c.fidEvery = fidEvery_->value();
     c.fidSamples = fidSamples_->value();
     c.fidKid = fidKid_->isChecked();
+    c.conditional = conditional_->isChecked();
+    c.condDropProb = condDropProb_->value();
     c.fidReference = fid_->reference().toStdString();
     c.fidFeatures = fid_->features().toStdString();
     return api::resolveTrainForm(c);

@@ -168,6 +168,8 @@ private:
     QSpinBox* fidEvery_ = nullptr;
     QSpinBox* fidSamples_ = nullptr;
     QCheckBox* fidKid_ = nullptr;
+    QCheckBox* conditional_ = nullptr;
+    QDoubleSpinBox* condDropProb_ = nullptr;
     FidReferenceFields* fid_ = nullptr;
     int lossId_ = -1, lrId_ = -1, speedId_ = -1;
     QVector<int> bucketIds_;

@@ -16,6 +16,7 @@
 #include "ui/trajectory_panel.h"
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -39,6 +40,9 @@ constexpr int kMaxConfigurations = 4;
 constexpr int kSliderSteps = 1000;  // the time slider's resolution
 constexpr int kPlaySeconds = 3;     // Play runs t from 0 to 1 in this time
 constexpr int kPlayTickMs = 30;
+// The target combo's entry for the 8 Gaussians labelled by mode: the core's 8gaussians target with
+// conditional = true.
+const QString kLabelledTarget = QStringLiteral("8gaussians-classes");
 
 QVector<QPointF> toPoints(const api::PointCloud& cloud) {
     QVector<QPointF> points(static_cast<int>(cloud.size()));
@@ -48,6 +52,7 @@ QVector<QPointF> toPoints(const api::PointCloud& cloud) {
 
 TrajectoryOutcome toyOutcome(const api::FlowToyTrajectory& t, const api::PointCloud& target) {
     TrajectoryOutcome o;
+    o.classes = QVector<int>(t.classes.begin(), t.classes.end());
     o.times = QVector<double>(t.times.begin(), t.times.end());
     for (const auto& c : t.clouds) o.clouds.append(toPoints(c));
     o.target = toPoints(target);
@@ -100,7 +105,12 @@ struct TrajectoryPage::Shared {
     static std::string keyOf(const api::FlowToyConfig& c) {
         return c.source + "|" + c.target + "|" + c.path + "|" + std::to_string(c.sigma) + "|" +
                std::to_string(c.hidden) + "|" + std::to_string(c.trainSteps) + "|" + std::to_string(c.batchSize) + "|" +
-               std::to_string(c.seed);
+               std::to_string(c.seed) + "|" + (c.conditional ? "classes " + std::to_string(c.condDropProb) : "");
+    }
+
+    bool has(const api::FlowToyConfig& config) {
+        std::lock_guard lock(mutex);
+        return toys.count(keyOf(config)) > 0;
     }
 
     // The trained toy for `config`: reused when trained before, else trained now (job thread).
@@ -111,7 +121,8 @@ struct TrajectoryPage::Shared {
             if (auto it = toys.find(key); it != toys.end()) return it->second;
         }
         auto trained = std::make_shared<api::FlowToy>(config);
-        sink.onLog("training the 2-D toy: " + config.source + " -> " + config.target + ", path " + config.path);
+        sink.onLog("training the 2-D toy: " + config.source + " -> " + config.target +
+                   (config.conditional ? " (by class)" : "") + ", path " + config.path);
         trained->train(sink, stop);
         std::lock_guard lock(mutex);
         toys[key] = trained;
@@ -165,6 +176,11 @@ QWidget* TrajectoryPage::buildSourceBox() {
     target_->setObjectName(QStringLiteral("trajectoryTarget"));
     target_->addItem(tr("Two moons"), QStringLiteral("moons"));
     target_->addItem(tr("8 Gaussians"), QStringLiteral("8gaussians"));
+    target_->addItem(tr("8 Gaussians, labelled by mode"), kLabelledTarget);
+    target_->setItemData(target_->count() - 1,
+                         tr("Each point's class is the Gaussian it came from: the toy learns one field per class "
+                            "and an unconditional one, and guidance steers particles to a chosen class"),
+                         Qt::ToolTipRole);
     trainSteps_ = new QSpinBox(toy);
     trainSteps_->setObjectName(QStringLiteral("trajectoryTrainSteps"));
     trainSteps_->setRange(0, 100000);
@@ -182,6 +198,30 @@ QWidget* TrajectoryPage::buildSourceBox() {
     toyRow->addWidget(trainSteps_);
     toyRow->addWidget(new QLabel(tr("Points"), toy));
     toyRow->addWidget(points_);
+    condition_ = new QWidget(toy);
+    auto* conditionRow = new QHBoxLayout(condition_);
+    conditionRow->setContentsMargins(0, 0, 0, 0);
+    class_ = new QComboBox(condition_);
+    class_->setObjectName(QStringLiteral("trajectoryClass"));
+    class_->addItem(tr("All classes"), api::kToyEveryClass);
+    class_->setItemData(0, tr("Particle i is steered to class i mod 8: every class in one picture"), Qt::ToolTipRole);
+    for (int k = 0; k < 8; ++k) class_->addItem(tr("Class %1").arg(k), k);
+    class_->addItem(tr("No class (unconditional)"), api::kToyNullClass);
+    guidance_ = new QDoubleSpinBox(condition_);
+    guidance_->setObjectName(QStringLiteral("trajectoryGuidance"));
+    guidance_->setRange(0.0, 8.0);
+    guidance_->setSingleStep(0.5);
+    guidance_->setDecimals(1);
+    guidance_->setValue(1.0);
+    guidance_->setToolTip(
+        tr("Classifier-free guidance scale W: v = v(x, t, no class) + W (v(x, t, class) - v(x, t, "
+           "no class)). 1: the class's own field; 0: the unconditional field; above 1: pushed "
+           "further towards the class"));
+    conditionRow->addWidget(new QLabel(tr("Class"), condition_));
+    conditionRow->addWidget(class_);
+    conditionRow->addWidget(new QLabel(tr("Guidance"), condition_));
+    conditionRow->addWidget(guidance_);
+    toyRow->addWidget(condition_);
     toyRow->addStretch(1);
 
     auto* images = new QWidget(sourceStack_);
@@ -214,6 +254,10 @@ QWidget* TrajectoryPage::buildSourceBox() {
     sourceStack_->addWidget(images);
     layout->addWidget(sourceStack_);
     connect(mode_, &QComboBox::currentIndexChanged, this, [this] { setImageMode(imageMode()); });
+    connect(target_, &QComboBox::currentIndexChanged, this, &TrajectoryPage::updateConditionFields);
+    connect(class_, &QComboBox::currentIndexChanged, this, &TrajectoryPage::updateConditionFields);
+    connect(class_, &QComboBox::currentIndexChanged, this, &TrajectoryPage::redrawForCondition);
+    connect(guidance_, &QDoubleSpinBox::valueChanged, this, &TrajectoryPage::redrawForCondition);
     connect(count_, &QSpinBox::valueChanged, this, &TrajectoryPage::setConfigurationCount);
     return box;
 }
@@ -306,6 +350,7 @@ void TrajectoryPage::buildUi() {
     });
     connect(stop_, &QPushButton::clicked, this, &TrajectoryPage::stop);
     timeLabel_->setText(QStringLiteral("t = 1.000"));
+    updateConditionFields();
     setImageMode(false);
     setConfigurationCount(count_->value());
 }
@@ -339,7 +384,39 @@ void TrajectoryPage::setTime(double t) {
 }
 double TrajectoryPage::time() const { return double(time_->value()) / kSliderSteps; }
 QString TrajectoryPage::message() const { return message_->text(); }
+
 void TrajectoryPage::showMessage(const QString& text) { message_->setText(text); }
+
+bool TrajectoryPage::conditionalTarget() const { return target_->currentData().toString() == kLabelledTarget; }
+
+void TrajectoryPage::updateConditionFields() {
+    condition_->setVisible(conditionalTarget());
+    guidance_->setEnabled(class_->currentData().toInt() != api::kToyNullClass);  // no class: nothing to guide to
+}
+
+// Class and scale shape only the sampling of the trained toys: when the panels show results and
+// every shown configuration's toy is trained, run again (no training, milliseconds). During a job
+// (which read the class and scale when it started), once it ends. A toy that still needs training
+// waits for Run.
+void TrajectoryPage::redrawForCondition() {
+    if (imageMode() || !conditionalTarget()) return;
+    if (runner_->isRunning()) {
+        redrawPending_ = true;
+        return;
+    }
+    bool shown = false;
+    for (int i = 0; i < configurationCount(); ++i) shown = shown || panels_[i]->hasResult();
+    if (!shown) return;
+    for (int i = 0; i < configurationCount(); ++i) {
+        if (!shared_->has(toyConfig(i))) {
+            showMessage(tr("Run trains the toys for these settings; the class and guidance then redraw at once."));
+            return;
+        }
+    }
+    const int tab = tabs_->currentIndex();  // a redraw need not leave the NFE vs quality tab
+    if (const QString error = run(); !error.isEmpty()) showMessage(error);
+    tabs_->setCurrentIndex(tab);
+}
 
 QString TrajectoryPage::whyNotStartable() const {
     if (runner_->isRunning()) return tr("A job is running: stop it first.");
@@ -350,7 +427,8 @@ QString TrajectoryPage::whyNotStartable() const {
 api::FlowToyConfig TrajectoryPage::toyConfig(int panel) const {
     api::FlowToyConfig c;
     c.source = source_->currentData().toString().toStdString();
-    c.target = target_->currentData().toString().toStdString();
+    c.conditional = conditionalTarget();
+    c.target = c.conditional ? std::string("8gaussians") : target_->currentData().toString().toStdString();
     c.path = panels_[panel]->path().toStdString();
     c.trainSteps = trainSteps_->value();
     c.seed = static_cast<uint64_t>(seed_->value());
@@ -382,6 +460,10 @@ QString TrajectoryPage::run() {
         RunSpec s;
         s.toy = toyConfig(i);
         s.solve = panels_[i]->solve();
+        if (s.toy.conditional) {
+            s.solve.classLabel = class_->currentData().toInt();
+            s.solve.guidanceScale = guidance_->value();
+        }
         specs.append(s);
     }
     updatePlayButton();
@@ -390,6 +472,7 @@ QString TrajectoryPage::run() {
     const bool withImages = imageMode();
     auto shared = shared_;
     const api::SampleRequest sample = imageRequest();
+    const QString condition = conditionText();
     runner_->start(
         [=](api::JobSink& sink, const StopToken& stop, const PauseGate&) {
             FrameCollectingSink staged(sink, static_cast<int>(specs.size()));
@@ -414,6 +497,7 @@ QString TrajectoryPage::run() {
                     } else {
                         const auto toy = shared->toy(specs[i].toy, staged, stop);
                         o = toyOutcome(toy->sample(specs[i].solve, points, seed), toy->targetSamples(points, seed));
+                        if (specs[i].toy.conditional) o.condition = condition;
                     }
                 } catch (const Cancelled&) {
                     throw;
@@ -431,9 +515,21 @@ QString TrajectoryPage::run() {
     return {};
 }
 
+QString TrajectoryPage::conditionText() const {
+    if (!conditionalTarget()) return {};
+    const int k = class_->currentData().toInt();
+    if (k == api::kToyNullClass) return tr("no class");
+    return tr("%1 · guidance %2")
+        .arg(k == api::kToyEveryClass ? tr("all classes") : tr("class %1").arg(k))
+        .arg(guidance_->value(), 0, 'f', 1);
+}
+
 QString TrajectoryPage::runSweep() {
     if (const QString why = whyNotStartable(); !why.isEmpty()) return why;
     const api::FlowToyConfig toy = toyConfig(0);  // the first configuration's path
+    // A conditional toy's sweep runs in the field the panels show: the chosen class and scale.
+    const int classLabel = toy.conditional ? class_->currentData().toInt() : api::kToyNullClass;
+    const double scale = guidance_->value();
     const api::SampleRequest r = imageRequest();
     const int points = points_->value();
     const bool withImages = imageMode();
@@ -454,7 +550,7 @@ QString TrajectoryPage::runSweep() {
             staged.beginStage(0);
             const auto trained = shared->toy(toy, staged, stop);
             staged.beginStage(1);
-            result = trained->sweepSolvers(request, points, toy.seed, staged, stop);
+            result = trained->sweepSolvers(request, points, toy.seed, staged, stop, classLabel, scale);
         }
         staged.finish();
         std::lock_guard lock(shared->mutex);
@@ -521,6 +617,10 @@ void TrajectoryPage::finishJob(bool ok, bool cancelled, const QString& error) {
                                    .arg(sweep->referenceSeconds, 0, 'f', 2));
     }
     setRunning(false);
+    if (std::exchange(redrawPending_, false) && !cancelled) {
+        // After this slot: the runner finishes its own bookkeeping first.
+        QTimer::singleShot(0, this, &TrajectoryPage::redrawForCondition);
+    }
     if (cancelled) {
         showMessage(tr("Stopped."));
     } else if (!ok) {
@@ -544,6 +644,8 @@ void TrajectoryPage::saveSettings() const {
     s.setValue(QStringLiteral("target"), target_->currentData());
     s.setValue(QStringLiteral("trainSteps"), trainSteps_->value());
     s.setValue(QStringLiteral("points"), points_->value());
+    s.setValue(QStringLiteral("class"), class_->currentData());
+    s.setValue(QStringLiteral("guidance"), guidance_->value());
     s.setValue(QStringLiteral("checkpoint"), checkpoint_->path());
     s.setValue(QStringLiteral("images"), images_->value());
     s.setValue(QStringLiteral("imageSize"), imageSize_->value());
@@ -569,6 +671,8 @@ void TrajectoryPage::restoreSettings() {
     select(target_, s.value(QStringLiteral("target"), QStringLiteral("moons")));
     trainSteps_->setValue(s.value(QStringLiteral("trainSteps"), 1500).toInt());
     points_->setValue(s.value(QStringLiteral("points"), 256).toInt());
+    select(class_, s.value(QStringLiteral("class"), api::kToyEveryClass));
+    guidance_->setValue(s.value(QStringLiteral("guidance"), 1.0).toDouble());
     checkpoint_->setPath(s.value(QStringLiteral("checkpoint")).toString());
     images_->setValue(s.value(QStringLiteral("images"), 4).toInt());
     imageSize_->setValue(s.value(QStringLiteral("imageSize"), 0).toInt());

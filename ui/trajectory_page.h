@@ -9,6 +9,7 @@
 #include <memory>
 
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSlider;
@@ -39,10 +40,15 @@ class TrajectoryPanel;
 //    x_t along t per configuration.
 // "NFE vs quality" runs every solver at several step counts (dopri5 at several tolerances) and
 // plots the distance to a tight dopri5 reference against NFE.
+// The target "8 Gaussians, labelled by mode" trains class-conditional toys (a point's class is
+// the Gaussian it came from); a class picker and a classifier-free guidance scale then choose
+// which class the particles are steered to and how hard, and the trained toys redraw at once
+// when either changes (sampling takes milliseconds; nothing is trained again).
 // Object names: trajectoryMode, trajectorySource, trajectoryTarget, trajectoryTrainSteps,
-// trajectoryPoints, trajectoryCheckpoint, trajectoryImages, trajectoryImageSize, trajectoryGroups, trajectorySeed,
-// trajectoryCount, trajectoryRun, trajectoryStop, trajectorySweep, trajectoryTime, trajectoryPlay, trajectoryTimeLabel,
-// trajectoryMessage, trajectoryTabs; the panels' (see TrajectoryPanel).
+// trajectoryPoints, trajectoryClass, trajectoryGuidance (shown for the labelled target), trajectoryCheckpoint,
+// trajectoryImages, trajectoryImageSize, trajectoryGroups, trajectorySeed, trajectoryCount, trajectoryRun,
+// trajectoryStop, trajectorySweep, trajectoryTime, trajectoryPlay, trajectoryTimeLabel, trajectoryMessage,
+// trajectoryTabs; the panels' (see TrajectoryPanel).
 class TrajectoryPage : public QWidget {
     Q_OBJECT
 
@@ -59,6 +65,9 @@ public:
     void setConfigurationCount(int count);  // 1..4
     int configurationCount() const;
     void openCheckpoint(const QString& path);  // image mode on this flow-matching checkpoint
+
+    // The labelled target is chosen: class-conditional toys, the class and guidance fields shown.
+    bool conditionalTarget() const;
 
     void setTime(double t);  // 0..1, the shared slider
     double time() const;
@@ -77,6 +86,7 @@ private:
     void buildUi();
     api::SampleRequest imageRequest() const;        // checkpoint, seed, images, size, groups
     api::FlowToyConfig toyConfig(int panel) const;  // the toy that panel's path needs
+    QString conditionText() const;                  // "class 3 · guidance 4.0"; "" for unlabelled targets
     void updatePlayButton();                        // Play once some configuration has a result
     void setRunning(bool running);
     QString whyNotStartable() const;  // "" when Run / NFE vs quality may start
@@ -84,6 +94,8 @@ private:
     void collectResults();
     void finishJob(bool ok, bool cancelled, const QString& error);
     void shareCloudBounds();
+    void updateConditionFields();  // the class and guidance fields for the labelled target only; W needs a class
+    void redrawForCondition();     // the class or scale changed: sample the trained toys again
     void showMessage(const QString& text);
     void saveSettings() const;
     void restoreSettings();
@@ -96,6 +108,10 @@ private:
     QComboBox* target_ = nullptr;
     QSpinBox* trainSteps_ = nullptr;
     QSpinBox* points_ = nullptr;
+    QWidget* condition_ = nullptr;  // the class and guidance fields
+    QComboBox* class_ = nullptr;
+    QDoubleSpinBox* guidance_ = nullptr;
+    bool redrawPending_ = false;  // the class or scale changed while a job ran
     PathField* checkpoint_ = nullptr;
     QSpinBox* images_ = nullptr;
     QSpinBox* imageSize_ = nullptr;

@@ -128,10 +128,12 @@ void TrajectoryPanel::setResult(const TrajectoryOutcome& o) {
     hasResult_ = true;
     cloud_->setTarget(o.target);
     cloud_->setTrajectory(o.times, o.clouds);
+    cloud_->setClasses(o.classes);
     film_->setFrames(o.times, o.frames);
     QString text =
         tr("straightness %1 · NFE %2 · %3 s").arg(o.straightness, 0, 'f', 3).arg(o.nfe).arg(o.seconds, 0, 'f', 3);
     if (o.energyDistance >= 0) text += tr(" · energy distance %1").arg(o.energyDistance, 0, 'f', 4);
+    if (!o.condition.isEmpty()) text += QStringLiteral(" · ") + o.condition;
     stats_->setText(text);
 }
 

@@ -30,12 +30,14 @@ struct TrajectoryOutcome {
     double seconds = 0.0;
     double straightness = 0.0;
     double energyDistance = -1.0;  // 2-D only (-1: not measured)
+    QVector<int> classes;          // 2-D, class-conditional: particle i's class (8: none); empty otherwise
+    QString condition;             // the class and guidance it was sampled with ("" when unconditional)
     QString error;                 // why it failed ("" when it ran)
 };
 
 // Settings (the path is the toy's only: a checkpoint was trained on one), the result view
 // (point clouds or a filmstrip) and a line of figures: straightness, NFE, wall time and, in 2-D,
-// the energy distance to the target.
+// the energy distance to the target (and the class and guidance of a conditional toy).
 // Object names, suffixed by the panel's index (e.g. "trajectoryPath0"): trajectoryPath,
 // trajectorySolver, trajectorySteps, trajectoryTolerance, trajectoryCloud, trajectoryFilm(Strip|Large),
 // trajectoryStats.

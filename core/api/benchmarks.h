@@ -74,4 +74,21 @@ struct QualityBenchOptions {
 // distance and the seconds it took. Progress in measurements; a stop ends it with the points so far.
 nlohmann::json benchQuality(const QualityBenchOptions& options, JobSink& sink, const StopToken& stop);
 
+// What classifier-free guidance costs per image on a class-conditional checkpoint (ours or a
+// reference's: lucidrains' CFG Unet, or a flow that learned a null class): the same batch, classes
+// and starting noise sampled with the conditional model alone (W = 1: one network evaluation of B
+// images per step) and guided (W = scale: the class and the null class evaluated together as one
+// batch of 2B per step). Best of `repeats`, after one warm-up run of each.
+struct GuidanceBenchOptions {
+    std::string checkpoint;
+    std::string sampler;  // diffusion: ddim (default) or another sampler; flows: an ODE solver (default euler)
+    int steps = 50;       // sampler steps
+    int batch = 64;
+    double scale = 4.0;  // the guided run's W
+    int imageSize = 0;   // 0: the checkpoint's (files that do not record it need it)
+    int repeats = 1;
+    std::string device = "cpu";
+};
+nlohmann::json benchGuidance(const GuidanceBenchOptions& options);
+
 }  // namespace ds::api

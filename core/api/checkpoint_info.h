@@ -49,6 +49,11 @@ ModelFamily checkpointFamily(const std::string& path);
 struct CheckpointClasses {
     int count = 0;
     std::vector<std::string> names;  // empty: numbered classes
+    // What classifier-free guidance the model allows: none (torchcfm's conditional UNetModel
+    // learns no null class: W = 1 only), the flows' v_null + W (v_y - v_null), or lucidrains'
+    // forward_with_cond_scale (W, rescaled phi, the parallel component, CFG++).
+    enum class Guidance { None, Scale, Lucidrains };
+    Guidance guidance = Guidance::None;
 };
 CheckpointClasses checkpointClasses(const std::string& path);
 

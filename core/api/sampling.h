@@ -31,10 +31,13 @@ struct ClassConditioning {
     bool removeParallelComponent = true;                            // lucidrains' forward_with_cond_scale options
     double keepParallelFrac = 0.0;
     bool cfgPlusPlus = false;  // CFG++ (DDPM and DDIM)
+    // One row per class: rows = the classes, columns = seeds (max(1, num / classes) of them), the
+    // same x_T down each column, so a column shows one starting point under every class.
+    bool rowPerClass = false;
 
     bool given() const {
         return !classes.empty() || !className.empty() || condScale == condScale || rescaledPhi == rescaledPhi ||
-               !removeParallelComponent || keepParallelFrac != 0.0 || cfgPlusPlus;
+               !removeParallelComponent || keepParallelFrac != 0.0 || cfgPlusPlus || rowPerClass;
     }
 };
 

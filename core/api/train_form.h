@@ -49,6 +49,10 @@ struct TrainForm {
     std::string fidReference;
     std::string fidFeatures;
     bool fidKid = false;  // also KID
+    // Class-conditional (either family): labels from the data, classifier-free guidance.
+    bool conditional = false;
+    double condDropProb = 0.5;
+    std::vector<std::string> classNames;  // settled from the data when the run starts (read-only here)
 
     bool isFlow() const { return family == ModelFamily::Flow; }
 };

@@ -175,6 +175,13 @@ DiffusionCheckpoint readDiffusionCheckpoint(const std::string& path, const io::P
             }
             if (ck.runConfig.contains("class_names") && ck.runConfig["class_names"].is_array())
                 ck.classNames = ck.runConfig["class_names"].get<std::vector<std::string>>();
+            if (ck.runConfig.contains("cfg_unet") && ck.isConditional()) {
+                // Our class-conditional runs record the attention split the weights do not show.
+                const auto stored = nn::CfgUnetConfig::fromJson(ck.runConfig["cfg_unet"]);
+                ck.cfgUnet->attnHeads = stored.attnHeads;
+                ck.cfgUnet->attnDimHead = stored.attnDimHead;
+                ck.cfgUnet->condDropProb = stored.condDropProb;
+            }
             if (ck.runConfig.contains("unet") && !ck.isConditional()) {
                 const auto stored = nn::UnetConfig::fromJson(ck.runConfig["unet"]);
                 ck.unet.sinusoidalPosEmbTheta = stored.sinusoidalPosEmbTheta;

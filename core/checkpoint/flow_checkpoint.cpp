@@ -31,6 +31,17 @@ void readTorchCfm(const io::PyValue& root, FlowCheckpoint& ck) {
         nn::OpenAiUnetConfig::inferFromStateDict(ck.online.empty() ? ck.ema : ck.online, nn::OpenAiUnetConfig{});
 }
 
+// Our conditional runs (config "conditional") record K class names for a K + 1 row label_emb.
+void settleNullClass(FlowCheckpoint& ck) {
+    if (!ck.runConfig.is_object() || !ck.runConfig.contains("conditional")) return;
+    const int rows = ck.network.numClasses();
+    if (rows != int(ck.classNames.size()) + 1)
+        throw Error("a class-conditional run recording " + std::to_string(ck.classNames.size()) +
+                    " classes, but its class embedding has " + std::to_string(rows) +
+                    " rows (the classes and the null class expected)");
+    ck.hasNullClass = true;
+}
+
 }  // namespace
 
 int64_t FlowCheckpoint::parameterCount() const {
@@ -100,6 +111,7 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
                 ck.imageSize = stored.value("image_size", 0);
                 if (recorded.backbone() != flow::Backbone::FlowUnet) {
                     ck.network = recorded;  // lucidrains and torchcfm (heads and order too) as recorded
+                    settleNullClass(ck);
                     return ck;
                 }
                 defaults = *recorded.as<flow::FlowUnetConfig>();
@@ -107,6 +119,7 @@ FlowCheckpoint readFlowCheckpoint(const std::string& path, const io::PyValue& ro
             }
         }
         ck.network = flow::FlowUnetConfig::inferFromStateDict(ck.online, defaults);
+        settleNullClass(ck);
     } catch (const Error& e) {
         throw fileError(path, e.what());
     }

@@ -45,8 +45,13 @@ struct FlowCheckpoint {
     nlohmann::json runConfig;     // our `config` entry (null for g4vrel/CFM's files)
 
     bool hasEma() const { return !ema.empty(); }
-    // Class-conditional: torchcfm's UNetModel with num_classes (label_emb); 0: unconditional.
-    int numClasses() const { return network.numClasses(); }
+    // Class-conditional: torchcfm's UNetModel with num_classes (label_emb), or our conditional
+    // flows, whose label_emb has one row more, the null class (last); 0: unconditional.
+    int numClasses() const { return network.numClasses() - (hasNullClass ? 1 : 0); }
+    // Our conditional runs learn a null class (label dropout), so they can be guided;
+    // torchcfm's examples train every sample with its label: no null class, no guidance.
+    bool hasNullClass = false;
+    int64_t nullClass() const { return hasNullClass ? numClasses() : -1; }
     std::vector<std::string> classNames;  // recorded by our runs (empty: numbered classes)
     int64_t parameterCount() const;
     nlohmann::json networkJson() const;  // {key: the network's options} for `info`

@@ -48,6 +48,26 @@ FashionMnistSource::FashionMnistSource(const std::string& directory, const std::
     IdxImages images = readIdxImages(path_, count, kSide, kSide);
     count_ = images.count;
     pixels_ = std::move(images.pixels);
+    // The labels only matter to class-conditional runs: without them, the reason is kept for
+    // label() to give.
+    try {
+        labels_ = readLabels(directory, split);
+    } catch (const Error& e) {
+        labelsProblem_ = e.what();
+    }
+}
+
+std::vector<std::string> FashionMnistSource::classNames() const {
+    if (labels_.empty()) return {};
+    return {kClassNames.begin(), kClassNames.end()};
+}
+
+int64_t FashionMnistSource::label(size_t index) const {
+    if (labels_.empty()) throw Error("Fashion-MNIST's labels cannot be read: " + labelsProblem_);
+    if (index >= labels_.size())
+        throw Error("Fashion-MNIST index " + std::to_string(index) + " out of range (" +
+                    std::to_string(labels_.size()) + " labels)");
+    return labels_[index];
 }
 
 const std::array<const char*, FashionMnistSource::kClassCount> FashionMnistSource::kClassNames = {

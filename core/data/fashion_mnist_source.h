@@ -41,6 +41,9 @@ public:
     api::Image load(size_t index) const override;
     ImageTransform transform() const override;
     std::string describe() const override;
+    // The ten class names when the split's label file is there (Debian ships it), else none.
+    std::vector<std::string> classNames() const override;
+    int64_t label(size_t index) const override;
 
     const std::string& path() const { return path_; }
     const std::string& split() const { return split_; }
@@ -53,6 +56,8 @@ private:
     ImageTransform transform_;
     size_t count_ = 0;
     std::vector<uint8_t> pixels_;
+    std::vector<uint8_t> labels_;  // empty when the label file is absent
+    std::string labelsProblem_;    // why, then
 };
 
 }  // namespace ds::data

@@ -104,10 +104,52 @@ ImageFolderSource::ImageFolderSource(const std::string& root, ImageTransform tra
     }
     scan.images = paths_.size();
     if (paths_.empty()) throw fileError(root_, noImagesMessage(scan));
+    if (options_.classSubfolders) assignLabels();
     failures_ = std::make_unique<LoadFailures>(std::move(scan), paths_.size(), options_.reportedNames);
 }
 
 size_t ImageFolderSource::size() const { return paths_.size(); }
+
+std::vector<std::string> classSubfolderNames(const std::string& root) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (!name.empty() && name[0] != '.' && it->is_directory(ec)) names.push_back(name);
+    }
+    if (ec) throw fileError(root, "cannot be read: " + ec.message());
+    std::sort(names.begin(), names.end());
+    if (names.size() < 2)
+        throw fileError(root, "has " + std::to_string(names.size()) +
+                                  " class sub-folders; class-conditional training takes one sub-folder per class "
+                                  "(at least two), as torchvision's ImageFolder");
+    return names;
+}
+
+void ImageFolderSource::assignLabels() {
+    classNames_ = classSubfolderNames(root_);
+    const std::filesystem::path root(root_);
+    std::vector<size_t> counts(classNames_.size(), 0);
+    for (const auto& file : paths_) {
+        const auto relative = std::filesystem::path(file).lexically_relative(root);
+        const std::string first = relative.begin() == relative.end() ? std::string() : relative.begin()->string();
+        const auto at = std::lower_bound(classNames_.begin(), classNames_.end(), first);
+        if (std::distance(relative.begin(), relative.end()) < 2 || at == classNames_.end() || *at != first)
+            throw fileError(file, "lies outside the class sub-folders of " + root_ +
+                                      " (class-conditional training labels each image by its sub-folder)");
+        labels_.push_back(int32_t(at - classNames_.begin()));
+        ++counts[size_t(at - classNames_.begin())];
+    }
+    for (size_t c = 0; c < counts.size(); ++c)
+        if (counts[c] == 0) throw fileError(root_ + "/" + classNames_[c], "holds no readable image: an empty class");
+}
+
+int64_t ImageFolderSource::label(size_t index) const {
+    if (labels_.empty()) return ImageSource::label(index);
+    path(index);  // range check
+    return labels_[index];
+}
 
 const std::string& ImageFolderSource::path(size_t index) const {
     if (index >= paths_.size())

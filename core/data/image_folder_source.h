@@ -25,7 +25,15 @@ struct ImageFolderOptions {
     FolderCheck check = FolderCheck::Decode;
     int threads = 0;           // scanning threads; 0: the hardware threads, at most 8
     size_t reportedNames = 5;  // how many skipped files ScanReport::firstSkipped names
+    // Labels from the root's sub-folders, as torchvision's ImageFolder: the classes are their
+    // names in sorted order, an image's label is the folder it lies in (at any depth below it).
+    bool classSubfolders = false;
 };
+
+// The class sub-folders of `root` in label order (sorted names; hidden ones skipped): what an
+// ImageFolderSource with classSubfolders labels by, known without scanning the images. Throws
+// ds::Error naming `root` when it has fewer than two.
+std::vector<std::string> classSubfolderNames(const std::string& root);
 
 class ImageFolderSource : public ImageSource {
 public:
@@ -46,6 +54,8 @@ public:
     api::Image load(size_t index) const override;
     ImageTransform transform() const override;
     std::string describe() const override;
+    std::vector<std::string> classNames() const override { return classNames_; }
+    int64_t label(size_t index) const override;
 
     // A snapshot: the scan's findings plus files that failed later in load().
     ScanReport report() const;
@@ -54,11 +64,14 @@ public:
 
 private:
     api::Image loadFile(size_t index) const;
+    void assignLabels();
 
     std::string root_;
     ImageTransform transform_;
     ImageFolderOptions options_;
     std::vector<std::string> paths_;
+    std::vector<std::string> classNames_;     // classSubfolders: the sub-folders' names
+    std::vector<int32_t> labels_;             // classSubfolders: each path's class
     std::unique_ptr<LoadFailures> failures_;  // the scan's report, then load()'s failures
 };
 

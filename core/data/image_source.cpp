@@ -19,4 +19,10 @@ std::string describeTransform(const ImageTransform& transform) {
 // Out of line so that the vtable has one home.
 ImageSource::~ImageSource() = default;
 
+int64_t ImageSource::label(size_t /*index*/) const {
+    throw Error(describe() +
+                " has no labels: class-conditional training takes Fashion-MNIST, a folder of class "
+                "sub-folders, or several LMDBs (one class each)");
+}
+
 }  // namespace ds::data

@@ -5,7 +5,9 @@
 #include "core/api/image.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ds::data {
 
@@ -38,6 +40,11 @@ public:
 
     // One line for logs and the run's config, e.g. "Fashion-MNIST train (60000 images)".
     virtual std::string describe() const = 0;
+
+    // Class-conditional training: the classes in label order (empty: the source has no labels)
+    // and the label of image `index`, in [0, classNames().size()).
+    virtual std::vector<std::string> classNames() const { return {}; }
+    virtual int64_t label(size_t index) const;
 };
 
 }  // namespace ds::data

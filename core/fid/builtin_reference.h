@@ -9,6 +9,7 @@
 #include "core/fid/feature_extractor.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,9 @@ struct BuiltinReferenceInfo {
 // The names, in the order the app lists them.
 std::vector<BuiltinReferenceInfo> builtinReferences();
 
-// Whether `path` names a built-in set (the exact name; ./fashion-mnist-test is a folder).
+// Whether `path` names a built-in set (the exact name; ./fashion-mnist-test is a folder), or one
+// class of it: "fashion-mnist-test:7" or "fashion-mnist-test:Sneaker" (per-class FID of
+// class-conditional samples).
 bool isBuiltinReference(const std::string& path);
 
 class BuiltinReference {
@@ -32,7 +35,7 @@ public:
     explicit BuiltinReference(const std::string& name, const std::string& directory = {});
 
     const std::string& name() const { return name_; }
-    size_t size() const { return source_->size(); }
+    size_t size() const { return classIndices_ ? classIndices_->size() : source_->size(); }
     // The images as 8-bit RGB (the gray value in each channel), 32x32.
     ImageList images() const;
     // The image file and its identity (name, size, time) for the statistics cache's key.
@@ -44,6 +47,7 @@ private:
     std::string name_;
     std::string directory_;
     std::shared_ptr<const data::FashionMnistSource> source_;
+    std::shared_ptr<const std::vector<size_t>> classIndices_;  // one class's images (name:class), else all
 };
 
 }  // namespace ds::fid

@@ -5,9 +5,8 @@
 
 namespace ds::flow {
 
-std::pair<torch::Tensor, torch::Tensor> ExactOtCfmPath::couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                               at::Generator& gen) const {
-    return samplePairsFromPlan(exactTransportPlan(squaredDistances(x0, x1)), x0, x1, gen);
+Coupling ExactOtCfmPath::pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const {
+    return samplePairIndices(exactTransportPlan(squaredDistances(x0, x1)), x0.size(0), gen);
 }
 
 }  // namespace ds::flow

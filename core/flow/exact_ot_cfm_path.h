@@ -11,8 +11,7 @@ class ExactOtCfmPath : public IndependentCfmPath {
 public:
     using IndependentCfmPath::IndependentCfmPath;
     std::string name() const override { return "otcfm"; }
-    std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                   at::Generator& gen) const override;
+    Coupling pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const override;
 };
 
 }  // namespace ds::flow

@@ -52,8 +52,11 @@ int FlowNetworkConfig::downsampleFactor() const {
 }
 
 int FlowNetworkConfig::numClasses() const {
-    const auto* torchcfm = as<nn::OpenAiUnetConfig>();
-    return torchcfm ? torchcfm->numClasses : 0;
+    return visit([](const auto& c) { return c.numClasses; });
+}
+
+void FlowNetworkConfig::setNumClasses(int classes) {
+    std::visit([classes](auto& c) { c.numClasses = classes; }, options_);
 }
 
 int FlowNetworkConfig::width() const {

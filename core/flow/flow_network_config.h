@@ -52,7 +52,10 @@ public:
     int channels() const;
     void setChannels(int channels);  // input and output: a velocity has the image's channels
     int downsampleFactor() const;    // image sizes must be multiples of it
-    int numClasses() const;          // class-conditional (torchcfm's num_classes); 0: unconditional
+    // Rows of the class embedding (label_emb: torchcfm's num_classes; what the other two
+    // backbones get from us, see their configs); 0: unconditional.
+    int numClasses() const;
+    void setNumClasses(int classes);
     // The width and stage multipliers every backbone has (dim/dim_mults, ch/ch_mul,
     // model_channels/channel_mult): the form and --dim/--dim-mults set them. New levels of
     // g4vrel/CFM's U-Net get no attention.

@@ -31,6 +31,9 @@ FlowUnetImpl::FlowUnetImpl(const FlowUnetConfig& config) : config_(config) {
         "final",
         torch::nn::Sequential(torch::nn::GroupNorm(config_.groups, 2 * ch), torch::nn::SiLU(),
                               torch::nn::Conv2d(torch::nn::Conv2dOptions(2 * ch, config_.channels, 3).padding(1))));
+    // Last, so an unconditional network draws its initial weights exactly as before.
+    if (config_.numClasses > 0)
+        labelEmb_ = register_module("label_emb", torch::nn::Embedding(config_.numClasses, temb));
 }
 
 FlowResBlockOptions FlowUnetImpl::blockOptions(int64_t dimIn, int64_t dimOut, bool attention) const {
@@ -83,9 +86,16 @@ torch::Tensor FlowUnetImpl::timestepEmbedding(const torch::Tensor& t, int64_t di
     return emb;
 }
 
-torch::Tensor FlowUnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& t) {
+torch::Tensor FlowUnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& t, const torch::Tensor& classes) {
     TORCH_CHECK(t.dim() == 1 && t.size(0) == xIn.size(0), "t must have shape (batch,)");
-    const auto emb = timeProj_->forward(timestepEmbedding(t, config_.ch));
+    auto emb = timeProj_->forward(timestepEmbedding(t, config_.ch));
+    if (classes.defined() != bool(labelEmb_))
+        throw Error(labelEmb_ ? "this U-Net is class-conditional: it needs a class per image"
+                              : "this U-Net is unconditional: it takes no classes");
+    if (labelEmb_) {
+        if (classes.dim() != 1 || classes.size(0) != xIn.size(0)) throw Error("the classes must be one per image");
+        emb = emb + labelEmb_->forward(classes.to(torch::kLong));
+    }
     auto x = inputProj_->forward(xIn);
     if (channelsLast_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     auto h = x;

@@ -23,7 +23,8 @@ public:
     explicit FlowUnetImpl(const FlowUnetConfig& config);  // validates the config
 
     // x: (B, channels, H, W), H and W multiples of downsampleFactor(); t: (B) raw times in [0, 1].
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
+    // classes: (B) labels, needed exactly when the config has num_classes (ds::Error otherwise).
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& classes = {});
 
     const FlowUnetConfig& config() const { return config_; }
 
@@ -52,6 +53,7 @@ private:
     torch::nn::ModuleList up_{nullptr};
     torch::nn::ModuleList mid_{nullptr};
     torch::nn::Sequential final_{nullptr};
+    torch::nn::Embedding labelEmb_{nullptr};  // num_classes > 0 only
     std::vector<Level> downLevels_;
     std::vector<Level> upLevels_;  // up_ order: the deepest level first
     FlowResBlock mid1_{nullptr}, mid2_{nullptr};

@@ -29,6 +29,7 @@ void FlowUnetConfig::validate() const {
     if (ch % 2 != 0) throw Error("ch must be even (the sinusoidal time embedding has ch entries)");
     if (groups < 1) throw Error("--groups must be positive");
     if (channels < 1) throw Error("channels must be positive");
+    if (numClasses < 0) throw Error("num_classes must not be negative");
     for (int level = 0; level < numLevels(); ++level) {
         const int dim = ch * chMul[level];
         const std::string name = "level " + std::to_string(level);
@@ -50,13 +51,17 @@ std::string FlowUnetConfig::summary() const {
        << ", att_channels=" << tupleText(attChannels, ",") << ", groups=" << groups << ", dropout=" << dropout
        << ", scale_shift=" << (scaleShift ? "True" : "False");
     if (channels != 3) os << ", channels=" << channels;
+    if (numClasses > 0) os << ", num_classes=" << numClasses;
     os << ")";
     return os.str();
 }
 
 nlohmann::json FlowUnetConfig::toJson() const {
-    return {{"ch", ch},           {"ch_mul", chMul},           {"att_channels", attChannels}, {"groups", groups},
-            {"dropout", dropout}, {"scale_shift", scaleShift}, {"channels", channels}};
+    nlohmann::json j{
+        {"ch", ch},           {"ch_mul", chMul},           {"att_channels", attChannels}, {"groups", groups},
+        {"dropout", dropout}, {"scale_shift", scaleShift}, {"channels", channels}};
+    if (numClasses > 0) j["num_classes"] = numClasses;  // unconditional configs keep their old form
+    return j;
 }
 
 FlowUnetConfig FlowUnetConfig::fromJson(const nlohmann::json& j) {
@@ -68,6 +73,7 @@ FlowUnetConfig FlowUnetConfig::fromJson(const nlohmann::json& j) {
     c.dropout = j.value("dropout", c.dropout);
     c.scaleShift = j.value("scale_shift", c.scaleShift);
     c.channels = j.value("channels", c.channels);
+    c.numClasses = j.value("num_classes", 0);
     return c;
 }
 
@@ -98,6 +104,7 @@ FlowUnetConfig FlowUnetConfig::inferFromStateDict(const checkpoint::StateDict& s
     // Scale and shift: the conditioning projection makes 2 values per channel, else 1.
     const int64_t condOut = sd.shape("down.0.0.cond_block.proj.1.weight")[0];
     c.scaleShift = condOut == 2 * int64_t(c.ch) * c.chMul[0];
+    c.numClasses = sd.contains("label_emb.weight") ? static_cast<int>(sd.shape("label_emb.weight")[0]) : 0;
     return c;
 }
 

@@ -22,6 +22,10 @@ struct FlowUnetConfig {
     double dropout = 0.1;
     bool scaleShift = true;  // time embedding as (scale, shift) of block2's norm, else added
     int channels = 3;        // image channels in and out (g4vrel/CFM hard-codes RGB)
+    // Not g4vrel/CFM's: our class-conditional flows (issue 18) add `label_emb`, an
+    // Embedding(num_classes, 4 ch) added to time_proj's output (the embedding every block
+    // sees), as torchcfm's UNetModel adds its label_emb. 0: unconditional.
+    int numClasses = 0;
 
     // Fixed by g4vrel/CFM's AttentionBlock, which its Unet builds with the defaults: 4 heads,
     // GroupNorm(32). They are not arguments upstream, so they are not options here either.

@@ -11,9 +11,15 @@
 
 namespace ds::flow {
 
+Coupling ProbabilityPath::pairing(const torch::Tensor& /*x0*/, const torch::Tensor& /*x1*/,
+                                  at::Generator& /*gen*/) const {
+    return {};
+}
+
 std::pair<torch::Tensor, torch::Tensor> ProbabilityPath::couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                                at::Generator& /*gen*/) const {
-    return {x0, x1};
+                                                                at::Generator& gen) const {
+    const auto rows = pairing(x0, x1, gen);
+    return {Coupling::pick(x0, rows.rows0), Coupling::pick(x1, rows.rows1)};
 }
 
 torch::Tensor ProbabilityPath::expand(const torch::Tensor& t, const torch::Tensor& x) {

@@ -18,6 +18,18 @@ struct PathPoint {
     torch::Tensor ut;
 };
 
+// Which rows of the two minibatches a coupling pairs: pair k is (x0[rows0[k]], x1[rows1[k]]).
+// Undefined index tensors: the rows as they are (the independent coupling). Anything that
+// travels with x1 (a class-conditional batch's labels) is picked with rows1.
+struct Coupling {
+    torch::Tensor rows0;
+    torch::Tensor rows1;
+
+    static torch::Tensor pick(const torch::Tensor& x, const torch::Tensor& rows) {
+        return rows.defined() ? x.index_select(0, rows.to(x.device())) : x;
+    }
+};
+
 class ProbabilityPath {
 public:
     virtual ~ProbabilityPath() = default;
@@ -31,8 +43,10 @@ public:
 
     // Pairs the batch before the path is sampled: OT-CFM and SB-CFM draw the pairs from a
     // transport plan between the two minibatches; the others keep the independent coupling.
-    virtual std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                           at::Generator& gen) const;
+    virtual Coupling pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const;
+    // The paired batches: (x0, x1) picked by pairing().
+    std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
+                                                   at::Generator& gen) const;
 
     // "ot" (g4vrel/CFM's), "icfm", "otcfm", "sbcfm", "vp", "target"; sigma: the path's sigma
     // (sigma_min for "ot" and "target"). Throws ds::Error for other names.

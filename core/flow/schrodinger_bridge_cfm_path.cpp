@@ -19,10 +19,8 @@ PathPoint SchrodingerBridgeCfmPath::at(const torch::Tensor& x0, const torch::Ten
     return {xt, ut};
 }
 
-std::pair<torch::Tensor, torch::Tensor> SchrodingerBridgeCfmPath::couple(const torch::Tensor& x0,
-                                                                         const torch::Tensor& x1,
-                                                                         at::Generator& gen) const {
-    return samplePairsFromPlan(entropicTransportPlan(squaredDistances(x0, x1), 2 * sigma_ * sigma_), x0, x1, gen);
+Coupling SchrodingerBridgeCfmPath::pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const {
+    return samplePairIndices(entropicTransportPlan(squaredDistances(x0, x1), 2 * sigma_ * sigma_), x0.size(0), gen);
 }
 
 }  // namespace ds::flow

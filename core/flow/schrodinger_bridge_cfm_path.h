@@ -14,8 +14,7 @@ public:
     std::string name() const override { return "sbcfm"; }
     PathPoint at(const torch::Tensor& x0, const torch::Tensor& x1, const torch::Tensor& t,
                  const torch::Tensor& eps) const override;
-    std::pair<torch::Tensor, torch::Tensor> couple(const torch::Tensor& x0, const torch::Tensor& x1,
-                                                   at::Generator& gen) const override;
+    Coupling pairing(const torch::Tensor& x0, const torch::Tensor& x1, at::Generator& gen) const override;
 
 private:
     double sigma_;

@@ -76,16 +76,20 @@ torch::Tensor entropicTransportPlan(const torch::Tensor& costIn, double reg) {
     return torch::exp((f + g - cost) / reg);
 }
 
-std::pair<torch::Tensor, torch::Tensor> samplePairsFromPlan(const torch::Tensor& plan, const torch::Tensor& x0,
-                                                            const torch::Tensor& x1, at::Generator& gen) {
+Coupling samplePairIndices(const torch::Tensor& plan, int64_t n, at::Generator& gen) {
     auto p = plan.flatten().to(torch::kDouble);
     const double total = p.sum().item<double>();
     // torchcfm falls back to the uniform plan when a plan is numerically empty.
     p = std::isfinite(total) && total > 1e-8 ? p / total : torch::full_like(p, 1.0 / p.numel());
-    const auto choices = torch::multinomial(p, x0.size(0), /*replacement=*/true, gen);
+    const auto choices = torch::multinomial(p, n, /*replacement=*/true, gen);
     const int64_t m = plan.size(1);
-    const auto i = torch::div(choices, m, "floor").to(x0.device()), j = choices.remainder(m).to(x1.device());
-    return {x0.index_select(0, i), x1.index_select(0, j)};
+    return {torch::div(choices, m, "floor"), choices.remainder(m)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> samplePairsFromPlan(const torch::Tensor& plan, const torch::Tensor& x0,
+                                                            const torch::Tensor& x1, at::Generator& gen) {
+    const auto rows = samplePairIndices(plan, x0.size(0), gen);
+    return {Coupling::pick(x0, rows.rows0), Coupling::pick(x1, rows.rows1)};
 }
 
 }  // namespace ds::flow

@@ -4,6 +4,8 @@
 // simplex, an exact min-cost-flow solver, in place of POT's ot.emd), the entropic plan
 // (Sinkhorn, in place of POT's ot.sinkhorn), and pairs drawn from a plan.
 #pragma once
+#include "core/flow/probability_path.h"
+
 #include <torch/torch.h>
 
 #include <utility>
@@ -23,7 +25,9 @@ torch::Tensor exactTransportPlan(const torch::Tensor& cost);
 // 1000 iterations (POT's numItermax: for reg far below the cost gaps Sinkhorn converges slowly).
 torch::Tensor entropicTransportPlan(const torch::Tensor& cost, double reg);
 
-// N pairs (x0[i], x1[j]) drawn with replacement with probability plan[i, j] / sum(plan).
+// n pairs of rows (i, j) drawn with replacement with probability plan[i, j] / sum(plan).
+Coupling samplePairIndices(const torch::Tensor& plan, int64_t n, at::Generator& gen);
+// N pairs (x0[i], x1[j]) so drawn (N: x0's rows).
 std::pair<torch::Tensor, torch::Tensor> samplePairsFromPlan(const torch::Tensor& plan, const torch::Tensor& x0,
                                                             const torch::Tensor& x1, at::Generator& gen);
 

@@ -18,17 +18,27 @@ std::variant<FlowUnet, nn::Unet, nn::OpenAiUnet> makeModule(const FlowNetworkCon
 VelocityNetwork::VelocityNetwork(const FlowNetworkConfig& config) : net_(makeModule(config)) {}
 
 torch::Tensor VelocityNetwork::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) const {
+    if (y.defined() != (numClasses() > 0))
+        throw Error(std::string("the ") + backboneName(backbone()) + " flow network is " +
+                    (y.defined() ? "not class-conditional: it takes no labels"
+                                 : "class-conditional: it needs a label per image"));
     if (const auto* torchcfm = std::get_if<nn::OpenAiUnet>(&net_)) return torchcfm->ptr()->forward(x, t, y);
-    if (y.defined())
-        throw Error(std::string("the ") + backboneName(backbone()) +
-                    " flow network is not class-conditional: it takes no labels");
-    if (const auto* unet = std::get_if<FlowUnet>(&net_)) return unet->ptr()->forward(x, t);
-    return std::get<nn::Unet>(net_).ptr()->forward(x, t * kLucidrainsTimeScale);
+    if (const auto* unet = std::get_if<FlowUnet>(&net_)) return unet->ptr()->forward(x, t, y);
+    return std::get<nn::Unet>(net_).ptr()->forward(x, t * kLucidrainsTimeScale, std::nullopt, y);
+}
+
+torch::Tensor VelocityNetwork::guided(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y,
+                                      int64_t nullClass, double scale) const {
+    if (scale == 1.0) return forward(x, t, y);
+    if (nullClass < 0 || nullClass >= numClasses())
+        throw Error("classifier-free guidance needs a network that learned a null class");
+    const auto both = forward(torch::cat({x, x}), torch::cat({t, t}), torch::cat({y, torch::full_like(y, nullClass)}));
+    const auto conditional = both.slice(0, 0, x.size(0)), unconditional = both.slice(0, x.size(0));
+    return unconditional + scale * (conditional - unconditional);
 }
 
 int VelocityNetwork::numClasses() const {
-    const auto* torchcfm = std::get_if<nn::OpenAiUnet>(&net_);
-    return torchcfm && *torchcfm ? (*torchcfm)->config().numClasses : 0;
+    return std::visit([](const auto& holder) { return holder ? holder->config().numClasses : 0; }, net_);
 }
 
 std::shared_ptr<torch::nn::Module> VelocityNetwork::module() const {

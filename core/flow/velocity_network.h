@@ -30,9 +30,15 @@ public:
     explicit VelocityNetwork(nn::OpenAiUnet torchcfm) : net_(std::move(torchcfm)) {}
 
     // v(x, t[, y]): x (B, C, H, W), t (B) in [0, 1], y (B) int64 labels of a class-conditional
-    // network (torchcfm's UNetModel with num_classes), which needs them (ds::Error otherwise).
+    // network (a label_emb: torchcfm's UNetModel with num_classes, or our conditional flows on
+    // the other two), which needs them (ds::Error otherwise).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y = {}) const;
     int numClasses() const;
+    // Classifier-free guidance of a network that learned a null class (row `nullClass` of its
+    // class embedding): v = v(x, t, null) + W (v(x, t, y) - v(x, t, null)), both evaluated as one
+    // batch of 2B; W = 1 is the conditional network alone (one evaluation of B).
+    torch::Tensor guided(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y, int64_t nullClass,
+                         double scale) const;
     std::shared_ptr<torch::nn::Module> module() const;
     Backbone backbone() const { return static_cast<Backbone>(net_.index()); }
     // g4vrel/CFM's U-Net, or an empty holder for the other backbones (sample metadata records its

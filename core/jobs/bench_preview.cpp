@@ -43,7 +43,7 @@ nlohmann::json benchPreview(const PreviewBenchOptions& o) {
     auto step = [&] {
         adam.zero_grad();
         for (int micro = 0; micro < config.gradAccum; ++micro) {
-            auto loss = model->loss(images, gen, BatchShard()).mean / double(config.gradAccum);
+            auto loss = model->loss(images, {}, gen, BatchShard()).mean / double(config.gradAccum);
             loss.backward();
         }
         adam.step();

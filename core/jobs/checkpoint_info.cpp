@@ -68,7 +68,9 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
                 : ck.network.backbone() == flow::Backbone::Lucidrains
                     ? "Diffusion Studio flow matching on the lucidrains Unet"
                     : "Diffusion Studio flow-matching U-Net";
-    if (ck.numClasses() > 0) info.kind += ", class-conditional (no null class: guidance scale 1)";
+    if (ck.numClasses() > 0)
+        info.kind += ck.hasNullClass ? ", class-conditional (a null class: classifier-free guidance)"
+                                     : ", class-conditional (no null class: guidance scale 1)";
     info.numClasses = ck.numClasses();
     info.classNames = ck.classNames;
     info.architecture = ck.network.summary();
@@ -90,6 +92,11 @@ CheckpointInfo describeFlow(const checkpoint::FlowCheckpoint& ck) {
                     {"image_size", info.imageSize > 0 ? nlohmann::json(info.imageSize) : nlohmann::json(nullptr)},
                     {"backbone", ck.network.name()},
                     {"groups_recorded", ck.groupsRecorded},
+                    {"num_classes", info.numClasses},
+                    {"class_names", info.classNames},
+                    {"conditioning", ck.hasNullClass       ? "classes (classifier-free guidance)"
+                                     : ck.numClasses() > 0 ? "classes (no null class: guidance scale 1)"
+                                                           : "none"},
                     {"sha256", info.sha256}};
     info.details.update(ck.networkJson());
     return info;
@@ -105,10 +112,12 @@ CheckpointClasses checkpointClasses(const std::string& path) {
     const auto root = io::loadTorchFile(path);
     if (checkpoint::isFlowCheckpoint(*root)) {
         const auto ck = checkpoint::readFlowCheckpoint(path, *root);
-        return {ck.numClasses(), ck.classNames};
+        return {ck.numClasses(), ck.classNames,
+                ck.hasNullClass ? CheckpointClasses::Guidance::Scale : CheckpointClasses::Guidance::None};
     }
     const auto ck = checkpoint::readDiffusionCheckpoint(path, *root);
-    return {ck.numClasses(), ck.classNames};
+    return {ck.numClasses(), ck.classNames,
+            ck.isConditional() ? CheckpointClasses::Guidance::Lucidrains : CheckpointClasses::Guidance::None};
 }
 
 CheckpointInfo inspectCheckpoint(const std::string& path) {

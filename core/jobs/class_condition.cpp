@@ -32,6 +32,15 @@ torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& se
         return {};
     }
     if (!c.className.empty() && !c.classes.empty()) throw Error("give --class-name or --class/--classes, not both");
+    if (c.rowPerClass) {
+        if (!c.className.empty() || !c.classes.empty())
+            throw Error("--row-per-class shows every class, one per row: not with --class, --classes or --class-name");
+        if (count % set.count != 0)
+            throw Error("one row per class needs whole rows: " + std::to_string(count) + " images for " +
+                        std::to_string(set.count) + " classes");
+        auto rows = torch::arange(count, torch::kLong).div(count / set.count, "floor");
+        return rows;
+    }
     std::vector<int> classes = c.classes;
     if (!c.className.empty()) {
         if (set.names.empty())
@@ -54,6 +63,19 @@ torch::Tensor resolveClasses(const api::ClassConditioning& c, const ClassSet& se
     auto* out = all.data_ptr<int64_t>();
     for (int64_t i = 0; i < count; ++i) out[i] = classes[size_t(i) % classes.size()];
     return all;
+}
+
+api::SampleRequest withClassRows(const api::SampleRequest& r, int classCount) {
+    if (!r.conditioning.rowPerClass) return r;
+    if (classCount <= 0)
+        throw fileError(r.checkpoint,
+                        "--row-per-class applies to class-conditional checkpoints; this model is "
+                        "unconditional");
+    api::SampleRequest rows = r;
+    const int columns = std::max(1, r.num / classCount);
+    rows.num = columns * classCount;
+    rows.gridColumns = columns;
+    return rows;
 }
 
 std::optional<diffusion::ClassCondition> resolveClassCondition(const api::ClassConditioning& c,

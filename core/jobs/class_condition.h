@@ -27,6 +27,11 @@ struct ClassSet {
 // given to an unconditional model, an unknown class or name. Undefined for unconditional models.
 torch::Tensor resolveClasses(const api::ClassConditioning& request, const ClassSet& classes, int64_t count);
 
+// ClassConditioning::rowPerClass: the request with num = classCount x columns (columns =
+// max(1, num / classCount)) and gridColumns = columns; initialNoise then repeats one row of
+// noise down the classes. Unchanged otherwise. Throws ds::Error for an unconditional model.
+api::SampleRequest withClassRows(const api::SampleRequest& request, int classCount);
+
 // A diffusion checkpoint's classes and guidance (lucidrains' sample() defaults: W = 6,
 // rescaled_phi 0.7). nullopt for an unconditional checkpoint; ds::Error for options the sampler
 // cannot use.

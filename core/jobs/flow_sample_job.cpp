@@ -17,6 +17,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <sstream>
 
 namespace ds::jobs {
 
@@ -37,6 +38,8 @@ struct FlowPlan {
     torch::Tensor noise;    // (N, C, H, W) on the CPU: the state at times.front()
     torch::Tensor classes;  // (N) int64 on the CPU for a class-conditional network, else undefined
     ClassSet classSet;
+    int64_t nullClass = -1;  // a network that learned one (our conditional runs): guidance works
+    double condScale = 1.0;  // W: v = v_null + W (v_y - v_null); 1: the conditional network alone
 
     // Recorded points per batch, when known before solving (fixed grids); 0 for dopri5.
     int64_t knownPoints() const {
@@ -45,17 +48,22 @@ struct FlowPlan {
     }
 };
 
-// torchcfm's class-conditional UNetModel learns no null class (its examples train every sample
-// with its label), so there is nothing to guide away from: the conditional model alone.
-void rejectFlowGuidance(const api::ClassConditioning& c) {
-    if (c.condScale == c.condScale && c.condScale != 1.0)
-        throw Error(
-            "this flow model has no null class (torchcfm trains every sample with its label): classifier-free "
-            "guidance needs one, so --cond-scale must be 1");
+// The guidance scale of a flow: W (default 1, the conditional network, as torchcfm's examples
+// sample). torchcfm's class-conditional UNetModel learns no null class (its examples train every
+// sample with its label), so there is nothing to guide away from: W must be 1 there. Our
+// conditional flows learn one (label dropout).
+double flowGuidanceScale(const api::ClassConditioning& c, bool hasNullClass) {
     if (c.rescaledPhi == c.rescaledPhi || !c.removeParallelComponent || c.keepParallelFrac != 0.0 || c.cfgPlusPlus)
         throw Error(
             "--rescaled-phi, --keep-parallel-frac, --no-remove-parallel and --cfg-plus-plus apply to lucidrains' "
-            "classifier-free guidance diffusion models");
+            "classifier-free guidance diffusion models; a flow's guidance is v_null + W (v_y - v_null)");
+    if (c.condScale != c.condScale) return 1.0;
+    if (c.condScale < 0) throw Error("--cond-scale must not be negative");
+    if (c.condScale != 1.0 && !hasNullClass)
+        throw Error(
+            "this flow model has no null class (torchcfm trains every sample with its label): classifier-free "
+            "guidance needs one, so --cond-scale must be 1");
+    return c.condScale;
 }
 
 void rejectDiffusionOptions(const SampleRequest& r) {
@@ -131,18 +139,24 @@ FlowPlan makePlan(const SampleRequest& r, const checkpoint::FlowCheckpoint& ck, 
     try {
         plan.classSet = ClassSet{ck.numClasses(), ck.classNames};
         plan.classes = resolveClasses(r.conditioning, plan.classSet, plan.noise.size(0));
-        rejectFlowGuidance(r.conditioning);
+        if (plan.classes.defined()) {
+            plan.condScale = flowGuidanceScale(r.conditioning, ck.hasNullClass);
+            plan.nullClass = ck.nullClass();
+        }
     } catch (const Error& e) {
         throw fileError(ck.path, e.what());
     }
     return plan;
 }
 
-// The field the solvers integrate; a class-conditional network's labels ride along (the batch's).
-flow::VelocityField velocityOf(const flow::VelocityNetwork& net, const torch::Tensor& labels = {}) {
-    return [net, labels](double t, const torch::Tensor& x) {
-        return net.forward(x, torch::full({x.size(0)}, t, x.options()), labels);
-    };
+// The field the solvers integrate; a class-conditional network's labels ride along (the batch's),
+// with the plan's guidance.
+flow::VelocityField velocityOf(const FlowPlan& plan, const torch::Tensor& labels = {}) {
+    return
+        [net = plan.net, labels, nullClass = plan.nullClass, scale = plan.condScale](double t, const torch::Tensor& x) {
+            const auto times = torch::full({x.size(0)}, t, x.options());
+            return labels.defined() ? net.guided(x, times, labels, nullClass, scale) : net.forward(x, times);
+        };
 }
 
 torch::Tensor toUnitRange(const torch::Tensor& x) { return ((x + 1) * 0.5).clamp(0, 1); }
@@ -184,6 +198,11 @@ io::PngText pngMetadata(const SampleRequest& r, const FlowPlan& plan, const std:
     if (!r.attentionOrder.empty()) entries.emplace_back("ds.attention_order", r.attentionOrder);
     if (plan.classes.defined())
         for (auto& e : classEntries(plan.classes, plan.classSet, index)) entries.push_back(std::move(e));
+    if (plan.classes.defined()) {
+        std::ostringstream scale;
+        scale << plan.condScale;
+        entries.emplace_back("ds.cond_scale", scale.str());
+    }
     return samplePngText(r, sha, entries, plan.imageSize, plan.noise.size(0), index);
 }
 
@@ -196,7 +215,7 @@ public:
           meter_(batches * unitsPerBatch_, plan.knownPoints() > 0 ? "steps" : "t/1000") {}
 
     flow::OdeTrajectory run(int64_t batch, const torch::Tensor& x0, const torch::Tensor& labels) {
-        const auto velocity = velocityOf(plan_.net, labels);
+        const auto velocity = velocityOf(plan_, labels);
         const double t0 = plan_.times.front(), span = plan_.times.back() - t0;
         const auto onPoint = [&](int index, double t, const torch::Tensor& x) {
             if (sink_.wantsFrames()) sink_.onFrame(flowFrame(index, plan_.knownPoints(), t, x));
@@ -306,7 +325,7 @@ api::SolverSweepResult runFlowSolverSweep(const SampleRequest& r, const checkpoi
     at::Generator gen = at::detail::createCPUGenerator(r.seed);
     const FlowPlan plan = makePlan(r, ck, sink, gen);
     const auto labels = plan.classes.defined() ? plan.classes.to(plan.device) : torch::Tensor();
-    return flow::sweepSolvers(velocityOf(plan.net, labels), plan.noise.to(plan.device), sweep, sink, stop);
+    return flow::sweepSolvers(velocityOf(plan, labels), plan.noise.to(plan.device), sweep, sink, stop);
 }
 
 }  // namespace ds::jobs

@@ -220,13 +220,19 @@ SolverSweepResult runSolverSweep(const SampleRequest& r, const SolverSweepReques
     return jobs::runFlowSolverSweep(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sweep, sink, stop);
 }
 
-SampleResult runSampling(const SampleRequest& r, JobSink& sink, const StopToken& stop) {
-    jobs::validateSampleRequest(r);
-    jobs::checkOutputFile(r.gridPath);
-    jobs::checkOutputFile(r.saveTensorsPath);
-    const auto root = io::loadTorchFile(r.checkpoint);
-    if (checkpoint::isFlowCheckpoint(*root))
-        return jobs::runFlowSampling(r, checkpoint::readFlowCheckpoint(r.checkpoint, *root), sink, stop);
+SampleResult runSampling(const SampleRequest& request, JobSink& sink, const StopToken& stop) {
+    jobs::validateSampleRequest(request);
+    jobs::checkOutputFile(request.gridPath);
+    jobs::checkOutputFile(request.saveTensorsPath);
+    const auto root = io::loadTorchFile(request.checkpoint);
+    if (checkpoint::isFlowCheckpoint(*root)) {
+        const auto ck = checkpoint::readFlowCheckpoint(request.checkpoint, *root);
+        return jobs::runFlowSampling(jobs::withClassRows(request, ck.numClasses()), ck, sink, stop);
+    }
+    const SampleRequest r =
+        request.conditioning.rowPerClass
+            ? jobs::withClassRows(request, checkpoint::readDiffusionCheckpoint(request.checkpoint, *root).numClasses())
+            : request;
     validate(r);
     c10::InferenceMode inference;
     at::Generator gen = at::detail::createCPUGenerator(r.seed);

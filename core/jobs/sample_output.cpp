@@ -18,6 +18,18 @@ void validateSampleRequest(const api::SampleRequest& r) {
 }
 
 torch::Tensor initialNoise(const api::SampleRequest& r, int64_t c, int64_t size, at::Generator& gen) {
+    if (r.conditioning.rowPerClass && r.gridColumns > 0 && r.num % r.gridColumns == 0) {
+        // One row of starting points (the seeds), the same down every class's row.
+        api::SampleRequest row = r;
+        row.num = r.gridColumns;
+        row.conditioning.rowPerClass = false;
+        const auto columns = initialNoise(row, c, size, gen);
+        if (columns.size(0) != r.gridColumns)
+            throw fileError(r.initNoisePath, "holds " + std::to_string(columns.size(0)) +
+                                                 " starting points; one row per class takes one per column (" +
+                                                 std::to_string(r.gridColumns) + ")");
+        return columns.repeat({r.num / r.gridColumns, 1, 1, 1});
+    }
     if (!r.initNoisePath.empty()) {
         auto x = io::loadSingleTensor(r.initNoisePath);
         if (x.dim() != 4 || x.size(1) != c || x.size(2) != size || x.size(3) != size)

@@ -45,6 +45,9 @@ TrainForm formOf(const train::TrainConfig& c) {
     f.width = c.isFlow() ? c.flow.network.width() : c.unet.dim;
     f.stages = c.isFlow() ? c.flow.network.stages() : c.unet.dimMults;
     f.sampleSampler = c.sampleSampler;
+    f.conditional = c.isConditional();
+    f.condDropProb = c.conditioning.dropProb;
+    f.classNames = c.conditioning.classNames;
     forEachSharedField(f, c, [](auto& field, const auto& value) { field = value; });
     return f;
 }
@@ -65,7 +68,17 @@ train::TrainConfig trainConfigOf(const TrainForm& f) {
         c.unet.dimMults = f.stages;
         c.sampleSampler = f.sampleSampler;
     }
+    if (f.conditional && !c.isConditional()) c.makeConditional();
+    if (f.conditional) {
+        c.conditioning.dropProb = f.condDropProb;
+    } else {
+        c.conditioning = train::TrainConfig::Conditioning{};
+        if (c.isFlow()) c.flow.network.setNumClasses(0);
+    }
+    const std::string baseData = c.data;
     forEachSharedField(f, c, [](const auto& value, auto& field) { field = value; });
+    // Other data has other classes: the run settles them from it when it starts.
+    if (c.isConditional() && c.data != baseData) c.setClassNames({});
     if (!c.fid.enabled()) c.fid = train::TrainConfig::FidEvaluation{};
     c.validate();
     return c;

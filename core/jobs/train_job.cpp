@@ -95,6 +95,9 @@ TrainResult startTraining(const train::TrainConfig& config, const std::string& r
                           const StopToken& stop, const PauseGate* pause, const DistributedRun* dist) {
     auto recorded = config;
     recorded.worldSize = worldSizeOf(dist);
+    // A class-conditional run records its classes (config.json, every checkpoint) from the start.
+    if (recorded.isConditional() && recorded.conditioning.classNames.empty())
+        recorded.setClassNames(train::classNamesOfData(recorded.data));
     recorded.validate();
     const auto group = joinGroup(dist, recorded);
     auto quality = fidEngine(recorded, sink);  // a missing FID reference fails before the run exists

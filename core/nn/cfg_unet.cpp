@@ -324,9 +324,13 @@ std::pair<torch::Tensor, torch::Tensor> CfgUnetImpl::forwardWithCondScale(const 
                                                                           const torch::Tensor& time,
                                                                           const torch::Tensor& classes,
                                                                           const GuidanceOptions& g) {
-    auto logits = forward(x, time, classes);
-    if (g.condScale == 1.0) return {logits, torch::Tensor()};
-    auto null = forwardNull(x, time, classes);
+    if (g.condScale == 1.0) return {forward(x, time, classes), torch::Tensor()};
+    // Upstream calls the network twice; here the class and the null class are one batch of 2B
+    // (the same outputs up to float rounding: every layer works per image), so guidance costs one larger call.
+    const int64_t b = x.size(0);
+    const auto keep = torch::cat({torch::ones({b}, torch::kBool), torch::zeros({b}, torch::kBool)}).to(x.device());
+    const auto both = forward(torch::cat({x, x}), torch::cat({time, time}), torch::cat({classes, classes}), keep);
+    const auto logits = both.slice(0, 0, b), null = both.slice(0, b);
     return {guidedOutput(logits, null, g), null};
 }
 

@@ -66,8 +66,8 @@ public:
                           const std::optional<torch::Tensor>& keepClass = std::nullopt);
     // The null class for every row.
     torch::Tensor forwardNull(const torch::Tensor& x, const torch::Tensor& time, const torch::Tensor& classes);
-    // forward_with_cond_scale: (guided output, null output); at W = 1 the conditional output and
-    // an undefined null output (one network evaluation).
+    // forward_with_cond_scale: (guided output, null output), the two evaluated as one batch of
+    // 2B; at W = 1 the conditional output and an undefined null output (one evaluation of B).
     std::pair<torch::Tensor, torch::Tensor> forwardWithCondScale(const torch::Tensor& x, const torch::Tensor& time,
                                                                  const torch::Tensor& classes,
                                                                  const GuidanceOptions& g);

@@ -87,6 +87,8 @@ UnetImpl::UnetImpl(const UnetConfig& config) : config_(config.resolved()) {
 
     finalResBlock_ = register_module("final_res_block", ResnetBlock(initDim * 2, initDim, timeDim, c.dropout));
     finalConv_ = register_module("final_conv", Conv2d(Conv2dOptions(initDim, c.effectiveOutDim(), 1)));
+    // Last, so an unconditional network draws its initial weights exactly as before.
+    if (c.numClasses > 0) labelEmb_ = register_module("label_emb", torch::nn::Embedding(c.numClasses, timeDim));
 }
 
 UnetImpl::Layer UnetImpl::makeAttention(bool full, int64_t dim, int64_t heads, int64_t dimHead) {
@@ -117,7 +119,7 @@ void UnetImpl::setChannelsLast(bool on) {
 }
 
 torch::Tensor UnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& time,
-                                const std::optional<torch::Tensor>& selfCond) {
+                                const std::optional<torch::Tensor>& selfCond, const torch::Tensor& classes) {
     const int64_t factor = config_.downsampleFactor();
     if (xIn.dim() != 4 || xIn.size(1) != config_.channels)
         throw Error("Unet expects (B, " + std::to_string(config_.channels) + ", H, W) input");
@@ -130,7 +132,14 @@ torch::Tensor UnetImpl::forward(const torch::Tensor& xIn, const torch::Tensor& t
     x = initConv_->forward(x);
     if (channelsLast_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     const torch::Tensor r = x;
-    const torch::Tensor t = timeMlp_->forward(time);
+    torch::Tensor t = timeMlp_->forward(time);
+    if (classes.defined() != bool(labelEmb_))
+        throw Error(labelEmb_ ? "this Unet is class-conditional: it needs a class per image"
+                              : "this Unet is unconditional: it takes no classes");
+    if (labelEmb_) {
+        if (classes.dim() != 1 || classes.size(0) != xIn.size(0)) throw Error("the classes must be one per image");
+        t = t + labelEmb_->forward(classes.to(torch::kLong));
+    }
 
     std::vector<torch::Tensor> skips;
     for (auto& s : downStages_) {

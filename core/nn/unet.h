@@ -26,9 +26,11 @@ public:
     explicit UnetImpl(const UnetConfig& config);
 
     // x: (B, channels, H, W); time: (B) timesteps (integer or continuous);
-    // selfCond: the previous x0 prediction when self_condition is on (zeros when absent).
+    // selfCond: the previous x0 prediction when self_condition is on (zeros when absent);
+    // classes: (B) labels, needed exactly when the config has num_classes (ds::Error otherwise).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& time,
-                          const std::optional<torch::Tensor>& selfCond = std::nullopt);
+                          const std::optional<torch::Tensor>& selfCond = std::nullopt,
+                          const torch::Tensor& classes = {});
 
     const UnetConfig& config() const { return config_; }
 
@@ -63,6 +65,7 @@ private:
     ResnetBlock midBlock2_{nullptr};
     ResnetBlock finalResBlock_{nullptr};
     torch::nn::Conv2d finalConv_{nullptr};
+    torch::nn::Embedding labelEmb_{nullptr};  // num_classes > 0 only
 };
 TORCH_MODULE(Unet);
 

@@ -33,6 +33,7 @@ UnetConfig UnetConfig::resolved() const {
     if (dim <= 0) throw Error("Unet dim must be positive");
     if (dimMults.empty()) throw Error("Unet dim_mults must not be empty");
     if (channels <= 0) throw Error("Unet channels must be positive");
+    if (numClasses < 0) throw Error("num_classes must not be negative");
     UnetConfig r = *this;
     const int n = numStages();
     if (r.fullAttn.empty()) {
@@ -56,26 +57,29 @@ std::string UnetConfig::summary() const {
     if (r.learnedSinusoidalCond)
         os << ", learned_sinusoidal_cond=True, learned_sinusoidal_dim=" << r.learnedSinusoidalDim;
     if (r.randomFourierFeatures) os << ", random_fourier_features=True";
+    if (r.numClasses > 0) os << ", num_classes=" << r.numClasses;
     os << ")";
     return os.str();
 }
 
 nlohmann::json UnetConfig::toJson() const {
-    return {{"dim", dim},
-            {"init_dim", initDim > 0 ? nlohmann::json(initDim) : nlohmann::json(nullptr)},
-            {"out_dim", outDim > 0 ? nlohmann::json(outDim) : nlohmann::json(nullptr)},
-            {"dim_mults", dimMults},
-            {"channels", channels},
-            {"self_condition", selfCondition},
-            {"learned_variance", learnedVariance},
-            {"learned_sinusoidal_cond", learnedSinusoidalCond},
-            {"random_fourier_features", randomFourierFeatures},
-            {"learned_sinusoidal_dim", learnedSinusoidalDim},
-            {"sinusoidal_pos_emb_theta", sinusoidalPosEmbTheta},
-            {"dropout", dropout},
-            {"attn_dim_head", attnDimHead},
-            {"attn_heads", attnHeads},
-            {"full_attn", fullAttn}};
+    nlohmann::json j{{"dim", dim},
+                     {"init_dim", initDim > 0 ? nlohmann::json(initDim) : nlohmann::json(nullptr)},
+                     {"out_dim", outDim > 0 ? nlohmann::json(outDim) : nlohmann::json(nullptr)},
+                     {"dim_mults", dimMults},
+                     {"channels", channels},
+                     {"self_condition", selfCondition},
+                     {"learned_variance", learnedVariance},
+                     {"learned_sinusoidal_cond", learnedSinusoidalCond},
+                     {"random_fourier_features", randomFourierFeatures},
+                     {"learned_sinusoidal_dim", learnedSinusoidalDim},
+                     {"sinusoidal_pos_emb_theta", sinusoidalPosEmbTheta},
+                     {"dropout", dropout},
+                     {"attn_dim_head", attnDimHead},
+                     {"attn_heads", attnHeads},
+                     {"full_attn", fullAttn}};
+    if (numClasses > 0) j["num_classes"] = numClasses;  // unconditional configs keep their old form
+    return j;
 }
 
 UnetConfig UnetConfig::fromJson(const nlohmann::json& j) {
@@ -106,6 +110,7 @@ UnetConfig UnetConfig::fromJson(const nlohmann::json& j) {
         if (j["full_attn"].is_boolean()) c.fullAttn = {j["full_attn"].get<bool>()};
         else c.fullAttn = j["full_attn"].get<std::vector<bool>>();
     }
+    c.numClasses = intOr("num_classes", 0);
     return c;
 }
 

@@ -26,6 +26,10 @@ struct UnetConfig {
     std::vector<int> attnDimHead{32};
     std::vector<int> attnHeads{4};
     std::vector<bool> fullAttn;  // empty: full attention only in the last stage
+    // Not lucidrains': our class-conditional flows on this backbone (issue 18) add `label_emb`,
+    // an Embedding(num_classes, 4 dim) added to the time MLP's output, as torchcfm's UNetModel
+    // adds its label_emb. 0: unconditional (lucidrains' Unet, key for key).
+    int numClasses = 0;
 
     int numStages() const { return static_cast<int>(dimMults.size()); }
     int effectiveInitDim() const { return initDim > 0 ? initDim : dim; }

@@ -3,25 +3,42 @@
 
 #include "core/checkpoint/state_dict.h"
 #include "core/diffusion/diffusion_ode_sampling.h"
+#include "core/util/error.h"
 
 namespace ds::train {
 
+namespace {
+
+diffusion::GaussianDiffusion makeModel(const TrainConfig& config) {
+    if (config.isConditional()) return diffusion::GaussianDiffusion(nn::CfgUnet(config.cfgUnet()), config.diffusion);
+    return diffusion::GaussianDiffusion(nn::Unet(config.unet), config.diffusion);
+}
+
+}  // namespace
+
 DiffusionTrainingModel::DiffusionTrainingModel(const TrainConfig& config, const torch::Device& device)
-    : model_(nn::Unet(config.unet), config.diffusion), ema_(nn::Unet(config.unet), config.diffusion),
-      sampler_(config.sampleSampler) {
+    : model_(makeModel(config)), ema_(makeModel(config)), sampler_(config.sampleSampler),
+      conditioning_(config.conditioning) {
     model_->to(device);
     ema_->to(device);
     model_->train();
     ema_->eval();
 }
 
-TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, at::Generator& gen,
-                                                 const BatchShard& shard) {
-    auto terms = model_->trainingLossTerms(images, gen, shard);
+TrainingModel::Loss DiffusionTrainingModel::loss(const torch::Tensor& images, const torch::Tensor& labels,
+                                                 at::Generator& gen, const BatchShard& shard) {
+    if (model_->isConditional() != labels.defined())
+        throw Error(model_->isConditional() ? "a class-conditional model trains on labelled batches"
+                                            : "an unconditional model takes no labels");
+    auto terms = model_->trainingLossTerms(images, gen, shard, labels);
     return {terms.mean(), terms.perSample, terms.t};
 }
 
 void DiffusionTrainingModel::setChannelsLast(bool on) {
+    if (model_->isConditional()) {
+        if (on) throw Error("--channels-last is not built for the class-conditional Unet");
+        return;
+    }
     model_->model()->setChannelsLast(on);
     ema_->model()->setChannelsLast(on);
 }
@@ -30,6 +47,25 @@ int DiffusionTrainingModel::previewSteps(int steps) const { return std::min(step
 
 torch::Tensor DiffusionTrainingModel::preview(const torch::Tensor& noise, int steps, at::Generator& gen,
                                               const StopToken* stop) {
+    // A conditional model samples with its classes and the previews' guidance; the condition
+    // is the EMA model's only while it samples.
+    struct ConditionScope {
+        diffusion::GaussianDiffusion& model;
+        ~ConditionScope() {
+            if (model->isConditional()) model->setCondition(std::nullopt);
+        }
+    } scope{ema_};
+    if (ema_->isConditional()) {
+        const int64_t n = noise.size(0);
+        std::vector<int64_t> classes;
+        for (int64_t i = 0; i < n; ++i)
+            classes.push_back(previewClassOf(i, n, int64_t(conditioning_.classNames.size())));
+        diffusion::ClassCondition condition;
+        condition.classes = torch::tensor(classes, torch::kLong).to(noise.device());
+        condition.guidance.condScale = conditioning_.previewScale;
+        condition.guidance.rescaledPhi = conditioning_.previewRescaledPhi;
+        ema_->setCondition(condition);
+    }
     torch::Tensor x;
     switch (sampler_) {
     case api::DiffusionSampler::Ddim: x = ema_->ddimSample(noise, previewSteps(steps), 0.0, gen, {}, stop); break;
@@ -45,6 +81,10 @@ torch::Tensor DiffusionTrainingModel::preview(const torch::Tensor& noise, int st
 
 io::PngText DiffusionTrainingModel::previewText(int steps) const {
     io::PngText text{{"ds.sampler", api::samplerName(sampler_)}};
+    if (ema_->isConditional()) {
+        text.emplace_back("ds.cond_scale", std::to_string(conditioning_.previewScale));
+        text.emplace_back("ds.rescaled_phi", std::to_string(conditioning_.previewRescaledPhi));
+    }
     switch (sampler_) {
     case api::DiffusionSampler::Ddim:
         text.emplace_back("ds.steps", std::to_string(previewSteps(steps)));

@@ -17,12 +17,16 @@ public:
     std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.ptr(); }
     void setChannelsLast(bool on) override;
     int64_t positions() const override { return model_->config().timesteps; }
-    Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) override;
+    Loss loss(const torch::Tensor& images, const torch::Tensor& labels, at::Generator& gen,
+              const BatchShard& shard) override;
     torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) override;
     io::PngText previewText(int steps) const override;
     void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
                          const Ema& ema) const override;
     const io::PyValue& readCheckpoint(const io::PyValue& root, Ema& ema) override;
+
+    // A conditional preview's class of image `index` of `count`: one row per class when the
+    // count is a multiple of the classes (the trainer makes it so), else the classes in turn.
 
 private:
     int previewSteps(int steps) const;
@@ -30,6 +34,7 @@ private:
     diffusion::GaussianDiffusion model_{nullptr};
     diffusion::GaussianDiffusion ema_{nullptr};
     api::DiffusionSampler sampler_;
+    TrainConfig::Conditioning conditioning_;
 };
 
 }  // namespace ds::train

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Flow matching as a TrainingModel: g4vrel/CFM's U-Net (or lucidrains' as a continuous-time
-// backbone) learning the velocity of a probability
+// backbone, or torchcfm's UNetModel) learning the velocity of a probability
 // path (data scaled to [-1, 1] as g4vrel/CFM's loader does), ODE previews from t = 0 to 1, and the
 // seed's checkpoint layout ({epoch, step, model_state_dict, optim_state_dict,
 // ema_model_state_dict (AveragedModel: n_averaged, module.*), scaler_state_dict}) so that its
@@ -23,7 +23,8 @@ public:
     std::shared_ptr<torch::nn::Module> shadow() const override { return ema_.module(); }
     void setChannelsLast(bool on) override;
     int64_t positions() const override { return kPositions; }
-    Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) override;
+    Loss loss(const torch::Tensor& images, const torch::Tensor& labels, at::Generator& gen,
+              const BatchShard& shard) override;
     torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) override;
     io::PngText previewText(int steps) const override;
     void writeCheckpoint(io::PyValue& root, int64_t step, int64_t epoch, const io::PyValuePtr& optimizer,
@@ -35,6 +36,8 @@ private:
     flow::VelocityNetwork net_;
     flow::VelocityNetwork ema_;
     std::unique_ptr<flow::ProbabilityPath> path_;
+    TrainConfig::Conditioning conditioning_;
+    int64_t nullClass_ = -1;  // a class-conditional network's null class (its last embedding row)
 };
 
 }  // namespace ds::train

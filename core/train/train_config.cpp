@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/train/train_config.h"
 
+#include "core/nn/cfg_unet.h"
 #include "core/util/error.h"
 
 namespace ds::train {
@@ -17,7 +18,51 @@ api::MixedPrecision parseMixedPrecision(const std::string& name) {
                 api::names::choices(api::names::kMixedPrecisions) + ")");
 }
 
+nn::CfgUnetConfig TrainConfig::cfgUnet() const {
+    nn::CfgUnetConfig c;  // attention: classifier_free_guidance.py's defaults
+    c.dim = unet.dim;
+    c.dimMults = unet.dimMults;
+    c.channels = unet.channels;
+    c.numClasses = int(conditioning.classNames.size());
+    c.condDropProb = conditioning.dropProb;
+    return c;
+}
+
+void TrainConfig::makeConditional() {
+    conditioning.enabled = true;
+    if (isFlow()) {
+        conditioning.previewScale = 2.0;
+        conditioning.previewRescaledPhi = 0.0;
+    } else {
+        diffusion.objective = "pred_noise";
+        diffusion.betaSchedule = "cosine";
+    }
+}
+
+void TrainConfig::setClassNames(const std::vector<std::string>& names) {
+    conditioning.classNames = names;
+    if (isFlow()) flow.network.setNumClasses(names.empty() ? 0 : int(names.size()) + 1);
+}
+
 void TrainConfig::validate() const {
+    if (isConditional()) {
+        if (!(conditioning.dropProb >= 0.0 && conditioning.dropProb < 1.0))
+            throw Error("the condition dropout probability must be in [0, 1) (0.5: lucidrains' default)");
+        if (conditioning.classNames.size() == 1) throw Error("class-conditional training needs at least two classes");
+        if (isFlow()) {
+            const int rows = flow.network.numClasses();
+            if (!conditioning.classNames.empty() && rows != int(conditioning.classNames.size()) + 1)
+                throw Error("the flow network's class embedding has " + std::to_string(rows) + " rows; " +
+                            std::to_string(conditioning.classNames.size()) +
+                            " classes and the null class need one more than the classes");
+        } else {
+            if (channelsLast) throw Error("--channels-last is not built for the class-conditional Unet");
+            if (unet.selfCondition || unet.learnedVariance)
+                throw Error("the class-conditional Unet has neither self-conditioning nor learned variance");
+        }
+    } else if (isFlow() && flow.network.numClasses() > 0) {
+        throw Error("the flow network has a class embedding but the run is not class-conditional");
+    }
     if (isFlow()) {
         flow.validate();
     } else {
@@ -102,6 +147,14 @@ nlohmann::json TrainConfig::toJson() const {
         j["diffusion"] = diffusion.toJson();
         j["schedule"]["sample_sampler"] = api::samplerName(sampleSampler);
     }
+    if (isConditional()) {
+        j["conditional"] = {{"cond_drop_prob", conditioning.dropProb},
+                            {"preview_cond_scale", conditioning.previewScale},
+                            {"preview_rescaled_phi", conditioning.previewRescaledPhi}};
+        // Where checkpoint readers look for the names (a checkpoint's config entry is this file).
+        j["class_names"] = conditioning.classNames;
+        if (!isFlow()) j["cfg_unet"] = cfgUnet().toJson();
+    }
     if (fid.enabled())
         j["fid"] = {{"every", fid.every},       {"samples", fid.samples}, {"reference", fid.reference},
                     {"features", fid.features}, {"dims", fid.dims},       {"batch_size", fid.batchSize}};
@@ -168,6 +221,14 @@ TrainConfig TrainConfig::fromJson(const nlohmann::json& j) {
         }
         c.seed = j.value("seed", c.seed);
         c.device = j.value("device", c.device);
+        if (j.contains("conditional")) {
+            const auto& k = j.at("conditional");
+            c.conditioning.enabled = true;
+            c.conditioning.dropProb = k.value("cond_drop_prob", c.conditioning.dropProb);
+            c.conditioning.previewScale = k.value("preview_cond_scale", c.conditioning.previewScale);
+            c.conditioning.previewRescaledPhi = k.value("preview_rescaled_phi", c.conditioning.previewRescaledPhi);
+            c.conditioning.classNames = j.value("class_names", std::vector<std::string>{});
+        }
         if (j.contains("fid")) {  // runs without it: no FID
             const auto& f = j.at("fid");
             c.fid.every = f.at("every");

@@ -14,6 +14,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+namespace ds::nn {
+struct CfgUnetConfig;  // core/nn/cfg_unet.h
+}
 
 namespace ds::train {
 
@@ -84,6 +89,29 @@ struct TrainConfig {
     // counted) or at `steps`, whichever comes first; a timed FID is measured at the end. One
     // process only (the ranks' clocks differ).
     double maxSeconds = 0.0;
+    // Class-conditional training. Diffusion: lucidrains' classifier_free_guidance.py Unet
+    // (nn::CfgUnet: the unet's dim, dim_mults and channels, its own attention defaults) under
+    // GaussianDiffusion. Flows: the backbone with a class embedding of K + 1 rows (label_emb;
+    // row K is the null class). Either way each label is replaced by the null class with
+    // probability dropProb so that classifier-free guidance works. The labels come from the
+    // data: Fashion-MNIST's, the class sub-folders of an image folder (sorted names, as
+    // torchvision's ImageFolder), or several LMDBs given together (one class each).
+    struct Conditioning {
+        bool enabled = false;
+        double dropProb = 0.5;                // cond_drop_prob
+        std::vector<std::string> classNames;  // label order; settled from the data when the run is made
+        double previewScale = 6.0;            // guidance of previews and FIDs (lucidrains' sample() default)
+        double previewRescaledPhi = 0.7;      // diffusion only
+    } conditioning;
+    bool isConditional() const { return conditioning.enabled; }
+    // Class-conditional with the family's defaults: diffusion as classifier_free_guidance.py's
+    // GaussianDiffusion (pred_noise, cosine schedule; previews at W = 6, phi 0.7), flows with
+    // previews at W = 2 (v = v_null + W (v_y - v_null)).
+    void makeConditional();
+    // The classes, in label order; a flow's network gets their class embedding (K + 1 rows).
+    void setClassNames(const std::vector<std::string>& names);
+    // The conditional network (conditioning.enabled).
+    nn::CfgUnetConfig cfgUnet() const;
 
     uint64_t seed = 0;
     std::string device = "auto";

@@ -3,6 +3,7 @@
 
 #include "core/checkpoint/py_json.h"
 #include "core/checkpoint/state_dict.h"
+#include "core/data/class_sources.h"
 #include "core/data/fashion_mnist_source.h"
 #include "core/data/image_folder_source.h"
 #include "core/data/lmdb_source.h"
@@ -83,6 +84,21 @@ void Trainer::buildOptimizer() {
         torch::optim::AdamOptions(config_.lr.lr).betas({config_.adamBeta1, config_.adamBeta2}).eps(config_.adamEps));
 }
 
+std::vector<std::string> classNamesOfData(const std::string& data) {
+    if (data == "fashion-mnist")
+        return {data::FashionMnistSource::kClassNames.begin(), data::FashionMnistSource::kClassNames.end()};
+    if (const auto lmdbs = data::splitClassLmdbs(data); !lmdbs.empty()) {
+        std::vector<std::string> names;
+        for (const auto& path : lmdbs) names.push_back(data::lmdbClassName(path));
+        return names;
+    }
+    if (lmdb::isLmdbDirectory(data))
+        throw fileError(data,
+                        "is one LMDB: one class. A class-conditional run over LSUN takes several LMDBs, one "
+                        "per class, separated by commas (--data bedroom_train_lmdb,church_outdoor_train_lmdb)");
+    return data::classSubfolderNames(data);
+}
+
 void Trainer::buildData() {
     const data::ImageTransform transform{config_.imageSize(), config_.channels()};
     const auto logSkipped = [this](const data::ScanReport& report) {
@@ -92,16 +108,32 @@ void Trainer::buildData() {
         sink_.onLog("skipped " + std::to_string(report.skipped) + " unreadable images in " + config_.data + ":" +
                     names);
     };
+    const bool conditional = config_.isConditional();
     if (config_.data == "fashion-mnist") {
         source_ = std::make_shared<data::FashionMnistSource>(data::FashionMnistSource::defaultDirectory(), "train",
                                                              transform);
+    } else if (const auto lmdbs = data::splitClassLmdbs(config_.data); !lmdbs.empty()) {
+        if (!conditional)
+            throw Error("several LMDBs (" + config_.data +
+                        ") are the classes of a class-conditional run: add "
+                        "--conditional, or train on one");
+        std::vector<std::shared_ptr<const data::ImageSource>> parts;
+        std::vector<std::string> names;
+        for (const auto& path : lmdbs) {
+            auto db = std::make_shared<data::LmdbSource>(path, transform, &stop_);
+            logSkipped(db->report());
+            parts.push_back(db);
+            names.push_back(data::lmdbClassName(path));
+        }
+        source_ = std::make_shared<data::ClassSources>(std::move(parts), std::move(names));
     } else if (lmdb::isLmdbDirectory(config_.data)) {
         auto db = std::make_shared<data::LmdbSource>(config_.data, transform, &stop_);
         logSkipped(db->report());
         source_ = db;
     } else {
-        auto folder =
-            std::make_shared<data::ImageFolderSource>(config_.data, transform, data::ImageFolderOptions{}, &stop_);
+        data::ImageFolderOptions options;
+        options.classSubfolders = conditional;
+        auto folder = std::make_shared<data::ImageFolderSource>(config_.data, transform, options, &stop_);
         logSkipped(folder->report());
         source_ = folder;
     }
@@ -110,6 +142,25 @@ void Trainer::buildData() {
         throw Error(source_->describe() + " has " + std::to_string(source_->size()) +
                     " images, fewer than one batch of " + std::to_string(perStep));
     sink_.onLog("data: " + source_->describe());
+    if (conditional) {
+        const auto names = source_->classNames();
+        if (names.empty()) source_->label(0);  // throws why the source has no labels
+        if (names != config_.conditioning.classNames) {
+            std::string recorded, found;
+            for (const auto& n : config_.conditioning.classNames) recorded += (recorded.empty() ? "" : ", ") + n;
+            for (const auto& n : names) found += (found.empty() ? "" : ", ") + n;
+            throw fileError(config_.data, "holds the classes " + found + ", but the run was made with " + recorded +
+                                              " (the labels would mean other classes)");
+        }
+    }
+}
+
+torch::Tensor Trainer::labelsOf(const data::Batch& batch) const {
+    if (!config_.isConditional()) return {};
+    std::vector<int64_t> labels;
+    labels.reserve(batch.indices.size());
+    for (const int64_t i : batch.indices) labels.push_back(source_->label(size_t(i)));
+    return torch::tensor(labels, torch::kLong).to(device_);
 }
 
 io::PyValuePtr Trainer::checkpointValue() {
@@ -196,7 +247,7 @@ double Trainer::trainStep() {
         try {
             microTerms = [&] {
                 AutocastScope autocast(device_, config_.amp);  // forward and loss; backward outside, as torch.amp
-                return model_->loss(batch.images.to(device_), gen_, shard_);
+                return model_->loss(batch.images.to(device_), labelsOf(batch), gen_, shard_);
             }();
             // The last backward pass starts the gradient all-reduces as their buckets fill.
             if (averager_ && micro == config_.gradAccum - 1) averager_->expectFinalBackward(step_ + 1);
@@ -325,7 +376,11 @@ bool Trainer::writePreview() {
     torch::NoGradGuard noGrad;
     at::Generator gen = at::detail::createCPUGenerator(config_.seed ^ kPreviewSeedSalt);
     const int64_t s = config_.imageSize();
-    auto noise = torch::randn({config_.sampleCount, config_.channels(), s, s}, gen).to(device_);
+    // A class-conditional run previews one row per class: the count rounded up to whole rows.
+    const int64_t classes = int64_t(config_.conditioning.classNames.size());
+    const int64_t perClass = config_.isConditional() ? (config_.sampleCount + classes - 1) / classes : 0;
+    const int64_t count = config_.isConditional() ? perClass * classes : config_.sampleCount;
+    auto noise = torch::randn({count, config_.channels(), s, s}, gen).to(device_);
     const double start = nowSeconds();
     torch::Tensor images;
     try {
@@ -336,14 +391,14 @@ bool Trainer::writePreview() {
         return false;
     }
     const double seconds = nowSeconds() - start;
-    const auto image = io::toImage(io::makeGrid(images));
+    const auto image = io::toImage(io::makeGrid(images, int(perClass)));
     io::PngText text{{"Software", std::string("Diffusion Studio ") + DS_VERSION}};
     for (auto& entry : model_->previewText(config_.sampleSteps)) text.push_back(entry);
     text.emplace_back("ds.weights", api::weightsName(api::Weights::Ema));
     text.emplace_back("ds.train_step", std::to_string(step_));
     io::writePng(run_.samplePath(step_), image.pixels.data(), image.width, image.height, image.channels, text);
     // What the preview cost, next to what training costs: metrics.jsonl and the Train page.
-    metrics_->append({{"step", step_}, {"preview_seconds", seconds}, {"preview_images", config_.sampleCount}});
+    metrics_->append({{"step", step_}, {"preview_seconds", seconds}, {"preview_images", count}});
     sink_.onPreview(step_, image, seconds);
     return true;
 }

@@ -29,12 +29,19 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace ds::train {
 
 // FID during training samples from randn(fid.samples, C, H, W) drawn from a CPU generator seeded
 // with seed ^ kFidSeedSalt: the same noise at every measurement (and another than the previews').
 inline constexpr uint64_t kFidSeedSalt = 0xf1dULL << 32;
+
+// The classes of a class-conditional run's data in label order, without reading the images:
+// Fashion-MNIST's ten, an image folder's class sub-folders, or one per LMDB of a comma-separated
+// list (LSUN's categories). Throws ds::Error naming the data when it has no classes.
+std::vector<std::string> classNamesOfData(const std::string& data);
 
 class Trainer {
 public:
@@ -64,6 +71,8 @@ public:
 private:
     void buildOptimizer();
     void buildData();
+    // The labels of a class-conditional run's batch (its images' source indices), on the device.
+    torch::Tensor labelsOf(const data::Batch& batch) const;
     double trainStep();  // one optimizer step; returns the loss, records lr, grad norm and data wait
     // Unscales (fp16), clips and steps Adam; false when fp16 gradients overflowed (step skipped).
     bool applyGradients();

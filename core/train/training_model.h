@@ -31,12 +31,15 @@ public:
         torch::Tensor position;   // (B) int64 in [0, positions()): where on the time axis each sample was
     };
     virtual int64_t positions() const = 0;  // diffusion: T timesteps; flows: t in thousandths
-    // images: a batch from the loader, in [0, 1]; shard: which rows of the global batch they are
-    // (data-parallel runs), so that per-sample noise and times match a one-process run.
-    virtual Loss loss(const torch::Tensor& images, at::Generator& gen, const BatchShard& shard) = 0;
+    // images: a batch from the loader, in [0, 1]; labels (B) int64: a class-conditional model's
+    // (undefined otherwise); shard: which rows of the global batch they are (data-parallel runs),
+    // so that per-sample noise and times match a one-process run.
+    virtual Loss loss(const torch::Tensor& images, const torch::Tensor& labels, at::Generator& gen,
+                      const BatchShard& shard) = 0;
 
     // Samples of the EMA model from `noise`, in [0, 1], with the PNG text that says how. Throws
-    // ds::Cancelled when `stop` is requested.
+    // ds::Cancelled when `stop` is requested. A class-conditional model's previews give image i
+    // the class previewClassOf(i, N, classes).
     virtual torch::Tensor preview(const torch::Tensor& noise, int steps, at::Generator& gen, const StopToken* stop) = 0;
     virtual io::PngText previewText(int steps) const = 0;
 
@@ -52,5 +55,12 @@ public:
 struct TrainConfig;
 // The family's model for a configuration (diffusion or flow matching), on `device`.
 std::unique_ptr<TrainingModel> makeTrainingModel(const TrainConfig& config, const torch::Device& device);
+
+// The class of preview image `index` of `count`: one row per class when every class gets a whole
+// row (count a multiple of the classes), else the classes in turn.
+inline int64_t previewClassOf(int64_t index, int64_t count, int64_t classes) {
+    const int64_t perClass = count / classes;
+    return perClass >= 1 && count % classes == 0 ? index / perClass : index % classes;
+}
 
 }  // namespace ds::train
