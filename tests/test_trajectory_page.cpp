@@ -37,9 +37,15 @@ constexpr int kTrainSteps = 600;
 constexpr int kPoints = 128;
 constexpr int kSeed = 3;
 
-// The page's toy for a path, trained and sampled directly through the core API.
-ds::api::FlowToyTrajectory directToyRun(const std::string& path, const ds::api::FlowToySolve& solve) {
+// The page's toy for a path (the labelled 8 Gaussians as its target when conditional), trained
+// and sampled directly through the core API.
+ds::api::FlowToyTrajectory directToyRun(const std::string& path, const ds::api::FlowToySolve& solve,
+                                        bool conditional = false) {
     ds::api::FlowToyConfig c;
+    if (conditional) {
+        c.target = "8gaussians";
+        c.conditional = true;
+    }
     c.path = path;
     c.trainSteps = kTrainSteps;
     c.seed = kSeed;
@@ -213,20 +219,10 @@ private Q_SLOTS:
             for (const auto& call : logs) trainings += call.at(0).toString().startsWith(QStringLiteral("training"));
             QCOMPARE(trainings, 1);
 
-            ds::api::FlowToyConfig c;
-            c.target = "8gaussians";
-            c.conditional = true;
-            c.path = "otcfm";
-            c.trainSteps = kTrainSteps;
-            c.seed = kSeed;
-            ds::api::FlowToy toy(c);
-            ds::api::JobSink quiet;
-            ds::StopToken stop;
-            toy.train(quiet, stop);
             auto solve = page.panel(0)->solve();
             solve.classLabel = 5;
             solve.guidanceScale = 4.0;
-            const auto direct = toy.sample(solve, kPoints, kSeed);
+            const auto direct = directToyRun("otcfm", solve, true);
             const auto guided = view->positionsAt(1.0);
             QVERIFY(maxDistance(guided, direct.clouds.back()) < 1e-4);
             QCOMPARE(view->positionsAt(0.0), start);  // the same start, another end
